@@ -1,0 +1,262 @@
+"""The ``clinic-desk`` command: used by scripts and by the clinic's IT person.
+
+Every failure prints one sentence saying what is wrong and what to do, and
+exits non-zero; details go to the log, never a traceback on the screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from clinic_desk import __version__
+from clinic_desk.core.errors import ClinicError, PassphraseNeeded
+from clinic_desk.core.paths import HOME_ENV, default_data_dir
+
+if TYPE_CHECKING:
+    from clinic_desk.core.services.base import Clinic
+
+PASSWORD_ENV = "CLINIC_DESK_PASSWORD"
+PASSPHRASE_ENV = "CLINIC_DESK_PASSPHRASE"
+RECOVERY_ENV = "CLINIC_DESK_RECOVERY_KEY"
+
+log = logging.getLogger("clinic_desk.cli")
+
+
+class UsageError(Exception):
+    """A problem with how the command was called; the message says how to fix it."""
+
+
+def _secret(env: str, prompt: str, *, confirm: bool = False) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise UsageError(f"{prompt.rstrip(': ')} is needed: set {env} or run this in a terminal.")
+    first = getpass.getpass(prompt)
+    if confirm:
+        second = getpass.getpass("Type it again: ")
+        if first != second:
+            raise UsageError("The two entries are not the same. Run the command again.")
+    return first
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    return Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+
+
+def _open(args: argparse.Namespace) -> Clinic:
+    from clinic_desk.core.services.clinic import open_clinic
+
+    recovery = os.environ.get(RECOVERY_ENV)
+    if getattr(args, "recovery_key", False):
+        recovery = _secret(RECOVERY_ENV, "Recovery key: ")
+    try:
+        return open_clinic(_data_dir(args), recovery_key=recovery)
+    except PassphraseNeeded:
+        return open_clinic(
+            _data_dir(args), passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: ")
+        )
+
+
+# --- commands ---------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from clinic_desk.core.security.keys import KdfParams
+    from clinic_desk.core.services.clinic import setup_clinic
+
+    passphrase = _secret(PASSPHRASE_ENV, "New clinic passphrase: ", confirm=True)
+    password = _secret(PASSWORD_ENV, f"Password for {args.director}: ", confirm=True)
+    result = setup_clinic(
+        _data_dir(args),
+        clinic_name=args.clinic_name,
+        director_login=args.director,
+        director_name=args.director_name or args.director,
+        director_password=password,
+        passphrase=passphrase,
+        timezone=args.timezone,
+        language=args.language,
+        kdf=KdfParams.floor() if args.fast_kdf else None,
+        use_keyring=not args.no_keyring,
+    )
+    print(f"Clinic set up in {_data_dir(args)} (clinic id {result.clinic_id}).")
+    where = result.keyring_backend or "no keyring on this computer: the passphrase opens it"
+    print(f"Data key saved: {where}.")
+    print()
+    print("RECOVERY KEY (shown only this once; print or write it down, keep it locked away):")
+    print()
+    print(f"    {result.recovery_key}")
+    print()
+    print("If the passphrase, this recovery key and every computer's saved key are all lost,")
+    print("the clinic's data cannot be recovered by anyone.")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from clinic_desk.core.security.keys import derive_subkey
+    from clinic_desk.core.services.clinic import is_initialized, unlock_key
+    from clinic_desk.core.services.maintenance import check_database
+    from clinic_desk.core.store.engine import DB_FILENAME
+    from clinic_desk.core.store.store import AUDIT_KEY_PURPOSE
+
+    data_dir = _data_dir(args)
+    if not is_initialized(data_dir):
+        from clinic_desk.core.errors import NotInitialized
+
+        raise NotInitialized(path=str(data_dir))
+    try:
+        key = unlock_key(data_dir, recovery_key=os.environ.get(RECOVERY_ENV))
+    except PassphraseNeeded:
+        key = unlock_key(data_dir, passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "))
+    # Read-only: checking must never write to a possibly damaged file.
+    report = check_database(
+        data_dir / DB_FILENAME, key, derive_subkey(key, AUDIT_KEY_PURPOSE)
+    )
+    if report.ok:
+        print(
+            f"OK: SQLite integrity, SQLCipher page check and audit chain "
+            f"({report.audit_rows} rows) all hold."
+        )
+        return 0
+    for problem in report.problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
+    print(
+        "The clinic's data is damaged. Stop working in it, restore the latest backup "
+        "(clinic-desk restore), and keep the damaged folder for inspection.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def cmd_verify_audit(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services.audit_log import verify_audit
+
+    clinic = _open(args)
+    try:
+        result = verify_audit(clinic)
+    finally:
+        clinic.close()
+    if result.ok:
+        print(f"OK: the audit log's {result.rows_checked} rows form an unbroken chain.")
+        return 0
+    for problem in result.problems:
+        print(f"FAILED at row {problem.seq}: {problem.message}", file=sys.stderr)
+    return 1
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services.base import Actor
+    from clinic_desk.core.services.maintenance import create_backup, run_daily_backup_if_due
+
+    clinic = _open(args)
+    try:
+        if args.daily:
+            info = run_daily_backup_if_due(clinic)
+            if info is None:
+                print("Today's backup has already been made (or daily backups are turned off).")
+                return 0
+        else:
+            if not args.out:
+                raise UsageError("Give --out FILE (or --daily for the rotating daily backup).")
+            info = create_backup(clinic, Actor.system("cli"), Path(args.out))
+    finally:
+        clinic.close()
+    print(f"Backup written and verified: {info.path} ({info.size_bytes:,} bytes).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services.maintenance import restore_backup
+
+    recovery = os.environ.get(RECOVERY_ENV)
+    if args.recovery_key:
+        recovery = _secret(RECOVERY_ENV, "Recovery key: ")
+    try:
+        result = restore_backup(_data_dir(args), Path(args.from_file), recovery_key=recovery)
+    except PassphraseNeeded:
+        result = restore_backup(
+            _data_dir(args),
+            Path(args.from_file),
+            passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "),
+        )
+    print(
+        f"Restored the backup of {result.created_at} into {_data_dir(args)} "
+        f"(clinic id {result.clinic_id})."
+    )
+    return 0
+
+
+# --- wiring ------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="clinic-desk",
+        description="ClinicDesk: the clinic's desk and doctor's-room program.",
+        epilog=f"--data-dir defaults to ${HOME_ENV}, else {default_data_dir()}.",
+    )
+    parser.add_argument("--version", action="version", version=f"ClinicDesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(
+        name: str, func: Callable[[argparse.Namespace], int], help_: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--data-dir", help="the clinic's data folder")
+        p.set_defaults(func=func)
+        return p
+
+    p = command("init", cmd_init, "set up a new clinic in an empty data folder")
+    p.add_argument("--clinic-name", required=True)
+    p.add_argument("--director", required=True, help="the director's user name, e.g. wang.li")
+    p.add_argument("--director-name", help="the director's display name, e.g. 王丽")
+    p.add_argument("--timezone", default="Asia/Shanghai")
+    p.add_argument("--language", default="zh_CN", choices=["zh_CN", "zh_TW", "en"])
+    p.add_argument("--no-keyring", action="store_true", help="do not save the key in the keyring")
+    p.add_argument("--fast-kdf", action="store_true", help=argparse.SUPPRESS)
+
+    command("check", cmd_check, "check the database, its encryption and the audit chain")
+    command("verify-audit", cmd_verify_audit, "verify the audit log's hash chain")
+    p = command("backup", cmd_backup, "write a verified, encrypted backup")
+    p.add_argument("--out", help="the backup file to write (.cdbak)")
+    p.add_argument("--daily", action="store_true", help="the rotating daily backup, if due")
+    p.add_argument("--recovery-key", action="store_true", help="unlock with the recovery key")
+    p = command("restore", cmd_restore, "restore a backup into an empty data folder")
+    p.add_argument("--from", dest="from_file", required=True, help="the .cdbak file")
+    p.add_argument("--recovery-key", action="store_true", help="unlock with the recovery key")
+    for name in ("check", "verify-audit"):
+        sub.choices[name].add_argument(
+            "--recovery-key", action="store_true", help="unlock with the recovery key"
+        )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except ClinicError as error:
+        print(error.message(), file=sys.stderr)
+        return 2
+    except UsageError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The Qt-free core: store, security, rules, services, printing, sync."""

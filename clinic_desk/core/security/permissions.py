@@ -1,0 +1,106 @@
+"""Roles (spec I1) and what each may do.
+
+Services call ``require(actor, action)`` before they touch anything; the UI
+only hides what a role may not use, it is not the guard.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+
+
+class Role(StrEnum):
+    RECEPTIONIST = "receptionist"
+    TRIAGE_NURSE = "triage_nurse"
+    DOCTOR = "doctor"
+    PHARMACIST = "pharmacist"
+    HEALTH_MANAGER = "health_manager"
+    CUSTOMER_SERVICE = "customer_service"
+    DIRECTOR = "director"
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.RECEPTIONIST: QT_TRANSLATE_NOOP("Roles", "Receptionist"),
+    Role.TRIAGE_NURSE: QT_TRANSLATE_NOOP("Roles", "Triage nurse"),
+    Role.DOCTOR: QT_TRANSLATE_NOOP("Roles", "Doctor"),
+    Role.PHARMACIST: QT_TRANSLATE_NOOP("Roles", "Pharmacist"),
+    Role.HEALTH_MANAGER: QT_TRANSLATE_NOOP("Roles", "Health manager"),
+    Role.CUSTOMER_SERVICE: QT_TRANSLATE_NOOP("Roles", "Customer service"),
+    Role.DIRECTOR: QT_TRANSLATE_NOOP("Roles", "Director"),
+}
+
+
+class Action(StrEnum):
+    # Administration
+    STAFF_MANAGE = "staff.manage"
+    SETTINGS_EDIT = "settings.edit"
+    SETTINGS_READ = "settings.read"
+    AUDIT_READ = "audit.read"
+    BACKUP_RUN = "backup.run"
+    KEYS_MANAGE = "keys.manage"
+    # Patients (spec C3: access by role)
+    PATIENT_SEARCH = "patient.search"
+    PATIENT_REGISTER = "patient.register"
+    PATIENT_EDIT = "patient.edit"
+    CLINICAL_READ = "clinical.read"
+    CLINICAL_WRITE = "clinical.write"
+    PRESCRIPTION_WRITE = "prescription.write"
+    PHARMACY_GUIDANCE = "pharmacy.guidance"
+    # Front desk and calendar
+    APPOINTMENT_MANAGE = "appointment.manage"
+    CHECKIN = "checkin"
+    VITALS_RECORD = "vitals.record"
+    QUEUE_MANAGE = "queue.manage"
+    # Follow-ups, complaints, quality, membership
+    FOLLOWUP_WORK = "followup.work"
+    FOLLOWUP_SUPERVISE = "followup.supervise"
+    COMPLAINT_HANDLE = "complaint.handle"
+    COMPLAINT_READ_CONFIDENTIAL = "complaint.read_confidential"
+    QUALITY_REPORTS = "quality.reports"
+    MEMBERSHIP_MANAGE = "membership.manage"
+
+
+_FRONT_DESK = {
+    Action.PATIENT_SEARCH, Action.PATIENT_REGISTER, Action.PATIENT_EDIT,
+    Action.APPOINTMENT_MANAGE, Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
+}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Action.MEMBERSHIP_MANAGE}),
+    Role.TRIAGE_NURSE: frozenset(_FRONT_DESK | {Action.VITALS_RECORD, Action.CLINICAL_READ}),
+    Role.DOCTOR: frozenset(
+        {
+            Action.PATIENT_SEARCH, Action.PATIENT_EDIT, Action.CLINICAL_READ,
+            Action.CLINICAL_WRITE, Action.PRESCRIPTION_WRITE, Action.VITALS_RECORD,
+            Action.QUEUE_MANAGE, Action.FOLLOWUP_WORK, Action.SETTINGS_READ,
+        }
+    ),
+    Role.PHARMACIST: frozenset(
+        {Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.PHARMACY_GUIDANCE,
+         Action.SETTINGS_READ}
+    ),
+    Role.HEALTH_MANAGER: frozenset(
+        {
+            Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.FOLLOWUP_WORK,
+            Action.FOLLOWUP_SUPERVISE, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
+        }
+    ),
+    Role.CUSTOMER_SERVICE: frozenset(
+        {
+            Action.PATIENT_SEARCH, Action.FOLLOWUP_WORK, Action.COMPLAINT_HANDLE,
+            Action.COMPLAINT_READ_CONFIDENTIAL, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
+            Action.APPOINTMENT_MANAGE,
+        }
+    ),
+    Role.DIRECTOR: frozenset(Action),
+}
+
+# Actions a person outside the role may still take in an emergency, with a
+# stated reason that is flagged in the audit log ("break the glass").
+BREAK_GLASS_ACTIONS = frozenset({Action.CLINICAL_READ})
+
+
+def allowed(role: Role | str, action: Action) -> bool:
+    return action in ROLE_PERMISSIONS.get(Role(role), frozenset())

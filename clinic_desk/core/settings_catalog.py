@@ -1,0 +1,228 @@
+"""Every clinic setting, its type, limits and default.
+
+The numbers come from the seed documents (spec ids in ``spec``); clinics
+change them, so code reads them from here and the database, never as
+constants of its own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+
+from clinic_desk.core.errors import ValidationError
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    key: str
+    kind: str  # "int", "bool", "time", "text", "choice"
+    default: Any
+    label: str
+    group: str
+    spec: str = ""
+    minimum: int | None = None
+    maximum: int | None = None
+    choices: tuple[str, ...] = ()
+    max_length: int = 500
+
+    def validate(self, value: Any) -> Any:
+        """The value in its stored form, or ``ValidationError`` saying what is wrong."""
+        if self.kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                try:
+                    value = int(str(value).strip())
+                except ValueError:
+                    raise ValidationError(
+                        QT_TRANSLATE_NOOP("Errors", "{label}: type a whole number."),
+                        label=self.label,
+                    ) from None
+            if (self.minimum is not None and value < self.minimum) or (
+                self.maximum is not None and value > self.maximum
+            ):
+                raise ValidationError(
+                    QT_TRANSLATE_NOOP(
+                        "Errors", "{label}: choose a number from {minimum} to {maximum}."
+                    ),
+                    label=self.label, minimum=self.minimum, maximum=self.maximum,
+                )
+            return value
+        if self.kind == "bool":
+            if not isinstance(value, bool):
+                raise ValidationError(
+                    QT_TRANSLATE_NOOP("Errors", "{label}: choose yes or no."), label=self.label
+                )
+            return value
+        if self.kind == "time":
+            text = str(value).strip()
+            if not re.fullmatch(r"\d{1,2}:\d{2}", text):
+                raise ValidationError(
+                    QT_TRANSLATE_NOOP("Errors", "{label}: type a time as HH:MM, e.g. 16:00."),
+                    label=self.label,
+                )
+            hours, minutes = (int(p) for p in text.split(":"))
+            if hours > 23 or minutes > 59:
+                raise ValidationError(
+                    QT_TRANSLATE_NOOP("Errors", "{label}: type a time as HH:MM, e.g. 16:00."),
+                    label=self.label,
+                )
+            return f"{hours:02d}:{minutes:02d}"
+        if self.kind == "choice":
+            if value not in self.choices:
+                raise ValidationError(
+                    QT_TRANSLATE_NOOP("Errors", "{label}: choose one of the offered values."),
+                    label=self.label,
+                )
+            return value
+        text = str(value)
+        if len(text) > self.max_length:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP("Errors", "{label}: use at most {n} characters."),
+                label=self.label, n=self.max_length,
+            )
+        return text.strip()
+
+
+def _d(key: str, kind: str, default: Any, label: str, group: str, **kw: Any) -> SettingDef:
+    return SettingDef(key=key, kind=kind, default=default, label=label, group=group, **kw)
+
+
+G_CLINIC = QT_TRANSLATE_NOOP("Settings", "Clinic")
+G_SECURITY = QT_TRANSLATE_NOOP("Settings", "Security")
+G_BACKUP = QT_TRANSLATE_NOOP("Settings", "Backup")
+G_APPOINTMENTS = QT_TRANSLATE_NOOP("Settings", "Appointments")
+G_RECEPTION = QT_TRANSLATE_NOOP("Settings", "Reception")
+G_FOLLOWUP = QT_TRANSLATE_NOOP("Settings", "Follow-up")
+G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
+G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
+
+LANGUAGES = ("zh_CN", "zh_TW", "en")
+
+CATALOG: tuple[SettingDef, ...] = (
+    # Clinic identity
+    _d("clinic.name", "text", "", QT_TRANSLATE_NOOP("Settings", "Clinic name"), G_CLINIC,
+       max_length=200),
+    _d("clinic.address", "text", "", QT_TRANSLATE_NOOP("Settings", "Address"), G_CLINIC),
+    _d("clinic.phone", "text", "", QT_TRANSLATE_NOOP("Settings", "Phone"), G_CLINIC,
+       max_length=40),
+    _d("clinic.timezone", "text", "Asia/Shanghai", QT_TRANSLATE_NOOP("Settings", "Time zone"),
+       G_CLINIC, max_length=64),
+    _d("clinic.language", "choice", "zh_CN", QT_TRANSLATE_NOOP("Settings", "Language"),
+       G_CLINIC, choices=LANGUAGES),
+    _d("clinic.phone_region", "text", "CN",
+       QT_TRANSLATE_NOOP("Settings", "Default phone region"), G_CLINIC, max_length=2),
+    # Security
+    _d("security.lockout_failures", "int", 5,
+       QT_TRANSLATE_NOOP("Settings", "Wrong passwords before an account locks"), G_SECURITY,
+       minimum=3, maximum=25),
+    _d("security.lockout_window_minutes", "int", 15,
+       QT_TRANSLATE_NOOP("Settings", "Lockout window and lock time (minutes)"), G_SECURITY,
+       minimum=1, maximum=24 * 60),
+    _d("security.idle_lock_minutes", "int", 10,
+       QT_TRANSLATE_NOOP("Settings", "Lock the screen after idle minutes"), G_SECURITY,
+       minimum=1, maximum=240),
+    # Backup
+    _d("backup.daily_enabled", "bool", True,
+       QT_TRANSLATE_NOOP("Settings", "Make a backup every day"), G_BACKUP),
+    _d("backup.keep_count", "int", 14,
+       QT_TRANSLATE_NOOP("Settings", "Daily backups to keep"), G_BACKUP, minimum=1, maximum=365),
+    _d("backup.folder", "text", "", QT_TRANSLATE_NOOP("Settings",
+       "Backup folder (empty: 'backups' in the data folder)"), G_BACKUP, max_length=1000),
+    # Appointments (spec A5, A7, A8)
+    _d("appointments.booking_cutoff", "time", "16:00",
+       QT_TRANSLATE_NOOP("Settings", "Bookings for tomorrow close at"), G_APPOINTMENTS,
+       spec="A5"),
+    _d("appointments.absence_notice_cutoff", "time", "16:00",
+       QT_TRANSLATE_NOOP("Settings", "Doctor absence must be known by (day before)"),
+       G_APPOINTMENTS, spec="A7"),
+    _d("appointments.next_day_list_time", "time", "16:30",
+       QT_TRANSLATE_NOOP("Settings", "Next day's list to triage nurse by"), G_APPOINTMENTS,
+       spec="A8"),
+    _d("appointments.reminder_message_days", "int", 7,
+       QT_TRANSLATE_NOOP("Settings", "Reminder message, days before"), G_APPOINTMENTS,
+       spec="A5", minimum=0, maximum=60),
+    _d("appointments.reminder_call_days", "int", 1,
+       QT_TRANSLATE_NOOP("Settings", "Reminder call, days before"), G_APPOINTMENTS,
+       spec="A5", minimum=0, maximum=14),
+    # Reception (spec B1, B4)
+    _d("reception.response_minutes", "int", 3,
+       QT_TRANSLATE_NOOP("Settings", "Respond to an arrival within (minutes)"), G_RECEPTION,
+       spec="B1", minimum=1, maximum=60),
+    _d("reception.wait_alert_minutes", "int", 15,
+       QT_TRANSLATE_NOOP("Settings", "Waiting-time alert after (minutes)"), G_RECEPTION,
+       spec="B4", minimum=1, maximum=240),
+    # Follow-up (spec E1)
+    _d("followup.message_within_hours", "int", 24,
+       QT_TRANSLATE_NOOP("Settings", "Cold / physical exam: message within (hours)"),
+       G_FOLLOWUP, spec="E1", minimum=1, maximum=240),
+    _d("followup.chronic_call_min_days", "int", 3,
+       QT_TRANSLATE_NOOP("Settings", "Chronic / post-operative call: from day"), G_FOLLOWUP,
+       spec="E1", minimum=0, maximum=60),
+    _d("followup.chronic_call_max_days", "int", 7,
+       QT_TRANSLATE_NOOP("Settings", "Chronic / post-operative call: by day"), G_FOLLOWUP,
+       spec="E1", minimum=1, maximum=60),
+    _d("followup.random_sample_percent", "int", 10,
+       QT_TRANSLATE_NOOP("Settings", "Everyone else: monthly random sample (%)"), G_FOLLOWUP,
+       spec="E1", minimum=0, maximum=100),
+    # Complaints (spec F4)
+    _d("complaints.accept_within_hours", "int", 1,
+       QT_TRANSLATE_NOOP("Settings", "Accept a complaint within (hours)"), G_COMPLAINTS,
+       spec="F4", minimum=1, maximum=72),
+    _d("complaints.contact_within_hours", "int", 2,
+       QT_TRANSLATE_NOOP("Settings", "Contact the complainant within (hours)"), G_COMPLAINTS,
+       spec="F4", minimum=1, maximum=72),
+    _d("complaints.simple_answer_days", "int", 1,
+       QT_TRANSLATE_NOOP("Settings", "Answer a simple issue within (business days)"),
+       G_COMPLAINTS, spec="F4", minimum=1, maximum=30),
+    _d("complaints.solution_within_hours", "int", 48,
+       QT_TRANSLATE_NOOP("Settings", "Propose a solution within (hours)"), G_COMPLAINTS,
+       spec="F4", minimum=1, maximum=720),
+    _d("complaints.close_days", "int", 7,
+       QT_TRANSLATE_NOOP("Settings", "Close a complaint within (days)"), G_COMPLAINTS,
+       spec="F4", minimum=1, maximum=90),
+    _d("complaints.rectify_days", "int", 15,
+       QT_TRANSLATE_NOOP("Settings", "Rectification within (days)"), G_COMPLAINTS, spec="F4",
+       minimum=1, maximum=180),
+    _d("complaints.complex_answer_days", "int", 20,
+       QT_TRANSLATE_NOOP("Settings", "Answer a complex dispute within (days)"), G_COMPLAINTS,
+       spec="F4", minimum=1, maximum=180),
+    _d("complaints.skip_holidays", "bool", True,
+       QT_TRANSLATE_NOOP("Settings", "Day deadlines skip public holidays"), G_COMPLAINTS,
+       spec="F4"),
+    # Quality (spec G1, G2, G5)
+    _d("quality.weekly_survey_percent", "int", 10,
+       QT_TRANSLATE_NOOP("Settings", "Weekly survey sample (% of patients)"), G_QUALITY,
+       spec="G1", minimum=1, maximum=100),
+    _d("quality.outpatient_survey_percent", "int", 10,
+       QT_TRANSLATE_NOOP("Settings", "Semi-annual outpatient survey (% of a day)"), G_QUALITY,
+       spec="G1", minimum=1, maximum=100),
+    _d("quality.inpatient_survey_percent", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "Semi-annual inpatient survey (% of a day)"), G_QUALITY,
+       spec="G1", minimum=1, maximum=100),
+    _d("quality.satisfaction_target_percent", "int", 95,
+       QT_TRANSLATE_NOOP("Settings", "Satisfaction target (%)"), G_QUALITY, spec="G2",
+       minimum=1, maximum=100),
+    _d("quality.complaint_closure_target_percent", "int", 100,
+       QT_TRANSLATE_NOOP("Settings", "Complaint closure target (%)"), G_QUALITY, spec="G2",
+       minimum=1, maximum=100),
+    _d("quality.root_cause_within_hours", "int", 24,
+       QT_TRANSLATE_NOOP("Settings", "Root-cause analysis within (hours)"), G_QUALITY,
+       spec="G5", minimum=1, maximum=240),
+)
+
+BY_KEY: dict[str, SettingDef] = {d.key: d for d in CATALOG}
+
+# Never more than this many sign-in tries per account per hour, whatever the settings.
+MAX_SIGNIN_FAILURES_PER_HOUR = 100
+
+
+def default_values() -> dict[str, Any]:
+    return {d.key: d.default for d in CATALOG}
+
+
+def parse_time(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))

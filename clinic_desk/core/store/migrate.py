@@ -1,0 +1,67 @@
+"""Bringing a clinic's database to the schema this version expects (Alembic)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+from clinic_desk.core.errors import SchemaTooNew, StoreCorrupt
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, target: str = "head") -> None:
+    """Upgrade under the write lock, so two programs opening at once migrate once."""
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as probe:
+        current = current_revision(probe)
+        probe.rollback()
+    if current is not None and current not in {s.revision for s in script.walk_revisions()}:
+        raise SchemaTooNew()
+    if current == script.get_current_head() and target == "head":
+        return
+    with engine.connect() as conn:
+        # Batch mode rebuilds tables; foreign keys must be off (outside any
+        # transaction) while it does, and are checked by hand afterwards.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA foreign_keys = OFF")  # on the driver: SQLAlchemy would BEGIN first
+        try:
+            writer = conn.execution_options(clinic_write=True)
+            with writer.begin():
+                command.upgrade(alembic_config(writer), target)
+                broken = writer.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise StoreCorrupt(detail=f"{len(broken)} broken references after upgrade")
+        finally:
+            raw.execute("PRAGMA foreign_keys = ON")
+
+
+def table_names(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        text("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    )
+    return sorted(r[0] for r in rows)

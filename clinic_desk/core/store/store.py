@@ -1,0 +1,152 @@
+"""An open clinic database and the unit of work services use on it."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import sqlcipher3.dbapi2 as sqlcipher
+from sqlalchemy import Engine, exc, select
+from sqlalchemy.orm import Session
+
+from clinic_desk.core.errors import ClinicError, StorageFull, StoreBusy, StoreCorrupt
+from clinic_desk.core.security.keys import derive_subkey
+from clinic_desk.core.store import migrate
+from clinic_desk.core.store.engine import DB_FILENAME, is_not_a_database, make_engine
+from clinic_desk.core.store.models import Meta
+
+log = logging.getLogger(__name__)
+
+AUDIT_KEY_PURPOSE = "clinicdesk audit mac v1"
+BACKUP_KEY_PURPOSE = "clinicdesk backup mac v1"
+
+
+def translate_db_error(error: BaseException) -> ClinicError | None:
+    """The sentence for a database failure people can act on, or None."""
+    original = getattr(error, "orig", error)
+    text = str(original).lower()
+    if isinstance(original, (sqlcipher.OperationalError, sqlite3.OperationalError)):
+        if "disk is full" in text or "database or disk is full" in text:
+            return StorageFull()
+        if "database is locked" in text or "busy" in text:
+            return StoreBusy()
+        if "disk i/o error" in text:
+            return StoreCorrupt(detail="the disk reported an input/output error")
+    if isinstance(original, (sqlcipher.DatabaseError, sqlite3.DatabaseError)) and (
+        is_not_a_database(original)
+    ):
+        return StoreCorrupt(detail="a page of the file fails its integrity check")
+    return None
+
+
+class Store:
+    """One clinic's open, encrypted database file."""
+
+    def __init__(self, data_dir: Path, data_key: bytes, *, workstation: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.db_path = data_dir / DB_FILENAME
+        self._data_key = data_key
+        self.audit_key = derive_subkey(data_key, AUDIT_KEY_PURPOSE)
+        self.backup_key = derive_subkey(data_key, BACKUP_KEY_PURPOSE)
+        self.workstation = (workstation or socket.gethostname() or "workstation")[:100]
+        self.engine: Engine = make_engine(self.db_path, data_key)
+
+    @property
+    def data_key(self) -> bytes:
+        return self._data_key
+
+    def migrate(self) -> None:
+        try:
+            migrate.upgrade(self.engine)
+        except exc.DBAPIError as error:
+            raise (translate_db_error(error) or error) from error
+
+    def unit_of_work(self, *, write: bool) -> UnitOfWork:
+        return UnitOfWork(self, write=write)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """A read connection for checks and reports that need plain SQL."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def meta_value(self, key: str) -> str | None:
+        with self.unit_of_work(write=False) as uow:
+            row = uow.session.get(Meta, key)
+            return row.value if row else None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class UnitOfWork:
+    """One transaction. Writes take SQLite's write lock at BEGIN (IMMEDIATE).
+
+    Use as ``with store.unit_of_work(write=True) as uow: ...; uow.commit()``;
+    leaving the block without ``commit()`` rolls everything back.
+    """
+
+    def __init__(self, store: Store, *, write: bool) -> None:
+        self.store = store
+        self.write = write
+        self._committed = False
+
+    def __enter__(self) -> UnitOfWork:
+        bind = self.store.engine.execution_options(clinic_write=self.write)
+        self.session = Session(bind=bind, expire_on_commit=False, autoflush=True)
+        try:
+            self.session.connection()  # BEGIN now, so a busy database fails here
+        except exc.DBAPIError as error:
+            self.session.close()
+            raise (translate_db_error(error) or error) from error
+        return self
+
+    def commit(self) -> None:
+        if not self.write:
+            raise RuntimeError("commit() on a read-only unit of work")
+        try:
+            self.session.commit()
+        except exc.DBAPIError as error:
+            self.session.rollback()
+            raise (translate_db_error(error) or error) from error
+        self._committed = True
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if not self._committed:
+                self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc_value, exc.DBAPIError):
+            friendly = translate_db_error(exc_value)
+            if friendly is not None:
+                raise friendly from exc_value
+
+    def meta(self, key: str) -> str | None:
+        row = self.session.get(Meta, key)
+        return row.value if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        row = self.session.get(Meta, key)
+        if row is None:
+            self.session.add(Meta(key=key, value=value))
+        else:
+            row.value = value
+
+    def scalar(self, statement: Any) -> Any:
+        return self.session.execute(statement).scalar()
+
+    def select_one(self, model: Any, **where: Any) -> Any:
+        stmt = select(model).filter_by(**where)
+        return self.session.execute(stmt).scalars().first()
