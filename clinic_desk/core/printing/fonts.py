@@ -140,7 +140,7 @@ def runs(text: str, *, bold: bool = False, mono: bool = False) -> list[tuple[str
 
 def text_width(text: str, size: float, *, bold: bool = False, mono: bool = False) -> float:
     return sum(
-        pdfmetrics.stringWidth(chunk, font, size)
+        float(pdfmetrics.stringWidth(chunk, font, size))
         for font, chunk in runs(text, bold=bold, mono=mono)
     )
 
@@ -173,7 +173,7 @@ def draw_text(
         t.setFont(font, size)
         t.setTextRenderMode(2 if bold and font == cjk else 0)
         t.textOut(chunk)
-        width += pdfmetrics.stringWidth(chunk, font, size) + char_space * len(chunk)
+        width += float(pdfmetrics.stringWidth(chunk, font, size)) + char_space * len(chunk)
     canvas.drawText(t)
     canvas.restoreState()
     return width
@@ -181,7 +181,12 @@ def draw_text(
 
 # A token is a run of whitespace, a single wide (CJK) character, which may break
 # on either side, or a run of other characters, which breaks only at spaces.
-_TOKEN = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+")  # noqa: E501
+_WIDE = (
+    "\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+)
+_TOKEN = re.compile(rf"\s+|[{_WIDE}]|[^\s{_WIDE}]+")
+_NO_LINE_START = "，。、；：！？）」』】》〉〕｝％…’”"
+_NO_LINE_END = "（「『【《〈〔｛“‘"
 
 
 def _longest_prefix(text: str, size: float, width: float, bold: bool) -> int:
@@ -196,9 +201,7 @@ def _longest_prefix(text: str, size: float, width: float, bold: bool) -> int:
     return lo
 
 
-def wrap(
-    text: str, size: float, width: float, *, max_lines: int, bold: bool = False
-) -> list[str]:
+def wrap(text: str, size: float, width: float, *, max_lines: int, bold: bool = False) -> list[str]:
     """Greedy-wrap ``printable`` text into at most ``max_lines`` lines of ``width``.
 
     If it does not fit, the last line ends with an ellipsis. Stops reading as
@@ -217,6 +220,15 @@ def wrap(
         if text_width(current + token, size, bold=bold) <= width:
             current += token
             continue
+        # Chinese line breaking: no closing punctuation at the start of a line and no
+        # opening bracket at the end, so carry characters over to the next line.
+        while (
+            len(current.rstrip()) > 1
+            and not current[-1].isspace()
+            and (token[0] in _NO_LINE_START or current[-1] in _NO_LINE_END)
+        ):
+            token = current[-1] + token
+            current = current[:-1]
         if current.strip():
             lines.append(current.rstrip())
         current = ""
