@@ -102,6 +102,29 @@ def register_patient(
     return Written(summary, Changes(frozenset({Topic.PATIENTS}), frozenset({summary.id})))
 
 
+def search_patients(
+    clinic: Clinic, actor: Actor, query: str, *, limit: int = 50
+) -> list[PatientSummary]:
+    """Patients whose name or phone contains ``query`` (issue 4 adds pinyin and ID search)."""
+    clinic.require(actor, Action.PATIENT_SEARCH)
+    text = unicodedata.normalize("NFC", query).strip()[:100]
+    if not text:
+        return []
+    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    full = Patient.family_name + Patient.given_name
+    stmt = (
+        select(Patient)
+        .where(
+            Patient.deleted_at.is_(None),
+            full.like(like, escape="\\") | Patient.phone.like(like, escape="\\"),
+        )
+        .order_by(Patient.family_name, Patient.given_name)
+        .limit(max(1, min(limit, 500)))
+    )
+    with clinic.store.unit_of_work(write=False) as uow:
+        return [_summary(p) for p in uow.session.execute(stmt).scalars()]
+
+
 def read_clinical_record(
     clinic: Clinic,
     actor: Actor,

@@ -114,6 +114,8 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # Error messages and logs must never carry patient data from bound values.
+        hide_parameters=True,
     )
 
     # pysqlite's implicit transactions begin too late for us: a write must take
