@@ -1,11 +1,12 @@
 """Fonts for printed documents, and measuring, wrapping and drawing text with them.
 
-The bundled ``DroidSansFallbackFull.ttf`` covers Chinese (and full-width forms)
-but has no glyphs for basic Latin: not even A-Z or 0-9. So text is drawn with a
-small font stack, run by run: characters the PDF base-14 Latin fonts can show
-(Windows-1252) use Helvetica (every PDF viewer has it, nothing to ship), the
-rest use the embedded CJK font, and characters neither can show are dropped
-or replaced, so an emoji in a clinic name never breaks a printout.
+Everything is drawn with the bundled ``wqy-microhei.ttc`` (WenQuanYi Micro Hei,
+a TrueType collection): face 0 is the proportional face used for all text,
+face 1 the monospaced face used for the recovery key. It covers Latin, digits,
+punctuation and Simplified and Traditional Chinese, so a printout uses no
+other font, and reportlab embeds (subsets) every glyph, Latin included: the page
+prints the same on every computer and printer. Characters the font cannot draw
+are dropped or replaced, so an emoji in a clinic name never breaks a printout.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import re
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any, BinaryIO
 
+from reportlab.lib.colors import black
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -24,17 +27,20 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.paths import resources_dir
 
 FONT_NAME = "ClinicSans"
-FONT_FILE = "DroidSansFallbackFull.ttf"
+MONO_FONT_NAME = "ClinicSansMono"
+FONT_FILE = "wqy-microhei.ttc"
+REGULAR_INDEX = 0  # "WenQuanYi Micro Hei"
+MONO_INDEX = 1  # "WenQuanYi Micro Hei Mono": every character 0.6 em wide, CJK 1 em
 
-# Base-14 fonts: built into reportlab (metrics) and every PDF viewer (glyphs).
-LATIN = "Helvetica"
-LATIN_BOLD = "Helvetica-Bold"
-MONO_BOLD = "Courier-Bold"
+# The font has no bold face: bold is faked by stroking the outline as well as
+# filling it. The stroke (this fraction of the size) fattens each glyph by half
+# its width on either side, so bold text gets as much extra letter spacing.
+BOLD_STROKE = 0.03
 
-ELLIPSIS = "…"  # in Windows-1252, so Helvetica draws it (the CJK font has none)
+ELLIPSIS = "…"
 
 _lock = threading.Lock()
-_cjk_cmap: dict[int, int] | None = None
+_regular_cmap: dict[int, int] | None = None
 
 
 class FontMissing(ClinicError):
@@ -58,55 +64,59 @@ def font_path() -> Path:
 
 
 def register_fonts() -> str:
-    """Register the CJK font with reportlab once per process; return its name.
+    """Register the regular and mono faces with reportlab once per process.
 
-    reportlab embeds a TTFont as a subset holding only the glyphs a document uses.
+    Returns the regular face's name. reportlab embeds a TTFont as a subset
+    holding only the glyphs a document uses.
     """
-    global _cjk_cmap
-    if _cjk_cmap is not None:  # fast path, no lock once registered
+    global _regular_cmap
+    if _regular_cmap is not None:  # fast path, no lock once registered
         return FONT_NAME
     with _lock:
-        if _cjk_cmap is None:
+        if _regular_cmap is None:
             path = font_path()
             if not path.is_file():
                 raise FontMissing(path=str(path))
             try:
-                font = TTFont(FONT_NAME, str(path))
+                regular = TTFont(FONT_NAME, str(path), subfontIndex=REGULAR_INDEX)
+                mono = TTFont(MONO_FONT_NAME, str(path), subfontIndex=MONO_INDEX)
             except (TTFError, OSError) as exc:
                 raise FontDamaged(path=str(path), detail=str(exc)) from exc
-            pdfmetrics.registerFont(font)
-            _cjk_cmap = font.face.charToGlyph
+            pdfmetrics.registerFont(regular)
+            pdfmetrics.registerFont(mono)
+            _regular_cmap = regular.face.charToGlyph
     return FONT_NAME
 
 
 def _cmap() -> dict[int, int]:
     register_fonts()
-    assert _cjk_cmap is not None
-    return _cjk_cmap
+    assert _regular_cmap is not None
+    return _regular_cmap
 
 
-def _latin_can_draw(ch: str) -> bool:
-    # The base-14 fonts use WinAnsiEncoding; Python's cp1252 leaves its 5 holes undefined.
-    if ch < " " or "\x7f" <= ch <= "\x9f":
-        return False
-    try:
-        ch.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
+def new_canvas(out: str | BinaryIO, **kwargs: Any) -> Canvas:
+    """A reportlab canvas whose initial font is the embedded font.
 
-
-def _cjk_can_draw(ch: str) -> bool:
-    return ord(ch) in _cmap()
+    A plain ``Canvas`` starts every page with Helvetica selected, which puts a
+    non-embedded standard font into the PDF even if no text is drawn with it.
+    """
+    register_fonts()
+    return Canvas(out, initialFontName=FONT_NAME, **kwargs)
 
 
 def can_draw(ch: str) -> bool:
-    """Whether some font in the stack has a glyph for ``ch``."""
-    return _latin_can_draw(ch) or _cjk_can_draw(ch)
+    """Whether the font has a visible glyph for ``ch``.
+
+    Control and format characters (zero-width joiners, direction marks, soft
+    hyphens) are never drawn, even where the font maps them to a glyph.
+    """
+    if unicodedata.category(ch) in ("Cc", "Cf"):
+        return False
+    return ord(ch) in _cmap()
 
 
 def printable(text: str) -> str:
-    """``text`` on one line with only characters the fonts can draw.
+    """``text`` on one line with only characters the font can draw.
 
     Line breaks and other whitespace become single spaces. Letters and digits
     without a glyph (a rare character outside the font) become "?" so the reader
@@ -123,26 +133,16 @@ def printable(text: str) -> str:
     return " ".join("".join(out).split())
 
 
-def runs(text: str, *, bold: bool = False, mono: bool = False) -> list[tuple[str, str]]:
-    """Split ``printable`` text into ``(font name, chunk)`` runs."""
-    latin = MONO_BOLD if mono else LATIN_BOLD if bold else LATIN
-    cjk = register_fonts()
-    result: list[tuple[str, str]] = []
-    for ch in text:
-        # Latin first: the CJK font's Latin-1 punctuation is full-width.
-        font = latin if _latin_can_draw(ch) else cjk
-        if result and result[-1][0] == font:
-            result[-1] = (font, result[-1][1] + ch)
-        else:
-            result.append((font, ch))
-    return result
+def _font(mono: bool) -> str:
+    register_fonts()
+    return MONO_FONT_NAME if mono else FONT_NAME
 
 
 def text_width(text: str, size: float, *, bold: bool = False, mono: bool = False) -> float:
-    return sum(
-        float(pdfmetrics.stringWidth(chunk, font, size))
-        for font, chunk in runs(text, bold=bold, mono=mono)
-    )
+    width = float(pdfmetrics.stringWidth(text, _font(mono), size))
+    if bold:
+        width += BOLD_STROKE * size * len(text)
+    return width
 
 
 def draw_text(
@@ -158,25 +158,25 @@ def draw_text(
 ) -> float:
     """Draw ``printable`` text with its baseline at ``y``; return the width drawn.
 
-    The CJK font has no bold face, so bold CJK runs are filled and stroked
-    with a thin outline of the same colour.
+    The font has no bold face, so bold text is filled and stroked with an
+    outline in the fill colour, and spaced out by the outline's width.
     """
     canvas.saveState()
     if bold:
-        canvas.setLineWidth(size * 0.03)
+        stroke = BOLD_STROKE * size
+        char_space += stroke
+        canvas.setLineWidth(stroke)
         canvas.setLineJoin(1)
-    cjk = register_fonts()
+        # The outline takes the colour of the letters, so grey text stays grey.
+        canvas.setStrokeColor(getattr(canvas, "_fillColorObj", black))
     t = canvas.beginText(x, y)
+    t.setFont(_font(mono), size)
     t.setCharSpace(char_space)
-    width = 0.0
-    for font, chunk in runs(text, bold=bold, mono=mono):
-        t.setFont(font, size)
-        t.setTextRenderMode(2 if bold and font == cjk else 0)
-        t.textOut(chunk)
-        width += float(pdfmetrics.stringWidth(chunk, font, size)) + char_space * len(chunk)
+    t.setTextRenderMode(2 if bold else 0)
+    t.textOut(text)
     canvas.drawText(t)
     canvas.restoreState()
-    return width
+    return float(pdfmetrics.stringWidth(text, _font(mono), size)) + char_space * len(text)
 
 
 # A token is a run of whitespace, a single wide (CJK) character, which may break

@@ -12,6 +12,7 @@ import io
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -37,7 +38,7 @@ RIGHT = PAGE_W - MARGIN
 WIDTH = RIGHT - LEFT
 
 NAME_MAX_LINES = 3
-PARAGRAPH_MAX_LINES = 6  # bounds a wordy translation so the page still fits
+WARNING_MAX_LINES = 8
 GREY = 0.35
 RULE_GREY = 0.6
 
@@ -113,24 +114,59 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+@dataclass(frozen=True)
+class _Fit:
+    """How tightly the page is set: a wordy translation gets less air, never a 2nd page."""
+
+    gap: float  # scales the space between sections
+    paragraph_lines: int  # the most lines one paragraph may take
+
+
+_FITS = (_Fit(1.0, 6), _Fit(0.5, 6), _Fit(0.3, 4), _Fit(0.2, 3))
+
+
 def _render(
     *, clinic_name: str, clinic_id: str, key: str, created_at: datetime, translate: Translate
 ) -> bytes:
     fonts.register_fonts()
+
+    def draw(c: Canvas, fit: _Fit) -> float:
+        return _draw_page(c, fit, clinic_name, clinic_id, key, created_at, translate)
+
+    # Lay out on scratch canvases until the page fits inside the bottom margin.
+    fit = next(
+        (f for f in _FITS if draw(fonts.new_canvas(io.BytesIO(), pagesize=A4), f) >= MARGIN),
+        _FITS[-1],
+    )
     buf = io.BytesIO()
-    c = Canvas(buf, pagesize=A4, pageCompression=1)
-    title = translate("RecoveryKit", "ClinicDesk recovery kit")
-    c.setTitle(title)
+    c = fonts.new_canvas(buf, pagesize=A4, pageCompression=1)
+    c.setTitle(translate("RecoveryKit", "ClinicDesk recovery kit"))
     c.setAuthor("ClinicDesk")
     c.setSubject(translate("RecoveryKit", "Recovery key for the clinic's encrypted data"))
     c.setCreator("ClinicDesk")
+    draw(c, fit)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
 
+
+def _draw_page(
+    c: Canvas,
+    fit: _Fit,
+    clinic_name: str,
+    clinic_id: str,
+    key: str,
+    created_at: datetime,
+    translate: Translate,
+) -> float:
+    """Draw the page top to bottom; return the lowest point drawn."""
+    lines, gap = fit.paragraph_lines, fit.gap
     y = PAGE_H - MARGIN
-    y = _title(c, y, printable(title))
+    y = _title(c, y, translate("RecoveryKit", "ClinicDesk recovery kit"))
     y = _details(c, y, clinic_name, clinic_id, created_at, translate)
-    y = _key_box(c, y - 10, key, translate)
+    y = _key_box(c, y - 10 * gap, key, translate)
 
-    y = _heading(c, y - 26, translate("RecoveryKit", "What this key is for"))
+    y = _heading(c, y - 26 * gap, translate("RecoveryKit", "What this key is for"))
     y = _paragraph(
         c,
         y - 4,
@@ -140,8 +176,9 @@ def _render(
             "clinic passphrase has been forgotten. Whoever holds it can open every patient "
             "record, so guard it as carefully as the passphrase.",
         ),
+        max_lines=lines,
     )
-    y = _heading(c, y - 18, translate("RecoveryKit", "How to keep it"))
+    y = _heading(c, y - 18 * gap, translate("RecoveryKit", "How to keep it"))
     for item in (
         translate(
             "RecoveryKit",
@@ -157,31 +194,31 @@ def _render(
             "If this page was saved as a file, delete the file once the page is printed.",
         ),
     ):
-        y = _paragraph(c, y - 4, item, bullet=True)
+        y = _paragraph(c, y - 4 * gap, item, bullet=True, max_lines=lines)
 
     y = _warning(
         c,
-        y - 24,
+        y - 24 * gap,
         translate(
             "RecoveryKit",
             "If the passphrase, this recovery key and every computer's saved key are all "
             "lost, the clinic's data cannot be recovered by anyone, including ClinicDesk's "
             "makers.",
         ),
+        max_lines=WARNING_MAX_LINES,  # never squeezed: this sentence must be read whole
     )
-    _paragraph(
+    # Room above the line to write a name and a date by hand.
+    return _paragraph(
         c,
-        y - 48,
+        y - 48 * gap,
         _fill(
             translate("RecoveryKit", "Stored by {name} on {date}"),
             name="_" * 28,
             date="_" * 16,
         ),
         size=11,
+        max_lines=lines,
     )
-    c.showPage()
-    c.save()
-    return buf.getvalue()
 
 
 def _fill(template: str, **values: str) -> str:
@@ -195,7 +232,7 @@ def _fill(template: str, **values: str) -> str:
 def _title(c: Canvas, top: float, title: str) -> float:
     size = 22
     y = top - size * 0.8
-    for line in wrap(title, size, WIDTH, max_lines=2, bold=True):
+    for line in wrap(printable(title), size, WIDTH, max_lines=2, bold=True):
         draw_text(c, LEFT, y, line, size, bold=True)
         y -= size * 1.25
     y += size * 1.25 - 12
@@ -246,7 +283,7 @@ def _key_box(c: Canvas, top: float, key: str, translate: Translate) -> float:
     """The key in two rows of four groups, with its QR code beside it, in a box."""
     heading_y = _heading(c, top - 10, translate("RecoveryKit", "Recovery key"))
     pad, gap = 14.0, 18.0
-    qr = segno.make(key, error=QR_ERROR, micro=False)
+    qr = recovery_key_qr(key)
     quiet = 4  # the white margin a scanner needs around the code, in modules
     modules = len(qr.matrix) + 2 * quiet
     qr_size: float = 40 * mm
@@ -254,9 +291,10 @@ def _key_box(c: Canvas, top: float, key: str, translate: Translate) -> float:
 
     rows = [key[:19], key[20:]]
     key_w = WIDTH - 2 * pad - gap - qr_size
-    # Courier advances 0.6 em per character; size the key to fill its column.
+    # Size the key (bold, in the mono face) to fill its column.
     char_space_em = 0.08
-    size = min(26.0, key_w / (len(rows[0]) * (0.6 + char_space_em)))
+    em_width = fonts.text_width(rows[0], 1.0, bold=True, mono=True) + len(rows[0]) * char_space_em
+    size = min(26.0, key_w / em_width)
     char_space = size * char_space_em
     line_gap = size * 1.35
 
@@ -285,7 +323,7 @@ def _key_box(c: Canvas, top: float, key: str, translate: Translate) -> float:
 
     y = box_top - pad - (box_h - 2 * pad - key_h) / 2 - size * 0.75
     for row in rows:
-        draw_text(c, LEFT + pad, y, row, size, mono=True, char_space=char_space)
+        draw_text(c, LEFT + pad, y, row, size, bold=True, mono=True, char_space=char_space)
         y -= line_gap
     y += line_gap - size * 0.2 - 6 - 9
     c.setFillGray(GREY)
@@ -345,11 +383,11 @@ def _heading(c: Canvas, top: float, text: str) -> float:
 
 
 def _paragraph(
-    c: Canvas, top: float, text: str, *, size: float = 11, bullet: bool = False
+    c: Canvas, top: float, text: str, *, max_lines: int, size: float = 11, bullet: bool = False
 ) -> float:
     leading = size * 1.45
     indent = 14.0 if bullet else 0.0
-    lines = wrap(printable(text), size, WIDTH - indent, max_lines=PARAGRAPH_MAX_LINES)
+    lines = wrap(printable(text), size, WIDTH - indent, max_lines=max_lines)
     y = top
     for i, line in enumerate(lines):
         y -= leading
@@ -359,11 +397,11 @@ def _paragraph(
     return y - size * 0.3
 
 
-def _warning(c: Canvas, top: float, text: str) -> float:
+def _warning(c: Canvas, top: float, text: str, *, max_lines: int) -> float:
     """The one sentence that must not be missed, bold, in a black box."""
     size, pad = 11.0, 10.0
     leading = size * 1.45
-    lines = wrap(printable(text), size, WIDTH - 2 * pad, max_lines=PARAGRAPH_MAX_LINES, bold=True)
+    lines = wrap(printable(text), size, WIDTH - 2 * pad, max_lines=max_lines, bold=True)
     box_h = 2 * pad + leading * (len(lines) - 1) + size
     c.saveState()
     c.setLineWidth(1.5)
