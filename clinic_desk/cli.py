@@ -193,6 +193,140 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def _language(args: argparse.Namespace) -> str | None:
+    return getattr(args, "language", None)
+
+
+def _run_gui(
+    data_dir: Path, *, language: str | None, auto_sign_in: tuple[str, str] | None = None
+) -> int:
+    # Qt is imported only here: the other commands run on servers without a display.
+    try:
+        from clinic_desk.ui.app import run_app
+    except ImportError as error:
+        if (error.name or "").startswith(("PySide6", "shiboken6")):
+            raise UsageError(
+                "The window needs PySide6, which is not installed here. Install ClinicDesk "
+                "with its dependencies (python3 run.py demo does it), then try again."
+            ) from error
+        raise
+    # The window logs to its file (INFO and up); the terminal keeps to warnings.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(max(handler.level, logging.WARNING))
+    return run_app(data_dir, language=language, auto_sign_in=auto_sign_in)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_gui(_data_dir(args), language=_language(args))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+    from datetime import date
+
+    from clinic_desk.core.security.keys import NO_KEYRING_ENV
+    from clinic_desk.core.services import demo
+    from clinic_desk.core.services.clinic import is_initialized
+
+    if args.keep:
+        data_dir = Path(args.keep).expanduser()
+        if is_initialized(data_dir):
+            raise UsageError(
+                f"{data_dir} already holds a clinic. Give --keep an empty or new folder, "
+                f"or open that clinic with: clinic-desk run --data-dir {data_dir}"
+            )
+    else:
+        data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-demo-"))
+    try:
+        print("Building the demo clinic…", file=sys.stderr, flush=True)
+        # Dated up to yesterday, so the demo looks like a clinic in use today.
+        clinic, login, password = demo.create_demo_clinic(data_dir, anchor=date.today())
+        clinic.close()
+        # This process only: the window opens without asking for the passphrase,
+        # and the demo's key never lands in the computer's keyring.
+        os.environ[PASSPHRASE_ENV] = demo.DEMO_PASSPHRASE
+        os.environ[NO_KEYRING_ENV] = "1"
+        if args.keep:
+            print(
+                f"The demo clinic is in {data_dir}; its passphrase is "
+                f"\"{demo.DEMO_PASSPHRASE}\", every account's password is \"{password}\".",
+                file=sys.stderr,
+            )
+        return _run_gui(data_dir, language=_language(args), auto_sign_in=(login, password))
+    finally:
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from sqlalchemy import func, select
+
+    from clinic_desk.core.errors import NotInitialized
+    from clinic_desk.core.services import demo
+    from clinic_desk.core.services.base import Actor
+    from clinic_desk.core.services.clinic import is_initialized
+    from clinic_desk.core.store.models import AuditEntry, Patient
+    from clinic_desk.core.tasks import TaskState
+
+    data_dir = _data_dir(args)
+    state = TaskState(_progress_printer())
+    if not is_initialized(data_dir):
+        if not args.create:
+            raise NotInitialized(path=str(data_dir))
+        clinic, summary = demo.build_demo_clinic(
+            data_dir, seed=args.seed, patients=args.patients, years=args.years, state=state
+        )
+        clinic.close()
+        _end_progress()
+        print(
+            f"Demo clinic set up in {data_dir}: passphrase \"{demo.DEMO_PASSPHRASE}\", "
+            f"user name \"{demo.DEMO_DIRECTOR_LOGIN}\", password \"{demo.DEMO_PASSWORD}\"."
+        )
+    else:
+        clinic = _open(args)
+        try:
+            with clinic.store.unit_of_work(write=False) as uow:
+                own = int(uow.scalar(select(func.count()).select_from(Patient)))
+                demo_before = uow.scalar(
+                    select(func.count()).where(AuditEntry.action == "demo.generate")
+                )
+            if own and not demo_before and not args.force:
+                raise UsageError(
+                    f"This clinic already has {own:,} patients of its own; demo patients would "
+                    "mix with them. Use a separate data folder (with --create), or add --force "
+                    "if this is a test copy."
+                )
+            summary = demo.generate_demo(
+                clinic, Actor.system("cli"), patients=args.patients, years=args.years,
+                seed=args.seed, state=state,
+            )
+        finally:
+            clinic.close()
+            _end_progress()
+    print(
+        f"Added {summary.patients:,} patients, {summary.notes:,} visits and "
+        f"{summary.staff_added} staff accounts ({summary.first_day} to {summary.last_day}) "
+        f"in {summary.seconds:.1f} seconds ({summary.patients_per_second:,.0f} patients/s)."
+    )
+    return 0
+
+
+def _progress_printer() -> Callable[[float, str], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(fraction: float, message: str) -> None:
+        print(f"\r{fraction:4.0%}  {message}\033[K", end="", file=sys.stderr, flush=True)
+
+    return show
+
+
+def _end_progress() -> None:
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 # --- wiring ------------------------------------------------------------------------
 
 
@@ -235,15 +369,56 @@ def build_parser() -> argparse.ArgumentParser:
         sub.choices[name].add_argument(
             "--recovery-key", action="store_true", help="unlock with the recovery key"
         )
+
+    languages = ["zh_CN", "zh_TW", "en"]
+    p = command("run", cmd_run, "open the ClinicDesk window (the default command)")
+    p.add_argument("--language", choices=languages, help="the window's language")
+    p = sub.add_parser(
+        "demo",
+        help="try ClinicDesk on a made-up demo clinic",
+        description="Build a made-up demo clinic in a temporary folder, open the window "
+        "signed in as its director, and delete the folder when the window closes.",
+    )
+    p.set_defaults(func=cmd_demo)
+    p.add_argument("--language", choices=languages, help="the window's language")
+    p.add_argument("--keep", metavar="DIR", help="build the demo clinic in DIR and keep it")
+    p = command("demo-data", cmd_demo_data, "fill a clinic with made-up demo patients")
+    p.add_argument("--patients", type=_count, default=300, help="how many (default 300)")
+    p.add_argument("--years", type=_years, default=1.0, help="of visits (default 1)")
+    p.add_argument("--seed", type=int, default=1, help="the same seed makes the same data")
+    p.add_argument("--create", action="store_true",
+                   help="set up the demo clinic first if the folder has none")
+    p.add_argument("--force", action="store_true",
+                   help="add demo patients even to a clinic that has its own patients")
     return parser
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace(",", "").replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("give 0 or more")
+    return value
+
+
+def _years(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of years") from None
+    if not 0 < value <= 30:
+        raise argparse.ArgumentTypeError("give more than 0 and at most 30 years")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
+        # No command: open the window, as when the clinic double-clicks the program.
+        args = parser.parse_args(["run"])
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args))

@@ -1,0 +1,992 @@
+"""Demo data: a believable small Chinese clinic, generated the same way every time.
+
+``generate_demo`` fills an open clinic with staff, patients and a few years of
+visits; ``create_demo_clinic`` sets up a throw-away demo clinic and fills it.
+Used by ``clinic-desk demo`` / ``demo-data``, by tests and by the benchmarks.
+
+Demo credentials (for demo clinics only, never for a real clinic):
+
+- every demo staff account, and the demo clinic's director ``director``,
+  has the password ``demo-pass-1`` (no change is forced at first sign-in);
+- the demo clinic's passphrase is ``demo clinic passphrase 2026``.
+
+Determinism: one seed gives the same names, phones, birth dates, visit times,
+note texts and ids (UUIDv7-shaped, built from the row's own timestamp and the
+seed's random bits), because everything is drawn from ``random.Random`` and
+dated from a fixed anchor day, never from the wall clock. Only the password
+hash (Argon2 salts itself) and the audit row's time differ between runs.
+
+Visits are stored as clinical notes for now: there is no visit table yet, and
+the staff table has no specialty column (issue 5 adds rosters and
+specialties), so doctors get none.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import json
+import math
+import random
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from clinic_desk.core.errors import ValidationError
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.security import audit
+from clinic_desk.core.security.keys import KdfParams
+from clinic_desk.core.security.passwords import hash_password
+from clinic_desk.core.security.permissions import Action, Role
+from clinic_desk.core.services.base import (
+    Actor,
+    Changes,
+    Clinic,
+    Clock,
+    Topic,
+    system_clock,
+)
+from clinic_desk.core.store.models import ClinicalNote, Patient, Staff
+from clinic_desk.core.tasks import TaskState
+
+DEMO_PASSWORD = "demo-pass-1"
+DEMO_PASSPHRASE = "demo clinic passphrase 2026"
+DEMO_DIRECTOR_LOGIN = "director"
+DEMO_DIRECTOR_NAME = "王丽"
+DEMO_CLINIC_NAME = "仁和社区诊所（演示）"
+DEMO_ADDRESS = "北京市朝阳区建国路88号"
+DEMO_PHONE = "010-6512 3456"
+DEFAULT_ANCHOR = date(2026, 11, 1)
+
+MAX_PATIENTS = 1_000_000
+MAX_YEARS = 30.0
+# Rows per INSERT ... executemany; big enough that SQLAlchemy's per-statement
+# cost vanishes, small enough to keep memory flat.
+BATCH_ROWS = 5_000
+# Patients generated between two progress reports (and cancellation checks).
+PATIENT_CHUNK = 1_000
+
+# --- staff --------------------------------------------------------------------------
+
+# (login, display name, role): fixed, so the demo's people are the same in
+# every demo clinic and a second run finds them already there.
+DEMO_STAFF: tuple[tuple[str, str, Role], ...] = (
+    ("zhang.wei", "张伟", Role.DOCTOR),
+    ("li.na", "李娜", Role.DOCTOR),
+    ("chen.jianguo", "陈建国", Role.DOCTOR),
+    ("liu.fang", "刘芳", Role.DOCTOR),
+    ("yang.ming", "杨明", Role.DOCTOR),
+    ("zhao.jing", "赵静", Role.DOCTOR),
+    ("huang.zhiqiang", "黄志强", Role.DOCTOR),
+    ("zhou.min", "周敏", Role.DOCTOR),
+    ("wu.ting", "吴婷", Role.TRIAGE_NURSE),
+    ("xu.lihua", "徐丽华", Role.TRIAGE_NURSE),
+    ("sun.yue", "孙悦", Role.RECEPTIONIST),
+    ("ma.xiaoyan", "马晓燕", Role.RECEPTIONIST),
+    ("zhu.haitao", "朱海涛", Role.PHARMACIST),
+    ("hu.xiulan", "胡秀兰", Role.HEALTH_MANAGER),
+    ("guo.jia", "郭佳", Role.CUSTOMER_SERVICE),
+    ("he.yuxin", "何雨欣", Role.CUSTOMER_SERVICE),
+)
+
+# --- names --------------------------------------------------------------------------
+
+# Common surnames with rough relative frequencies (per mille of the population).
+_SURNAME_WEIGHTS: tuple[tuple[str, float], ...] = (
+    *zip("王李张", (71, 70, 67), strict=True),
+    *zip("刘陈杨黄赵吴周", (54, 45, 31, 22, 20, 20, 19), strict=True),
+    *zip("徐孙马朱胡郭何高林罗", (15, 15, 13, 13, 12, 12, 10, 10, 10, 9), strict=True),
+    *((s, 7.0) for s in "郑梁谢宋唐许韩冯邓曹彭曾肖田董袁"),
+    *((s, 4.0) for s in "潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾"),
+    *((s, 2.0) for s in "夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"),
+    *((s, 1.5) for s in "顾毛郝龚邵万钱严覃武戴莫孔向汤"),
+    ("欧阳", 0.5), ("司马", 0.1), ("诸葛", 0.1), ("上官", 0.1),
+)
+_SURNAMES = tuple(s for s, _ in _SURNAME_WEIGHTS)
+_SURNAME_CUM = tuple(itertools.accumulate(w for _, w in _SURNAME_WEIGHTS))
+
+# Given names as each generation tends to have them: (born before, male, female).
+_GIVEN_BY_ERA: tuple[tuple[int, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        1960,
+        tuple("建国 国强 建华 志强 德明 振华 国庆 长江 卫东 建军 明华 文斌 玉林 宝山 福生 "
+              "永年 树林 德福 国华 学文".split()),
+        tuple("秀英 桂英 秀兰 玉兰 桂兰 淑珍 凤英 秀珍 玉珍 淑兰 桂芳 素珍 翠兰 秀芳 玉梅 "
+              "淑英 春梅 桂珍 凤兰 秀云".split()),
+    ),
+    (
+        1980,
+        tuple("伟 军 勇 强 刚 斌 明 平 辉 建 峰 海 东 力 志刚 建平 卫国 晓东 立新 红军 永刚 "
+              "海涛".split()),
+        tuple("丽 静 敏 燕 艳 芳 红 霞 娟 萍 丽华 红梅 海燕 晓红 丽娟 春燕 小红 美玲 秀芬 "
+              "雪梅".split()),
+    ),
+    (
+        2000,
+        tuple("磊 涛 超 鹏 杰 浩 宇 亮 鑫 波 俊 帅 晨 阳 凯 志伟 晓峰 文博 明辉 家乐 海波 "
+              "子健".split()),
+        tuple("婷 丹 倩 莉 洁 琳 颖 雪 佳 慧 晶 蕾 婷婷 丹丹 晓雪 佳琪 雅静 思佳 欣然 "
+              "梦婷".split()),
+    ),
+    (
+        9999,
+        tuple("子轩 浩然 宇航 梓豪 俊杰 一鸣 博文 子墨 浩宇 皓轩 宇泽 睿 航 轩 泽 铭 奕辰 "
+              "沐阳 锦程 明哲".split()),
+        tuple("梓涵 欣怡 雨桐 一诺 诗涵 子涵 可馨 雨萱 思彤 佳怡 语嫣 梦瑶 欣妍 若汐 静怡 "
+              "紫萱 芷若 梓萱 悦 彤".split()),
+    ),
+)
+# Two-character given names put together, for variety beyond the lists above.
+_GIVEN_PARTS = {
+    "M": ("志建国文明永海俊子浩宇晓家天思嘉博立振鹏", "伟强军华明平杰涛斌辉峰超宇鹏轩然航博林成"),
+    "F": ("秀丽晓雅美淑玉春思佳梓欣雨诗海婉慧静紫梦", "英兰芳华娟红燕琳婷怡涵萱彤琪雪玲洁颖敏霞"),
+}
+
+# --- phones -------------------------------------------------------------------------
+
+# Mainland mobile prefixes in use (China Mobile, Unicom, Telecom, Broadnet),
+# roughly weighted by how many numbers each carries.
+_PHONE_PREFIXES = (
+    *(f"13{d}" for d in range(10)),
+    *(f"15{d}" for d in "01235789"),
+    *(f"18{d}" for d in range(10)),
+    "170", "171", "173", "175", "176", "177", "178",
+    "191", "193", "195", "196", "197", "198", "199",
+)
+_PHONE_CUM = tuple(
+    itertools.accumulate(3.0 if p[:2] in {"13", "15", "18"} else 1.0 for p in _PHONE_PREFIXES)
+)
+NO_PHONE_SHARE = 0.03
+
+# --- ages, conditions, visit rates ----------------------------------------------------
+
+# (lowest age, highest age, weight): adults and the elderly, some children.
+_AGE_BANDS = ((0, 5, 6), (6, 14, 8), (15, 39, 24), (40, 59, 30), (60, 79, 26), (80, 95, 6))
+_AGE_CUM = tuple(itertools.accumulate(w for *_, w in _AGE_BANDS))
+
+HTN, DM, CHD, COPD, LIPID = "htn", "dm", "chd", "copd", "lipid"
+# (condition, weight among chronic patients, lowest age)
+_CONDITIONS = ((HTN, 50, 30), (DM, 25, 30), (LIPID, 15, 30), (CHD, 8, 50), (COPD, 6, 50))
+
+# Visits per year while someone is the clinic's patient, at the default mean
+# of 4 (``visits_per_year`` scales them): chronic patients come for their
+# monthly-ish check, children often, most adults now and then.
+_RATE = {"chronic": 8.0, "child": 4.5, "elderly": 3.5, "adult": 2.5}
+# How long someone stays a patient (mean years, exponential): many come once
+# or twice and go elsewhere; chronic patients stay. With these, 60,000
+# patients over 5 years make about 250,000 visits (the issue-12 size).
+_STAY_YEARS = {"chronic": 1.8, "child": 0.6, "elderly": 0.6, "adult": 0.35}
+# Share of patients already on the books before the generated period starts.
+ESTABLISHED_SHARE = 0.15
+
+# --- clinic hours ---------------------------------------------------------------------
+
+OPEN_MINUTE = 8 * 60
+CLOSE_MINUTE = 17 * 60 + 30
+# Busier on Mondays, quieter at weekends (Mon..Sun).
+_WEEKDAY_WEIGHT = (1.2, 1.05, 1.0, 1.0, 1.05, 0.8, 0.55)
+_WEEKDAY_MAX = max(_WEEKDAY_WEIGHT)
+# Half-hour slots from 08:00 to 17:30: the morning rush, the lunch dip.
+_SLOT_WEIGHT = (6, 9, 10, 10, 9, 8, 6, 4, 1.5, 1.5, 2, 4, 7, 7, 6.5, 6, 5, 3.5, 2)
+_SLOT_CUM = tuple(itertools.accumulate(_SLOT_WEIGHT))
+assert len(_SLOT_WEIGHT) * 30 == CLOSE_MINUTE - OPEN_MINUTE
+
+# --- note templates -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Template:
+    complaints: tuple[str, ...]
+    findings: tuple[str, ...]
+    diagnosis: str
+    plans: tuple[str, ...]
+
+
+def _t(complaints: str, findings: str, diagnosis: str, plans: str) -> _Template:
+    # Alternatives are separated by "|".
+    return _Template(
+        tuple(complaints.split("|")), tuple(findings.split("|")), diagnosis,
+        tuple(plans.split("|")),
+    )
+
+
+# Placeholders: {d} a few days, {dl} weeks to years, {t} fever, {tn} no fever,
+# {bpn} normal and {bph} high blood pressure, {hr}, {glu}, {a1c}, {spo2}, {tc}, {ldl}.
+_TEMPLATES: dict[str, _Template] = {
+    "cold": _t(
+        "咽痛、鼻塞流涕{d}|发热、咽痛{d}|咳嗽、流涕{d}",
+        "T {t}℃，咽部充血，扁桃体无肿大，双肺呼吸音清|T {t}℃，咽部充血，双肺未闻及干湿啰音",
+        "上呼吸道感染",
+        "多饮水、注意休息，对症退热治疗，三天未好转复诊|对症治疗，注意休息，高热不退或出现气促及时就诊",
+    ),
+    "bronchitis": _t(
+        "咳嗽、咳痰{d}|咳嗽伴少量黄痰{d}",
+        "T {t}℃，双肺呼吸音粗，可闻及少许干啰音|T {tn}℃，双肺呼吸音粗，未闻及湿啰音",
+        "急性支气管炎",
+        "止咳化痰治疗，一周后复诊|止咳化痰，必要时查血常规及胸片",
+    ),
+    "pharyngitis": _t(
+        "咽痛、吞咽不适{d}|咽干、异物感{d}",
+        "T {tn}℃，咽后壁充血，淋巴滤泡增生",
+        "急性咽炎",
+        "含片及对症治疗，少说话，忌辛辣|多饮温水，对症治疗，一周不愈复诊",
+    ),
+    "checkup": _t(
+        "单位年度体检|自觉无不适，要求体检|入职体检",
+        "BP {bpn} mmHg，心肺听诊未见异常，腹软无压痛",
+        "健康查体",
+        "完善血常规、肝肾功能、血脂、血糖、心电图检查，结果出来后解读|体检未见明显异常，建议规律作息、适量运动",
+    ),
+    "gastritis": _t(
+        "上腹部隐痛、反酸{dl}|上腹胀满、嗳气{dl}",
+        "腹软，上腹部轻压痛，无反跳痛，肠鸣音正常",
+        "慢性胃炎",
+        "抑酸护胃治疗两周，清淡饮食，忌辛辣烟酒|建议择期胃镜检查，抑酸、促胃动力治疗",
+    ),
+    "gastroenteritis": _t(
+        "腹泻、恶心{d}|腹痛、腹泻{d}，每日四五次稀便",
+        "T {tn}℃，腹软，脐周轻压痛，肠鸣音活跃",
+        "急性胃肠炎",
+        "口服补液盐，清淡饮食，对症止泻治疗|注意补液，必要时查便常规，腹痛加重随诊",
+    ),
+    "back_pain": _t(
+        "腰痛{d}，弯腰时加重|搬重物后腰痛{d}|反复腰痛{dl}，久坐后加重",
+        "腰椎旁肌肉压痛，直腿抬高试验阴性",
+        "腰肌劳损",
+        "局部热敷，外用止痛药膏，避免久坐及弯腰负重|理疗、适当休息，不缓解建议查腰椎影像",
+    ),
+    "rhinitis": _t(
+        "鼻痒、打喷嚏、流清涕{d}|晨起连续打喷嚏、鼻塞{dl}",
+        "鼻黏膜苍白水肿，下鼻甲肿大",
+        "过敏性鼻炎",
+        "鼻喷激素及口服抗组胺药，避免接触过敏原|抗过敏治疗，建议查过敏原",
+    ),
+    "eczema": _t(
+        "皮肤瘙痒、红疹{d}|双手红斑、丘疹伴瘙痒{dl}",
+        "四肢散在红斑、丘疹，部分抓痕，无渗出",
+        "湿疹",
+        "外用激素软膏，口服抗组胺药，避免搔抓及热水烫洗",
+    ),
+    "urticaria": _t(
+        "全身风团样皮疹伴瘙痒{d}",
+        "躯干及四肢可见大小不等风团，皮肤划痕征阳性",
+        "急性荨麻疹",
+        "口服抗组胺药，寻找并避免诱因，出现呼吸困难立即就诊",
+    ),
+    "cervical": _t(
+        "颈肩部酸痛{dl}，伴右手麻木|颈部僵硬疼痛{d}",
+        "颈椎活动轻度受限，椎旁压痛，臂丛牵拉试验阳性|颈椎活动轻度受限，椎旁压痛",
+        "颈椎病",
+        "理疗，纠正低头姿势，适当颈部功能锻炼",
+    ),
+    "insomnia": _t(
+        "入睡困难、易醒{dl}|睡眠差、多梦{dl}",
+        "神清，精神稍差，心肺听诊未见异常",
+        "失眠",
+        "睡眠卫生指导，必要时短期助眠药物，两周后复诊",
+    ),
+    "headache": _t(
+        "头痛{d}，以双侧颞部为主|反复头痛{dl}，劳累后加重",
+        "BP {bpn} mmHg，神经系统检查未见阳性体征",
+        "紧张性头痛",
+        "注意休息，避免熬夜，对症止痛治疗",
+    ),
+    "uti": _t(
+        "尿频、尿急、尿痛{d}",
+        "T {tn}℃，肾区无叩击痛，耻骨上轻压痛",
+        "急性膀胱炎",
+        "查尿常规，抗感染治疗，多饮水",
+    ),
+    "dysmenorrhea": _t(
+        "经期下腹痛{dl}|经期下腹坠痛伴腰酸{dl}",
+        "腹软，下腹部轻压痛，无反跳痛",
+        "原发性痛经",
+        "经期注意保暖，对症止痛，建议妇科超声检查",
+    ),
+    "conjunctivitis": _t(
+        "双眼发红、分泌物增多{d}",
+        "双眼结膜充血，可见黏性分泌物，视力未受影响",
+        "急性结膜炎",
+        "抗生素滴眼液，勿揉眼，毛巾单独使用",
+    ),
+    "ulcer": _t(
+        "口腔溃疡疼痛{d}",
+        "舌缘及颊黏膜可见两处溃疡，表面覆黄白色假膜",
+        "复发性口腔溃疡",
+        "局部用药，清淡饮食，补充维生素",
+    ),
+    "sprain": _t(
+        "运动时扭伤右踝{d}，肿痛|下楼梯扭伤左踝{d}",
+        "踝关节外侧肿胀，压痛明显，活动受限",
+        "踝关节扭伤",
+        "冰敷、制动、抬高患肢，必要时拍片排除骨折",
+    ),
+    "wound": _t(
+        "切菜时割伤左手示指，出血|摔倒致膝部擦伤",
+        "伤口约1.5厘米，边缘整齐，无活动性出血|膝部皮肤擦伤，少量渗血，无异物",
+        "皮肤软组织损伤",
+        "清创消毒包扎，隔日换药，必要时注射破伤风疫苗",
+    ),
+    "gout": _t(
+        "右足第一跖趾关节红肿热痛{d}",
+        "右足第一跖趾关节红肿，皮温升高，压痛明显",
+        "痛风急性发作",
+        "查血尿酸，消炎止痛治疗，低嘌呤饮食，多饮水",
+    ),
+    "knee": _t(
+        "双膝关节疼痛{dl}，上下楼加重",
+        "双膝关节骨摩擦感，无明显红肿",
+        "膝骨关节炎",
+        "减少爬楼登山，控制体重，外用消炎止痛药，理疗",
+    ),
+    "dizziness": _t(
+        "头晕{d}，体位改变时明显",
+        "BP {bpn} mmHg，眼震阴性，神经系统检查未见异常",
+        "头晕待查",
+        "完善血常规、心电图检查，注意防跌倒，症状加重及时就诊",
+    ),
+    "child_fever": _t(
+        "发热{d}，最高体温{t}℃|发热伴咳嗽{d}",
+        "T {t}℃，精神可，咽充血，双肺呼吸音清",
+        "急性上呼吸道感染",
+        "物理降温，体温超过38.5℃予退热药，多饮水，高热不退或精神差及时复诊",
+    ),
+    "hfmd": _t(
+        "发热伴口腔疱疹{d}",
+        "T {t}℃，口腔黏膜散在疱疹，手足可见斑丘疹",
+        "手足口病",
+        "居家隔离，对症治疗，观察精神及呼吸，出现嗜睡、抽搐立即就诊",
+    ),
+    "child_diarrhea": _t(
+        "腹泻{d}，每日蛋花样便五六次",
+        "精神可，皮肤弹性好，腹软，肠鸣音活跃",
+        "小儿腹泻病",
+        "口服补液盐预防脱水，继续喂养，补锌治疗",
+    ),
+    "child_cough": _t(
+        "咳嗽{d}，夜间明显",
+        "T {tn}℃，双肺呼吸音粗，未闻及湿啰音",
+        "急性支气管炎",
+        "雾化治疗，止咳化痰，注意观察呼吸",
+    ),
+    "child_checkup": _t(
+        "儿童保健体检|常规生长发育评估",
+        "身高体重在正常范围，心肺听诊无异常",
+        "儿童健康检查",
+        "生长发育正常，按时接种疫苗，合理膳食",
+    ),
+    "htn_first": _t(
+        "体检发现血压升高{dl}|头晕、血压升高{d}",
+        "BP {bph} mmHg，HR {hr}次/分，双下肢无水肿",
+        "原发性高血压",
+        "完善血脂、血糖、肾功能、心电图，生活方式干预，启动降压治疗",
+    ),
+    "htn": _t(
+        "高血压病复诊，近期偶有头晕|高血压病复诊，无不适，来取药",
+        "BP {bph} mmHg，HR {hr}次/分，心律齐",
+        "原发性高血压",
+        "继续原降压方案，低盐饮食，每日家庭自测血压并记录|血压控制欠佳，调整降压药物剂量，两周后复诊",
+    ),
+    "dm": _t(
+        "2型糖尿病随访，自测空腹血糖{glu} mmol/L|糖尿病复诊，口干多饮较前好转",
+        "空腹血糖 {glu} mmol/L，糖化血红蛋白 {a1c}%，双足背动脉搏动可",
+        "2型糖尿病",
+        "继续二甲双胍治疗，控制饮食，规律运动，三个月后复查糖化血红蛋白|血糖控制欠佳，调整降糖方案，糖尿病饮食指导",
+    ),
+    "chd": _t(
+        "冠心病复诊，活动后偶有胸闷|冠心病复诊，近期无胸痛",
+        "BP {bpn} mmHg，HR {hr}次/分，心律齐，各瓣膜听诊区未闻及杂音",
+        "冠状动脉粥样硬化性心脏病",
+        "继续抗血小板及调脂治疗，胸痛持续不缓解立即拨打120",
+    ),
+    "copd": _t(
+        "慢阻肺随访，活动后气短|咳嗽咳痰加重{d}",
+        "桶状胸，双肺呼吸音低，SpO₂ {spo2}%",
+        "慢性阻塞性肺疾病",
+        "继续吸入剂治疗，指导正确吸入方法，戒烟，接种流感疫苗",
+    ),
+    "lipid": _t(
+        "血脂异常复诊|体检发现血脂偏高",
+        "总胆固醇 {tc} mmol/L，低密度脂蛋白 {ldl} mmol/L",
+        "高脂血症",
+        "继续他汀类药物治疗，低脂饮食，三个月后复查血脂及肝功能",
+    ),
+}
+
+# Acute visits by group, and which sex a template is for ("" = both).
+_ACUTE_POOLS: dict[str, tuple[tuple[str, float, str], ...]] = {
+    "child": (
+        ("child_fever", 5, ""), ("child_cough", 3, ""), ("child_diarrhea", 2, ""),
+        ("child_checkup", 2, ""), ("hfmd", 1, ""), ("cold", 2, ""), ("eczema", 1, ""),
+        ("conjunctivitis", 1, ""), ("wound", 0.5, ""),
+    ),
+    "adult": (
+        ("cold", 5, ""), ("bronchitis", 2, ""), ("pharyngitis", 2, ""), ("checkup", 2, ""),
+        ("gastritis", 2.5, ""), ("gastroenteritis", 2, ""), ("back_pain", 2, ""),
+        ("rhinitis", 2, ""), ("eczema", 1.5, ""), ("urticaria", 1, ""), ("cervical", 1.5, ""),
+        ("insomnia", 1, ""), ("headache", 1.5, ""), ("conjunctivitis", 0.7, ""),
+        ("ulcer", 1, ""), ("sprain", 1, ""), ("wound", 0.7, ""), ("gout", 0.6, "M"),
+        ("uti", 1.2, "F"), ("dysmenorrhea", 1.2, "F"),
+    ),
+    "elderly": (
+        ("cold", 3, ""), ("bronchitis", 2.5, ""), ("checkup", 2, ""), ("gastritis", 2, ""),
+        ("gastroenteritis", 1, ""), ("back_pain", 1.5, ""), ("cervical", 1.5, ""),
+        ("insomnia", 1.5, ""), ("knee", 2.5, ""), ("dizziness", 2, ""), ("eczema", 1, ""),
+        ("wound", 0.5, ""), ("uti", 0.8, "F"), ("gout", 0.4, "M"),
+    ),
+}
+_FIRST_VISIT = {HTN: "htn_first"}
+_FOLLOW_UP = {HTN: "htn", DM: "dm", CHD: "chd", COPD: "copd", LIPID: "lipid"}
+CHRONIC_VISIT_SHARE = 0.7
+
+
+def _pool(group: str, sex: str) -> tuple[tuple[str, ...], tuple[float, ...]]:
+    rows = [(key, w) for key, w, only in _ACUTE_POOLS[group] if only in ("", sex)]
+    return tuple(k for k, _ in rows), tuple(itertools.accumulate(w for _, w in rows))
+
+
+_POOLS = {(g, s): _pool(g, s) for g in _ACUTE_POOLS for s in ("M", "F")}
+
+_SHORT = ("一天", "两天", "三天", "三天", "四天", "五天", "一周", "十余天")
+_LONG = ("半个月", "一个月", "两个月", "三个月", "半年", "一年余", "数年")
+
+
+class _Values(dict[str, str]):
+    """Placeholder values, drawn only when a note's text asks for them (in text order)."""
+
+    def __init__(self, rng: random.Random, hypertensive: bool) -> None:
+        super().__init__()
+        self.rng = rng
+        self.hypertensive = hypertensive
+
+    def __missing__(self, key: str) -> str:
+        r = self.rng
+        if key == "d":
+            value = r.choice(_SHORT)
+        elif key == "dl":
+            value = r.choice(_LONG)
+        elif key == "t":
+            value = f"{r.uniform(37.6, 39.6):.1f}"
+        elif key == "tn":
+            value = f"{r.uniform(36.2, 37.2):.1f}"
+        elif key == "bph" or (key == "bpn" and self.hypertensive):
+            value = f"{r.randint(132, 168)}/{r.randint(82, 102)}"
+        elif key == "bpn":
+            value = f"{r.randint(102, 136)}/{r.randint(64, 86)}"
+        elif key == "hr":
+            value = str(r.randint(62, 96))
+        elif key == "glu":
+            value = f"{r.uniform(5.6, 9.8):.1f}"
+        elif key == "a1c":
+            value = f"{r.uniform(6.1, 8.9):.1f}"
+        elif key == "spo2":
+            value = str(r.randint(90, 97))
+        elif key == "tc":
+            value = f"{r.uniform(4.8, 7.2):.2f}"
+        elif key == "ldl":
+            value = f"{r.uniform(2.6, 4.9):.2f}"
+        else:  # a template typo must fail loudly in tests, not write "{x}"
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+def _note_body(rng: random.Random, template: _Template, hypertensive: bool) -> str:
+    text = (
+        f"主诉：{rng.choice(template.complaints)}。查体：{rng.choice(template.findings)}。"
+        f"诊断：{template.diagnosis}。处理：{rng.choice(template.plans)}。"
+    )
+    return text.format_map(_Values(rng, hypertensive))
+
+
+# --- results --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What ``generate_demo`` added."""
+
+    seed: int
+    staff_added: int
+    patients: int
+    notes: int  # one per visit
+    first_day: date  # the generated period, in the clinic's local dates
+    last_day: date
+    seconds: float
+
+    @property
+    def patients_per_second(self) -> float:
+        return self.patients / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def rows_per_second(self) -> float:
+        rows = self.staff_added + self.patients + self.notes
+        return rows / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def changes(self) -> Changes:
+        return Changes(frozenset({Topic.STAFF, Topic.PATIENTS, Topic.CLINICAL}))
+
+
+# --- the generator --------------------------------------------------------------------
+
+
+def _pick(rng: random.Random, items: Sequence[str], cum: Sequence[float]) -> str:
+    return items[bisect.bisect_right(cum, rng.random() * cum[-1])]
+
+
+def _uuid7(rng: random.Random, moment: datetime) -> uuid.UUID:
+    """A UUIDv7 whose time is the row's own time and whose random bits come from ``rng``."""
+    ms = int(moment.timestamp() * 1000) & 0xFFFF_FFFF_FFFF
+    bits = rng.getrandbits(74)
+    return uuid.UUID(
+        int=(ms << 80) | (0x7 << 76) | ((bits >> 62) << 64) | (0b10 << 62)
+        | (bits & 0x3FFF_FFFF_FFFF_FFFF)
+    )
+
+
+def _phone(rng: random.Random) -> str:
+    return _pick(rng, _PHONE_PREFIXES, _PHONE_CUM) + f"{rng.randrange(100_000_000):08d}"
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    if mean <= 0:
+        return 0
+    if mean > 30:  # the normal approximation is close enough, and Knuth's loop slow
+        return max(0, round(rng.gauss(mean, mean**0.5)))
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+@dataclass(frozen=True)
+class _Staffing:
+    doctor_ids: tuple[uuid.UUID, ...]
+    registrar_ids: tuple[uuid.UUID, ...]  # receptionists, who register patients
+
+
+class _Generator:
+    """Draws one patient and their visits at a time; all randomness from two RNGs.
+
+    ``rng`` draws what the data says (names, dates, texts); ``ids`` draws only
+    the random bits of ids, so a second fill of the same clinic with the same
+    seed has new ids but otherwise reads the same.
+    """
+
+    def __init__(
+        self,
+        *,
+        rng: random.Random,
+        ids: random.Random,
+        tz: ZoneInfo,
+        first_day: date,
+        days: int,
+        anchor: date,
+        staffing: _Staffing,
+        visits_per_year: float,
+    ) -> None:
+        self.rng = rng
+        self.ids = ids
+        self.tz = tz
+        self.first_ord = first_day.toordinal()
+        self.days = days
+        self.anchor = anchor
+        self.staffing = staffing
+        self.rate_scale = visits_per_year / 4.0
+
+    # -- time ---------------------------------------------------------------------
+
+    def _moment(self, day_ord: int) -> datetime:
+        """A time in clinic hours on that day, as UTC."""
+        r = self.rng
+        slot = bisect.bisect_right(_SLOT_CUM, r.random() * _SLOT_CUM[-1])
+        minute = OPEN_MINUTE + slot * 30 + r.randrange(30)
+        d = date.fromordinal(day_ord)
+        local = datetime(
+            d.year, d.month, d.day, minute // 60, minute % 60, r.randrange(60), tzinfo=self.tz
+        )
+        return local.astimezone(UTC)
+
+    def _day(self, lo: int, hi: int) -> int:
+        """A day ordinal in [lo, hi), weighted by weekday."""
+        r = self.rng
+        span = hi - lo
+        while True:
+            day = lo + int(r.random() * span)
+            if r.random() * _WEEKDAY_MAX < _WEEKDAY_WEIGHT[(day - 1) % 7]:
+                return day
+
+    # -- people -------------------------------------------------------------------
+
+    def _name(self, sex: str, born: int) -> tuple[str, str]:
+        r = self.rng
+        family = _pick(r, _SURNAMES, _SURNAME_CUM)
+        if r.random() < 0.6:
+            for before, male, female in _GIVEN_BY_ERA:
+                if born < before:
+                    return family, r.choice(male if sex == "M" else female)
+        first, second = _GIVEN_PARTS[sex]
+        given = r.choice(first) + r.choice(second)
+        if r.random() < 0.25:  # a one-character given name
+            given = given[1]
+        return family, given
+
+    def _conditions(self, age: int, sex: str) -> tuple[str, ...]:
+        r = self.rng
+        chance = (
+            0.0 if age < 30 else 0.08 if age < 40 else 0.25 if age < 60 else
+            0.5 if age < 80 else 0.6
+        )
+        if r.random() >= chance:
+            return ()
+        found: list[str] = []
+        for _ in range(1 if r.random() < 0.7 else 2):
+            eligible = [(c, w) for c, w, lowest in _CONDITIONS if age >= lowest and c not in found]
+            if not eligible:
+                break
+            total = sum(w for _, w in eligible) * r.random()
+            for condition, weight in eligible:
+                total -= weight
+                if total <= 0:
+                    found.append(condition)
+                    break
+            else:
+                found.append(eligible[-1][0])
+        if COPD in found and sex == "F" and r.random() < 0.5:
+            found.remove(COPD)  # COPD is rarer in women here (fewer smokers)
+        return tuple(found)
+
+    def patient(self) -> tuple[dict[str, object], list[dict[str, object]]]:
+        """One patient row and their note rows."""
+        r = self.rng
+        sex = "F" if r.random() < 0.53 else "M"
+        lo, hi, _ = _AGE_BANDS[bisect.bisect_right(_AGE_CUM, r.random() * _AGE_CUM[-1])]
+        age = r.randint(lo, hi)
+        # Born so that they are exactly ``age`` on the anchor day.
+        birthday = self.anchor.toordinal() - int(age * 365.25) - r.randint(20, 360)
+        birth = date.fromordinal(birthday)
+        family, given = self._name(sex, birth.year)
+        phone = "" if r.random() < NO_PHONE_SHARE else _phone(r)
+        conditions = self._conditions(age, sex)
+        group = (
+            "chronic" if conditions else "child" if age < 15 else
+            "elderly" if age >= 60 else "adult"
+        )
+        acute_group = "child" if age < 15 else "elderly" if age >= 60 else "adult"
+        acute_keys, acute_cum = _POOLS[(acute_group, sex)]
+
+        first, end = self.first_ord, self.first_ord + self.days
+        earliest = max(first, birthday + 14)  # newborns come at two weeks at the earliest
+        if earliest >= end:
+            earliest = end - 1
+        established = earliest == first and r.random() < ESTABLISHED_SHARE
+        start = first if established else self._day(earliest, end)
+        stay = r.expovariate(1.0 / (_STAY_YEARS[group] * 365.25))
+        stop = min(end, start + 1 + int(stay))
+        count = _poisson(r, _RATE[group] * self.rate_scale * (stop - start) / 365.25)
+        visit_days = sorted(self._day(start, stop) for _ in range(count))
+        if not established:
+            visit_days.insert(0, start)  # a new patient is registered at the first visit
+        moments = sorted(self._moment(day) for day in visit_days)
+
+        if moments and not established:
+            registered = moments[0] - timedelta(minutes=r.randint(3, 20))
+        else:  # on the books from before the period
+            before = r.randint(30, 1000)
+            registered = self._moment(max(birthday + 14, first - before))
+        registrars = self.staffing.registrar_ids
+        patient_id = _uuid7(self.ids, registered)
+        patient: dict[str, object] = {
+            "id": patient_id,
+            "family_name": family,
+            "given_name": given,
+            "sex": sex,
+            "birth_date": birth,
+            "phone": phone,
+            "created_by": r.choice(registrars) if registrars else None,
+            "created_at": registered,
+            "updated_at": registered,
+            "deleted_at": None,
+        }
+
+        doctors = self.staffing.doctor_ids
+        usual = r.randrange(len(doctors))
+        hypertensive = HTN in conditions
+        notes: list[dict[str, object]] = []
+        for n, moment in enumerate(moments):
+            if conditions and r.random() < CHRONIC_VISIT_SHARE:
+                condition = r.choice(conditions)
+                key = _FOLLOW_UP[condition]
+                if n == 0 and not established:
+                    key = _FIRST_VISIT.get(condition, key)
+            else:
+                key = _pick(r, acute_keys, acute_cum)
+            doctor = doctors[usual if r.random() < 0.75 else r.randrange(len(doctors))]
+            notes.append({
+                "id": _uuid7(self.ids, moment),
+                "patient_id": patient_id,
+                "author_id": doctor,
+                "body": _note_body(r, _TEMPLATES[key], hypertensive),
+                "created_at": moment,
+                "updated_at": moment,
+                "deleted_at": None,
+            })
+        return patient, notes
+
+
+# --- the service ----------------------------------------------------------------------
+
+
+def _check_args(patients: int, years: float, visits_per_year: float) -> None:
+    if not 0 <= patients <= MAX_PATIENTS:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "The number of demo patients must be between 0 and {n}."
+            ),
+            n=MAX_PATIENTS,
+        )
+    if not 0 < years <= MAX_YEARS:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "The demo period must be more than 0 and at most {n} years."
+            ),
+            n=int(MAX_YEARS),
+        )
+    if not 0 <= visits_per_year <= 100:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "The demo visits per year must be between 0 and {n}."
+            ),
+            n=100,
+        )
+
+
+def generate_demo(
+    clinic: Clinic,
+    actor: Actor,
+    *,
+    patients: int,
+    years: float,
+    seed: int,
+    state: TaskState | None = None,
+    anchor: date | None = None,
+    visits_per_year: float = 4.0,
+) -> DemoSummary:
+    """Add demo staff, ``patients`` patients and ``years`` of their visits before ``anchor``.
+
+    Staff: 8 doctors, 2 triage nurses, 2 receptionists, a pharmacist, a health
+    manager and 2 customer-service staff, each added unless their login is
+    taken; password ``demo-pass-1``. Visits fall on the clinic's local days
+    ``anchor - years`` up to the day before ``anchor`` (default 2026-11-01),
+    in clinic hours 08:00-17:30, busier on weekday mornings; each is a
+    clinical note by a doctor (a patient mostly sees the same one).
+    ``visits_per_year`` is the mean rate while someone is the clinic's patient
+    (chronic patients more, one-off patients come and go).
+
+    Everything is one transaction: cancelling through ``state`` (or any
+    failure) leaves the clinic exactly as it was, and ``Cancelled`` is raised.
+    """
+    clinic.require(actor, Action.STAFF_MANAGE)
+    _check_args(patients, years, visits_per_year)
+    started = time.perf_counter()
+    anchor = anchor or DEFAULT_ANCHOR
+    days = max(1, round(years * 365.25))
+    first_day = anchor - timedelta(days=days)
+    tz = clinic.timezone()
+
+    def progress(fraction: float, message: str) -> None:
+        if state is not None:
+            state.progress(fraction, message)
+
+    # One write transaction for everything. SQLite keeps a big transaction
+    # cheap (the WAL grows, one fsync at commit), and it makes cancelling
+    # trivial and safe: nothing is ever half-written, and no clean-up pass has
+    # to find and delete rows. The cost is that other writers wait for the
+    # generation (under a second for a demo, ~15 s for 60,000 patients and
+    # 260,000 visits), which is acceptable for a demo or benchmark clinic.
+    with clinic.store.unit_of_work(write=True) as uow:
+        session = uow.session
+        existing_patients = int(uow.scalar(select(func.count()).select_from(Patient)))
+        existing_notes = int(uow.scalar(select(func.count()).select_from(ClinicalNote)))
+        ids = random.Random(f"clinicdesk-demo-ids:{seed}:{existing_patients}:{existing_notes}")
+
+        staff_added = _add_staff(session, seed, ids, tz, first_day)
+        staffing = _staffing(session)
+        gen = _Generator(
+            rng=random.Random(seed), ids=ids, tz=tz, first_day=first_day, days=days,
+            anchor=anchor, staffing=staffing, visits_per_year=visits_per_year,
+        )
+        patient_rows: list[dict[str, object]] = []
+        note_rows: list[dict[str, object]] = []
+        notes = 0
+
+        def flush() -> None:
+            # Patients first: the notes' foreign key must find them.
+            if patient_rows:
+                session.execute(insert(Patient), patient_rows)
+                patient_rows.clear()
+            if note_rows:
+                session.execute(insert(ClinicalNote), note_rows)
+                note_rows.clear()
+
+        for made in range(1, patients + 1):
+            patient, its_notes = gen.patient()
+            patient_rows.append(patient)
+            note_rows.extend(its_notes)
+            notes += len(its_notes)
+            if len(note_rows) >= BATCH_ROWS or len(patient_rows) >= BATCH_ROWS:
+                flush()
+            if made % PATIENT_CHUNK == 0:
+                progress(
+                    0.97 * made / patients,
+                    f"Generated {made:,} of {patients:,} patients and {notes:,} visits",
+                )
+        flush()
+        # The last chance to cancel: after the commit there is nothing to undo.
+        progress(0.98, "Saving the demo data")
+        last_day = anchor - timedelta(days=1)
+        clinic.audit(
+            uow, actor,
+            audit.AuditEvent(
+                action="demo.generate", object_type="clinic", object_id=clinic.clinic_id,
+                detail=json.dumps({
+                    "seed": seed, "staff_added": staff_added, "patients": patients,
+                    "notes": notes, "first_day": first_day.isoformat(),
+                    "last_day": last_day.isoformat(),
+                    "visits_per_year": visits_per_year,
+                }),
+            ),
+        )
+        uow.commit()
+    return DemoSummary(
+        seed=seed, staff_added=staff_added, patients=patients, notes=notes,
+        first_day=first_day, last_day=last_day, seconds=time.perf_counter() - started,
+    )
+
+
+def _add_staff(
+    session: Session, seed: int, ids: random.Random, tz: ZoneInfo, first_day: date
+) -> int:
+    taken = set(session.execute(select(Staff.login)).scalars())
+    wanted = [s for s in DEMO_STAFF if s[0] not in taken]
+    if not wanted:
+        return 0
+    rng = random.Random(f"clinicdesk-demo-staff:{seed}")
+    password_hash = hash_password(DEMO_PASSWORD)  # once: Argon2 per account is slow
+    joined = datetime(
+        first_day.year, first_day.month, first_day.day, 8, 0, tzinfo=tz
+    ).astimezone(UTC) - timedelta(days=30)
+    rows = [
+        {
+            "id": _uuid7(ids, joined + timedelta(seconds=i)),
+            "login": login,
+            "display_name": name,
+            "role": role.value,
+            "phone": _phone(rng),
+            "password_hash": password_hash,
+            "must_change_password": False,
+            "password_changed_at": joined,
+            "disabled_at": None,
+            "lockout_cleared_at": None,
+            "created_at": joined,
+            "updated_at": joined,
+            "deleted_at": None,
+        }
+        for i, (login, name, role) in enumerate(wanted)
+    ]
+    session.execute(insert(Staff), rows)
+    return len(rows)
+
+
+def _staffing(session: Session) -> _Staffing:
+    active = (Staff.deleted_at.is_(None), Staff.disabled_at.is_(None))
+    doctors = tuple(
+        session.execute(
+            select(Staff.id).where(Staff.role == Role.DOCTOR.value, *active).order_by(Staff.login)
+        ).scalars()
+    )
+    registrars = tuple(
+        session.execute(
+            select(Staff.id)
+            .where(Staff.role == Role.RECEPTIONIST.value, *active)
+            .order_by(Staff.login)
+        ).scalars()
+    )
+    if not doctors:  # every demo doctor's login was taken by someone in another role
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The clinic has no active doctor to write the demo visits. Add a doctor first.",
+            )
+        )
+    return _Staffing(doctors, registrars)
+
+
+# --- a whole demo clinic --------------------------------------------------------------
+
+
+def build_demo_clinic(
+    data_dir: Path,
+    *,
+    seed: int = 1,
+    patients: int = 300,
+    years: float = 0.5,
+    kdf: KdfParams | None = None,
+    anchor: date | None = None,
+    state: TaskState | None = None,
+    clock: Clock = system_clock,
+) -> tuple[Clinic, DemoSummary]:
+    """Set up the demo clinic in an empty ``data_dir``, open it and fill it.
+
+    The key stays out of the OS keyring (a demo must leave nothing behind);
+    the clinic opens with ``DEMO_PASSPHRASE``. The caller closes the clinic.
+    """
+    from clinic_desk.core.services.clinic import open_clinic, setup_clinic
+
+    setup_clinic(
+        data_dir,
+        clinic_name=DEMO_CLINIC_NAME,
+        director_login=DEMO_DIRECTOR_LOGIN,
+        director_name=DEMO_DIRECTOR_NAME,
+        director_password=DEMO_PASSWORD,
+        passphrase=DEMO_PASSPHRASE,
+        address=DEMO_ADDRESS,
+        phone=DEMO_PHONE,
+        kdf=kdf or KdfParams.floor(),
+        use_keyring=False,
+    )
+    clinic = open_clinic(data_dir, passphrase=DEMO_PASSPHRASE, use_keyring=False, clock=clock)
+    try:
+        summary = generate_demo(
+            clinic, Actor.system("demo"), patients=patients, years=years, seed=seed,
+            state=state, anchor=anchor,
+        )
+    except BaseException:
+        clinic.close()
+        raise
+    return clinic, summary
+
+
+def create_demo_clinic(
+    data_dir: Path,
+    *,
+    seed: int = 1,
+    patients: int = 300,
+    years: float = 0.5,
+    kdf: KdfParams | None = None,
+    anchor: date | None = None,
+) -> tuple[Clinic, str, str]:
+    """The demo clinic, open, with the director's login and password to sign in with."""
+    clinic, _ = build_demo_clinic(
+        data_dir, seed=seed, patients=patients, years=years, kdf=kdf, anchor=anchor
+    )
+    return clinic, DEMO_DIRECTOR_LOGIN, DEMO_PASSWORD
