@@ -136,13 +136,20 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
-    from clinic_desk.core.services.audit_log import verify_audit
+    from clinic_desk.core.errors import NotInitialized
+    from clinic_desk.core.services.clinic import is_initialized, unlock_key
+    from clinic_desk.core.services.maintenance import verify_audit_file
+    from clinic_desk.core.store.engine import DB_FILENAME
 
-    clinic = _open(args)
+    data_dir = _data_dir(args)
+    if not is_initialized(data_dir):
+        raise NotInitialized(path=str(data_dir))
     try:
-        result = verify_audit(clinic)
-    finally:
-        clinic.close()
+        key = unlock_key(data_dir, recovery_key=os.environ.get(RECOVERY_ENV))
+    except PassphraseNeeded:
+        key = unlock_key(data_dir, passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "))
+    # Read-only: opening the clinic would append an audit row before the check.
+    result = verify_audit_file(data_dir / DB_FILENAME, key)
     if result.ok:
         print(f"OK: the audit log's {result.rows_checked} rows form an unbroken chain.")
         return 0

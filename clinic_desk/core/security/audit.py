@@ -28,6 +28,7 @@ from clinic_desk.core.store.models import AuditEntry, Meta
 
 GENESIS_MAC = bytes(32)
 HEAD_KEY = "audit.head"
+BREAKS_KEY = "audit.breaks"
 
 # The fields the MAC covers, in a fixed order; adding one needs a new chain version.
 MAC_FIELDS = (
@@ -109,6 +110,17 @@ def append(
     session.add(entry)
     head = session.get(Meta, HEAD_KEY)
     sealed = head_seal(audit_key, seq, mac)
+    expected = head_seal(audit_key, seq - 1, prev) if last else None
+    if last and (head is None or head.value != expected):
+        # The end of the log no longer matches its seal: rows were cut off (or the
+        # seal edited). Keep that finding before re-sealing, so it is never erased.
+        breaks = session.get(Meta, BREAKS_KEY)
+        found = json.loads(breaks.value) if breaks is not None else []
+        found.append({"before_seq": seq, "old_head": head.value if head else ""})
+        if breaks is None:
+            session.add(Meta(key=BREAKS_KEY, value=json.dumps(found)))
+        else:
+            breaks.value = json.dumps(found)
     if head is None:
         session.add(Meta(key=HEAD_KEY, value=sealed))
     else:
@@ -192,6 +204,15 @@ def verify(conn: Connection, audit_key: bytes, *, max_problems: int = 50) -> Aud
         last_seq, last_mac = seq, mac
         if len(problems) >= max_problems:
             break
+    breaks = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": BREAKS_KEY}).scalar()
+    for found in json.loads(breaks) if breaks else []:
+        old_seq = _head_seq(str(found.get("old_head", "")))
+        start = int(found.get("before_seq", 0))
+        if old_seq is not None and old_seq >= start:
+            message = f"audit rows {start}..{old_seq} were cut off the end (seen at row {start})"
+        else:
+            message = f"the audit log's end seal did not match when row {start} was written"
+        problems.append(AuditProblem(start, "truncated", message))
     head = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": HEAD_KEY}).scalar()
     if len(problems) < max_problems:
         if head is None:

@@ -143,6 +143,20 @@ def check_database(db_path: Path, data_key: bytes, audit_key: bytes) -> CheckRep
     return CheckReport(tuple(problems), rows)
 
 
+def verify_audit_file(db_path: Path, data_key: bytes) -> audit.AuditVerification:
+    """The audit chain, read-only: nothing is appended before it is checked."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(
+        "sqlite+pysqlite://", creator=lambda: _keyed(db_path, data_key), poolclass=None
+    )
+    try:
+        with engine.connect() as conn:
+            return audit.verify(conn, derive_subkey(data_key, AUDIT_KEY_PURPOSE))
+    finally:
+        engine.dispose()
+
+
 def _keyed(db_path: Path, data_key: bytes) -> Any:
     return raw_connect(db_path, data_key)
 

@@ -12,12 +12,13 @@ from types import TracebackType
 from typing import Any
 
 import sqlcipher3.dbapi2 as sqlcipher
-from sqlalchemy import Engine, exc, select
+from sqlalchemy import Engine, event, exc, inspect, select
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import ClinicError, StorageFull, StoreBusy, StoreCorrupt
 from clinic_desk.core.security.keys import derive_subkey
 from clinic_desk.core.store import migrate
+from clinic_desk.core.store.base import Base
 from clinic_desk.core.store.engine import DB_FILENAME, is_not_a_database, make_engine
 from clinic_desk.core.store.models import Meta
 
@@ -42,7 +43,20 @@ def translate_db_error(error: BaseException) -> ClinicError | None:
         is_not_a_database(original)
     ):
         return StoreCorrupt(detail="a page of the file fails its integrity check")
+    if isinstance(original, ValueError) and ("\x00" in text or "\\x00" in text):
+        # SQLCipher 4.19 can hand back a damaged last overflow page as zeros
+        # instead of failing; a NUL where a date should be is that damage.
+        return StoreCorrupt(detail="a page of the file fails its integrity check")
     return None
+
+
+@event.listens_for(Base, "load", propagate=True)
+def _refuse_zeroed_text(target: Any, context: Any) -> None:
+    """No text we store contains NUL; seeing one means a damaged page was read as zeros."""
+    for attr in inspect(target).mapper.column_attrs:
+        value = getattr(target, attr.key, None)
+        if isinstance(value, str) and "\x00" in value:
+            raise StoreCorrupt(detail="a page of the file fails its integrity check")
 
 
 class Store:
@@ -128,7 +142,7 @@ class UnitOfWork:
                 self.session.rollback()
         finally:
             self.session.close()
-        if isinstance(exc_value, exc.DBAPIError):
+        if isinstance(exc_value, (exc.DBAPIError, ValueError)):
             friendly = translate_db_error(exc_value)
             if friendly is not None:
                 raise friendly from exc_value
