@@ -79,14 +79,15 @@ def _lock_state(clinic: Clinic, uow: UnitOfWork, staff: Staff, now: datetime) ->
     threshold = int(clinic.setting("security.lockout_failures"))
     window = timedelta(minutes=int(clinic.setting("security.lockout_window_minutes")))
     floor = now - max(window, timedelta(hours=1))
-    last_success = uow.scalar(
-        select(func.max(SigninAttempt.at)).where(
+    # "Since the last success" goes by insertion order, not time: two attempts
+    # can share a timestamp (a coarse or fake clock).
+    last_success_seq = uow.scalar(
+        select(func.max(SigninAttempt.seq)).where(
             SigninAttempt.staff_id == staff.id, SigninAttempt.success.is_(True)
         )
     )
-    for bound in (last_success, staff.lockout_cleared_at):
-        if bound is not None and bound > floor:
-            floor = bound
+    if staff.lockout_cleared_at is not None and staff.lockout_cleared_at > floor:
+        floor = staff.lockout_cleared_at
     failures = list(
         uow.session.execute(
             select(SigninAttempt.at)
@@ -94,6 +95,7 @@ def _lock_state(clinic: Clinic, uow: UnitOfWork, staff: Staff, now: datetime) ->
                 SigninAttempt.staff_id == staff.id,
                 SigninAttempt.success.is_(False),
                 SigninAttempt.at > floor,
+                SigninAttempt.seq > (last_success_seq or 0),
             )
             .order_by(SigninAttempt.at.desc())
         ).scalars()

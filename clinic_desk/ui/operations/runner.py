@@ -1,0 +1,94 @@
+"""Running service calls off the GUI thread (STYLE 2, 4, 9).
+
+Database work runs on a single worker thread, so writes from the UI are
+serialised like Anki's collection executor; long tasks get a ``TaskState``
+for progress and cancel. Results and errors come back on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from clinic_desk.core.tasks import Cancelled, TaskState
+
+log = logging.getLogger(__name__)
+
+
+class _Signals(QObject):
+    succeeded = Signal(object)
+    failed = Signal(object)
+    cancelled = Signal()
+    progressed = Signal(float, str)
+
+
+class Operation(QRunnable):
+    """One call of ``fn(*args, **kwargs)`` on a worker; connect before ``start()``."""
+
+    def __init__(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+        self.setAutoDelete(False)
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
+        self.signals = _Signals()
+        self.state = TaskState(on_progress=self.signals.progressed.emit)
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except BaseException as error:  # handed to the GUI thread as a sentence
+            self.signals.failed.emit(error)
+        else:
+            self.signals.succeeded.emit(result)
+
+
+class Runner(QObject):
+    """Holds the pools and keeps running operations alive until they finish."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.db_pool = QThreadPool(self)
+        self.db_pool.setMaxThreadCount(1)
+        self._running: set[Operation] = set()
+
+    def start(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        on_success: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[float, str], None] | None = None,
+        on_cancel: Callable[[], None] | None = None,
+        with_state: bool = False,
+        **kwargs: Any,
+    ) -> Operation:
+        """Run ``fn``; ``with_state=True`` passes ``state=TaskState`` for progress/cancel."""
+        op = Operation(fn, *args, **kwargs)
+        if with_state:
+            op.kwargs["state"] = op.state
+        self._running.add(op)
+
+        def done(*_: Any) -> None:
+            self._running.discard(op)
+
+        if on_success:
+            op.signals.succeeded.connect(on_success)
+        if on_error:
+            op.signals.failed.connect(on_error)
+        if on_progress:
+            op.signals.progressed.connect(on_progress)
+        if on_cancel:
+            op.signals.cancelled.connect(on_cancel)
+        for sig in (op.signals.succeeded, op.signals.failed, op.signals.cancelled):
+            sig.connect(done)
+        self.db_pool.start(op)
+        return op
+
+    def wait(self, msecs: int = 30_000) -> bool:
+        return self.db_pool.waitForDone(msecs)

@@ -1,0 +1,76 @@
+"""The features of the main window, in menu order (STYLE 10: UI by feature)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from clinic_desk.core.security.permissions import Action
+from clinic_desk.ui.context import AppContext
+
+
+@dataclass(frozen=True)
+class Feature:
+    key: str
+    title: str  # source text in context "Features"
+    action: Action  # what the role must be allowed to see the feature at all
+    factory: Callable[[AppContext], QWidget]
+    shortcut: str
+
+    def label(self) -> str:
+        return QCoreApplication.translate("Features", self.title)
+
+
+class ComingPage(QWidget):
+    """A feature whose screens arrive in a later release: says so plainly."""
+
+    def __init__(self, ctx: AppContext, what: str) -> None:
+        super().__init__()
+        layout = QVBoxLayout(self)
+        label = QLabel(
+            QCoreApplication.translate(
+                "Features", "{what} will be available in a coming version of ClinicDesk."
+            ).format(what=QCoreApplication.translate("Features", what)),
+            self,
+        )
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addStretch(1)
+
+
+def _coming(what: str) -> Callable[[AppContext], QWidget]:
+    return lambda ctx: ComingPage(ctx, what)
+
+
+def _patients(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.patients.page import PatientsPage
+
+    return PatientsPage(ctx)
+
+
+def _settings(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.settings.page import SettingsPage
+
+    return SettingsPage(ctx)
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("reception", QT_TRANSLATE_NOOP("Features", "Reception"), Action.CHECKIN,
+            _coming(QT_TRANSLATE_NOOP("Features", "Reception")), "Ctrl+1"),
+    Feature("calendar", QT_TRANSLATE_NOOP("Features", "Calendar"), Action.APPOINTMENT_MANAGE,
+            _coming(QT_TRANSLATE_NOOP("Features", "Calendar")), "Ctrl+2"),
+    Feature("patients", QT_TRANSLATE_NOOP("Features", "Patients"), Action.PATIENT_SEARCH,
+            _patients, "Ctrl+3"),
+    Feature("followups", QT_TRANSLATE_NOOP("Features", "Follow-ups"), Action.FOLLOWUP_WORK,
+            _coming(QT_TRANSLATE_NOOP("Features", "Follow-ups")), "Ctrl+4"),
+    Feature("quality", QT_TRANSLATE_NOOP("Features", "Complaints & quality"),
+            Action.COMPLAINT_HANDLE,
+            _coming(QT_TRANSLATE_NOOP("Features", "Complaints & quality")), "Ctrl+5"),
+    Feature("membership", QT_TRANSLATE_NOOP("Features", "Membership"), Action.MEMBERSHIP_MANAGE,
+            _coming(QT_TRANSLATE_NOOP("Features", "Membership")), "Ctrl+6"),
+    Feature("settings", QT_TRANSLATE_NOOP("Features", "Settings"), Action.SETTINGS_READ,
+            _settings, "Ctrl+7"),
+)
