@@ -73,3 +73,9 @@ def test_open_empty_folder_says_not_set_up(tmp_path: Path) -> None:
 def test_no_staging_left_behind(tmp_path: Path) -> None:
     _setup(tmp_path / "c")
     assert sorted(p.name for p in (tmp_path / "c").iterdir()) == ["clinic.db", "clinic.key"]
+
+
+def test_long_passphrase_is_fine(tmp_path: Path) -> None:
+    long = "the green hills and a horse that ran at seven in the morning 马跑了 " * 4
+    _setup(tmp_path / "c", passphrase=long)
+    open_clinic(tmp_path / "c", passphrase=long, use_keyring=False).close()

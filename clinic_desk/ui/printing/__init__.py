@@ -1,0 +1,1 @@
+"""Printing and saving finished PDFs (built by ``clinic_desk.core.printing``) from the UI."""

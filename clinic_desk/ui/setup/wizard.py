@@ -1,0 +1,997 @@
+"""First run: the setup wizard that creates the clinic and hands over its recovery kit.
+
+Pages: language, clinic, director's account, clinic passphrase, creation (off the
+GUI thread), recovery kit. Every text is set in a page's ``retranslate()`` so a
+language chosen on the first page takes effect at once. Checks are the core's own
+(``check_clinic_name``, ``normalize_login``, ``check_new_password``, the passphrase
+rules), shown as sentences under the field; "Next" stays disabled until a page is
+right.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+import zoneinfo
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QFont, QFontDatabase
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QCompleter,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+    QWizard,
+    QWizardPage,
+)
+
+from clinic_desk.core import settings_catalog
+from clinic_desk.core.errors import ClinicError
+from clinic_desk.core.printing.recovery_kit import build_recovery_kit
+from clinic_desk.core.rules import passphrase as passphrase_rules
+from clinic_desk.core.security.keys import KdfParams
+from clinic_desk.core.security.passwords import MAX_PASSWORD_CHARS, check_new_password
+from clinic_desk.core.services.clinic import (
+    MAX_CLINIC_NAME,
+    SetupResult,
+    check_clinic_name,
+    setup_clinic,
+)
+from clinic_desk.core.services.staff import MAX_LOGIN, normalize_login
+from clinic_desk.ui.errors import error_text, translate_core
+from clinic_desk.ui.i18n import LANGUAGE_NAMES, LANGUAGES, install_language, system_language
+from clinic_desk.ui.operations.runner import Runner
+from clinic_desk.ui.printing.preview import preview_and_print_pdf, save_pdf_as
+
+PREFERRED_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau")
+MAX_DISPLAY_NAME = 200
+MAX_ADDRESS = settings_catalog.BY_KEY["clinic.address"].max_length
+MAX_PHONE = settings_catalog.BY_KEY["clinic.phone"].max_length
+MAX_ZONE = settings_catalog.BY_KEY["clinic.timezone"].max_length
+ASSESS_DELAY_MS = 150  # scoring a long passphrase takes ~0.1 s: wait for a pause in typing
+ERROR_STYLE = "color: #b00020;"
+HINT_STYLE = "color: palette(placeholder-text);"
+STRENGTH_COLOURS = ("#c62828", "#d84315", "#b26a00", "#2e7d32", "#1b5e20")  # score 0..4
+
+# Page ids, in order.
+WELCOME, CLINIC, DIRECTOR, PASSPHRASE, CREATE, KIT = range(6)
+
+
+@dataclass(frozen=True)
+class SetupInput:
+    """What the person typed, as ``setup_clinic`` takes it."""
+
+    clinic_name: str
+    address: str
+    phone: str
+    timezone: str
+    language: str
+    director_name: str
+    director_login: str
+    director_password: str
+    passphrase: str
+    passphrase_confirmation: str
+
+
+def zone_names() -> list[str]:
+    """Time zones for the list: the Chinese-speaking regions first, then the rest A-Z."""
+    available = {
+        z for z in zoneinfo.available_timezones()
+        if not z.startswith(("posix", "right/", "Etc/")) and z not in {"Factory", "localtime"}
+    }
+    rest = sorted(available - set(PREFERRED_ZONES) - {"UTC"})
+    return [*PREFERRED_ZONES, "UTC", *rest]
+
+
+def current_language() -> str:
+    """The language the interface shows now (set by ``install_language``), else the system's."""
+    name = QLocale().name()
+    if name in LANGUAGES:
+        return name
+    if name == "en_US":
+        return "en"
+    return system_language()
+
+
+def message_label(parent: QWidget, *, error: bool = True) -> QLabel:
+    """A sentence under a field; hidden while empty so it takes no room."""
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    label.setStyleSheet(ERROR_STYLE if error else HINT_STYLE)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.hide()
+    return label
+
+
+def show_message(label: QLabel, text: str) -> None:
+    label.setText(text)
+    label.setVisible(bool(text))
+
+
+def with_message(edit: QWidget, message: QLabel) -> QWidget:
+    """The field with its sentence underneath, as one form cell."""
+    box = QWidget(edit.parentWidget())
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(edit)
+    column.addWidget(message)
+    return box
+
+
+def wrapped(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setWordWrap(True)
+    return label
+
+
+def _kit_pdf(
+    *, clinic_name: str, clinic_id: str, recovery_key: str, created_at: datetime
+) -> bytes:
+    buf = io.BytesIO()
+    build_recovery_kit(
+        buf, clinic_name=clinic_name, clinic_id=clinic_id, recovery_key=recovery_key,
+        created_at=created_at, translate=translate_core,
+    )
+    return buf.getvalue()
+
+
+def _safe_file_name(text: str, limit: int = 60) -> str:
+    """Something every file system accepts: no path or reserved characters, not too long."""
+    cleaned = "".join(
+        " " if ch in '<>:"/\\|?*' or unicodedata.category(ch).startswith("C") else ch
+        for ch in text
+    )
+    return " ".join(cleaned.split())[:limit].strip(" .")
+
+
+class _Page(QWizardPage):
+    """Re-runs ``retranslate()`` when the interface language changes.
+
+    Subclasses call ``self.tr`` only in their own body (PySide takes the context
+    from the object's class, lupdate from the class the call is written in).
+    """
+
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        self.setup = setup
+
+    def retranslate(self) -> None:
+        raise NotImplementedError
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def validatePage(self) -> bool:
+        # QWizard.next() does not look at isComplete(); Enter or a script must not skip a check.
+        return self.isComplete()
+
+
+class WelcomePage(_Page):
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        layout.addSpacing(8)
+        self.language_label = QLabel(self)
+        font = QFont(self.language_label.font())
+        font.setBold(True)
+        self.language_label.setFont(font)
+        layout.addWidget(self.language_label)
+        self.buttons = QButtonGroup(self)
+        self.radios: dict[str, QRadioButton] = {}
+        row = QHBoxLayout()
+        for code in LANGUAGES:
+            radio = QRadioButton(LANGUAGE_NAMES[code], self)  # each in its own script
+            radio.setObjectName(f"language_{code}")
+            self.radios[code] = radio
+            self.buttons.addButton(radio)
+            row.addWidget(radio)
+        row.addStretch(1)
+        layout.addLayout(row)
+        self.language_message = message_label(self, error=False)
+        layout.addWidget(self.language_message)
+        layout.addStretch(1)
+        self.language = current_language()
+        self.radios[self.language].setChecked(True)
+        self._missing: str | None = None
+        self.buttons.buttonToggled.connect(self._toggled)
+        self.retranslate()
+
+    def _toggled(self, radio: QRadioButton, on: bool) -> None:
+        if on:
+            self.choose_language(radio.objectName().removeprefix("language_"))
+
+    def choose_language(self, code: str) -> None:
+        """Switch the whole interface now; the clinic is created with this language too."""
+        if not self.radios[code].isChecked():
+            self.radios[code].setChecked(True)  # comes back here through buttonToggled
+            return
+        self.language = code
+        ok = install_language(code)
+        self._missing = None if ok else code
+        self.setup.retranslate_all()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Welcome to ClinicDesk"))
+        self.intro.setText(
+            self.tr(
+                "This assistant sets up ClinicDesk for your clinic on this computer. It "
+                "takes about five minutes. You will need the clinic's name and address, a "
+                "user name and password for the director, and a clinic passphrase. At the "
+                "end you print the clinic's recovery kit, so have a printer ready or save "
+                "it as a PDF."
+            )
+        )
+        self.language_label.setText(self.tr("Language"))
+        show_message(
+            self.language_message,
+            self.tr("The translation files are missing, so the texts stay in English. "
+                    "Reinstall ClinicDesk to fix this.") if self._missing else "",
+        )
+
+
+class ClinicPage(_Page):
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setObjectName("clinicName")
+        self.name_edit.setMaxLength(MAX_CLINIC_NAME)
+        self.name_message = message_label(self)
+        self.address_edit = QLineEdit(self)
+        self.address_edit.setMaxLength(MAX_ADDRESS)
+        self.phone_edit = QLineEdit(self)
+        self.phone_edit.setMaxLength(MAX_PHONE)
+        self.zone_combo = QComboBox(self)
+        self.zone_combo.setEditable(True)
+        self.zone_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.zones = zone_names()
+        self.zone_combo.addItems(self.zones)
+        self.zone_combo.setMaxVisibleItems(15)
+        zone_edit = self.zone_combo.lineEdit()
+        assert zone_edit is not None
+        zone_edit.setMaxLength(MAX_ZONE)
+        completer = QCompleter(self.zones, self.zone_combo)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.zone_combo.setCompleter(completer)
+        self.zone_combo.setCurrentText("Asia/Shanghai")
+        self.zone_message = message_label(self)
+
+        self.name_label, self.address_label = QLabel(self), QLabel(self)
+        self.phone_label, self.zone_label = QLabel(self), QLabel(self)
+        form.addRow(self.name_label, with_message(self.name_edit, self.name_message))
+        form.addRow(self.address_label, self.address_edit)
+        form.addRow(self.phone_label, self.phone_edit)
+        form.addRow(self.zone_label, with_message(self.zone_combo, self.zone_message))
+
+        self._touched = False
+        self.name_edit.textChanged.connect(self._changed)
+        self.zone_combo.currentTextChanged.connect(self._changed)
+        self.retranslate()
+
+    def _changed(self) -> None:
+        self._touched = self._touched or bool(self.name_edit.text())
+        self._check()
+        self.completeChanged.emit()
+
+    def name_problem(self) -> str:
+        try:
+            check_clinic_name(self.name_edit.text())
+        except ClinicError as error:
+            return error_text(error)
+        return ""
+
+    def zone_ok(self) -> bool:
+        return self.zone_combo.currentText().strip() in self.zones
+
+    def _check(self) -> None:
+        problem = self.name_problem() if self._touched else ""
+        if not problem and len(self.name_edit.text()) >= MAX_CLINIC_NAME:
+            problem = self.tr("The name was cut at {n} characters: check its end.").format(
+                n=MAX_CLINIC_NAME
+            )
+        show_message(self.name_message, problem)
+        show_message(
+            self.zone_message,
+            "" if self.zone_ok() else self.tr(
+                "Choose a time zone from the list, such as Asia/Shanghai."
+            ),
+        )
+
+    def isComplete(self) -> bool:
+        return not self.name_problem() and self.zone_ok()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Your clinic"))
+        self.intro.setText(
+            self.tr("The clinic's name is printed on receipts, cards and the recovery kit. "
+                    "The address and phone can be filled in later in Settings.")
+        )
+        self.name_label.setText(self.tr("Clinic name"))
+        self.address_label.setText(self.tr("Address"))
+        self.phone_label.setText(self.tr("Phone"))
+        self.zone_label.setText(self.tr("Time zone"))
+        self.name_edit.setPlaceholderText(self.tr("e.g. 仁和诊所"))
+        self._check()
+
+
+class DirectorPage(_Page):
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setObjectName("directorName")
+        self.name_edit.setMaxLength(MAX_DISPLAY_NAME)
+        self.login_edit = QLineEdit(self)
+        self.login_edit.setObjectName("directorLogin")
+        self.login_edit.setMaxLength(MAX_LOGIN)
+        self.login_message = message_label(self)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setMaxLength(MAX_PASSWORD_CHARS)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password_message = message_label(self)
+        self.confirm_edit = QLineEdit(self)
+        self.confirm_edit.setMaxLength(MAX_PASSWORD_CHARS)
+        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_message = message_label(self)
+
+        self.name_label, self.login_label = QLabel(self), QLabel(self)
+        self.password_label, self.confirm_label = QLabel(self), QLabel(self)
+        form.addRow(self.name_label, self.name_edit)
+        form.addRow(self.login_label, with_message(self.login_edit, self.login_message))
+        form.addRow(self.password_label,
+                    with_message(self.password_edit, self.password_message))
+        form.addRow(self.confirm_label, with_message(self.confirm_edit, self.confirm_message))
+
+        self._touched: set[QLineEdit] = set()
+        for edit in (self.login_edit, self.password_edit, self.confirm_edit):
+            edit.textChanged.connect(lambda _t, edit=edit: self._changed(edit))
+        self.retranslate()
+
+    def _changed(self, edit: QLineEdit) -> None:
+        if edit.text():
+            self._touched.add(edit)
+        self._check()
+        self.completeChanged.emit()
+
+    def login(self) -> str:
+        """The login as it will be stored, or the raw text while it is not valid."""
+        try:
+            return normalize_login(self.login_edit.text())
+        except ClinicError:
+            return self.login_edit.text()
+
+    def problems(self) -> tuple[str, str, str]:
+        """Sentences for the login, the password and the confirmation ("" = fine)."""
+        login = password = confirm = ""
+        try:
+            normalize_login(self.login_edit.text())
+        except ClinicError as error:
+            login = error_text(error)
+        try:
+            check_new_password(self.password_edit.text(), login=self.login())
+        except ClinicError as error:
+            password = error_text(error)
+        if self.confirm_edit.text() != self.password_edit.text():
+            confirm = self.tr("The two passwords are not the same. Type the same password "
+                              "twice.")
+        return login, password, confirm
+
+    def _check(self) -> None:
+        login, password, confirm = self.problems()
+        show_message(self.login_message, login if self.login_edit in self._touched else "")
+        show_message(
+            self.password_message, password if self.password_edit in self._touched else ""
+        )
+        show_message(
+            self.confirm_message, confirm if self.confirm_edit in self._touched else ""
+        )
+
+    def isComplete(self) -> bool:
+        return not any(self.problems())
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("The director's account"))
+        self.intro.setText(
+            self.tr("The director manages the clinic in ClinicDesk: staff accounts, settings "
+                    "and keys. Everyone signs in with their own user name; the director adds "
+                    "the other staff later.")
+        )
+        self.name_label.setText(self.tr("Director's name"))
+        self.login_label.setText(self.tr("User name"))
+        self.password_label.setText(self.tr("Password"))
+        self.confirm_label.setText(self.tr("Password again"))
+        self.name_edit.setPlaceholderText(self.tr("e.g. 王丽"))
+        self.login_edit.setPlaceholderText(self.tr("e.g. wang.li (letters a-z and digits)"))
+        self._check()
+
+
+class PassphrasePage(_Page):
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+        self.passphrase_edit = QLineEdit(self)
+        self.passphrase_edit.setObjectName("passphrase")
+        self.passphrase_edit.setMaxLength(passphrase_rules.MAX_CHARS)
+        self.passphrase_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.meter = QProgressBar(self)
+        self.meter.setObjectName("strengthMeter")
+        self.meter.setRange(0, 4)
+        self.meter.setTextVisible(False)
+        self.meter.setFixedHeight(10)
+        self.strength_label = QLabel(self)
+        self.strength_label.setObjectName("strengthLabel")
+        meter_row = QWidget(self)
+        row = QHBoxLayout(meter_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.meter, 1)
+        row.addWidget(self.strength_label)
+        self.problems_label = message_label(self)
+        self.problems_label.setObjectName("strengthProblems")
+        strength_box = QWidget(self)
+        column = QVBoxLayout(strength_box)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(self.passphrase_edit)
+        column.addWidget(meter_row)
+        column.addWidget(self.problems_label)
+        self.confirm_edit = QLineEdit(self)
+        self.confirm_edit.setMaxLength(passphrase_rules.MAX_CHARS)
+        self.confirm_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm_message = message_label(self)
+        self.show_box = QCheckBox(self)
+
+        self.passphrase_label, self.confirm_label = QLabel(self), QLabel(self)
+        form.addRow(self.passphrase_label, strength_box)
+        form.addRow(self.confirm_label, with_message(self.confirm_edit, self.confirm_message))
+        form.addRow("", self.show_box)
+
+        self.strength: passphrase_rules.Strength | None = None  # None: not scored yet
+        self._scored_text: str | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(ASSESS_DELAY_MS)
+        self._timer.timeout.connect(self.assess_now)
+        self.passphrase_edit.textChanged.connect(self._passphrase_changed)
+        self.confirm_edit.textChanged.connect(self._confirm_changed)
+        self.show_box.toggled.connect(self._show_toggled)
+        self.retranslate()
+
+    def initializePage(self) -> None:
+        # The clinic's name, login and phone may have changed: score again against them.
+        self.assess_now()
+
+    def avoid(self) -> tuple[str, ...]:
+        """The words the passphrase must not lean on, as ``setup_clinic`` checks them."""
+        name = unicodedata.normalize("NFC", self.setup.clinic_page.name_edit.text()).strip()
+        phone = self.setup.clinic_page.phone_edit.text().strip()
+        return (name, self.setup.director_page.login(), phone)
+
+    def _passphrase_changed(self) -> None:
+        self._scored_text = None  # "Next" waits for the new score
+        self.completeChanged.emit()
+        self._timer.start()
+        self._show_confirm()
+
+    def _confirm_changed(self) -> None:
+        self._show_confirm()
+        self.completeChanged.emit()
+
+    def _show_toggled(self, shown: bool) -> None:
+        mode = QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password
+        self.passphrase_edit.setEchoMode(mode)
+        self.confirm_edit.setEchoMode(mode)
+
+    def assess_now(self) -> None:
+        self._timer.stop()
+        text = self.passphrase_edit.text()
+        self.strength = assess(text, avoid=self.avoid())
+        self._scored_text = text
+        self._show_strength()
+        self.completeChanged.emit()
+
+    def _show_strength(self) -> None:
+        strength = self.strength
+        typed = bool(self.passphrase_edit.text())
+        if strength is None or not typed:
+            self.meter.setValue(0)
+            self.strength_label.setText("")
+            show_message(self.problems_label, "")
+            return
+        score = strength.score
+        self.meter.setValue(score)
+        colour = STRENGTH_COLOURS[score]
+        self.meter.setStyleSheet(
+            f"QProgressBar {{ border: 1px solid #999; border-radius: 3px; }}"
+            f"QProgressBar::chunk {{ background: {colour}; }}"
+        )
+        self.strength_label.setStyleSheet(f"color: {colour}; font-weight: bold;")
+        self.strength_label.setText(QCoreApplication.translate("Passphrase", strength.label))
+        show_message(
+            self.problems_label,
+            "\n".join(
+                QCoreApplication.translate("Passphrase", template).format(**params)
+                for template, params in strength.problems
+            ),
+        )
+
+    def _show_confirm(self) -> None:
+        confirm = self.confirm_edit.text()
+        show_message(
+            self.confirm_message,
+            self.tr("The two passphrases are not the same. Type the same passphrase twice.")
+            if confirm and confirm != self.passphrase_edit.text() else "",
+        )
+
+    def isComplete(self) -> bool:
+        text = self.passphrase_edit.text()
+        return (
+            self.strength is not None
+            and self._scored_text == text
+            and self.strength.acceptable
+            and self.confirm_edit.text() == text
+        )
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("The clinic passphrase"))
+        self.intro.setText(
+            self.tr(
+                "The clinic passphrase opens the clinic's data on any computer: a new one, "
+                "or this one after a repair. Choose a sentence only you would say, of four "
+                "or more unrelated words; Chinese is fine. Do not lose it: keep it where "
+                "the director can find it, away from the computer."
+            )
+        )
+        self.passphrase_label.setText(self.tr("Passphrase"))
+        self.confirm_label.setText(self.tr("Passphrase again"))
+        self.show_box.setText(self.tr("Show what I type"))
+        self._show_strength()
+        self._show_confirm()
+
+
+def assess(text: str, *, avoid: tuple[str, ...]) -> passphrase_rules.Strength:
+    return passphrase_rules.assess(text, avoid=avoid)
+
+
+class CreatePage(_Page):
+    """Runs ``setup_clinic`` on a worker; on success moves on to the recovery kit."""
+
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        self.setCommitPage(True)  # once created, there is no going back to change it
+        layout = QVBoxLayout(self)
+        self.status = wrapped(self)
+        self.status.setObjectName("createStatus")
+        layout.addWidget(self.status)
+        self.busy = QProgressBar(self)
+        self.busy.setRange(0, 0)
+        self.busy.setTextVisible(False)
+        layout.addWidget(self.busy)
+        self.error = message_label(self)
+        self.error.setObjectName("createError")
+        layout.addWidget(self.error)
+        self.folder = wrapped(self)
+        self.folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.folder)
+        self.retry = QPushButton(self)
+        self.retry.hide()
+        self.retry.clicked.connect(self.start)
+        retry_row = QHBoxLayout()
+        retry_row.addWidget(self.retry)
+        retry_row.addStretch(1)
+        layout.addLayout(retry_row)
+        layout.addStretch(1)
+        self.running = False
+        self._error: BaseException | None = None
+        self._values: SetupInput | None = None  # what the running creation was given
+        self.retranslate()
+
+    def initializePage(self) -> None:
+        self.start()
+
+    def start(self) -> None:
+        if self.running or self.setup.result() is not None:
+            return
+        self.running = True
+        self._error = None
+        self.setup.set_busy(True)
+        self._show_state()
+        values = self._values = self.setup.values()
+        self.setup.runner.start(
+            setup_clinic,
+            self.setup.data_dir,
+            clinic_name=values.clinic_name,
+            director_login=values.director_login,
+            director_name=values.director_name,
+            director_password=values.director_password,
+            passphrase=values.passphrase,
+            passphrase_confirmation=values.passphrase_confirmation,
+            address=values.address,
+            phone=values.phone,
+            timezone=values.timezone,
+            language=values.language,
+            kdf=self.setup.kdf,
+            on_success=self._created,
+            on_error=self._failed,
+        )
+
+    def _created(self, result: SetupResult) -> None:
+        self.running = False
+        assert self._values is not None
+        self.setup.set_created(result, datetime.now(UTC), self._values.passphrase)
+        self.setup.set_busy(False)
+        self._show_state()
+        self.completeChanged.emit()
+        self.setup.next()
+
+    def _failed(self, error: BaseException) -> None:
+        self.running = False
+        self._error = error
+        self.setup.set_busy(False)
+        self._show_state()
+        self.completeChanged.emit()
+
+    def isComplete(self) -> bool:
+        return self.setup.result() is not None
+
+    def _show_state(self) -> None:
+        self.busy.setVisible(self.running)
+        failed = self._error is not None
+        self.retry.setVisible(failed)
+        if self.running:
+            self.status.setText(
+                self.tr("Creating the clinic's encrypted data. This takes a few seconds…")
+            )
+        elif failed:
+            self.status.setText(
+                self.tr("The clinic could not be created. Nothing was changed on this "
+                        "computer. Fix the problem below, or go back and change what you "
+                        "typed, then try again.")
+            )
+        elif self.setup.result() is not None:
+            self.status.setText(self.tr("The clinic is ready."))
+        else:
+            self.status.setText("")
+        show_message(self.error, error_text(self._error) if self._error is not None else "")
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Creating the clinic"))
+        self.folder.setText(
+            self.tr("The clinic's data is kept in this folder: {path}").format(
+                path=str(self.setup.data_dir)
+            )
+        )
+        self.retry.setText(self.tr("Try again"))
+        self._show_state()
+
+
+class RecoveryKitPage(_Page):
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        self.key_label = QLabel(self)
+        self.key_label.setObjectName("recoveryKey")
+        self.key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.key_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        key_font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        # Named fonts first: the generic "monospace" alias is not always fixed-pitch.
+        key_font.setFamilies(["Consolas", "Menlo", "DejaVu Sans Mono", key_font.family()])
+        key_font.setStyleHint(QFont.StyleHint.TypeWriter)
+        key_font.setPointSizeF(max(16.0, self.font().pointSizeF() * 1.9))
+        key_font.setBold(True)
+        self.key_label.setFont(key_font)
+        self.key_label.setStyleSheet(
+            "QLabel { background: white; color: black; border: 1px solid #999;"
+            " border-radius: 4px; padding: 10px; }"
+        )
+        layout.addWidget(self.key_label)
+        self.warning = wrapped(self)
+        self.warning.setObjectName("recoveryWarning")
+        self.warning.setStyleSheet(
+            "QLabel { border: 2px solid #b00020; border-radius: 4px; padding: 8px;"
+            " font-weight: bold; }"
+        )
+        layout.addWidget(self.warning)
+        buttons = QHBoxLayout()
+        self.save_button = QPushButton(self)
+        self.save_button.setObjectName("saveKit")
+        self.print_button = QPushButton(self)
+        self.print_button.setObjectName("printKit")
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.print_button)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        self.status = message_label(self, error=False)
+        self.status.setObjectName("kitStatus")
+        layout.addWidget(self.status)
+        layout.addStretch(1)
+        self.kept_box = QCheckBox(self)
+        self.kept_box.setObjectName("kitKept")
+        layout.addWidget(self.kept_box)
+
+        self.kit: bytes | None = None
+        self._building = False
+        self._then: list[str] = []  # what to do with the kit once it is built
+        self._status: tuple[str, str] | None = None  # (what, detail) for retranslate
+        self.save_button.clicked.connect(lambda: self._with_kit("save"))
+        self.print_button.clicked.connect(lambda: self._with_kit("print"))
+        self.kept_box.toggled.connect(lambda _on: self.completeChanged.emit())
+        self.retranslate()
+
+    def initializePage(self) -> None:
+        result = self.setup.result()
+        key = result.recovery_key if result is not None else ""
+        # Two rows of four groups, as on the printed kit.
+        self.key_label.setText(f"{key[:19]}\n{key[20:]}" if len(key) == 39 else key)
+        self.kept_box.setChecked(False)
+
+    def isComplete(self) -> bool:
+        return self.kept_box.isChecked()
+
+    def _with_kit(self, then: str) -> None:
+        """Build the PDF once (off the GUI thread), then save or print it."""
+        if self.kit is not None:
+            self._use_kit(then)
+            return
+        self._then.append(then)
+        if self._building:
+            return
+        result, created_at = self.setup.result(), self.setup.created_at
+        if result is None or created_at is None:
+            return
+        self._building = True
+        self._set_status("building")
+        self.setup.runner.start(
+            _kit_pdf,
+            clinic_name=self.setup.values().clinic_name.strip(),
+            clinic_id=result.clinic_id,
+            recovery_key=result.recovery_key,
+            created_at=created_at,
+            on_success=self._built,
+            on_error=self._build_failed,
+        )
+
+    def _built(self, data: bytes) -> None:
+        self._building = False
+        self.kit = data
+        self._set_status("")
+        pending, self._then = self._then, []
+        for then in dict.fromkeys(pending):
+            self._use_kit(then)
+
+    def _build_failed(self, error: BaseException) -> None:
+        self._building = False
+        self._then = []
+        self._set_status("error", error_text(error))
+
+    def _use_kit(self, then: str) -> None:
+        assert self.kit is not None
+        if then == "save":
+            name = _safe_file_name(
+                self.tr("Recovery kit - {clinic}").format(clinic=self.setup.values().clinic_name)
+            )
+            try:
+                path = save_pdf_as(self, self.kit, f"{name or 'recovery-kit'}.pdf")
+            except OSError as error:
+                self._set_status("error", error_text(error))
+                return
+            if path is not None:
+                self._set_status("saved", str(path))
+        else:
+            if preview_and_print_pdf(self, self.kit, title=self.tr("Recovery kit")):
+                self._set_status("printed")
+
+    def _set_status(self, what: str, detail: str = "") -> None:
+        self._status = (what, detail) if what else None
+        self._show_status()
+
+    def _show_status(self) -> None:
+        what, detail = self._status or ("", "")
+        busy = what == "building"
+        self.save_button.setEnabled(not busy)
+        self.print_button.setEnabled(not busy)
+        self.status.setStyleSheet(ERROR_STYLE if what == "error" else "")
+        show_message(
+            self.status,
+            {
+                "building": self.tr("Preparing the recovery kit…"),
+                "saved": self.tr("Saved as {path}. Print it, keep the paper somewhere safe, "
+                                 "then delete the file.").format(path=detail),
+                "printed": self.tr("The recovery kit was sent to the printer."),
+                "error": detail,
+            }.get(what, ""),
+        )
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("The recovery kit"))
+        self.intro.setText(
+            self.tr("This is the clinic's recovery key. It opens the clinic's data if the "
+                    "passphrase is forgotten. It is shown only now: print the recovery kit, "
+                    "or save it as a PDF and print it soon.")
+        )
+        self.warning.setText(
+            self.tr("If the passphrase, this recovery key and every computer's saved key are "
+                    "all lost, the clinic's data cannot be recovered by anyone.")
+        )
+        self.save_button.setText(self.tr("Save as PDF…"))
+        self.print_button.setText(self.tr("Print…"))
+        self.kept_box.setText(
+            self.tr("I have printed or saved the recovery kit and will keep it somewhere safe")
+        )
+        self._show_status()
+
+
+class SetupWizard(QWizard):
+    """The first-run assistant; ``exec()`` is accepted once the clinic exists.
+
+    ``passphrase()`` is what was typed (so the app can open the clinic without
+    asking again) and ``result()`` the core's ``SetupResult``; ``kdf`` is for
+    tests, which use the cheapest allowed key derivation.
+    """
+
+    def __init__(
+        self, data_dir: Path, *, kdf: KdfParams | None = None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.data_dir = data_dir
+        self.kdf = kdf
+        self.runner = Runner(self)
+        self.busy = False
+        self.created_at: datetime | None = None
+        self._result: SetupResult | None = None
+        self._passphrase = ""
+        self.setObjectName("setupWizard")
+        self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
+        self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
+        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
+        self.welcome_page = WelcomePage(self)
+        self.clinic_page = ClinicPage(self)
+        self.director_page = DirectorPage(self)
+        self.passphrase_page = PassphrasePage(self)
+        self.create_page = CreatePage(self)
+        self.kit_page = RecoveryKitPage(self)
+        for page_id, page in enumerate(self.pages()):
+            self.setPage(page_id, page)
+        self.setStartId(WELCOME)
+        self.resize(720, 560)
+        self.retranslate()
+
+    def pages(self) -> tuple[_Page, ...]:
+        return (self.welcome_page, self.clinic_page, self.director_page,
+                self.passphrase_page, self.create_page, self.kit_page)
+
+    # --- what the rest of the app reads -------------------------------------
+
+    def passphrase(self) -> str:
+        """The clinic passphrase the clinic was created with ("" before that)."""
+        return self._passphrase
+
+    def result(self) -> SetupResult | None:  # type: ignore[override]
+        """The created clinic's ``SetupResult``, or None if it was not created.
+
+        (Shadows ``QDialog.result()``; ``exec()`` still returns the dialog code.)
+        """
+        return self._result
+
+    def values(self) -> SetupInput:
+        clinic, director = self.clinic_page, self.director_page
+        return SetupInput(
+            clinic_name=clinic.name_edit.text(),
+            address=clinic.address_edit.text().strip(),
+            phone=clinic.phone_edit.text().strip(),
+            timezone=clinic.zone_combo.currentText().strip(),
+            language=self.welcome_page.language,
+            director_name=director.name_edit.text(),
+            director_login=director.login_edit.text(),
+            director_password=director.password_edit.text(),
+            passphrase=self.passphrase_page.passphrase_edit.text(),
+            passphrase_confirmation=self.passphrase_page.confirm_edit.text(),
+        )
+
+    # --- used by the pages ---------------------------------------------------
+
+    def set_created(self, result: SetupResult, created_at: datetime, passphrase: str) -> None:
+        self._result = result
+        self.created_at = created_at
+        self._passphrase = passphrase
+
+    def set_busy(self, busy: bool) -> None:
+        """While the clinic is being created there is no Back and no Cancel."""
+        self.busy = busy
+        # A commit page before the current one is what makes QWizard disable "Back".
+        self.passphrase_page.setCommitPage(busy)
+        cancel = self.button(QWizard.WizardButton.CancelButton)
+        cancel.setEnabled(not busy)
+        self.create_page.completeChanged.emit()  # QWizard refreshes its buttons
+
+    def retranslate_all(self) -> None:
+        self.retranslate()
+        for page in self.pages():
+            page.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Set up ClinicDesk"))
+        self.setButtonText(QWizard.WizardButton.BackButton, self.tr("< Back"))
+        self.setButtonText(QWizard.WizardButton.NextButton, self.tr("Next >"))
+        self.setButtonText(QWizard.WizardButton.CommitButton, self.tr("Next >"))
+        self.setButtonText(QWizard.WizardButton.FinishButton, self.tr("Finish"))
+        self.setButtonText(QWizard.WizardButton.CancelButton, self.tr("Cancel"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # --- closing -------------------------------------------------------------
+
+    def reject(self) -> None:
+        if self.busy:
+            return  # creation cannot be stopped half-way; it takes seconds
+        if self._result is not None and not self._confirm_close_without_kit():
+            return
+        super().reject()
+
+    def _confirm_close_without_kit(self) -> bool:
+        answer = QMessageBox.question(
+            self,
+            self.tr("Close without the recovery kit?"),
+            self.tr("The clinic has been created, but its recovery key is shown only on this "
+                    "page. Close without printing or saving the recovery kit?"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.busy:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def done(self, code: int) -> None:
+        self.runner.wait(30_000)  # a kit still being built finishes before the window goes
+        super().done(code)
