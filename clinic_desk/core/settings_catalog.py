@@ -78,6 +78,17 @@ class SettingDef:
                 )
             return value
         text = str(value)
+        if self.key == "clinic.name" and not text.strip():
+            raise ValidationError(
+                QT_TRANSLATE_NOOP("Errors", "The clinic name is empty. Type the clinic's name.")
+            )
+        if self.key == "clinic.timezone" and not _is_time_zone(text.strip()):
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "{value} is not a time zone. Choose one such as Asia/Shanghai."
+                ),
+                value=text.strip()[:64],
+            )
         if len(text) > self.max_length:
             raise ValidationError(
                 QT_TRANSLATE_NOOP("Errors", "{label}: use at most {n} characters."),
@@ -217,6 +228,30 @@ BY_KEY: dict[str, SettingDef] = {d.key: d for d in CATALOG}
 
 # Never more than this many sign-in tries per account per hour, whatever the settings.
 MAX_SIGNIN_FAILURES_PER_HOUR = 100
+
+
+def _is_time_zone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not name or name.startswith(("/", ".")) or ".." in name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def check_together(values: dict[str, Any]) -> None:
+    """Rules between settings, checked on the merged result of a change."""
+    if values["followup.chronic_call_min_days"] > values["followup.chronic_call_max_days"]:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The chronic follow-up call cannot start after its last day. Make the "
+                "'from day' no later than the 'by day'.",
+            )
+        )
 
 
 def default_values() -> dict[str, Any]:

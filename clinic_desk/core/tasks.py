@@ -33,9 +33,12 @@ class TaskState:
         if self._cancel.is_set():
             raise Cancelled()
 
-    def progress(self, fraction: float, message: str = "") -> None:
+    def progress(self, fraction: float, message: str = "", *, check: bool = True) -> None:
+        """Report progress; also the place a cancel takes effect (unless ``check=False``,
+        for reports after the point of no return)."""
         self.fraction = max(0.0, min(1.0, fraction))
         self.message = message
         if self._on_progress is not None:
             self._on_progress(self.fraction, message)
-        self.check()
+        if check:
+            self.check()

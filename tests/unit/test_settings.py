@@ -54,6 +54,10 @@ def test_update_validates_all_before_writing_any(cf: ClinicFixture) -> None:
         ("clinic.language", "fr"),
         ("clinic.name", "诊" * 201),
         ("no.such.setting", 1),
+        ("clinic.name", "   "),
+        ("clinic.timezone", "Mars/Olympus"),
+        ("clinic.timezone", "../../etc/passwd"),
+        ("followup.chronic_call_min_days", 30),
     ],
 )
 def test_bad_values_get_a_sentence(cf: ClinicFixture, key: str, value: object) -> None:

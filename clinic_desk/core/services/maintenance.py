@@ -313,7 +313,7 @@ def create_backup(
         raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    state.progress(1.0, "done")
+    state.progress(1.0, "done", check=False)  # the file is in place: too late to cancel
     clinic.audit_now(
         actor,
         audit.AuditEvent(action="backup.create", object_type="backup", object_id=out.name),

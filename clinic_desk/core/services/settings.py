@@ -64,6 +64,7 @@ def write_setting_rows(
 def update_settings(clinic: Clinic, actor: Actor, changes: Mapping[str, Any]) -> Changes:
     """Validate every value first, then write them all in one transaction, audited."""
     clinic.require(actor, Action.SETTINGS_EDIT)
+    settings_catalog.check_together({**clinic.settings(), **validate(changes)})
     with clinic.store.unit_of_work(write=True) as uow:
         changed = write_setting_rows(clinic, uow, actor, changes)
         for key, (old, new) in changed.items():

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QSizePolicy,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -59,6 +60,10 @@ class MainWindow(QMainWindow):
         self.search.setMaxLength(100)
         self.search.setClearButtonEnabled(True)
         self.search.returnPressed.connect(self._global_search)
+        self.search.setMinimumWidth(380)
+        spacer = QWidget(self)
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.search_bar.addWidget(spacer)
         self.search_bar.addWidget(self.search)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.search_bar)
         self.who = QLabel(self)
@@ -166,7 +171,11 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         self.nav = QListWidget(self.work)
         self.nav.setObjectName("featureNav")
-        self.nav.setFixedWidth(190)
+        self.nav.setFixedWidth(200)
+        self.nav.setStyleSheet(
+            "QListWidget#featureNav { font-size: 11pt; border: none; }"
+            "QListWidget#featureNav::item { padding: 9px 14px; }"
+        )
         self.page_stack = QStackedWidget(self.work)
         layout.addWidget(self.nav)
         layout.addWidget(self.page_stack, 1)

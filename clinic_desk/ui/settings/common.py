@@ -1,0 +1,75 @@
+"""Small pieces the settings tabs share: the inline message line and a few looks."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel, QWidget
+
+ERROR_COLOR = "#b00020"
+OK_COLOR = "#1b5e20"
+HINT_COLOR = "#757575"
+
+
+class MessageLabel(QLabel):
+    """One line under a form: a red sentence when something failed, green when done."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.is_error = False
+
+    def show_error(self, text: str) -> None:
+        self.is_error = True
+        self.setStyleSheet(f"color: {ERROR_COLOR};")
+        self.setText(text)
+
+    def show_ok(self, text: str) -> None:
+        self.is_error = False
+        self.setStyleSheet(f"color: {OK_COLOR};")
+        self.setText(text)
+
+    def show_info(self, text: str) -> None:
+        self.is_error = False
+        self.setStyleSheet("")
+        self.setText(text)
+
+    def clear(self) -> None:
+        self.is_error = False
+        self.setStyleSheet("")
+        super().clear()
+
+
+def hint_label(parent: QWidget | None = None) -> QLabel:
+    """Small grey text beside a field (the spec id, an explanation)."""
+    label = QLabel(parent)
+    font = QFont(label.font())
+    font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+    label.setFont(font)
+    label.setStyleSheet(f"color: {HINT_COLOR};")
+    return label
+
+
+def title_label(parent: QWidget | None = None) -> QLabel:
+    label = QLabel(parent)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 1.25)
+    font.setBold(True)
+    label.setFont(font)
+    label.setWordWrap(True)
+    return label
+
+
+class NoWheelUnlessFocused(QObject):
+    """Scrolling a long form must not change the number or choice under the mouse."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Wheel
+            and isinstance(watched, (QAbstractSpinBox, QComboBox))
+            and not watched.hasFocus()
+        ):
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)

@@ -1,0 +1,49 @@
+"""Settings: the clinic's settings, its staff and (director only) keys and backups."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from clinic_desk.core.security.permissions import Action
+from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.settings.clinic_form import ClinicSettingsTab
+from clinic_desk.ui.settings.security_tab import SecurityTab
+from clinic_desk.ui.settings.staff_tab import StaffTab
+
+
+class SettingsPage(QWidget):
+    """Tabs by what the role may do; the services check the permissions regardless."""
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("settingsTabs")
+        layout.addWidget(self.tabs)
+        self.clinic_tab = ClinicSettingsTab(ctx, self)
+        self.tabs.addTab(self.clinic_tab, "")
+        self.staff_tab: StaffTab | None = None
+        if ctx.may(Action.STAFF_MANAGE):
+            self.staff_tab = StaffTab(ctx, self)
+            self.tabs.addTab(self.staff_tab, "")
+        self.security_tab: SecurityTab | None = None
+        if ctx.may(Action.KEYS_MANAGE) or ctx.may(Action.BACKUP_RUN):
+            self.security_tab = SecurityTab(ctx, self)
+            self.tabs.addTab(self.security_tab, "")
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.tabs.setTabText(self.tabs.indexOf(self.clinic_tab), self.tr("Clinic settings"))
+        if self.staff_tab is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.staff_tab), self.tr("Staff"))
+        if self.security_tab is not None:
+            self.tabs.setTabText(
+                self.tabs.indexOf(self.security_tab), self.tr("Security and backup")
+            )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
