@@ -19,6 +19,7 @@ from clinic_desk.core import settings_catalog
 from clinic_desk.core.errors import BreakGlassReasonNeeded, PermissionDenied, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
+from clinic_desk.core.security.audit import AuditEvent
 from clinic_desk.core.security.permissions import (
     BREAK_GLASS_ACTIONS,
     Action,
@@ -139,7 +140,7 @@ class Clinic:
 
     # -- audit and permission, used by every service ------------------------
 
-    def audit(self, uow: UnitOfWork, actor: Actor, event: audit.AuditEvent) -> None:
+    def audit(self, uow: UnitOfWork, actor: Actor, event: AuditEvent) -> None:
         audit.append(
             uow.session,
             self.store.audit_key,
@@ -151,7 +152,7 @@ class Clinic:
             workstation=self.workstation,
         )
 
-    def audit_now(self, actor: Actor, event: audit.AuditEvent) -> None:
+    def audit_now(self, actor: Actor, event: AuditEvent) -> None:
         """An audit row in its own transaction (denials, failed sign-ins)."""
         with self.store.unit_of_work(write=True) as uow:
             self.audit(uow, actor, event)
