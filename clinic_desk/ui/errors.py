@@ -20,7 +20,11 @@ def translate_core(context: str, text: str) -> str:
 def error_text(error: BaseException) -> str:
     if isinstance(error, ClinicError):
         params = {
-            k: (QCoreApplication.translate("Settings", v) if k == "label" else v)
+            k: (
+                QCoreApplication.translate("Settings", v) if k == "label"
+                else QCoreApplication.translate(CONTEXT, v) if k == "what"
+                else v
+            )
             for k, v in error.params.items()
         }
         return QCoreApplication.translate(CONTEXT, error.template).format(**params)

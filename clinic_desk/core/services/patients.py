@@ -141,7 +141,7 @@ def read_clinical_record(
     with clinic.store.unit_of_work(write=True) as uow:
         patient = uow.session.get(Patient, patient_id)
         if patient is None or patient.deleted_at is not None:
-            raise NotFound(what="patient")
+            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "patient"))
         notes = tuple(
             NoteView(n.id, n.created_at, n.author_id, n.body)
             for n in uow.session.execute(
@@ -181,7 +181,7 @@ def add_clinical_note(
     with clinic.store.unit_of_work(write=True) as uow:
         patient = uow.session.get(Patient, patient_id)
         if patient is None or patient.deleted_at is not None:
-            raise NotFound(what="patient")
+            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "patient"))
         note = ClinicalNote(patient_id=patient_id, author_id=actor.staff_id, body=text)
         uow.session.add(note)
         uow.session.flush()

@@ -273,7 +273,7 @@ def add_staff(
 def _load(uow: UnitOfWork, staff_id: uuid.UUID) -> Staff:
     staff = uow.session.get(Staff, staff_id)
     if staff is None or staff.deleted_at is not None:
-        raise NotFound(what="staff account")
+        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "staff account"))
     return staff
 
 
@@ -382,7 +382,7 @@ def unlock_account(clinic: Clinic, actor: Actor, staff_id: uuid.UUID) -> Written
 def change_own_password(clinic: Clinic, actor: Actor, *, current: str, new: str) -> Actor:
     """Anyone may change their own password, knowing the current one."""
     if actor.staff_id is None:
-        raise NotFound(what="staff account")
+        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "staff account"))
     with clinic.store.unit_of_work(write=True) as uow:
         staff = _load(uow, actor.staff_id)
         if not verify_password(staff.password_hash, current):
