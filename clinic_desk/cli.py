@@ -227,6 +227,24 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _run_gui(_data_dir(args), language=_language(args))
 
 
+def _remove_abandoned_demos(temp: Path) -> None:
+    """Demo folders left by a killed demo (a closed window removes its own)."""
+    import shutil
+    import time
+
+    from PySide6.QtCore import QLockFile
+
+    for old in temp.glob("clinicdesk-demo-*"):
+        if time.time() - old.stat().st_mtime < 300:
+            continue  # maybe another demo still being built, before it takes its lock
+        lock = QLockFile(str(old / "clinic.lock"))
+        lock.setStaleLockTime(0)
+        # A running demo holds its lock; an abandoned one's lock is stale or absent.
+        if old.is_dir() and lock.tryLock(0):
+            lock.unlock()
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import shutil
     import tempfile
@@ -244,6 +262,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 f"or open that clinic with: clinic-desk run --data-dir {data_dir}"
             )
     else:
+        _remove_abandoned_demos(Path(tempfile.gettempdir()))
         data_dir = Path(tempfile.mkdtemp(prefix="clinicdesk-demo-"))
     try:
         print("Building the demo clinic…", file=sys.stderr, flush=True)
