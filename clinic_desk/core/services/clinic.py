@@ -197,6 +197,7 @@ class _Unlocked:
     key: bytes
     via: str
     key_file: KeyFile
+    failures_before: int = 0
 
 
 def _unlock(
@@ -238,7 +239,9 @@ def _unlock(
         if recovery_key is not None:
             raise WrongRecoveryKey(count=attempts.failures)
         raise WrongPassphrase(count=attempts.failures)
-    return _Unlocked(data_key, via, key_file)
+    if attempts.failures:
+        UnlockAttempts().save(data_dir)  # the right secret ends the run of failures
+    return _Unlocked(data_key, via, key_file, attempts.failures)
 
 
 def unlock_key(
@@ -288,9 +291,7 @@ def open_clinic(
             raise PassphraseNeeded() from None
         raise
 
-    failures = UnlockAttempts.load(data_dir).failures
-    if failures:
-        UnlockAttempts().save(data_dir)
+    failures = unlocked.failures_before
     if unlocked.via != "keyring" and use_keyring:
         slot.save(unlocked.key)
     clinic.audit_now(
