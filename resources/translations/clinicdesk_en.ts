@@ -544,6 +544,142 @@
         <source>The clinic has no active doctor to write the demo visits. Add a doctor first.</source>
         <translation>The clinic has no active doctor to write the demo visits. Add a doctor first.</translation>
     </message>
+    <message>
+        <source>Type the document number.</source>
+        <translation>Type the document number.</translation>
+    </message>
+    <message>
+        <source>This is too long for a document number: type only the number printed on the document.</source>
+        <translation>This is too long for a document number: type only the number printed on the document.</translation>
+    </message>
+    <message>
+        <source>A document number has only letters and digits (spaces, hyphens and brackets are ignored): remove the other characters and check the number on the document.</source>
+        <translation>A document number has only letters and digits (spaces, hyphens and brackets are ignored): remove the other characters and check the number on the document.</translation>
+    </message>
+    <message>
+        <source>Choose the kind of document first.</source>
+        <translation>Choose the kind of document first.</translation>
+    </message>
+    <message>
+        <source>A resident ID number has 18 characters: 17 digits, then a digit or X (cards from before 2004 may have 15 digits). Check the number on the card.</source>
+        <translation>A resident ID number has 18 characters: 17 digits, then a digit or X (cards from before 2004 may have 15 digits). Check the number on the card.</translation>
+    </message>
+    <message>
+        <source>A Hong Kong ID number is one or two letters, six digits and a check digit or A in brackets, for example A123456(3). Check the number on the card.</source>
+        <translation>A Hong Kong ID number is one or two letters, six digits and a check digit or A in brackets, for example A123456(3). Check the number on the card.</translation>
+    </message>
+    <message>
+        <source>A Taiwan ID number is one letter and nine digits, for example A123456789. Check the number on the card.</source>
+        <translation>A Taiwan ID number is one letter and nine digits, for example A123456789. Check the number on the card.</translation>
+    </message>
+    <message>
+        <source>A Macau ID number is 1, 5 or 7, six more digits and a check digit in brackets, for example 1234567(8). Check the number on the card.</source>
+        <translation>A Macau ID number is 1, 5 or 7, six more digits and a check digit in brackets, for example 1234567(8). Check the number on the card.</translation>
+    </message>
+    <message>
+        <source>A Home Return Permit number is H or M followed by 8 digits (older permits add 2 more digits). Check the number on the permit.</source>
+        <translation>A Home Return Permit number is H or M followed by 8 digits (older permits add 2 more digits). Check the number on the permit.</translation>
+    </message>
+    <message>
+        <source>A Taiwan compatriot permit number has 8 digits (older permits have 10 characters). Check the number on the permit.</source>
+        <translation>A Taiwan compatriot permit number has 8 digits (older permits have 10 characters). Check the number on the permit.</translation>
+    </message>
+    <message>
+        <source>A foreign permanent resident ID has 18 characters starting with 9 (older cards: 3 letters and 12 digits). Check the number on the card.</source>
+        <translation>A foreign permanent resident ID has 18 characters starting with 9 (older cards: 3 letters and 12 digits). Check the number on the card.</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents has 18 characters: 17 digits, then a digit or X. Check the number on the permit.</source>
+        <translation>A residence permit number for Hong Kong, Macau or Taiwan residents has 18 characters: 17 digits, then a digit or X. Check the number on the permit.</translation>
+    </message>
+    <message>
+        <source>A passport number has 5 to 20 letters and digits. Check the number on the passport&apos;s photo page.</source>
+        <translation>A passport number has 5 to 20 letters and digits. Check the number on the passport's photo page.</translation>
+    </message>
+    <message>
+        <source>The last character of this resident ID does not match the others: check the number on the card.</source>
+        <translation>The last character of this resident ID does not match the others: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The last character of this residence permit number does not match the others: check the number on the permit.</source>
+        <translation>The last character of this residence permit number does not match the others: check the number on the permit.</translation>
+    </message>
+    <message>
+        <source>The last character of this permanent resident ID does not match the others: check the number on the card.</source>
+        <translation>The last character of this permanent resident ID does not match the others: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The check digit in brackets does not match this Hong Kong ID number: check the number on the card.</source>
+        <translation>The check digit in brackets does not match this Hong Kong ID number: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The last digit of this Taiwan ID number does not match the others: check the number on the card.</source>
+        <translation>The last digit of this Taiwan ID number does not match the others: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>This resident ID starts with a region code that does not exist: check the first two digits on the card.</source>
+        <translation>This resident ID starts with a region code that does not exist: check the first two digits on the card.</translation>
+    </message>
+    <message>
+        <source>Resident ID numbers never start with 9; numbers starting with 9 are foreign permanent resident IDs. Check the number, or choose that kind of document.</source>
+        <translation>Resident ID numbers never start with 9; numbers starting with 9 are foreign permanent resident IDs. Check the number, or choose that kind of document.</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents starts with 810000, 820000 or 830000. Check the number, or choose Resident ID for a mainland card.</source>
+        <translation>A residence permit number for Hong Kong, Macau or Taiwan residents starts with 810000, 820000 or 830000. Check the number, or choose Resident ID for a mainland card.</translation>
+    </message>
+    <message>
+        <source>The second character of a Taiwan ID number is 1, 2, 8 or 9: check the number on the card.</source>
+        <translation>The second character of a Taiwan ID number is 1, 2, 8 or 9: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is not a real date: check the number on the card.</source>
+        <translation>The birth date inside this number is not a real date: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is in the future: check the number on the card.</source>
+        <translation>The birth date inside this number is in the future: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is more than {years} years ago: check the number on the card.</source>
+        <translation>The birth date inside this number is more than {years} years ago: check the number on the card.</translation>
+    </message>
+    <message>
+        <source>Type a phone number.</source>
+        <translation>Type a phone number.</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits: remove the letters (write an extension in the notes).</source>
+        <translation>A phone number has only digits: remove the letters (write an extension in the notes).</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits, spaces, hyphens, brackets and a + in front: remove the other characters.</source>
+        <translation>A phone number has only digits, spaces, hyphens, brackets and a + in front: remove the other characters.</translation>
+    </message>
+    <message>
+        <source>This phone number is too short: type all of its digits, with the area code for a landline.</source>
+        <translation>This phone number is too short: type all of its digits, with the area code for a landline.</translation>
+    </message>
+    <message>
+        <source>This phone number is too long: check the digits, and type only one number.</source>
+        <translation>This phone number is too long: check the digits, and type only one number.</translation>
+    </message>
+    <message>
+        <source>No country uses the code after the +: check it, or leave out the + for a number in this country.</source>
+        <translation>No country uses the code after the +: check it, or leave out the + for a number in this country.</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for China: check the digits; for another country type + and its country code.</source>
+        <translation>This is not a valid phone number for China: check the digits; for another country type + and its country code.</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number in the clinic&apos;s region ({region}): check the digits; for another country type + and its country code.</source>
+        <translation>This is not a valid phone number in the clinic's region ({region}): check the digits; for another country type + and its country code.</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
+        <translation>This is not a valid phone number for country code +{code}: check the digits and the country code.</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>

@@ -544,6 +544,142 @@
         <source>The clinic has no active doctor to write the demo visits. Add a doctor first.</source>
         <translation>诊所没有启用中的医生来记录演示就诊。请先添加一名医生。</translation>
     </message>
+    <message>
+        <source>Type the document number.</source>
+        <translation>请输入证件号码。</translation>
+    </message>
+    <message>
+        <source>This is too long for a document number: type only the number printed on the document.</source>
+        <translation>证件号码过长：请只输入证件上印的号码。</translation>
+    </message>
+    <message>
+        <source>A document number has only letters and digits (spaces, hyphens and brackets are ignored): remove the other characters and check the number on the document.</source>
+        <translation>证件号码只包含字母和数字（空格、连字符和括号会被忽略）：请删除其他字符，并核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>Choose the kind of document first.</source>
+        <translation>请先选择证件类型。</translation>
+    </message>
+    <message>
+        <source>A resident ID number has 18 characters: 17 digits, then a digit or X (cards from before 2004 may have 15 digits). Check the number on the card.</source>
+        <translation>居民身份证号码共 18 位：前 17 位为数字，最后一位为数字或 X（2004 年以前的证件可能是 15 位）。请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>A Hong Kong ID number is one or two letters, six digits and a check digit or A in brackets, for example A123456(3). Check the number on the card.</source>
+        <translation>香港身份证号码由一或两个字母、六位数字和括号中的校验码（数字或 A）组成，例如 A123456(3)。请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>A Taiwan ID number is one letter and nine digits, for example A123456789. Check the number on the card.</source>
+        <translation>台湾身份证号码由一个字母和九位数字组成，例如 A123456789。请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>A Macau ID number is 1, 5 or 7, six more digits and a check digit in brackets, for example 1234567(8). Check the number on the card.</source>
+        <translation>澳门身份证号码以 1、5 或 7 开头，后接六位数字和括号中的校验码，例如 1234567(8)。请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>A Home Return Permit number is H or M followed by 8 digits (older permits add 2 more digits). Check the number on the permit.</source>
+        <translation>港澳居民来往内地通行证号码为 H 或 M 加 8 位数字（旧证另有 2 位数字）。请核对通行证上的号码。</translation>
+    </message>
+    <message>
+        <source>A Taiwan compatriot permit number has 8 digits (older permits have 10 characters). Check the number on the permit.</source>
+        <translation>台湾居民来往大陆通行证号码为 8 位数字（旧证为 10 位）。请核对通行证上的号码。</translation>
+    </message>
+    <message>
+        <source>A foreign permanent resident ID has 18 characters starting with 9 (older cards: 3 letters and 12 digits). Check the number on the card.</source>
+        <translation>外国人永久居留身份证号码共 18 位，以 9 开头（旧证为 3 个字母加 12 位数字）。请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents has 18 characters: 17 digits, then a digit or X. Check the number on the permit.</source>
+        <translation>港澳台居民居住证号码共 18 位：前 17 位为数字，最后一位为数字或 X。请核对居住证上的号码。</translation>
+    </message>
+    <message>
+        <source>A passport number has 5 to 20 letters and digits. Check the number on the passport&apos;s photo page.</source>
+        <translation>护照号码由 5 到 20 个字母和数字组成。请核对护照照片页上的号码。</translation>
+    </message>
+    <message>
+        <source>The last character of this resident ID does not match the others: check the number on the card.</source>
+        <translation>此居民身份证号码的最后一位与前面的数字不符：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The last character of this residence permit number does not match the others: check the number on the permit.</source>
+        <translation>此居住证号码的最后一位与前面的数字不符：请核对居住证上的号码。</translation>
+    </message>
+    <message>
+        <source>The last character of this permanent resident ID does not match the others: check the number on the card.</source>
+        <translation>此永久居留身份证号码的最后一位与前面的字符不符：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The check digit in brackets does not match this Hong Kong ID number: check the number on the card.</source>
+        <translation>括号中的校验码与此香港身份证号码不符：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The last digit of this Taiwan ID number does not match the others: check the number on the card.</source>
+        <translation>此台湾身份证号码的最后一位与前面的字符不符：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>This resident ID starts with a region code that does not exist: check the first two digits on the card.</source>
+        <translation>此居民身份证号码开头的地区代码不存在：请核对证件上号码的前两位。</translation>
+    </message>
+    <message>
+        <source>Resident ID numbers never start with 9; numbers starting with 9 are foreign permanent resident IDs. Check the number, or choose that kind of document.</source>
+        <translation>居民身份证号码不会以 9 开头；以 9 开头的是外国人永久居留身份证。请核对号码，或选择该证件类型。</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents starts with 810000, 820000 or 830000. Check the number, or choose Resident ID for a mainland card.</source>
+        <translation>港澳台居民居住证号码以 810000、820000 或 830000 开头。请核对号码；内地居民身份证请选择“居民身份证”。</translation>
+    </message>
+    <message>
+        <source>The second character of a Taiwan ID number is 1, 2, 8 or 9: check the number on the card.</source>
+        <translation>台湾身份证号码的第二位是 1、2、8 或 9：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is not a real date: check the number on the card.</source>
+        <translation>号码中包含的出生日期不是有效日期：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is in the future: check the number on the card.</source>
+        <translation>号码中包含的出生日期在将来：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is more than {years} years ago: check the number on the card.</source>
+        <translation>号码中包含的出生日期早于 {years} 年前：请核对证件上的号码。</translation>
+    </message>
+    <message>
+        <source>Type a phone number.</source>
+        <translation>请输入电话号码。</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits: remove the letters (write an extension in the notes).</source>
+        <translation>电话号码只能包含数字：请删除字母（分机号请写在备注中）。</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits, spaces, hyphens, brackets and a + in front: remove the other characters.</source>
+        <translation>电话号码只能包含数字、空格、连字符、括号和开头的 +：请删除其他字符。</translation>
+    </message>
+    <message>
+        <source>This phone number is too short: type all of its digits, with the area code for a landline.</source>
+        <translation>电话号码太短：请输入完整号码，固定电话请加区号。</translation>
+    </message>
+    <message>
+        <source>This phone number is too long: check the digits, and type only one number.</source>
+        <translation>电话号码太长：请核对数字，并且只输入一个号码。</translation>
+    </message>
+    <message>
+        <source>No country uses the code after the +: check it, or leave out the + for a number in this country.</source>
+        <translation>+ 后面的国家代码不存在：请核对；如是本国号码，请不要输入 +。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for China: check the digits; for another country type + and its country code.</source>
+        <translation>这不是有效的中国电话号码：请核对数字；其他国家或地区的号码请输入 + 和国家代码。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number in the clinic&apos;s region ({region}): check the digits; for another country type + and its country code.</source>
+        <translation>这不是诊所所在地区（{region}）的有效电话号码：请核对数字；其他国家或地区的号码请输入 + 和国家代码。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
+        <translation>这不是国家代码 +{code} 的有效电话号码：请核对数字和国家代码。</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>

@@ -544,6 +544,142 @@
         <source>The clinic has no active doctor to write the demo visits. Add a doctor first.</source>
         <translation>診所沒有啟用中的醫師來記錄示範就診。請先新增一位醫師。</translation>
     </message>
+    <message>
+        <source>Type the document number.</source>
+        <translation>請輸入證件號碼。</translation>
+    </message>
+    <message>
+        <source>This is too long for a document number: type only the number printed on the document.</source>
+        <translation>證件號碼過長：請只輸入證件上印的號碼。</translation>
+    </message>
+    <message>
+        <source>A document number has only letters and digits (spaces, hyphens and brackets are ignored): remove the other characters and check the number on the document.</source>
+        <translation>證件號碼只包含字母和數字（空格、連字號和括號會被忽略）：請刪除其他字元，並核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>Choose the kind of document first.</source>
+        <translation>請先選擇證件類型。</translation>
+    </message>
+    <message>
+        <source>A resident ID number has 18 characters: 17 digits, then a digit or X (cards from before 2004 may have 15 digits). Check the number on the card.</source>
+        <translation>居民身分證號碼共 18 位：前 17 位為數字，最後一位為數字或 X（2004 年以前的證件可能是 15 位）。請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>A Hong Kong ID number is one or two letters, six digits and a check digit or A in brackets, for example A123456(3). Check the number on the card.</source>
+        <translation>香港身分證號碼由一或兩個字母、六位數字和括號中的檢查碼（數字或 A）組成，例如 A123456(3)。請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>A Taiwan ID number is one letter and nine digits, for example A123456789. Check the number on the card.</source>
+        <translation>臺灣身分證字號由一個英文字母和九位數字組成，例如 A123456789。請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>A Macau ID number is 1, 5 or 7, six more digits and a check digit in brackets, for example 1234567(8). Check the number on the card.</source>
+        <translation>澳門身分證號碼以 1、5 或 7 開頭，後接六位數字和括號中的檢查碼，例如 1234567(8)。請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>A Home Return Permit number is H or M followed by 8 digits (older permits add 2 more digits). Check the number on the permit.</source>
+        <translation>港澳居民來往內地通行證號碼為 H 或 M 加 8 位數字（舊證另有 2 位數字）。請核對通行證上的號碼。</translation>
+    </message>
+    <message>
+        <source>A Taiwan compatriot permit number has 8 digits (older permits have 10 characters). Check the number on the permit.</source>
+        <translation>臺灣居民來往大陸通行證號碼為 8 位數字（舊證為 10 位）。請核對通行證上的號碼。</translation>
+    </message>
+    <message>
+        <source>A foreign permanent resident ID has 18 characters starting with 9 (older cards: 3 letters and 12 digits). Check the number on the card.</source>
+        <translation>外國人永久居留身分證號碼共 18 位，以 9 開頭（舊證為 3 個字母加 12 位數字）。請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents has 18 characters: 17 digits, then a digit or X. Check the number on the permit.</source>
+        <translation>港澳臺居民居住證號碼共 18 位：前 17 位為數字，最後一位為數字或 X。請核對居住證上的號碼。</translation>
+    </message>
+    <message>
+        <source>A passport number has 5 to 20 letters and digits. Check the number on the passport&apos;s photo page.</source>
+        <translation>護照號碼由 5 到 20 個英文字母和數字組成。請核對護照照片頁上的號碼。</translation>
+    </message>
+    <message>
+        <source>The last character of this resident ID does not match the others: check the number on the card.</source>
+        <translation>此居民身分證號碼的最後一位與前面的數字不符：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The last character of this residence permit number does not match the others: check the number on the permit.</source>
+        <translation>此居住證號碼的最後一位與前面的數字不符：請核對居住證上的號碼。</translation>
+    </message>
+    <message>
+        <source>The last character of this permanent resident ID does not match the others: check the number on the card.</source>
+        <translation>此永久居留身分證號碼的最後一位與前面的字元不符：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The check digit in brackets does not match this Hong Kong ID number: check the number on the card.</source>
+        <translation>括號中的檢查碼與此香港身分證號碼不符：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The last digit of this Taiwan ID number does not match the others: check the number on the card.</source>
+        <translation>此臺灣身分證字號的最後一位與前面的字元不符：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>This resident ID starts with a region code that does not exist: check the first two digits on the card.</source>
+        <translation>此居民身分證號碼開頭的地區代碼不存在：請核對證件上號碼的前兩位。</translation>
+    </message>
+    <message>
+        <source>Resident ID numbers never start with 9; numbers starting with 9 are foreign permanent resident IDs. Check the number, or choose that kind of document.</source>
+        <translation>居民身分證號碼不會以 9 開頭；以 9 開頭的是外國人永久居留身分證。請核對號碼，或選擇該證件類型。</translation>
+    </message>
+    <message>
+        <source>A residence permit number for Hong Kong, Macau or Taiwan residents starts with 810000, 820000 or 830000. Check the number, or choose Resident ID for a mainland card.</source>
+        <translation>港澳臺居民居住證號碼以 810000、820000 或 830000 開頭。請核對號碼；內地居民身分證請選擇「居民身分證」。</translation>
+    </message>
+    <message>
+        <source>The second character of a Taiwan ID number is 1, 2, 8 or 9: check the number on the card.</source>
+        <translation>臺灣身分證字號的第二碼是 1、2、8 或 9：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is not a real date: check the number on the card.</source>
+        <translation>號碼中包含的出生日期不是有效日期：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is in the future: check the number on the card.</source>
+        <translation>號碼中包含的出生日期在未來：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>The birth date inside this number is more than {years} years ago: check the number on the card.</source>
+        <translation>號碼中包含的出生日期早於 {years} 年前：請核對證件上的號碼。</translation>
+    </message>
+    <message>
+        <source>Type a phone number.</source>
+        <translation>請輸入電話號碼。</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits: remove the letters (write an extension in the notes).</source>
+        <translation>電話號碼只能包含數字：請刪除字母（分機號碼請寫在備註中）。</translation>
+    </message>
+    <message>
+        <source>A phone number has only digits, spaces, hyphens, brackets and a + in front: remove the other characters.</source>
+        <translation>電話號碼只能包含數字、空格、連字號、括號和開頭的 +：請刪除其他字元。</translation>
+    </message>
+    <message>
+        <source>This phone number is too short: type all of its digits, with the area code for a landline.</source>
+        <translation>電話號碼太短：請輸入完整號碼，市話請加區碼。</translation>
+    </message>
+    <message>
+        <source>This phone number is too long: check the digits, and type only one number.</source>
+        <translation>電話號碼太長：請核對數字，並且只輸入一個號碼。</translation>
+    </message>
+    <message>
+        <source>No country uses the code after the +: check it, or leave out the + for a number in this country.</source>
+        <translation>+ 後面的國碼不存在：請核對；如是本國號碼，請不要輸入 +。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for China: check the digits; for another country type + and its country code.</source>
+        <translation>這不是有效的中國電話號碼：請核對數字；其他國家或地區的號碼請輸入 + 和國碼。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number in the clinic&apos;s region ({region}): check the digits; for another country type + and its country code.</source>
+        <translation>這不是診所所在地區（{region}）的有效電話號碼：請核對數字；其他國家或地區的號碼請輸入 + 和國碼。</translation>
+    </message>
+    <message>
+        <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
+        <translation>這不是國碼 +{code} 的有效電話號碼：請核對數字和國碼。</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>
