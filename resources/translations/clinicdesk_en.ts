@@ -594,7 +594,7 @@
     </message>
     <message>
         <source>A passport number has 5 to 20 letters and digits. Check the number on the passport&apos;s photo page.</source>
-        <translation>A passport number has 5 to 20 letters and digits. Check the number on the passport's photo page.</translation>
+        <translation>A passport number has 5 to 20 letters and digits. Check the number on the passport&apos;s photo page.</translation>
     </message>
     <message>
         <source>The last character of this resident ID does not match the others: check the number on the card.</source>
@@ -674,7 +674,7 @@
     </message>
     <message>
         <source>This is not a valid phone number in the clinic&apos;s region ({region}): check the digits; for another country type + and its country code.</source>
-        <translation>This is not a valid phone number in the clinic's region ({region}): check the digits; for another country type + and its country code.</translation>
+        <translation>This is not a valid phone number in the clinic&apos;s region ({region}): check the digits; for another country type + and its country code.</translation>
     </message>
     <message>
         <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
