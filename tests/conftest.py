@@ -65,6 +65,7 @@ def make_clinic(data_dir: Path, clock: FakeClock, name: str = "仁和诊所") ->
         passphrase=PASSPHRASE,
         kdf=KdfParams.floor(),
         use_keyring=False,
+        clock=clock,
     )
     clinic = open_clinic(data_dir, passphrase=PASSPHRASE, use_keyring=False, clock=clock)
     director = staff.sign_in(clinic, "wang.li", DIRECTOR_PASSWORD)

@@ -115,6 +115,7 @@ def setup_clinic(
     kdf: KdfParams | None = None,
     use_keyring: bool = True,
     workstation: str | None = None,
+    clock: Clock = system_clock,
 ) -> SetupResult:
     """Create a new encrypted clinic in an empty folder. Nothing is left half-made."""
     name = check_clinic_name(clinic_name)
@@ -145,7 +146,7 @@ def setup_clinic(
         store = Store(staging, data_key, workstation=workstation)
         try:
             store.migrate()
-            clinic = Clinic(staging, store, key_file.clinic_id)
+            clinic = Clinic(staging, store, key_file.clinic_id, clock=clock)
             settings = {
                 "clinic.name": name,
                 "clinic.address": address,
