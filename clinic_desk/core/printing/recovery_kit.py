@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from clinic_desk.core.files import write_atomic
 from clinic_desk.core.i18n import Translate, english
 from clinic_desk.core.printing import fonts
 from clinic_desk.core.printing.fonts import draw_text, printable, text_width, wrap
@@ -82,36 +82,9 @@ def build_recovery_kit(
         translate=translate,
     )
     if isinstance(out, os.PathLike | str):
-        _write_atomic(Path(out), data)
+        write_atomic(Path(out), data)  # owner-only: the kit is a secret
     else:
         out.write(data)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    # mkstemp makes the file 0600: the kit is a secret, only its owner should read it.
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; Windows cannot open directories for fsync.
-    if os.name == "nt":
-        return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from clinic_desk.core.errors import RecoveryKeyTypo, StoreCorrupt
-from clinic_desk.core.store.engine import KEY_BYTES, fsync_dir
+from clinic_desk.core.files import write_atomic
+from clinic_desk.core.store.engine import KEY_BYTES
 
 KEY_FILENAME = "clinic.key"
 KEY_FILE_FORMAT = 1
@@ -261,25 +262,6 @@ def write_key_file(data_dir: Path, key_file: KeyFile) -> None:
     """Atomic: the old file stays whole until the new one is on disk."""
     target = key_file_path(data_dir)
     write_atomic(target, key_file.to_json().encode())
-
-
-def write_atomic(target: Path, data: bytes) -> None:
-    tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(tmp, target)
-        fsync_dir(target.parent)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 # --- the operating system's keyring ---------------------------------------------

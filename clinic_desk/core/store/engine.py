@@ -19,6 +19,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from clinic_desk.core.errors import StoreCorrupt
+from clinic_desk.core.files import fsync_dir
+
+__all__ = ["fsync_dir", "make_engine", "raw_connect", "raw_connection"]
 
 log = logging.getLogger(__name__)
 
@@ -138,14 +141,3 @@ def raw_connection(db_path: Path, key: bytes) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
-
-
-def fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` durable (no-op where unsupported)."""
-    if os.name == "nt":
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -11,9 +11,7 @@ long report should be built and rendered off the GUI thread instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -21,6 +19,8 @@ from PySide6.QtCore import QCoreApplication, QRectF, QSizeF, QStandardPaths, Qt
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
 from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
+
+from clinic_desk.core.files import write_atomic
 
 MAX_DPI = 300
 PdfSource = bytes | str | os.PathLike[str]
@@ -167,15 +167,4 @@ def save_pdf_as(parent: QWidget | None, data: bytes, suggested_name: str) -> Pat
 
 def write_file_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` (owner-only) through a temporary file and a rename."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    write_atomic(path, data)
