@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QWidget,
+)
+
+from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.errors import error_text
 
 ERROR_COLOR = "#b00020"
 OK_COLOR = "#1b5e20"
@@ -73,3 +86,42 @@ class NoWheelUnlessFocused(QObject):
             event.ignore()
             return True
         return super().eventFilter(watched, event)
+
+
+class ServiceDialog(QDialog):
+    """A dialog whose action runs one service call off the GUI thread.
+
+    While the call runs the buttons are off and the dialog cannot be closed; a
+    failure shows the core's sentence in ``self.message``. Subclasses create
+    ``self.buttons`` and ``self.message`` and call ``start_call``.
+    """
+
+    buttons: QDialogButtonBox
+    message: MessageLabel
+
+    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.busy = False
+
+    def start_call(
+        self, fn: Callable[..., Any], *args: Any, on_success: Callable[[Any], None], **kwargs: Any
+    ) -> None:
+        self.busy = True
+        self.buttons.setEnabled(False)
+
+        def succeeded(result: Any) -> None:
+            self.busy = False
+            self.buttons.setEnabled(True)
+            on_success(result)
+
+        self.ctx.runner.start(fn, *args, on_success=succeeded, on_error=self._failed, **kwargs)
+
+    def _failed(self, error: BaseException) -> None:
+        self.busy = False
+        self.buttons.setEnabled(True)
+        self.message.show_error(error_text(error))
+
+    def reject(self) -> None:
+        if not self.busy:
+            super().reject()

@@ -32,7 +32,7 @@ from clinic_desk.core.services.clinic import change_passphrase, replace_recovery
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
 from clinic_desk.ui.operations.runner import Operation
-from clinic_desk.ui.settings.common import HINT_COLOR, MessageLabel
+from clinic_desk.ui.settings.common import HINT_COLOR, MessageLabel, ServiceDialog
 
 STRENGTH_COLORS = ("#b00020", "#b00020", "#e65100", "#2e7d32", "#1b5e20")
 
@@ -106,13 +106,11 @@ class StrengthMeter(QWidget):
         return strength
 
 
-class ChangePassphraseDialog(QDialog):
+class ChangePassphraseDialog(ServiceDialog):
     """Current passphrase, the new one twice, with live strength feedback."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.busy = False
+        super().__init__(ctx, parent)
         self.changed = False
         layout = QVBoxLayout(self)
         self.intro = QLabel(self)
@@ -187,30 +185,17 @@ class ChangePassphraseDialog(QDialog):
             )
             self.again_edit.setFocus()
             return
-        self.busy = True
-        self.buttons.setEnabled(False)
         self.message.show_info(self.tr("Changing the passphrase…"))
-        self.ctx.runner.start(
+        self.start_call(
             change_passphrase, self.ctx.clinic, actor,
             current=self.current_edit.text(), new=self.new_edit.text(),
             confirmation=self.again_edit.text(),
-            on_success=self._done, on_error=self._failed,
+            on_success=self._done,
         )
 
     def _done(self, _result: object) -> None:
-        self.busy = False
         self.changed = True
-        self.buttons.setEnabled(True)
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.buttons.setEnabled(True)
-        self.message.show_error(error_text(error))
-
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
 
     def done(self, result: int) -> None:
         for edit in (self.current_edit, self.new_edit, self.again_edit):
@@ -218,13 +203,11 @@ class ChangePassphraseDialog(QDialog):
         super().done(result)
 
 
-class RecoveryKeyDialog(QDialog):
+class RecoveryKeyDialog(ServiceDialog):
     """Asks the passphrase, then shows the new recovery key once."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.busy = False
+        super().__init__(ctx, parent)
         self.key = ""
         layout = QVBoxLayout(self)
         self.intro = QLabel(self)
@@ -292,19 +275,14 @@ class RecoveryKeyDialog(QDialog):
         if not self.passphrase_edit.text():
             self.message.show_error(self.tr("Type the clinic passphrase."))
             return
-        self.busy = True
-        self.buttons.setEnabled(False)
         self.message.show_info(self.tr("Making the new key…"))
-        self.ctx.runner.start(
+        self.start_call(
             replace_recovery_key, self.ctx.clinic, actor,
-            passphrase=self.passphrase_edit.text(),
-            on_success=self._made, on_error=self._failed,
+            passphrase=self.passphrase_edit.text(), on_success=self._made,
         )
 
     def _made(self, key: str) -> None:
-        self.busy = False
         self.key = key
-        self.buttons.setEnabled(True)
         self.passphrase_edit.clear()
         for w in (self.passphrase_label, self.passphrase_edit, self.make_button,
                   self.cancel_button):
@@ -316,14 +294,9 @@ class RecoveryKeyDialog(QDialog):
         self.close_button.setDefault(True)
         self.retranslate()
 
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.buttons.setEnabled(True)
-        self.message.show_error(error_text(error))
-
     def reject(self) -> None:
         # Once the key exists, leave only through "I have written it down".
-        if not self.busy and not self.key:
+        if not self.key:
             super().reject()
 
     def done(self, result: int) -> None:

@@ -41,7 +41,7 @@ from clinic_desk.core.services.base import Changes, Topic, Written
 from clinic_desk.core.services.staff import MAX_LOGIN, StaffInfo
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
-from clinic_desk.ui.settings.common import MessageLabel
+from clinic_desk.ui.settings.common import MessageLabel, ServiceDialog
 
 _Index = QModelIndex | QPersistentModelIndex
 MAX_DISPLAY_NAME = 200
@@ -130,14 +130,12 @@ class StaffTableModel(QAbstractTableModel):
         return None
 
 
-class _StaffDialogBase(QDialog):
+class _StaffDialogBase(ServiceDialog):
     """A dialog whose OK runs one staff service call off the GUI thread."""
 
     def __init__(self, ctx: AppContext, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
+        super().__init__(ctx, parent)
         self.written: Written[StaffInfo] | None = None
-        self.busy = False
         self.layout_ = QVBoxLayout(self)
         self.intro = QLabel(self)
         self.intro.setWordWrap(True)
@@ -161,28 +159,13 @@ class _StaffDialogBase(QDialog):
         raise NotImplementedError
 
     def run(self, fn: Callable[..., Written[StaffInfo]], *args: Any, **kwargs: Any) -> None:
-        self.busy = True
-        self.buttons.setEnabled(False)
         self.message.clear()
-        self.ctx.runner.start(
-            fn, *args, on_success=self._done, on_error=self._failed, **kwargs
-        )
+        self.start_call(fn, *args, on_success=self._done, **kwargs)
 
     def _done(self, written: Written[StaffInfo]) -> None:
-        self.busy = False
-        self.buttons.setEnabled(True)
         self.written = written
         self.ctx.broadcast(written.changes)
         self.accept()
-
-    def _failed(self, error: BaseException) -> None:
-        self.busy = False
-        self.buttons.setEnabled(True)
-        self.message.show_error(error_text(error))
-
-    def reject(self) -> None:
-        if not self.busy:
-            super().reject()
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
