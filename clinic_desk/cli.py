@@ -65,6 +65,21 @@ def _open(args: argparse.Namespace) -> Clinic:
         )
 
 
+def _unlock_read_only(args: argparse.Namespace) -> tuple[Path, bytes]:
+    """The data folder and its key, without opening the clinic (which would write)."""
+    from clinic_desk.core.errors import NotInitialized
+    from clinic_desk.core.services.clinic import is_initialized, unlock_key
+
+    data_dir = _data_dir(args)
+    if not is_initialized(data_dir):
+        raise NotInitialized(path=str(data_dir))
+    try:
+        key = unlock_key(data_dir, recovery_key=os.environ.get(RECOVERY_ENV))
+    except PassphraseNeeded:
+        key = unlock_key(data_dir, passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "))
+    return data_dir, key
+
+
 # --- commands ---------------------------------------------------------------------
 
 
@@ -101,20 +116,11 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from clinic_desk.core.security.keys import derive_subkey
-    from clinic_desk.core.services.clinic import is_initialized, unlock_key
     from clinic_desk.core.services.maintenance import check_database
     from clinic_desk.core.store.engine import DB_FILENAME
     from clinic_desk.core.store.store import AUDIT_KEY_PURPOSE
 
-    data_dir = _data_dir(args)
-    if not is_initialized(data_dir):
-        from clinic_desk.core.errors import NotInitialized
-
-        raise NotInitialized(path=str(data_dir))
-    try:
-        key = unlock_key(data_dir, recovery_key=os.environ.get(RECOVERY_ENV))
-    except PassphraseNeeded:
-        key = unlock_key(data_dir, passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "))
+    data_dir, key = _unlock_read_only(args)
     # Read-only: checking must never write to a possibly damaged file.
     report = check_database(
         data_dir / DB_FILENAME, key, derive_subkey(key, AUDIT_KEY_PURPOSE)
@@ -136,18 +142,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_verify_audit(args: argparse.Namespace) -> int:
-    from clinic_desk.core.errors import NotInitialized
-    from clinic_desk.core.services.clinic import is_initialized, unlock_key
     from clinic_desk.core.services.maintenance import verify_audit_file
     from clinic_desk.core.store.engine import DB_FILENAME
 
-    data_dir = _data_dir(args)
-    if not is_initialized(data_dir):
-        raise NotInitialized(path=str(data_dir))
-    try:
-        key = unlock_key(data_dir, recovery_key=os.environ.get(RECOVERY_ENV))
-    except PassphraseNeeded:
-        key = unlock_key(data_dir, passphrase=_secret(PASSPHRASE_ENV, "Clinic passphrase: "))
+    data_dir, key = _unlock_read_only(args)
     # Read-only: opening the clinic would append an audit row before the check.
     result = verify_audit_file(data_dir / DB_FILENAME, key)
     if result.ok:

@@ -105,8 +105,6 @@ def table_hashes(conn: Any) -> dict[str, str]:
 
 def check_database(db_path: Path, data_key: bytes, audit_key: bytes) -> CheckReport:
     """SQLite integrity, SQLCipher page MACs, references and the audit chain. Read-only."""
-    from sqlalchemy import create_engine
-
     problems: list[str] = []
     try:
         with raw_connection(db_path, data_key) as conn:
@@ -127,38 +125,33 @@ def check_database(db_path: Path, data_key: bytes, audit_key: bytes) -> CheckRep
         problems.append(f"the database cannot be read ({detail or error})")
         return CheckReport(tuple(problems), 0)
 
-    engine = create_engine(
-        "sqlite+pysqlite://", creator=lambda: _keyed(db_path, data_key), poolclass=None
-    )
     try:
-        with engine.connect() as conn:
-            verification = audit.verify(conn, audit_key)
-            rows = verification.rows_checked
-            problems.extend(f"audit log: {p.message}" for p in verification.problems)
+        verification = _verify_chain(db_path, data_key, audit_key)
+        rows = verification.rows_checked
+        problems.extend(f"audit log: {p.message}" for p in verification.problems)
     except Exception as error:
         problems.append(f"the audit log cannot be read ({error})")
         rows = 0
-    finally:
-        engine.dispose()
     return CheckReport(tuple(problems), rows)
 
 
 def verify_audit_file(db_path: Path, data_key: bytes) -> audit.AuditVerification:
     """The audit chain, read-only: nothing is appended before it is checked."""
+    return _verify_chain(db_path, data_key, derive_subkey(data_key, AUDIT_KEY_PURPOSE))
+
+
+def _verify_chain(db_path: Path, data_key: bytes, audit_key: bytes) -> audit.AuditVerification:
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
     engine = create_engine(
-        "sqlite+pysqlite://", creator=lambda: _keyed(db_path, data_key), poolclass=None
+        "sqlite+pysqlite://", creator=lambda: raw_connect(db_path, data_key), poolclass=NullPool
     )
     try:
         with engine.connect() as conn:
-            return audit.verify(conn, derive_subkey(data_key, AUDIT_KEY_PURPOSE))
+            return audit.verify(conn, audit_key)
     finally:
         engine.dispose()
-
-
-def _keyed(db_path: Path, data_key: bytes) -> Any:
-    return raw_connect(db_path, data_key)
 
 
 def _fsync_file(path: Path) -> None:
