@@ -105,12 +105,20 @@ G_CLINIC = QT_TRANSLATE_NOOP("Settings", "Clinic")
 G_SECURITY = QT_TRANSLATE_NOOP("Settings", "Security")
 G_BACKUP = QT_TRANSLATE_NOOP("Settings", "Backup")
 G_APPOINTMENTS = QT_TRANSLATE_NOOP("Settings", "Appointments")
+G_PATIENTS = QT_TRANSLATE_NOOP("Settings", "Patients")
 G_RECEPTION = QT_TRANSLATE_NOOP("Settings", "Reception")
 G_FOLLOWUP = QT_TRANSLATE_NOOP("Settings", "Follow-up")
 G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
 G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
 
 LANGUAGES = ("zh_CN", "zh_TW", "en")
+
+# Choice values are shown through the "Settings" translation context; these
+# markers put them in the translation files.
+_CHOICE_LABELS = (
+    QT_TRANSLATE_NOOP("Settings", "uncle"),  # 王大爷 / 王大妈
+    QT_TRANSLATE_NOOP("Settings", "grandparent"),  # 王爷爷 / 王奶奶
+)
 
 CATALOG: tuple[SettingDef, ...] = (
     # Clinic identity
@@ -142,6 +150,24 @@ CATALOG: tuple[SettingDef, ...] = (
        QT_TRANSLATE_NOOP("Settings", "Daily backups to keep"), G_BACKUP, minimum=1, maximum=365),
     _d("backup.folder", "text", "", QT_TRANSLATE_NOOP("Settings",
        "Backup folder (empty: 'backups' in the data folder)"), G_BACKUP, max_length=1000),
+    # Patients: forms of address (spec C4) and the clinical record (spec C2)
+    _d("patients.elderly_age", "int", 70,
+       QT_TRANSLATE_NOOP("Settings", "Address as elderly (大爷/大妈) from age"), G_PATIENTS,
+       spec="C4", minimum=40, maximum=120),
+    _d("patients.elderly_form", "choice", "uncle",
+       QT_TRANSLATE_NOOP("Settings", "Form for the elderly"), G_PATIENTS, spec="C4",
+       choices=("uncle", "grandparent")),
+    _d("patients.child_age", "int", 14,
+       QT_TRANSLATE_NOOP("Settings", "Address as a child (小朋友) below age"), G_PATIENTS,
+       spec="C4", minimum=0, maximum=18),
+    _d("patients.use_titles", "bool", True,
+       QT_TRANSLATE_NOOP("Settings", "Address by title (李老师, 赵科长)"), G_PATIENTS, spec="C4"),
+    _d("patients.attachment_max_mb", "int", 20,
+       QT_TRANSLATE_NOOP("Settings", "Largest attachment (MB)"), G_PATIENTS, spec="C2",
+       minimum=1, maximum=200),
+    _d("patients.record_prefix", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "Record number prefix (empty: the year)"), G_PATIENTS,
+       spec="C1", max_length=8),
     # Appointments (spec A5, A7, A8)
     _d("appointments.booking_cutoff", "time", "16:00",
        QT_TRANSLATE_NOOP("Settings", "Bookings for tomorrow close at"), G_APPOINTMENTS,

@@ -241,6 +241,16 @@ def _bare_key(text: str) -> str:
     return "".join(_clean(text).casefold().split())
 
 
+def is_forbidden_preferred(preferred: str, family_name: str, given_name: str) -> bool:
+    """True when a requested form is the bare full name or holds a bed number (spec C4)."""
+    if _BED_NUMBER.search(_clean(preferred)):
+        return True
+    key = _bare_key(preferred)
+    return bool(key) and key in {
+        _bare_key(family_name + given_name), _bare_key(given_name + family_name)
+    }
+
+
 def age_in_years(birth_date: date, today: date) -> int:
     """Completed years of age on ``today`` (negative for a future birth date)."""
     before_birthday = (today.month, today.day) < (birth_date.month, birth_date.day)

@@ -44,9 +44,20 @@ class Action(StrEnum):
     PATIENT_SEARCH = "patient.search"
     PATIENT_REGISTER = "patient.register"
     PATIENT_EDIT = "patient.edit"
+    PATIENT_MERGE = "patient.merge"
+    PATIENT_IMPORT = "patient.import"
+    # Clinical sections (spec C3, C6): the full record (visits, diagnoses,
+    # notes, conditions, reports, assessments, referral summaries); the
+    # safety list (allergies and current medication); prescriptions.
     CLINICAL_READ = "clinical.read"
     CLINICAL_WRITE = "clinical.write"
+    SAFETY_READ = "safety.read"
+    SAFETY_WRITE = "safety.write"
+    PRESCRIPTION_READ = "prescription.read"
     PRESCRIPTION_WRITE = "prescription.write"
+    # Referrals: doctors write outgoing ones; the desk logs and lists incoming ones.
+    REFERRAL_WRITE = "referral.write"
+    REFERRAL_DESK = "referral.desk"
     PHARMACY_GUIDANCE = "pharmacy.guidance"
     # Front desk and calendar
     APPOINTMENT_MANAGE = "appointment.manage"
@@ -65,25 +76,35 @@ class Action(StrEnum):
 _FRONT_DESK = {
     Action.PATIENT_SEARCH, Action.PATIENT_REGISTER, Action.PATIENT_EDIT,
     Action.APPOINTMENT_MANAGE, Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
+    Action.REFERRAL_DESK,
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Action.MEMBERSHIP_MANAGE}),
-    Role.TRIAGE_NURSE: frozenset(_FRONT_DESK | {Action.VITALS_RECORD, Action.CLINICAL_READ}),
+    # The triage nurse takes vitals and confirms allergies and current
+    # medication at check-in (spec B2, B3), and reads the record to triage.
+    Role.TRIAGE_NURSE: frozenset(
+        _FRONT_DESK
+        | {Action.VITALS_RECORD, Action.CLINICAL_READ, Action.SAFETY_READ, Action.SAFETY_WRITE}
+    ),
     Role.DOCTOR: frozenset(
         {
             Action.PATIENT_SEARCH, Action.PATIENT_EDIT, Action.CLINICAL_READ,
-            Action.CLINICAL_WRITE, Action.PRESCRIPTION_WRITE, Action.VITALS_RECORD,
+            Action.CLINICAL_WRITE, Action.SAFETY_READ, Action.SAFETY_WRITE,
+            Action.PRESCRIPTION_READ, Action.PRESCRIPTION_WRITE, Action.VITALS_RECORD,
+            Action.REFERRAL_WRITE, Action.REFERRAL_DESK,
             Action.QUEUE_MANAGE, Action.FOLLOWUP_WORK, Action.SETTINGS_READ,
         }
     ),
+    # Pharmacists see prescriptions and allergies, not notes or diagnoses (issue 4).
     Role.PHARMACIST: frozenset(
-        {Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.PHARMACY_GUIDANCE,
-         Action.SETTINGS_READ}
+        {Action.PATIENT_SEARCH, Action.SAFETY_READ, Action.SAFETY_WRITE,
+         Action.PRESCRIPTION_READ, Action.PHARMACY_GUIDANCE, Action.SETTINGS_READ}
     ),
     Role.HEALTH_MANAGER: frozenset(
         {
-            Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.FOLLOWUP_WORK,
+            Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.SAFETY_READ,
+            Action.PRESCRIPTION_READ, Action.FOLLOWUP_WORK,
             Action.FOLLOWUP_SUPERVISE, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
         }
     ),
@@ -99,7 +120,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
 
 # Actions a person outside the role may still take in an emergency, with a
 # stated reason that is flagged in the audit log ("break the glass").
-BREAK_GLASS_ACTIONS = frozenset({Action.CLINICAL_READ})
+BREAK_GLASS_ACTIONS = frozenset(
+    {Action.CLINICAL_READ, Action.SAFETY_READ, Action.PRESCRIPTION_READ}
+)
 
 
 def allowed(role: Role | str, action: Action) -> bool:

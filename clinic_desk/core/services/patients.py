@@ -1,8 +1,10 @@
-"""Patients: registration and the clinical record, with every read audited.
+"""Patients: the registry (spec C1, C4) and the clinical notes (C2, C3).
 
-Issue 4 grows this into the full registry (spec C1-C6); what is here is the
-part the security foundation needs: role-checked, audited reads of the
-clinical record (spec C3) and break-the-glass access.
+The registry service is the only writer of ``patient`` rows: it checks the
+input (``registry_rules``), refuses or offers duplicates, numbers the
+record, keeps the search index in the same transaction, and audits. The
+clinical sections live in ``clinical.py``, ``prescriptions.py`` and
+``referrals.py``.
 """
 
 from __future__ import annotations
@@ -12,19 +14,44 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from clinic_desk.core.errors import NotFound, ValidationError
+from clinic_desk.core.errors import ClinicError, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.rules import honorifics
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
+from clinic_desk.core.services import patient_search
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
-from clinic_desk.core.store.models import ClinicalNote, Patient
+from clinic_desk.core.services.registry_rules import PatientInput, check_patient
+from clinic_desk.core.store.base import Base
+from clinic_desk.core.store.models import ClinicalNote, Patient, PatientSearchKey
+from clinic_desk.core.store.store import UnitOfWork
 
 MAX_NAME = 100
 MAX_NOTE = 20_000
 SEXES = ("F", "M", "U")
+
+__all__ = [
+    "ClinicalRecord",
+    "DuplicatePatient",
+    "NoteView",
+    "PatientDetails",
+    "PatientInput",
+    "PatientSummary",
+    "add_clinical_note",
+    "address_patient",
+    "find_duplicates",
+    "get_patient",
+    "honorific_style",
+    "merge_patients",
+    "read_clinical_record",
+    "register_patient",
+    "search_patients",
+    "update_patient",
+]
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,32 @@ class PatientSummary:
     sex: str
     birth_date: date | None
     phone: str
+    record_no: str = ""
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    """Everything the desk may see of a patient (no clinical content)."""
+
+    id: uuid.UUID
+    record_no: str
+    data: PatientInput
+    # Declared needs plus child/elderly from the age (spec B6, H3).
+    needs: tuple[str, ...]
+    age: int | None
+    merged_into: uuid.UUID | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def full_name(self) -> str:
+        return self.data.family_name + self.data.given_name
+
+    def summary(self) -> PatientSummary:
+        d = self.data
+        return PatientSummary(
+            self.id, d.family_name, d.given_name, d.sex, d.birth_date, d.phone, self.record_no
+        )
 
 
 @dataclass(frozen=True)
@@ -52,77 +105,437 @@ class ClinicalRecord:
     break_glass: bool
 
 
-def _name_part(value: str, label: str) -> str:
-    text = unicodedata.normalize("NFC", value).strip()
-    if len(text) > MAX_NAME:
-        raise ValidationError(
-            QT_TRANSLATE_NOOP("Errors", "{label} is too long: use at most {n} characters."),
-            label=label, n=MAX_NAME,
-        )
-    return text
+class DuplicatePatient(ClinicError):
+    """Registering someone who may already be registered (issue 4, duplicates).
+
+    ``candidates`` are the existing records to offer; ``certain`` is True for
+    an ID-number match, which cannot be registered twice.
+    """
+
+    def __init__(self, candidates: list[PatientSummary], *, certain: bool) -> None:
+        if certain:
+            super().__init__(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "A patient with this ID number is already registered. Open that "
+                    "record instead of registering again.",
+                )
+            )
+        else:
+            super().__init__(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "A patient with the same name, birth date and phone is already "
+                    "registered. Open that record, or confirm this is a different person.",
+                )
+            )
+        self.candidates = candidates
+        self.certain = certain
+
+
+_INPUT_FIELDS = PatientInput.field_names()
+_CSV_FIELDS = ("contact_channels", "special_needs")
 
 
 def _summary(p: Patient) -> PatientSummary:
-    return PatientSummary(p.id, p.family_name, p.given_name, p.sex, p.birth_date, p.phone)
+    return PatientSummary(
+        p.id, p.family_name, p.given_name, p.sex, p.birth_date, p.phone, p.record_no
+    )
+
+
+def _input_of(p: Patient) -> PatientInput:
+    values: dict[str, Any] = {}
+    for name in _INPUT_FIELDS:
+        value = getattr(p, name)
+        if name in _CSV_FIELDS:
+            value = tuple(v for v in (value or "").split(",") if v)
+        values[name] = value
+    return PatientInput(**values)
+
+
+def honorific_style(clinic: Clinic) -> honorifics.Style:
+    s = clinic.settings()
+    return honorifics.Style(
+        elderly_age=int(s["patients.elderly_age"]),
+        elderly_form=s["patients.elderly_form"],
+        child_age=int(s["patients.child_age"]),
+        use_titles=bool(s["patients.use_titles"]),
+    )
+
+
+def _local_today(clinic: Clinic) -> date:
+    return clinic.now().astimezone(clinic.timezone()).date()
+
+
+def _details(clinic: Clinic, p: Patient) -> PatientDetails:
+    data = _input_of(p)
+    today = _local_today(clinic)
+    age = honorifics.age_in_years(p.birth_date, today) if p.birth_date else None
+    style = honorific_style(clinic)
+    needs = list(data.special_needs)
+    if age is not None and age < style.child_age and "child" not in needs:
+        needs.append("child")
+    if age is not None and age >= style.elderly_age and "elderly" not in needs:
+        needs.append("elderly")
+    return PatientDetails(
+        p.id, p.record_no, data, tuple(needs), age, p.merged_into, p.created_at, p.updated_at
+    )
+
+
+def address_patient(clinic: Clinic, patient: PatientDetails, language: str) -> str:
+    """How to address the patient (spec C4): used by every patient-facing text."""
+    d = patient.data
+    person = honorifics.Person(
+        family_name=d.family_name,
+        given_name=d.given_name,
+        sex=d.sex if d.sex in ("F", "M") else "U",  # type: ignore[arg-type]
+        birth_date=d.birth_date,
+        occupation=d.occupation,
+        title=d.title,
+        preferred=d.honorific_override,
+    )
+    lang = language if language in honorifics.LANGUAGES else "zh_CN"
+    return honorifics.address(
+        person,
+        today=_local_today(clinic),
+        language=lang,  # type: ignore[arg-type]
+        style=honorific_style(clinic),
+    )
+
+
+def _clean(clinic: Clinic, data: PatientInput) -> PatientInput:
+    return check_patient(
+        data, region=str(clinic.setting("clinic.phone_region")), today=_local_today(clinic)
+    )
+
+
+def _live(stmt: Any) -> Any:
+    return stmt.where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
+
+
+def duplicates_in(
+    uow: UnitOfWork, data: PatientInput, *, exclude: uuid.UUID | None = None
+) -> tuple[list[PatientSummary], bool]:
+    """``_duplicates`` for callers holding their own transaction (the import)."""
+    return _duplicates(uow, data, exclude=exclude)
+
+
+def clean_input(clinic: Clinic, data: PatientInput) -> PatientInput:
+    """``data`` checked with the clinic's phone region and today's date."""
+    return _clean(clinic, data)
+
+
+def _duplicates(
+    uow: UnitOfWork, data: PatientInput, *, exclude: uuid.UUID | None = None
+) -> tuple[list[PatientSummary], bool]:
+    """Existing patients ``data`` may be; True when matched by ID number (certain)."""
+    if data.id_number:
+        stmt = _live(select(Patient)).where(
+            Patient.id_kind == data.id_kind, Patient.id_number == data.id_number
+        )
+        if exclude is not None:
+            stmt = stmt.where(Patient.id != exclude)
+        found = [_summary(p) for p in uow.session.execute(stmt.limit(10)).scalars()]
+        if found:
+            return found, True
+    if data.birth_date is not None and data.phone:
+        stmt = _live(select(Patient)).where(
+            Patient.family_name == data.family_name,
+            Patient.given_name == data.given_name,
+            Patient.birth_date == data.birth_date,
+            (Patient.phone == data.phone) | (Patient.phone2 == data.phone),
+        )
+        if exclude is not None:
+            stmt = stmt.where(Patient.id != exclude)
+        return [_summary(p) for p in uow.session.execute(stmt.limit(10)).scalars()], False
+    return [], False
+
+
+def find_duplicates(clinic: Clinic, actor: Actor, data: PatientInput) -> list[PatientSummary]:
+    """Existing records the typed patient may be (for the form to offer before saving)."""
+    clinic.require(actor, Action.PATIENT_SEARCH)
+    clean = _clean(clinic, data)
+    with clinic.store.unit_of_work(write=False) as uow:
+        return _duplicates(uow, clean)[0]
+
+
+def _next_record_no(clinic: Clinic, uow: UnitOfWork) -> str:
+    """The next record number, e.g. ``2026-000123``.
+
+    Counted in this workstation's meta; with sync (issue 7) each workstation
+    will need its own prefix so two offline desks never hand out the same one.
+    """
+    prefix = str(clinic.setting("patients.record_prefix")).strip()
+    if not prefix:
+        prefix = f"{_local_today(clinic).year}-"
+    key = f"record_seq:{prefix}"
+    current = int(uow.meta(key) or 0)
+    if current == 0:
+        # First number under this prefix here: continue after any already present.
+        existing = uow.session.execute(
+            select(Patient.record_no)
+            .where(Patient.record_no.like(prefix.replace("%", "").replace("_", "") + "%"))
+            .order_by(Patient.record_no.desc())
+            .limit(1)
+        ).scalar()
+        if existing and existing[len(prefix) :].isdigit():
+            current = int(existing[len(prefix) :])
+    uow.set_meta(key, str(current + 1))
+    return f"{prefix}{current + 1:06d}"
+
+
+def _apply(p: Patient, data: PatientInput) -> list[str]:
+    changed: list[str] = []
+    for name in _INPUT_FIELDS:
+        value: Any = getattr(data, name)
+        if name in _CSV_FIELDS:
+            value = ",".join(value)
+        if getattr(p, name) != value:
+            setattr(p, name, value)
+            changed.append(name)
+    return changed
 
 
 def register_patient(
     clinic: Clinic,
     actor: Actor,
+    data: PatientInput | None = None,
     *,
-    family_name: str,
-    given_name: str,
-    sex: str = "U",
-    birth_date: date | None = None,
-    phone: str = "",
+    not_duplicate: bool = False,
+    **fields_: Any,
 ) -> Written[PatientSummary]:
+    """Register a patient; ``DuplicatePatient`` offers an existing record instead.
+
+    ``not_duplicate`` confirms a name + birth date + phone match is another
+    person (twins sharing a parent's phone); an ID-number match is never
+    registered twice.
+    """
     clinic.require(actor, Action.PATIENT_REGISTER)
-    family = _name_part(family_name, "Family name")
-    given = _name_part(given_name, "Given name")
-    if not (family or given):
-        raise ValidationError(
-            QT_TRANSLATE_NOOP("Errors", "The patient's name is empty. Type the name.")
-        )
-    if sex not in SEXES:
-        raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose the patient's sex."))
+    clean = _clean(clinic, data if data is not None else PatientInput(**fields_))
     with clinic.store.unit_of_work(write=True) as uow:
-        patient = Patient(
-            family_name=family, given_name=given, sex=sex, birth_date=birth_date,
-            phone=phone.strip()[:32], created_by=actor.staff_id,
+        candidates, certain = _duplicates(uow, clean)
+        if candidates and (certain or not not_duplicate):
+            raise DuplicatePatient(candidates, certain=certain)
+        summary = insert_patient(
+            clinic,
+            uow,
+            actor,
+            clean,
+            detail={"confirmed_not_duplicate": bool(candidates)},
         )
-        uow.session.add(patient)
-        uow.session.flush()
-        clinic.audit(
-            uow, actor,
-            audit.AuditEvent(action="patient.register", object_type="patient",
-                             object_id=patient.id.hex, patient_id=patient.id),
-        )
-        summary = _summary(patient)
         uow.commit()
     return Written(summary, Changes(frozenset({Topic.PATIENTS}), frozenset({summary.id})))
+
+
+def insert_patient(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    clean: PatientInput,
+    *,
+    detail: dict[str, Any] | None = None,
+) -> PatientSummary:
+    """Add one checked patient inside the caller's write transaction (register, import).
+
+    ``clean`` must come from ``check_patient``; the caller has checked the
+    permission and duplicates.
+    """
+    patient = Patient(record_no=_next_record_no(clinic, uow), created_by=actor.staff_id)
+    _apply(patient, clean)
+    uow.session.add(patient)
+    uow.session.flush()
+    patient_search.reindex_patient(uow.session, patient)
+    clinic.audit(
+        uow,
+        actor,
+        audit.AuditEvent(
+            action="patient.register",
+            object_type="patient",
+            object_id=patient.id.hex,
+            patient_id=patient.id,
+            detail=json.dumps(detail or {}),
+        ),
+    )
+    return _summary(patient)
+
+
+def _load(uow: UnitOfWork, patient_id: uuid.UUID) -> Patient:
+    patient = uow.session.get(Patient, patient_id)
+    if patient is None or patient.deleted_at is not None:
+        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "patient"))
+    return patient
+
+
+def get_patient(clinic: Clinic, actor: Actor, patient_id: uuid.UUID) -> PatientDetails:
+    """The registry entry (demographics only); opening it is audited (spec C3)."""
+    clinic.require(actor, Action.PATIENT_SEARCH)
+    with clinic.store.unit_of_work(write=True) as uow:
+        patient = uow.session.get(Patient, patient_id)
+        if patient is None:
+            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "patient"))
+        details = _details(clinic, patient)
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="patient.view",
+                object_type="patient",
+                object_id=patient_id.hex,
+                patient_id=patient_id,
+            ),
+        )
+        uow.commit()
+    return details
+
+
+def update_patient(
+    clinic: Clinic, actor: Actor, patient_id: uuid.UUID, data: PatientInput
+) -> Written[PatientDetails]:
+    """Change the registry entry; the audit row names the fields changed, not their values."""
+    clinic.require(actor, Action.PATIENT_EDIT, patient_id=patient_id)
+    clean = _clean(clinic, data)
+    with clinic.store.unit_of_work(write=True) as uow:
+        patient = _load(uow, patient_id)
+        if patient.merged_into is not None:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "This record was merged into another one. Open that record to "
+                    "change the patient's details.",
+                )
+            )
+        candidates, certain = _duplicates(uow, clean, exclude=patient_id)
+        if certain:
+            raise DuplicatePatient(candidates, certain=True)
+        changed = _apply(patient, clean)
+        if changed:
+            patient.updated_by = actor.staff_id
+            uow.session.flush()
+            patient_search.reindex_patient(uow.session, patient)
+            clinic.audit(
+                uow,
+                actor,
+                audit.AuditEvent(
+                    action="patient.update",
+                    object_type="patient",
+                    object_id=patient_id.hex,
+                    patient_id=patient_id,
+                    detail=json.dumps({"fields": changed}),
+                ),
+            )
+        details = _details(clinic, patient)
+        uow.commit()
+    return Written(details, Changes(frozenset({Topic.PATIENTS}), frozenset({patient_id})))
+
+
+def _patient_tables() -> list[Any]:
+    """Every table with a ``patient_id`` whose rows move in a merge (not the audit log)."""
+    skip = {"audit_log", PatientSearchKey.__tablename__}
+    return [t for t in Base.metadata.sorted_tables if "patient_id" in t.c and t.name not in skip]
+
+
+def merge_patients(
+    clinic: Clinic, actor: Actor, keep_id: uuid.UUID, merge_id: uuid.UUID, *, reason: str
+) -> Written[PatientDetails]:
+    """Merge a duplicate into ``keep_id`` (director only); both histories are kept.
+
+    Every visit, note, allergy ... of the duplicate moves to the kept record;
+    empty registry fields of the kept record are filled from the duplicate;
+    the duplicate stays as a tombstone pointing at the kept record, so links
+    to it (and the audit log, which is never rewritten) still resolve.
+    """
+    clinic.require(actor, Action.PATIENT_MERGE, patient_id=keep_id)
+    why = unicodedata.normalize("NFC", reason).strip()
+    if len(why) < 4:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Say why these two records are the same patient (at least 4 characters)."
+            )
+        )
+    if len(why) > 1000:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("Errors", "The reason is too long: use at most 1000 characters.")
+        )
+    if keep_id == merge_id:
+        raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose two different records to merge."))
+    with clinic.store.unit_of_work(write=True) as uow:
+        keep, gone = _load(uow, keep_id), _load(uow, merge_id)
+        if keep.merged_into is not None or gone.merged_into is not None:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "One of these records was already merged. Search again and choose "
+                    "the current record.",
+                )
+            )
+        moved: dict[str, int] = {}
+        for table in _patient_tables():
+            result = uow.session.execute(
+                update(table).where(table.c.patient_id == merge_id).values(patient_id=keep_id)
+            )
+            if result.rowcount:
+                moved[table.name] = result.rowcount
+        filled: list[str] = []
+        for name in _INPUT_FIELDS:
+            if not getattr(keep, name) and getattr(gone, name):
+                setattr(keep, name, getattr(gone, name))
+                filled.append(name)
+        if gone.desk_notes and gone.desk_notes not in keep.desk_notes:
+            keep.desk_notes = (keep.desk_notes + "\n" + gone.desk_notes).strip()[:4000]
+        now = clinic.now()
+        gone.merged_into = keep_id
+        gone.deleted_at = now
+        keep.updated_by = actor.staff_id
+        uow.session.flush()
+        patient_search.reindex_patient(uow.session, keep)
+        patient_search.reindex_patient(uow.session, gone)
+        detail = {
+            "merged": merge_id.hex,
+            "merged_record_no": gone.record_no,
+            "moved": moved,
+            "filled": filled,
+        }
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="patient.merge",
+                object_type="patient",
+                object_id=keep_id.hex,
+                patient_id=keep_id,
+                reason=why,
+                detail=json.dumps(detail),
+            ),
+        )
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="patient.merged_away",
+                object_type="patient",
+                object_id=merge_id.hex,
+                patient_id=merge_id,
+                reason=why,
+                detail=json.dumps({"into": keep_id.hex}),
+            ),
+        )
+        details = _details(clinic, keep)
+        uow.commit()
+    return Written(
+        details,
+        Changes(frozenset({Topic.PATIENTS, Topic.CLINICAL}), frozenset({keep_id, merge_id})),
+    )
 
 
 def search_patients(
     clinic: Clinic, actor: Actor, query: str, *, limit: int = 50
 ) -> list[PatientSummary]:
-    """Patients whose name or phone contains ``query`` (issue 4 adds pinyin and ID search)."""
-    clinic.require(actor, Action.PATIENT_SEARCH)
-    text = unicodedata.normalize("NFC", query).strip()[:100]
-    if not text:
-        return []
-    like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    full = Patient.family_name + Patient.given_name
-    stmt = (
-        select(Patient)
-        .where(
-            Patient.deleted_at.is_(None),
-            full.like(like, escape="\\") | Patient.phone.like(like, escape="\\"),
-        )
-        .order_by(Patient.family_name, Patient.given_name)
-        .limit(max(1, min(limit, 500)))
-    )
-    with clinic.store.unit_of_work(write=False) as uow:
-        return [_summary(p) for p in uow.session.execute(stmt).scalars()]
+    """Patients matching ``query`` (name, pinyin, phone digits, ID, record number)."""
+    hits = patient_search.search_patients(clinic, actor, query, limit=limit)
+    return [
+        PatientSummary(h.id, h.family_name, h.given_name, h.sex, h.birth_date, h.phone, h.record_no)
+        for h in hits
+    ]
 
 
 def read_clinical_record(
@@ -134,8 +547,12 @@ def read_clinical_record(
 ) -> ClinicalRecord:
     """The record, with the read itself written to the audit log (spec C3)."""
     glass = clinic.require(
-        actor, Action.CLINICAL_READ, patient_id=patient_id,
-        break_glass_reason=break_glass_reason, object_type="patient", object_id=patient_id.hex,
+        actor,
+        Action.CLINICAL_READ,
+        patient_id=patient_id,
+        break_glass_reason=break_glass_reason,
+        object_type="patient",
+        object_id=patient_id.hex,
     )
     # A write transaction: the read and its audit row are one atomic step.
     with clinic.store.unit_of_work(write=True) as uow:
@@ -151,10 +568,14 @@ def read_clinical_record(
             ).scalars()
         )
         clinic.audit(
-            uow, actor,
+            uow,
+            actor,
             audit.AuditEvent(
-                action="clinical.read", object_type="patient", object_id=patient_id.hex,
-                patient_id=patient_id, break_glass=glass,
+                action="clinical.read",
+                object_type="patient",
+                object_id=patient_id.hex,
+                patient_id=patient_id,
+                break_glass=glass,
                 reason=(break_glass_reason or "").strip() if glass else "",
                 detail=json.dumps({"notes": len(notes)}),
             ),
@@ -186,9 +607,14 @@ def add_clinical_note(
         uow.session.add(note)
         uow.session.flush()
         clinic.audit(
-            uow, actor,
-            audit.AuditEvent(action="clinical.note_add", object_type="clinical_note",
-                             object_id=note.id.hex, patient_id=patient_id),
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="clinical.note_add",
+                object_type="clinical_note",
+                object_id=note.id.hex,
+                patient_id=patient_id,
+            ),
         )
         view = NoteView(note.id, note.created_at, note.author_id, note.body)
         uow.commit()

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -101,15 +102,40 @@ class AuditEntry(Base):
 
 
 class Patient(IdMixin, TimestampMixin, Base):
-    """The patient's identity. Issue 4 grows this into the full registry (spec C1)."""
+    """The patient's registry entry (spec C1). Phones are stored as E.164."""
 
     __tablename__ = "patient"
+    record_no: Mapped[str] = mapped_column(String(20), default="", index=True)
     family_name: Mapped[str] = mapped_column(String(100))
     given_name: Mapped[str] = mapped_column(String(100))
     sex: Mapped[str] = mapped_column(String(8), default="U")
     birth_date: Mapped[date | None] = mapped_column(Date, default=None)
     phone: Mapped[str] = mapped_column(String(32), default="")
+    phone2: Mapped[str] = mapped_column(String(32), default="")
+    id_kind: Mapped[str] = mapped_column(String(24), default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="", index=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    occupation: Mapped[str] = mapped_column(String(100), default="")
+    title: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    wechat: Mapped[str] = mapped_column(String(100), default="")
+    qq: Mapped[str] = mapped_column(String(20), default="")
+    # Comma-separated codes, in the patient's order of preference.
+    contact_channels: Mapped[str] = mapped_column(String(200), default="")
+    source_channel: Mapped[str] = mapped_column(String(32), default="")
+    special_needs: Mapped[str] = mapped_column(String(200), default="")
+    emergency_name: Mapped[str] = mapped_column(String(100), default="")
+    emergency_relation: Mapped[str] = mapped_column(String(50), default="")
+    emergency_phone: Mapped[str] = mapped_column(String(32), default="")
+    desk_notes: Mapped[str] = mapped_column(Text, default="")
+    # The form of address the patient asked for (spec C4), overriding the rule.
+    honorific_override: Mapped[str] = mapped_column(String(50), default="")
+    # A merged-away duplicate points at the record that absorbed it.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("patient.id"), default=None
+    )
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
 
 
 class ClinicalNote(IdMixin, TimestampMixin, Base):
@@ -119,3 +145,236 @@ class ClinicalNote(IdMixin, TimestampMixin, Base):
     patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
     author_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"))
     body: Mapped[str] = mapped_column(Text)
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("clinical_note.id"), default=None
+    )
+
+
+# -- Issue 4: the registry and the clinical record (spec C1-C5, D1) ----------
+#
+# Clinical rows are append-only: a correction is a new row whose
+# ``corrects_id`` names the row it replaces, and both are kept (spec C3).
+# List items that stop being true (an allergy entered in error, a medicine
+# stopped, a condition resolved) are ended with who, when and why, not erased.
+
+
+class PatientSearchKey(Base):
+    """Local, derived search index (never synced; rebuilt from ``patient`` rows).
+
+    Each key is matched by prefix, so a phone's suffixes make "any 4+ digits"
+    a prefix lookup on one index instead of a scan (issue 4, search).
+    """
+
+    __tablename__ = "patient_search_key"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    patient_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("patient.id"), primary_key=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), primary_key=True)
+
+
+class Allergy(IdMixin, TimestampMixin, Base):
+    __tablename__ = "allergy"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    substance: Mapped[str] = mapped_column(String(200))
+    reaction: Mapped[str] = mapped_column(String(500), default="")
+    severity: Mapped[str] = mapped_column(String(16), default="unknown")
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    end_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Medication(IdMixin, TimestampMixin, Base):
+    """Current medication (what the patient takes, prescribed here or not)."""
+
+    __tablename__ = "medication"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    drug: Mapped[str] = mapped_column(String(200))
+    dose: Mapped[str] = mapped_column(String(100), default="")
+    frequency: Mapped[str] = mapped_column(String(100), default="")
+    source: Mapped[str] = mapped_column(String(16), default="patient")
+    since: Mapped[date | None] = mapped_column(Date, default=None)
+    prescription_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    end_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Condition(IdMixin, TimestampMixin, Base):
+    """A chronic condition (慢性病)."""
+
+    __tablename__ = "condition"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    icd10: Mapped[str] = mapped_column(String(10), default="")
+    since: Mapped[date | None] = mapped_column(Date, default=None)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    ended_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    end_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Visit(IdMixin, TimestampMixin, Base):
+    """One consultation. Append-only: a correction is a new row with ``corrects_id``."""
+
+    __tablename__ = "visit"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
+    visit_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Used by follow-up plans (issue 9): cold, physical_exam, chronic, ...
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    chief_complaint: Mapped[str] = mapped_column(Text, default="")
+    findings: Mapped[str] = mapped_column(Text, default="")
+    diagnosis: Mapped[str] = mapped_column(Text, default="")
+    icd10: Mapped[str] = mapped_column(String(10), default="")
+    plan: Mapped[str] = mapped_column(Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("visit.id"), default=None
+    )
+    correction_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (
+        Index("ix_visit_patient_id_visit_at", "patient_id", "visit_at"),
+        Index("ix_visit_doctor_id_visit_at", "doctor_id", "visit_at"),
+    )
+
+
+class VitalSigns(IdMixin, TimestampMixin, Base):
+    """One set of measurements; any field may be missing."""
+
+    __tablename__ = "vital_signs"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visit.id"), default=None)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    systolic: Mapped[int | None] = mapped_column(Integer, default=None)
+    diastolic: Mapped[int | None] = mapped_column(Integer, default=None)
+    pulse: Mapped[int | None] = mapped_column(Integer, default=None)
+    temperature_c: Mapped[float | None] = mapped_column(Float, default=None)
+    weight_kg: Mapped[float | None] = mapped_column(Float, default=None)
+    height_cm: Mapped[float | None] = mapped_column(Float, default=None)
+    spo2: Mapped[int | None] = mapped_column(Integer, default=None)
+    respiration: Mapped[int | None] = mapped_column(Integer, default=None)
+    glucose_mmol: Mapped[float | None] = mapped_column(Float, default=None)
+    # The values the staff member confirmed although they were outside the usual range.
+    confirmed_unusual: Mapped[str] = mapped_column(String(200), default="")
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("vital_signs.id"), default=None
+    )
+    correction_reason: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (Index("ix_vital_signs_patient_id_taken_at", "patient_id", "taken_at"),)
+
+
+class Attachment(IdMixin, TimestampMixin, Base):
+    """An examination report, image or scanned letter, kept inside the encrypted file."""
+
+    __tablename__ = "attachment"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visit.id"), default=None)
+    kind: Mapped[str] = mapped_column(String(32), default="report")
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(255))
+    mime: Mapped[str] = mapped_column(String(100), default="application/octet-stream")
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    added_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class Assessment(IdMixin, TimestampMixin, Base):
+    """A health assessment (健康评估); append-only like visits."""
+
+    __tablename__ = "assessment"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(64), default="general")
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    summary: Mapped[str] = mapped_column(Text)
+    risk_level: Mapped[str] = mapped_column(String(16), default="")
+    recommendations: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    corrects_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("assessment.id"), default=None
+    )
+    correction_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class Prescription(IdMixin, TimestampMixin, Base):
+    __tablename__ = "prescription"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visit.id"), default=None)
+    prescriber_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The warnings shown when it was written, and why the doctor went ahead.
+    warnings_json: Mapped[str] = mapped_column(Text, default="[]")
+    override_reason: Mapped[str] = mapped_column(String(500), default="")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+
+
+class PrescriptionItem(IdMixin, TimestampMixin, Base):
+    __tablename__ = "prescription_item"
+    prescription_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("prescription.id"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    drug: Mapped[str] = mapped_column(String(200))
+    strength: Mapped[str] = mapped_column(String(50), default="")
+    dose: Mapped[str] = mapped_column(String(50), default="")
+    route: Mapped[str] = mapped_column(String(32), default="oral")
+    frequency: Mapped[str] = mapped_column(String(32), default="")
+    timing: Mapped[str] = mapped_column(String(32), default="")
+    duration_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    quantity: Mapped[str] = mapped_column(String(50), default="")
+    cautions: Mapped[str] = mapped_column(Text, default="")
+
+
+class PharmacyGuidance(IdMixin, TimestampMixin, Base):
+    """What the pharmacist told the patient about a prescription (spec D1)."""
+
+    __tablename__ = "pharmacy_guidance"
+    prescription_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("prescription.id"), index=True
+    )
+    pharmacist_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    guidance: Mapped[str] = mapped_column(Text)
+
+
+class Referral(IdMixin, TimestampMixin, Base):
+    """Outgoing (to a hospital) or incoming (from a partner clinic) referral (spec C5)."""
+
+    __tablename__ = "referral"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))  # "out" or "in"
+    partner: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(100), default="")
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    attachment_ids: Mapped[str] = mapped_column(Text, default="[]")
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class ContactLog(IdMixin, TimestampMixin, Base):
+    """A contact with the patient outside a visit (call, SMS, letter...)."""
+
+    __tablename__ = "contact_log"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    direction: Mapped[str] = mapped_column(String(8), default="out")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+    __table_args__ = (Index("ix_contact_log_patient_id_at", "patient_id", "at"),)
