@@ -11,11 +11,23 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from clinic_desk.core.tasks import Cancelled, TaskState
 
 log = logging.getLogger(__name__)
+
+
+def _while_alive(owner: QObject, callback: Callable[..., None] | None) -> Any:
+    if callback is None:
+        return None
+
+    def call(*args: Any) -> None:
+        if shiboken6.isValid(owner):
+            callback(*args)
+
+    return call
 
 
 class _Signals(QObject):
@@ -66,9 +78,18 @@ class Runner(QObject):
         on_progress: Callable[[float, str], None] | None = None,
         on_cancel: Callable[[], None] | None = None,
         with_state: bool = False,
+        owner: QObject | None = None,
         **kwargs: Any,
     ) -> Operation:
-        """Run ``fn``; ``with_state=True`` passes ``state=TaskState`` for progress/cancel."""
+        """Run ``fn``; ``with_state=True`` passes ``state=TaskState`` for progress/cancel.
+
+        With ``owner``, the callbacks are dropped if that widget has been
+        deleted by the time the answer comes (a page closed while it searched).
+        """
+        if owner is not None:
+            on_success, on_error, on_progress = (
+                _while_alive(owner, cb) for cb in (on_success, on_error, on_progress)
+            )
         op = Operation(fn, *args, **kwargs)
         if with_state:
             op.kwargs["state"] = op.state
