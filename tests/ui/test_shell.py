@@ -157,9 +157,9 @@ def test_global_search_from_anywhere(qtbot, window: MainWindow, ui_clinic: Clini
     qtbot.keyClicks(window.search, "1391234")
     qtbot.keyClick(window.search, Qt.Key.Key_Return)
     page = window.pages["patients"]
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: page.search_view.model.rowCount() == 1, timeout=5000)  # type: ignore[attr-defined]
     assert window.page_stack.currentWidget() is page  # type: ignore[union-attr]
-    assert page.model.rows[0].family_name == "司马"  # type: ignore[attr-defined]
+    assert page.search_view.model.rows[0].family_name == "司马"  # type: ignore[attr-defined]
 
 
 def test_shortcuts_are_shown_in_menus(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]

@@ -27,7 +27,13 @@ from clinic_desk.core.services import patient_search
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import PatientInput, check_patient
 from clinic_desk.core.store.base import Base
-from clinic_desk.core.store.models import ClinicalNote, Patient, PatientSearchKey
+from clinic_desk.core.store.models import (
+    ClinicalNote,
+    ContactLog,
+    Patient,
+    PatientSearchKey,
+    Staff,
+)
 from clinic_desk.core.store.store import UnitOfWork
 
 MAX_NAME = 100
@@ -619,3 +625,103 @@ def add_clinical_note(
         view = NoteView(note.id, note.created_at, note.author_id, note.body)
         uow.commit()
     return Written(view, Changes(frozenset({Topic.CLINICAL}), frozenset({patient_id})))
+
+
+# -- contact history (the patient file's last tab) ----------------------------------------
+
+CONTACT_LOG_CHANNELS = (
+    "mobile",
+    "sms",
+    "wechat",
+    "qq",
+    "email",
+    "letter",
+    "home_visit",
+    "in_person",
+)
+MAX_CONTACT_SUMMARY = 2000
+
+
+@dataclass(frozen=True)
+class ContactEntry:
+    id: uuid.UUID
+    at: datetime
+    channel: str
+    direction: str
+    summary: str
+    staff_name: str
+
+
+def log_contact(
+    clinic: Clinic,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    *,
+    channel: str,
+    summary: str,
+    direction: str = "out",
+) -> Written[ContactEntry]:
+    """Note a call, message or letter exchanged with the patient outside a visit."""
+    clinic.require(actor, Action.PATIENT_EDIT, patient_id=patient_id)
+    if channel not in CONTACT_LOG_CHANNELS:
+        raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose how you contacted the patient."))
+    if direction not in ("in", "out"):
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Choose whether the patient contacted us or we contacted them."
+            )
+        )
+    text = unicodedata.normalize("NFC", summary).strip()
+    if not text:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("Errors", "The summary is empty. Write what was said or agreed.")
+        )
+    if len(text) > MAX_CONTACT_SUMMARY:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("Errors", "The summary is too long: use at most {n} characters."),
+            n=MAX_CONTACT_SUMMARY,
+        )
+    with clinic.store.unit_of_work(write=True) as uow:
+        _load(uow, patient_id)
+        row = ContactLog(
+            patient_id=patient_id,
+            at=clinic.now(),
+            channel=channel,
+            direction=direction,
+            summary=text,
+            staff_id=actor.staff_id,
+        )
+        uow.session.add(row)
+        uow.session.flush()
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="patient.contact_log",
+                object_type="contact_log",
+                object_id=row.id.hex,
+                patient_id=patient_id,
+            ),
+        )
+        entry = ContactEntry(row.id, row.at, channel, direction, text, actor.display_name)
+        uow.commit()
+    return Written(entry, Changes(frozenset({Topic.PATIENTS}), frozenset({patient_id})))
+
+
+def list_contacts(
+    clinic: Clinic, actor: Actor, patient_id: uuid.UUID, *, limit: int = 200
+) -> list[ContactEntry]:
+    """The patient's contact history, newest first."""
+    clinic.require(actor, Action.PATIENT_SEARCH)
+    with clinic.store.unit_of_work(write=False) as uow:
+        rows = uow.session.execute(
+            select(ContactLog, Staff.display_name)
+            .outerjoin(Staff, Staff.id == ContactLog.staff_id)
+            .where(ContactLog.patient_id == patient_id, ContactLog.deleted_at.is_(None))
+            .order_by(ContactLog.at.desc())
+            .limit(max(1, min(limit, 1000)))
+        ).all()
+        return [
+            ContactEntry(c.id, c.at, c.channel, c.direction, c.summary, name or "")
+            for c, name in rows
+        ]

@@ -12,7 +12,7 @@ import uuid
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -318,6 +318,11 @@ class PatientFormDialog(ServiceDialog):
         self.save_button.setText(self.tr("Save") if editing else self.tr("Register"))
         self.open_existing.setText(self.tr("Open the existing record"))
         self.register_anyway.setText(self.tr("It is a different person: register"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
     # -- data ----------------------------------------------------------------------
 

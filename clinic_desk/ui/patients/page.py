@@ -10,7 +10,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -57,8 +64,12 @@ class PatientTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole or orientation != Qt.Orientation.Horizontal:
             return None
         return (
-            self.tr("Record no."), self.tr("Name"), self.tr("Sex"), self.tr("Date of birth"),
-            self.tr("Phone"), self.tr("ID document"),
+            self.tr("Record no."),
+            self.tr("Name"),
+            self.tr("Sex"),
+            self.tr("Date of birth"),
+            self.tr("Phone"),
+            self.tr("ID document"),
         )[section]
 
     def data(self, index: _Index, role: int = 0) -> Any:
@@ -71,7 +82,9 @@ class PatientTableModel(QAbstractTableModel):
             return None
         sex = {"F": self.tr("Female"), "M": self.tr("Male")}.get(p.sex, "")
         return (
-            p.record_no, f"{p.family_name}{p.given_name}", sex,
+            p.record_no,
+            f"{p.family_name}{p.given_name}",
+            sex,
             p.birth_date.isoformat() if p.birth_date else "",
             format_phone(p.phone, region=self.region) if p.phone else "",
             p.id_number_masked,
@@ -130,9 +143,11 @@ class SearchView(QWidget):
         self.retranslate()
 
     def retranslate(self) -> None:
-        self.search.setPlaceholderText(self.tr(
-            "Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)"
-        ))
+        self.search.setPlaceholderText(
+            self.tr(
+                "Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)"
+            )
+        )
         self.new_button.setText(self.tr("New patient…"))
         self.new_button.setToolTip(self.tr("Register a new patient (Ctrl+N)"))
         self.import_button.setText(self.tr("Import…"))
@@ -157,8 +172,14 @@ class SearchView(QWidget):
                 self._show(rows)
 
         self.ctx.runner.start(
-            patient_search.search_patients, self.ctx.clinic, actor, query, limit=50,
-            on_success=show, on_error=lambda e: self.status.setText(error_text(e)), owner=self,
+            patient_search.search_patients,
+            self.ctx.clinic,
+            actor,
+            query,
+            limit=50,
+            on_success=show,
+            on_error=lambda e: self.status.setText(error_text(e)),
+            owner=self,
         )
 
     def _show(self, rows: list[patient_search.PatientHit]) -> None:
@@ -167,8 +188,9 @@ class SearchView(QWidget):
             self.table.selectRow(0)
             self.status.setText(self.tr("%n patient(s) found", "", len(rows)))
         else:
-            self.status.setText(self.tr("No patient found. Check the spelling, or register a "
-                                        "new patient (Ctrl+N)."))
+            self.status.setText(
+                self.tr("No patient found. Check the spelling, or register a new patient (Ctrl+N).")
+            )
 
     def _open_index(self, index: QModelIndex) -> None:
         patient_id = self.model.data(self.model.index(index.row(), 0), Qt.ItemDataRole.UserRole)
@@ -211,7 +233,26 @@ class PatientsPage(QWidget):
         self.search = self.search_view.search
         QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_patient(""))
         ctx.sig_changes.connect(self._on_changes)
-        ctx.sig_actor_changed.connect(lambda _a: self.search_view.retranslate())
+        ctx.sig_actor_changed.connect(self._actor_changed)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _actor_changed(self, _actor: object) -> None:
+        # Someone else (or no one) now: close the open file; their rights may differ.
+        self.close_file()
+        self.search_view.model.set_rows([])
+        self.search.clear()
+        self.search_view.retranslate()
+
+    def close_file(self) -> None:
+        if self.file_view is not None:
+            self.stack.removeWidget(self.file_view)
+            self.file_view.deleteLater()
+            self.file_view = None
+        self.stack.setCurrentWidget(self.search_view)
 
     def retranslate(self) -> None:
         self.search_view.retranslate()
@@ -235,9 +276,7 @@ class PatientsPage(QWidget):
     def open_patient(self, patient_id: uuid.UUID) -> None:
         from clinic_desk.ui.patients.file import PatientFileView
 
-        if self.file_view is not None:
-            self.stack.removeWidget(self.file_view)
-            self.file_view.deleteLater()
+        self.close_file()
         view = PatientFileView(self.ctx, patient_id, self)
         view.sig_back.connect(self.show_search)
         self.file_view = view
