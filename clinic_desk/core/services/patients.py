@@ -14,9 +14,9 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from clinic_desk.core.errors import ClinicError, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
@@ -204,7 +204,7 @@ def address_patient(clinic: Clinic, patient: PatientDetails, language: str) -> s
     return honorifics.address(
         person,
         today=_local_today(clinic),
-        language=lang,  # type: ignore[arg-type]
+        language=lang,
         style=honorific_style(clinic),
     )
 
@@ -476,8 +476,11 @@ def merge_patients(
             )
         moved: dict[str, int] = {}
         for table in _patient_tables():
-            result = uow.session.execute(
-                update(table).where(table.c.patient_id == merge_id).values(patient_id=keep_id)
+            result = cast(
+                CursorResult[Any],
+                uow.session.execute(
+                    update(table).where(table.c.patient_id == merge_id).values(patient_id=keep_id)
+                ),
             )
             if result.rowcount:
                 moved[table.name] = result.rowcount

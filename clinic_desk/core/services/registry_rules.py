@@ -333,15 +333,15 @@ def _check(
     needs = attempt("special_needs", _codes, data.special_needs, SPECIAL_NEEDS, "special_needs")
     if errors:
         return None
-    return replace(
-        data,
+    changes: dict[str, Any] = {
         **text,
         **phones,
-        sex=sex,
-        birth_date=birth,
-        id_kind=id_kind,
-        id_number=id_number,
-        contact_channels=channels,
-        special_needs=needs,
-        source_channel=source,
-    )
+        "sex": sex,
+        "birth_date": birth,
+        "id_kind": id_kind,
+        "id_number": id_number,
+        "contact_channels": channels,
+        "special_needs": needs,
+        "source_channel": source,
+    }
+    return replace(data, **changes)
