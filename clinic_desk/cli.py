@@ -329,10 +329,67 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
             clinic.close()
             _end_progress()
     print(
-        f"Added {summary.patients:,} patients, {summary.notes:,} visits and "
+        f"Added {summary.patients:,} patients, {summary.visits:,} visits and "
         f"{summary.staff_added} staff accounts ({summary.first_day} to {summary.last_day}) "
         f"in {summary.seconds:.1f} seconds ({summary.patients_per_second:,.0f} patients/s)."
     )
+    return 0
+
+
+def _mapping_args(pairs: Sequence[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        header, sep, field = pair.rpartition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise UsageError(
+                f"--map {pair!r} is not COLUMN=FIELD: write for example --map \"联系电话=phone\"."
+            )
+        mapping[header.strip()] = field.strip()
+    return mapping
+
+
+def cmd_import_patients(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services import patient_import
+    from clinic_desk.core.services.base import Actor
+    from clinic_desk.core.tasks import TaskState
+
+    path = Path(args.file).expanduser()
+    if not path.is_file():
+        raise UsageError(f"There is no file {path}. Check the path and try again.")
+    mapping = _mapping_args(args.map or [])
+    clinic = _open(args)
+    try:
+        # The IT person's command line acts as ClinicDesk itself, like backup and demo-data.
+        report = patient_import.run_import(
+            clinic, Actor.system("cli"), path, mapping=mapping, sheet=args.sheet,
+            dry_run=args.dry_run, task=TaskState(_progress_printer()),
+        )
+    finally:
+        clinic.close()
+        _end_progress()
+    used = ", ".join(f"{h}→{f}" for h, f in report.mapping.items() if f != "ignore")
+    print(f"Columns: {used}")
+    would = "would be imported (dry run: nothing was saved)" if report.dry_run else "imported"
+    print(
+        f"{report.rows:,} rows: {report.imported:,} {would}, {report.already_present:,} already "
+        f"registered, {report.rejected:,} rejected ({report.elapsed:.1f} s)."
+    )
+    for r in report.rejected_rows[:50]:
+        where = f", column {r.column}" if r.column else ""
+        print(f"  row {r.row}{where}: {r.reason()}")
+    if report.rejected > 50:
+        more = f"see {args.report}" if args.report else "add --report FILE.csv for the full list"
+        print(f"  … and {report.rejected - 50:,} more rejected rows: {more}.")
+    if args.report:
+        patient_import.write_report_csv(report, Path(args.report).expanduser())
+        print(f"Report of the rejected rows written to {args.report}.")
+    if report.error is not None:
+        print(
+            f"Stopped: {report.error.message()} The {report.imported:,} patients imported before "
+            "stay; run the same import again to add the rest.",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 
@@ -414,6 +471,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="set up the demo clinic first if the folder has none")
     p.add_argument("--force", action="store_true",
                    help="add demo patients even to a clinic that has its own patients")
+    p = command("import-patients", cmd_import_patients,
+                "import patients from an Excel (.xlsx) or CSV list")
+    p.add_argument("file", metavar="FILE", help="the .xlsx or .csv file")
+    p.add_argument("--map", action="append", metavar="COLUMN=FIELD",
+                   help="the field a column holds, e.g. \"联系电话=phone\" or \"备用=ignore\"")
+    p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
+    p.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+    p.add_argument("--report", metavar="OUT.csv", help="write the rejected rows to this CSV")
     return parser
 
 

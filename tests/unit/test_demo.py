@@ -24,7 +24,7 @@ from clinic_desk.core.services import demo, staff
 from clinic_desk.core.services.audit_log import verify_audit
 from clinic_desk.core.services.base import Clinic
 from clinic_desk.core.services.clinic import open_clinic
-from clinic_desk.core.store.models import AuditEntry, ClinicalNote, Patient, Staff
+from clinic_desk.core.store.models import AuditEntry, Patient, Staff, Visit
 from clinic_desk.core.tasks import Cancelled, TaskState
 from tests.conftest import ClinicFixture, FakeClock, make_clinic
 
@@ -44,8 +44,8 @@ def _patients(clinic: Clinic) -> list[Any]:
     return _rows(clinic, Patient, Patient.id)
 
 
-def _notes(clinic: Clinic) -> list[Any]:
-    return _rows(clinic, ClinicalNote, ClinicalNote.created_at, ClinicalNote.id)
+def _visits(clinic: Clinic) -> list[Any]:
+    return _rows(clinic, Visit, Visit.visit_at, Visit.id)
 
 
 def _count(clinic: Clinic, model: type) -> int:
@@ -71,10 +71,10 @@ def test_same_seed_same_clinic(cf: ClinicFixture, tmp_path: Path, clock: FakeClo
             (p.id, p.family_name, p.given_name, p.sex, p.birth_date, p.phone, p.created_at)
             for p in second
         ]
-        notes_a, notes_b = _notes(cf.clinic), _notes(other.clinic)
-        assert len(notes_a) > 150
-        assert [(n.id, n.patient_id, n.author_id, n.created_at, n.body) for n in notes_a] == [
-            (n.id, n.patient_id, n.author_id, n.created_at, n.body) for n in notes_b
+        visits_a, visits_b = _visits(cf.clinic), _visits(other.clinic)
+        assert len(visits_a) > 150
+        assert [(v.id, v.patient_id, v.doctor_id, v.visit_at, v.diagnosis) for v in visits_a] == [
+            (v.id, v.patient_id, v.doctor_id, v.visit_at, v.diagnosis) for v in visits_b
         ]
     finally:
         other.clinic.close()
@@ -91,9 +91,9 @@ def test_same_seed_same_clinic(cf: ClinicFixture, tmp_path: Path, clock: FakeClo
 
 def test_ids_are_uuid7_dated_by_their_row(cf: ClinicFixture) -> None:
     demo.generate_demo(cf.clinic, cf.director, patients=40, years=1, seed=1)
-    for note in _notes(cf.clinic):
-        assert note.id.version == 7 and note.id.variant == "specified in RFC 4122"
-        assert note.id.int >> 80 == int(note.created_at.timestamp() * 1000)
+    for visit in _visits(cf.clinic):
+        assert visit.id.version == 7 and visit.id.variant == "specified in RFC 4122"
+        assert visit.id.int >> 80 == int(visit.visit_at.timestamp() * 1000)
 
 
 def test_demo_data_looks_like_a_clinic(cf: ClinicFixture) -> None:
@@ -118,21 +118,23 @@ def test_demo_data_looks_like_a_clinic(cf: ClinicFixture) -> None:
     assert all(1 <= len(p.family_name) <= 2 and 1 <= len(p.given_name) <= 2 for p in patients)
     assert len({p.family_name + p.given_name for p in patients}) > 250  # some share a name
 
-    notes = _notes(cf.clinic)
-    assert len(notes) == summary.notes
+    visits = _visits(cf.clinic)
+    assert len(visits) == summary.visits
     # About 4 visits per patient per year while they are the clinic's patient.
-    assert 300 < len(notes) < 300 * 2 * 6
+    assert 300 < len(visits) < 300 * 2 * 6
     start = datetime.combine(summary.first_day, time(0), SHANGHAI)
     end = datetime.combine(ANCHOR, time(0), SHANGHAI)
     ids = {p.id for p in patients}
-    for note in notes:
-        assert start <= note.created_at < end
-        local = note.created_at.astimezone(SHANGHAI)
+    for visit in visits:
+        assert start <= visit.visit_at < end
+        local = visit.visit_at.astimezone(SHANGHAI)
         assert time(8, 0) <= local.time() < time(17, 30), local
-        assert note.patient_id in ids
-        assert note.body.startswith("主诉：") and "诊断：" in note.body and "{" not in note.body
-    assert len({n.body for n in notes}) > len(notes) * 0.4
-    weekdays = Counter(n.created_at.astimezone(SHANGHAI).weekday() for n in notes)
+        assert visit.patient_id in ids
+        text = visit.chief_complaint + visit.findings + visit.diagnosis + visit.plan
+        assert visit.chief_complaint and visit.diagnosis and "{" not in text
+        assert visit.icd10 and visit.category
+    assert len({v.chief_complaint + v.findings for v in visits}) > len(visits) * 0.4
+    weekdays = Counter(v.visit_at.astimezone(SHANGHAI).weekday() for v in visits)
     assert weekdays[0] > weekdays[6]  # Mondays are busier than Sundays
 
     people = _rows(cf.clinic, Staff, Staff.login)
@@ -142,7 +144,7 @@ def test_demo_data_looks_like_a_clinic(cf: ClinicFixture) -> None:
         Role.PHARMACIST: 1, Role.HEALTH_MANAGER: 1, Role.CUSTOMER_SERVICE: 2,
     }
     doctors = {s.id for s in people if s.role == Role.DOCTOR}
-    assert {n.author_id for n in notes} == doctors  # every doctor saw patients
+    assert {v.doctor_id for v in visits} == doctors  # every doctor saw patients
     assert all(re.fullmatch(r"[a-z]+\.[a-z]+", s.login) for s in people if s.login != "wang.li")
     # A demo account signs in with the documented password, no change forced.
     nurse = staff.sign_in(cf.clinic, "wu.ting", demo.DEMO_PASSWORD)
@@ -155,7 +157,7 @@ def test_audited_and_the_chain_holds(cf: ClinicFixture) -> None:
     rows = [r for r in _rows(cf.clinic, AuditEntry, AuditEntry.seq) if r.action == "demo.generate"]
     assert len(rows) == 1 and rows[0].staff_login == "wang.li"
     detail = json.loads(rows[0].detail)
-    assert detail["patients"] == 50 and detail["notes"] == summary.notes
+    assert detail["patients"] == 50 and detail["visits"] == summary.visits
     assert detail["seed"] == 2 and detail["staff_added"] == 16
 
 
@@ -200,7 +202,7 @@ def test_cancelling_leaves_nothing(cf: ClinicFixture, monkeypatch: pytest.Monkey
         demo.generate_demo(cf.clinic, cf.director, patients=300, years=1, seed=1, state=state)
     assert len(seen) == 1 and 0 < seen[0] < 1
     assert _count(cf.clinic, Patient) == 0
-    assert _count(cf.clinic, ClinicalNote) == 0
+    assert _count(cf.clinic, Visit) == 0
     assert _count(cf.clinic, Staff) == 1
     with cf.clinic.store.unit_of_work(write=False) as uow:
         assert not uow.scalar(select(func.count()).where(AuditEntry.action == "demo.generate"))

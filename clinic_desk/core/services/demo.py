@@ -16,9 +16,11 @@ seed's random bits), because everything is drawn from ``random.Random`` and
 dated from a fixed anchor day, never from the wall clock. Only the password
 hash (Argon2 salts itself) and the audit row's time differ between runs.
 
-Visits are stored as clinical notes for now: there is no visit table yet, and
-the staff table has no specialty column (issue 5 adds rosters and
-specialties), so doctors get none.
+Each visit is a ``Visit`` row (category, complaint, findings, diagnosis with
+its ICD-10 code, plan), with ``VitalSigns`` when the visit measured something
+(the values match the findings' text); chronic patients get their conditions
+and usual medicines, and some patients an allergy. The staff table has no specialty
+column (issue 5 adds rosters and specialties), so doctors get none.
 """
 
 from __future__ import annotations
@@ -27,16 +29,18 @@ import bisect
 import itertools
 import json
 import math
+import operator
 import random
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Date, Uuid, func, insert, select
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import ValidationError
@@ -53,7 +57,16 @@ from clinic_desk.core.services.base import (
     Topic,
     system_clock,
 )
-from clinic_desk.core.store.models import ClinicalNote, Patient, Staff
+from clinic_desk.core.store.base import UTCDateTime
+from clinic_desk.core.store.models import (
+    Allergy,
+    Condition,
+    Medication,
+    Patient,
+    Staff,
+    Visit,
+    VitalSigns,
+)
 from clinic_desk.core.tasks import TaskState
 
 DEMO_PASSWORD = "demo-pass-1"
@@ -442,6 +455,55 @@ _ACUTE_POOLS: dict[str, tuple[tuple[str, float, str], ...]] = {
         ("wound", 0.5, ""), ("uti", 0.8, "F"), ("gout", 0.4, "M"),
     ),
 }
+# Per template: the ICD-10 code of its diagnosis and the visit category
+# (follow-up plans, issue 9, are chosen by category).
+_CODES: dict[str, tuple[str, str]] = {
+    "cold": ("J06.9", "cold"), "bronchitis": ("J20.9", "cold"),
+    "pharyngitis": ("J02.9", "cold"), "checkup": ("Z00.0", "physical_exam"),
+    "gastritis": ("K29.5", "other"), "gastroenteritis": ("A09.9", "other"),
+    "back_pain": ("M54.5", "other_treatment"), "rhinitis": ("J30.4", "other"),
+    "eczema": ("L30.9", "other"), "urticaria": ("L50.9", "other"),
+    "cervical": ("M47.8", "other_treatment"), "insomnia": ("G47.0", "other"),
+    "headache": ("G44.2", "other"), "uti": ("N30.0", "other"),
+    "dysmenorrhea": ("N94.4", "other"), "conjunctivitis": ("H10.3", "other"),
+    "ulcer": ("K12.0", "other"), "sprain": ("S93.4", "other_treatment"),
+    "wound": ("T14.1", "outpatient_surgery"), "gout": ("M10.9", "other"),
+    "knee": ("M17.9", "other_treatment"), "dizziness": ("R42", "other"),
+    "child_fever": ("J06.9", "cold"), "hfmd": ("B08.4", "other"),
+    "child_diarrhea": ("A09.9", "other"), "child_cough": ("J20.9", "cold"),
+    "child_checkup": ("Z00.1", "physical_exam"), "htn_first": ("I10", "chronic"),
+    "htn": ("I10", "chronic"), "dm": ("E11.9", "chronic"), "chd": ("I25.1", "chronic"),
+    "copd": ("J44.9", "chronic"), "lipid": ("E78.5", "chronic"),
+}
+# A check-up that found something to follow up (category physical_exam_positive).
+POSITIVE_CHECKUP_SHARE = 0.25
+# Chronic conditions as entered on the problem list, and the usual medicines
+# (drug, dose, frequency) a patient with each takes.
+_CONDITION_ROWS = {
+    HTN: ("原发性高血压", "I10"), DM: ("2型糖尿病", "E11.9"), LIPID: ("高脂血症", "E78.5"),
+    CHD: ("冠状动脉粥样硬化性心脏病", "I25.1"), COPD: ("慢性阻塞性肺疾病", "J44.9"),
+}
+_CHRONIC_DRUGS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    HTN: (("苯磺酸氨氯地平片", "5 mg", "每日一次"), ("缬沙坦胶囊", "80 mg", "每日一次"),
+          ("硝苯地平控释片", "30 mg", "每日一次")),
+    DM: (("盐酸二甲双胍片", "0.5 g", "每日三次"), ("格列美脲片", "2 mg", "每日一次")),
+    LIPID: (("阿托伐他汀钙片", "20 mg", "每晚一次"), ("瑞舒伐他汀钙片", "10 mg", "每晚一次")),
+    CHD: (("阿司匹林肠溶片", "100 mg", "每日一次"),
+          ("单硝酸异山梨酯缓释片", "40 mg", "每日一次")),
+    COPD: (("噻托溴铵吸入粉雾剂", "18 μg", "每日一次"),
+           ("布地奈德福莫特罗吸入剂", "1 吸", "每日两次")),
+}
+# (substance, reaction, severity); a share of all patients has one.
+_ALLERGIES = (
+    ("青霉素", "皮疹、瘙痒", "moderate"), ("青霉素", "过敏性休克", "life_threatening"),
+    ("头孢类抗生素", "荨麻疹", "moderate"), ("磺胺类药物", "皮疹", "mild"),
+    ("阿司匹林", "哮喘发作", "severe"), ("海鲜", "口唇肿胀", "moderate"),
+    ("花粉", "打喷嚏、流涕", "mild"), ("碘造影剂", "恶心、皮疹", "unknown"),
+)
+ALLERGY_SHARE = 0.08
+# Checked-up and chronic patients are weighed now and then.
+WEIGH_SHARE = 0.3
+
 _FIRST_VISIT = {HTN: "htn_first"}
 _FOLLOW_UP = {HTN: "htn", DM: "dm", CHD: "chd", COPD: "copd", LIPID: "lipid"}
 CHRONIC_VISIT_SHARE = 0.7
@@ -498,12 +560,18 @@ class _Values(dict[str, str]):
         return value
 
 
-def _note_body(rng: random.Random, template: _Template, hypertensive: bool) -> str:
-    text = (
-        f"主诉：{rng.choice(template.complaints)}。查体：{rng.choice(template.findings)}。"
-        f"诊断：{template.diagnosis}。处理：{rng.choice(template.plans)}。"
+def _visit_text(
+    rng: random.Random, template: _Template, hypertensive: bool
+) -> tuple[tuple[str, str, str, str], _Values]:
+    """(complaint, findings, diagnosis, plan) and the values drawn for them."""
+    complaint, findings, plan = (
+        rng.choice(template.complaints), rng.choice(template.findings),
+        rng.choice(template.plans),
     )
-    return text.format_map(_Values(rng, hypertensive))
+    # Filled in text order, so the draws are those of the note's one string.
+    values = _Values(rng, hypertensive)
+    parts = tuple(p.format_map(values) for p in (complaint, findings, template.diagnosis, plan))
+    return (parts[0], parts[1], parts[2], parts[3]), values
 
 
 # --- results --------------------------------------------------------------------------
@@ -516,10 +584,11 @@ class DemoSummary:
     seed: int
     staff_added: int
     patients: int
-    notes: int  # one per visit
+    visits: int
     first_day: date  # the generated period, in the clinic's local dates
     last_day: date
     seconds: float
+    vital_signs: int = 0
 
     @property
     def patients_per_second(self) -> float:
@@ -527,7 +596,7 @@ class DemoSummary:
 
     @property
     def rows_per_second(self) -> float:
-        rows = self.staff_added + self.patients + self.notes
+        rows = self.staff_added + self.patients + self.visits
         return rows / self.seconds if self.seconds > 0 else 0.0
 
     @property
@@ -572,14 +641,29 @@ def _poisson(rng: random.Random, mean: float) -> int:
 class _Staffing:
     doctor_ids: tuple[uuid.UUID, ...]
     registrar_ids: tuple[uuid.UUID, ...]  # receptionists, who register patients
+    nurse_ids: tuple[uuid.UUID, ...] = ()  # triage nurses, who take the vitals
+
+
+@dataclass
+class _Rows:
+    """One patient's rows, by table."""
+
+    patient: dict[str, object]
+    visits: list[dict[str, object]]
+    vitals: list[dict[str, object]]
+    conditions: list[dict[str, object]]
+    medications: list[dict[str, object]]
+    allergies: list[dict[str, object]]
 
 
 class _Generator:
-    """Draws one patient and their visits at a time; all randomness from two RNGs.
+    """Draws one patient and their visits at a time; all randomness from three RNGs.
 
     ``rng`` draws what the data says (names, dates, texts); ``ids`` draws only
     the random bits of ids, so a second fill of the same clinic with the same
-    seed has new ids but otherwise reads the same.
+    seed has new ids but otherwise reads the same. ``extra`` draws the
+    structured record's details (vitals not in the text, conditions,
+    medicines, allergies), so adding them left the names and texts unchanged.
     """
 
     def __init__(
@@ -593,8 +677,10 @@ class _Generator:
         anchor: date,
         staffing: _Staffing,
         visits_per_year: float,
+        extra: random.Random,
     ) -> None:
         self.rng = rng
+        self.extra = extra
         self.ids = ids
         self.tz = tz
         self.first_ord = first_day.toordinal()
@@ -665,8 +751,8 @@ class _Generator:
             found.remove(COPD)  # COPD is rarer in women here (fewer smokers)
         return tuple(found)
 
-    def patient(self) -> tuple[dict[str, object], list[dict[str, object]]]:
-        """One patient row and their note rows."""
+    def patient(self) -> _Rows:
+        """One patient's rows: the patient, visits and their vitals, lists."""
         r = self.rng
         sex = "F" if r.random() < 0.53 else "M"
         lo, hi, _ = _AGE_BANDS[bisect.bisect_right(_AGE_CUM, r.random() * _AGE_CUM[-1])]
@@ -721,7 +807,7 @@ class _Generator:
         doctors = self.staffing.doctor_ids
         usual = r.randrange(len(doctors))
         hypertensive = HTN in conditions
-        notes: list[dict[str, object]] = []
+        rows = _Rows(patient, [], [], [], [], [])
         for n, moment in enumerate(moments):
             if conditions and r.random() < CHRONIC_VISIT_SHARE:
                 condition = r.choice(conditions)
@@ -731,16 +817,157 @@ class _Generator:
             else:
                 key = _pick(r, acute_keys, acute_cum)
             doctor = doctors[usual if r.random() < 0.75 else r.randrange(len(doctors))]
-            notes.append({
-                "id": _uuid7(self.ids, moment),
-                "patient_id": patient_id,
-                "author_id": doctor,
-                "body": _note_body(r, _TEMPLATES[key], hypertensive),
-                "created_at": moment,
-                "updated_at": moment,
-                "deleted_at": None,
+            parts, values = _visit_text(r, _TEMPLATES[key], hypertensive)
+            self._visit(rows, key, parts, values, moment, doctor, age, sex)
+        self._record(rows, conditions, registered, moments, doctors[usual], birth)
+        return rows
+
+    # -- the structured record ----------------------------------------------------------
+
+    def _visit(
+        self, rows: _Rows, key: str, parts: tuple[str, str, str, str], values: _Values,
+        moment: datetime, doctor: uuid.UUID, age: int, sex: str,
+    ) -> None:
+        x = self.extra
+        code, category = _CODES[key]
+        if category == "physical_exam" and x.random() < POSITIVE_CHECKUP_SHARE:
+            category = "physical_exam_positive"
+        visit_id = _uuid7(self.ids, moment)
+        complaint, findings, diagnosis, plan = parts
+        rows.visits.append({
+            "id": visit_id, "patient_id": rows.patient["id"], "doctor_id": doctor,
+            "visit_at": moment, "category": category, "chief_complaint": complaint,
+            "findings": findings, "diagnosis": diagnosis, "icd10": code, "plan": plan,
+            "finished_at": moment + timedelta(minutes=x.randint(4, 20)), "author_id": doctor,
+            "corrects_id": None, "correction_reason": "",
+            "created_at": moment, "updated_at": moment, "deleted_at": None,
+        })
+        # The measurements the findings mention, as numbers, plus a weighing.
+        vit: dict[str, object] = {}
+        if "t" in values or "tn" in values:
+            vit["temperature_c"] = float(values.get("t") or values["tn"])
+        pressure = values.get("bph") or values.get("bpn")
+        if pressure:
+            high, low = pressure.split("/")
+            vit["systolic"], vit["diastolic"] = int(high), int(low)
+        if "hr" in values:
+            vit["pulse"] = int(values["hr"])
+        if "spo2" in values:
+            vit["spo2"] = int(values["spo2"])
+        if "glu" in values:
+            vit["glucose_mmol"] = float(values["glu"])
+        if category.startswith("physical_exam") or (
+            category == "chronic" and x.random() < WEIGH_SHARE
+        ):
+            vit["weight_kg"], vit["height_cm"] = _body_size(x, age, sex)
+        if not vit:
+            return
+        taken = moment - timedelta(minutes=x.randint(2, 15))
+        nurses = self.staffing.nurse_ids
+        rows.vitals.append({
+            "id": _uuid7(self.ids, taken), "patient_id": rows.patient["id"],
+            "visit_id": visit_id, "taken_at": taken,
+            **{name: vit.get(name) for name in _VITAL_FIELDS},
+            "confirmed_unusual": "", "recorded_by": x.choice(nurses) if nurses else doctor,
+            "corrects_id": None, "correction_reason": "",
+            "created_at": taken, "updated_at": taken, "deleted_at": None,
+        })
+
+    def _record(
+        self, rows: _Rows, conditions: tuple[str, ...], registered: datetime,
+        moments: list[datetime], doctor: uuid.UUID, birth: date,
+    ) -> None:
+        """Conditions and medicines of a chronic patient, and maybe an allergy."""
+        x = self.extra
+        at = moments[0] if moments else registered
+        common: dict[str, object] = {
+            "patient_id": rows.patient["id"], "recorded_by": doctor, "ended_at": None,
+            "ended_by": None, "end_reason": "", "created_at": at, "updated_at": at,
+            "deleted_at": None,
+        }
+        local_day = at.astimezone(self.tz).date()
+        for condition in conditions:
+            name, code = _CONDITION_ROWS[condition]
+            earliest = max(birth.toordinal() + 25 * 365, local_day.toordinal() - 3650)
+            since = date.fromordinal(x.randint(min(earliest, local_day.toordinal()),
+                                               local_day.toordinal()))
+            rows.conditions.append({
+                "id": _uuid7(self.ids, at), "name": name, "icd10": code, "since": since,
+                **common,
             })
-        return patient, notes
+            drug, dose, frequency = x.choice(_CHRONIC_DRUGS[condition])
+            rows.medications.append({
+                "id": _uuid7(self.ids, at), "drug": drug, "dose": dose,
+                "frequency": frequency, "source": x.choice(("patient", "hospital")),
+                "since": since, "prescription_id": None, **common,
+            })
+        if x.random() < ALLERGY_SHARE:
+            substance, reaction, severity = x.choice(_ALLERGIES)
+            rows.allergies.append({
+                "id": _uuid7(self.ids, at), "substance": substance, "reaction": reaction,
+                "severity": severity, **common,
+            })
+
+
+_VITAL_FIELDS = (
+    "systolic", "diastolic", "pulse", "temperature_c", "weight_kg", "height_cm", "spo2",
+    "respiration", "glucose_mmol",
+)
+
+
+def _body_size(rng: random.Random, age: int, sex: str) -> tuple[float, float]:
+    """A plausible (weight kg, height cm) for the age and sex."""
+    if age < 2:
+        height, weight = 55 + 25 * age + rng.uniform(-3, 3), 4.5 + 5 * age + rng.uniform(-1, 1)
+    elif age < 15:
+        height = 80 + 6 * age + rng.uniform(-6, 6)
+        weight = 8 + 2.6 * age + rng.uniform(-3, 4)
+    else:
+        height = rng.gauss(170 if sex == "M" else 158, 6)
+        weight = rng.gauss(23.5, 3) * (height / 100) ** 2
+    return round(weight, 1), round(height, 1)
+
+
+def _stored_form(column_type: object) -> Callable[[Any], Any] | None:
+    """How SQLAlchemy's SQLite types store a value (None: as it is)."""
+    if isinstance(column_type, Uuid):
+        return lambda v: None if v is None else v.hex
+    if isinstance(column_type, UTCDateTime):
+        return lambda v: None if v is None else v.astimezone(UTC).strftime(_STORED_MOMENT)
+    if isinstance(column_type, Date):
+        return lambda v: None if v is None else v.isoformat()
+    return None
+
+
+_STORED_MOMENT = "%Y-%m-%d %H:%M:%S.%f"  # SQLite DATETIME text, naive UTC
+
+
+def _insert_rows(session: Session, model: Any, rows: list[dict[str, object]]) -> None:
+    """One executemany of plain rows, their values already in stored form.
+
+    The ORM's bulk insert splits a batch wherever the None columns differ (the
+    vitals) and runs each value through its type, which made the demo three
+    times slower once visits and vitals were added; the rows here are all
+    generated by this module, so their types are known.
+    """
+    table = model.__table__
+    names = list(rows[0])
+    forms = [_stored_form(table.c[name].type) for name in names]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) "
+        f"VALUES ({', '.join('?' for _ in names)})"
+    )
+    values = operator.itemgetter(*names)
+    session.connection().exec_driver_sql(
+        sql,
+        [
+            tuple(
+                value if form is None else form(value)
+                for form, value in zip(forms, values(row), strict=True)
+            )
+            for row in rows
+        ],
+    )
 
 
 # --- the service ----------------------------------------------------------------------
@@ -788,7 +1015,8 @@ def generate_demo(
     taken; password ``demo-pass-1``. Visits fall on the clinic's local days
     ``anchor - years`` up to the day before ``anchor`` (default 2026-11-01),
     in clinic hours 08:00-17:30, busier on weekday mornings; each is a
-    clinical note by a doctor (a patient mostly sees the same one).
+    visit by a doctor (a patient mostly sees the same one) with its note, and
+    vitals when it measured something.
     ``visits_per_year`` is the mean rate while someone is the clinic's patient
     (chronic patients more, one-off patients come and go).
 
@@ -816,39 +1044,46 @@ def generate_demo(
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
         existing_patients = int(uow.scalar(select(func.count()).select_from(Patient)))
-        existing_notes = int(uow.scalar(select(func.count()).select_from(ClinicalNote)))
-        ids = random.Random(f"clinicdesk-demo-ids:{seed}:{existing_patients}:{existing_notes}")
+        existing_visits = int(uow.scalar(select(func.count()).select_from(Visit)))
+        ids = random.Random(f"clinicdesk-demo-ids:{seed}:{existing_patients}:{existing_visits}")
 
         staff_added = _add_staff(session, seed, ids, tz, first_day)
         staffing = _staffing(session)
         gen = _Generator(
             rng=random.Random(seed), ids=ids, tz=tz, first_day=first_day, days=days,
             anchor=anchor, staffing=staffing, visits_per_year=visits_per_year,
+            extra=random.Random(f"clinicdesk-demo-record:{seed}"),
         )
-        patient_rows: list[dict[str, object]] = []
-        note_rows: list[dict[str, object]] = []
-        notes = 0
+        # In foreign-key order: patients, then visits, then what points at them.
+        pending: dict[type, list[dict[str, object]]] = {
+            model: [] for model in (
+                Patient, Visit, VitalSigns, Condition, Medication, Allergy,
+            )
+        }
+        visits = vital_signs = 0
 
         def flush() -> None:
-            # Patients first: the notes' foreign key must find them.
-            if patient_rows:
-                session.execute(insert(Patient), patient_rows)
-                patient_rows.clear()
-            if note_rows:
-                session.execute(insert(ClinicalNote), note_rows)
-                note_rows.clear()
+            for model, rows in pending.items():
+                if rows:
+                    _insert_rows(session, model, rows)
+                    rows.clear()
 
         for made in range(1, patients + 1):
-            patient, its_notes = gen.patient()
-            patient_rows.append(patient)
-            note_rows.extend(its_notes)
-            notes += len(its_notes)
-            if len(note_rows) >= BATCH_ROWS or len(patient_rows) >= BATCH_ROWS:
+            made_rows = gen.patient()
+            pending[Patient].append(made_rows.patient)
+            pending[Visit].extend(made_rows.visits)
+            pending[VitalSigns].extend(made_rows.vitals)
+            pending[Condition].extend(made_rows.conditions)
+            pending[Medication].extend(made_rows.medications)
+            pending[Allergy].extend(made_rows.allergies)
+            visits += len(made_rows.visits)
+            vital_signs += len(made_rows.vitals)
+            if max(len(rows) for rows in pending.values()) >= BATCH_ROWS:
                 flush()
             if made % PATIENT_CHUNK == 0:
                 progress(
                     0.97 * made / patients,
-                    f"Generated {made:,} of {patients:,} patients and {notes:,} visits",
+                    f"Generated {made:,} of {patients:,} patients and {visits:,} visits",
                 )
         flush()
         # The last chance to cancel: after the commit there is nothing to undo.
@@ -860,7 +1095,8 @@ def generate_demo(
                 action="demo.generate", object_type="clinic", object_id=clinic.clinic_id,
                 detail=json.dumps({
                     "seed": seed, "staff_added": staff_added, "patients": patients,
-                    "notes": notes, "first_day": first_day.isoformat(),
+                    "visits": visits, "vital_signs": vital_signs,
+                    "first_day": first_day.isoformat(),
                     "last_day": last_day.isoformat(),
                     "visits_per_year": visits_per_year,
                 }),
@@ -868,8 +1104,9 @@ def generate_demo(
         )
         uow.commit()
     return DemoSummary(
-        seed=seed, staff_added=staff_added, patients=patients, notes=notes,
+        seed=seed, staff_added=staff_added, patients=patients, visits=visits,
         first_day=first_day, last_day=last_day, seconds=time.perf_counter() - started,
+        vital_signs=vital_signs,
     )
 
 
@@ -921,6 +1158,13 @@ def _staffing(session: Session) -> _Staffing:
             .order_by(Staff.login)
         ).scalars()
     )
+    nurses = tuple(
+        session.execute(
+            select(Staff.id)
+            .where(Staff.role == Role.TRIAGE_NURSE.value, *active)
+            .order_by(Staff.login)
+        ).scalars()
+    )
     if not doctors:  # every demo doctor's login was taken by someone in another role
         raise ValidationError(
             QT_TRANSLATE_NOOP(
@@ -928,7 +1172,7 @@ def _staffing(session: Session) -> _Staffing:
                 "The clinic has no active doctor to write the demo visits. Add a doctor first.",
             )
         )
-    return _Staffing(doctors, registrars)
+    return _Staffing(doctors, registrars, nurses)
 
 
 # --- a whole demo clinic --------------------------------------------------------------

@@ -53,7 +53,11 @@ def translate_db_error(error: BaseException) -> ClinicError | None:
 @event.listens_for(Base, "load", propagate=True)
 def _refuse_zeroed_text(target: Any, context: Any) -> None:
     """No text we store contains NUL; seeing one means a damaged page was read as zeros."""
-    for attr in inspect(target).mapper.column_attrs:
+    state = inspect(target)
+    unloaded = state.unloaded
+    for attr in state.mapper.column_attrs:
+        if attr.key in unloaded:  # a deferred column (an attachment's bytes) stays unread
+            continue
         value = getattr(target, attr.key, None)
         if isinstance(value, str) and "\x00" in value:
             raise StoreCorrupt(detail="a page of the file fails its integrity check")
