@@ -83,6 +83,11 @@ class ReadOnlyTable(QTableWidget):
                 self.setItem(r, c, item)
         self.resizeRowsToContents()
 
+    def showEvent(self, event: Any) -> None:
+        # Rows filled while the tab was hidden were sized for no width; size them now.
+        super().showEvent(event)
+        self.resizeRowsToContents()
+
     def current_id(self) -> Any:
         row = self.currentRow()
         if row < 0:

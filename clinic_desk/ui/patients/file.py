@@ -112,6 +112,7 @@ class PatientFileView(QWidget):
         self.allergy_banner.setObjectName("allergy-banner")
         self.allergy_banner.setWordWrap(True)
         self.allergy_banner.setTextFormat(Qt.TextFormat.RichText)
+        self.allergy_banner.hide()  # shown once allergies are loaded, for roles that may see them
         layout.addWidget(self.allergy_banner)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
@@ -126,7 +127,8 @@ class PatientFileView(QWidget):
         self.contacts = ContactsTab(self)
         self._build_clinical_tabs()
         self.tabs.addTab(self.contacts, "")
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.sig_back.emit)
+        back = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        back.activated.connect(self.sig_back.emit)
         ctx.sig_changes.connect(self._on_changes)
         self.retranslate()
         self.reload()
@@ -143,10 +145,12 @@ class PatientFileView(QWidget):
         from clinic_desk.ui.patients.referrals_tab import ReferralsTab
         from clinic_desk.ui.patients.reports_tab import ReportsTab
 
-        for tab in [self.visits, *self.extra_tabs]:
-            if tab is not None:
-                self.tabs.removeTab(self.tabs.indexOf(tab))
-                tab.deleteLater()
+        old: list[QWidget] = [*self.extra_tabs]
+        if self.visits is not None:
+            old.append(self.visits)
+        for tab in old:
+            self.tabs.removeTab(self.tabs.indexOf(tab))
+            tab.deleteLater()
         self.visits = None
         self.extra_tabs = []
         position = 1
@@ -154,20 +158,17 @@ class PatientFileView(QWidget):
             self.visits = VisitsTab(self)
             self.tabs.insertTab(position, self.visits, "")
             position += 1
+        wanted: list[QWidget] = []
         if self.may_read(Action.PRESCRIPTION_READ):
-            tab: QWidget = PrescriptionsTab(self.ctx, self.patient_id, self)
-            self.extra_tabs.append(tab)
-            self.tabs.insertTab(position, tab, "")
-            position += 1
+            wanted.append(PrescriptionsTab(self.ctx, self.patient_id, self))
         if self.may_read(Action.CLINICAL_READ):
-            tab = ReportsTab(self.ctx, self.patient_id, self)
-            self.extra_tabs.append(tab)
-            self.tabs.insertTab(position, tab, "")
-            position += 1
+            wanted.append(ReportsTab(self.ctx, self.patient_id, self))
         if self.may_read(Action.CLINICAL_READ) or self.ctx.may(Action.REFERRAL_DESK):
-            tab = ReferralsTab(self.ctx, self.patient_id, self)
-            self.extra_tabs.append(tab)
-            self.tabs.insertTab(position, tab, "")
+            wanted.append(ReferralsTab(self.ctx, self.patient_id, self))
+        for extra in wanted:
+            self.extra_tabs.append(extra)
+            self.tabs.insertTab(position, extra, "")
+            position += 1
 
     def retranslate(self) -> None:
         self.back_button.setText(self.tr("← Search"))
@@ -540,14 +541,21 @@ class OverviewTab(QWidget):
         allergies = file.allergies()
         meds = file.medications()
         safety_visible = allergies is not None
-        for w in (self.allergy_title, self.allergy_table, self.med_title, self.med_table):
-            w.setVisible(safety_visible)
         may_safety = self.ctx.may(Action.SAFETY_WRITE)
-        for w in (self.add_allergy, self.end_allergy, self.add_med, self.end_med):
-            w.setVisible(safety_visible and may_safety)
         record = file.record
-        for w in (self.cond_title, self.cond_table, self.add_cond):
-            w.setVisible(record is not None)
+        shown: list[tuple[QWidget, bool]] = [
+            *(
+                (w, safety_visible)
+                for w in (self.allergy_title, self.allergy_table, self.med_title, self.med_table)
+            ),
+            *(
+                (w, safety_visible and may_safety)
+                for w in (self.add_allergy, self.end_allergy, self.add_med, self.end_med)
+            ),
+            *((w, record is not None) for w in (self.cond_title, self.cond_table)),
+        ]
+        for widget, visible in shown:
+            widget.setVisible(visible)
         self.add_cond.setVisible(record is not None and self.ctx.may(Action.CLINICAL_WRITE))
         self.vitals_button.setVisible(self.ctx.may(Action.VITALS_RECORD))
         self.right.setVisible(safety_visible or self.ctx.may(Action.VITALS_RECORD))

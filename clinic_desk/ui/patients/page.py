@@ -231,7 +231,8 @@ class PatientsPage(QWidget):
         self.file_view: QWidget | None = None
         # Kept for callers (the shell's Ctrl+K) that reach the search box directly.
         self.search = self.search_view.search
-        QShortcut(QKeySequence("Ctrl+N"), self, activated=lambda: self.new_patient(""))
+        new = QShortcut(QKeySequence("Ctrl+N"), self)
+        new.activated.connect(lambda: self.new_patient(""))
         ctx.sig_changes.connect(self._on_changes)
         ctx.sig_actor_changed.connect(self._actor_changed)
 
@@ -260,7 +261,7 @@ class PatientsPage(QWidget):
         if retranslate is not None:
             retranslate()
 
-    def find(self, text: str) -> None:
+    def find(self, text: str) -> None:  # type: ignore[override]  # the shell's search
         self.show_search()
         self.search.setText(text)
         self.search_view.run_search()
