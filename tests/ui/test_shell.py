@@ -97,7 +97,7 @@ def test_auto_lock_after_idle_minutes_hides_patient_data(  # type: ignore[no-unt
     qtbot.waitUntil(lambda: window.ctx.actor is not None, timeout=5000)
     page = window.show_feature("patients")
     page.find("欧阳")  # type: ignore[union-attr]
-    qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=5000)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: page.search_view.model.rowCount() == 1, timeout=5000)  # type: ignore[union-attr]
 
     ui_clinic.clock.advance(minutes=9)
     window.idle.check()

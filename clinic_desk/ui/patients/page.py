@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -132,7 +133,17 @@ class SearchView(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.doubleClicked.connect(self._open_index)
         self.table.activated.connect(self._open_index)
-        layout.addWidget(self.table, 1)
+        from clinic_desk.ui.patients.referrals_tab import IncomingReferralsPanel
+
+        # Incoming referrals get a fast path (spec C5): always in view beside the search.
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.table)
+        self.incoming = IncomingReferralsPanel(ctx, split)
+        self.incoming.sig_open_patient.connect(page.open_patient)
+        split.addWidget(self.incoming)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        layout.addWidget(split, 1)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(120)
@@ -153,6 +164,7 @@ class SearchView(QWidget):
         self.import_button.setText(self.tr("Import…"))
         self.import_button.setToolTip(self.tr("Import patients from an Excel or CSV file"))
         self.new_button.setVisible(self.ctx.may(Action.PATIENT_REGISTER))
+        self.incoming.setVisible(self.ctx.may(Action.REFERRAL_DESK))
         self.import_button.setVisible(self.ctx.may(Action.PATIENT_IMPORT))
 
     def run_search(self) -> None:

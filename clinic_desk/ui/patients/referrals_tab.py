@@ -387,7 +387,7 @@ class IncomingReferralsPanel(QWidget):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         ctx.sig_changes.connect(self._on_changes)
-        ctx.sig_actor_changed.connect(lambda _a: self._actor_changed())
+        ctx.sig_actor_changed.connect(self._actor_changed)  # a bound slot: dropped with the panel
         self.retranslate()
         self._actor_changed()
 
@@ -401,7 +401,7 @@ class IncomingReferralsPanel(QWidget):
         )
         self.show_rows(self.rows)
 
-    def _actor_changed(self) -> None:
+    def _actor_changed(self, _actor: object = None) -> None:
         allowed = self.ctx.may(Action.REFERRAL_DESK)
         self.setVisible(allowed)
         if allowed:
