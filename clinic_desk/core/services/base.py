@@ -152,6 +152,19 @@ class Clinic:
             workstation=self.workstation,
         )
 
+    def audit_many(self, uow: UnitOfWork, actor: Actor, events: list[AuditEvent]) -> None:
+        """Several audit rows at once (a bulk import), chained in order."""
+        audit.append_many(
+            uow.session,
+            self.store.audit_key,
+            events,
+            at=self.now(),
+            staff_id=actor.staff_id,
+            staff_login=actor.login,
+            role=str(actor.role),
+            workstation=self.workstation,
+        )
+
     def audit_now(self, actor: Actor, event: AuditEvent) -> None:
         """An audit row in its own transaction (denials, failed sign-ins)."""
         with self.store.unit_of_work(write=True) as uow:
@@ -187,8 +200,11 @@ class Clinic:
             self.audit_now(
                 actor,
                 audit.AuditEvent(
-                    action=str(action), outcome="denied", patient_id=patient_id,
-                    object_type=object_type, object_id=object_id,
+                    action=str(action),
+                    outcome="denied",
+                    patient_id=patient_id,
+                    object_type=object_type,
+                    object_id=object_id,
                     detail="break-glass reason missing",
                 ),
             )
@@ -196,8 +212,11 @@ class Clinic:
         self.audit_now(
             actor,
             audit.AuditEvent(
-                action=str(action), outcome="denied", patient_id=patient_id,
-                object_type=object_type, object_id=object_id,
+                action=str(action),
+                outcome="denied",
+                patient_id=patient_id,
+                object_type=object_type,
+                object_id=object_id,
             ),
         )
         raise PermissionDenied(role=str(actor.role), action=str(action))

@@ -265,8 +265,8 @@ def find_duplicates(clinic: Clinic, actor: Actor, data: PatientInput) -> list[Pa
         return _duplicates(uow, clean)[0]
 
 
-def _next_record_no(clinic: Clinic, uow: UnitOfWork) -> str:
-    """The next record number, e.g. ``2026-000123``.
+def _next_record_nos(clinic: Clinic, uow: UnitOfWork, count: int) -> list[str]:
+    """The next ``count`` record numbers, e.g. ``2026-000123``.
 
     Counted in this workstation's meta; with sync (issue 7) each workstation
     will need its own prefix so two offline desks never hand out the same one.
@@ -286,8 +286,8 @@ def _next_record_no(clinic: Clinic, uow: UnitOfWork) -> str:
         ).scalar()
         if existing and existing[len(prefix) :].isdigit():
             current = int(existing[len(prefix) :])
-    uow.set_meta(key, str(current + 1))
-    return f"{prefix}{current + 1:06d}"
+    uow.set_meta(key, str(current + count))
+    return [f"{prefix}{n:06d}" for n in range(current + 1, current + count + 1)]
 
 
 def _apply(p: Patient, data: PatientInput) -> list[str]:
@@ -346,23 +346,44 @@ def insert_patient(
     ``clean`` must come from ``check_patient``; the caller has checked the
     permission and duplicates.
     """
-    patient = Patient(record_no=_next_record_no(clinic, uow), created_by=actor.staff_id)
-    _apply(patient, clean)
-    uow.session.add(patient)
+    return insert_patients(clinic, uow, actor, [(clean, detail or {})])[0]
+
+
+def insert_patients(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    rows: list[tuple[PatientInput, dict[str, Any]]],
+) -> list[PatientSummary]:
+    """Add checked patients in bulk: one flush, one key insert, one chained audit insert.
+
+    Each patient still gets its own record number, search keys and
+    ``patient.register`` audit row; only the statements are shared.
+    """
+    made: list[Patient] = []
+    numbers = _next_record_nos(clinic, uow, len(rows))
+    for (clean, _detail), number in zip(rows, numbers, strict=True):
+        patient = Patient(record_no=number, created_by=actor.staff_id)
+        _apply(patient, clean)
+        made.append(patient)
+    uow.session.add_all(made)
     uow.session.flush()
-    patient_search.reindex_patient(uow.session, patient)
-    clinic.audit(
+    patient_search.index_new_patients(uow.session, made)
+    clinic.audit_many(
         uow,
         actor,
-        audit.AuditEvent(
-            action="patient.register",
-            object_type="patient",
-            object_id=patient.id.hex,
-            patient_id=patient.id,
-            detail=json.dumps(detail or {}),
-        ),
+        [
+            audit.AuditEvent(
+                action="patient.register",
+                object_type="patient",
+                object_id=p.id.hex,
+                patient_id=p.id,
+                detail=json.dumps(detail),
+            )
+            for p, (_clean, detail) in zip(made, rows, strict=True)
+        ],
     )
-    return _summary(patient)
+    return [_summary(p) for p in made]
 
 
 def _load(uow: UnitOfWork, patient_id: uuid.UUID) -> Patient:
