@@ -36,6 +36,12 @@ from clinic_desk.core.store.models import (
 )
 
 CONTEXT = "Referral"
+
+_SEX_WORDS = {
+    "F": QT_TRANSLATE_NOOP("Referral", "female"),
+    "M": QT_TRANSLATE_NOOP("Referral", "male"),
+    "U": QT_TRANSLATE_NOOP("Referral", "not stated"),
+}
 URGENCIES: dict[str, str] = {
     "emergency": QT_TRANSLATE_NOOP("Referral", "emergency"),
     "urgent": QT_TRANSLATE_NOOP("Referral", "urgent"),
@@ -301,7 +307,7 @@ def compile_referral_summary(
         object_id=patient_id.hex,
     )
 
-    def tr(text: str) -> str:
+    def say(text: str) -> str:  # the summary is in the language the caller asks for
         return translate(CONTEXT, text)
 
     zone = clinic.timezone()
@@ -366,20 +372,21 @@ def compile_referral_summary(
             default=None,
         )
 
-        none = tr("None recorded.")
+        none = say(QT_TRANSLATE_NOOP("Referral", "None recorded."))
+        label_patient = say(QT_TRANSLATE_NOOP("Referral", "Patient"))
+        label_sex = say(QT_TRANSLATE_NOOP("Referral", "Sex"))
+        label_birth = say(QT_TRANSLATE_NOOP("Referral", "Date of birth"))
+        label_bp = say(QT_TRANSLATE_NOOP("Referral", "BP"))
+        sex_word = say(_SEX_WORDS.get(patient.sex, _SEX_WORDS["U"]))
         birth = patient.birth_date
         lines = [
-            tr("Referral summary"),
+            say(QT_TRANSLATE_NOOP("Referral", "Referral summary")),
             "",
-            f"{tr('Patient')}: {patient_name(patient)}",
-            f"{tr('Sex')}: {patient.sex}"
-            + (
-                f"    {tr('Date of birth')}: {birth.isoformat()} ({_age(birth, clinic)})"
-                if birth
-                else ""
-            ),
+            f"{label_patient}: {patient_name(patient)}",
+            f"{label_sex}: {sex_word}"
+            + (f"    {label_birth}: {birth.isoformat()} ({_age(birth, clinic)})" if birth else ""),
             "",
-            tr("Allergies") + ":",
+            say(QT_TRANSLATE_NOOP("Referral", "Allergies")) + ":",
         ]
         lines += [
             "- "
@@ -387,19 +394,23 @@ def compile_referral_summary(
             + "".join(f" ({x})" for x in (a.reaction, a.severity) if x and x != "unknown")
             for a in allergies
         ] or [none]
-        lines += ["", tr("Current medication") + ":"]
+        lines += ["", say(QT_TRANSLATE_NOOP("Referral", "Current medication")) + ":"]
         lines += [
             "- " + " ".join(x for x in (m.drug, m.dose, m.frequency) if x) for m in medication
         ] or [none]
-        lines += ["", tr("Chronic conditions") + ":"]
+        lines += ["", say(QT_TRANSLATE_NOOP("Referral", "Chronic conditions")) + ":"]
         lines += [
             "- "
             + c.name
             + (f" [{c.icd10}]" if c.icd10 else "")
-            + (f" ({tr('since')} {c.since.isoformat()})" if c.since else "")
+            + (
+                f" ({say(QT_TRANSLATE_NOOP('Referral', 'since'))} {c.since.isoformat()})"
+                if c.since
+                else ""
+            )
             for c in conditions
         ] or [none]
-        lines += ["", tr("Recent visits") + ":"]
+        lines += ["", say(QT_TRANSLATE_NOOP("Referral", "Recent visits")) + ":"]
         lines += [
             f"- {day(v.visit_at)}: "
             + (
@@ -408,20 +419,29 @@ def compile_referral_summary(
             )
             for v in visits
         ] or [none]
-        lines += ["", tr("Latest vital signs") + ":"]
+        lines += ["", say(QT_TRANSLATE_NOOP("Referral", "Latest vital signs")) + ":"]
         if vitals is None:
             lines.append(none)
         else:
             parts = []
             if vitals.systolic is not None and vitals.diastolic is not None:
-                parts.append(f"{tr('BP')} {vitals.systolic}/{vitals.diastolic} mmHg")
+                parts.append(f"{label_bp} {vitals.systolic}/{vitals.diastolic} mmHg")
             for label, value in (
-                (tr("Pulse"), _number(vitals.pulse, "/min")),
-                (tr("Temperature"), _number(vitals.temperature_c, " °C", 1)),
-                (tr("SpO2"), _number(vitals.spo2, "%")),
-                (tr("Respiration"), _number(vitals.respiration, "/min")),
-                (tr("Weight"), _number(vitals.weight_kg, " kg", 1)),
-                (tr("Glucose"), _number(vitals.glucose_mmol, " mmol/L", 1)),
+                (say(QT_TRANSLATE_NOOP("Referral", "Pulse")), _number(vitals.pulse, "/min")),
+                (
+                    say(QT_TRANSLATE_NOOP("Referral", "Temperature")),
+                    _number(vitals.temperature_c, " °C", 1),
+                ),
+                (say(QT_TRANSLATE_NOOP("Referral", "SpO2")), _number(vitals.spo2, "%")),
+                (
+                    say(QT_TRANSLATE_NOOP("Referral", "Respiration")),
+                    _number(vitals.respiration, "/min"),
+                ),
+                (say(QT_TRANSLATE_NOOP("Referral", "Weight")), _number(vitals.weight_kg, " kg", 1)),
+                (
+                    say(QT_TRANSLATE_NOOP("Referral", "Glucose")),
+                    _number(vitals.glucose_mmol, " mmol/L", 1),
+                ),
             ):
                 if value:
                     parts.append(f"{label} {value}")

@@ -152,7 +152,10 @@ class FieldsDialog(QDialog):
             else:
                 line = QLineEdit(self)
                 if kind == "date":
-                    line.setPlaceholderText(self.tr("e.g. 2024-05-01"))
+                    # A fixed context: self.tr() in a base class looks up the subclass's name.
+                    line.setPlaceholderText(
+                        QCoreApplication.translate("FieldsDialog", "e.g. 2024-05-01")
+                    )
                 widget = line
             widget.setObjectName(f"field:{name}")
             self.widgets[name] = widget
@@ -185,8 +188,9 @@ class FieldsDialog(QDialog):
                         values[name] = date.fromisoformat(text.replace("/", "-"))
                     except ValueError:
                         self.message.show_error(
-                            self.tr(
-                                "This is not a date: type it as year-month-day, e.g. 2024-05-01."
+                            QCoreApplication.translate(
+                                "FieldsDialog",
+                                "This is not a date: type it as year-month-day, e.g. 2024-05-01.",
                             )
                         )
                         widget.setFocus()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.rules import vitals as vital_rules
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security.permissions import BREAK_GLASS_ACTIONS, Action
@@ -601,7 +602,7 @@ class OverviewTab(QWidget):
                     for c in conditions
                 ]
             )
-            self.latest_vitals.setText(vitals_line(self, record))
+            self.latest_vitals.setText(vitals_line(self.ctx, record))
         else:
             self.latest_vitals.clear()
 
@@ -696,25 +697,32 @@ class OverviewTab(QWidget):
         VitalsDialog(self.ctx, self.file.patient_id, self).open()
 
 
-def vitals_line(widget: QWidget, record: clinical.RecordView) -> str:
+def _t(text: str) -> str:
+    return QCoreApplication.translate("VitalsLine", text)
+
+
+def vitals_line(ctx: AppContext, record: clinical.RecordView) -> str:
+    """The latest vital signs in one line, for the overview."""
     if not record.vitals:
-        return widget.tr("No vital signs recorded yet.")
+        return _t(QT_TRANSLATE_NOOP("VitalsLine", "No vital signs recorded yet."))
     v = record.vitals[0].current
     parts = []
     if v.systolic is not None and v.diastolic is not None:
-        parts.append(widget.tr("BP {s}/{d} mmHg").format(s=v.systolic, d=v.diastolic))
+        parts.append(
+            _t(QT_TRANSLATE_NOOP("VitalsLine", "BP {s}/{d} mmHg")).format(
+                s=v.systolic, d=v.diastolic
+            )
+        )
     if v.pulse is not None:
-        parts.append(widget.tr("pulse {n}/min").format(n=v.pulse))
+        parts.append(_t(QT_TRANSLATE_NOOP("VitalsLine", "pulse {n}/min")).format(n=v.pulse))
     if v.temperature_c is not None:
-        parts.append(widget.tr("{t} °C").format(t=vital_rules.format_value(v.temperature_c)))
+        parts.append(f"{vital_rules.format_value(v.temperature_c)} °C")
     if v.weight_kg is not None:
-        parts.append(widget.tr("{w} kg").format(w=vital_rules.format_value(v.weight_kg)))
+        parts.append(f"{vital_rules.format_value(v.weight_kg)} kg")
     if v.spo2 is not None:
-        parts.append(widget.tr("SpO₂ {n}%").format(n=v.spo2))
-    ctx = getattr(widget, "ctx", None)
-    when = local(ctx, v.taken_at) if ctx is not None else ""
-    return widget.tr("Latest vital signs ({when}): {values}").format(
-        when=when, values=", ".join(parts) or "—"
+        parts.append(f"SpO₂ {v.spo2}%")
+    return _t(QT_TRANSLATE_NOOP("VitalsLine", "Latest vital signs ({when}): {values}")).format(
+        when=local(ctx, v.taken_at), values=", ".join(parts) or "—"
     )
 
 
@@ -883,8 +891,8 @@ class VisitsTab(QWidget):
                 self.tr("Date"),
                 self.tr("Doctor"),
                 self.tr("Kind of visit"),
-                self.tr("Diagnosis"),
                 self.tr("ICD-10"),
+                self.tr("Diagnosis"),
             ]
         )
         if self.record is not None:
@@ -905,8 +913,8 @@ class VisitsTab(QWidget):
                         tr_code(
                             "VisitCategory", clinical.VISIT_CATEGORY_LABELS.get(v.category, "Other")
                         ),
-                        v.diagnosis + mark,
                         v.icd10,
+                        v.diagnosis + mark,
                     ),
                 )
             )
