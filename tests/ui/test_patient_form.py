@@ -33,7 +33,9 @@ def _error(dialog: PatientFormDialog, name: str) -> str:
     return label.text() if label.isVisible() or not label.isHidden() else ""
 
 
-def test_form_says_what_is_wrong_as_you_type(qtbot, ctx: AppContext, ui_clinic: ClinicFixture) -> None:  # type: ignore[no-untyped-def]
+def test_form_says_what_is_wrong_as_you_type(
+    qtbot, ctx: AppContext, ui_clinic: ClinicFixture
+) -> None:  # type: ignore[no-untyped-def]
     ctx.set_actor(ui_clinic.director)
     dialog = PatientFormDialog(ctx)
     qtbot.addWidget(dialog)
@@ -72,7 +74,6 @@ def test_register_through_the_form_then_find_by_initials_and_phone_tail(  # type
     assert save is not None
     save.click()
     qtbot.waitUntil(lambda: bool(saved), timeout=5000)
-    page.search_view.stack = None  # noqa: B018  (no file view here; only the search)
     page.show_search()
     for query in ("zs", "5678"):
         page.find(query)
@@ -81,11 +82,17 @@ def test_register_through_the_form_then_find_by_initials_and_phone_tail(  # type
     page.grab().save("/tmp/shots/patient_search.png")
 
 
-def test_duplicate_offers_the_existing_record(qtbot, ctx: AppContext, ui_clinic: ClinicFixture) -> None:  # type: ignore[no-untyped-def]
+def test_duplicate_offers_the_existing_record(
+    qtbot, ctx: AppContext, ui_clinic: ClinicFixture
+) -> None:  # type: ignore[no-untyped-def]
     ctx.set_actor(ui_clinic.director)
     first = patients.register_patient(
-        ui_clinic.clinic, ui_clinic.director, family_name="刘", given_name="洋",
-        phone="13812345678", birth_date=__import__("datetime").date(1990, 1, 1),
+        ui_clinic.clinic,
+        ui_clinic.director,
+        family_name="刘",
+        given_name="洋",
+        phone="13812345678",
+        birth_date=__import__("datetime").date(1990, 1, 1),
     ).value
     dialog = PatientFormDialog(ctx)
     qtbot.addWidget(dialog)

@@ -109,7 +109,9 @@ class MainWindow(QMainWindow):
         self.act_signout.setText(self.tr("Sign out"))
         self.act_quit.setText(self.tr("Quit"))
         self.act_about.setText(self.tr("About ClinicDesk"))
-        self.search.setPlaceholderText(self.tr("Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)"))
+        self.search.setPlaceholderText(
+            self.tr("Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)")
+        )
         self.signin.retranslate()
         self._rebuild_go_menu()
         self._update_who()
