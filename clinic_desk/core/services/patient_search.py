@@ -49,7 +49,6 @@ from clinic_desk.core.rules.search_keys import normalize_query as _normalize_que
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.store.models import Patient, PatientSearchKey
-from clinic_desk.core.store.store import translate_db_error
 
 KIND_NAME = "name"
 KIND_GIVEN_NAME = "gname"  # reported as "name"; kept apart so only a full name ranks as exact
@@ -418,19 +417,7 @@ def search_patients(
     sql, params = search_sql(query, limit=limit)
     if not sql:
         return []
-    with clinic.store.unit_of_work(write=False) as uow:
-        # Straight to the DB-API cursor of the unit of work's connection (inside
-        # its read transaction): SQLAlchemy's execution path would cost more
-        # than the lookup itself on every keystroke (measured: bench_search.py).
-        cursor = uow.session.connection().connection.cursor()
-        try:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        except Exception as error:
-            friendly = translate_db_error(error)
-            if friendly is None:
-                raise
-            raise friendly from error
-        finally:
-            cursor.close()
+    # One statement on a pooled connection: a Session and an explicit
+    # transaction would cost more than the lookup itself on every keystroke.
+    rows = clinic.store.read_rows(sql, params)
     return hits_from_rows(rows)

@@ -94,6 +94,29 @@ class Store:
         with self.engine.connect() as conn:
             yield conn
 
+    def read_rows(self, sql: str, params: dict[str, Any] | tuple[Any, ...] = ()) -> list[Any]:
+        """One read-only statement on a pooled connection, without a Session.
+
+        For the lookups made on every keystroke (patient search), where a
+        unit of work's Session and explicit transaction cost more than the
+        query (bench/bench_search.py). A single SELECT is consistent on its own.
+        """
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                cursor.execute(sql, params)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+        except Exception as error:
+            friendly = translate_db_error(error)
+            if friendly is None:
+                raise
+            raise friendly from error
+        finally:
+            raw.close()  # back to the pool
+
     def meta_value(self, key: str) -> str | None:
         with self.unit_of_work(write=False) as uow:
             row = uow.session.get(Meta, key)
