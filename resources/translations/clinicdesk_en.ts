@@ -2,10 +2,103 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AllergySeverity</name>
+    <message>
+        <source>Mild</source>
+        <translation>Mild</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>Moderate</translation>
+    </message>
+    <message>
+        <source>Severe</source>
+        <translation>Severe</translation>
+    </message>
+    <message>
+        <source>Life-threatening</source>
+        <translation>Life-threatening</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>Unknown</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>ClinicDesk is already open with this clinic&apos;s data on this computer. Switch to that window (look in the taskbar) instead of opening it twice.</source>
         <translation>ClinicDesk is already open with this clinic&apos;s data on this computer. Switch to that window (look in the taskbar) instead of opening it twice.</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentDialog</name>
+    <message>
+        <source>Add a report or file</source>
+        <translation>Add a report or file</translation>
+    </message>
+    <message>
+        <source>Title (e.g. Blood test)</source>
+        <translation>Title (e.g. Blood test)</translation>
+    </message>
+    <message>
+        <source>Kind of document</source>
+        <translation>Kind of document</translation>
+    </message>
+    <message>
+        <source>The file is kept inside the encrypted clinic file; the original can be deleted afterwards.</source>
+        <translation>The file is kept inside the encrypted clinic file; the original can be deleted afterwards.</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>File</translation>
+    </message>
+    <message>
+        <source>Choose the file</source>
+        <translation>Choose the file</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentKind</name>
+    <message>
+        <source>Examination report</source>
+        <translation>Examination report</translation>
+    </message>
+    <message>
+        <source>Laboratory result</source>
+        <translation>Laboratory result</translation>
+    </message>
+    <message>
+        <source>Imaging (X-ray, ultrasound, CT)</source>
+        <translation>Imaging (X-ray, ultrasound, CT)</translation>
+    </message>
+    <message>
+        <source>ECG</source>
+        <translation>ECG</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <source>Referral document</source>
+        <translation>Referral document</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>Photo</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
     </message>
 </context>
 <context>
@@ -185,6 +278,53 @@
     </message>
 </context>
 <context>
+    <name>ContactsTab</name>
+    <message>
+        <source>Log a contact…</source>
+        <translation>Log a contact…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>How</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Direction</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>In person</translation>
+    </message>
+    <message>
+        <source>Patient to us</source>
+        <translation>Patient to us</translation>
+    </message>
+    <message>
+        <source>Us to patient</source>
+        <translation>Us to patient</translation>
+    </message>
+    <message>
+        <source>Log a contact</source>
+        <translation>Log a contact</translation>
+    </message>
+    <message>
+        <source>What was said or agreed</source>
+        <translation>What was said or agreed</translation>
+    </message>
+</context>
+<context>
     <name>CreatePage</name>
     <message>
         <source>Creating the clinic&apos;s encrypted data. This takes a few seconds…</source>
@@ -248,6 +388,33 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>e.g. wang.li (letters a-z and digits)</translation>
+    </message>
+</context>
+<context>
+    <name>DrugWarning</name>
+    <message>
+        <source>Major</source>
+        <translation>Major</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>Moderate</translation>
+    </message>
+    <message>
+        <source>Minor</source>
+        <translation>Minor</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>Allergy</translation>
+    </message>
+    <message>
+        <source>Interaction</source>
+        <translation>Interaction</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>Duplicate</translation>
     </message>
 </context>
 <context>
@@ -401,8 +568,16 @@
         <translation>The backup is damaged and was not restored: {detail}.</translation>
     </message>
     <message>
-        <source>{label} is too long: use at most {n} characters.</source>
-        <translation>{label} is too long: use at most {n} characters.</translation>
+        <source>The birth date is in the future: check the year and the month.</source>
+        <translation>The birth date is in the future: check the year and the month.</translation>
+    </message>
+    <message>
+        <source>The birth date is more than {years} years ago: check the year.</source>
+        <translation>The birth date is more than {years} years ago: check the year.</translation>
+    </message>
+    <message>
+        <source>Choose from the offered values.</source>
+        <translation>Choose from the offered values.</translation>
     </message>
     <message>
         <source>The patient&apos;s name is empty. Type the name.</source>
@@ -413,16 +588,232 @@
         <translation>Choose the patient&apos;s sex.</translation>
     </message>
     <message>
+        <source>Choose the kind of document the number is from.</source>
+        <translation>Choose the kind of document the number is from.</translation>
+    </message>
+    <message>
+        <source>The birth date does not match the one in the ID number: check both against the card.</source>
+        <translation>The birth date does not match the one in the ID number: check both against the card.</translation>
+    </message>
+    <message>
+        <source>The sex does not match the one in the ID number: check both against the card.</source>
+        <translation>The sex does not match the one in the ID number: check both against the card.</translation>
+    </message>
+    <message>
+        <source>This is not an e-mail address: it looks like name@example.com.</source>
+        <translation>This is not an e-mail address: it looks like name@example.com.</translation>
+    </message>
+    <message>
+        <source>A QQ number has 5 to 12 digits and does not start with 0.</source>
+        <translation>A QQ number has 5 to 12 digits and does not start with 0.</translation>
+    </message>
+    <message>
+        <source>A WeChat ID has 6 to 20 letters, digits, - or _ and starts with a letter; or type the phone number it is linked to.</source>
+        <translation>A WeChat ID has 6 to 20 letters, digits, - or _ and starts with a letter; or type the phone number it is linked to.</translation>
+    </message>
+    <message>
+        <source>Patients are never addressed by the bare full name or a bed number: type a form such as 王教授 or Ms Wong.</source>
+        <translation>Patients are never addressed by the bare full name or a bed number: type a form such as 王教授 or Ms Wong.</translation>
+    </message>
+    <message>
+        <source>This is too long: use at most {n} characters.</source>
+        <translation>This is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>The time {when} is in the future. Check the date and time, then try again.</source>
+        <translation>The time {when} is in the future. Check the date and time, then try again.</translation>
+    </message>
+    <message>
+        <source>The date is before 1900. Check the year, then try again.</source>
+        <translation>The date is before 1900. Check the year, then try again.</translation>
+    </message>
+    <message>
+        <source>The date {when} is in the future. Check the date, then try again.</source>
+        <translation>The date {when} is in the future. Check the date, then try again.</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry no longer applies, for example “entered in error” or “stopped by the doctor”.</source>
+        <translation>The reason is empty. Type why this entry no longer applies, for example “entered in error” or “stopped by the doctor”.</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry is being corrected.</source>
+        <translation>The reason is empty. Type why this entry is being corrected.</translation>
+    </message>
+    <message>
+        <source>This entry was already ended on {when}. Nothing was changed.</source>
+        <translation>This entry was already ended on {when}. Nothing was changed.</translation>
+    </message>
+    <message>
+        <source>This entry has been corrected already, perhaps by someone else. Open the record again and correct its latest version.</source>
+        <translation>This entry has been corrected already, perhaps by someone else. Open the record again and correct its latest version.</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Open the other record and add it there.</source>
+        <translation>This patient record was merged into another one. Open the other record and add it there.</translation>
+    </message>
+    <message>
+        <source>That visit belongs to another patient. Choose one of this patient&apos;s visits.</source>
+        <translation>That visit belongs to another patient. Choose one of this patient&apos;s visits.</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can write this. Sign in with your own account.</source>
+        <translation>Only a signed-in staff member can write this. Sign in with your own account.</translation>
+    </message>
+    <message>
+        <source>The chosen doctor is not a staff member of this clinic. Choose another doctor.</source>
+        <translation>The chosen doctor is not a staff member of this clinic. Choose another doctor.</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>patient</translation>
+    </message>
+    <message>
+        <source>visit</source>
+        <translation>visit</translation>
+    </message>
+    <message>
+        <source>allergy</source>
+        <translation>allergy</translation>
+    </message>
+    <message>
+        <source>medication</source>
+        <translation>medication</translation>
+    </message>
+    <message>
+        <source>condition</source>
+        <translation>condition</translation>
+    </message>
+    <message>
+        <source>vital signs</source>
+        <translation>vital signs</translation>
+    </message>
+    <message>
+        <source>attachment</source>
+        <translation>attachment</translation>
+    </message>
+    <message>
+        <source>assessment</source>
+        <translation>assessment</translation>
+    </message>
+    <message>
+        <source>clinical note</source>
+        <translation>clinical note</translation>
+    </message>
+    <message>
+        <source>The substance is empty. Type what the patient is allergic to.</source>
+        <translation>The substance is empty. Type what the patient is allergic to.</translation>
+    </message>
+    <message>
+        <source>Choose how severe the allergy is (choose “unknown” if nobody knows).</source>
+        <translation>Choose how severe the allergy is (choose “unknown” if nobody knows).</translation>
+    </message>
+    <message>
+        <source>{substance} is already on the patient&apos;s allergy list. If that entry is wrong, end it first, then add the new one.</source>
+        <translation>{substance} is already on the patient&apos;s allergy list. If that entry is wrong, end it first, then add the new one.</translation>
+    </message>
+    <message>
+        <source>The medicine is empty. Type the name of the medicine the patient takes.</source>
+        <translation>The medicine is empty. Type the name of the medicine the patient takes.</translation>
+    </message>
+    <message>
+        <source>Choose where the medication information comes from.</source>
+        <translation>Choose where the medication information comes from.</translation>
+    </message>
+    <message>
+        <source>The condition is empty. Type the name of the condition, for example 高血压.</source>
+        <translation>The condition is empty. Type the name of the condition, for example 高血压.</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit from the list.</source>
+        <translation>Choose the kind of visit from the list.</translation>
+    </message>
+    <message>
+        <source>The visit is empty. Type at least the complaint, the findings, the diagnosis or the plan.</source>
+        <translation>The visit is empty. Type at least the complaint, the findings, the diagnosis or the plan.</translation>
     </message>
     <message>
         <source>The note is empty. Type the note.</source>
         <translation>The note is empty. Type the note.</translation>
     </message>
     <message>
+        <source>No measurement was typed. Type at least one, for example the blood pressure.</source>
+        <translation>No measurement was typed. Type at least one, for example the blood pressure.</translation>
+    </message>
+    <message>
+        <source>The title is empty. Type what the document is, for example “Blood test”.</source>
+        <translation>The title is empty. Type what the document is, for example “Blood test”.</translation>
+    </message>
+    <message>
+        <source>The file is empty (0 bytes). Choose the file again, or scan the document again.</source>
+        <translation>The file is empty (0 bytes). Choose the file again, or scan the document again.</translation>
+    </message>
+    <message>
+        <source>The file is {size} MB, larger than the limit of {limit} MB. Make it smaller (for example, scan at a lower resolution), or ask the director to raise the limit in the settings.</source>
+        <translation>The file is {size} MB, larger than the limit of {limit} MB. Make it smaller (for example, scan at a lower resolution), or ask the director to raise the limit in the settings.</translation>
+    </message>
+    <message>
+        <source>Choose what kind of document this is.</source>
+        <translation>Choose what kind of document this is.</translation>
+    </message>
+    <message>
+        <source>The file type “{mime}” is not valid. Leave it empty to detect it from the name.</source>
+        <translation>The file type “{mime}” is not valid. Leave it empty to detect it from the name.</translation>
+    </message>
+    <message>
+        <source>The assessment summary is empty. Type what the assessment found.</source>
+        <translation>The assessment summary is empty. Type what the assessment found.</translation>
+    </message>
+    <message>
+        <source>The kind of assessment is empty. Type it, for example “general”.</source>
+        <translation>The kind of assessment is empty. Type it, for example “general”.</translation>
+    </message>
+    <message>
+        <source>Choose the risk level from the list, or leave it empty.</source>
+        <translation>Choose the risk level from the list, or leave it empty.</translation>
+    </message>
+    <message>
+        <source>A patient with this ID number is already registered. Open that record instead of registering again.</source>
+        <translation>A patient with this ID number is already registered. Open that record instead of registering again.</translation>
+    </message>
+    <message>
+        <source>A patient with the same name, birth date and phone is already registered. Open that record, or confirm this is a different person.</source>
+        <translation>A patient with the same name, birth date and phone is already registered. Open that record, or confirm this is a different person.</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Open that record to change the patient&apos;s details.</source>
+        <translation>This record was merged into another one. Open that record to change the patient&apos;s details.</translation>
+    </message>
+    <message>
+        <source>Say why these two records are the same patient (at least 4 characters).</source>
+        <translation>Say why these two records are the same patient (at least 4 characters).</translation>
+    </message>
+    <message>
+        <source>Choose two different records to merge.</source>
+        <translation>Choose two different records to merge.</translation>
+    </message>
+    <message>
+        <source>One of these records was already merged. Search again and choose the current record.</source>
+        <translation>One of these records was already merged. Search again and choose the current record.</translation>
+    </message>
+    <message>
         <source>The note is too long: use at most {n} characters.</source>
         <translation>The note is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>Choose how you contacted the patient.</source>
+        <translation>Choose how you contacted the patient.</translation>
+    </message>
+    <message>
+        <source>Choose whether the patient contacted us or we contacted them.</source>
+        <translation>Choose whether the patient contacted us or we contacted them.</translation>
+    </message>
+    <message>
+        <source>The summary is empty. Write what was said or agreed.</source>
+        <translation>The summary is empty. Write what was said or agreed.</translation>
+    </message>
+    <message>
+        <source>The summary is too long: use at most {n} characters.</source>
+        <translation>The summary is too long: use at most {n} characters.</translation>
     </message>
     <message>
         <source>There is no setting called {key}.</source>
@@ -680,6 +1071,342 @@
         <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
         <translation>This is not a valid phone number for country code +{code}: check the digits and the country code.</translation>
     </message>
+    <message>
+        <source>The ICD-10 code “{code}” is not in the right form: it is a letter and two digits, then optionally a dot and up to four letters or digits, for example J06.9 or I10. Check it and type it again, or leave it empty.</source>
+        <translation>The ICD-10 code “{code}” is not in the right form: it is a letter and two digits, then optionally a dot and up to four letters or digits, for example J06.9 or I10. Check it and type it again, or leave it empty.</translation>
+    </message>
+    <message>
+        <source>The drug interaction table {path} cannot be used: {problem}. Prescriptions cannot be checked until the file is corrected or restored from the ClinicDesk installation.</source>
+        <translation>The drug interaction table {path} cannot be used: {problem}. Prescriptions cannot be checked until the file is corrected or restored from the ClinicDesk installation.</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 120.</source>
+        <translation>The upper (systolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 120.</translation>
+    </message>
+    <message>
+        <source>An upper (systolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>An upper (systolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</translation>
+    </message>
+    <message>
+        <source>Upper (systolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>Upper (systolic) blood pressure {value} mmHg is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The lower (diastolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 80.</source>
+        <translation>The lower (diastolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 80.</translation>
+    </message>
+    <message>
+        <source>A lower (diastolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>A lower (diastolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</translation>
+    </message>
+    <message>
+        <source>Lower (diastolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>Lower (diastolic) blood pressure {value} mmHg is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The pulse “{text}” is not a whole number: type the beats per minute, for example 72.</source>
+        <translation>The pulse “{text}” is not a whole number: type the beats per minute, for example 72.</translation>
+    </message>
+    <message>
+        <source>A pulse of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>A pulse of {value} per minute is not possible: count again for a full minute and type it again.</translation>
+    </message>
+    <message>
+        <source>Pulse {value} per minute is unusual. Record it anyway?</source>
+        <translation>Pulse {value} per minute is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The temperature “{text}” is not a number: type it in °C, for example 36.8.</source>
+        <translation>The temperature “{text}” is not a number: type it in °C, for example 36.8.</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is not possible for a living person: check the thermometer reading and type it again.</source>
+        <translation>Temperature {value} °C is not possible for a living person: check the thermometer reading and type it again.</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is unusual. Record it anyway?</source>
+        <translation>Temperature {value} °C is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The weight “{text}” is not a number: type it in kg, for example 65.5.</source>
+        <translation>The weight “{text}” is not a number: type it in kg, for example 65.5.</translation>
+    </message>
+    <message>
+        <source>A weight of {value} kg is not possible: check the scale reading and that it is in kg (not jin or pounds), then type it again.</source>
+        <translation>A weight of {value} kg is not possible: check the scale reading and that it is in kg (not jin or pounds), then type it again.</translation>
+    </message>
+    <message>
+        <source>Weight {value} kg is unusual. Record it anyway?</source>
+        <translation>Weight {value} kg is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The height “{text}” is not a number: type it in cm, for example 170.</source>
+        <translation>The height “{text}” is not a number: type it in cm, for example 170.</translation>
+    </message>
+    <message>
+        <source>A height of {value} cm is not possible: check that it is in cm (not metres), then type it again.</source>
+        <translation>A height of {value} cm is not possible: check that it is in cm (not metres), then type it again.</translation>
+    </message>
+    <message>
+        <source>Height {value} cm is unusual. Record it anyway?</source>
+        <translation>Height {value} cm is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The oxygen saturation “{text}” is not a whole number: type the percentage, for example 98.</source>
+        <translation>The oxygen saturation “{text}” is not a whole number: type the percentage, for example 98.</translation>
+    </message>
+    <message>
+        <source>An oxygen saturation of {value}% is not possible (it is at most 100%): check the oximeter reading and type it again.</source>
+        <translation>An oxygen saturation of {value}% is not possible (it is at most 100%): check the oximeter reading and type it again.</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation {value}% is unusual. Record it anyway?</source>
+        <translation>Oxygen saturation {value}% is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The breathing rate “{text}” is not a whole number: type the breaths per minute, for example 16.</source>
+        <translation>The breathing rate “{text}” is not a whole number: type the breaths per minute, for example 16.</translation>
+    </message>
+    <message>
+        <source>A breathing rate of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>A breathing rate of {value} per minute is not possible: count again for a full minute and type it again.</translation>
+    </message>
+    <message>
+        <source>Breathing rate {value} per minute is unusual. Record it anyway?</source>
+        <translation>Breathing rate {value} per minute is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The blood glucose “{text}” is not a number: type it in mmol/L, for example 5.6.</source>
+        <translation>The blood glucose “{text}” is not a number: type it in mmol/L, for example 5.6.</translation>
+    </message>
+    <message>
+        <source>A blood glucose of {value} mmol/L is not possible: check the meter reading and that it is in mmol/L (not mg/dL), then type it again.</source>
+        <translation>A blood glucose of {value} mmol/L is not possible: check the meter reading and that it is in mmol/L (not mg/dL), then type it again.</translation>
+    </message>
+    <message>
+        <source>Blood glucose {value} mmol/L is unusual. Record it anyway?</source>
+        <translation>Blood glucose {value} mmol/L is unusual. Record it anyway?</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure {systolic} must be higher than the lower (diastolic) {diastolic}: check that they are not swapped, then type them again.</source>
+        <translation>The upper (systolic) blood pressure {systolic} must be higher than the lower (diastolic) {diastolic}: check that they are not swapped, then type them again.</translation>
+    </message>
+    <message>
+        <source>A blood pressure needs both numbers, upper and lower, for example 120/80. Type the missing one, or clear both.</source>
+        <translation>A blood pressure needs both numbers, upper and lower, for example 120/80. Type the missing one, or clear both.</translation>
+    </message>
+    <message>
+        <source>The blood pressure “{text}” is not in the right form: type the upper and lower numbers with a slash between them, for example 120/80.</source>
+        <translation>The blood pressure “{text}” is not in the right form: type the upper and lower numbers with a slash between them, for example 120/80.</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a vital sign that can be confirmed.</source>
+        <translation>“{name}” is not a vital sign that can be confirmed.</translation>
+    </message>
+    <message>
+        <source>Some readings are outside the usual range. Check them; if they are right, confirm them to record them anyway.</source>
+        <translation>Some readings are outside the usual range. Check them; if they are right, confirm them to record them anyway.</translation>
+    </message>
+    <message>
+        <source>This file cannot be imported: choose a CSV file (.csv) or an Excel workbook (.xlsx).</source>
+        <translation>This file cannot be imported: choose a CSV file (.csv) or an Excel workbook (.xlsx).</translation>
+    </message>
+    <message>
+        <source>This is an old-style Excel file (.xls). In Excel, use Save As and choose &apos;Excel Workbook (*.xlsx)&apos; or &apos;CSV UTF-8&apos;, then import that file.</source>
+        <translation>This is an old-style Excel file (.xls). In Excel, use Save As and choose &apos;Excel Workbook (*.xlsx)&apos; or &apos;CSV UTF-8&apos;, then import that file.</translation>
+    </message>
+    <message>
+        <source>This file is not a readable Excel workbook (it may be damaged or of another kind). Open it in Excel, save it again as .xlsx or as CSV UTF-8, then import that file.</source>
+        <translation>This file is not a readable Excel workbook (it may be damaged or of another kind). Open it in Excel, save it again as .xlsx or as CSV UTF-8, then import that file.</translation>
+    </message>
+    <message>
+        <source>The file is empty: there are no patients in it to import.</source>
+        <translation>The file is empty: there are no patients in it to import.</translation>
+    </message>
+    <message>
+        <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>
+        <translation>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</translation>
+    </message>
+    <message>
+        <source>The file is too large to import ({megabytes} MB; at most {limit} MB). Split it into smaller files and import them one after another.</source>
+        <translation>The file is too large to import ({megabytes} MB; at most {limit} MB). Split it into smaller files and import them one after another.</translation>
+    </message>
+    <message>
+        <source>The file has more than {limit} rows, more than one import can take. Split it into smaller files and import them one after another.</source>
+        <translation>The file has more than {limit} rows, more than one import can take. Split it into smaller files and import them one after another.</translation>
+    </message>
+    <message>
+        <source>This file is not plain text (it may be saved as UTF-16 without a byte-order mark, or be no table at all). In Excel, save it as &apos;CSV UTF-8 (comma delimited)&apos; or as .xlsx and import that file.</source>
+        <translation>This file is not plain text (it may be saved as UTF-16 without a byte-order mark, or be no table at all). In Excel, save it as &apos;CSV UTF-8 (comma delimited)&apos; or as .xlsx and import that file.</translation>
+    </message>
+    <message>
+        <source>The file&apos;s characters cannot be read: it is neither UTF-8 nor GBK/GB18030 text. In Excel, save it again as &apos;CSV UTF-8 (comma delimited)&apos; and import that file.</source>
+        <translation>The file&apos;s characters cannot be read: it is neither UTF-8 nor GBK/GB18030 text. In Excel, save it again as &apos;CSV UTF-8 (comma delimited)&apos; and import that file.</translation>
+    </message>
+    <message>
+        <source>The workbook has no sheet named {sheet}. Its sheets are: {sheets}.</source>
+        <translation>The workbook has no sheet named {sheet}. Its sheets are: {sheets}.</translation>
+    </message>
+    <message>
+        <source>The file has no column for the patient&apos;s name, so nothing was imported. Columns found: {headers}. Name a column 姓名 (or 姓 and 名), or choose which column holds the name.</source>
+        <translation>The file has no column for the patient&apos;s name, so nothing was imported. Columns found: {headers}. Name a column 姓名 (or 姓 and 名), or choose which column holds the name.</translation>
+    </message>
+    <message>
+        <source>&apos;{field}&apos; is not a patient field that can be imported. Use one of: {fields}.</source>
+        <translation>&apos;{field}&apos; is not a patient field that can be imported. Use one of: {fields}.</translation>
+    </message>
+    <message>
+        <source>The file has no column &apos;{header}&apos;. Columns found: {headers}.</source>
+        <translation>The file has no column &apos;{header}&apos;. Columns found: {headers}.</translation>
+    </message>
+    <message>
+        <source>Excel stored this number as a number and lost its last digits. In Excel, format the column as Text, type the numbers again (or import the original list) and import again.</source>
+        <translation>Excel stored this number as a number and lost its last digits. In Excel, format the column as Text, type the numbers again (or import the original list) and import again.</translation>
+    </message>
+    <message>
+        <source>This date could be day/month or month/day. Write dates as year-month-day, for example 1985-03-12.</source>
+        <translation>This date could be day/month or month/day. Write dates as year-month-day, for example 1985-03-12.</translation>
+    </message>
+    <message>
+        <source>This is not a date ClinicDesk can read. Write dates as year-month-day, for example 1985-03-12 or 1985年3月12日.</source>
+        <translation>This is not a date ClinicDesk can read. Write dates as year-month-day, for example 1985-03-12 or 1985年3月12日.</translation>
+    </message>
+    <message>
+        <source>This date does not exist (check the month and the day).</source>
+        <translation>This date does not exist (check the month and the day).</translation>
+    </message>
+    <message>
+        <source>Write the sex as 男 or 女 (or M or F); leave it empty if it is not known.</source>
+        <translation>Write the sex as 男 or 女 (or M or F); leave it empty if it is not known.</translation>
+    </message>
+    <message>
+        <source>This ID type is not one ClinicDesk knows: write 身份证, 护照, 回乡证, 台胞证, 香港身份证, 澳门身份证, 台湾身份证, 居住证 or 永久居留证, or leave it empty.</source>
+        <translation>This ID type is not one ClinicDesk knows: write 身份证, 护照, 回乡证, 台胞证, 香港身份证, 澳门身份证, 台湾身份证, 居住证 or 永久居留证, or leave it empty.</translation>
+    </message>
+    <message>
+        <source>The kind of document cannot be told from this number. Add an ID type column (证件类型) saying, for example, 身份证 or 护照.</source>
+        <translation>The kind of document cannot be told from this number. Add an ID type column (证件类型) saying, for example, 身份证 or 护照.</translation>
+    </message>
+    <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it and import again.</source>
+        <translation>A name is made of letters: remove the emoji or other symbols from it and import again.</translation>
+    </message>
+    <message>
+        <source>The name has no letters in it. Type the patient&apos;s name.</source>
+        <translation>The name has no letters in it. Type the patient&apos;s name.</translation>
+    </message>
+    <message>
+        <source>This patient is already in row {row} of the file (same ID number, or same name, birth date and phone). Remove one of the two rows.</source>
+        <translation>This patient is already in row {row} of the file (same ID number, or same name, birth date and phone). Remove one of the two rows.</translation>
+    </message>
+    <message>
+        <source>This prescription has {count} serious warning(s): a major interaction or an allergy. Nothing was saved. Read the warnings; to prescribe anyway, confirm them and give the reason.</source>
+        <translation>This prescription has {count} serious warning(s): a major interaction or an allergy. Nothing was saved. Read the warnings; to prescribe anyway, confirm them and give the reason.</translation>
+    </message>
+    <message>
+        <source>The {label} is too long: use at most {n} characters.</source>
+        <translation>The {label} is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} is too long: use at most {n} characters.</source>
+        <translation>Line {line}: the {label} is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} should be text.</source>
+        <translation>Line {line}: the {label} should be text.</translation>
+    </message>
+    <message>
+        <source>Line {line}: the drug name is empty. Type the drug, or remove the line.</source>
+        <translation>Line {line}: the drug name is empty. Type the drug, or remove the line.</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how the drug is given (route).</source>
+        <translation>Line {line}: choose how the drug is given (route).</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how often the drug is taken.</source>
+        <translation>Line {line}: choose how often the drug is taken.</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose when the drug is taken (before or after meals, at bedtime...).</source>
+        <translation>Line {line}: choose when the drug is taken (before or after meals, at bedtime...).</translation>
+    </message>
+    <message>
+        <source>Line {line}: the duration must be a whole number of days from {low} to {high}.</source>
+        <translation>Line {line}: the duration must be a whole number of days from {low} to {high}.</translation>
+    </message>
+    <message>
+        <source>The prescription has no drugs. Add at least one line.</source>
+        <translation>The prescription has no drugs. Add at least one line.</translation>
+    </message>
+    <message>
+        <source>The prescription has {count} lines; at most {n} are allowed. Split it into two prescriptions.</source>
+        <translation>The prescription has {count} lines; at most {n} are allowed. Split it into two prescriptions.</translation>
+    </message>
+    <message>
+        <source>prescription</source>
+        <translation>prescription</translation>
+    </message>
+    <message>
+        <source>Say why the prescription is cancelled.</source>
+        <translation>Say why the prescription is cancelled.</translation>
+    </message>
+    <message>
+        <source>This prescription was already cancelled on {when}.</source>
+        <translation>This prescription was already cancelled on {when}.</translation>
+    </message>
+    <message>
+        <source>The guidance is empty. Type what the patient was told.</source>
+        <translation>The guidance is empty. Type what the patient was told.</translation>
+    </message>
+    <message>
+        <source>This prescription was cancelled, so no guidance can be added to it.</source>
+        <translation>This prescription was cancelled, so no guidance can be added to it.</translation>
+    </message>
+    <message>
+        <source>The {label} should be text.</source>
+        <translation>The {label} should be text.</translation>
+    </message>
+    <message>
+        <source>The {label} is empty. Please fill it in.</source>
+        <translation>The {label} is empty. Please fill it in.</translation>
+    </message>
+    <message>
+        <source>Choose the urgency: routine, urgent or emergency.</source>
+        <translation>Choose the urgency: routine, urgent or emergency.</translation>
+    </message>
+    <message>
+        <source>referral</source>
+        <translation>referral</translation>
+    </message>
+    <message>
+        <source>Attach at most {n} reports to a referral.</source>
+        <translation>Attach at most {n} reports to a referral.</translation>
+    </message>
+    <message>
+        <source>attached report</source>
+        <translation>attached report</translation>
+    </message>
+    <message>
+        <source>No reading was typed. Type at least one vital sign.</source>
+        <translation>No reading was typed. Type at least one vital sign.</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 1985-03-12.</source>
+        <translation>This is not a date: type it as year-month-day, e.g. 1985-03-12.</translation>
+    </message>
+    <message>
+        <source>No file was chosen. Press “Choose…” and pick the file.</source>
+        <translation>No file was chosen. Press “Choose…” and pick the file.</translation>
+    </message>
+    <message>
+        <source>The file {name} could not be read ({problem}). Check that it is still there and not open in another program, then try again.</source>
+        <translation>The file {name} could not be read ({problem}). Check that it is still there and not open in another program, then try again.</translation>
+    </message>
+    <message>
+        <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
+        <translation>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>
@@ -717,6 +1444,17 @@
     </message>
 </context>
 <context>
+    <name>FieldsDialog</name>
+    <message>
+        <source>e.g. 2024-05-01</source>
+        <translation>e.g. 2024-05-01</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
+        <translation>This is not a date: type it as year-month-day, e.g. 2024-05-01.</translation>
+    </message>
+</context>
+<context>
     <name>GroupForm</name>
     <message>
         <source>Restore defaults</source>
@@ -725,6 +1463,279 @@
     <message>
         <source>Fill in the standard values for this group. Nothing changes until you press Save. The clinic&apos;s name, address and phone are kept.</source>
         <translation>Fill in the standard values for this group. Nothing changes until you press Save. The clinic&apos;s name, address and phone are kept.</translation>
+    </message>
+</context>
+<context>
+    <name>Import</name>
+    <message>
+        <source>Full name</source>
+        <translation>Full name</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>Family name</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>Given name</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>Second phone</translation>
+    </message>
+    <message>
+        <source>ID document type</source>
+        <translation>ID document type</translation>
+    </message>
+    <message>
+        <source>ID document number</source>
+        <translation>ID document number</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>Occupation</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>Title or position</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Preferred contact</source>
+        <translation>Preferred contact</translation>
+    </message>
+    <message>
+        <source>How they came</source>
+        <translation>How they came</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>Special needs</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>Emergency contact</translation>
+    </message>
+    <message>
+        <source>Emergency contact relation</source>
+        <translation>Emergency contact relation</translation>
+    </message>
+    <message>
+        <source>Emergency contact phone</source>
+        <translation>Emergency contact phone</translation>
+    </message>
+    <message>
+        <source>Desk notes</source>
+        <translation>Desk notes</translation>
+    </message>
+    <message>
+        <source>How to address</source>
+        <translation>How to address</translation>
+    </message>
+    <message>
+        <source>Do not import</source>
+        <translation>Do not import</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPatientsDialog</name>
+    <message>
+        <source>Import patients</source>
+        <translation>Import patients</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV list</source>
+        <translation>Import patients from an Excel or CSV list</translation>
+    </message>
+    <message>
+        <source>Choose the file, check which column holds what, then check the rows before importing. Rows already registered are skipped, so importing the same file again adds nobody twice.</source>
+        <translation>Choose the file, check which column holds what, then check the rows before importing. Rows already registered are skipped, so importing the same file again adds nobody twice.</translation>
+    </message>
+    <message>
+        <source>No file chosen</source>
+        <translation>No file chosen</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>Choose file…</translation>
+    </message>
+    <message>
+        <source>The sheet of the workbook to import</source>
+        <translation>The sheet of the workbook to import</translation>
+    </message>
+    <message>
+        <source>Columns in the file and what they are imported as:</source>
+        <translation>Columns in the file and what they are imported as:</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>Column in the file</translation>
+    </message>
+    <message>
+        <source>First rows</source>
+        <translation>First rows</translation>
+    </message>
+    <message>
+        <source>Imported as</source>
+        <translation>Imported as</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>Row</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>Column</translation>
+    </message>
+    <message>
+        <source>Why it was not imported</source>
+        <translation>Why it was not imported</translation>
+    </message>
+    <message>
+        <source>Check without saving</source>
+        <translation>Check without saving</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>Import</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>Save report…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Cancelled before anything was saved.</source>
+        <translation>Cancelled before anything was saved.</translation>
+    </message>
+    <message>
+        <source>Choose the patient list</source>
+        <translation>Choose the patient list</translation>
+    </message>
+    <message>
+        <source>Excel or CSV (*.xlsx *.xlsm *.csv *.txt);;All files (*)</source>
+        <translation>Excel or CSV (*.xlsx *.xlsm *.csv *.txt);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Excel workbook, sheet {sheet}; header in row {row}; {n} rows.</source>
+        <translation>Excel workbook, sheet {sheet}; header in row {row}; {n} rows.</translation>
+    </message>
+    <message>
+        <source>CSV text ({encoding}); header in row {row}; {n} rows.</source>
+        <translation>CSV text ({encoding}); header in row {row}; {n} rows.</translation>
+    </message>
+    <message>
+        <source>Checking the rows…</source>
+        <translation>Checking the rows…</translation>
+    </message>
+    <message>
+        <source>Importing the patients…</source>
+        <translation>Importing the patients…</translation>
+    </message>
+    <message>
+        <source>Checked {rows} rows without saving: {imported} would be imported, {present} are already registered, {rejected} have a problem.</source>
+        <translation>Checked {rows} rows without saving: {imported} would be imported, {present} are already registered, {rejected} have a problem.</translation>
+    </message>
+    <message>
+        <source>{rows} rows: {imported} imported, {present} already registered, {rejected} not imported because of a problem.</source>
+        <translation>{rows} rows: {imported} imported, {present} already registered, {rejected} not imported because of a problem.</translation>
+    </message>
+    <message>
+        <source>Cancelled: the {n} patients imported before stay; import the same file again to add the rest.</source>
+        <translation>Cancelled: the {n} patients imported before stay; import the same file again to add the rest.</translation>
+    </message>
+    <message>
+        <source>The {n} patients imported before the problem stay; import the same file again to add the rest.</source>
+        <translation>The {n} patients imported before the problem stay; import the same file again to add the rest.</translation>
+    </message>
+    <message>
+        <source>The first {n} problems are shown; the saved report lists them all.</source>
+        <translation>The first {n} problems are shown; the saved report lists them all.</translation>
+    </message>
+    <message>
+        <source>problems</source>
+        <translation>problems</translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation>Save the report</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Report saved to {path}.</source>
+        <translation>Report saved to {path}.</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingReferralsPanel</name>
+    <message>
+        <source>Incoming referrals ({n})</source>
+        <translation>Incoming referrals ({n})</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>Referred by</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Since</translation>
     </message>
 </context>
 <context>
@@ -766,8 +1777,8 @@
         <translation>About ClinicDesk</translation>
     </message>
     <message>
-        <source>Find a patient: name or phone (Ctrl+K / F2)</source>
-        <translation>Find a patient: name or phone (Ctrl+K / F2)</translation>
+        <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
+        <translation>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -782,6 +1793,251 @@
 An offline-first desktop program for small private clinics.</source>
         <translation>ClinicDesk {version}
 An offline-first desktop program for small private clinics.</translation>
+    </message>
+</context>
+<context>
+    <name>MedicationSource</name>
+    <message>
+        <source>Told by the patient</source>
+        <translation>Told by the patient</translation>
+    </message>
+    <message>
+        <source>Prescribed here</source>
+        <translation>Prescribed here</translation>
+    </message>
+    <message>
+        <source>Prescribed by a hospital</source>
+        <translation>Prescribed by a hospital</translation>
+    </message>
+    <message>
+        <source>Prescribed by another clinic</source>
+        <translation>Prescribed by another clinic</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge a duplicate record</source>
+        <translation>Merge a duplicate record</translation>
+    </message>
+    <message>
+        <source>Find the other record of this same patient: type a name, pinyin, phone digits, ID or record number, then choose it in the list.</source>
+        <translation>Find the other record of this same patient: type a name, pinyin, phone digits, ID or record number, then choose it in the list.</translation>
+    </message>
+    <message>
+        <source>Search for the duplicate</source>
+        <translation>Search for the duplicate</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>Record no.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>ID document</translation>
+    </message>
+    <message>
+        <source>This record (kept)</source>
+        <translation>This record (kept)</translation>
+    </message>
+    <message>
+        <source>Duplicate (merged into it)</source>
+        <translation>Duplicate (merged into it)</translation>
+    </message>
+    <message>
+        <source>Why are these the same patient? (required)</source>
+        <translation>Why are these the same patient? (required)</translation>
+    </message>
+    <message>
+        <source>e.g. same ID number; registered twice at the desk</source>
+        <translation>e.g. same ID number; registered twice at the desk</translation>
+    </message>
+    <message>
+        <source>Everything recorded for the duplicate moves to this record; the duplicate is kept, marked as merged, and cannot be edited. This cannot be undone from the screen.</source>
+        <translation>Everything recorded for the duplicate moves to this record; the duplicate is kept, marked as merged, and cannot be edited. This cannot be undone from the screen.</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>Merge</translation>
+    </message>
+    <message>
+        <source>Choose the duplicate record in the list first.</source>
+        <translation>Choose the duplicate record in the list first.</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>ID document</source>
+        <translation>ID document</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>Phones</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Occupation and title</source>
+        <translation>Occupation and title</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>Contact by</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>Came to us by</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>Emergency contact</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>Notes for the desk</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>Allergies</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>Current medication</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>Chronic conditions</translation>
+    </message>
+    <message>
+        <source>Substance</source>
+        <translation>Substance</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Severity</translation>
+    </message>
+    <message>
+        <source>Reaction</source>
+        <translation>Reaction</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>Medicine</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>How often</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Source</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Since</translation>
+    </message>
+    <message>
+        <source>Add allergy…</source>
+        <translation>Add allergy…</translation>
+    </message>
+    <message>
+        <source>Entered in error…</source>
+        <translation>Entered in error…</translation>
+    </message>
+    <message>
+        <source>Add medicine…</source>
+        <translation>Add medicine…</translation>
+    </message>
+    <message>
+        <source>Stopped…</source>
+        <translation>Stopped…</translation>
+    </message>
+    <message>
+        <source>Add condition…</source>
+        <translation>Add condition…</translation>
+    </message>
+    <message>
+        <source>Record vital signs…</source>
+        <translation>Record vital signs…</translation>
+    </message>
+    <message>
+        <source>Add allergy</source>
+        <translation>Add allergy</translation>
+    </message>
+    <message>
+        <source>Substance (medicine, food…)</source>
+        <translation>Substance (medicine, food…)</translation>
+    </message>
+    <message>
+        <source>Choose an allergy in the list first.</source>
+        <translation>Choose an allergy in the list first.</translation>
+    </message>
+    <message>
+        <source>Allergy entered in error</source>
+        <translation>Allergy entered in error</translation>
+    </message>
+    <message>
+        <source>Why it does not apply</source>
+        <translation>Why it does not apply</translation>
+    </message>
+    <message>
+        <source>Add current medicine</source>
+        <translation>Add current medicine</translation>
+    </message>
+    <message>
+        <source>Taken since</source>
+        <translation>Taken since</translation>
+    </message>
+    <message>
+        <source>Choose a medicine in the list first.</source>
+        <translation>Choose a medicine in the list first.</translation>
+    </message>
+    <message>
+        <source>Medicine stopped</source>
+        <translation>Medicine stopped</translation>
+    </message>
+    <message>
+        <source>Why it was stopped</source>
+        <translation>Why it was stopped</translation>
+    </message>
+    <message>
+        <source>Add chronic condition</source>
+        <translation>Add chronic condition</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 code (optional)</translation>
     </message>
 </context>
 <context>
@@ -855,7 +2111,380 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>Patient</name>
+    <message>
+        <source>Mobile call</source>
+        <translation>Mobile call</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>Home visit</translation>
+    </message>
+    <message>
+        <source>Walked in</source>
+        <translation>Walked in</translation>
+    </message>
+    <message>
+        <source>Phone booking</source>
+        <translation>Phone booking</translation>
+    </message>
+    <message>
+        <source>Online booking</source>
+        <translation>Online booking</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>Referral</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>Free-clinic event</translation>
+    </message>
+    <message>
+        <source>Recommended by someone</source>
+        <translation>Recommended by someone</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>Child</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>Elderly</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>Disabled</translation>
+    </message>
+    <message>
+        <source>Accompanied service</source>
+        <translation>Accompanied service</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>Female</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>Male</translation>
+    </message>
+    <message>
+        <source>Not stated</source>
+        <translation>Not stated</translation>
+    </message>
+    <message>
+        <source>Resident ID card (mainland)</source>
+        <translation>Resident ID card (mainland)</translation>
+    </message>
+    <message>
+        <source>Hong Kong identity card</source>
+        <translation>Hong Kong identity card</translation>
+    </message>
+    <message>
+        <source>Macau identity card</source>
+        <translation>Macau identity card</translation>
+    </message>
+    <message>
+        <source>Taiwan ID card</source>
+        <translation>Taiwan ID card</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (HK/Macau)</source>
+        <translation>Mainland travel permit (HK/Macau)</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (Taiwan)</source>
+        <translation>Mainland travel permit (Taiwan)</translation>
+    </message>
+    <message>
+        <source>Residence permit (HK/Macau/TW)</source>
+        <translation>Residence permit (HK/Macau/TW)</translation>
+    </message>
+    <message>
+        <source>Foreign permanent resident ID</source>
+        <translation>Foreign permanent resident ID</translation>
+    </message>
+    <message>
+        <source>Passport</source>
+        <translation>Passport</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFileView</name>
+    <message>
+        <source>← Search</source>
+        <translation>← Search</translation>
+    </message>
+    <message>
+        <source>Back to the search (Esc)</source>
+        <translation>Back to the search (Esc)</translation>
+    </message>
+    <message>
+        <source>Edit details…</source>
+        <translation>Edit details…</translation>
+    </message>
+    <message>
+        <source>Merge a duplicate…</source>
+        <translation>Merge a duplicate…</translation>
+    </message>
+    <message>
+        <source>Emergency access…</source>
+        <translation>Emergency access…</translation>
+    </message>
+    <message>
+        <source>Open the clinical record outside your role in an emergency. You must give a reason; the access is recorded and reviewed.</source>
+        <translation>Open the clinical record outside your role in an emergency. You must give a reason; the access is recorded and reviewed.</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Overview</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>Visits</translation>
+    </message>
+    <message>
+        <source>Contact history</source>
+        <translation>Contact history</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n year</numerusform>
+            <numerusform>%n years</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>age unknown</source>
+        <translation>age unknown</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>Record no. {no}</translation>
+    </message>
+    <message>
+        <source>Address as: {form}</source>
+        <translation>Address as: {form}</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one.</source>
+        <translation>This record was merged into another one.</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>Allergies: none recorded. Ask the patient.</translation>
+    </message>
+    <message>
+        <source>ALLERGIES: {list}</source>
+        <translation>ALLERGIES: {list}</translation>
+    </message>
+    <message>
+        <source>Emergency access</source>
+        <translation>Emergency access</translation>
+    </message>
+    <message>
+        <source>Why do you need this patient&apos;s clinical record now? Your access is recorded with this reason and reviewed by the director.</source>
+        <translation>Why do you need this patient&apos;s clinical record now? Your access is recorded with this reason and reviewed by the director.</translation>
+    </message>
+    <message>
+        <source>Give a reason of at least 4 characters.</source>
+        <translation>Give a reason of at least 4 characters.</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFormDialog</name>
+    <message>
+        <source>Patient details</source>
+        <extracomment>a patient was saved or an existing one chosen: its id</extracomment>
+        <translation>Patient details</translation>
+    </message>
+    <message>
+        <source>New patient</source>
+        <translation>New patient</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>Identity</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Contact</translation>
+    </message>
+    <message>
+        <source>About the patient</source>
+        <translation>About the patient</translation>
+    </message>
+    <message>
+        <source>Emergency contact and notes</source>
+        <translation>Emergency contact and notes</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>Family name</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>Given name</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>ID document</translation>
+    </message>
+    <message>
+        <source>Document number</source>
+        <translation>Document number</translation>
+    </message>
+    <message>
+        <source>Mobile phone</source>
+        <translation>Mobile phone</translation>
+    </message>
+    <message>
+        <source>Other phone</source>
+        <translation>Other phone</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>WeChat ID</source>
+        <translation>WeChat ID</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>Contact by</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>Occupation</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>Title or position</translation>
+    </message>
+    <message>
+        <source>Preferred form of address</source>
+        <translation>Preferred form of address</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>Came to us by</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>Special needs</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>Emergency contact</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>Relationship</translation>
+    </message>
+    <message>
+        <source>Emergency phone</source>
+        <translation>Emergency phone</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>Notes for the desk</translation>
+    </message>
+    <message>
+        <source>e.g. 1985-03-12</source>
+        <translation>e.g. 1985-03-12</translation>
+    </message>
+    <message>
+        <source>e.g. 138 1234 5678</source>
+        <translation>e.g. 138 1234 5678</translation>
+    </message>
+    <message>
+        <source>Only if the patient asked, e.g. 王教授</source>
+        <translation>Only if the patient asked, e.g. 王教授</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>(none)</translation>
+    </message>
+    <message>
+        <source>(not known)</source>
+        <translation>(not known)</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>Register</translation>
+    </message>
+    <message>
+        <source>Open the existing record</source>
+        <translation>Open the existing record</translation>
+    </message>
+    <message>
+        <source>It is a different person: register</source>
+        <translation>It is a different person: register</translation>
+    </message>
+    <message>
+        <source>Staff will address the patient as: {form}</source>
+        <translation>Staff will address the patient as: {form}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red, then save.</source>
+        <translation>Correct the fields marked in red, then save.</translation>
+    </message>
+</context>
+<context>
     <name>PatientTableModel</name>
+    <message>
+        <source>Record no.</source>
+        <translation>Record no.</translation>
+    </message>
     <message>
         <source>Name</source>
         <translation>Name</translation>
@@ -873,34 +2502,16 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Phone</translation>
     </message>
     <message>
+        <source>ID document</source>
+        <translation>ID document</translation>
+    </message>
+    <message>
         <source>Female</source>
         <translation>Female</translation>
     </message>
     <message>
         <source>Male</source>
         <translation>Male</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>Unknown</translation>
-    </message>
-</context>
-<context>
-    <name>PatientsPage</name>
-    <message>
-        <source>Search patients by name or phone (Ctrl+K)</source>
-        <translation>Search patients by name or phone (Ctrl+K)</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n patient(s) found</source>
-        <translation>
-            <numerusform>%n patient found</numerusform>
-            <numerusform>%n patients found</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>No patient found.</source>
-        <translation>No patient found.</translation>
     </message>
 </context>
 <context>
@@ -912,6 +2523,383 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>Prescription</name>
+    <message>
+        <source>Morning</source>
+        <translation>Morning</translation>
+    </message>
+    <message>
+        <source>Noon</source>
+        <translation>Noon</translation>
+    </message>
+    <message>
+        <source>Evening</source>
+        <translation>Evening</translation>
+    </message>
+    <message>
+        <source>Bedtime</source>
+        <translation>Bedtime</translation>
+    </message>
+    <message>
+        <source>once a day</source>
+        <translation>once a day</translation>
+    </message>
+    <message>
+        <source>twice a day</source>
+        <translation>twice a day</translation>
+    </message>
+    <message>
+        <source>three times a day</source>
+        <translation>three times a day</translation>
+    </message>
+    <message>
+        <source>four times a day</source>
+        <translation>four times a day</translation>
+    </message>
+    <message>
+        <source>every night</source>
+        <translation>every night</translation>
+    </message>
+    <message>
+        <source>every 8 hours</source>
+        <translation>every 8 hours</translation>
+    </message>
+    <message>
+        <source>every 12 hours</source>
+        <translation>every 12 hours</translation>
+    </message>
+    <message>
+        <source>when needed</source>
+        <translation>when needed</translation>
+    </message>
+    <message>
+        <source>once only</source>
+        <translation>once only</translation>
+    </message>
+    <message>
+        <source>once a week</source>
+        <translation>once a week</translation>
+    </message>
+    <message>
+        <source>before meals</source>
+        <translation>before meals</translation>
+    </message>
+    <message>
+        <source>after meals</source>
+        <translation>after meals</translation>
+    </message>
+    <message>
+        <source>with meals</source>
+        <translation>with meals</translation>
+    </message>
+    <message>
+        <source>on an empty stomach</source>
+        <translation>on an empty stomach</translation>
+    </message>
+    <message>
+        <source>at bedtime</source>
+        <translation>at bedtime</translation>
+    </message>
+    <message>
+        <source>at any time</source>
+        <translation>at any time</translation>
+    </message>
+    <message>
+        <source>by mouth</source>
+        <translation>by mouth</translation>
+    </message>
+    <message>
+        <source>on the skin</source>
+        <translation>on the skin</translation>
+    </message>
+    <message>
+        <source>inhaled</source>
+        <translation>inhaled</translation>
+    </message>
+    <message>
+        <source>under the tongue</source>
+        <translation>under the tongue</translation>
+    </message>
+    <message>
+        <source>injection into a muscle</source>
+        <translation>injection into a muscle</translation>
+    </message>
+    <message>
+        <source>injection into a vein</source>
+        <translation>injection into a vein</translation>
+    </message>
+    <message>
+        <source>injection under the skin</source>
+        <translation>injection under the skin</translation>
+    </message>
+    <message>
+        <source>in the eye</source>
+        <translation>in the eye</translation>
+    </message>
+    <message>
+        <source>in the ear</source>
+        <translation>in the ear</translation>
+    </message>
+    <message>
+        <source>in the nose</source>
+        <translation>in the nose</translation>
+    </message>
+    <message>
+        <source>rectal</source>
+        <translation>rectal</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionDialog</name>
+    <message>
+        <source>New prescription</source>
+        <translation>New prescription</translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation>Drug</translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation>Strength</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>Dose</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>Route</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>How often</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>Quantity</translation>
+    </message>
+    <message>
+        <source>Cautions</source>
+        <translation>Cautions</translation>
+    </message>
+    <message>
+        <source>drug name</source>
+        <translation>drug name</translation>
+    </message>
+    <message>
+        <source>Remove this line</source>
+        <translation>Remove this line</translation>
+    </message>
+    <message>
+        <source>Add a line</source>
+        <translation>Add a line</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>Check</translation>
+    </message>
+    <message>
+        <source>Check the drugs against the allergies and current medication</source>
+        <translation>Check the drugs against the allergies and current medication</translation>
+    </message>
+    <message>
+        <source>Notes (optional)</source>
+        <translation>Notes (optional)</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>The interaction table covers only common drugs and well-known interactions. It is NOT a complete reference: no warning does not mean a combination is safe.</source>
+        <translation>The interaction table covers only common drugs and well-known interactions. It is NOT a complete reference: no warning does not mean a combination is safe.</translation>
+    </message>
+    <message>
+        <source>I have considered these warnings</source>
+        <translation>I have considered these warnings</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>Reason:</translation>
+    </message>
+    <message>
+        <source>Why prescribe despite the warnings</source>
+        <translation>Why prescribe despite the warnings</translation>
+    </message>
+    <message>
+        <source>Allergies: {list}</source>
+        <translation>Allergies: {list}</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>Allergies: none recorded. Ask the patient.</translation>
+    </message>
+    <message>
+        <source>— choose —</source>
+        <translation>— choose —</translation>
+    </message>
+    <message>
+        <source>At most {n} lines fit one prescription.</source>
+        <translation>At most {n} lines fit one prescription.</translation>
+    </message>
+    <message>
+        <source>No warnings found in the table.</source>
+        <translation>No warnings found in the table.</translation>
+    </message>
+    <message>
+        <source>Not checked yet. Press Check, or Save (which checks first).</source>
+        <translation>Not checked yet. Press Check, or Save (which checks first).</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s): read them before saving.</source>
+        <translation>
+            <numerusform>%n warning: read them before saving.</numerusform>
+            <numerusform>%n warnings: read them before saving.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type at least one drug.</source>
+        <translation>Type at least one drug.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved yet. Read the warnings, then press Save again.</source>
+        <translation>Nothing was saved yet. Read the warnings, then press Save again.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: there is a major interaction or an allergy warning. To prescribe anyway, tick “I have considered these warnings” and give the reason.</source>
+        <translation>Nothing was saved: there is a major interaction or an allergy warning. To prescribe anyway, tick “I have considered these warnings” and give the reason.</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: type the reason for prescribing despite the warnings.</source>
+        <translation>Nothing was saved: type the reason for prescribing despite the warnings.</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionsTab</name>
+    <message>
+        <source>Prescriptions</source>
+        <translation>Prescriptions</translation>
+    </message>
+    <message>
+        <source>New prescription…</source>
+        <translation>New prescription…</translation>
+    </message>
+    <message>
+        <source>Cancel prescription…</source>
+        <translation>Cancel prescription…</translation>
+    </message>
+    <message>
+        <source>Record guidance…</source>
+        <translation>Record guidance…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Prescriber</source>
+        <translation>Prescriber</translation>
+    </message>
+    <message>
+        <source>Drugs</source>
+        <translation>Drugs</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>Warnings</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n day</numerusform>
+            <numerusform>%n days</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious warning(s), confirmed</source>
+        <translation>
+            <numerusform>%n serious warning, confirmed</numerusform>
+            <numerusform>%n serious warnings, confirmed</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s)</source>
+        <translation>
+            <numerusform>%n warning</numerusform>
+            <numerusform>%n warnings</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelled {when}</source>
+        <translation>Cancelled {when}</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>Issued</translation>
+    </message>
+    <message>
+        <source>No prescriptions yet.</source>
+        <translation>No prescriptions yet.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Prescription of {when} by {who}</source>
+        <translation>Prescription of {when} by {who}</translation>
+    </message>
+    <message>
+        <source>Cancelled {when}. Reason: {reason}</source>
+        <translation>Cancelled {when}. Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>quantity {q}</source>
+        <translation>quantity {q}</translation>
+    </message>
+    <message>
+        <source>Prescribed anyway. Reason: {reason}</source>
+        <translation>Prescribed anyway. Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>Choose a prescription in the list first.</source>
+        <translation>Choose a prescription in the list first.</translation>
+    </message>
+    <message>
+        <source>Cancel prescription</source>
+        <translation>Cancel prescription</translation>
+    </message>
+    <message>
+        <source>Why is this prescription cancelled? It is kept in the record, marked cancelled, and its drugs leave the current medication list.</source>
+        <translation>Why is this prescription cancelled? It is kept in the record, marked cancelled, and its drugs leave the current medication list.</translation>
+    </message>
+    <message>
+        <source>Record guidance</source>
+        <translation>Record guidance</translation>
+    </message>
+    <message>
+        <source>What the patient was told</source>
+        <translation>What the patient was told</translation>
+    </message>
+    <message>
+        <source>How to take the medicines, what to watch for, what to avoid.</source>
+        <translation>How to take the medicines, what to watch for, what to avoid.</translation>
     </message>
 </context>
 <context>
@@ -1060,6 +3048,358 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>ReferOutDialog</name>
+    <message>
+        <source>Refer to a hospital</source>
+        <translation>Refer to a hospital</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>Hospital or clinic</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>Reason for referral</translation>
+    </message>
+    <message>
+        <source>Summary for the hospital</source>
+        <translation>Summary for the hospital</translation>
+    </message>
+    <message>
+        <source>Drafting the summary from the record…</source>
+        <translation>Drafting the summary from the record…</translation>
+    </message>
+</context>
+<context>
+    <name>Referral</name>
+    <message>
+        <source>female</source>
+        <translation>female</translation>
+    </message>
+    <message>
+        <source>male</source>
+        <translation>male</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>not stated</translation>
+    </message>
+    <message>
+        <source>emergency</source>
+        <translation>emergency</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>urgent</translation>
+    </message>
+    <message>
+        <source>routine</source>
+        <translation>routine</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>open</translation>
+    </message>
+    <message>
+        <source>handled</source>
+        <translation>handled</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>None recorded.</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>BP</source>
+        <translation>BP</translation>
+    </message>
+    <message>
+        <source>Referral summary</source>
+        <translation>Referral summary</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>Allergies</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>Current medication</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>Chronic conditions</translation>
+    </message>
+    <message>
+        <source>Recent visits</source>
+        <translation>Recent visits</translation>
+    </message>
+    <message>
+        <source>Latest vital signs</source>
+        <translation>Latest vital signs</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>Pulse</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>Temperature</translation>
+    </message>
+    <message>
+        <source>SpO2</source>
+        <translation>SpO2</translation>
+    </message>
+    <message>
+        <source>Respiration</source>
+        <translation>Respiration</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>Glucose</source>
+        <translation>Glucose</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralsTab</name>
+    <message>
+        <source>Referrals</source>
+        <translation>Referrals</translation>
+    </message>
+    <message>
+        <source>Refer to a hospital…</source>
+        <translation>Refer to a hospital…</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral…</source>
+        <translation>Log an incoming referral…</translation>
+    </message>
+    <message>
+        <source>Mark handled</source>
+        <translation>Mark handled</translation>
+    </message>
+    <message>
+        <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
+        <translation>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>Direction</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>Hospital or clinic</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>Referred by</translation>
+    </message>
+    <message>
+        <source>To them</source>
+        <translation>To them</translation>
+    </message>
+    <message>
+        <source>To us</source>
+        <translation>To us</translation>
+    </message>
+    <message>
+        <source>No referrals recorded.</source>
+        <translation>No referrals recorded.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Referred to {partner} on {when}</source>
+        <translation>Referred to {partner} on {when}</translation>
+    </message>
+    <message>
+        <source>Referred to us by {partner} on {when}</source>
+        <translation>Referred to us by {partner} on {when}</translation>
+    </message>
+    <message>
+        <source>handled {when}</source>
+        <translation>handled {when}</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral</source>
+        <translation>Log an incoming referral</translation>
+    </message>
+    <message>
+        <source>Referring clinic</source>
+        <translation>Referring clinic</translation>
+    </message>
+    <message>
+        <source>Reason, as the referring clinic wrote it</source>
+        <translation>Reason, as the referring clinic wrote it</translation>
+    </message>
+    <message>
+        <source>The reason goes to the doctor with the record; once saved, the desk sees only who referred the patient and how urgently.</source>
+        <translation>The reason goes to the doctor with the record; once saved, the desk sees only who referred the patient and how urgently.</translation>
+    </message>
+    <message>
+        <source>Choose a referral in the list first.</source>
+        <translation>Choose a referral in the list first.</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsTab</name>
+    <message>
+        <source>Reports and assessments</source>
+        <translation>Reports and assessments</translation>
+    </message>
+    <message>
+        <source>Examination reports and attachments</source>
+        <translation>Examination reports and attachments</translation>
+    </message>
+    <message>
+        <source>Health assessments</source>
+        <translation>Health assessments</translation>
+    </message>
+    <message>
+        <source>Add file…</source>
+        <translation>Add file…</translation>
+    </message>
+    <message>
+        <source>Save a copy…</source>
+        <translation>Save a copy…</translation>
+    </message>
+    <message>
+        <source>Save a copy of the chosen file to this computer</source>
+        <translation>Save a copy of the chosen file to this computer</translation>
+    </message>
+    <message>
+        <source>New assessment…</source>
+        <translation>New assessment…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>File name</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Risk</source>
+        <translation>Risk</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation> (corrected)</translation>
+    </message>
+    <message>
+        <source>No health assessments yet.</source>
+        <translation>No health assessments yet.</translation>
+    </message>
+    <message>
+        <source>Recommendations</source>
+        <translation>Recommendations</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>Corrected {when} by {who}. Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>Choose the report or file to add</source>
+        <translation>Choose the report or file to add</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</translation>
+    </message>
+    <message>
+        <source>Choose a file in the list first.</source>
+        <translation>Choose a file in the list first.</translation>
+    </message>
+    <message>
+        <source>Save a copy as</source>
+        <translation>Save a copy as</translation>
+    </message>
+    <message>
+        <source>A copy was saved to {path}.</source>
+        <translation>A copy was saved to {path}.</translation>
+    </message>
+    <message>
+        <source>New health assessment</source>
+        <translation>New health assessment</translation>
+    </message>
+    <message>
+        <source>Kind of assessment</source>
+        <translation>Kind of assessment</translation>
+    </message>
+    <message>
+        <source>What the assessment found</source>
+        <translation>What the assessment found</translation>
+    </message>
+    <message>
+        <source>e.g. general, diabetes, hypertension</source>
+        <translation>e.g. general, diabetes, hypertension</translation>
+    </message>
+</context>
+<context>
     <name>ResetPasswordDialog</name>
     <message>
         <source>Reset password</source>
@@ -1080,6 +3420,25 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The two passwords are not the same.</source>
         <translation>The two passwords are not the same.</translation>
+    </message>
+</context>
+<context>
+    <name>RiskLevel</name>
+    <message>
+        <source>Not rated</source>
+        <translation>Not rated</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>Low</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>Medium</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>High</translation>
     </message>
 </context>
 <context>
@@ -1111,6 +3470,44 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Director</source>
         <translation>Director</translation>
+    </message>
+</context>
+<context>
+    <name>SearchView</name>
+    <message>
+        <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
+        <translation>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>New patient…</translation>
+    </message>
+    <message>
+        <source>Register a new patient (Ctrl+N)</source>
+        <translation>Register a new patient (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>Import…</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV file</source>
+        <translation>Import patients from an Excel or CSV file</translation>
+    </message>
+    <message>
+        <source>Type to search; Enter opens the first patient.</source>
+        <translation>Type to search; Enter opens the first patient.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) found</source>
+        <translation>
+            <numerusform>%n patient found</numerusform>
+            <numerusform>%n patients found</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient (Ctrl+N).</source>
+        <translation>No patient found. Check the spelling, or register a new patient (Ctrl+N).</translation>
     </message>
 </context>
 <context>
@@ -1239,6 +3636,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Appointments</translation>
     </message>
     <message>
+        <source>Patients</source>
+        <translation>Patients</translation>
+    </message>
+    <message>
         <source>Reception</source>
         <translation>Reception</translation>
     </message>
@@ -1253,6 +3654,14 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Quality</source>
         <translation>Quality</translation>
+    </message>
+    <message>
+        <source>uncle</source>
+        <translation>uncle</translation>
+    </message>
+    <message>
+        <source>grandparent</source>
+        <translation>grandparent</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -1301,6 +3710,30 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Backup folder (empty: &apos;backups&apos; in the data folder)</source>
         <translation>Backup folder (empty: &apos;backups&apos; in the data folder)</translation>
+    </message>
+    <message>
+        <source>Address as elderly (大爷/大妈) from age</source>
+        <translation>Address as elderly (大爷/大妈) from age</translation>
+    </message>
+    <message>
+        <source>Form for the elderly</source>
+        <translation>Form for the elderly</translation>
+    </message>
+    <message>
+        <source>Address as a child (小朋友) below age</source>
+        <translation>Address as a child (小朋友) below age</translation>
+    </message>
+    <message>
+        <source>Address by title (李老师, 赵科长)</source>
+        <translation>Address by title (李老师, 赵科长)</translation>
+    </message>
+    <message>
+        <source>Largest attachment (MB)</source>
+        <translation>Largest attachment (MB)</translation>
+    </message>
+    <message>
+        <source>Record number prefix (empty: the year)</source>
+        <translation>Record number prefix (empty: the year)</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>
@@ -1662,6 +4095,267 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Type the passphrase or recovery key first.</source>
         <translation>Type the passphrase or recovery key first.</translation>
+    </message>
+</context>
+<context>
+    <name>VisitCategory</name>
+    <message>
+        <source>Cold or flu</source>
+        <translation>Cold or flu</translation>
+    </message>
+    <message>
+        <source>Physical examination</source>
+        <translation>Physical examination</translation>
+    </message>
+    <message>
+        <source>Physical examination with findings</source>
+        <translation>Physical examination with findings</translation>
+    </message>
+    <message>
+        <source>Chronic condition</source>
+        <translation>Chronic condition</translation>
+    </message>
+    <message>
+        <source>After an operation</source>
+        <translation>After an operation</translation>
+    </message>
+    <message>
+        <source>Family planning</source>
+        <translation>Family planning</translation>
+    </message>
+    <message>
+        <source>Inpatient surgery</source>
+        <translation>Inpatient surgery</translation>
+    </message>
+    <message>
+        <source>Outpatient surgery</source>
+        <translation>Outpatient surgery</translation>
+    </message>
+    <message>
+        <source>Other treatment</source>
+        <translation>Other treatment</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Kind of visit</source>
+        <translation>Kind of visit</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 code (optional)</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <source>Reason for the correction</source>
+        <translation>Reason for the correction</translation>
+    </message>
+    <message>
+        <source>Correct a visit</source>
+        <translation>Correct a visit</translation>
+    </message>
+    <message>
+        <source>The visit as written is kept; the correction is added with your name and the time.</source>
+        <translation>The visit as written is kept; the correction is added with your name and the time.</translation>
+    </message>
+    <message>
+        <source>New visit</source>
+        <translation>New visit</translation>
+    </message>
+    <message>
+        <source>Vital signs (optional)</source>
+        <translation>Vital signs (optional)</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>Unusual readings</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>Record them anyway?</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsTab</name>
+    <message>
+        <source>New visit…</source>
+        <translation>New visit…</translation>
+    </message>
+    <message>
+        <source>Correct…</source>
+        <translation>Correct…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>Kind of visit</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation> (corrected)</translation>
+    </message>
+    <message>
+        <source>No visits recorded yet.</source>
+        <translation>No visits recorded yet.</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>Chief complaint</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>Findings</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <source>Earlier version written {when} by {who}: {diagnosis}</source>
+        <translation>Earlier version written {when} by {who}: {diagnosis}</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>Corrected {when} by {who}. Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>Choose a visit in the list first.</source>
+        <translation>Choose a visit in the list first.</translation>
+    </message>
+</context>
+<context>
+    <name>Vitals</name>
+    <message>
+        <source>Blood pressure, upper (systolic)</source>
+        <translation>Blood pressure, upper (systolic)</translation>
+    </message>
+    <message>
+        <source>Blood pressure, lower (diastolic)</source>
+        <translation>Blood pressure, lower (diastolic)</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>Pulse</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>Temperature</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>Weight</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>Height</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation (SpO₂)</source>
+        <translation>Oxygen saturation (SpO₂)</translation>
+    </message>
+    <message>
+        <source>Breathing rate</source>
+        <translation>Breathing rate</translation>
+    </message>
+    <message>
+        <source>Blood glucose</source>
+        <translation>Blood glucose</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsBox</name>
+    <message>
+        <source>Blood pressure</source>
+        <translation>Blood pressure</translation>
+    </message>
+    <message>
+        <source>Pulse /min</source>
+        <translation>Pulse /min</translation>
+    </message>
+    <message>
+        <source>Temperature °C</source>
+        <translation>Temperature °C</translation>
+    </message>
+    <message>
+        <source>Weight kg</source>
+        <translation>Weight kg</translation>
+    </message>
+    <message>
+        <source>Height cm</source>
+        <translation>Height cm</translation>
+    </message>
+    <message>
+        <source>SpO₂ %</source>
+        <translation>SpO₂ %</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsDialog</name>
+    <message>
+        <source>Record vital signs</source>
+        <translation>Record vital signs</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>Unusual readings</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>Record them anyway?</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsLine</name>
+    <message>
+        <source>No vital signs recorded yet.</source>
+        <translation>No vital signs recorded yet.</translation>
+    </message>
+    <message>
+        <source>BP {s}/{d} mmHg</source>
+        <translation>BP {s}/{d} mmHg</translation>
+    </message>
+    <message>
+        <source>pulse {n}/min</source>
+        <translation>pulse {n}/min</translation>
+    </message>
+    <message>
+        <source>Latest vital signs ({when}): {values}</source>
+        <translation>Latest vital signs ({when}): {values}</translation>
     </message>
 </context>
 <context>

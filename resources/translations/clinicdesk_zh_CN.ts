@@ -2,10 +2,103 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AllergySeverity</name>
+    <message>
+        <source>Mild</source>
+        <translation>轻度</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>中度</translation>
+    </message>
+    <message>
+        <source>Severe</source>
+        <translation>重度</translation>
+    </message>
+    <message>
+        <source>Life-threatening</source>
+        <translation>危及生命</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>ClinicDesk is already open with this clinic&apos;s data on this computer. Switch to that window (look in the taskbar) instead of opening it twice.</source>
         <translation>本机已打开了这家诊所的 ClinicDesk。请切换到那个窗口（可在任务栏中找到），不要重复打开。</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentDialog</name>
+    <message>
+        <source>Add a report or file</source>
+        <translation>添加报告或文件</translation>
+    </message>
+    <message>
+        <source>Title (e.g. Blood test)</source>
+        <translation>标题（例如：血液检查）</translation>
+    </message>
+    <message>
+        <source>Kind of document</source>
+        <translation>文档类型</translation>
+    </message>
+    <message>
+        <source>The file is kept inside the encrypted clinic file; the original can be deleted afterwards.</source>
+        <translation>文件将保存在诊所的加密数据中；之后可以删除原文件。</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Choose the file</source>
+        <translation>选择文件</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>报告和图片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentKind</name>
+    <message>
+        <source>Examination report</source>
+        <translation>检查报告</translation>
+    </message>
+    <message>
+        <source>Laboratory result</source>
+        <translation>化验结果</translation>
+    </message>
+    <message>
+        <source>Imaging (X-ray, ultrasound, CT)</source>
+        <translation>影像检查（X 光、超声、CT）</translation>
+    </message>
+    <message>
+        <source>ECG</source>
+        <translation>心电图</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信函</translation>
+    </message>
+    <message>
+        <source>Referral document</source>
+        <translation>转诊资料</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
     </message>
 </context>
 <context>
@@ -185,6 +278,53 @@
     </message>
 </context>
 <context>
+    <name>ContactsTab</name>
+    <message>
+        <source>Log a contact…</source>
+        <translation>记录联系…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>经办人员</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>当面</translation>
+    </message>
+    <message>
+        <source>Patient to us</source>
+        <translation>患者联系诊所</translation>
+    </message>
+    <message>
+        <source>Us to patient</source>
+        <translation>诊所联系患者</translation>
+    </message>
+    <message>
+        <source>Log a contact</source>
+        <translation>记录联系</translation>
+    </message>
+    <message>
+        <source>What was said or agreed</source>
+        <translation>沟通或约定的内容</translation>
+    </message>
+</context>
+<context>
     <name>CreatePage</name>
     <message>
         <source>Creating the clinic&apos;s encrypted data. This takes a few seconds…</source>
@@ -248,6 +388,33 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和数字）</translation>
+    </message>
+</context>
+<context>
+    <name>DrugWarning</name>
+    <message>
+        <source>Major</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>中度</translation>
+    </message>
+    <message>
+        <source>Minor</source>
+        <translation>轻微</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>过敏</translation>
+    </message>
+    <message>
+        <source>Interaction</source>
+        <translation>相互作用</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>重复用药</translation>
     </message>
 </context>
 <context>
@@ -401,8 +568,16 @@
         <translation>备份已损坏，未进行恢复：{detail}。</translation>
     </message>
     <message>
-        <source>{label} is too long: use at most {n} characters.</source>
-        <translation>{label}太长：最多只能使用 {n} 个字符。</translation>
+        <source>The birth date is in the future: check the year and the month.</source>
+        <translation>出生日期在将来：请核对年份和月份。</translation>
+    </message>
+    <message>
+        <source>The birth date is more than {years} years ago: check the year.</source>
+        <translation>出生日期早于 {years} 年前：请核对年份。</translation>
+    </message>
+    <message>
+        <source>Choose from the offered values.</source>
+        <translation>请从提供的选项中选择。</translation>
     </message>
     <message>
         <source>The patient&apos;s name is empty. Type the name.</source>
@@ -413,16 +588,232 @@
         <translation>请选择患者性别。</translation>
     </message>
     <message>
+        <source>Choose the kind of document the number is from.</source>
+        <translation>请选择此号码所属的证件类型。</translation>
+    </message>
+    <message>
+        <source>The birth date does not match the one in the ID number: check both against the card.</source>
+        <translation>出生日期与证件号码中的出生日期不符：请对照证件核对两者。</translation>
+    </message>
+    <message>
+        <source>The sex does not match the one in the ID number: check both against the card.</source>
+        <translation>性别与证件号码中的性别不符：请对照证件核对两者。</translation>
+    </message>
+    <message>
+        <source>This is not an e-mail address: it looks like name@example.com.</source>
+        <translation>这不是有效的电子邮件地址：格式应类似 name@example.com。</translation>
+    </message>
+    <message>
+        <source>A QQ number has 5 to 12 digits and does not start with 0.</source>
+        <translation>QQ 号由 5 到 12 位数字组成，且不以 0 开头。</translation>
+    </message>
+    <message>
+        <source>A WeChat ID has 6 to 20 letters, digits, - or _ and starts with a letter; or type the phone number it is linked to.</source>
+        <translation>微信号由 6 到 20 个字母、数字、- 或 _ 组成，并以字母开头；也可以输入其绑定的手机号。</translation>
+    </message>
+    <message>
+        <source>Patients are never addressed by the bare full name or a bed number: type a form such as 王教授 or Ms Wong.</source>
+        <translation>不能直接用全名或床号称呼患者：请输入称呼，例如“王教授”或“Ms Wong”。</translation>
+    </message>
+    <message>
+        <source>This is too long: use at most {n} characters.</source>
+        <translation>内容太长：最多只能使用 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>The time {when} is in the future. Check the date and time, then try again.</source>
+        <translation>时间 {when} 在将来。请检查日期和时间，然后重试。</translation>
+    </message>
+    <message>
+        <source>The date is before 1900. Check the year, then try again.</source>
+        <translation>日期早于 1900 年。请检查年份，然后重试。</translation>
+    </message>
+    <message>
+        <source>The date {when} is in the future. Check the date, then try again.</source>
+        <translation>日期 {when} 在将来。请检查日期，然后重试。</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry no longer applies, for example “entered in error” or “stopped by the doctor”.</source>
+        <translation>原因为空。请输入此条目不再适用的原因，例如“录入错误”或“医生已停药”。</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry is being corrected.</source>
+        <translation>原因为空。请输入更正此条目的原因。</translation>
+    </message>
+    <message>
+        <source>This entry was already ended on {when}. Nothing was changed.</source>
+        <translation>此条目已于 {when} 结束，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>This entry has been corrected already, perhaps by someone else. Open the record again and correct its latest version.</source>
+        <translation>此条目已被更正过，可能是其他人所为。请重新打开档案，更正其最新版本。</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Open the other record and add it there.</source>
+        <translation>此患者档案已合并到另一份档案中。请打开另一份档案，在那里添加。</translation>
+    </message>
+    <message>
+        <source>That visit belongs to another patient. Choose one of this patient&apos;s visits.</source>
+        <translation>该就诊记录属于另一位患者。请选择此患者的就诊记录。</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can write this. Sign in with your own account.</source>
+        <translation>只有已登录的员工才能填写此内容。请使用您自己的账号登录。</translation>
+    </message>
+    <message>
+        <source>The chosen doctor is not a staff member of this clinic. Choose another doctor.</source>
+        <translation>所选医生不是本诊所的员工。请选择其他医生。</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>患者</translation>
+    </message>
+    <message>
+        <source>visit</source>
+        <translation>就诊记录</translation>
+    </message>
+    <message>
+        <source>allergy</source>
+        <translation>过敏记录</translation>
+    </message>
+    <message>
+        <source>medication</source>
+        <translation>用药记录</translation>
+    </message>
+    <message>
+        <source>condition</source>
+        <translation>疾病记录</translation>
+    </message>
+    <message>
+        <source>vital signs</source>
+        <translation>生命体征记录</translation>
+    </message>
+    <message>
+        <source>attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>assessment</source>
+        <translation>评估记录</translation>
+    </message>
+    <message>
+        <source>clinical note</source>
+        <translation>临床记录</translation>
+    </message>
+    <message>
+        <source>The substance is empty. Type what the patient is allergic to.</source>
+        <translation>过敏原为空。请输入患者对什么过敏。</translation>
+    </message>
+    <message>
+        <source>Choose how severe the allergy is (choose “unknown” if nobody knows).</source>
+        <translation>请选择过敏的严重程度（如果无人知道，请选择“未知”）。</translation>
+    </message>
+    <message>
+        <source>{substance} is already on the patient&apos;s allergy list. If that entry is wrong, end it first, then add the new one.</source>
+        <translation>{substance} 已在患者的过敏列表中。如果该条目有误，请先将其结束，再添加新的条目。</translation>
+    </message>
+    <message>
+        <source>The medicine is empty. Type the name of the medicine the patient takes.</source>
+        <translation>药品为空。请输入患者正在服用的药品名称。</translation>
+    </message>
+    <message>
+        <source>Choose where the medication information comes from.</source>
+        <translation>请选择用药信息的来源。</translation>
+    </message>
+    <message>
+        <source>The condition is empty. Type the name of the condition, for example 高血压.</source>
+        <translation>疾病名称为空。请输入疾病名称，例如“高血压”。</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit from the list.</source>
+        <translation>请从列表中选择就诊类型。</translation>
+    </message>
+    <message>
+        <source>The visit is empty. Type at least the complaint, the findings, the diagnosis or the plan.</source>
+        <translation>就诊记录为空。请至少填写主诉、检查所见、诊断或处理中的一项。</translation>
     </message>
     <message>
         <source>The note is empty. Type the note.</source>
         <translation>备注为空。请输入备注内容。</translation>
     </message>
     <message>
+        <source>No measurement was typed. Type at least one, for example the blood pressure.</source>
+        <translation>未输入任何测量值。请至少输入一项，例如血压。</translation>
+    </message>
+    <message>
+        <source>The title is empty. Type what the document is, for example “Blood test”.</source>
+        <translation>标题为空。请输入文档名称，例如“血液检查”。</translation>
+    </message>
+    <message>
+        <source>The file is empty (0 bytes). Choose the file again, or scan the document again.</source>
+        <translation>文件为空（0 字节）。请重新选择文件，或重新扫描文档。</translation>
+    </message>
+    <message>
+        <source>The file is {size} MB, larger than the limit of {limit} MB. Make it smaller (for example, scan at a lower resolution), or ask the director to raise the limit in the settings.</source>
+        <translation>文件大小为 {size} MB，超过了 {limit} MB 的上限。请缩小文件（例如以较低分辨率扫描），或请院长在设置中提高上限。</translation>
+    </message>
+    <message>
+        <source>Choose what kind of document this is.</source>
+        <translation>请选择文档类型。</translation>
+    </message>
+    <message>
+        <source>The file type “{mime}” is not valid. Leave it empty to detect it from the name.</source>
+        <translation>文件类型“{mime}”无效。留空即可根据文件名自动识别。</translation>
+    </message>
+    <message>
+        <source>The assessment summary is empty. Type what the assessment found.</source>
+        <translation>评估摘要为空。请输入评估结果。</translation>
+    </message>
+    <message>
+        <source>The kind of assessment is empty. Type it, for example “general”.</source>
+        <translation>评估类型为空。请输入类型，例如“一般”。</translation>
+    </message>
+    <message>
+        <source>Choose the risk level from the list, or leave it empty.</source>
+        <translation>请从列表中选择风险等级，或留空。</translation>
+    </message>
+    <message>
+        <source>A patient with this ID number is already registered. Open that record instead of registering again.</source>
+        <translation>已有使用此证件号码登记的患者。请打开该档案，不要重复登记。</translation>
+    </message>
+    <message>
+        <source>A patient with the same name, birth date and phone is already registered. Open that record, or confirm this is a different person.</source>
+        <translation>已有姓名、出生日期和电话都相同的患者登记。请打开该档案，或确认这是另一个人。</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Open that record to change the patient&apos;s details.</source>
+        <translation>此档案已合并到另一份档案中。请打开那份档案修改患者信息。</translation>
+    </message>
+    <message>
+        <source>Say why these two records are the same patient (at least 4 characters).</source>
+        <translation>请说明为什么这两份档案是同一位患者（至少 4 个字符）。</translation>
+    </message>
+    <message>
+        <source>Choose two different records to merge.</source>
+        <translation>请选择两份不同的档案进行合并。</translation>
+    </message>
+    <message>
+        <source>One of these records was already merged. Search again and choose the current record.</source>
+        <translation>其中一份档案已被合并。请重新搜索并选择当前档案。</translation>
+    </message>
+    <message>
         <source>The note is too long: use at most {n} characters.</source>
         <translation>备注太长：最多只能使用 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Choose how you contacted the patient.</source>
+        <translation>请选择联系患者的方式。</translation>
+    </message>
+    <message>
+        <source>Choose whether the patient contacted us or we contacted them.</source>
+        <translation>请选择是患者联系我们，还是我们联系患者。</translation>
+    </message>
+    <message>
+        <source>The summary is empty. Write what was said or agreed.</source>
+        <translation>摘要为空。请填写沟通或约定的内容。</translation>
+    </message>
+    <message>
+        <source>The summary is too long: use at most {n} characters.</source>
+        <translation>摘要太长：最多只能使用 {n} 个字符。</translation>
     </message>
     <message>
         <source>There is no setting called {key}.</source>
@@ -680,6 +1071,342 @@
         <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
         <translation>这不是国家代码 +{code} 的有效电话号码：请核对数字和国家代码。</translation>
     </message>
+    <message>
+        <source>The ICD-10 code “{code}” is not in the right form: it is a letter and two digits, then optionally a dot and up to four letters or digits, for example J06.9 or I10. Check it and type it again, or leave it empty.</source>
+        <translation>ICD-10 编码“{code}”格式不正确：应为一个字母加两位数字，后面可接一个点和最多四个字母或数字，例如 J06.9 或 I10。请检查后重新输入，或留空。</translation>
+    </message>
+    <message>
+        <source>The drug interaction table {path} cannot be used: {problem}. Prescriptions cannot be checked until the file is corrected or restored from the ClinicDesk installation.</source>
+        <translation>药物相互作用表 {path} 无法使用：{problem}。在修复该文件或从 ClinicDesk 安装程序中恢复之前，无法检查处方。</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 120.</source>
+        <translation>收缩压（高压）“{text}”不是整数：请以 mmHg 为单位输入，例如 120。</translation>
+    </message>
+    <message>
+        <source>An upper (systolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>收缩压（高压）不可能为 {value} mmHg：请重新测量并输入新的读数。</translation>
+    </message>
+    <message>
+        <source>Upper (systolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>收缩压（高压）{value} mmHg 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The lower (diastolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 80.</source>
+        <translation>舒张压（低压）“{text}”不是整数：请以 mmHg 为单位输入，例如 80。</translation>
+    </message>
+    <message>
+        <source>A lower (diastolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>舒张压（低压）不可能为 {value} mmHg：请重新测量并输入新的读数。</translation>
+    </message>
+    <message>
+        <source>Lower (diastolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>舒张压（低压）{value} mmHg 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The pulse “{text}” is not a whole number: type the beats per minute, for example 72.</source>
+        <translation>脉搏“{text}”不是整数：请输入每分钟的搏动次数，例如 72。</translation>
+    </message>
+    <message>
+        <source>A pulse of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>脉搏不可能为每分钟 {value} 次：请重新数满一分钟，然后再次输入。</translation>
+    </message>
+    <message>
+        <source>Pulse {value} per minute is unusual. Record it anyway?</source>
+        <translation>脉搏每分钟 {value} 次，超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The temperature “{text}” is not a number: type it in °C, for example 36.8.</source>
+        <translation>体温“{text}”不是数字：请以 °C 为单位输入，例如 36.8。</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is not possible for a living person: check the thermometer reading and type it again.</source>
+        <translation>人体体温不可能为 {value} °C：请核对体温计读数后重新输入。</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is unusual. Record it anyway?</source>
+        <translation>体温 {value} °C 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The weight “{text}” is not a number: type it in kg, for example 65.5.</source>
+        <translation>体重“{text}”不是数字：请以 kg 为单位输入，例如 65.5。</translation>
+    </message>
+    <message>
+        <source>A weight of {value} kg is not possible: check the scale reading and that it is in kg (not jin or pounds), then type it again.</source>
+        <translation>体重不可能为 {value} kg：请核对体重秤读数，并确认单位是 kg（不是斤或磅），然后重新输入。</translation>
+    </message>
+    <message>
+        <source>Weight {value} kg is unusual. Record it anyway?</source>
+        <translation>体重 {value} kg 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The height “{text}” is not a number: type it in cm, for example 170.</source>
+        <translation>身高“{text}”不是数字：请以 cm 为单位输入，例如 170。</translation>
+    </message>
+    <message>
+        <source>A height of {value} cm is not possible: check that it is in cm (not metres), then type it again.</source>
+        <translation>身高不可能为 {value} cm：请确认单位是 cm（不是米），然后重新输入。</translation>
+    </message>
+    <message>
+        <source>Height {value} cm is unusual. Record it anyway?</source>
+        <translation>身高 {value} cm 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The oxygen saturation “{text}” is not a whole number: type the percentage, for example 98.</source>
+        <translation>血氧饱和度“{text}”不是整数：请输入百分比，例如 98。</translation>
+    </message>
+    <message>
+        <source>An oxygen saturation of {value}% is not possible (it is at most 100%): check the oximeter reading and type it again.</source>
+        <translation>血氧饱和度不可能为 {value}%（最高为 100%）：请核对血氧仪读数后重新输入。</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation {value}% is unusual. Record it anyway?</source>
+        <translation>血氧饱和度 {value}% 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The breathing rate “{text}” is not a whole number: type the breaths per minute, for example 16.</source>
+        <translation>呼吸频率“{text}”不是整数：请输入每分钟的呼吸次数，例如 16。</translation>
+    </message>
+    <message>
+        <source>A breathing rate of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>呼吸频率不可能为每分钟 {value} 次：请重新数满一分钟，然后再次输入。</translation>
+    </message>
+    <message>
+        <source>Breathing rate {value} per minute is unusual. Record it anyway?</source>
+        <translation>呼吸频率每分钟 {value} 次，超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The blood glucose “{text}” is not a number: type it in mmol/L, for example 5.6.</source>
+        <translation>血糖“{text}”不是数字：请以 mmol/L 为单位输入，例如 5.6。</translation>
+    </message>
+    <message>
+        <source>A blood glucose of {value} mmol/L is not possible: check the meter reading and that it is in mmol/L (not mg/dL), then type it again.</source>
+        <translation>血糖不可能为 {value} mmol/L：请核对血糖仪读数，并确认单位是 mmol/L（不是 mg/dL），然后重新输入。</translation>
+    </message>
+    <message>
+        <source>Blood glucose {value} mmol/L is unusual. Record it anyway?</source>
+        <translation>血糖 {value} mmol/L 超出常见范围。仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure {systolic} must be higher than the lower (diastolic) {diastolic}: check that they are not swapped, then type them again.</source>
+        <translation>收缩压（高压）{systolic} 必须高于舒张压（低压）{diastolic}：请检查两者是否填反，然后重新输入。</translation>
+    </message>
+    <message>
+        <source>A blood pressure needs both numbers, upper and lower, for example 120/80. Type the missing one, or clear both.</source>
+        <translation>血压需要高压和低压两个数值，例如 120/80。请补上缺少的数值，或将两者都清空。</translation>
+    </message>
+    <message>
+        <source>The blood pressure “{text}” is not in the right form: type the upper and lower numbers with a slash between them, for example 120/80.</source>
+        <translation>血压“{text}”格式不正确：请输入高压和低压，中间用斜杠分隔，例如 120/80。</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a vital sign that can be confirmed.</source>
+        <translation>“{name}”不是可确认的生命体征。</translation>
+    </message>
+    <message>
+        <source>Some readings are outside the usual range. Check them; if they are right, confirm them to record them anyway.</source>
+        <translation>部分读数超出常见范围。请核对；如果无误，请确认后仍然记录。</translation>
+    </message>
+    <message>
+        <source>This file cannot be imported: choose a CSV file (.csv) or an Excel workbook (.xlsx).</source>
+        <translation>无法导入此文件：请选择 CSV 文件（.csv）或 Excel 工作簿（.xlsx）。</translation>
+    </message>
+    <message>
+        <source>This is an old-style Excel file (.xls). In Excel, use Save As and choose &apos;Excel Workbook (*.xlsx)&apos; or &apos;CSV UTF-8&apos;, then import that file.</source>
+        <translation>这是旧版 Excel 文件（.xls）。请在 Excel 中使用“另存为”，选择“Excel 工作簿(*.xlsx)”或“CSV UTF-8(逗号分隔)”，然后导入新保存的文件。</translation>
+    </message>
+    <message>
+        <source>This file is not a readable Excel workbook (it may be damaged or of another kind). Open it in Excel, save it again as .xlsx or as CSV UTF-8, then import that file.</source>
+        <translation>此文件不是可读取的 Excel 工作簿（可能已损坏或是其他类型的文件）。请在 Excel 中打开它，重新另存为 .xlsx 或 CSV UTF-8，然后导入新保存的文件。</translation>
+    </message>
+    <message>
+        <source>The file is empty: there are no patients in it to import.</source>
+        <translation>文件为空：其中没有可导入的患者。</translation>
+    </message>
+    <message>
+        <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>
+        <translation>文件有表头行，但下面没有患者。请确认选择了正确的文件（以及正确的工作表）。</translation>
+    </message>
+    <message>
+        <source>The file is too large to import ({megabytes} MB; at most {limit} MB). Split it into smaller files and import them one after another.</source>
+        <translation>文件太大，无法导入（{megabytes} MB；最大 {limit} MB）。请将其拆分为多个较小的文件，依次导入。</translation>
+    </message>
+    <message>
+        <source>The file has more than {limit} rows, more than one import can take. Split it into smaller files and import them one after another.</source>
+        <translation>文件超过 {limit} 行，超出单次导入的上限。请将其拆分为多个较小的文件，依次导入。</translation>
+    </message>
+    <message>
+        <source>This file is not plain text (it may be saved as UTF-16 without a byte-order mark, or be no table at all). In Excel, save it as &apos;CSV UTF-8 (comma delimited)&apos; or as .xlsx and import that file.</source>
+        <translation>此文件不是纯文本（可能是以不带字节顺序标记的 UTF-16 保存的，或者根本不是表格）。请在 Excel 中将其另存为“CSV UTF-8(逗号分隔)”或 .xlsx，然后导入新保存的文件。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s characters cannot be read: it is neither UTF-8 nor GBK/GB18030 text. In Excel, save it again as &apos;CSV UTF-8 (comma delimited)&apos; and import that file.</source>
+        <translation>无法读取文件中的字符：它既不是 UTF-8 文本，也不是 GBK/GB18030 文本。请在 Excel 中重新另存为“CSV UTF-8(逗号分隔)”，然后导入新保存的文件。</translation>
+    </message>
+    <message>
+        <source>The workbook has no sheet named {sheet}. Its sheets are: {sheets}.</source>
+        <translation>工作簿中没有名为 {sheet} 的工作表。现有工作表：{sheets}。</translation>
+    </message>
+    <message>
+        <source>The file has no column for the patient&apos;s name, so nothing was imported. Columns found: {headers}. Name a column 姓名 (or 姓 and 名), or choose which column holds the name.</source>
+        <translation>文件中没有患者姓名列，因此未导入任何内容。找到的列：{headers}。请将某一列命名为“姓名”（或“姓”和“名”），或指定哪一列是姓名。</translation>
+    </message>
+    <message>
+        <source>&apos;{field}&apos; is not a patient field that can be imported. Use one of: {fields}.</source>
+        <translation>“{field}”不是可导入的患者字段。请使用以下字段之一：{fields}。</translation>
+    </message>
+    <message>
+        <source>The file has no column &apos;{header}&apos;. Columns found: {headers}.</source>
+        <translation>文件中没有“{header}”列。找到的列：{headers}。</translation>
+    </message>
+    <message>
+        <source>Excel stored this number as a number and lost its last digits. In Excel, format the column as Text, type the numbers again (or import the original list) and import again.</source>
+        <translation>Excel 把这个号码存成了数值，丢失了最后几位。请在 Excel 中将该列设为“文本”格式，重新输入号码（或使用原始名单），然后重新导入。</translation>
+    </message>
+    <message>
+        <source>This date could be day/month or month/day. Write dates as year-month-day, for example 1985-03-12.</source>
+        <translation>此日期既可能是“日/月”，也可能是“月/日”。请按“年-月-日”格式填写日期，例如 1985-03-12。</translation>
+    </message>
+    <message>
+        <source>This is not a date ClinicDesk can read. Write dates as year-month-day, for example 1985-03-12 or 1985年3月12日.</source>
+        <translation>ClinicDesk 无法识别此日期。请按“年-月-日”格式填写日期，例如 1985-03-12 或 1985年3月12日。</translation>
+    </message>
+    <message>
+        <source>This date does not exist (check the month and the day).</source>
+        <translation>此日期不存在（请检查月份和日期）。</translation>
+    </message>
+    <message>
+        <source>Write the sex as 男 or 女 (or M or F); leave it empty if it is not known.</source>
+        <translation>性别请填写“男”或“女”（或 M、F）；如果不清楚，请留空。</translation>
+    </message>
+    <message>
+        <source>This ID type is not one ClinicDesk knows: write 身份证, 护照, 回乡证, 台胞证, 香港身份证, 澳门身份证, 台湾身份证, 居住证 or 永久居留证, or leave it empty.</source>
+        <translation>ClinicDesk 无法识别此证件类型：请填写身份证、护照、回乡证、台胞证、香港身份证、澳门身份证、台湾身份证、居住证或永久居留证，或留空。</translation>
+    </message>
+    <message>
+        <source>The kind of document cannot be told from this number. Add an ID type column (证件类型) saying, for example, 身份证 or 护照.</source>
+        <translation>无法根据此号码判断证件类型。请添加“证件类型”列，填写例如“身份证”或“护照”。</translation>
+    </message>
+    <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it and import again.</source>
+        <translation>姓名应由文字组成：请删除其中的表情符号或其他符号，然后重新导入。</translation>
+    </message>
+    <message>
+        <source>The name has no letters in it. Type the patient&apos;s name.</source>
+        <translation>姓名中没有任何文字。请输入患者姓名。</translation>
+    </message>
+    <message>
+        <source>This patient is already in row {row} of the file (same ID number, or same name, birth date and phone). Remove one of the two rows.</source>
+        <translation>此患者已在文件第 {row} 行中（证件号码相同，或姓名、出生日期和电话都相同）。请删除其中一行。</translation>
+    </message>
+    <message>
+        <source>This prescription has {count} serious warning(s): a major interaction or an allergy. Nothing was saved. Read the warnings; to prescribe anyway, confirm them and give the reason.</source>
+        <translation>此处方有 {count} 条严重警告：严重相互作用或过敏。未保存任何内容。请阅读警告；如仍要开具，请确认警告并填写原因。</translation>
+    </message>
+    <message>
+        <source>The {label} is too long: use at most {n} characters.</source>
+        <translation>{label}太长：最多只能使用 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} is too long: use at most {n} characters.</source>
+        <translation>第 {line} 行：{label}太长：最多只能使用 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} should be text.</source>
+        <translation>第 {line} 行：{label}应为文本。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the drug name is empty. Type the drug, or remove the line.</source>
+        <translation>第 {line} 行：药品名称为空。请输入药品，或删除该行。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how the drug is given (route).</source>
+        <translation>第 {line} 行：请选择给药途径。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how often the drug is taken.</source>
+        <translation>第 {line} 行：请选择用药频次。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose when the drug is taken (before or after meals, at bedtime...).</source>
+        <translation>第 {line} 行：请选择用药时间（饭前、饭后、睡前……）。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the duration must be a whole number of days from {low} to {high}.</source>
+        <translation>第 {line} 行：用药天数必须是 {low} 到 {high} 之间的整数。</translation>
+    </message>
+    <message>
+        <source>The prescription has no drugs. Add at least one line.</source>
+        <translation>处方中没有药品。请至少添加一行。</translation>
+    </message>
+    <message>
+        <source>The prescription has {count} lines; at most {n} are allowed. Split it into two prescriptions.</source>
+        <translation>此处方有 {count} 行，最多允许 {n} 行。请拆分为两张处方。</translation>
+    </message>
+    <message>
+        <source>prescription</source>
+        <translation>处方</translation>
+    </message>
+    <message>
+        <source>Say why the prescription is cancelled.</source>
+        <translation>请说明作废此处方的原因。</translation>
+    </message>
+    <message>
+        <source>This prescription was already cancelled on {when}.</source>
+        <translation>此处方已于 {when} 作废。</translation>
+    </message>
+    <message>
+        <source>The guidance is empty. Type what the patient was told.</source>
+        <translation>用药指导为空。请输入向患者交代的内容。</translation>
+    </message>
+    <message>
+        <source>This prescription was cancelled, so no guidance can be added to it.</source>
+        <translation>此处方已作废，无法添加用药指导。</translation>
+    </message>
+    <message>
+        <source>The {label} should be text.</source>
+        <translation>{label}应为文本。</translation>
+    </message>
+    <message>
+        <source>The {label} is empty. Please fill it in.</source>
+        <translation>{label}为空。请填写。</translation>
+    </message>
+    <message>
+        <source>Choose the urgency: routine, urgent or emergency.</source>
+        <translation>请选择紧急程度：常规、紧急或急诊。</translation>
+    </message>
+    <message>
+        <source>referral</source>
+        <translation>转诊单</translation>
+    </message>
+    <message>
+        <source>Attach at most {n} reports to a referral.</source>
+        <translation>一份转诊单最多附加 {n} 份报告。</translation>
+    </message>
+    <message>
+        <source>attached report</source>
+        <translation>所附报告</translation>
+    </message>
+    <message>
+        <source>No reading was typed. Type at least one vital sign.</source>
+        <translation>未输入任何读数。请至少输入一项生命体征。</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 1985-03-12.</source>
+        <translation>这不是有效的日期：请按“年-月-日”格式输入，例如 1985-03-12。</translation>
+    </message>
+    <message>
+        <source>No file was chosen. Press “Choose…” and pick the file.</source>
+        <translation>未选择文件。请点击“选择…”并选取文件。</translation>
+    </message>
+    <message>
+        <source>The file {name} could not be read ({problem}). Check that it is still there and not open in another program, then try again.</source>
+        <translation>无法读取文件 {name}（{problem}）。请确认文件仍在原处，且未在其他程序中打开，然后重试。</translation>
+    </message>
+    <message>
+        <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
+        <translation>无法将副本保存到 {path}（{problem}）。请选择其他文件夹（例如“文档”），然后重试。</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>
@@ -717,6 +1444,17 @@
     </message>
 </context>
 <context>
+    <name>FieldsDialog</name>
+    <message>
+        <source>e.g. 2024-05-01</source>
+        <translation>例如 2024-05-01</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
+        <translation>这不是有效的日期：请按“年-月-日”格式输入，例如 2024-05-01。</translation>
+    </message>
+</context>
+<context>
     <name>GroupForm</name>
     <message>
         <source>Restore defaults</source>
@@ -725,6 +1463,279 @@
     <message>
         <source>Fill in the standard values for this group. Nothing changes until you press Save. The clinic&apos;s name, address and phone are kept.</source>
         <translation>为本组填入标准值。按“保存”之前不会有任何更改。诊所名称、地址和电话保持不变。</translation>
+    </message>
+</context>
+<context>
+    <name>Import</name>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>备用电话</translation>
+    </message>
+    <message>
+        <source>ID document type</source>
+        <translation>证件类型</translation>
+    </message>
+    <message>
+        <source>ID document number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>职业</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>职务或头衔</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Preferred contact</source>
+        <translation>首选联系方式</translation>
+    </message>
+    <message>
+        <source>How they came</source>
+        <translation>来源渠道</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>紧急联系人</translation>
+    </message>
+    <message>
+        <source>Emergency contact relation</source>
+        <translation>紧急联系人关系</translation>
+    </message>
+    <message>
+        <source>Emergency contact phone</source>
+        <translation>紧急联系人电话</translation>
+    </message>
+    <message>
+        <source>Desk notes</source>
+        <translation>前台备注</translation>
+    </message>
+    <message>
+        <source>How to address</source>
+        <translation>称呼</translation>
+    </message>
+    <message>
+        <source>Do not import</source>
+        <translation>不导入</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPatientsDialog</name>
+    <message>
+        <source>Import patients</source>
+        <translation>导入患者</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV list</source>
+        <translation>从 Excel 或 CSV 名单导入患者</translation>
+    </message>
+    <message>
+        <source>Choose the file, check which column holds what, then check the rows before importing. Rows already registered are skipped, so importing the same file again adds nobody twice.</source>
+        <translation>请选择文件，核对每一列对应的内容，然后在导入前检查各行数据。已登记的行会被跳过，因此重复导入同一个文件不会重复添加任何人。</translation>
+    </message>
+    <message>
+        <source>No file chosen</source>
+        <translation>未选择文件</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>选择文件…</translation>
+    </message>
+    <message>
+        <source>The sheet of the workbook to import</source>
+        <translation>要导入的工作表</translation>
+    </message>
+    <message>
+        <source>Columns in the file and what they are imported as:</source>
+        <translation>文件中的列及其导入方式：</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>文件中的列</translation>
+    </message>
+    <message>
+        <source>First rows</source>
+        <translation>前几行内容</translation>
+    </message>
+    <message>
+        <source>Imported as</source>
+        <translation>导入为</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Why it was not imported</source>
+        <translation>未导入的原因</translation>
+    </message>
+    <message>
+        <source>Check without saving</source>
+        <translation>仅检查，不保存</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>保存报告…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Cancelled before anything was saved.</source>
+        <translation>已取消，未保存任何内容。</translation>
+    </message>
+    <message>
+        <source>Choose the patient list</source>
+        <translation>选择患者名单</translation>
+    </message>
+    <message>
+        <source>Excel or CSV (*.xlsx *.xlsm *.csv *.txt);;All files (*)</source>
+        <translation>Excel 或 CSV (*.xlsx *.xlsm *.csv *.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Excel workbook, sheet {sheet}; header in row {row}; {n} rows.</source>
+        <translation>Excel 工作簿，工作表 {sheet}；表头在第 {row} 行；共 {n} 行。</translation>
+    </message>
+    <message>
+        <source>CSV text ({encoding}); header in row {row}; {n} rows.</source>
+        <translation>CSV 文本（{encoding}）；表头在第 {row} 行；共 {n} 行。</translation>
+    </message>
+    <message>
+        <source>Checking the rows…</source>
+        <translation>正在检查各行…</translation>
+    </message>
+    <message>
+        <source>Importing the patients…</source>
+        <translation>正在导入患者…</translation>
+    </message>
+    <message>
+        <source>Checked {rows} rows without saving: {imported} would be imported, {present} are already registered, {rejected} have a problem.</source>
+        <translation>已检查 {rows} 行（未保存）：{imported} 行可导入，{present} 行已登记，{rejected} 行有问题。</translation>
+    </message>
+    <message>
+        <source>{rows} rows: {imported} imported, {present} already registered, {rejected} not imported because of a problem.</source>
+        <translation>共 {rows} 行：已导入 {imported} 行，{present} 行已登记，{rejected} 行因有问题未导入。</translation>
+    </message>
+    <message>
+        <source>Cancelled: the {n} patients imported before stay; import the same file again to add the rest.</source>
+        <translation>已取消：之前已导入的 {n} 位患者会保留；再次导入同一文件即可添加其余患者。</translation>
+    </message>
+    <message>
+        <source>The {n} patients imported before the problem stay; import the same file again to add the rest.</source>
+        <translation>出现问题之前已导入的 {n} 位患者会保留；再次导入同一文件即可添加其余患者。</translation>
+    </message>
+    <message>
+        <source>The first {n} problems are shown; the saved report lists them all.</source>
+        <translation>此处仅显示前 {n} 个问题；保存的报告中列出了全部问题。</translation>
+    </message>
+    <message>
+        <source>problems</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation>保存报告</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Report saved to {path}.</source>
+        <translation>报告已保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingReferralsPanel</name>
+    <message>
+        <source>Incoming referrals ({n})</source>
+        <translation>转入转诊（{n}）</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>转诊来源</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>转诊时间</translation>
     </message>
 </context>
 <context>
@@ -766,8 +1777,8 @@
         <translation>关于 ClinicDesk</translation>
     </message>
     <message>
-        <source>Find a patient: name or phone (Ctrl+K / F2)</source>
-        <translation>查找患者：姓名或电话（Ctrl+K / F2）</translation>
+        <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
+        <translation>查找患者：姓名、拼音、电话号码、证件号码（Ctrl+K / F2）</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -782,6 +1793,251 @@
 An offline-first desktop program for small private clinics.</source>
         <translation>ClinicDesk {version}
 面向小型私立诊所、离线优先的桌面软件。</translation>
+    </message>
+</context>
+<context>
+    <name>MedicationSource</name>
+    <message>
+        <source>Told by the patient</source>
+        <translation>患者自述</translation>
+    </message>
+    <message>
+        <source>Prescribed here</source>
+        <translation>本诊所开具</translation>
+    </message>
+    <message>
+        <source>Prescribed by a hospital</source>
+        <translation>医院开具</translation>
+    </message>
+    <message>
+        <source>Prescribed by another clinic</source>
+        <translation>其他诊所开具</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge a duplicate record</source>
+        <translation>合并重复档案</translation>
+    </message>
+    <message>
+        <source>Find the other record of this same patient: type a name, pinyin, phone digits, ID or record number, then choose it in the list.</source>
+        <translation>查找同一位患者的另一份档案：输入姓名、拼音、电话号码、证件号码或病历号，然后在列表中选择。</translation>
+    </message>
+    <message>
+        <source>Search for the duplicate</source>
+        <translation>搜索重复档案</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病历号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>证件</translation>
+    </message>
+    <message>
+        <source>This record (kept)</source>
+        <translation>本档案（保留）</translation>
+    </message>
+    <message>
+        <source>Duplicate (merged into it)</source>
+        <translation>重复档案（合并到本档案）</translation>
+    </message>
+    <message>
+        <source>Why are these the same patient? (required)</source>
+        <translation>为什么这两份档案是同一位患者？（必填）</translation>
+    </message>
+    <message>
+        <source>e.g. same ID number; registered twice at the desk</source>
+        <translation>例如：证件号码相同；前台重复登记</translation>
+    </message>
+    <message>
+        <source>Everything recorded for the duplicate moves to this record; the duplicate is kept, marked as merged, and cannot be edited. This cannot be undone from the screen.</source>
+        <translation>重复档案中记录的所有内容都会移到本档案；重复档案会保留，标记为已合并，且不能再编辑。此操作无法在界面上撤销。</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合并</translation>
+    </message>
+    <message>
+        <source>Choose the duplicate record in the list first.</source>
+        <translation>请先在列表中选择重复档案。</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>ID document</source>
+        <translation>证件</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Occupation and title</source>
+        <translation>职业和职务</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>来源渠道</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>紧急联系人</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>前台备注</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>过敏</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>当前用药</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Substance</source>
+        <translation>过敏原</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Reaction</source>
+        <translation>反应</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>剂量</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>频次</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>疾病</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Add allergy…</source>
+        <translation>添加过敏…</translation>
+    </message>
+    <message>
+        <source>Entered in error…</source>
+        <translation>录入有误…</translation>
+    </message>
+    <message>
+        <source>Add medicine…</source>
+        <translation>添加药品…</translation>
+    </message>
+    <message>
+        <source>Stopped…</source>
+        <translation>停药…</translation>
+    </message>
+    <message>
+        <source>Add condition…</source>
+        <translation>添加疾病…</translation>
+    </message>
+    <message>
+        <source>Record vital signs…</source>
+        <translation>记录生命体征…</translation>
+    </message>
+    <message>
+        <source>Add allergy</source>
+        <translation>添加过敏</translation>
+    </message>
+    <message>
+        <source>Substance (medicine, food…)</source>
+        <translation>过敏原（药品、食物…）</translation>
+    </message>
+    <message>
+        <source>Choose an allergy in the list first.</source>
+        <translation>请先在列表中选择一条过敏记录。</translation>
+    </message>
+    <message>
+        <source>Allergy entered in error</source>
+        <translation>过敏记录有误</translation>
+    </message>
+    <message>
+        <source>Why it does not apply</source>
+        <translation>不适用的原因</translation>
+    </message>
+    <message>
+        <source>Add current medicine</source>
+        <translation>添加当前用药</translation>
+    </message>
+    <message>
+        <source>Taken since</source>
+        <translation>开始服用日期</translation>
+    </message>
+    <message>
+        <source>Choose a medicine in the list first.</source>
+        <translation>请先在列表中选择一种药品。</translation>
+    </message>
+    <message>
+        <source>Medicine stopped</source>
+        <translation>已停药</translation>
+    </message>
+    <message>
+        <source>Why it was stopped</source>
+        <translation>停药原因</translation>
+    </message>
+    <message>
+        <source>Add chronic condition</source>
+        <translation>添加慢性病</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 编码（可选）</translation>
     </message>
 </context>
 <context>
@@ -855,7 +2111,379 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>Patient</name>
+    <message>
+        <source>Mobile call</source>
+        <translation>手机通话</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>上门拜访</translation>
+    </message>
+    <message>
+        <source>Walked in</source>
+        <translation>自行来诊</translation>
+    </message>
+    <message>
+        <source>Phone booking</source>
+        <translation>电话预约</translation>
+    </message>
+    <message>
+        <source>Online booking</source>
+        <translation>网上预约</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>转诊</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>义诊活动</translation>
+    </message>
+    <message>
+        <source>Recommended by someone</source>
+        <translation>他人推荐</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>老年人</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>残障人士</translation>
+    </message>
+    <message>
+        <source>Accompanied service</source>
+        <translation>陪同服务</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Not stated</source>
+        <translation>未说明</translation>
+    </message>
+    <message>
+        <source>Resident ID card (mainland)</source>
+        <translation>居民身份证（内地）</translation>
+    </message>
+    <message>
+        <source>Hong Kong identity card</source>
+        <translation>香港身份证</translation>
+    </message>
+    <message>
+        <source>Macau identity card</source>
+        <translation>澳门身份证</translation>
+    </message>
+    <message>
+        <source>Taiwan ID card</source>
+        <translation>台湾身份证</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (HK/Macau)</source>
+        <translation>港澳居民来往内地通行证（回乡证）</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (Taiwan)</source>
+        <translation>台湾居民来往大陆通行证（台胞证）</translation>
+    </message>
+    <message>
+        <source>Residence permit (HK/Macau/TW)</source>
+        <translation>港澳台居民居住证</translation>
+    </message>
+    <message>
+        <source>Foreign permanent resident ID</source>
+        <translation>外国人永久居留身份证</translation>
+    </message>
+    <message>
+        <source>Passport</source>
+        <translation>护照</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFileView</name>
+    <message>
+        <source>← Search</source>
+        <translation>← 搜索</translation>
+    </message>
+    <message>
+        <source>Back to the search (Esc)</source>
+        <translation>返回搜索（Esc）</translation>
+    </message>
+    <message>
+        <source>Edit details…</source>
+        <translation>编辑资料…</translation>
+    </message>
+    <message>
+        <source>Merge a duplicate…</source>
+        <translation>合并重复档案…</translation>
+    </message>
+    <message>
+        <source>Emergency access…</source>
+        <translation>紧急查看…</translation>
+    </message>
+    <message>
+        <source>Open the clinical record outside your role in an emergency. You must give a reason; the access is recorded and reviewed.</source>
+        <translation>紧急情况下调阅超出您角色权限的临床病历。必须填写原因；此次调阅会被记录并接受审查。</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>就诊记录</translation>
+    </message>
+    <message>
+        <source>Contact history</source>
+        <translation>联系记录</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n 岁</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>age unknown</source>
+        <translation>年龄不详</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病历号 {no}</translation>
+    </message>
+    <message>
+        <source>Address as: {form}</source>
+        <translation>称呼：{form}</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one.</source>
+        <translation>此档案已合并到另一份档案。</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>过敏史：暂无记录。请询问患者。</translation>
+    </message>
+    <message>
+        <source>ALLERGIES: {list}</source>
+        <translation>过敏：{list}</translation>
+    </message>
+    <message>
+        <source>Emergency access</source>
+        <translation>紧急查看</translation>
+    </message>
+    <message>
+        <source>Why do you need this patient&apos;s clinical record now? Your access is recorded with this reason and reviewed by the director.</source>
+        <translation>您为什么现在需要查看该患者的临床病历？此次调阅将连同该原因一并记录，并由院长审查。</translation>
+    </message>
+    <message>
+        <source>Give a reason of at least 4 characters.</source>
+        <translation>请填写原因，至少 4 个字符。</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFormDialog</name>
+    <message>
+        <source>Patient details</source>
+        <extracomment>a patient was saved or an existing one chosen: its id</extracomment>
+        <translation>患者资料</translation>
+    </message>
+    <message>
+        <source>New patient</source>
+        <translation>新患者</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>身份信息</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <source>About the patient</source>
+        <translation>患者情况</translation>
+    </message>
+    <message>
+        <source>Emergency contact and notes</source>
+        <translation>紧急联系人和备注</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>证件类型</translation>
+    </message>
+    <message>
+        <source>Document number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <source>Mobile phone</source>
+        <translation>手机号</translation>
+    </message>
+    <message>
+        <source>Other phone</source>
+        <translation>其他电话</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>WeChat ID</source>
+        <translation>微信号</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>首选联系方式</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>职业</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>职务或职称</translation>
+    </message>
+    <message>
+        <source>Preferred form of address</source>
+        <translation>希望的称呼</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>来源渠道</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>紧急联系人</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>关系</translation>
+    </message>
+    <message>
+        <source>Emergency phone</source>
+        <translation>紧急联系电话</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>前台备注</translation>
+    </message>
+    <message>
+        <source>e.g. 1985-03-12</source>
+        <translation>例如 1985-03-12</translation>
+    </message>
+    <message>
+        <source>e.g. 138 1234 5678</source>
+        <translation>例如 138 1234 5678</translation>
+    </message>
+    <message>
+        <source>Only if the patient asked, e.g. 王教授</source>
+        <translation>仅在患者要求时填写，例如 王教授</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>(not known)</source>
+        <translation>（不详）</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Open the existing record</source>
+        <translation>打开已有档案</translation>
+    </message>
+    <message>
+        <source>It is a different person: register</source>
+        <translation>不是同一人：继续登记</translation>
+    </message>
+    <message>
+        <source>Staff will address the patient as: {form}</source>
+        <translation>工作人员将称呼患者为：{form}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red, then save.</source>
+        <translation>请修改标为红色的栏目，然后保存。</translation>
+    </message>
+</context>
+<context>
     <name>PatientTableModel</name>
+    <message>
+        <source>Record no.</source>
+        <translation>病历号</translation>
+    </message>
     <message>
         <source>Name</source>
         <translation>姓名</translation>
@@ -873,33 +2501,16 @@ An offline-first desktop program for small private clinics.</source>
         <translation>电话</translation>
     </message>
     <message>
+        <source>ID document</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
         <source>Male</source>
         <translation>男</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>未知</translation>
-    </message>
-</context>
-<context>
-    <name>PatientsPage</name>
-    <message>
-        <source>Search patients by name or phone (Ctrl+K)</source>
-        <translation>按姓名或电话搜索患者（Ctrl+K）</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n patient(s) found</source>
-        <translation>
-            <numerusform>找到 %n 位患者</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>No patient found.</source>
-        <translation>未找到患者。</translation>
     </message>
 </context>
 <context>
@@ -911,6 +2522,379 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>Prescription</name>
+    <message>
+        <source>Morning</source>
+        <translation>早</translation>
+    </message>
+    <message>
+        <source>Noon</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>Evening</source>
+        <translation>晚</translation>
+    </message>
+    <message>
+        <source>Bedtime</source>
+        <translation>睡前</translation>
+    </message>
+    <message>
+        <source>once a day</source>
+        <translation>每日一次</translation>
+    </message>
+    <message>
+        <source>twice a day</source>
+        <translation>每日两次</translation>
+    </message>
+    <message>
+        <source>three times a day</source>
+        <translation>每日三次</translation>
+    </message>
+    <message>
+        <source>four times a day</source>
+        <translation>每日四次</translation>
+    </message>
+    <message>
+        <source>every night</source>
+        <translation>每晚一次</translation>
+    </message>
+    <message>
+        <source>every 8 hours</source>
+        <translation>每8小时</translation>
+    </message>
+    <message>
+        <source>every 12 hours</source>
+        <translation>每12小时</translation>
+    </message>
+    <message>
+        <source>when needed</source>
+        <translation>需要时</translation>
+    </message>
+    <message>
+        <source>once only</source>
+        <translation>单次</translation>
+    </message>
+    <message>
+        <source>once a week</source>
+        <translation>每周一次</translation>
+    </message>
+    <message>
+        <source>before meals</source>
+        <translation>饭前</translation>
+    </message>
+    <message>
+        <source>after meals</source>
+        <translation>饭后</translation>
+    </message>
+    <message>
+        <source>with meals</source>
+        <translation>随餐</translation>
+    </message>
+    <message>
+        <source>on an empty stomach</source>
+        <translation>空腹</translation>
+    </message>
+    <message>
+        <source>at bedtime</source>
+        <translation>睡前</translation>
+    </message>
+    <message>
+        <source>at any time</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>by mouth</source>
+        <translation>口服</translation>
+    </message>
+    <message>
+        <source>on the skin</source>
+        <translation>外用</translation>
+    </message>
+    <message>
+        <source>inhaled</source>
+        <translation>吸入</translation>
+    </message>
+    <message>
+        <source>under the tongue</source>
+        <translation>舌下含服</translation>
+    </message>
+    <message>
+        <source>injection into a muscle</source>
+        <translation>肌内注射</translation>
+    </message>
+    <message>
+        <source>injection into a vein</source>
+        <translation>静脉注射</translation>
+    </message>
+    <message>
+        <source>injection under the skin</source>
+        <translation>皮下注射</translation>
+    </message>
+    <message>
+        <source>in the eye</source>
+        <translation>滴眼</translation>
+    </message>
+    <message>
+        <source>in the ear</source>
+        <translation>滴耳</translation>
+    </message>
+    <message>
+        <source>in the nose</source>
+        <translation>滴鼻</translation>
+    </message>
+    <message>
+        <source>rectal</source>
+        <translation>直肠给药</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionDialog</name>
+    <message>
+        <source>New prescription</source>
+        <translation>新建处方</translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation>规格</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>剂量</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>给药途径</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>频次</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>服用时间</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>天数</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>总量</translation>
+    </message>
+    <message>
+        <source>Cautions</source>
+        <translation>注意事项</translation>
+    </message>
+    <message>
+        <source>drug name</source>
+        <translation>药品名称</translation>
+    </message>
+    <message>
+        <source>Remove this line</source>
+        <translation>删除此行</translation>
+    </message>
+    <message>
+        <source>Add a line</source>
+        <translation>添加一行</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Check the drugs against the allergies and current medication</source>
+        <translation>对照过敏史和当前用药检查所开药品</translation>
+    </message>
+    <message>
+        <source>Notes (optional)</source>
+        <translation>备注（可选）</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>警示</translation>
+    </message>
+    <message>
+        <source>The interaction table covers only common drugs and well-known interactions. It is NOT a complete reference: no warning does not mean a combination is safe.</source>
+        <translation>相互作用表仅涵盖常用药品和公认的相互作用，并不是完整的参考资料：没有警示并不代表联合用药就是安全的。</translation>
+    </message>
+    <message>
+        <source>I have considered these warnings</source>
+        <translation>我已考虑这些警示</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Why prescribe despite the warnings</source>
+        <translation>尽管有警示仍开具处方的原因</translation>
+    </message>
+    <message>
+        <source>Allergies: {list}</source>
+        <translation>过敏史：{list}</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>过敏史：暂无记录。请询问患者。</translation>
+    </message>
+    <message>
+        <source>— choose —</source>
+        <translation>— 请选择 —</translation>
+    </message>
+    <message>
+        <source>At most {n} lines fit one prescription.</source>
+        <translation>一张处方最多只能有 {n} 行药品。</translation>
+    </message>
+    <message>
+        <source>No warnings found in the table.</source>
+        <translation>相互作用表中未发现警示。</translation>
+    </message>
+    <message>
+        <source>Not checked yet. Press Check, or Save (which checks first).</source>
+        <translation>尚未检查。请按“检查”，或按“保存”（保存前会先检查）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s): read them before saving.</source>
+        <translation>
+            <numerusform>共 %n 条警示：请在保存前阅读。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type at least one drug.</source>
+        <translation>请至少输入一种药品。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved yet. Read the warnings, then press Save again.</source>
+        <translation>尚未保存任何内容。请阅读警示，然后再次按“保存”。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: there is a major interaction or an allergy warning. To prescribe anyway, tick “I have considered these warnings” and give the reason.</source>
+        <translation>未保存：存在严重相互作用或过敏警示。如仍要开具，请勾选“我已考虑这些警示”并填写原因。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: type the reason for prescribing despite the warnings.</source>
+        <translation>未保存：请填写尽管有警示仍开具处方的原因。</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionsTab</name>
+    <message>
+        <source>Prescriptions</source>
+        <translation>处方</translation>
+    </message>
+    <message>
+        <source>New prescription…</source>
+        <translation>开处方…</translation>
+    </message>
+    <message>
+        <source>Cancel prescription…</source>
+        <translation>作废处方…</translation>
+    </message>
+    <message>
+        <source>Record guidance…</source>
+        <translation>记录用药指导…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Prescriber</source>
+        <translation>开方医生</translation>
+    </message>
+    <message>
+        <source>Drugs</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>警示</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious warning(s), confirmed</source>
+        <translation>
+            <numerusform>%n 条严重警示（已确认）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s)</source>
+        <translation>
+            <numerusform>%n 条警示</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelled {when}</source>
+        <translation>已于 {when} 作废</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>已开具</translation>
+    </message>
+    <message>
+        <source>No prescriptions yet.</source>
+        <translation>暂无处方。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Prescription of {when} by {who}</source>
+        <translation>{who} 于 {when} 开具的处方</translation>
+    </message>
+    <message>
+        <source>Cancelled {when}. Reason: {reason}</source>
+        <translation>已于 {when} 作废。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>quantity {q}</source>
+        <translation>总量 {q}</translation>
+    </message>
+    <message>
+        <source>Prescribed anyway. Reason: {reason}</source>
+        <translation>已确认仍开具。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose a prescription in the list first.</source>
+        <translation>请先在列表中选择一张处方。</translation>
+    </message>
+    <message>
+        <source>Cancel prescription</source>
+        <translation>作废处方</translation>
+    </message>
+    <message>
+        <source>Why is this prescription cancelled? It is kept in the record, marked cancelled, and its drugs leave the current medication list.</source>
+        <translation>为什么要作废这张处方？处方会保留在病历中并标记为已作废，其中的药品将从当前用药列表中移除。</translation>
+    </message>
+    <message>
+        <source>Record guidance</source>
+        <translation>记录用药指导</translation>
+    </message>
+    <message>
+        <source>What the patient was told</source>
+        <translation>向患者交代的内容</translation>
+    </message>
+    <message>
+        <source>How to take the medicines, what to watch for, what to avoid.</source>
+        <translation>如何服药、需要留意什么、应避免什么。</translation>
     </message>
 </context>
 <context>
@@ -1059,6 +3043,358 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ReferOutDialog</name>
+    <message>
+        <source>Refer to a hospital</source>
+        <translation>转诊至医院</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>医院或诊所</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>转诊原因</translation>
+    </message>
+    <message>
+        <source>Summary for the hospital</source>
+        <translation>给医院的病情摘要</translation>
+    </message>
+    <message>
+        <source>Drafting the summary from the record…</source>
+        <translation>正在根据病历生成摘要草稿…</translation>
+    </message>
+</context>
+<context>
+    <name>Referral</name>
+    <message>
+        <source>female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>未说明</translation>
+    </message>
+    <message>
+        <source>emergency</source>
+        <translation>急诊</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>紧急</translation>
+    </message>
+    <message>
+        <source>routine</source>
+        <translation>常规</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>handled</source>
+        <translation>已处理</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>无记录。</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>BP</source>
+        <translation>血压</translation>
+    </message>
+    <message>
+        <source>Referral summary</source>
+        <translation>转诊摘要</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>过敏史</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>当前用药</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Recent visits</source>
+        <translation>近期就诊</translation>
+    </message>
+    <message>
+        <source>Latest vital signs</source>
+        <translation>最近生命体征</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>脉搏</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>体温</translation>
+    </message>
+    <message>
+        <source>SpO2</source>
+        <translation>血氧</translation>
+    </message>
+    <message>
+        <source>Respiration</source>
+        <translation>呼吸</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>体重</translation>
+    </message>
+    <message>
+        <source>Glucose</source>
+        <translation>血糖</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralsTab</name>
+    <message>
+        <source>Referrals</source>
+        <translation>转诊</translation>
+    </message>
+    <message>
+        <source>Refer to a hospital…</source>
+        <translation>转诊至医院…</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral…</source>
+        <translation>登记转入转诊…</translation>
+    </message>
+    <message>
+        <source>Mark handled</source>
+        <translation>标记为已处理</translation>
+    </message>
+    <message>
+        <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
+        <translation>此处仅列出转入本诊所的转诊；转诊原因和摘要属于临床病历的一部分。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>转诊方向</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>医院或诊所</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>转诊来源</translation>
+    </message>
+    <message>
+        <source>To them</source>
+        <translation>转出</translation>
+    </message>
+    <message>
+        <source>To us</source>
+        <translation>转入</translation>
+    </message>
+    <message>
+        <source>No referrals recorded.</source>
+        <translation>暂无转诊记录。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Referred to {partner} on {when}</source>
+        <translation>{when} 转诊至 {partner}</translation>
+    </message>
+    <message>
+        <source>Referred to us by {partner} on {when}</source>
+        <translation>{when} 由 {partner} 转入本诊所</translation>
+    </message>
+    <message>
+        <source>handled {when}</source>
+        <translation>{when} 已处理</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral</source>
+        <translation>登记转入转诊</translation>
+    </message>
+    <message>
+        <source>Referring clinic</source>
+        <translation>转诊来源机构</translation>
+    </message>
+    <message>
+        <source>Reason, as the referring clinic wrote it</source>
+        <translation>转诊原因（按来源机构的原文填写）</translation>
+    </message>
+    <message>
+        <source>The reason goes to the doctor with the record; once saved, the desk sees only who referred the patient and how urgently.</source>
+        <translation>转诊原因将随病历交给医生；保存后，前台只能看到转诊来源和紧急程度。</translation>
+    </message>
+    <message>
+        <source>Choose a referral in the list first.</source>
+        <translation>请先在列表中选择一条转诊记录。</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsTab</name>
+    <message>
+        <source>Reports and assessments</source>
+        <translation>报告与评估</translation>
+    </message>
+    <message>
+        <source>Examination reports and attachments</source>
+        <translation>检查报告和附件</translation>
+    </message>
+    <message>
+        <source>Health assessments</source>
+        <translation>健康评估</translation>
+    </message>
+    <message>
+        <source>Add file…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Save a copy…</source>
+        <translation>另存副本…</translation>
+    </message>
+    <message>
+        <source>Save a copy of the chosen file to this computer</source>
+        <translation>将所选文件另存一份到本机</translation>
+    </message>
+    <message>
+        <source>New assessment…</source>
+        <translation>新建评估…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>文件名</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Risk</source>
+        <translation>风险</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation>（已更正）</translation>
+    </message>
+    <message>
+        <source>No health assessments yet.</source>
+        <translation>暂无健康评估。</translation>
+    </message>
+    <message>
+        <source>Recommendations</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>{who} 于 {when} 更正。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose the report or file to add</source>
+        <translation>选择要添加的报告或文件</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>报告和图片 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a file in the list first.</source>
+        <translation>请先在列表中选择一个文件。</translation>
+    </message>
+    <message>
+        <source>Save a copy as</source>
+        <translation>副本另存为</translation>
+    </message>
+    <message>
+        <source>A copy was saved to {path}.</source>
+        <translation>副本已保存到 {path}。</translation>
+    </message>
+    <message>
+        <source>New health assessment</source>
+        <translation>新建健康评估</translation>
+    </message>
+    <message>
+        <source>Kind of assessment</source>
+        <translation>评估类型</translation>
+    </message>
+    <message>
+        <source>What the assessment found</source>
+        <translation>评估结果</translation>
+    </message>
+    <message>
+        <source>e.g. general, diabetes, hypertension</source>
+        <translation>例如 综合、糖尿病、高血压</translation>
+    </message>
+</context>
+<context>
     <name>ResetPasswordDialog</name>
     <message>
         <source>Reset password</source>
@@ -1079,6 +3415,25 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The two passwords are not the same.</source>
         <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>RiskLevel</name>
+    <message>
+        <source>Not rated</source>
+        <translation>未评级</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
     </message>
 </context>
 <context>
@@ -1110,6 +3465,43 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Director</source>
         <translation>院长</translation>
+    </message>
+</context>
+<context>
+    <name>SearchView</name>
+    <message>
+        <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
+        <translation>搜索：姓名、拼音或首字母（zs）、电话号码、证件号码或病历号（Ctrl+K）</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>登记新患者…</translation>
+    </message>
+    <message>
+        <source>Register a new patient (Ctrl+N)</source>
+        <translation>登记新患者（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>导入…</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV file</source>
+        <translation>从 Excel 或 CSV 文件导入患者</translation>
+    </message>
+    <message>
+        <source>Type to search; Enter opens the first patient.</source>
+        <translation>输入即可搜索；按 Enter 打开第一位患者。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) found</source>
+        <translation>
+            <numerusform>找到 %n 位患者</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient (Ctrl+N).</source>
+        <translation>未找到患者。请检查输入是否正确，或登记新患者（Ctrl+N）。</translation>
     </message>
 </context>
 <context>
@@ -1238,6 +3630,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>预约</translation>
     </message>
     <message>
+        <source>Patients</source>
+        <translation>患者</translation>
+    </message>
+    <message>
         <source>Reception</source>
         <translation>前台</translation>
     </message>
@@ -1252,6 +3648,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Quality</source>
         <translation>质量</translation>
+    </message>
+    <message>
+        <source>uncle</source>
+        <translation>大爷/大妈</translation>
+    </message>
+    <message>
+        <source>grandparent</source>
+        <translation>爷爷/奶奶</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -1300,6 +3704,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Backup folder (empty: &apos;backups&apos; in the data folder)</source>
         <translation>备份文件夹（留空：使用数据文件夹中的 backups）</translation>
+    </message>
+    <message>
+        <source>Address as elderly (大爷/大妈) from age</source>
+        <translation>年满多少岁起按长辈称呼（大爷/大妈）</translation>
+    </message>
+    <message>
+        <source>Form for the elderly</source>
+        <translation>长辈称呼方式</translation>
+    </message>
+    <message>
+        <source>Address as a child (小朋友) below age</source>
+        <translation>未满多少岁称呼为“小朋友”</translation>
+    </message>
+    <message>
+        <source>Address by title (李老师, 赵科长)</source>
+        <translation>按职务或职称称呼（李老师、赵科长）</translation>
+    </message>
+    <message>
+        <source>Largest attachment (MB)</source>
+        <translation>附件大小上限（MB）</translation>
+    </message>
+    <message>
+        <source>Record number prefix (empty: the year)</source>
+        <translation>病历号前缀（留空：使用年份）</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>
@@ -1661,6 +4089,267 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Type the passphrase or recovery key first.</source>
         <translation>请先输入口令或恢复密钥。</translation>
+    </message>
+</context>
+<context>
+    <name>VisitCategory</name>
+    <message>
+        <source>Cold or flu</source>
+        <translation>感冒/流感</translation>
+    </message>
+    <message>
+        <source>Physical examination</source>
+        <translation>体检</translation>
+    </message>
+    <message>
+        <source>Physical examination with findings</source>
+        <translation>体检有异常</translation>
+    </message>
+    <message>
+        <source>Chronic condition</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>After an operation</source>
+        <translation>术后</translation>
+    </message>
+    <message>
+        <source>Family planning</source>
+        <translation>计划生育</translation>
+    </message>
+    <message>
+        <source>Inpatient surgery</source>
+        <translation>住院手术</translation>
+    </message>
+    <message>
+        <source>Outpatient surgery</source>
+        <translation>门诊手术</translation>
+    </message>
+    <message>
+        <source>Other treatment</source>
+        <translation>其他治疗</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就诊类型</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>主诉</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>检查所见</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 编码（可选）</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <source>Reason for the correction</source>
+        <translation>更正原因</translation>
+    </message>
+    <message>
+        <source>Correct a visit</source>
+        <translation>更正就诊记录</translation>
+    </message>
+    <message>
+        <source>The visit as written is kept; the correction is added with your name and the time.</source>
+        <translation>原就诊记录会保留；更正内容将连同您的姓名和时间一并添加。</translation>
+    </message>
+    <message>
+        <source>New visit</source>
+        <translation>新建就诊记录</translation>
+    </message>
+    <message>
+        <source>Vital signs (optional)</source>
+        <translation>生命体征（可选）</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>测量值异常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要记录吗？</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsTab</name>
+    <message>
+        <source>New visit…</source>
+        <translation>新建就诊记录…</translation>
+    </message>
+    <message>
+        <source>Correct…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就诊类型</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation>（已更正）</translation>
+    </message>
+    <message>
+        <source>No visits recorded yet.</source>
+        <translation>暂无就诊记录。</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>主诉</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>检查所见</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>处理</translation>
+    </message>
+    <message>
+        <source>Earlier version written {when} by {who}: {diagnosis}</source>
+        <translation>原记录（{who} 于 {when} 填写）：{diagnosis}</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>{who} 于 {when} 更正。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose a visit in the list first.</source>
+        <translation>请先在列表中选择一条就诊记录。</translation>
+    </message>
+</context>
+<context>
+    <name>Vitals</name>
+    <message>
+        <source>Blood pressure, upper (systolic)</source>
+        <translation>收缩压（高压）</translation>
+    </message>
+    <message>
+        <source>Blood pressure, lower (diastolic)</source>
+        <translation>舒张压（低压）</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>脉搏</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>体温</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>体重</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>身高</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation (SpO₂)</source>
+        <translation>血氧饱和度（SpO₂）</translation>
+    </message>
+    <message>
+        <source>Breathing rate</source>
+        <translation>呼吸频率</translation>
+    </message>
+    <message>
+        <source>Blood glucose</source>
+        <translation>血糖</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsBox</name>
+    <message>
+        <source>Blood pressure</source>
+        <translation>血压</translation>
+    </message>
+    <message>
+        <source>Pulse /min</source>
+        <translation>脉搏 次/分</translation>
+    </message>
+    <message>
+        <source>Temperature °C</source>
+        <translation>体温 °C</translation>
+    </message>
+    <message>
+        <source>Weight kg</source>
+        <translation>体重 kg</translation>
+    </message>
+    <message>
+        <source>Height cm</source>
+        <translation>身高 cm</translation>
+    </message>
+    <message>
+        <source>SpO₂ %</source>
+        <translation>血氧 %</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsDialog</name>
+    <message>
+        <source>Record vital signs</source>
+        <translation>记录生命体征</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>测量值异常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要记录吗？</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsLine</name>
+    <message>
+        <source>No vital signs recorded yet.</source>
+        <translation>暂无生命体征记录。</translation>
+    </message>
+    <message>
+        <source>BP {s}/{d} mmHg</source>
+        <translation>血压 {s}/{d} mmHg</translation>
+    </message>
+    <message>
+        <source>pulse {n}/min</source>
+        <translation>脉搏 {n} 次/分</translation>
+    </message>
+    <message>
+        <source>Latest vital signs ({when}): {values}</source>
+        <translation>最近生命体征（{when}）：{values}</translation>
     </message>
 </context>
 <context>

@@ -2,10 +2,103 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_TW">
 <context>
+    <name>AllergySeverity</name>
+    <message>
+        <source>Mild</source>
+        <translation>輕度</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>中度</translation>
+    </message>
+    <message>
+        <source>Severe</source>
+        <translation>重度</translation>
+    </message>
+    <message>
+        <source>Life-threatening</source>
+        <translation>危及生命</translation>
+    </message>
+    <message>
+        <source>Unknown</source>
+        <translation>未知</translation>
+    </message>
+</context>
+<context>
     <name>App</name>
     <message>
         <source>ClinicDesk is already open with this clinic&apos;s data on this computer. Switch to that window (look in the taskbar) instead of opening it twice.</source>
         <translation>這台電腦已開啟此診所的 ClinicDesk。請切換到該視窗（可在工作列中找到），不要重複開啟。</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentDialog</name>
+    <message>
+        <source>Add a report or file</source>
+        <translation>新增報告或檔案</translation>
+    </message>
+    <message>
+        <source>Title (e.g. Blood test)</source>
+        <translation>標題（例如：血液檢查）</translation>
+    </message>
+    <message>
+        <source>Kind of document</source>
+        <translation>文件類型</translation>
+    </message>
+    <message>
+        <source>The file is kept inside the encrypted clinic file; the original can be deleted afterwards.</source>
+        <translation>檔案會存放在診所的加密資料中；之後可以刪除原始檔案。</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>選擇…</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>檔案</translation>
+    </message>
+    <message>
+        <source>Choose the file</source>
+        <translation>選擇檔案</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>報告與影像 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有檔案 (*)</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentKind</name>
+    <message>
+        <source>Examination report</source>
+        <translation>檢查報告</translation>
+    </message>
+    <message>
+        <source>Laboratory result</source>
+        <translation>檢驗結果</translation>
+    </message>
+    <message>
+        <source>Imaging (X-ray, ultrasound, CT)</source>
+        <translation>影像檢查（X 光、超音波、CT）</translation>
+    </message>
+    <message>
+        <source>ECG</source>
+        <translation>心電圖</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信函</translation>
+    </message>
+    <message>
+        <source>Referral document</source>
+        <translation>轉診資料</translation>
+    </message>
+    <message>
+        <source>Photo</source>
+        <translation>照片</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
     </message>
 </context>
 <context>
@@ -185,6 +278,53 @@
     </message>
 </context>
 <context>
+    <name>ContactsTab</name>
+    <message>
+        <source>Log a contact…</source>
+        <translation>記錄聯絡…</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>經辦人員</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>In person</source>
+        <translation>當面</translation>
+    </message>
+    <message>
+        <source>Patient to us</source>
+        <translation>病患聯絡診所</translation>
+    </message>
+    <message>
+        <source>Us to patient</source>
+        <translation>診所聯絡病患</translation>
+    </message>
+    <message>
+        <source>Log a contact</source>
+        <translation>記錄聯絡</translation>
+    </message>
+    <message>
+        <source>What was said or agreed</source>
+        <translation>溝通或約定的內容</translation>
+    </message>
+</context>
+<context>
     <name>CreatePage</name>
     <message>
         <source>Creating the clinic&apos;s encrypted data. This takes a few seconds…</source>
@@ -248,6 +388,33 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和數字）</translation>
+    </message>
+</context>
+<context>
+    <name>DrugWarning</name>
+    <message>
+        <source>Major</source>
+        <translation>嚴重</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>中度</translation>
+    </message>
+    <message>
+        <source>Minor</source>
+        <translation>輕微</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>過敏</translation>
+    </message>
+    <message>
+        <source>Interaction</source>
+        <translation>交互作用</translation>
+    </message>
+    <message>
+        <source>Duplicate</source>
+        <translation>重複用藥</translation>
     </message>
 </context>
 <context>
@@ -401,8 +568,16 @@
         <translation>備份已損毀，未進行還原：{detail}。</translation>
     </message>
     <message>
-        <source>{label} is too long: use at most {n} characters.</source>
-        <translation>{label}太長：最多只能使用 {n} 個字元。</translation>
+        <source>The birth date is in the future: check the year and the month.</source>
+        <translation>出生日期在未來：請核對年份和月份。</translation>
+    </message>
+    <message>
+        <source>The birth date is more than {years} years ago: check the year.</source>
+        <translation>出生日期早於 {years} 年前：請核對年份。</translation>
+    </message>
+    <message>
+        <source>Choose from the offered values.</source>
+        <translation>請從提供的選項中選擇。</translation>
     </message>
     <message>
         <source>The patient&apos;s name is empty. Type the name.</source>
@@ -413,16 +588,232 @@
         <translation>請選擇病患性別。</translation>
     </message>
     <message>
+        <source>Choose the kind of document the number is from.</source>
+        <translation>請選擇此號碼所屬的證件類型。</translation>
+    </message>
+    <message>
+        <source>The birth date does not match the one in the ID number: check both against the card.</source>
+        <translation>出生日期與證件號碼中的出生日期不符：請對照證件核對兩者。</translation>
+    </message>
+    <message>
+        <source>The sex does not match the one in the ID number: check both against the card.</source>
+        <translation>性別與證件號碼中的性別不符：請對照證件核對兩者。</translation>
+    </message>
+    <message>
+        <source>This is not an e-mail address: it looks like name@example.com.</source>
+        <translation>這不是有效的電子郵件地址：格式應類似 name@example.com。</translation>
+    </message>
+    <message>
+        <source>A QQ number has 5 to 12 digits and does not start with 0.</source>
+        <translation>QQ 號碼由 5 到 12 位數字組成，且不以 0 開頭。</translation>
+    </message>
+    <message>
+        <source>A WeChat ID has 6 to 20 letters, digits, - or _ and starts with a letter; or type the phone number it is linked to.</source>
+        <translation>微信 ID 由 6 到 20 個英文字母、數字、- 或 _ 組成，且以英文字母開頭；也可以輸入其綁定的手機號碼。</translation>
+    </message>
+    <message>
+        <source>Patients are never addressed by the bare full name or a bed number: type a form such as 王教授 or Ms Wong.</source>
+        <translation>不能直接以全名或床號稱呼病患：請輸入稱呼，例如「王教授」或「Ms Wong」。</translation>
+    </message>
+    <message>
+        <source>This is too long: use at most {n} characters.</source>
+        <translation>內容太長：最多只能使用 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>The time {when} is in the future. Check the date and time, then try again.</source>
+        <translation>時間 {when} 在未來。請檢查日期和時間，然後再試一次。</translation>
+    </message>
+    <message>
+        <source>The date is before 1900. Check the year, then try again.</source>
+        <translation>日期早於 1900 年。請檢查年份，然後再試一次。</translation>
+    </message>
+    <message>
+        <source>The date {when} is in the future. Check the date, then try again.</source>
+        <translation>日期 {when} 在未來。請檢查日期，然後再試一次。</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry no longer applies, for example “entered in error” or “stopped by the doctor”.</source>
+        <translation>原因為空白。請輸入此項目不再適用的原因，例如「輸入錯誤」或「醫師已停藥」。</translation>
+    </message>
+    <message>
+        <source>The reason is empty. Type why this entry is being corrected.</source>
+        <translation>原因為空白。請輸入更正此項目的原因。</translation>
+    </message>
+    <message>
+        <source>This entry was already ended on {when}. Nothing was changed.</source>
+        <translation>此項目已於 {when} 結束，未做任何變更。</translation>
+    </message>
+    <message>
+        <source>This entry has been corrected already, perhaps by someone else. Open the record again and correct its latest version.</source>
+        <translation>此項目已被更正過，可能是其他人所為。請重新開啟檔案，更正其最新版本。</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Open the other record and add it there.</source>
+        <translation>此病患檔案已合併到另一份檔案中。請開啟另一份檔案，在該處新增。</translation>
+    </message>
+    <message>
+        <source>That visit belongs to another patient. Choose one of this patient&apos;s visits.</source>
+        <translation>該就診紀錄屬於另一位病患。請選擇此病患的就診紀錄。</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can write this. Sign in with your own account.</source>
+        <translation>只有已登入的員工才能填寫此內容。請使用您自己的帳號登入。</translation>
+    </message>
+    <message>
+        <source>The chosen doctor is not a staff member of this clinic. Choose another doctor.</source>
+        <translation>所選醫師不是本診所的員工。請選擇其他醫師。</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>病患</translation>
+    </message>
+    <message>
+        <source>visit</source>
+        <translation>就診紀錄</translation>
+    </message>
+    <message>
+        <source>allergy</source>
+        <translation>過敏紀錄</translation>
+    </message>
+    <message>
+        <source>medication</source>
+        <translation>用藥紀錄</translation>
+    </message>
+    <message>
+        <source>condition</source>
+        <translation>疾病紀錄</translation>
+    </message>
+    <message>
+        <source>vital signs</source>
+        <translation>生命徵象紀錄</translation>
+    </message>
+    <message>
+        <source>attachment</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>assessment</source>
+        <translation>評估紀錄</translation>
+    </message>
+    <message>
+        <source>clinical note</source>
+        <translation>臨床紀錄</translation>
+    </message>
+    <message>
+        <source>The substance is empty. Type what the patient is allergic to.</source>
+        <translation>過敏原為空白。請輸入病患對什麼過敏。</translation>
+    </message>
+    <message>
+        <source>Choose how severe the allergy is (choose “unknown” if nobody knows).</source>
+        <translation>請選擇過敏的嚴重程度（如果無人知道，請選擇「未知」）。</translation>
+    </message>
+    <message>
+        <source>{substance} is already on the patient&apos;s allergy list. If that entry is wrong, end it first, then add the new one.</source>
+        <translation>{substance} 已在病患的過敏清單中。如果該項目有誤，請先將其結束，再新增項目。</translation>
+    </message>
+    <message>
+        <source>The medicine is empty. Type the name of the medicine the patient takes.</source>
+        <translation>藥品為空白。請輸入病患正在服用的藥品名稱。</translation>
+    </message>
+    <message>
+        <source>Choose where the medication information comes from.</source>
+        <translation>請選擇用藥資訊的來源。</translation>
+    </message>
+    <message>
+        <source>The condition is empty. Type the name of the condition, for example 高血压.</source>
+        <translation>疾病名稱為空白。請輸入疾病名稱，例如「高血壓」。</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit from the list.</source>
+        <translation>請從清單中選擇就診類型。</translation>
+    </message>
+    <message>
+        <source>The visit is empty. Type at least the complaint, the findings, the diagnosis or the plan.</source>
+        <translation>就診紀錄為空白。請至少填寫主訴、檢查所見、診斷或處置其中一項。</translation>
     </message>
     <message>
         <source>The note is empty. Type the note.</source>
         <translation>備註為空白。請輸入備註內容。</translation>
     </message>
     <message>
+        <source>No measurement was typed. Type at least one, for example the blood pressure.</source>
+        <translation>未輸入任何測量值。請至少輸入一項，例如血壓。</translation>
+    </message>
+    <message>
+        <source>The title is empty. Type what the document is, for example “Blood test”.</source>
+        <translation>標題為空白。請輸入文件名稱，例如「血液檢查」。</translation>
+    </message>
+    <message>
+        <source>The file is empty (0 bytes). Choose the file again, or scan the document again.</source>
+        <translation>檔案為空（0 位元組）。請重新選擇檔案，或重新掃描文件。</translation>
+    </message>
+    <message>
+        <source>The file is {size} MB, larger than the limit of {limit} MB. Make it smaller (for example, scan at a lower resolution), or ask the director to raise the limit in the settings.</source>
+        <translation>檔案大小為 {size} MB，超過 {limit} MB 的上限。請縮小檔案（例如以較低解析度掃描），或請院長在設定中提高上限。</translation>
+    </message>
+    <message>
+        <source>Choose what kind of document this is.</source>
+        <translation>請選擇文件類型。</translation>
+    </message>
+    <message>
+        <source>The file type “{mime}” is not valid. Leave it empty to detect it from the name.</source>
+        <translation>檔案類型「{mime}」無效。留空即可依檔名自動判斷。</translation>
+    </message>
+    <message>
+        <source>The assessment summary is empty. Type what the assessment found.</source>
+        <translation>評估摘要為空白。請輸入評估結果。</translation>
+    </message>
+    <message>
+        <source>The kind of assessment is empty. Type it, for example “general”.</source>
+        <translation>評估類型為空白。請輸入類型，例如「一般」。</translation>
+    </message>
+    <message>
+        <source>Choose the risk level from the list, or leave it empty.</source>
+        <translation>請從清單中選擇風險等級，或留空。</translation>
+    </message>
+    <message>
+        <source>A patient with this ID number is already registered. Open that record instead of registering again.</source>
+        <translation>已有使用此證件號碼登記的病患。請開啟該檔案，不要重複登記。</translation>
+    </message>
+    <message>
+        <source>A patient with the same name, birth date and phone is already registered. Open that record, or confirm this is a different person.</source>
+        <translation>已有姓名、出生日期和電話都相同的病患登記。請開啟該檔案，或確認這是另一個人。</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Open that record to change the patient&apos;s details.</source>
+        <translation>此檔案已合併到另一份檔案中。請開啟該檔案修改病患資料。</translation>
+    </message>
+    <message>
+        <source>Say why these two records are the same patient (at least 4 characters).</source>
+        <translation>請說明為什麼這兩份檔案是同一位病患（至少 4 個字元）。</translation>
+    </message>
+    <message>
+        <source>Choose two different records to merge.</source>
+        <translation>請選擇兩份不同的檔案進行合併。</translation>
+    </message>
+    <message>
+        <source>One of these records was already merged. Search again and choose the current record.</source>
+        <translation>其中一份檔案已被合併。請重新搜尋並選擇目前的檔案。</translation>
+    </message>
+    <message>
         <source>The note is too long: use at most {n} characters.</source>
         <translation>備註太長：最多只能使用 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>Choose how you contacted the patient.</source>
+        <translation>請選擇聯絡病患的方式。</translation>
+    </message>
+    <message>
+        <source>Choose whether the patient contacted us or we contacted them.</source>
+        <translation>請選擇是病患聯絡我們，還是我們聯絡病患。</translation>
+    </message>
+    <message>
+        <source>The summary is empty. Write what was said or agreed.</source>
+        <translation>摘要為空白。請填寫溝通或約定的內容。</translation>
+    </message>
+    <message>
+        <source>The summary is too long: use at most {n} characters.</source>
+        <translation>摘要太長：最多只能使用 {n} 個字元。</translation>
     </message>
     <message>
         <source>There is no setting called {key}.</source>
@@ -680,6 +1071,342 @@
         <source>This is not a valid phone number for country code +{code}: check the digits and the country code.</source>
         <translation>這不是國碼 +{code} 的有效電話號碼：請核對數字和國碼。</translation>
     </message>
+    <message>
+        <source>The ICD-10 code “{code}” is not in the right form: it is a letter and two digits, then optionally a dot and up to four letters or digits, for example J06.9 or I10. Check it and type it again, or leave it empty.</source>
+        <translation>ICD-10 代碼「{code}」格式不正確：應為一個英文字母加兩位數字，後面可接一個小數點和最多四個英文字母或數字，例如 J06.9 或 I10。請檢查後重新輸入，或留空。</translation>
+    </message>
+    <message>
+        <source>The drug interaction table {path} cannot be used: {problem}. Prescriptions cannot be checked until the file is corrected or restored from the ClinicDesk installation.</source>
+        <translation>藥物交互作用表 {path} 無法使用：{problem}。在修正該檔案或從 ClinicDesk 安裝程式還原之前，無法檢查處方。</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 120.</source>
+        <translation>收縮壓（高壓）「{text}」不是整數：請以 mmHg 為單位輸入，例如 120。</translation>
+    </message>
+    <message>
+        <source>An upper (systolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>收縮壓（高壓）不可能為 {value} mmHg：請重新測量並輸入新的數值。</translation>
+    </message>
+    <message>
+        <source>Upper (systolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>收縮壓（高壓）{value} mmHg 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The lower (diastolic) blood pressure “{text}” is not a whole number: type it in mmHg, for example 80.</source>
+        <translation>舒張壓（低壓）「{text}」不是整數：請以 mmHg 為單位輸入，例如 80。</translation>
+    </message>
+    <message>
+        <source>A lower (diastolic) blood pressure of {value} mmHg is not possible: measure again and type the new reading.</source>
+        <translation>舒張壓（低壓）不可能為 {value} mmHg：請重新測量並輸入新的數值。</translation>
+    </message>
+    <message>
+        <source>Lower (diastolic) blood pressure {value} mmHg is unusual. Record it anyway?</source>
+        <translation>舒張壓（低壓）{value} mmHg 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The pulse “{text}” is not a whole number: type the beats per minute, for example 72.</source>
+        <translation>脈搏「{text}」不是整數：請輸入每分鐘的跳動次數，例如 72。</translation>
+    </message>
+    <message>
+        <source>A pulse of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>脈搏不可能為每分鐘 {value} 次：請重新數滿一分鐘，然後再次輸入。</translation>
+    </message>
+    <message>
+        <source>Pulse {value} per minute is unusual. Record it anyway?</source>
+        <translation>脈搏每分鐘 {value} 次，超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The temperature “{text}” is not a number: type it in °C, for example 36.8.</source>
+        <translation>體溫「{text}」不是數字：請以 °C 為單位輸入，例如 36.8。</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is not possible for a living person: check the thermometer reading and type it again.</source>
+        <translation>人體體溫不可能為 {value} °C：請核對體溫計讀數後重新輸入。</translation>
+    </message>
+    <message>
+        <source>Temperature {value} °C is unusual. Record it anyway?</source>
+        <translation>體溫 {value} °C 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The weight “{text}” is not a number: type it in kg, for example 65.5.</source>
+        <translation>體重「{text}」不是數字：請以 kg 為單位輸入，例如 65.5。</translation>
+    </message>
+    <message>
+        <source>A weight of {value} kg is not possible: check the scale reading and that it is in kg (not jin or pounds), then type it again.</source>
+        <translation>體重不可能為 {value} kg：請核對體重計讀數，並確認單位是 kg（不是台斤或磅），然後重新輸入。</translation>
+    </message>
+    <message>
+        <source>Weight {value} kg is unusual. Record it anyway?</source>
+        <translation>體重 {value} kg 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The height “{text}” is not a number: type it in cm, for example 170.</source>
+        <translation>身高「{text}」不是數字：請以 cm 為單位輸入，例如 170。</translation>
+    </message>
+    <message>
+        <source>A height of {value} cm is not possible: check that it is in cm (not metres), then type it again.</source>
+        <translation>身高不可能為 {value} cm：請確認單位是 cm（不是公尺），然後重新輸入。</translation>
+    </message>
+    <message>
+        <source>Height {value} cm is unusual. Record it anyway?</source>
+        <translation>身高 {value} cm 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The oxygen saturation “{text}” is not a whole number: type the percentage, for example 98.</source>
+        <translation>血氧飽和度「{text}」不是整數：請輸入百分比，例如 98。</translation>
+    </message>
+    <message>
+        <source>An oxygen saturation of {value}% is not possible (it is at most 100%): check the oximeter reading and type it again.</source>
+        <translation>血氧飽和度不可能為 {value}%（最高為 100%）：請核對血氧機讀數後重新輸入。</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation {value}% is unusual. Record it anyway?</source>
+        <translation>血氧飽和度 {value}% 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The breathing rate “{text}” is not a whole number: type the breaths per minute, for example 16.</source>
+        <translation>呼吸頻率「{text}」不是整數：請輸入每分鐘的呼吸次數，例如 16。</translation>
+    </message>
+    <message>
+        <source>A breathing rate of {value} per minute is not possible: count again for a full minute and type it again.</source>
+        <translation>呼吸頻率不可能為每分鐘 {value} 次：請重新數滿一分鐘，然後再次輸入。</translation>
+    </message>
+    <message>
+        <source>Breathing rate {value} per minute is unusual. Record it anyway?</source>
+        <translation>呼吸頻率每分鐘 {value} 次，超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The blood glucose “{text}” is not a number: type it in mmol/L, for example 5.6.</source>
+        <translation>血糖「{text}」不是數字：請以 mmol/L 為單位輸入，例如 5.6。</translation>
+    </message>
+    <message>
+        <source>A blood glucose of {value} mmol/L is not possible: check the meter reading and that it is in mmol/L (not mg/dL), then type it again.</source>
+        <translation>血糖不可能為 {value} mmol/L：請核對血糖機讀數，並確認單位是 mmol/L（不是 mg/dL），然後重新輸入。</translation>
+    </message>
+    <message>
+        <source>Blood glucose {value} mmol/L is unusual. Record it anyway?</source>
+        <translation>血糖 {value} mmol/L 超出常見範圍。仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>The upper (systolic) blood pressure {systolic} must be higher than the lower (diastolic) {diastolic}: check that they are not swapped, then type them again.</source>
+        <translation>收縮壓（高壓）{systolic} 必須高於舒張壓（低壓）{diastolic}：請檢查兩者是否填反，然後重新輸入。</translation>
+    </message>
+    <message>
+        <source>A blood pressure needs both numbers, upper and lower, for example 120/80. Type the missing one, or clear both.</source>
+        <translation>血壓需要高壓和低壓兩個數值，例如 120/80。請補上缺少的數值，或將兩者都清除。</translation>
+    </message>
+    <message>
+        <source>The blood pressure “{text}” is not in the right form: type the upper and lower numbers with a slash between them, for example 120/80.</source>
+        <translation>血壓「{text}」格式不正確：請輸入高壓和低壓，中間以斜線分隔，例如 120/80。</translation>
+    </message>
+    <message>
+        <source>“{name}” is not a vital sign that can be confirmed.</source>
+        <translation>「{name}」不是可確認的生命徵象。</translation>
+    </message>
+    <message>
+        <source>Some readings are outside the usual range. Check them; if they are right, confirm them to record them anyway.</source>
+        <translation>部分數值超出常見範圍。請核對；如果無誤，請確認後照常記錄。</translation>
+    </message>
+    <message>
+        <source>This file cannot be imported: choose a CSV file (.csv) or an Excel workbook (.xlsx).</source>
+        <translation>無法匯入此檔案：請選擇 CSV 檔案（.csv）或 Excel 活頁簿（.xlsx）。</translation>
+    </message>
+    <message>
+        <source>This is an old-style Excel file (.xls). In Excel, use Save As and choose &apos;Excel Workbook (*.xlsx)&apos; or &apos;CSV UTF-8&apos;, then import that file.</source>
+        <translation>這是舊版 Excel 檔案（.xls）。請在 Excel 中使用「另存新檔」，選擇「Excel 活頁簿 (*.xlsx)」或「CSV UTF-8 (逗號分隔)」，然後匯入新儲存的檔案。</translation>
+    </message>
+    <message>
+        <source>This file is not a readable Excel workbook (it may be damaged or of another kind). Open it in Excel, save it again as .xlsx or as CSV UTF-8, then import that file.</source>
+        <translation>此檔案不是可讀取的 Excel 活頁簿（可能已損毀或是其他類型的檔案）。請在 Excel 中開啟它，重新另存為 .xlsx 或 CSV UTF-8，然後匯入新儲存的檔案。</translation>
+    </message>
+    <message>
+        <source>The file is empty: there are no patients in it to import.</source>
+        <translation>檔案為空：其中沒有可匯入的病患。</translation>
+    </message>
+    <message>
+        <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>
+        <translation>檔案有標題列，但下方沒有病患資料。請確認選擇了正確的檔案（以及正確的工作表）。</translation>
+    </message>
+    <message>
+        <source>The file is too large to import ({megabytes} MB; at most {limit} MB). Split it into smaller files and import them one after another.</source>
+        <translation>檔案太大，無法匯入（{megabytes} MB；上限 {limit} MB）。請將其拆分為多個較小的檔案，依序匯入。</translation>
+    </message>
+    <message>
+        <source>The file has more than {limit} rows, more than one import can take. Split it into smaller files and import them one after another.</source>
+        <translation>檔案超過 {limit} 列，超出單次匯入的上限。請將其拆分為多個較小的檔案，依序匯入。</translation>
+    </message>
+    <message>
+        <source>This file is not plain text (it may be saved as UTF-16 without a byte-order mark, or be no table at all). In Excel, save it as &apos;CSV UTF-8 (comma delimited)&apos; or as .xlsx and import that file.</source>
+        <translation>此檔案不是純文字檔（可能是以不含位元組順序標記的 UTF-16 儲存，或者根本不是表格）。請在 Excel 中將其另存為「CSV UTF-8 (逗號分隔)」或 .xlsx，然後匯入新儲存的檔案。</translation>
+    </message>
+    <message>
+        <source>The file&apos;s characters cannot be read: it is neither UTF-8 nor GBK/GB18030 text. In Excel, save it again as &apos;CSV UTF-8 (comma delimited)&apos; and import that file.</source>
+        <translation>無法讀取檔案中的字元：它既不是 UTF-8 文字，也不是 GBK/GB18030 文字。請在 Excel 中重新另存為「CSV UTF-8 (逗號分隔)」，然後匯入新儲存的檔案。</translation>
+    </message>
+    <message>
+        <source>The workbook has no sheet named {sheet}. Its sheets are: {sheets}.</source>
+        <translation>活頁簿中沒有名為 {sheet} 的工作表。現有工作表：{sheets}。</translation>
+    </message>
+    <message>
+        <source>The file has no column for the patient&apos;s name, so nothing was imported. Columns found: {headers}. Name a column 姓名 (or 姓 and 名), or choose which column holds the name.</source>
+        <translation>檔案中沒有病患姓名欄，因此未匯入任何資料。找到的欄位：{headers}。請將某一欄命名為「姓名」（或「姓」和「名」），或指定哪一欄是姓名。</translation>
+    </message>
+    <message>
+        <source>&apos;{field}&apos; is not a patient field that can be imported. Use one of: {fields}.</source>
+        <translation>「{field}」不是可匯入的病患欄位。請使用下列欄位之一：{fields}。</translation>
+    </message>
+    <message>
+        <source>The file has no column &apos;{header}&apos;. Columns found: {headers}.</source>
+        <translation>檔案中沒有「{header}」欄。找到的欄位：{headers}。</translation>
+    </message>
+    <message>
+        <source>Excel stored this number as a number and lost its last digits. In Excel, format the column as Text, type the numbers again (or import the original list) and import again.</source>
+        <translation>Excel 將此號碼儲存為數值，導致最後幾位遺失。請在 Excel 中將該欄設為「文字」格式，重新輸入號碼（或使用原始名單），然後重新匯入。</translation>
+    </message>
+    <message>
+        <source>This date could be day/month or month/day. Write dates as year-month-day, for example 1985-03-12.</source>
+        <translation>此日期既可能是「日/月」，也可能是「月/日」。請以「年-月-日」格式填寫日期，例如 1985-03-12。</translation>
+    </message>
+    <message>
+        <source>This is not a date ClinicDesk can read. Write dates as year-month-day, for example 1985-03-12 or 1985年3月12日.</source>
+        <translation>ClinicDesk 無法識別此日期。請以「年-月-日」格式填寫日期，例如 1985-03-12 或 1985年3月12日。</translation>
+    </message>
+    <message>
+        <source>This date does not exist (check the month and the day).</source>
+        <translation>此日期不存在（請檢查月份和日期）。</translation>
+    </message>
+    <message>
+        <source>Write the sex as 男 or 女 (or M or F); leave it empty if it is not known.</source>
+        <translation>性別請填寫「男」或「女」（或 M、F）；如果不清楚，請留空。</translation>
+    </message>
+    <message>
+        <source>This ID type is not one ClinicDesk knows: write 身份证, 护照, 回乡证, 台胞证, 香港身份证, 澳门身份证, 台湾身份证, 居住证 or 永久居留证, or leave it empty.</source>
+        <translation>ClinicDesk 無法識別此證件類型：請填寫居民身份證、護照、回鄉證、台胞證、香港身份證、澳門身份證、臺灣身分證、居住證或永久居留證，或留空。</translation>
+    </message>
+    <message>
+        <source>The kind of document cannot be told from this number. Add an ID type column (证件类型) saying, for example, 身份证 or 护照.</source>
+        <translation>無法根據此號碼判斷證件類型。請新增「證件類型」欄，填寫例如「居民身份證」或「護照」。</translation>
+    </message>
+    <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it and import again.</source>
+        <translation>姓名應由文字組成：請刪除其中的表情符號或其他符號，然後重新匯入。</translation>
+    </message>
+    <message>
+        <source>The name has no letters in it. Type the patient&apos;s name.</source>
+        <translation>姓名中沒有任何文字。請輸入病患姓名。</translation>
+    </message>
+    <message>
+        <source>This patient is already in row {row} of the file (same ID number, or same name, birth date and phone). Remove one of the two rows.</source>
+        <translation>此病患已在檔案第 {row} 列中（證件號碼相同，或姓名、出生日期和電話都相同）。請刪除其中一列。</translation>
+    </message>
+    <message>
+        <source>This prescription has {count} serious warning(s): a major interaction or an allergy. Nothing was saved. Read the warnings; to prescribe anyway, confirm them and give the reason.</source>
+        <translation>此處方有 {count} 項嚴重警示：嚴重交互作用或過敏。未儲存任何內容。請閱讀警示；如仍要開立，請確認警示並填寫原因。</translation>
+    </message>
+    <message>
+        <source>The {label} is too long: use at most {n} characters.</source>
+        <translation>{label}太長：最多只能使用 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} is too long: use at most {n} characters.</source>
+        <translation>第 {line} 項：{label}太長：最多只能使用 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the {label} should be text.</source>
+        <translation>第 {line} 項：{label}應為文字。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the drug name is empty. Type the drug, or remove the line.</source>
+        <translation>第 {line} 項：藥品名稱為空白。請輸入藥品，或刪除此項。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how the drug is given (route).</source>
+        <translation>第 {line} 項：請選擇給藥途徑。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose how often the drug is taken.</source>
+        <translation>第 {line} 項：請選擇用藥頻率。</translation>
+    </message>
+    <message>
+        <source>Line {line}: choose when the drug is taken (before or after meals, at bedtime...).</source>
+        <translation>第 {line} 項：請選擇用藥時間（飯前、飯後、睡前……）。</translation>
+    </message>
+    <message>
+        <source>Line {line}: the duration must be a whole number of days from {low} to {high}.</source>
+        <translation>第 {line} 項：用藥天數必須是 {low} 到 {high} 之間的整數。</translation>
+    </message>
+    <message>
+        <source>The prescription has no drugs. Add at least one line.</source>
+        <translation>處方中沒有藥品。請至少新增一項。</translation>
+    </message>
+    <message>
+        <source>The prescription has {count} lines; at most {n} are allowed. Split it into two prescriptions.</source>
+        <translation>此處方有 {count} 項，最多允許 {n} 項。請拆分為兩張處方。</translation>
+    </message>
+    <message>
+        <source>prescription</source>
+        <translation>處方</translation>
+    </message>
+    <message>
+        <source>Say why the prescription is cancelled.</source>
+        <translation>請說明作廢此處方的原因。</translation>
+    </message>
+    <message>
+        <source>This prescription was already cancelled on {when}.</source>
+        <translation>此處方已於 {when} 作廢。</translation>
+    </message>
+    <message>
+        <source>The guidance is empty. Type what the patient was told.</source>
+        <translation>用藥指導為空白。請輸入已告知病患的內容。</translation>
+    </message>
+    <message>
+        <source>This prescription was cancelled, so no guidance can be added to it.</source>
+        <translation>此處方已作廢，無法新增用藥指導。</translation>
+    </message>
+    <message>
+        <source>The {label} should be text.</source>
+        <translation>{label}應為文字。</translation>
+    </message>
+    <message>
+        <source>The {label} is empty. Please fill it in.</source>
+        <translation>{label}為空白。請填寫。</translation>
+    </message>
+    <message>
+        <source>Choose the urgency: routine, urgent or emergency.</source>
+        <translation>請選擇緊急程度：一般、緊急或急診。</translation>
+    </message>
+    <message>
+        <source>referral</source>
+        <translation>轉診單</translation>
+    </message>
+    <message>
+        <source>Attach at most {n} reports to a referral.</source>
+        <translation>一張轉診單最多附加 {n} 份報告。</translation>
+    </message>
+    <message>
+        <source>attached report</source>
+        <translation>所附報告</translation>
+    </message>
+    <message>
+        <source>No reading was typed. Type at least one vital sign.</source>
+        <translation>未輸入任何數值。請至少輸入一項生命徵象。</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 1985-03-12.</source>
+        <translation>這不是有效的日期：請以「年-月-日」格式輸入，例如 1985-03-12。</translation>
+    </message>
+    <message>
+        <source>No file was chosen. Press “Choose…” and pick the file.</source>
+        <translation>未選擇檔案。請按「選擇…」並選取檔案。</translation>
+    </message>
+    <message>
+        <source>The file {name} could not be read ({problem}). Check that it is still there and not open in another program, then try again.</source>
+        <translation>無法讀取檔案 {name}（{problem}）。請確認檔案仍在原處，且未在其他程式中開啟，然後再試一次。</translation>
+    </message>
+    <message>
+        <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
+        <translation>無法將副本儲存到 {path}（{problem}）。請選擇其他資料夾（例如「文件」），然後再試一次。</translation>
+    </message>
 </context>
 <context>
     <name>Features</name>
@@ -717,6 +1444,17 @@
     </message>
 </context>
 <context>
+    <name>FieldsDialog</name>
+    <message>
+        <source>e.g. 2024-05-01</source>
+        <translation>例如 2024-05-01</translation>
+    </message>
+    <message>
+        <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
+        <translation>這不是有效的日期：請以「年-月-日」格式輸入，例如 2024-05-01。</translation>
+    </message>
+</context>
+<context>
     <name>GroupForm</name>
     <message>
         <source>Restore defaults</source>
@@ -725,6 +1463,279 @@
     <message>
         <source>Fill in the standard values for this group. Nothing changes until you press Save. The clinic&apos;s name, address and phone are kept.</source>
         <translation>為本組填入標準值。按「儲存」之前不會有任何變更。診所名稱、地址和電話保持不變。</translation>
+    </message>
+</context>
+<context>
+    <name>Import</name>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>備用電話</translation>
+    </message>
+    <message>
+        <source>ID document type</source>
+        <translation>證件類型</translation>
+    </message>
+    <message>
+        <source>ID document number</source>
+        <translation>證件號碼</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>職業</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>職稱或頭銜</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Preferred contact</source>
+        <translation>偏好聯絡方式</translation>
+    </message>
+    <message>
+        <source>How they came</source>
+        <translation>來源管道</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>緊急聯絡人</translation>
+    </message>
+    <message>
+        <source>Emergency contact relation</source>
+        <translation>緊急聯絡人關係</translation>
+    </message>
+    <message>
+        <source>Emergency contact phone</source>
+        <translation>緊急聯絡人電話</translation>
+    </message>
+    <message>
+        <source>Desk notes</source>
+        <translation>櫃檯備註</translation>
+    </message>
+    <message>
+        <source>How to address</source>
+        <translation>稱呼</translation>
+    </message>
+    <message>
+        <source>Do not import</source>
+        <translation>不匯入</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>欄</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPatientsDialog</name>
+    <message>
+        <source>Import patients</source>
+        <translation>匯入病患</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV list</source>
+        <translation>從 Excel 或 CSV 名單匯入病患</translation>
+    </message>
+    <message>
+        <source>Choose the file, check which column holds what, then check the rows before importing. Rows already registered are skipped, so importing the same file again adds nobody twice.</source>
+        <translation>請選擇檔案，核對每一欄對應的內容，然後在匯入前檢查各列資料。已登記的列會被略過，因此重複匯入同一個檔案不會重複新增任何人。</translation>
+    </message>
+    <message>
+        <source>No file chosen</source>
+        <translation>未選擇檔案</translation>
+    </message>
+    <message>
+        <source>Choose file…</source>
+        <translation>選擇檔案…</translation>
+    </message>
+    <message>
+        <source>The sheet of the workbook to import</source>
+        <translation>要匯入的工作表</translation>
+    </message>
+    <message>
+        <source>Columns in the file and what they are imported as:</source>
+        <translation>檔案中的欄位及其匯入方式：</translation>
+    </message>
+    <message>
+        <source>Column in the file</source>
+        <translation>檔案中的欄位</translation>
+    </message>
+    <message>
+        <source>First rows</source>
+        <translation>前幾列內容</translation>
+    </message>
+    <message>
+        <source>Imported as</source>
+        <translation>匯入為</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>欄</translation>
+    </message>
+    <message>
+        <source>Why it was not imported</source>
+        <translation>未匯入的原因</translation>
+    </message>
+    <message>
+        <source>Check without saving</source>
+        <translation>僅檢查，不儲存</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>匯入</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Save report…</source>
+        <translation>儲存報告…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>Cancelled before anything was saved.</source>
+        <translation>已取消，未儲存任何內容。</translation>
+    </message>
+    <message>
+        <source>Choose the patient list</source>
+        <translation>選擇病患名單</translation>
+    </message>
+    <message>
+        <source>Excel or CSV (*.xlsx *.xlsm *.csv *.txt);;All files (*)</source>
+        <translation>Excel 或 CSV (*.xlsx *.xlsm *.csv *.txt);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>Excel workbook, sheet {sheet}; header in row {row}; {n} rows.</source>
+        <translation>Excel 活頁簿，工作表 {sheet}；標題列在第 {row} 列；共 {n} 列。</translation>
+    </message>
+    <message>
+        <source>CSV text ({encoding}); header in row {row}; {n} rows.</source>
+        <translation>CSV 文字檔（{encoding}）；標題列在第 {row} 列；共 {n} 列。</translation>
+    </message>
+    <message>
+        <source>Checking the rows…</source>
+        <translation>正在檢查各列…</translation>
+    </message>
+    <message>
+        <source>Importing the patients…</source>
+        <translation>正在匯入病患…</translation>
+    </message>
+    <message>
+        <source>Checked {rows} rows without saving: {imported} would be imported, {present} are already registered, {rejected} have a problem.</source>
+        <translation>已檢查 {rows} 列（未儲存）：{imported} 列可匯入，{present} 列已登記，{rejected} 列有問題。</translation>
+    </message>
+    <message>
+        <source>{rows} rows: {imported} imported, {present} already registered, {rejected} not imported because of a problem.</source>
+        <translation>共 {rows} 列：已匯入 {imported} 列，{present} 列已登記，{rejected} 列因有問題未匯入。</translation>
+    </message>
+    <message>
+        <source>Cancelled: the {n} patients imported before stay; import the same file again to add the rest.</source>
+        <translation>已取消：之前已匯入的 {n} 位病患會保留；再次匯入同一檔案即可新增其餘病患。</translation>
+    </message>
+    <message>
+        <source>The {n} patients imported before the problem stay; import the same file again to add the rest.</source>
+        <translation>發生問題之前已匯入的 {n} 位病患會保留；再次匯入同一檔案即可新增其餘病患。</translation>
+    </message>
+    <message>
+        <source>The first {n} problems are shown; the saved report lists them all.</source>
+        <translation>此處僅顯示前 {n} 個問題；儲存的報告中列出了全部問題。</translation>
+    </message>
+    <message>
+        <source>problems</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>Save the report</source>
+        <translation>儲存報告</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv)</source>
+        <translation>CSV (*.csv)</translation>
+    </message>
+    <message>
+        <source>Report saved to {path}.</source>
+        <translation>報告已儲存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>IncomingReferralsPanel</name>
+    <message>
+        <source>Incoming referrals ({n})</source>
+        <translation>轉入轉診（{n}）</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>緊急程度</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>轉診來源</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>轉診時間</translation>
     </message>
 </context>
 <context>
@@ -766,8 +1777,8 @@
         <translation>關於 ClinicDesk</translation>
     </message>
     <message>
-        <source>Find a patient: name or phone (Ctrl+K / F2)</source>
-        <translation>搜尋病患：姓名或電話（Ctrl+K / F2）</translation>
+        <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
+        <translation>搜尋病患：姓名、拼音、電話號碼、證件號碼（Ctrl+K / F2）</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -782,6 +1793,251 @@
 An offline-first desktop program for small private clinics.</source>
         <translation>ClinicDesk {version}
 專為小型私人診所設計、以離線為優先的桌面軟體。</translation>
+    </message>
+</context>
+<context>
+    <name>MedicationSource</name>
+    <message>
+        <source>Told by the patient</source>
+        <translation>病患自述</translation>
+    </message>
+    <message>
+        <source>Prescribed here</source>
+        <translation>本診所開立</translation>
+    </message>
+    <message>
+        <source>Prescribed by a hospital</source>
+        <translation>醫院開立</translation>
+    </message>
+    <message>
+        <source>Prescribed by another clinic</source>
+        <translation>其他診所開立</translation>
+    </message>
+</context>
+<context>
+    <name>MergeDialog</name>
+    <message>
+        <source>Merge a duplicate record</source>
+        <translation>合併重複檔案</translation>
+    </message>
+    <message>
+        <source>Find the other record of this same patient: type a name, pinyin, phone digits, ID or record number, then choose it in the list.</source>
+        <translation>搜尋同一位病患的另一份檔案：輸入姓名、拼音、電話號碼、證件號碼或病歷號，然後在清單中選擇。</translation>
+    </message>
+    <message>
+        <source>Search for the duplicate</source>
+        <translation>搜尋重複檔案</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病歷號</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>證件</translation>
+    </message>
+    <message>
+        <source>This record (kept)</source>
+        <translation>本檔案（保留）</translation>
+    </message>
+    <message>
+        <source>Duplicate (merged into it)</source>
+        <translation>重複檔案（合併到本檔案）</translation>
+    </message>
+    <message>
+        <source>Why are these the same patient? (required)</source>
+        <translation>為什麼這兩份檔案是同一位病患？（必填）</translation>
+    </message>
+    <message>
+        <source>e.g. same ID number; registered twice at the desk</source>
+        <translation>例如：證件號碼相同；櫃檯重複登記</translation>
+    </message>
+    <message>
+        <source>Everything recorded for the duplicate moves to this record; the duplicate is kept, marked as merged, and cannot be edited. This cannot be undone from the screen.</source>
+        <translation>重複檔案中記錄的所有內容都會移到本檔案；重複檔案會保留，標記為已合併，且無法再編輯。此操作無法在畫面上復原。</translation>
+    </message>
+    <message>
+        <source>Merge</source>
+        <translation>合併</translation>
+    </message>
+    <message>
+        <source>Choose the duplicate record in the list first.</source>
+        <translation>請先在清單中選擇重複檔案。</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>ID document</source>
+        <translation>證件</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Phones</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Occupation and title</source>
+        <translation>職業與職稱</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>聯絡方式</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>來源管道</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>緊急聯絡人</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>櫃檯備註</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>過敏</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>目前用藥</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Substance</source>
+        <translation>過敏原</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>嚴重程度</translation>
+    </message>
+    <message>
+        <source>Reaction</source>
+        <translation>反應</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>藥品</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>劑量</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>頻率</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>來源</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>疾病</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Add allergy…</source>
+        <translation>新增過敏…</translation>
+    </message>
+    <message>
+        <source>Entered in error…</source>
+        <translation>輸入有誤…</translation>
+    </message>
+    <message>
+        <source>Add medicine…</source>
+        <translation>新增藥品…</translation>
+    </message>
+    <message>
+        <source>Stopped…</source>
+        <translation>停藥…</translation>
+    </message>
+    <message>
+        <source>Add condition…</source>
+        <translation>新增疾病…</translation>
+    </message>
+    <message>
+        <source>Record vital signs…</source>
+        <translation>記錄生命徵象…</translation>
+    </message>
+    <message>
+        <source>Add allergy</source>
+        <translation>新增過敏</translation>
+    </message>
+    <message>
+        <source>Substance (medicine, food…)</source>
+        <translation>過敏原（藥品、食物…）</translation>
+    </message>
+    <message>
+        <source>Choose an allergy in the list first.</source>
+        <translation>請先在清單中選擇一筆過敏紀錄。</translation>
+    </message>
+    <message>
+        <source>Allergy entered in error</source>
+        <translation>過敏紀錄有誤</translation>
+    </message>
+    <message>
+        <source>Why it does not apply</source>
+        <translation>不適用的原因</translation>
+    </message>
+    <message>
+        <source>Add current medicine</source>
+        <translation>新增目前用藥</translation>
+    </message>
+    <message>
+        <source>Taken since</source>
+        <translation>開始服用日期</translation>
+    </message>
+    <message>
+        <source>Choose a medicine in the list first.</source>
+        <translation>請先在清單中選擇一種藥品。</translation>
+    </message>
+    <message>
+        <source>Medicine stopped</source>
+        <translation>已停藥</translation>
+    </message>
+    <message>
+        <source>Why it was stopped</source>
+        <translation>停藥原因</translation>
+    </message>
+    <message>
+        <source>Add chronic condition</source>
+        <translation>新增慢性病</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 代碼（選填）</translation>
     </message>
 </context>
 <context>
@@ -855,7 +2111,379 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>Patient</name>
+    <message>
+        <source>Mobile call</source>
+        <translation>手機通話</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>簡訊</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>家訪</translation>
+    </message>
+    <message>
+        <source>Walked in</source>
+        <translation>自行前來</translation>
+    </message>
+    <message>
+        <source>Phone booking</source>
+        <translation>電話預約</translation>
+    </message>
+    <message>
+        <source>Online booking</source>
+        <translation>網路預約</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>轉診</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>義診活動</translation>
+    </message>
+    <message>
+        <source>Recommended by someone</source>
+        <translation>他人推薦</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>兒童</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>長者</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>身心障礙者</translation>
+    </message>
+    <message>
+        <source>Accompanied service</source>
+        <translation>陪同服務</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Not stated</source>
+        <translation>未說明</translation>
+    </message>
+    <message>
+        <source>Resident ID card (mainland)</source>
+        <translation>居民身分證（內地）</translation>
+    </message>
+    <message>
+        <source>Hong Kong identity card</source>
+        <translation>香港身分證</translation>
+    </message>
+    <message>
+        <source>Macau identity card</source>
+        <translation>澳門身分證</translation>
+    </message>
+    <message>
+        <source>Taiwan ID card</source>
+        <translation>臺灣身分證</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (HK/Macau)</source>
+        <translation>港澳居民來往內地通行證（回鄉證）</translation>
+    </message>
+    <message>
+        <source>Mainland travel permit (Taiwan)</source>
+        <translation>臺灣居民來往大陸通行證（台胞證）</translation>
+    </message>
+    <message>
+        <source>Residence permit (HK/Macau/TW)</source>
+        <translation>港澳臺居民居住證</translation>
+    </message>
+    <message>
+        <source>Foreign permanent resident ID</source>
+        <translation>外國人永久居留身分證</translation>
+    </message>
+    <message>
+        <source>Passport</source>
+        <translation>護照</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFileView</name>
+    <message>
+        <source>← Search</source>
+        <translation>← 搜尋</translation>
+    </message>
+    <message>
+        <source>Back to the search (Esc)</source>
+        <translation>返回搜尋（Esc）</translation>
+    </message>
+    <message>
+        <source>Edit details…</source>
+        <translation>編輯資料…</translation>
+    </message>
+    <message>
+        <source>Merge a duplicate…</source>
+        <translation>合併重複檔案…</translation>
+    </message>
+    <message>
+        <source>Emergency access…</source>
+        <translation>緊急存取…</translation>
+    </message>
+    <message>
+        <source>Open the clinical record outside your role in an emergency. You must give a reason; the access is recorded and reviewed.</source>
+        <translation>緊急情況下調閱超出您角色權限的臨床病歷。必須填寫原因；此次調閱會被記錄並接受審查。</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概覽</translation>
+    </message>
+    <message>
+        <source>Visits</source>
+        <translation>就診紀錄</translation>
+    </message>
+    <message>
+        <source>Contact history</source>
+        <translation>聯絡紀錄</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n 歲</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>age unknown</source>
+        <translation>年齡不詳</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病歷號 {no}</translation>
+    </message>
+    <message>
+        <source>Address as: {form}</source>
+        <translation>稱呼：{form}</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one.</source>
+        <translation>此檔案已合併至另一份檔案。</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>過敏史：尚無紀錄。請詢問病患。</translation>
+    </message>
+    <message>
+        <source>ALLERGIES: {list}</source>
+        <translation>過敏：{list}</translation>
+    </message>
+    <message>
+        <source>Emergency access</source>
+        <translation>緊急存取</translation>
+    </message>
+    <message>
+        <source>Why do you need this patient&apos;s clinical record now? Your access is recorded with this reason and reviewed by the director.</source>
+        <translation>您為什麼現在需要查看這位病患的臨床病歷？此次調閱將連同此原因一併記錄，並由院長審查。</translation>
+    </message>
+    <message>
+        <source>Give a reason of at least 4 characters.</source>
+        <translation>請填寫原因，至少 4 個字元。</translation>
+    </message>
+</context>
+<context>
+    <name>PatientFormDialog</name>
+    <message>
+        <source>Patient details</source>
+        <extracomment>a patient was saved or an existing one chosen: its id</extracomment>
+        <translation>病患資料</translation>
+    </message>
+    <message>
+        <source>New patient</source>
+        <translation>新病患</translation>
+    </message>
+    <message>
+        <source>Identity</source>
+        <translation>身分資料</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>聯絡方式</translation>
+    </message>
+    <message>
+        <source>About the patient</source>
+        <translation>病患概況</translation>
+    </message>
+    <message>
+        <source>Emergency contact and notes</source>
+        <translation>緊急聯絡人與備註</translation>
+    </message>
+    <message>
+        <source>Family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>Given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>ID document</source>
+        <translation>證件類型</translation>
+    </message>
+    <message>
+        <source>Document number</source>
+        <translation>證件號碼</translation>
+    </message>
+    <message>
+        <source>Mobile phone</source>
+        <translation>手機</translation>
+    </message>
+    <message>
+        <source>Other phone</source>
+        <translation>其他電話</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>WeChat ID</source>
+        <translation>微信帳號</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>Contact by</source>
+        <translation>偏好聯絡方式</translation>
+    </message>
+    <message>
+        <source>Occupation</source>
+        <translation>職業</translation>
+    </message>
+    <message>
+        <source>Title or position</source>
+        <translation>職稱或職務</translation>
+    </message>
+    <message>
+        <source>Preferred form of address</source>
+        <translation>希望的稱呼</translation>
+    </message>
+    <message>
+        <source>Came to us by</source>
+        <translation>來源管道</translation>
+    </message>
+    <message>
+        <source>Special needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Emergency contact</source>
+        <translation>緊急聯絡人</translation>
+    </message>
+    <message>
+        <source>Relationship</source>
+        <translation>關係</translation>
+    </message>
+    <message>
+        <source>Emergency phone</source>
+        <translation>緊急聯絡電話</translation>
+    </message>
+    <message>
+        <source>Notes for the desk</source>
+        <translation>櫃檯備註</translation>
+    </message>
+    <message>
+        <source>e.g. 1985-03-12</source>
+        <translation>例如 1985-03-12</translation>
+    </message>
+    <message>
+        <source>e.g. 138 1234 5678</source>
+        <translation>例如 0912 345 678</translation>
+    </message>
+    <message>
+        <source>Only if the patient asked, e.g. 王教授</source>
+        <translation>僅在病患要求時填寫，例如 王教授</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（無）</translation>
+    </message>
+    <message>
+        <source>(not known)</source>
+        <translation>（不詳）</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>儲存</translation>
+    </message>
+    <message>
+        <source>Register</source>
+        <translation>建檔</translation>
+    </message>
+    <message>
+        <source>Open the existing record</source>
+        <translation>開啟既有檔案</translation>
+    </message>
+    <message>
+        <source>It is a different person: register</source>
+        <translation>不是同一人：繼續建檔</translation>
+    </message>
+    <message>
+        <source>Staff will address the patient as: {form}</source>
+        <translation>工作人員將稱呼病患為：{form}</translation>
+    </message>
+    <message>
+        <source>Correct the fields marked in red, then save.</source>
+        <translation>請修正標示為紅色的欄位，然後儲存。</translation>
+    </message>
+</context>
+<context>
     <name>PatientTableModel</name>
+    <message>
+        <source>Record no.</source>
+        <translation>病歷號</translation>
+    </message>
     <message>
         <source>Name</source>
         <translation>姓名</translation>
@@ -873,33 +2501,16 @@ An offline-first desktop program for small private clinics.</source>
         <translation>電話</translation>
     </message>
     <message>
+        <source>ID document</source>
+        <translation>證件號碼</translation>
+    </message>
+    <message>
         <source>Female</source>
         <translation>女</translation>
     </message>
     <message>
         <source>Male</source>
         <translation>男</translation>
-    </message>
-    <message>
-        <source>Unknown</source>
-        <translation>未知</translation>
-    </message>
-</context>
-<context>
-    <name>PatientsPage</name>
-    <message>
-        <source>Search patients by name or phone (Ctrl+K)</source>
-        <translation>依姓名或電話搜尋病患（Ctrl+K）</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n patient(s) found</source>
-        <translation>
-            <numerusform>找到 %n 位病患</numerusform>
-        </translation>
-    </message>
-    <message>
-        <source>No patient found.</source>
-        <translation>找不到病患。</translation>
     </message>
 </context>
 <context>
@@ -911,6 +2522,379 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 檔案 (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>Prescription</name>
+    <message>
+        <source>Morning</source>
+        <translation>早</translation>
+    </message>
+    <message>
+        <source>Noon</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>Evening</source>
+        <translation>晚</translation>
+    </message>
+    <message>
+        <source>Bedtime</source>
+        <translation>睡前</translation>
+    </message>
+    <message>
+        <source>once a day</source>
+        <translation>每日一次</translation>
+    </message>
+    <message>
+        <source>twice a day</source>
+        <translation>每日兩次</translation>
+    </message>
+    <message>
+        <source>three times a day</source>
+        <translation>每日三次</translation>
+    </message>
+    <message>
+        <source>four times a day</source>
+        <translation>每日四次</translation>
+    </message>
+    <message>
+        <source>every night</source>
+        <translation>每晚一次</translation>
+    </message>
+    <message>
+        <source>every 8 hours</source>
+        <translation>每8小時</translation>
+    </message>
+    <message>
+        <source>every 12 hours</source>
+        <translation>每12小時</translation>
+    </message>
+    <message>
+        <source>when needed</source>
+        <translation>需要時</translation>
+    </message>
+    <message>
+        <source>once only</source>
+        <translation>單次</translation>
+    </message>
+    <message>
+        <source>once a week</source>
+        <translation>每週一次</translation>
+    </message>
+    <message>
+        <source>before meals</source>
+        <translation>飯前</translation>
+    </message>
+    <message>
+        <source>after meals</source>
+        <translation>飯後</translation>
+    </message>
+    <message>
+        <source>with meals</source>
+        <translation>隨餐</translation>
+    </message>
+    <message>
+        <source>on an empty stomach</source>
+        <translation>空腹</translation>
+    </message>
+    <message>
+        <source>at bedtime</source>
+        <translation>睡前</translation>
+    </message>
+    <message>
+        <source>at any time</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>by mouth</source>
+        <translation>口服</translation>
+    </message>
+    <message>
+        <source>on the skin</source>
+        <translation>外用</translation>
+    </message>
+    <message>
+        <source>inhaled</source>
+        <translation>吸入</translation>
+    </message>
+    <message>
+        <source>under the tongue</source>
+        <translation>舌下含服</translation>
+    </message>
+    <message>
+        <source>injection into a muscle</source>
+        <translation>肌肉注射</translation>
+    </message>
+    <message>
+        <source>injection into a vein</source>
+        <translation>靜脈注射</translation>
+    </message>
+    <message>
+        <source>injection under the skin</source>
+        <translation>皮下注射</translation>
+    </message>
+    <message>
+        <source>in the eye</source>
+        <translation>點眼</translation>
+    </message>
+    <message>
+        <source>in the ear</source>
+        <translation>點耳</translation>
+    </message>
+    <message>
+        <source>in the nose</source>
+        <translation>滴鼻</translation>
+    </message>
+    <message>
+        <source>rectal</source>
+        <translation>直腸給藥</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionDialog</name>
+    <message>
+        <source>New prescription</source>
+        <translation>新增處方</translation>
+    </message>
+    <message>
+        <source>Drug</source>
+        <translation>藥品</translation>
+    </message>
+    <message>
+        <source>Strength</source>
+        <translation>規格</translation>
+    </message>
+    <message>
+        <source>Dose</source>
+        <translation>劑量</translation>
+    </message>
+    <message>
+        <source>Route</source>
+        <translation>給藥途徑</translation>
+    </message>
+    <message>
+        <source>How often</source>
+        <translation>頻次</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>服用時間</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>天數</translation>
+    </message>
+    <message>
+        <source>Quantity</source>
+        <translation>總量</translation>
+    </message>
+    <message>
+        <source>Cautions</source>
+        <translation>注意事項</translation>
+    </message>
+    <message>
+        <source>drug name</source>
+        <translation>藥品名稱</translation>
+    </message>
+    <message>
+        <source>Remove this line</source>
+        <translation>刪除此行</translation>
+    </message>
+    <message>
+        <source>Add a line</source>
+        <translation>新增一行</translation>
+    </message>
+    <message>
+        <source>Check</source>
+        <translation>檢查</translation>
+    </message>
+    <message>
+        <source>Check the drugs against the allergies and current medication</source>
+        <translation>對照過敏史與目前用藥檢查所開藥品</translation>
+    </message>
+    <message>
+        <source>Notes (optional)</source>
+        <translation>備註（選填）</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>警示</translation>
+    </message>
+    <message>
+        <source>The interaction table covers only common drugs and well-known interactions. It is NOT a complete reference: no warning does not mean a combination is safe.</source>
+        <translation>交互作用表僅涵蓋常用藥品和廣為人知的交互作用，並不是完整的參考資料：沒有警示並不代表併用就是安全的。</translation>
+    </message>
+    <message>
+        <source>I have considered these warnings</source>
+        <translation>我已考量這些警示</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Why prescribe despite the warnings</source>
+        <translation>儘管有警示仍開立處方的原因</translation>
+    </message>
+    <message>
+        <source>Allergies: {list}</source>
+        <translation>過敏史：{list}</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>過敏史：尚無紀錄。請詢問病患。</translation>
+    </message>
+    <message>
+        <source>— choose —</source>
+        <translation>— 請選擇 —</translation>
+    </message>
+    <message>
+        <source>At most {n} lines fit one prescription.</source>
+        <translation>一張處方最多只能有 {n} 項藥品。</translation>
+    </message>
+    <message>
+        <source>No warnings found in the table.</source>
+        <translation>交互作用表中未發現警示。</translation>
+    </message>
+    <message>
+        <source>Not checked yet. Press Check, or Save (which checks first).</source>
+        <translation>尚未檢查。請按「檢查」，或按「儲存」（儲存前會先檢查）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s): read them before saving.</source>
+        <translation>
+            <numerusform>共 %n 則警示：請在儲存前閱讀。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Type at least one drug.</source>
+        <translation>請至少輸入一種藥品。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved yet. Read the warnings, then press Save again.</source>
+        <translation>尚未儲存任何內容。請閱讀警示，然後再按一次「儲存」。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: there is a major interaction or an allergy warning. To prescribe anyway, tick “I have considered these warnings” and give the reason.</source>
+        <translation>未儲存：有嚴重交互作用或過敏警示。如仍要開立，請勾選「我已考量這些警示」並填寫原因。</translation>
+    </message>
+    <message>
+        <source>Nothing was saved: type the reason for prescribing despite the warnings.</source>
+        <translation>未儲存：請填寫儘管有警示仍開立處方的原因。</translation>
+    </message>
+</context>
+<context>
+    <name>PrescriptionsTab</name>
+    <message>
+        <source>Prescriptions</source>
+        <translation>處方</translation>
+    </message>
+    <message>
+        <source>New prescription…</source>
+        <translation>開立處方…</translation>
+    </message>
+    <message>
+        <source>Cancel prescription…</source>
+        <translation>作廢處方…</translation>
+    </message>
+    <message>
+        <source>Record guidance…</source>
+        <translation>記錄用藥指導…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Prescriber</source>
+        <translation>處方醫師</translation>
+    </message>
+    <message>
+        <source>Drugs</source>
+        <translation>藥品</translation>
+    </message>
+    <message>
+        <source>Warnings</source>
+        <translation>警示</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n day(s)</source>
+        <translation>
+            <numerusform>%n 天</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious warning(s), confirmed</source>
+        <translation>
+            <numerusform>%n 則嚴重警示（已確認）</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n warning(s)</source>
+        <translation>
+            <numerusform>%n 則警示</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelled {when}</source>
+        <translation>已於 {when} 作廢</translation>
+    </message>
+    <message>
+        <source>Issued</source>
+        <translation>已開立</translation>
+    </message>
+    <message>
+        <source>No prescriptions yet.</source>
+        <translation>尚無處方。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message>
+        <source>Prescription of {when} by {who}</source>
+        <translation>{who} 於 {when} 開立的處方</translation>
+    </message>
+    <message>
+        <source>Cancelled {when}. Reason: {reason}</source>
+        <translation>已於 {when} 作廢。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>quantity {q}</source>
+        <translation>總量 {q}</translation>
+    </message>
+    <message>
+        <source>Prescribed anyway. Reason: {reason}</source>
+        <translation>已確認仍開立。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose a prescription in the list first.</source>
+        <translation>請先在清單中選擇一張處方。</translation>
+    </message>
+    <message>
+        <source>Cancel prescription</source>
+        <translation>作廢處方</translation>
+    </message>
+    <message>
+        <source>Why is this prescription cancelled? It is kept in the record, marked cancelled, and its drugs leave the current medication list.</source>
+        <translation>為什麼要作廢這張處方？處方會保留在病歷中並標示為已作廢，其中的藥品將從目前用藥清單中移除。</translation>
+    </message>
+    <message>
+        <source>Record guidance</source>
+        <translation>記錄用藥指導</translation>
+    </message>
+    <message>
+        <source>What the patient was told</source>
+        <translation>向病患說明的內容</translation>
+    </message>
+    <message>
+        <source>How to take the medicines, what to watch for, what to avoid.</source>
+        <translation>如何服藥、需要留意什麼、應避免什麼。</translation>
     </message>
 </context>
 <context>
@@ -1059,6 +3043,358 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ReferOutDialog</name>
+    <message>
+        <source>Refer to a hospital</source>
+        <translation>轉診至醫院</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>醫院或診所</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>緊急程度</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>轉診原因</translation>
+    </message>
+    <message>
+        <source>Summary for the hospital</source>
+        <translation>給醫院的病情摘要</translation>
+    </message>
+    <message>
+        <source>Drafting the summary from the record…</source>
+        <translation>正在根據病歷產生摘要草稿…</translation>
+    </message>
+</context>
+<context>
+    <name>Referral</name>
+    <message>
+        <source>female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>not stated</source>
+        <translation>未註明</translation>
+    </message>
+    <message>
+        <source>emergency</source>
+        <translation>急診</translation>
+    </message>
+    <message>
+        <source>urgent</source>
+        <translation>緊急</translation>
+    </message>
+    <message>
+        <source>routine</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>待處理</translation>
+    </message>
+    <message>
+        <source>handled</source>
+        <translation>已處理</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>無紀錄。</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>BP</source>
+        <translation>血壓</translation>
+    </message>
+    <message>
+        <source>Referral summary</source>
+        <translation>轉診摘要</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>過敏史</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>目前用藥</translation>
+    </message>
+    <message>
+        <source>Chronic conditions</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Recent visits</source>
+        <translation>近期就診</translation>
+    </message>
+    <message>
+        <source>Latest vital signs</source>
+        <translation>最近生命徵象</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>脈搏</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>體溫</translation>
+    </message>
+    <message>
+        <source>SpO2</source>
+        <translation>血氧</translation>
+    </message>
+    <message>
+        <source>Respiration</source>
+        <translation>呼吸</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>體重</translation>
+    </message>
+    <message>
+        <source>Glucose</source>
+        <translation>血糖</translation>
+    </message>
+</context>
+<context>
+    <name>ReferralsTab</name>
+    <message>
+        <source>Referrals</source>
+        <translation>轉診</translation>
+    </message>
+    <message>
+        <source>Refer to a hospital…</source>
+        <translation>轉診至醫院…</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral…</source>
+        <translation>登錄轉入轉診…</translation>
+    </message>
+    <message>
+        <source>Mark handled</source>
+        <translation>標示為已處理</translation>
+    </message>
+    <message>
+        <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
+        <translation>此處僅列出轉入本診所的轉診；轉診原因與摘要屬於臨床病歷的一部分。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>轉診方向</translation>
+    </message>
+    <message>
+        <source>Hospital or clinic</source>
+        <translation>醫院或診所</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>緊急程度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Referred by</source>
+        <translation>轉診來源</translation>
+    </message>
+    <message>
+        <source>To them</source>
+        <translation>轉出</translation>
+    </message>
+    <message>
+        <source>To us</source>
+        <translation>轉入</translation>
+    </message>
+    <message>
+        <source>No referrals recorded.</source>
+        <translation>尚無轉診紀錄。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message>
+        <source>Referred to {partner} on {when}</source>
+        <translation>{when} 轉診至 {partner}</translation>
+    </message>
+    <message>
+        <source>Referred to us by {partner} on {when}</source>
+        <translation>{when} 由 {partner} 轉入本診所</translation>
+    </message>
+    <message>
+        <source>handled {when}</source>
+        <translation>{when} 已處理</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>Log an incoming referral</source>
+        <translation>登錄轉入轉診</translation>
+    </message>
+    <message>
+        <source>Referring clinic</source>
+        <translation>轉診來源院所</translation>
+    </message>
+    <message>
+        <source>Reason, as the referring clinic wrote it</source>
+        <translation>轉診原因（依來源院所的原文填寫）</translation>
+    </message>
+    <message>
+        <source>The reason goes to the doctor with the record; once saved, the desk sees only who referred the patient and how urgently.</source>
+        <translation>轉診原因將隨病歷交給醫師；儲存後，櫃檯只能看到轉診來源和緊急程度。</translation>
+    </message>
+    <message>
+        <source>Choose a referral in the list first.</source>
+        <translation>請先在清單中選擇一筆轉診紀錄。</translation>
+    </message>
+</context>
+<context>
+    <name>ReportsTab</name>
+    <message>
+        <source>Reports and assessments</source>
+        <translation>報告與評估</translation>
+    </message>
+    <message>
+        <source>Examination reports and attachments</source>
+        <translation>檢查報告與附件</translation>
+    </message>
+    <message>
+        <source>Health assessments</source>
+        <translation>健康評估</translation>
+    </message>
+    <message>
+        <source>Add file…</source>
+        <translation>新增檔案…</translation>
+    </message>
+    <message>
+        <source>Save a copy…</source>
+        <translation>另存副本…</translation>
+    </message>
+    <message>
+        <source>Save a copy of the chosen file to this computer</source>
+        <translation>將所選檔案另存一份到這台電腦</translation>
+    </message>
+    <message>
+        <source>New assessment…</source>
+        <translation>新增評估…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類型</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>標題</translation>
+    </message>
+    <message>
+        <source>File name</source>
+        <translation>檔名</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Risk</source>
+        <translation>風險</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation>（已更正）</translation>
+    </message>
+    <message>
+        <source>No health assessments yet.</source>
+        <translation>尚無健康評估。</translation>
+    </message>
+    <message>
+        <source>Recommendations</source>
+        <translation>建議</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>{who} 於 {when} 更正。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose the report or file to add</source>
+        <translation>選擇要新增的報告或檔案</translation>
+    </message>
+    <message>
+        <source>Reports and images (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;All files (*)</source>
+        <translation>報告和影像 (*.pdf *.jpg *.jpeg *.png *.tif *.tiff);;所有檔案 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a file in the list first.</source>
+        <translation>請先在清單中選擇一個檔案。</translation>
+    </message>
+    <message>
+        <source>Save a copy as</source>
+        <translation>副本另存為</translation>
+    </message>
+    <message>
+        <source>A copy was saved to {path}.</source>
+        <translation>副本已儲存至 {path}。</translation>
+    </message>
+    <message>
+        <source>New health assessment</source>
+        <translation>新增健康評估</translation>
+    </message>
+    <message>
+        <source>Kind of assessment</source>
+        <translation>評估類型</translation>
+    </message>
+    <message>
+        <source>What the assessment found</source>
+        <translation>評估結果</translation>
+    </message>
+    <message>
+        <source>e.g. general, diabetes, hypertension</source>
+        <translation>例如 綜合、糖尿病、高血壓</translation>
+    </message>
+</context>
+<context>
     <name>ResetPasswordDialog</name>
     <message>
         <source>Reset password</source>
@@ -1079,6 +3415,25 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The two passwords are not the same.</source>
         <translation>兩次輸入的密碼不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>RiskLevel</name>
+    <message>
+        <source>Not rated</source>
+        <translation>未評級</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Medium</source>
+        <translation>中</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
     </message>
 </context>
 <context>
@@ -1110,6 +3465,43 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Director</source>
         <translation>院長</translation>
+    </message>
+</context>
+<context>
+    <name>SearchView</name>
+    <message>
+        <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
+        <translation>搜尋：姓名、拼音或首字母（zs）、電話號碼、證件號碼或病歷號（Ctrl+K）</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>新病患建檔…</translation>
+    </message>
+    <message>
+        <source>Register a new patient (Ctrl+N)</source>
+        <translation>為新病患建檔（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Import…</source>
+        <translation>匯入…</translation>
+    </message>
+    <message>
+        <source>Import patients from an Excel or CSV file</source>
+        <translation>從 Excel 或 CSV 檔案匯入病患</translation>
+    </message>
+    <message>
+        <source>Type to search; Enter opens the first patient.</source>
+        <translation>輸入即可搜尋；按 Enter 開啟第一位病患。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) found</source>
+        <translation>
+            <numerusform>找到 %n 位病患</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient (Ctrl+N).</source>
+        <translation>找不到病患。請檢查輸入是否正確，或為新病患建檔（Ctrl+N）。</translation>
     </message>
 </context>
 <context>
@@ -1238,6 +3630,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>預約</translation>
     </message>
     <message>
+        <source>Patients</source>
+        <translation>病患</translation>
+    </message>
+    <message>
         <source>Reception</source>
         <translation>櫃檯</translation>
     </message>
@@ -1252,6 +3648,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Quality</source>
         <translation>品質</translation>
+    </message>
+    <message>
+        <source>uncle</source>
+        <translation>伯伯/婆婆</translation>
+    </message>
+    <message>
+        <source>grandparent</source>
+        <translation>爺爺/奶奶</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -1300,6 +3704,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Backup folder (empty: &apos;backups&apos; in the data folder)</source>
         <translation>備份資料夾（留空：使用診所資料所在資料夾中的 backups）</translation>
+    </message>
+    <message>
+        <source>Address as elderly (大爷/大妈) from age</source>
+        <translation>年滿幾歲起以長輩稱呼（伯伯/婆婆）</translation>
+    </message>
+    <message>
+        <source>Form for the elderly</source>
+        <translation>長輩稱呼方式</translation>
+    </message>
+    <message>
+        <source>Address as a child (小朋友) below age</source>
+        <translation>未滿幾歲稱呼為「小朋友」</translation>
+    </message>
+    <message>
+        <source>Address by title (李老师, 赵科长)</source>
+        <translation>以職稱稱呼（李老師、趙科長）</translation>
+    </message>
+    <message>
+        <source>Largest attachment (MB)</source>
+        <translation>附件大小上限（MB）</translation>
+    </message>
+    <message>
+        <source>Record number prefix (empty: the year)</source>
+        <translation>病歷號前綴（留空：使用年份）</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>
@@ -1661,6 +4089,267 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Type the passphrase or recovery key first.</source>
         <translation>請先輸入通關密語或復原金鑰。</translation>
+    </message>
+</context>
+<context>
+    <name>VisitCategory</name>
+    <message>
+        <source>Cold or flu</source>
+        <translation>感冒／流感</translation>
+    </message>
+    <message>
+        <source>Physical examination</source>
+        <translation>健檢</translation>
+    </message>
+    <message>
+        <source>Physical examination with findings</source>
+        <translation>健檢有異常</translation>
+    </message>
+    <message>
+        <source>Chronic condition</source>
+        <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>After an operation</source>
+        <translation>術後</translation>
+    </message>
+    <message>
+        <source>Family planning</source>
+        <translation>家庭計畫</translation>
+    </message>
+    <message>
+        <source>Inpatient surgery</source>
+        <translation>住院手術</translation>
+    </message>
+    <message>
+        <source>Outpatient surgery</source>
+        <translation>門診手術</translation>
+    </message>
+    <message>
+        <source>Other treatment</source>
+        <translation>其他治療</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>VisitDialog</name>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就診類型</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>主訴</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>檢查所見</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>診斷</translation>
+    </message>
+    <message>
+        <source>ICD-10 code (optional)</source>
+        <translation>ICD-10 代碼（選填）</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>處置</translation>
+    </message>
+    <message>
+        <source>Reason for the correction</source>
+        <translation>更正原因</translation>
+    </message>
+    <message>
+        <source>Correct a visit</source>
+        <translation>更正就診紀錄</translation>
+    </message>
+    <message>
+        <source>The visit as written is kept; the correction is added with your name and the time.</source>
+        <translation>原就診紀錄會保留；更正內容將連同您的姓名與時間一併加入。</translation>
+    </message>
+    <message>
+        <source>New visit</source>
+        <translation>新增就診紀錄</translation>
+    </message>
+    <message>
+        <source>Vital signs (optional)</source>
+        <translation>生命徵象（選填）</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>測量值異常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要記錄嗎？</translation>
+    </message>
+</context>
+<context>
+    <name>VisitsTab</name>
+    <message>
+        <source>New visit…</source>
+        <translation>新增就診紀錄…</translation>
+    </message>
+    <message>
+        <source>Correct…</source>
+        <translation>更正…</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就診類型</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>診斷</translation>
+    </message>
+    <message>
+        <source>ICD-10</source>
+        <translation>ICD-10</translation>
+    </message>
+    <message>
+        <source> (corrected)</source>
+        <translation>（已更正）</translation>
+    </message>
+    <message>
+        <source>No visits recorded yet.</source>
+        <translation>尚無就診紀錄。</translation>
+    </message>
+    <message>
+        <source>Chief complaint</source>
+        <translation>主訴</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>檢查所見</translation>
+    </message>
+    <message>
+        <source>Plan</source>
+        <translation>處置</translation>
+    </message>
+    <message>
+        <source>Earlier version written {when} by {who}: {diagnosis}</source>
+        <translation>原紀錄（{who} 於 {when} 填寫）：{diagnosis}</translation>
+    </message>
+    <message>
+        <source>Corrected {when} by {who}. Reason: {reason}</source>
+        <translation>{who} 於 {when} 更正。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Choose a visit in the list first.</source>
+        <translation>請先在清單中選擇一筆就診紀錄。</translation>
+    </message>
+</context>
+<context>
+    <name>Vitals</name>
+    <message>
+        <source>Blood pressure, upper (systolic)</source>
+        <translation>收縮壓</translation>
+    </message>
+    <message>
+        <source>Blood pressure, lower (diastolic)</source>
+        <translation>舒張壓</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>脈搏</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>體溫</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>體重</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>身高</translation>
+    </message>
+    <message>
+        <source>Oxygen saturation (SpO₂)</source>
+        <translation>血氧飽和度（SpO₂）</translation>
+    </message>
+    <message>
+        <source>Breathing rate</source>
+        <translation>呼吸頻率</translation>
+    </message>
+    <message>
+        <source>Blood glucose</source>
+        <translation>血糖</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsBox</name>
+    <message>
+        <source>Blood pressure</source>
+        <translation>血壓</translation>
+    </message>
+    <message>
+        <source>Pulse /min</source>
+        <translation>脈搏 次/分</translation>
+    </message>
+    <message>
+        <source>Temperature °C</source>
+        <translation>體溫 °C</translation>
+    </message>
+    <message>
+        <source>Weight kg</source>
+        <translation>體重 kg</translation>
+    </message>
+    <message>
+        <source>Height cm</source>
+        <translation>身高 cm</translation>
+    </message>
+    <message>
+        <source>SpO₂ %</source>
+        <translation>血氧 %</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsDialog</name>
+    <message>
+        <source>Record vital signs</source>
+        <translation>記錄生命徵象</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>測量值異常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要記錄嗎？</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsLine</name>
+    <message>
+        <source>No vital signs recorded yet.</source>
+        <translation>尚無生命徵象紀錄。</translation>
+    </message>
+    <message>
+        <source>BP {s}/{d} mmHg</source>
+        <translation>血壓 {s}/{d} mmHg</translation>
+    </message>
+    <message>
+        <source>pulse {n}/min</source>
+        <translation>脈搏 {n} 次/分</translation>
+    </message>
+    <message>
+        <source>Latest vital signs ({when}): {values}</source>
+        <translation>最近生命徵象（{when}）：{values}</translation>
     </message>
 </context>
 <context>
