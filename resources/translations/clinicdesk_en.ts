@@ -2874,8 +2874,24 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>quantity {q}</translation>
     </message>
     <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Warnings shown when it was written</source>
+        <translation>Warnings shown when it was written</translation>
+    </message>
+    <message>
         <source>Prescribed anyway. Reason: {reason}</source>
         <translation>Prescribed anyway. Reason: {reason}</translation>
+    </message>
+    <message>
+        <source>Pharmacist guidance</source>
+        <translation>Pharmacist guidance</translation>
+    </message>
+    <message>
+        <source>None recorded yet.</source>
+        <translation>None recorded yet.</translation>
     </message>
     <message>
         <source>Choose a prescription in the list first.</source>
@@ -4244,6 +4260,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Plan</source>
         <translation>Plan</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>Vital signs</translation>
     </message>
     <message>
         <source>Earlier version written {when} by {who}: {diagnosis}</source>

@@ -2869,8 +2869,24 @@ An offline-first desktop program for small private clinics.</source>
         <translation>总量 {q}</translation>
     </message>
     <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Warnings shown when it was written</source>
+        <translation>开具时显示的警示</translation>
+    </message>
+    <message>
         <source>Prescribed anyway. Reason: {reason}</source>
         <translation>已确认仍开具。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Pharmacist guidance</source>
+        <translation>药师用药指导</translation>
+    </message>
+    <message>
+        <source>None recorded yet.</source>
+        <translation>尚无记录。</translation>
     </message>
     <message>
         <source>Choose a prescription in the list first.</source>
@@ -4238,6 +4254,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Plan</source>
         <translation>处理</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>生命体征</translation>
     </message>
     <message>
         <source>Earlier version written {when} by {who}: {diagnosis}</source>

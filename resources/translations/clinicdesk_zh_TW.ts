@@ -2869,8 +2869,24 @@ An offline-first desktop program for small private clinics.</source>
         <translation>總量 {q}</translation>
     </message>
     <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Warnings shown when it was written</source>
+        <translation>開立時顯示的警示</translation>
+    </message>
+    <message>
         <source>Prescribed anyway. Reason: {reason}</source>
         <translation>已確認仍開立。原因：{reason}</translation>
+    </message>
+    <message>
+        <source>Pharmacist guidance</source>
+        <translation>藥師用藥指導</translation>
+    </message>
+    <message>
+        <source>None recorded yet.</source>
+        <translation>尚無紀錄。</translation>
     </message>
     <message>
         <source>Choose a prescription in the list first.</source>
@@ -4238,6 +4254,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Plan</source>
         <translation>處置</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>生命徵象</translation>
     </message>
     <message>
         <source>Earlier version written {when} by {who}: {diagnosis}</source>

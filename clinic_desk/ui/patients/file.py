@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.rules import prescribing
 from clinic_desk.core.rules import vitals as vital_rules
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security.permissions import BREAK_GLASS_ACTIONS, Action
@@ -54,6 +55,14 @@ from clinic_desk.ui.patients.common import (
 from clinic_desk.ui.settings.common import MessageLabel
 
 ALLERGY_RED = "#b00020"
+
+
+def frequency_text(code: str) -> str:
+    """A prescribing code with its words (qd → "qd（每日一次）"); free text as typed."""
+    known = prescribing.FREQUENCIES.get(code)
+    if known is None:
+        return code
+    return f"{code}（{tr_code('Prescription', known.label)}）"
 
 
 def _esc(text: str) -> str:
@@ -585,7 +594,7 @@ class OverviewTab(QWidget):
                         (
                             m.drug,
                             m.dose,
-                            m.frequency,
+                            frequency_text(m.frequency),
                             tr_code(
                                 "MedicationSource", clinical.MEDICATION_SOURCE_LABELS[m.source]
                             ),
@@ -961,7 +970,8 @@ class VisitsTab(QWidget):
             ):
                 if val is not None:
                     values.append(f"{vital_rules.format_value(val)}{unit}")
-            html.append(f"<p><b>{_esc(self.tr('Vital signs'))}</b><br>{'，'.join(values)}</p>")
+            _label = _esc(self.tr("Vital signs"))  # outside the f-string, for lupdate
+            html.append(f"<p><b>{_label}</b><br>{'，'.join(values)}</p>")
         for old in versions.earlier:
             html.append(
                 "<p style='color:#757575'>"

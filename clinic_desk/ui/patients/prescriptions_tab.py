@@ -290,13 +290,11 @@ class PrescriptionsTab(QWidget):
             html.append(f"<li>{line}</li>")
         html.append("</ol>")
         if rx.notes:
-            html.append(
-                f"<p><b>{_esc(self.tr('Notes'))}</b><br>"
-                + _esc(rx.notes).replace("\n", "<br>")
-                + "</p>"
-            )
+            _label = _esc(self.tr("Notes"))  # outside the f-string, for lupdate
+            html.append(f"<p><b>{_label}</b><br>" + _esc(rx.notes).replace("\n", "<br>") + "</p>")
         if rx.warnings:
-            html.append(f"<p><b>{_esc(self.tr('Warnings shown when it was written'))}</b></p><ul>")
+            _label = _esc(self.tr("Warnings shown when it was written"))  # for lupdate
+            html.append(f"<p><b>{_label}</b></p><ul>")
             for w in rx.warnings:
                 html.append(f"<li style='color:{warning_color(w)}'>{_esc(warning_line(w))}</li>")
             html.append("</ul>")
@@ -310,7 +308,8 @@ class PrescriptionsTab(QWidget):
                     )
                     + "</p>"
                 )
-        html.append(f"<p><b>{_esc(self.tr('Pharmacist guidance'))}</b></p>")
+        _label = _esc(self.tr("Pharmacist guidance"))  # outside the f-string, for lupdate
+        html.append(f"<p><b>{_label}</b></p>")
         if rx.guidance:
             for g in rx.guidance:
                 html.append(
@@ -321,7 +320,8 @@ class PrescriptionsTab(QWidget):
                     + "</p>"
                 )
         else:
-            html.append(f"<p style='color:{GREY}'>{_esc(self.tr('None recorded yet.'))}</p>")
+            _label = _esc(self.tr("None recorded yet."))  # outside the f-string, for lupdate
+            html.append(f"<p style='color:{GREY}'>{_label}</p>")
         self.detail.setHtml("".join(html))
 
     # -- actions --------------------------------------------------------------------------
