@@ -568,6 +568,10 @@
         <translation>The backup is damaged and was not restored: {detail}.</translation>
     </message>
     <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it.</source>
+        <translation>A name is made of letters: remove the emoji or other symbols from it.</translation>
+    </message>
+    <message>
         <source>The birth date is in the future: check the year and the month.</source>
         <translation>The birth date is in the future: check the year and the month.</translation>
     </message>

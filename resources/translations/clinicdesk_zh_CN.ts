@@ -568,6 +568,10 @@
         <translation>备份已损坏，未进行恢复：{detail}。</translation>
     </message>
     <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it.</source>
+        <translation>姓名只能由文字组成：请删除其中的表情符号或其他符号。</translation>
+    </message>
+    <message>
         <source>The birth date is in the future: check the year and the month.</source>
         <translation>出生日期在将来：请核对年份和月份。</translation>
     </message>

@@ -568,6 +568,10 @@
         <translation>備份已損毀，未進行還原：{detail}。</translation>
     </message>
     <message>
+        <source>A name is made of letters: remove the emoji or other symbols from it.</source>
+        <translation>姓名只能由文字組成：請刪除其中的表情符號或其他符號。</translation>
+    </message>
+    <message>
         <source>The birth date is in the future: check the year and the month.</source>
         <translation>出生日期在未來：請核對年份和月份。</translation>
     </message>

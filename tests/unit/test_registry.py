@@ -76,6 +76,8 @@ def test_resident_id_fills_birth_date_and_sex_and_normalises() -> None:
         ({"honorific_override": "张三"}, "honorific_override", "bare full name"),
         ({"honorific_override": "3床"}, "honorific_override", "bed number"),
         ({"given_name": "三" * 101}, "given_name", "at most 100"),
+        ({"given_name": "三😀"}, "given_name", "emoji"),
+        ({"given_name": "123"}, "given_name", "no letters"),
     ],
 )
 def test_bad_input_names_the_field_and_says_what_to_do(
@@ -86,6 +88,16 @@ def test_bad_input_names_the_field_and_says_what_to_do(
         _check(**data)
     assert err.value.field == field
     assert words in err.value.message()
+
+
+@pytest.mark.parametrize(
+    ("family", "given"),
+    [("阿依古丽·买买提", ""), ("O'Brien", "Seán"), ("ཚེ་རིང", "བཀྲ་ཤིས"), ("Иванов", "Пётр"),
+     ("𠮷", "野"), ("Nguyễn", "Thị Minh Khai"), ("محمد", "علي")],
+)
+def test_names_in_any_script_are_kept_as_written(family: str, given: str) -> None:
+    clean = _check(family_name=family, given_name=given)
+    assert (clean.family_name, clean.given_name) == (family, given)
 
 
 def test_empty_name_refused() -> None:

@@ -92,6 +92,25 @@ _WECHAT = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}|\+?[0-9]{6,20}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def name_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a name part, or None.
+
+    Any script's letters (and marks, and punctuation such as · ' -) make a
+    name: 阿依古丽·买买提, O'Brien, ཚེ་རིང. Emoji, symbols and control
+    characters do not: they do not print on cards or match an ID document.
+    """
+    for ch in text:
+        if unicodedata.category(ch)[0] in "SC" and ch not in "\u200c\u200d":
+            return QT_TRANSLATE_NOOP(
+                "Errors", "A name is made of letters: remove the emoji or other symbols from it."
+            )
+    if text and not any(unicodedata.category(ch)[0] == "L" for ch in text):
+        return QT_TRANSLATE_NOOP(
+            "Errors", "The name has no letters in it. Type the patient's name."
+        )
+    return None
+
+
 class FieldInvalid(ValidationError):
     """A ValidationError that names the form field it is about (for the UI)."""
 
@@ -239,6 +258,10 @@ def _check(
             name, _text, getattr(data, name), name, multiline=name in ("desk_notes", "address")
         )
         text[name] = value if value is not None else ""
+    for part in ("family_name", "given_name"):
+        problem = name_problem(text[part])
+        if problem is not None and part not in errors:
+            fail(part, problem)
     if not (text["family_name"] or text["given_name"]) and "family_name" not in errors:
         fail(
             "family_name",
