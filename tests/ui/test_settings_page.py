@@ -188,7 +188,7 @@ def test_restore_defaults_fills_a_group_but_saves_nothing_and_revert_reloads(
     page = make_page(qtbot, env, env.director)
     tab = page.clinic_tab
     assert editor(tab, "reception.wait_alert_minutes").value() == 30
-    reception = tab.forms[4]
+    reception = tab.forms[5]
     assert reception.group == "Reception"
     qtbot.mouseClick(reception.restore_button, Qt.MouseButton.LeftButton)
     assert editor(tab, "reception.wait_alert_minutes").value() == 15
