@@ -195,7 +195,7 @@ def test_restore_defaults_fills_a_group_but_saves_nothing_and_revert_reloads(
     assert editor(tab, "reception.response_minutes").value() == 3
     assert env.clinic.setting("reception.wait_alert_minutes") == 30  # not saved
     assert tab.save_button.isEnabled()
-    assert tab.group_list.item(4).font().bold()  # the group shows unsaved changes
+    assert tab.group_list.item(5).font().bold()  # the group shows unsaved changes
     # The clinic's own name and address have no default to go back to.
     qtbot.mouseClick(tab.forms[0].restore_button, Qt.MouseButton.LeftButton)
     assert editor(tab, "clinic.address").text() == "北京市朝阳区"
@@ -205,7 +205,7 @@ def test_restore_defaults_fills_a_group_but_saves_nothing_and_revert_reloads(
     qtbot.waitUntil(lambda: editor(tab, "reception.wait_alert_minutes").value() == 30,
                     timeout=WAIT)
     assert not tab.changed_values()
-    assert not tab.group_list.item(4).font().bold()
+    assert not tab.group_list.item(5).font().bold()
 
 
 def test_settings_saved_elsewhere_show_up(qtbot, env: Env) -> None:
