@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 from clinic_desk.core.errors import PermissionDenied, ValidationError
 from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
-from clinic_desk.core.services import demo, staff
+from clinic_desk.core.services import demo, patient_search, staff
 from clinic_desk.core.services.audit_log import verify_audit
 from clinic_desk.core.services.base import Clinic
 from clinic_desk.core.services.clinic import open_clinic
@@ -117,6 +117,11 @@ def test_demo_data_looks_like_a_clinic(cf: ClinicFixture) -> None:
     assert set(Counter(p.sex for p in patients)) == {"F", "M"}
     assert all(1 <= len(p.family_name) <= 2 and 1 <= len(p.given_name) <= 2 for p in patients)
     assert len({p.family_name + p.given_name for p in patients}) > 250  # some share a name
+    # Numbered and indexed like patients the desk registers (issue 4).
+    assert len({p.record_no for p in patients}) == 300 and all(p.record_no for p in patients)
+    someone = patients[17]
+    hits = patient_search.search_patients(cf.clinic, cf.director, someone.phone[-4:], limit=200)
+    assert someone.id in {h.id for h in hits}
 
     visits = _visits(cf.clinic)
     assert len(visits) == summary.visits

@@ -106,3 +106,35 @@ def test_upgrade_twice_is_harmless_and_newer_schema_refused(tmp_path: Path) -> N
     assert "newer version" in err.value.message()
     engine.dispose()
     assert os.path.exists(tmp_path / "n.db")
+
+
+def test_patients_of_0002_survive_0003_with_empty_registry_fields(tmp_path: Path) -> None:
+    """Issue 4's migration: patients and notes written before it keep everything."""
+    old = _engine(tmp_path / "old.db")
+    migrate.upgrade(old, "0002_patients")
+    patient_id, staff_id, note_id = "0" * 31 + "3", "0" * 31 + "4", "0" * 31 + "5"
+    with old.execution_options(clinic_write=True).begin() as conn:
+        conn.execute(text(
+            "INSERT INTO staff (id, login, display_name, role, password_hash, phone, "
+            "must_change_password, password_changed_at, created_at, updated_at) VALUES "
+            "(:id, 'li', '李医生', 'doctor', 'h', '', 0, '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"), {"id": staff_id})
+        conn.execute(text(
+            "INSERT INTO patient (id, family_name, given_name, sex, birth_date, phone, "
+            "created_at, updated_at) VALUES (:id, '欧阳', '娜娜', 'F', '1980-02-03', "
+            "'+8613812345678', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+            {"id": patient_id})
+        conn.execute(text(
+            "INSERT INTO clinical_note (id, patient_id, author_id, body, created_at, "
+            "updated_at) VALUES (:id, :p, :s, '高血压复诊', '2026-01-01 00:00:00', "
+            "'2026-01-01 00:00:00')"), {"id": note_id, "p": patient_id, "s": staff_id})
+    migrate.upgrade(old)
+    with old.connect() as conn:
+        row = conn.execute(text(
+            "SELECT family_name, given_name, phone, record_no, id_number, desk_notes, "
+            "merged_into FROM patient")).one()
+        assert tuple(row) == ("欧阳", "娜娜", "+8613812345678", "", "", "", None)
+        note = conn.execute(text("SELECT body, corrects_id FROM clinical_note")).one()
+        assert tuple(note) == ("高血压复诊", None)
+        assert conn.execute(text("SELECT count(*) FROM patient_search_key")).scalar() == 0
+    old.dispose()

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from clinic_desk.core.errors import PermissionDenied
 from clinic_desk.core.security import permissions
 from clinic_desk.core.security.permissions import Role
+from clinic_desk.core.services import patient_search as ps
 from clinic_desk.core.services.base import Actor
 from clinic_desk.core.services.patient_search import (
     PatientHit,
@@ -319,3 +320,21 @@ def test_index_new_patients_in_bulk(cf: ClinicFixture) -> None:
         uow.commit()
     assert [h.given_name for h in search_patients(cf.clinic, cf.director, "zl")] == ["六"]
     assert [h.given_name for h in search_patients(cf.clinic, cf.director, "5678")] == ["七"]
+
+
+def test_opening_a_clinic_without_an_index_builds_it(cf: ClinicFixture) -> None:
+    """A clinic upgraded from before issue 4 has patients but no keys: opening indexes them."""
+    from sqlalchemy import delete as sa_delete
+
+    from clinic_desk.core.services import patients
+    from clinic_desk.core.store.models import Meta
+
+    p = patients.register_patient(cf.clinic, cf.director, family_name="张", given_name="三",
+                                  phone="13812345678").value
+    with cf.clinic.store.unit_of_work(write=True) as uow:
+        uow.session.execute(sa_delete(PatientSearchKey))
+        uow.session.execute(sa_delete(Meta).where(Meta.key == ps.META_INDEX_VERSION))
+        uow.commit()
+    assert ps.search_patients(cf.clinic, cf.director, "zs") == []
+    clinic = cf.reopen()
+    assert [h.id for h in ps.search_patients(clinic, cf.director, "zs")] == [p.id]

@@ -38,6 +38,7 @@ from clinic_desk.core.security.keys import (
 )
 from clinic_desk.core.security.passwords import check_new_password, hash_password
 from clinic_desk.core.security.permissions import Action, Role
+from clinic_desk.core.services import patient_search
 from clinic_desk.core.services.base import Actor, Clinic, Clock, system_clock
 from clinic_desk.core.services.settings import write_setting_rows
 from clinic_desk.core.services.staff import normalize_login
@@ -320,7 +321,14 @@ def _open_store(
     except Exception:
         store.close()
         raise
-    return Clinic(data_dir, store, clinic_id, clock=clock)
+    clinic = Clinic(data_dir, store, clinic_id, clock=clock)
+    try:
+        # A clinic upgraded from before the search index (or an older key form).
+        patient_search.ensure_search_index(clinic)
+    except Exception:
+        store.close()
+        raise
+    return clinic
 
 
 def change_passphrase(

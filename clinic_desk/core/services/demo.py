@@ -49,6 +49,8 @@ from clinic_desk.core.security import audit
 from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.passwords import hash_password
 from clinic_desk.core.security.permissions import Action, Role
+from clinic_desk.core.services import patient_search
+from clinic_desk.core.services import patients as patient_service
 from clinic_desk.core.services.base import (
     Actor,
     Changes,
@@ -67,6 +69,7 @@ from clinic_desk.core.store.models import (
     Visit,
     VitalSigns,
 )
+from clinic_desk.core.store.store import UnitOfWork
 from clinic_desk.core.tasks import TaskState
 
 DEMO_PASSWORD = "demo-pass-1"
@@ -572,6 +575,28 @@ def _visit_text(
     values = _Values(rng, hypertensive)
     parts = tuple(p.format_map(values) for p in (complaint, findings, template.diagnosis, plan))
     return (parts[0], parts[1], parts[2], parts[3]), values
+
+
+def _number_and_index(clinic: Clinic, uow: UnitOfWork) -> None:
+    """Record numbers (in registration order) and search keys for the new patients.
+
+    The generator writes rows in bulk, below the registry service; these are
+    the two things the registry would have done for each of them.
+    """
+    new = list(
+        uow.session.execute(
+            select(Patient)
+            .where(Patient.record_no == "", Patient.deleted_at.is_(None))
+            .order_by(Patient.created_at, Patient.id)
+        ).scalars()
+    )
+    for patient, number in zip(
+        new, patient_service.next_record_numbers(clinic, uow, len(new)), strict=True
+    ):
+        patient.record_no = number
+    uow.session.flush()
+    patient_search.index_new_patients(uow.session, new)
+    uow.session.expunge_all()
 
 
 # --- results --------------------------------------------------------------------------
@@ -1086,6 +1111,8 @@ def generate_demo(
                     f"Generated {made:,} of {patients:,} patients and {visits:,} visits",
                 )
         flush()
+        progress(0.975, "Numbering records and indexing names for search")
+        _number_and_index(clinic, uow)
         # The last chance to cancel: after the commit there is nothing to undo.
         progress(0.98, "Saving the demo data")
         last_day = anchor - timedelta(days=1)

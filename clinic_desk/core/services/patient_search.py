@@ -202,6 +202,22 @@ def index_new_patients(session: Session, patients: Sequence[Patient]) -> None:
         session.execute(insert(PatientSearchKey), rows)
 
 
+# Bump when the keys change form: opening the clinic then rebuilds the index.
+INDEX_VERSION = "1"
+META_INDEX_VERSION = "search_index_version"
+
+
+def ensure_search_index(clinic: Clinic) -> bool:
+    """Rebuild the index if it was made by another version (or never: an upgraded clinic).
+
+    Called when a clinic is opened; True when it rebuilt.
+    """
+    if clinic.store.meta_value(META_INDEX_VERSION) == INDEX_VERSION:
+        return False
+    rebuild_search_index(clinic)
+    return True
+
+
 def rebuild_search_index(clinic: Clinic) -> int:
     """Recompute the whole index from ``patient`` (after a migration, sync or import).
 
@@ -224,6 +240,7 @@ def rebuild_search_index(clinic: Clinic) -> int:
                 session.execute(insert(PatientSearchKey), rows)
                 written += len(rows)
             session.expunge_all()  # keep memory flat on a large registry
+        uow.set_meta(META_INDEX_VERSION, INDEX_VERSION)
         uow.commit()
     return written
 

@@ -265,7 +265,7 @@ def find_duplicates(clinic: Clinic, actor: Actor, data: PatientInput) -> list[Pa
         return _duplicates(uow, clean)[0]
 
 
-def _next_record_nos(clinic: Clinic, uow: UnitOfWork, count: int) -> list[str]:
+def next_record_numbers(clinic: Clinic, uow: UnitOfWork, count: int) -> list[str]:
     """The next ``count`` record numbers, e.g. ``2026-000123``.
 
     Counted in this workstation's meta; with sync (issue 7) each workstation
@@ -361,7 +361,7 @@ def insert_patients(
     ``patient.register`` audit row; only the statements are shared.
     """
     made: list[Patient] = []
-    numbers = _next_record_nos(clinic, uow, len(rows))
+    numbers = next_record_numbers(clinic, uow, len(rows))
     for (clean, _detail), number in zip(rows, numbers, strict=True):
         patient = Patient(record_no=number, created_by=actor.staff_id)
         _apply(patient, clean)
