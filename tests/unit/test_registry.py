@@ -77,7 +77,7 @@ def test_resident_id_fills_birth_date_and_sex_and_normalises() -> None:
         ({"honorific_override": "3床"}, "honorific_override", "bed number"),
         ({"given_name": "三" * 101}, "given_name", "at most 100"),
         ({"given_name": "三😀"}, "given_name", "emoji"),
-        ({"given_name": "123"}, "given_name", "no letters"),
+        ({"family_name": "12", "given_name": "123"}, "family_name", "no letters"),
     ],
 )
 def test_bad_input_names_the_field_and_says_what_to_do(

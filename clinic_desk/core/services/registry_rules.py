@@ -93,7 +93,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def name_problem(text: str) -> str | None:
-    """Why ``text`` cannot be a name part, or None.
+    """Why ``text`` cannot be part of a name, or None (letters are checked on the whole name).
 
     Any script's letters (and marks, and punctuation such as · ' -) make a
     name: 阿依古丽·买买提, O'Brien, ཚེ་རིང. Emoji, symbols and control
@@ -104,11 +104,11 @@ def name_problem(text: str) -> str | None:
             return QT_TRANSLATE_NOOP(
                 "Errors", "A name is made of letters: remove the emoji or other symbols from it."
             )
-    if text and not any(unicodedata.category(ch)[0] == "L" for ch in text):
-        return QT_TRANSLATE_NOOP(
-            "Errors", "The name has no letters in it. Type the patient's name."
-        )
     return None
+
+
+def has_letters(text: str) -> bool:
+    return any(unicodedata.category(ch)[0] == "L" for ch in text)
 
 
 class FieldInvalid(ValidationError):
@@ -262,6 +262,12 @@ def _check(
         problem = name_problem(text[part])
         if problem is not None and part not in errors:
             fail(part, problem)
+    whole = text["family_name"] + text["given_name"]
+    if whole and not has_letters(whole) and "family_name" not in errors:
+        fail(
+            "family_name",
+            QT_TRANSLATE_NOOP("Errors", "The name has no letters in it. Type the patient's name."),
+        )
     if not (text["family_name"] or text["given_name"]) and "family_name" not in errors:
         fail(
             "family_name",
