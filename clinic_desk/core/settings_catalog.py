@@ -118,6 +118,10 @@ LANGUAGES = ("zh_CN", "zh_TW", "en")
 _CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "uncle"),  # 王大爷 / 王大妈
     QT_TRANSLATE_NOOP("Settings", "grandparent"),  # 王爷爷 / 王奶奶
+    QT_TRANSLATE_NOOP("Settings", "CN"),  # public holidays of mainland China
+    QT_TRANSLATE_NOOP("Settings", "HK"),
+    QT_TRANSLATE_NOOP("Settings", "TW"),
+    QT_TRANSLATE_NOOP("Settings", "none"),
 )
 
 CATALOG: tuple[SettingDef, ...] = (
@@ -131,6 +135,9 @@ CATALOG: tuple[SettingDef, ...] = (
        G_CLINIC, max_length=64),
     _d("clinic.language", "choice", "zh_CN", QT_TRANSLATE_NOOP("Settings", "Language"),
        G_CLINIC, choices=LANGUAGES),
+    _d("clinic.first_visit_info", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "First-visit information (location, parking, what to bring)"),
+       G_CLINIC, spec="A4", max_length=2000),
     _d("clinic.phone_region", "text", "CN",
        QT_TRANSLATE_NOOP("Settings", "Default phone region"), G_CLINIC, max_length=2),
     # Security
@@ -169,6 +176,24 @@ CATALOG: tuple[SettingDef, ...] = (
        QT_TRANSLATE_NOOP("Settings", "Record number prefix (empty: the year)"), G_PATIENTS,
        spec="C1", max_length=8),
     # Appointments (spec A5, A7, A8)
+    _d("appointments.holiday_calendar", "choice", "CN",
+       QT_TRANSLATE_NOOP("Settings", "Public holidays of"), G_APPOINTMENTS, spec="A3",
+       choices=("CN", "HK", "TW", "none")),
+    _d("appointments.slot_minutes", "int", 15,
+       QT_TRANSLATE_NOOP("Settings", "Calendar slot length (minutes)"), G_APPOINTMENTS,
+       spec="A6", minimum=5, maximum=60),
+    _d("appointments.no_show_grace_minutes", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "Mark as no-show after (minutes late)"), G_APPOINTMENTS,
+       spec="A9", minimum=5, maximum=24 * 60),
+    _d("appointments.late_cancel_hours", "int", 24,
+       QT_TRANSLATE_NOOP("Settings", "A cancellation is late within (hours)"), G_APPOINTMENTS,
+       spec="A9", minimum=0, maximum=168),
+    _d("appointments.series_horizon_days", "int", 180,
+       QT_TRANSLATE_NOOP("Settings", "Open-ended series booked ahead (days)"), G_APPOINTMENTS,
+       spec="A6", minimum=14, maximum=730),
+    _d("appointments.max_series_occurrences", "int", 200,
+       QT_TRANSLATE_NOOP("Settings", "Most appointments in one series"), G_APPOINTMENTS,
+       spec="A6", minimum=2, maximum=1000),
     _d("appointments.booking_cutoff", "time", "16:00",
        QT_TRANSLATE_NOOP("Settings", "Bookings for tomorrow close at"), G_APPOINTMENTS,
        spec="A5"),

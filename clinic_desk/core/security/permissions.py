@@ -60,7 +60,14 @@ class Action(StrEnum):
     REFERRAL_DESK = "referral.desk"
     PHARMACY_GUIDANCE = "pharmacy.guidance"
     # Front desk and calendar
+    APPOINTMENT_VIEW = "appointment.view"
     APPOINTMENT_MANAGE = "appointment.manage"
+    # Rosters, rooms, devices, appointment types, closures (director).
+    ROSTER_MANAGE = "roster.manage"
+    # A doctor's absence or substitution (spec A7): the desk, the doctor, the director.
+    ABSENCE_RECORD = "absence.record"
+    # Booking past the cutoff for tomorrow (spec A5): the director, audited.
+    BOOKING_OVERRIDE = "booking.override"
     CHECKIN = "checkin"
     VITALS_RECORD = "vitals.record"
     QUEUE_MANAGE = "queue.manage"
@@ -75,7 +82,8 @@ class Action(StrEnum):
 
 _FRONT_DESK = {
     Action.PATIENT_SEARCH, Action.PATIENT_REGISTER, Action.PATIENT_EDIT,
-    Action.APPOINTMENT_MANAGE, Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
+    Action.APPOINTMENT_VIEW, Action.APPOINTMENT_MANAGE, Action.ABSENCE_RECORD,
+    Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
     Action.REFERRAL_DESK,
 }
 
@@ -92,7 +100,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.PATIENT_SEARCH, Action.PATIENT_EDIT, Action.CLINICAL_READ,
             Action.CLINICAL_WRITE, Action.SAFETY_READ, Action.SAFETY_WRITE,
             Action.PRESCRIPTION_READ, Action.PRESCRIPTION_WRITE, Action.VITALS_RECORD,
-            Action.REFERRAL_WRITE, Action.REFERRAL_DESK,
+            Action.REFERRAL_WRITE, Action.REFERRAL_DESK, Action.APPOINTMENT_VIEW,
+            Action.ABSENCE_RECORD,
             Action.QUEUE_MANAGE, Action.FOLLOWUP_WORK, Action.SETTINGS_READ,
         }
     ),
@@ -104,7 +113,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.HEALTH_MANAGER: frozenset(
         {
             Action.PATIENT_SEARCH, Action.CLINICAL_READ, Action.SAFETY_READ,
-            Action.PRESCRIPTION_READ, Action.FOLLOWUP_WORK,
+            Action.PRESCRIPTION_READ, Action.FOLLOWUP_WORK, Action.APPOINTMENT_VIEW,
             Action.FOLLOWUP_SUPERVISE, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
         }
     ),
@@ -112,7 +121,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
         {
             Action.PATIENT_SEARCH, Action.FOLLOWUP_WORK, Action.COMPLAINT_HANDLE,
             Action.COMPLAINT_READ_CONFIDENTIAL, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
-            Action.APPOINTMENT_MANAGE,
+            Action.APPOINTMENT_MANAGE, Action.APPOINTMENT_VIEW,
         }
     ),
     Role.DIRECTOR: frozenset(Action),

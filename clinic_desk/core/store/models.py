@@ -378,3 +378,214 @@ class ContactLog(IdMixin, TimestampMixin, Base):
     staff_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
 
     __table_args__ = (Index("ix_contact_log_patient_id_at", "patient_id", "at"),)
+
+
+# -- Issue 5: rosters, resources, the appointment book (spec A1-A10, I2) -----------
+#
+# Clock times in rosters are the clinic's local wall-clock times ("08:00" as
+# minutes after midnight) on local dates; appointment instants are UTC. The
+# clinic's time zone (a setting) joins the two.
+
+
+class DoctorProfile(IdMixin, TimestampMixin, Base):
+    """What the desk tells callers about a doctor (spec I2), and the calendar colour."""
+
+    __tablename__ = "doctor_profile"
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"), unique=True)
+    specialties: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    color: Mapped[str] = mapped_column(String(9), default="")
+    # Bookable on the calendar (a doctor who left keeps the profile for history).
+    bookable: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class RosterRule(IdMixin, TimestampMixin, Base):
+    """A weekly block of a doctor's time: working hours or a break (spec A3)."""
+
+    __tablename__ = "roster_rule"
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"), index=True)
+    weekday: Mapped[int] = mapped_column(Integer)  # 0 = Monday
+    start_minute: Mapped[int] = mapped_column(Integer)  # local minutes after midnight
+    end_minute: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(8), default="work")  # "work" or "break"
+    valid_from: Mapped[date | None] = mapped_column(Date, default=None)
+    valid_until: Mapped[date | None] = mapped_column(Date, default=None)
+
+
+class RosterException(IdMixin, TimestampMixin, Base):
+    """A date that differs from the weekly roster: day off, extra hours, absence (A7)."""
+
+    __tablename__ = "roster_exception"
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    # "off" (whole day or a span), "extra" (working hours added), "absent" (unplanned
+    # absence, A7), "substitute" (another doctor takes the patients).
+    kind: Mapped[str] = mapped_column(String(12))
+    start_minute: Mapped[int | None] = mapped_column(Integer, default=None)
+    end_minute: Mapped[int | None] = mapped_column(Integer, default=None)
+    substitute_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("staff.id"), default=None
+    )
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    entered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # Entered after the cutoff (A7: known by 16:00 the day before).
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (Index("ix_roster_exception_staff_id_day", "staff_id", "day"),)
+
+
+class Resource(IdMixin, TimestampMixin, Base):
+    """A room or a device that appointments can need (spec A3)."""
+
+    __tablename__ = "resource"
+    kind: Mapped[str] = mapped_column(String(8))  # "room" or "device"
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class AppointmentType(IdMixin, TimestampMixin, Base):
+    """General consult, specialist, physical exam, follow-up visit ... (spec A2)."""
+
+    __tablename__ = "appointment_type"
+    name: Mapped[str] = mapped_column(String(100))
+    default_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    color: Mapped[str] = mapped_column(String(9), default="")
+    # Comma-separated resource ids this type needs (a room, an ECG machine ...).
+    resource_ids: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ClinicClosure(IdMixin, TimestampMixin, Base):
+    """A day the clinic itself is closed, beyond public holidays."""
+
+    __tablename__ = "clinic_closure"
+    day: Mapped[date] = mapped_column(Date, index=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+
+
+class AppointmentSeries(IdMixin, TimestampMixin, Base):
+    """A recurring booking: its rule; the occurrences are ordinary appointment rows."""
+
+    __tablename__ = "appointment_series"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    doctor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"))
+    type_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment_type.id"), default=None
+    )
+    frequency: Mapped[str] = mapped_column(String(8))  # "daily", "weekly", "monthly"
+    interval: Mapped[int] = mapped_column(Integer, default=1)
+    weekdays: Mapped[str] = mapped_column(String(20), default="")  # "0,2,4" for weekly
+    first_day: Mapped[date] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date, default=None)
+    count: Mapped[int | None] = mapped_column(Integer, default=None)
+    start_minute: Mapped[int] = mapped_column(Integer)  # local clock time of each
+    minutes: Mapped[int] = mapped_column(Integer)
+    holiday_policy: Mapped[str] = mapped_column(String(8), default="skip")  # or "flag"
+    # Open-ended series are written out up to this day and extended as time passes.
+    generated_until: Mapped[date | None] = mapped_column(Date, default=None)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class Appointment(IdMixin, TimestampMixin, Base):
+    __tablename__ = "appointment"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    doctor_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"))
+    type_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment_type.id"), default=None
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # booked, confirmed, arrived, in_consultation, done, no_show, cancelled
+    status: Mapped[str] = mapped_column(String(16), default="booked")
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    purpose: Mapped[str] = mapped_column(String(200), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    add_on: Mapped[bool] = mapped_column(Boolean, default=False)  # 临时加号 (A6)
+    series_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment_series.id"), default=None, index=True
+    )
+    # The occurrence's original day in its series (stays when one is moved).
+    series_day: Mapped[date | None] = mapped_column(Date, default=None)
+    on_holiday: Mapped[bool] = mapped_column(Boolean, default=False)
+    identity_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    identity_checked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    booked_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # Why a rule was overridden (after the cutoff, outside hours, closed day ...).
+    override_reason: Mapped[str] = mapped_column(String(500), default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    cancel_reason: Mapped[str] = mapped_column(String(500), default="")
+    late_cancel: Mapped[bool] = mapped_column(Boolean, default=False)
+    no_show_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Rescheduled from this appointment (the old row is cancelled, both kept).
+    moved_from_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment.id"), default=None
+    )
+
+    __table_args__ = (
+        Index("ix_appointment_doctor_id_starts_at", "doctor_id", "starts_at"),
+        Index("ix_appointment_patient_id_starts_at", "patient_id", "starts_at"),
+        Index("ix_appointment_starts_at", "starts_at"),
+    )
+
+
+class AppointmentResource(Base):
+    """A resource an appointment holds, with its times copied for the conflict check."""
+
+    __tablename__ = "appointment_resource"
+    appointment_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("appointment.id"), primary_key=True
+    )
+    resource_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("resource.id"), primary_key=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)  # false once cancelled
+
+    __table_args__ = (
+        Index("ix_appointment_resource_resource_id_starts_at", "resource_id", "starts_at"),
+    )
+
+
+class WaitlistEntry(IdMixin, TimestampMixin, Base):
+    """A patient who wants an earlier slot (ASAP list), offered when one frees up."""
+
+    __tablename__ = "waitlist_entry"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    type_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment_type.id"), default=None
+    )
+    # The appointment they hold now and want earlier (None: no booking yet).
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment.id"), default=None
+    )
+    earliest: Mapped[date | None] = mapped_column(Date, default=None)
+    latest: Mapped[date | None] = mapped_column(Date, default=None)
+    preferred: Mapped[str] = mapped_column(String(200), default="")  # "mornings" ...
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # members first (A10)
+    notes: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(12), default="waiting")  # offered, booked, removed
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+class AbsenceContact(IdMixin, TimestampMixin, Base):
+    """One affected patient of a doctor's absence, and how contacting them went (A7)."""
+
+    __tablename__ = "absence_contact"
+    exception_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("roster_exception.id"), index=True
+    )
+    appointment_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("appointment.id"))
+    # to_contact, contacted, moved, cancelled, unreachable, kept (with the substitute)
+    status: Mapped[str] = mapped_column(String(12), default="to_contact")
+    offered: Mapped[str] = mapped_column(Text, default="[]")  # JSON: the alternatives offered
+    note: Mapped[str] = mapped_column(String(500), default="")
+    handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
