@@ -61,6 +61,8 @@ class Topic(StrEnum):
     SETTINGS = "settings"
     PATIENTS = "patients"
     CLINICAL = "clinical"
+    APPOINTMENTS = "appointments"
+    ROSTERS = "rosters"
     AUDIT = "audit"
     BACKUP = "backup"
 
