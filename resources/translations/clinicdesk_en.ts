@@ -3684,6 +3684,22 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>grandparent</translation>
     </message>
     <message>
+        <source>CN</source>
+        <translation>CN</translation>
+    </message>
+    <message>
+        <source>HK</source>
+        <translation>HK</translation>
+    </message>
+    <message>
+        <source>TW</source>
+        <translation>TW</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>none</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>Clinic name</translation>
     </message>
@@ -3702,6 +3718,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Language</source>
         <translation>Language</translation>
+    </message>
+    <message>
+        <source>First-visit information (location, parking, what to bring)</source>
+        <translation>First-visit information (location, parking, what to bring)</translation>
     </message>
     <message>
         <source>Default phone region</source>
@@ -3754,6 +3774,30 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Record number prefix (empty: the year)</source>
         <translation>Record number prefix (empty: the year)</translation>
+    </message>
+    <message>
+        <source>Public holidays of</source>
+        <translation>Public holidays of</translation>
+    </message>
+    <message>
+        <source>Calendar slot length (minutes)</source>
+        <translation>Calendar slot length (minutes)</translation>
+    </message>
+    <message>
+        <source>Mark as no-show after (minutes late)</source>
+        <translation>Mark as no-show after (minutes late)</translation>
+    </message>
+    <message>
+        <source>A cancellation is late within (hours)</source>
+        <translation>A cancellation is late within (hours)</translation>
+    </message>
+    <message>
+        <source>Open-ended series booked ahead (days)</source>
+        <translation>Open-ended series booked ahead (days)</translation>
+    </message>
+    <message>
+        <source>Most appointments in one series</source>
+        <translation>Most appointments in one series</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>

@@ -3678,6 +3678,22 @@ An offline-first desktop program for small private clinics.</source>
         <translation>爷爷/奶奶</translation>
     </message>
     <message>
+        <source>CN</source>
+        <translation>中国内地</translation>
+    </message>
+    <message>
+        <source>HK</source>
+        <translation>香港</translation>
+    </message>
+    <message>
+        <source>TW</source>
+        <translation>台湾</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>不使用</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>诊所名称</translation>
     </message>
@@ -3696,6 +3712,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Language</source>
         <translation>语言</translation>
+    </message>
+    <message>
+        <source>First-visit information (location, parking, what to bring)</source>
+        <translation>初诊须知（地址、停车、需携带的物品）</translation>
     </message>
     <message>
         <source>Default phone region</source>
@@ -3748,6 +3768,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Record number prefix (empty: the year)</source>
         <translation>病历号前缀（留空：使用年份）</translation>
+    </message>
+    <message>
+        <source>Public holidays of</source>
+        <translation>法定节假日依据</translation>
+    </message>
+    <message>
+        <source>Calendar slot length (minutes)</source>
+        <translation>预约时段长度（分钟）</translation>
+    </message>
+    <message>
+        <source>Mark as no-show after (minutes late)</source>
+        <translation>迟到多久记为爽约（分钟）</translation>
+    </message>
+    <message>
+        <source>A cancellation is late within (hours)</source>
+        <translation>就诊前多久内取消算临时取消（小时）</translation>
+    </message>
+    <message>
+        <source>Open-ended series booked ahead (days)</source>
+        <translation>无结束日期的周期预约提前排定（天）</translation>
+    </message>
+    <message>
+        <source>Most appointments in one series</source>
+        <translation>单个周期预约最多次数</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>

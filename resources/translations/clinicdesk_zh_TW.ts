@@ -3678,6 +3678,22 @@ An offline-first desktop program for small private clinics.</source>
         <translation>爺爺/奶奶</translation>
     </message>
     <message>
+        <source>CN</source>
+        <translation>中國大陸</translation>
+    </message>
+    <message>
+        <source>HK</source>
+        <translation>香港</translation>
+    </message>
+    <message>
+        <source>TW</source>
+        <translation>臺灣</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>不使用</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>診所名稱</translation>
     </message>
@@ -3696,6 +3712,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Language</source>
         <translation>語言</translation>
+    </message>
+    <message>
+        <source>First-visit information (location, parking, what to bring)</source>
+        <translation>初診須知（地址、停車、需攜帶的物品）</translation>
     </message>
     <message>
         <source>Default phone region</source>
@@ -3748,6 +3768,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Record number prefix (empty: the year)</source>
         <translation>病歷號前綴（留空：使用年份）</translation>
+    </message>
+    <message>
+        <source>Public holidays of</source>
+        <translation>國定假日依據</translation>
+    </message>
+    <message>
+        <source>Calendar slot length (minutes)</source>
+        <translation>預約時段長度（分鐘）</translation>
+    </message>
+    <message>
+        <source>Mark as no-show after (minutes late)</source>
+        <translation>遲到多久記為未到診（分鐘）</translation>
+    </message>
+    <message>
+        <source>A cancellation is late within (hours)</source>
+        <translation>就診前多久內取消算臨時取消（小時）</translation>
+    </message>
+    <message>
+        <source>Open-ended series booked ahead (days)</source>
+        <translation>無結束日期的週期預約提前排定（天）</translation>
+    </message>
+    <message>
+        <source>Most appointments in one series</source>
+        <translation>單一週期預約最多次數</translation>
     </message>
     <message>
         <source>Bookings for tomorrow close at</source>
