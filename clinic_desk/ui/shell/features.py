@@ -51,6 +51,12 @@ def _patients(ctx: AppContext) -> QWidget:
     return PatientsPage(ctx)
 
 
+def _calendar(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.calendar.page import CalendarPage
+
+    return CalendarPage(ctx)
+
+
 def _settings(ctx: AppContext) -> QWidget:
     from clinic_desk.ui.settings.page import SettingsPage
 
@@ -60,8 +66,8 @@ def _settings(ctx: AppContext) -> QWidget:
 FEATURES: tuple[Feature, ...] = (
     Feature("reception", QT_TRANSLATE_NOOP("Features", "Reception"), Action.CHECKIN,
             _coming(QT_TRANSLATE_NOOP("Features", "Reception")), "Ctrl+1"),
-    Feature("calendar", QT_TRANSLATE_NOOP("Features", "Calendar"), Action.APPOINTMENT_MANAGE,
-            _coming(QT_TRANSLATE_NOOP("Features", "Calendar")), "Ctrl+2"),
+    Feature("calendar", QT_TRANSLATE_NOOP("Features", "Calendar"), Action.APPOINTMENT_VIEW,
+            _calendar, "Ctrl+2"),
     Feature("patients", QT_TRANSLATE_NOOP("Features", "Patients"), Action.PATIENT_SEARCH,
             _patients, "Ctrl+3"),
     Feature("followups", QT_TRANSLATE_NOOP("Features", "Follow-ups"), Action.FOLLOWUP_WORK,
