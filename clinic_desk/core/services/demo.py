@@ -36,6 +36,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -43,7 +44,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, Uuid, func, insert, select
 from sqlalchemy.orm import Session
 
-from clinic_desk.core.errors import ValidationError
+from clinic_desk.core.errors import ClinicError, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.keys import KdfParams
@@ -1241,10 +1242,70 @@ def build_demo_clinic(
             clinic, Actor.system("demo"), patients=patients, years=years, seed=seed,
             state=state, anchor=anchor,
         )
+        _demo_calendar(clinic, seed)
     except BaseException:
         clinic.close()
         raise
     return clinic, summary
+
+
+DEMO_FIRST_VISIT_INFO = (
+    "地址：北京市朝阳区建国路 88 号仁和大厦一层（地铁 1 号线国贸站 C 口步行 5 分钟）。"
+    "停车：大厦地下停车场，就诊可免费停车 2 小时。"
+    "请携带：身份证、医保卡、既往病历和检查报告、正在服用的药物。"
+)
+
+
+def _demo_calendar(clinic: Clinic, seed: int) -> None:
+    """Rosters and a few days of bookings, so the demo's calendar has something to show.
+
+    Through the services, as the desk would: weekly hours Mon-Sat 08:00-12:00 and
+    13:30-17:30 (Saturday mornings only for half the doctors), and about five
+    bookings per doctor per working day for the next three days.
+    """
+    from clinic_desk.core.services import appointments, rosters
+    from clinic_desk.core.services import settings as settings_service
+
+    system = Actor.system("demo")
+    settings_service.update_settings(clinic, system,
+                                     {"clinic.first_visit_info": DEMO_FIRST_VISIT_INFO})
+    rng = random.Random(f"clinicdesk-demo-calendar:{seed}")
+    doctors = [d for d in rosters.list_doctors(clinic, system) if d.role == Role.DOCTOR]
+    for n, doctor in enumerate(doctors):
+        blocks = [rosters.RosterBlock(day, 8 * 60, 12 * 60) for day in range(6)]
+        blocks += [rosters.RosterBlock(day, 13 * 60 + 30, 17 * 60 + 30) for day in range(5)]
+        if n % 2:
+            blocks = [b for b in blocks if b.weekday != 5]
+        rosters.set_weekly_roster(clinic, system, doctor.id, blocks)
+    with clinic.store.unit_of_work(write=False) as uow:
+        patient_ids = list(uow.session.execute(
+            select(Patient.id).where(Patient.deleted_at.is_(None)).order_by(Patient.id)
+        ).scalars())
+    if not patient_ids or not doctors:
+        return
+    zone = clinic.timezone()
+    today = clinic.now().astimezone(zone).date()
+    types = rosters.list_appointment_types(clinic, system)
+    channels = list(appointments.CHANNELS)
+    for ahead in range(1, 4):
+        day = today + timedelta(days=ahead)
+        for doctor in doctors:
+            for start in sorted(rng.sample(range(8 * 4, 17 * 4 + 2), 12))[:5]:
+                kind = rng.choice(types) if types else None
+                try:
+                    appointments.book(
+                        clinic, system, patient_id=rng.choice(patient_ids),
+                        doctor_id=doctor.id,
+                        starts_at=datetime.combine(day, clock_time(0), zone)
+                        + timedelta(minutes=start * 15),
+                        minutes=kind.default_minutes if kind else 15,
+                        type_id=kind.id if kind else None,
+                        channel=rng.choice(channels), identity_checked=True,
+                        confirm=appointments.CONFIRM_REASONS,
+                        override_reason="demo data",
+                    )
+                except ClinicError:
+                    continue  # outside hours on a short day, or the patient is busy then
 
 
 def create_demo_clinic(
