@@ -32,6 +32,111 @@
     </message>
 </context>
 <context>
+    <name>Appointment</name>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Online (WeChat / website)</source>
+        <translation>Online (WeChat / website)</translation>
+    </message>
+    <message>
+        <source>On site</source>
+        <translation>On site</translation>
+    </message>
+    <message>
+        <source>Referral by a partner doctor</source>
+        <translation>Referral by a partner doctor</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>Free-clinic event</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>Confirmed</translation>
+    </message>
+    <message>
+        <source>Arrived</source>
+        <translation>Arrived</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>In consultation</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>No-show</source>
+        <translation>No-show</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelled</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentDialog</name>
+    <message>
+        <source>Appointment</source>
+        <translation>Appointment</translation>
+    </message>
+    <message>
+        <source>{when} · {minutes} min · {doctor}</source>
+        <translation>{when} · {minutes} min · {doctor}</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>Status: {status}</translation>
+    </message>
+    <message>
+        <source>Emergency add-on</source>
+        <translation>Emergency add-on</translation>
+    </message>
+    <message>
+        <source>Patient confirmed</source>
+        <translation>Patient confirmed</translation>
+    </message>
+    <message>
+        <source>Cancel appointment</source>
+        <translation>Cancel appointment</translation>
+    </message>
+    <message>
+        <source>Why it is cancelled (needed to cancel)</source>
+        <translation>Why it is cancelled (needed to cancel)</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentType</name>
+    <message>
+        <source>General consult</source>
+        <translation>General consult</translation>
+    </message>
+    <message>
+        <source>Specialist consult</source>
+        <translation>Specialist consult</translation>
+    </message>
+    <message>
+        <source>Physical exam</source>
+        <translation>Physical exam</translation>
+    </message>
+    <message>
+        <source>Follow-up visit</source>
+        <translation>Follow-up visit</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentDialog</name>
     <message>
         <source>Add a report or file</source>
@@ -99,6 +204,219 @@
     <message>
         <source>Other</source>
         <translation>Other</translation>
+    </message>
+</context>
+<context>
+    <name>BookingDialog</name>
+    <message>
+        <source>New appointment</source>
+        <translation>New appointment</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>Name, pinyin initials, phone digits or record number</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>minutes</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>Booked by</translation>
+    </message>
+    <message>
+        <source>Reason for the visit</source>
+        <translation>Reason for the visit</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Emergency add-on (临时加号): book even if the doctor is full</source>
+        <translation>Emergency add-on (临时加号): book even if the doctor is full</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>I have checked the patient&apos;s identity (real-name booking)</translation>
+    </message>
+    <message>
+        <source>Copy to send</source>
+        <translation>Copy to send</translation>
+    </message>
+    <message>
+        <source>Reason for booking after the cutoff</source>
+        <translation>Reason for booking after the cutoff</translation>
+    </message>
+    <message>
+        <source>Book</source>
+        <translation>Book</translation>
+    </message>
+    <message>
+        <source>First visit — tell the patient:</source>
+        <translation>First visit — tell the patient:</translation>
+    </message>
+    <message>
+        <source>Returning patient: suggested times with the usual doctor</source>
+        <translation>Returning patient: suggested times with the usual doctor</translation>
+    </message>
+    <message>
+        <source>(choose)</source>
+        <translation>(choose)</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>Choose the patient first: search and pick one.</translation>
+    </message>
+    <message>
+        <source>Choose a doctor.</source>
+        <translation>Choose a doctor.</translation>
+    </message>
+    <message>
+        <source>Book it although the time has passed</source>
+        <translation>Book it although the time has passed</translation>
+    </message>
+    <message>
+        <source>Book outside the doctor&apos;s working hours</source>
+        <translation>Book outside the doctor&apos;s working hours</translation>
+    </message>
+    <message>
+        <source>Book on a day the clinic is closed</source>
+        <translation>Book on a day the clinic is closed</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: book anyway</source>
+        <translation>The patient has another appointment then: book anyway</translation>
+    </message>
+    <message>
+        <source>Book after the cutoff (director, with a reason)</source>
+        <translation>Book after the cutoff (director, with a reason)</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarPage</name>
+    <message>
+        <source>%n free</source>
+        <translation>%n free</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>Mon</source>
+        <translation>Mon</translation>
+    </message>
+    <message>
+        <source>Tue</source>
+        <translation>Tue</translation>
+    </message>
+    <message>
+        <source>Wed</source>
+        <translation>Wed</translation>
+    </message>
+    <message>
+        <source>Thu</source>
+        <translation>Thu</translation>
+    </message>
+    <message>
+        <source>Fri</source>
+        <translation>Fri</translation>
+    </message>
+    <message>
+        <source>Sat</source>
+        <translation>Sat</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>Sun</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>Earlier (PgUp)</source>
+        <translation>Earlier (PgUp)</translation>
+    </message>
+    <message>
+        <source>Later (PgDown)</source>
+        <translation>Later (PgDown)</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>Week</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>Month</translation>
+    </message>
+    <message>
+        <source>New appointment…</source>
+        <translation>New appointment…</translation>
+    </message>
+    <message>
+        <source>Book an appointment (Ctrl+N)</source>
+        <translation>Book an appointment (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}</source>
+        <translation>{year}-{month:02d}</translation>
+    </message>
+    <message>
+        <source>Week of {day}</source>
+        <translation>Week of {day}</translation>
+    </message>
+    <message>
+        <source>No doctor can be booked yet. The director adds doctors&apos; working hours under Settings → Rosters.</source>
+        <translation>No doctor can be booked yet. The director adds doctors&apos; working hours under Settings → Rosters.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s)</source>
+        <translation>
+            <numerusform>%n appointment</numerusform>
+            <numerusform>%n appointments</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move the appointment</source>
+        <translation>Move the appointment</translation>
+    </message>
+    <message>
+        <source>Move {patient} to {when} with {doctor}? Check the patient&apos;s identity (real-name booking) when you tell them.</source>
+        <translation>Move {patient} to {when} with {doctor}? Check the patient&apos;s identity (real-name booking) when you tell them.</translation>
+    </message>
+    <message>
+        <source>Move it anyway?</source>
+        <translation>Move it anyway?</translation>
+    </message>
+    <message>
+        <source>Please confirm</source>
+        <translation>Please confirm</translation>
+    </message>
+    <message>
+        <source>Not moved</source>
+        <translation>Not moved</translation>
     </message>
 </context>
 <context>
@@ -349,6 +667,157 @@
     <message>
         <source>Try again</source>
         <translation>Try again</translation>
+    </message>
+</context>
+<context>
+    <name>DayListPrint</name>
+    <message>
+        <source>Next day&apos;s appointments: {day}</source>
+        <translation>Next day&apos;s appointments: {day}</translation>
+    </message>
+    <message>
+        <source>Appointments: {day}</source>
+        <translation>Appointments: {day}</translation>
+    </message>
+    <message>
+        <source>Day sheet for {doctor}: {day}</source>
+        <translation>Day sheet for {doctor}: {day}</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{weekday} {year}-{month:02d}-{day:02d}</translation>
+    </message>
+    <message>
+        <source>Printed {time}</source>
+        <translation>Printed {time}</translation>
+    </message>
+    <message>
+        <source>Appointments: {n}</source>
+        <translation>Appointments: {n}</translation>
+    </message>
+    <message>
+        <source>Add-ons: {n}</source>
+        <translation>Add-ons: {n}</translation>
+    </message>
+    <message>
+        <source>Printed before {time}: appointments booked after this are not on the list.</source>
+        <translation>Printed before {time}: appointments booked after this are not on the list.</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>Page {n} / {total}</translation>
+    </message>
+    <message>
+        <source>{name} (continued)</source>
+        <translation>{name} (continued)</translation>
+    </message>
+    <message>
+        <source>(continued)</source>
+        <translation>(continued)</translation>
+    </message>
+    <message>
+        <source>No appointments.</source>
+        <translation>No appointments.</translation>
+    </message>
+    <message>
+        <source>Away this day: move these appointments or ask a colleague to see them.</source>
+        <translation>Away this day: move these appointments or ask a colleague to see them.</translation>
+    </message>
+    <message>
+        <source>Away this day: {name} sees these patients.</source>
+        <translation>Away this day: {name} sees these patients.</translation>
+    </message>
+    <message>
+        <source>Away this day: a substitute doctor sees these patients.</source>
+        <translation>Away this day: a substitute doctor sees these patients.</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>Record no.</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Type / purpose</source>
+        <translation>Type / purpose</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>Flags</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s notes</source>
+        <translation>Doctor&apos;s notes</translation>
+    </message>
+    <message>
+        <source>First visit</source>
+        <translation>First visit</translation>
+    </message>
+    <message>
+        <source>Add-on</source>
+        <translation>Add-on</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>Holiday</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>Elderly</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>Child</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>Disabled</translation>
+    </message>
+    <message>
+        <source>Accompanied</source>
+        <translation>Accompanied</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s appointment list</source>
+        <translation>Next day&apos;s appointment list</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s day sheet</source>
+        <translation>Doctor&apos;s day sheet</translation>
+    </message>
+    <message>
+        <source>Print list</source>
+        <translation>Print list</translation>
+    </message>
+    <message>
+        <source>Print the appointment list for the triage nurse or a doctor</source>
+        <translation>Print the appointment list for the triage nurse or a doctor</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s list for the triage nurse</source>
+        <translation>Next day&apos;s list for the triage nurse</translation>
+    </message>
+    <message>
+        <source>Appointment list for the day shown</source>
+        <translation>Appointment list for the day shown</translation>
+    </message>
+    <message>
+        <source>Day sheet for the doctor shown</source>
+        <translation>Day sheet for the doctor shown</translation>
     </message>
 </context>
 <context>
@@ -668,8 +1137,144 @@
         <translation>The chosen doctor is not a staff member of this clinic. Choose another doctor.</translation>
     </message>
     <message>
+        <source>{holder} is already booked from {start} to {end}. Choose another time; the next free times are: {free}.</source>
+        <translation>{holder} is already booked from {start} to {end}. Choose another time; the next free times are: {free}.</translation>
+    </message>
+    <message>
+        <source>{holder} is already booked from {start} to {end}, and no free time of this length was found in the next {days} days. Try another doctor or a shorter appointment.</source>
+        <translation>{holder} is already booked from {start} to {end}, and no free time of this length was found in the next {days} days. Try another doctor or a shorter appointment.</translation>
+    </message>
+    <message>
+        <source>Please confirm before saving: {details}</source>
+        <translation>Please confirm before saving: {details}</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. Only the director can book it now (with a reason); ask them, or choose a later day.</source>
+        <translation>Bookings for {day} closed at {cutoff} the day before. Only the director can book it now (with a reason); ask them, or choose a later day.</translation>
+    </message>
+    <message>
+        <source>The first-visit information (location, parking, what to bring) has not been written yet. Ask the director to fill it in under Settings, Clinic.</source>
+        <translation>The first-visit information (location, parking, what to bring) has not been written yet. Ask the director to fill it in under Settings, Clinic.</translation>
+    </message>
+    <message>
+        <source>The {label} is not a date and time. Pick it again.</source>
+        <translation>The {label} is not a date and time. Pick it again.</translation>
+    </message>
+    <message>
+        <source>The {label} has no time zone, so it could mean two different times. Pick it again on the calendar.</source>
+        <translation>The {label} has no time zone, so it could mean two different times. Pick it again on the calendar.</translation>
+    </message>
+    <message>
+        <source>The length should be a whole number of minutes.</source>
+        <translation>The length should be a whole number of minutes.</translation>
+    </message>
+    <message>
+        <source>The appointment ends before or when it starts ({minutes} minutes). Give an end after the start, at least {low} minutes later.</source>
+        <translation>The appointment ends before or when it starts ({minutes} minutes). Give an end after the start, at least {low} minutes later.</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too short: use at least {low}.</source>
+        <translation>An appointment of {minutes} minutes is too short: use at least {low}.</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too long: use at most {high} minutes (12 hours). Book several appointments for longer treatments.</source>
+        <translation>An appointment of {minutes} minutes is too long: use at most {high} minutes (12 hours). Book several appointments for longer treatments.</translation>
+    </message>
+    <message>
+        <source>Choose how the booking came in: phone, online, on site, referral or free-clinic event.</source>
+        <translation>Choose how the booking came in: phone, online, on site, referral or free-clinic event.</translation>
+    </message>
+    <message>
+        <source>Unknown confirmation: {what}.</source>
+        <translation>Unknown confirmation: {what}.</translation>
+    </message>
+    <message>
+        <source>A room or device in the list is not valid.</source>
+        <translation>A room or device in the list is not valid.</translation>
+    </message>
+    <message>
+        <source>An appointment can hold at most {n} rooms and devices.</source>
+        <translation>An appointment can hold at most {n} rooms and devices.</translation>
+    </message>
+    <message>
+        <source>appointment</source>
+        <translation>appointment</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>patient</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Search for the patient again and book on the record that remains.</source>
+        <translation>This patient record was merged into another one. Search for the patient again and book on the record that remains.</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s account is disabled, so no new appointments can be made with them. Choose another doctor; their existing appointments stay in the calendar.</source>
+        <translation>{name}&apos;s account is disabled, so no new appointments can be made with them. Choose another doctor; their existing appointments stay in the calendar.</translation>
+    </message>
+    <message>
+        <source>{name} is not open for booking. Choose another doctor, or ask the director to make {name} bookable in the roster.</source>
+        <translation>{name} is not open for booking. Choose another doctor, or ask the director to make {name} bookable in the roster.</translation>
+    </message>
+    <message>
+        <source>That appointment type is no longer offered. Choose another type.</source>
+        <translation>That appointment type is no longer offered. Choose another type.</translation>
+    </message>
+    <message>
+        <source>room or device</source>
+        <translation>room or device</translation>
+    </message>
+    <message>
+        <source>{name} is out of use. Choose another room or device.</source>
+        <translation>{name} is out of use. Choose another room or device.</translation>
+    </message>
+    <message>
+        <source>The appointment from {start} to {end} runs past midnight. End it by 24:00, or book a second appointment for the next day.</source>
+        <translation>The appointment from {start} to {end} runs past midnight. End it by 24:00, or book a second appointment for the next day.</translation>
+    </message>
+    <message>
+        <source>{start} is in the past. Book it anyway only to record a visit.</source>
+        <translation>{start} is in the past. Book it anyway only to record a visit.</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. As director you may book anyway: give a reason, it is recorded.</source>
+        <translation>Bookings for {day} closed at {cutoff} the day before. As director you may book anyway: give a reason, it is recorded.</translation>
+    </message>
+    <message>
+        <source>Give a reason for booking after the cutoff; it is kept in the audit log.</source>
+        <translation>Give a reason for booking after the cutoff; it is kept in the audit log.</translation>
+    </message>
+    <message>
+        <source>The clinic is closed on {day} ({why}). Book on that day anyway?</source>
+        <translation>The clinic is closed on {day} ({why}). Book on that day anyway?</translation>
+    </message>
+    <message>
+        <source>{start} to {end} is outside {name}&apos;s working hours that day ({hours}). Book anyway?</source>
+        <translation>{start} to {end} is outside {name}&apos;s working hours that day ({hours}). Book anyway?</translation>
+    </message>
+    <message>
+        <source>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</source>
+        <translation>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</translation>
+    </message>
+    <message>
+        <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
+        <translation>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</translation>
+    </message>
+    <message>
+        <source>This appointment is {status} and can no longer be moved. Book a new one instead.</source>
+        <translation>This appointment is {status} and can no longer be moved. Book a new one instead.</translation>
+    </message>
+    <message>
+        <source>Someone changed this appointment a moment ago. Look at it again, then move it.</source>
+        <translation>Someone changed this appointment a moment ago. Look at it again, then move it.</translation>
+    </message>
+    <message>
+        <source>An appointment that is {current} cannot become {new}. Refresh the calendar and check its status.</source>
+        <translation>An appointment that is {current} cannot become {new}. Refresh the calendar and check its status.</translation>
+    </message>
+    <message>
+        <source>An arrival can only be undone on the same day. Ask the director to correct older records.</source>
+        <translation>An arrival can only be undone on the same day. Ask the director to correct older records.</translation>
     </message>
     <message>
         <source>visit</source>
@@ -848,8 +1453,128 @@
         <translation>The user name {login} is taken. Choose another user name.</translation>
     </message>
     <message>
+        <source>{text} is not a time of day. Type hours and minutes from 00:00 to 24:00, such as 08:30.</source>
+        <translation>{text} is not a time of day. Type hours and minutes from 00:00 to 24:00, such as 08:30.</translation>
+    </message>
+    <message>
+        <source>{color} is not a colour code. Use # and six hexadecimal digits, such as #3A7BD5, or leave it empty.</source>
+        <translation>{color} is not a colour code. Use # and six hexadecimal digits, such as #3A7BD5, or leave it empty.</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
+        <translation>The last day ({last}) is before the first day ({first}). Swap them.</translation>
+    </message>
+    <message>
+        <source>That date range is too long: choose at most {n} days at a time.</source>
+        <translation>That date range is too long: choose at most {n} days at a time.</translation>
+    </message>
+    <message>
+        <source>{where}: give the start and end as times of day, such as 08:30.</source>
+        <translation>{where}: give the start and end as times of day, such as 08:30.</translation>
+    </message>
+    <message>
+        <source>{where}: {span} is outside the day. Times run from 00:00 to 24:00.</source>
+        <translation>{where}: {span} is outside the day. Times run from 00:00 to 24:00.</translation>
+    </message>
+    <message>
+        <source>{where}: {span} ends before it starts or has no length. Make the end later than the start; hours past midnight belong to the next day.</source>
+        <translation>{where}: {span} ends before it starts or has no length. Make the end later than the start; hours past midnight belong to the next day.</translation>
+    </message>
+    <message>
+        <source>The roster should be a list of working hours and breaks.</source>
+        <translation>The roster should be a list of working hours and breaks.</translation>
+    </message>
+    <message>
+        <source>A weekly roster has at most {n} blocks; join some of them.</source>
+        <translation>A weekly roster has at most {n} blocks; join some of them.</translation>
+    </message>
+    <message>
+        <source>There is no weekday {weekday}: use 0 for Monday up to 6 for Sunday.</source>
+        <translation>There is no weekday {weekday}: use 0 for Monday up to 6 for Sunday.</translation>
+    </message>
+    <message>
+        <source>A roster block is working hours or a break, not {kind}.</source>
+        <translation>A roster block is working hours or a break, not {kind}.</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the working hours {first} and {second} overlap. Join them into one block or change one of them.</source>
+        <translation>On {weekday}, the working hours {first} and {second} overlap. Join them into one block or change one of them.</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the break {span} is not inside the working hours. A break must fall within working hours; add the hours first.</source>
+        <translation>On {weekday}, the break {span} is not inside the working hours. A break must fall within working hours; add the hours first.</translation>
+    </message>
+    <message>
         <source>staff account</source>
         <translation>staff account</translation>
+    </message>
+    <message>
+        <source>{name} is a {role}. Only doctors and health managers have rosters and take appointments; change the role on the staff page first.</source>
+        <translation>{name} is a {role}. Only doctors and health managers have rosters and take appointments; change the role on the staff page first.</translation>
+    </message>
+    <message>
+        <source>Record an absence or a substitution on the absence screen: it also lists the patients to contact.</source>
+        <translation>Record an absence or a substitution on the absence screen: it also lists the patients to contact.</translation>
+    </message>
+    <message>
+        <source>A roster change is a day off or extra hours, not {kind}.</source>
+        <translation>A roster change is a day off or extra hours, not {kind}.</translation>
+    </message>
+    <message>
+        <source>Give the start and end time of the extra hours.</source>
+        <translation>Give the start and end time of the extra hours.</translation>
+    </message>
+    <message>
+        <source>roster change</source>
+        <translation>roster change</translation>
+    </message>
+    <message>
+        <source>This absence was recorded on the absence screen; cancel it there so the patients&apos; contact list stays right.</source>
+        <translation>This absence was recorded on the absence screen; cancel it there so the patients&apos; contact list stays right.</translation>
+    </message>
+    <message>
+        <source>The clinic is already marked closed on {day}. Change or remove that closure instead.</source>
+        <translation>The clinic is already marked closed on {day}. Change or remove that closure instead.</translation>
+    </message>
+    <message>
+        <source>closure</source>
+        <translation>closure</translation>
+    </message>
+    <message>
+        <source>A resource is a room or a device, not {kind}.</source>
+        <translation>A resource is a room or a device, not {kind}.</translation>
+    </message>
+    <message>
+        <source>There is already a room or device called {name}. Choose another name.</source>
+        <translation>There is already a room or device called {name}. Choose another name.</translation>
+    </message>
+    <message>
+        <source>{count} upcoming appointments still need {name}. Move them to another room or device first, then take it off the calendar.</source>
+        <translation>{count} upcoming appointments still need {name}. Move them to another room or device first, then take it off the calendar.</translation>
+    </message>
+    <message>
+        <source>The usual length must be a whole number of minutes from {low} to {high}; {value} is not.</source>
+        <translation>The usual length must be a whole number of minutes from {low} to {high}; {value} is not.</translation>
+    </message>
+    <message>
+        <source>Choose the rooms and devices from the list.</source>
+        <translation>Choose the rooms and devices from the list.</translation>
+    </message>
+    <message>
+        <source>An appointment type can need at most {n} rooms and devices.</source>
+        <translation>An appointment type can need at most {n} rooms and devices.</translation>
+    </message>
+    <message>
+        <source>One of the chosen rooms or devices no longer exists or is off the calendar. Choose them again.</source>
+        <translation>One of the chosen rooms or devices no longer exists or is off the calendar. Choose them again.</translation>
+    </message>
+    <message>
+        <source>There is already an appointment type called {name}. Choose another name.</source>
+        <translation>There is already an appointment type called {name}. Choose another name.</translation>
+    </message>
+    <message>
+        <source>appointment type</source>
+        <translation>appointment type</translation>
     </message>
     <message>
         <source>This is the only active director account; the clinic would have no one to manage it. Make another director first.</source>
@@ -1376,6 +2101,66 @@
         <translation>The {label} is empty. Please fill it in.</translation>
     </message>
     <message>
+        <source>Give both the start and the end time, or neither for the whole day.</source>
+        <translation>Give both the start and the end time, or neither for the whole day.</translation>
+    </message>
+    <message>
+        <source>A time of day should be between 00:00 and 24:00 (0 to 1440 minutes).</source>
+        <translation>A time of day should be between 00:00 and 24:00 (0 to 1440 minutes).</translation>
+    </message>
+    <message>
+        <source>The absence ends before or when it starts. Give an end after the start, or neither for the whole day.</source>
+        <translation>The absence ends before or when it starts. Give an end after the start, or neither for the whole day.</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>doctor</translation>
+    </message>
+    <message>
+        <source>A doctor records their own absence. Ask the desk or the director to record a colleague&apos;s.</source>
+        <translation>A doctor records their own absence. Ask the desk or the director to record a colleague&apos;s.</translation>
+    </message>
+    <message>
+        <source>The {label} should be a calendar date.</source>
+        <translation>The {label} should be a calendar date.</translation>
+    </message>
+    <message>
+        <source>{day} has already passed. An absence is recorded for today or a later day.</source>
+        <translation>{day} has already passed. An absence is recorded for today or a later day.</translation>
+    </message>
+    <message>
+        <source>A doctor cannot stand in for themselves. Choose another one.</source>
+        <translation>A doctor cannot stand in for themselves. Choose another one.</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments, so cannot stand in. Choose another doctor.</source>
+        <translation>{name} cannot take appointments, so cannot stand in. Choose another doctor.</translation>
+    </message>
+    <message>
+        <source>An absence of {name} on {day} is already recorded. Open its list of patients instead of recording it again.</source>
+        <translation>An absence of {name} on {day} is already recorded. Open its list of patients instead of recording it again.</translation>
+    </message>
+    <message>
+        <source>absence</source>
+        <translation>absence</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: contacted, moved, cancelled, unreachable or kept.</source>
+        <translation>Choose how the call went: contacted, moved, cancelled, unreachable or kept.</translation>
+    </message>
+    <message>
+        <source>patient to contact</source>
+        <translation>patient to contact</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s appointment was already {status}. Change it on the calendar if needed.</source>
+        <translation>This patient&apos;s appointment was already {status}. Change it on the calendar if needed.</translation>
+    </message>
+    <message>
+        <source>Give the new time or the new doctor the patient agreed to, then save.</source>
+        <translation>Give the new time or the new doctor the patient agreed to, then save.</translation>
+    </message>
+    <message>
         <source>Choose the urgency: routine, urgent or emergency.</source>
         <translation>Choose the urgency: routine, urgent or emergency.</translation>
     </message>
@@ -1410,6 +2195,186 @@
     <message>
         <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
         <translation>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</translation>
+    </message>
+    <message>
+        <source>There is no holiday calendar called {calendar}. Choose CN (mainland China), HK (Hong Kong), TW (Taiwan) or none.</source>
+        <translation>There is no holiday calendar called {calendar}. Choose CN (mainland China), HK (Hong Kong), TW (Taiwan) or none.</translation>
+    </message>
+    <message>
+        <source>Choose how often the appointment repeats: daily, weekly or monthly.</source>
+        <translation>Choose how often the appointment repeats: daily, weekly or monthly.</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be a whole number.</source>
+        <translation>The repeat interval should be a whole number.</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be between 1 and {top} ({frequency}); {interval} is not possible.</source>
+        <translation>The repeat interval should be between 1 and {top} ({frequency}); {interval} is not possible.</translation>
+    </message>
+    <message>
+        <source>Weekdays can only be chosen for a weekly repeat. Clear them, or choose weekly.</source>
+        <translation>Weekdays can only be chosen for a weekly repeat. Clear them, or choose weekly.</translation>
+    </message>
+    <message>
+        <source>A weekday should be 0 (Monday) to 6 (Sunday). Choose the days again.</source>
+        <translation>A weekday should be 0 (Monday) to 6 (Sunday). Choose the days again.</translation>
+    </message>
+    <message>
+        <source>The series ends ({until}) before its first day ({first}). Choose an end date on or after the first day.</source>
+        <translation>The series ends ({until}) before its first day ({first}). Choose an end date on or after the first day.</translation>
+    </message>
+    <message>
+        <source>The number of appointments should be at least 1, or leave it empty for a series without a fixed number.</source>
+        <translation>The number of appointments should be at least 1, or leave it empty for a series without a fixed number.</translation>
+    </message>
+    <message>
+        <source>A series can have at most {limit} appointments; {count} were asked for. Choose fewer, or an end date.</source>
+        <translation>A series can have at most {limit} appointments; {count} were asked for. Choose fewer, or an end date.</translation>
+    </message>
+    <message>
+        <source>Up to {until} this series would have more than {limit} appointments. Choose an earlier end date or a longer interval.</source>
+        <translation>Up to {until} this series would have more than {limit} appointments. Choose an earlier end date or a longer interval.</translation>
+    </message>
+    <message>
+        <source>The {label} should be a date.</source>
+        <translation>The {label} should be a date.</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Choose the period again.</source>
+        <translation>The last day ({last}) is before the first day ({first}). Choose the period again.</translation>
+    </message>
+    <message>
+        <source>Choose a period of at most {n} days for the statistics.</source>
+        <translation>Choose a period of at most {n} days for the statistics.</translation>
+    </message>
+    <message>
+        <source>Group the statistics by day, doctor, channel or appointment type.</source>
+        <translation>Group the statistics by day, doctor, channel or appointment type.</translation>
+    </message>
+    <message>
+        <source>Choose the month as a year and a month number.</source>
+        <translation>Choose the month as a year and a month number.</translation>
+    </message>
+    <message>
+        <source>There is no month {month} of {year} to summarise. Choose a month between 1 and 12 of a year from 2000.</source>
+        <translation>There is no month {month} of {year} to summarise. Choose a month between 1 and 12 of a year from 2000.</translation>
+    </message>
+    <message>
+        <source>The series cannot be booked on {dates}. Nothing was saved. Skip these dates, choose another time or doctor, or confirm where that is allowed.</source>
+        <translation>The series cannot be booked on {dates}. Nothing was saved. Skip these dates, choose another time or doctor, or confirm where that is allowed.</translation>
+    </message>
+    <message>
+        <source>The start time should be minutes after midnight.</source>
+        <translation>The start time should be minutes after midnight.</translation>
+    </message>
+    <message>
+        <source>The start time should be between 00:00 and 23:59.</source>
+        <translation>The start time should be between 00:00 and 23:59.</translation>
+    </message>
+    <message>
+        <source>Each appointment should last between {low} and {high} minutes.</source>
+        <translation>Each appointment should last between {low} and {high} minutes.</translation>
+    </message>
+    <message>
+        <source>Each appointment would run past midnight. End it by 24:00, or start earlier.</source>
+        <translation>Each appointment would run past midnight. End it by 24:00, or start earlier.</translation>
+    </message>
+    <message>
+        <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
+        <translation>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</translation>
+    </message>
+    <message>
+        <source>Too many days to skip: at most {n}.</source>
+        <translation>Too many days to skip: at most {n}.</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments. Choose another doctor.</source>
+        <translation>{name} cannot take appointments. Choose another doctor.</translation>
+    </message>
+    <message>
+        <source>Choose whether closed days are skipped or booked and flagged.</source>
+        <translation>Choose whether closed days are skipped or booked and flagged.</translation>
+    </message>
+    <message>
+        <source>The first day ({day}) has passed. Start the series today or later.</source>
+        <translation>The first day ({day}) has passed. Start the series today or later.</translation>
+    </message>
+    <message>
+        <source>This series has no day left to book (all skipped or closed). Choose other days.</source>
+        <translation>This series has no day left to book (all skipped or closed). Choose other days.</translation>
+    </message>
+    <message>
+        <source>This appointment is not part of a series. Change it on its own.</source>
+        <translation>This appointment is not part of a series. Change it on its own.</translation>
+    </message>
+    <message>
+        <source>appointment series</source>
+        <translation>appointment series</translation>
+    </message>
+    <message>
+        <source>Choose what to change: this appointment, this and the following ones, or all.</source>
+        <translation>Choose what to change: this appointment, this and the following ones, or all.</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series. Change this and the following appointments, or all, to change them.</source>
+        <translation>Weekdays belong to the whole series. Change this and the following appointments, or all, to change them.</translation>
+    </message>
+    <message>
+        <source>The priority should be a whole number from 0 to {top} (higher first).</source>
+        <translation>The priority should be a whole number from 0 to {top} (higher first).</translation>
+    </message>
+    <message>
+        <source>The earliest and latest days should be dates.</source>
+        <translation>The earliest and latest days should be dates.</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) is before the earliest day ({earliest}). Swap them or choose again.</source>
+        <translation>The latest day ({latest}) is before the earliest day ({earliest}). Swap them or choose again.</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) has already passed. Choose a day from today on.</source>
+        <translation>The latest day ({latest}) has already passed. Choose a day from today on.</translation>
+    </message>
+    <message>
+        <source>waitlist entry</source>
+        <translation>waitlist entry</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s start time needs a time zone.</source>
+        <translation>The slot&apos;s start time needs a time zone.</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s length should be between 1 minute and 24 hours.</source>
+        <translation>The slot&apos;s length should be between 1 minute and 24 hours.</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Use the record it was merged into.</source>
+        <translation>This record was merged into another one. Use the record it was merged into.</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose this patient&apos;s own appointment, or none.</source>
+        <translation>That appointment belongs to another patient. Choose this patient&apos;s own appointment, or none.</translation>
+    </message>
+    <message>
+        <source>That appointment is no longer booked, so there is nothing to move earlier. Add the patient without it.</source>
+        <translation>That appointment is no longer booked, so there is nothing to move earlier. Add the patient without it.</translation>
+    </message>
+    <message>
+        <source>This patient is already on the list for this doctor. Change that entry instead of adding another.</source>
+        <translation>This patient is already on the list for this doctor. Change that entry instead of adding another.</translation>
+    </message>
+    <message>
+        <source>This waitlist entry is already {status}, so it cannot be changed that way. Refresh the list.</source>
+        <translation>This waitlist entry is already {status}, so it cannot be changed that way. Refresh the list.</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose the new appointment of this patient.</source>
+        <translation>That appointment belongs to another patient. Choose the new appointment of this patient.</translation>
+    </message>
+    <message>
+        <source>Say why the patient is taken off the list (for example: not needed).</source>
+        <translation>Say why the patient is taken off the list (for example: not needed).</translation>
     </message>
 </context>
 <context>
@@ -4424,6 +5389,37 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>Latest vital signs ({when}): {values}</translation>
+    </message>
+</context>
+<context>
+    <name>Weekdays</name>
+    <message>
+        <source>Monday</source>
+        <translation>Monday</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>Tuesday</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>Wednesday</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>Thursday</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>Friday</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>Saturday</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>Sunday</translation>
     </message>
 </context>
 <context>

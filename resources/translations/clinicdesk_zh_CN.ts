@@ -32,6 +32,111 @@
     </message>
 </context>
 <context>
+    <name>Appointment</name>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Online (WeChat / website)</source>
+        <translation>网上（微信/网站）</translation>
+    </message>
+    <message>
+        <source>On site</source>
+        <translation>现场</translation>
+    </message>
+    <message>
+        <source>Referral by a partner doctor</source>
+        <translation>转介（乡镇医生介绍）</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>义诊</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预约</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已确认</translation>
+    </message>
+    <message>
+        <source>Arrived</source>
+        <translation>已到诊</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>就诊中</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>No-show</source>
+        <translation>爽约</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentDialog</name>
+    <message>
+        <source>Appointment</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>{when} · {minutes} min · {doctor}</source>
+        <translation>{when} · {minutes} 分钟 · {doctor}</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>状态：{status}</translation>
+    </message>
+    <message>
+        <source>Emergency add-on</source>
+        <translation>临时加号</translation>
+    </message>
+    <message>
+        <source>Patient confirmed</source>
+        <translation>患者已确认</translation>
+    </message>
+    <message>
+        <source>Cancel appointment</source>
+        <translation>取消预约</translation>
+    </message>
+    <message>
+        <source>Why it is cancelled (needed to cancel)</source>
+        <translation>取消原因（取消时必填）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentType</name>
+    <message>
+        <source>General consult</source>
+        <translation>普通门诊</translation>
+    </message>
+    <message>
+        <source>Specialist consult</source>
+        <translation>专家门诊</translation>
+    </message>
+    <message>
+        <source>Physical exam</source>
+        <translation>体检</translation>
+    </message>
+    <message>
+        <source>Follow-up visit</source>
+        <translation>复诊</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentDialog</name>
     <message>
         <source>Add a report or file</source>
@@ -99,6 +204,218 @@
     <message>
         <source>Other</source>
         <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>BookingDialog</name>
+    <message>
+        <source>New appointment</source>
+        <translation>新建预约</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、电话号码或病历号</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>预约类型</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>预约渠道</translation>
+    </message>
+    <message>
+        <source>Reason for the visit</source>
+        <translation>就诊原因</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Emergency add-on (临时加号): book even if the doctor is full</source>
+        <translation>临时加号：医生号源已约满时仍可预约</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核对患者身份（实名制预约）</translation>
+    </message>
+    <message>
+        <source>Copy to send</source>
+        <translation>复制以便发送</translation>
+    </message>
+    <message>
+        <source>Reason for booking after the cutoff</source>
+        <translation>截止后预约的原因</translation>
+    </message>
+    <message>
+        <source>Book</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>First visit — tell the patient:</source>
+        <translation>初诊——请告知患者：</translation>
+    </message>
+    <message>
+        <source>Returning patient: suggested times with the usual doctor</source>
+        <translation>复诊患者：以下为常看医生的建议时间</translation>
+    </message>
+    <message>
+        <source>(choose)</source>
+        <translation>（请选择）</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>请先选择患者：搜索后选中一位。</translation>
+    </message>
+    <message>
+        <source>Choose a doctor.</source>
+        <translation>请选择医生。</translation>
+    </message>
+    <message>
+        <source>Book it although the time has passed</source>
+        <translation>时间已过，仍要预约</translation>
+    </message>
+    <message>
+        <source>Book outside the doctor&apos;s working hours</source>
+        <translation>在医生出诊时间以外预约</translation>
+    </message>
+    <message>
+        <source>Book on a day the clinic is closed</source>
+        <translation>在诊所休诊日预约</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: book anyway</source>
+        <translation>患者该时段已有其他预约：仍要预约</translation>
+    </message>
+    <message>
+        <source>Book after the cutoff (director, with a reason)</source>
+        <translation>截止后预约（限院长，需填写原因）</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarPage</name>
+    <message>
+        <source>%n free</source>
+        <translation>余 %n 个</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>休诊</translation>
+    </message>
+    <message>
+        <source>Mon</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <source>Tue</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <source>Wed</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <source>Thu</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <source>Fri</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <source>Sat</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>周日</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Earlier (PgUp)</source>
+        <translation>向前（PgUp）</translation>
+    </message>
+    <message>
+        <source>Later (PgDown)</source>
+        <translation>向后（PgDown）</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>New appointment…</source>
+        <translation>新建预约…</translation>
+    </message>
+    <message>
+        <source>Book an appointment (Ctrl+N)</source>
+        <translation>新建预约（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}</source>
+        <translation>{year}年{month:02d}月</translation>
+    </message>
+    <message>
+        <source>Week of {day}</source>
+        <translation>{day} 起的一周</translation>
+    </message>
+    <message>
+        <source>No doctor can be booked yet. The director adds doctors&apos; working hours under Settings → Rosters.</source>
+        <translation>目前还没有可预约的医生。请院长在“设置 → 排班”中添加医生的出诊时间。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s)</source>
+        <translation>
+            <numerusform>%n 个预约</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move the appointment</source>
+        <translation>调整预约</translation>
+    </message>
+    <message>
+        <source>Move {patient} to {when} with {doctor}? Check the patient&apos;s identity (real-name booking) when you tell them.</source>
+        <translation>将{patient}的预约改到 {when}，由{doctor}接诊？通知患者时请核对其身份（实名制预约）。</translation>
+    </message>
+    <message>
+        <source>Move it anyway?</source>
+        <translation>仍要调整吗？</translation>
+    </message>
+    <message>
+        <source>Please confirm</source>
+        <translation>请确认</translation>
+    </message>
+    <message>
+        <source>Not moved</source>
+        <translation>预约未调整</translation>
     </message>
 </context>
 <context>
@@ -349,6 +666,157 @@
     <message>
         <source>Try again</source>
         <translation>重试</translation>
+    </message>
+</context>
+<context>
+    <name>DayListPrint</name>
+    <message>
+        <source>Next day&apos;s appointments: {day}</source>
+        <translation>明日预约名单：{day}</translation>
+    </message>
+    <message>
+        <source>Appointments: {day}</source>
+        <translation>预约名单：{day}</translation>
+    </message>
+    <message>
+        <source>Day sheet for {doctor}: {day}</source>
+        <translation>{doctor} 日程单：{day}</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日 {weekday}</translation>
+    </message>
+    <message>
+        <source>Printed {time}</source>
+        <translation>打印时间 {time}</translation>
+    </message>
+    <message>
+        <source>Appointments: {n}</source>
+        <translation>预约 {n} 人</translation>
+    </message>
+    <message>
+        <source>Add-ons: {n}</source>
+        <translation>加号 {n} 人</translation>
+    </message>
+    <message>
+        <source>Printed before {time}: appointments booked after this are not on the list.</source>
+        <translation>在 {time} 之前打印：之后的新预约不在名单上。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} / {total} 页</translation>
+    </message>
+    <message>
+        <source>{name} (continued)</source>
+        <translation>{name}（续）</translation>
+    </message>
+    <message>
+        <source>(continued)</source>
+        <translation>（续）</translation>
+    </message>
+    <message>
+        <source>No appointments.</source>
+        <translation>没有预约。</translation>
+    </message>
+    <message>
+        <source>Away this day: move these appointments or ask a colleague to see them.</source>
+        <translation>当天不在：请改约这些预约或请同事接诊。</translation>
+    </message>
+    <message>
+        <source>Away this day: {name} sees these patients.</source>
+        <translation>当天不在：由 {name} 接诊。</translation>
+    </message>
+    <message>
+        <source>Away this day: a substitute doctor sees these patients.</source>
+        <translation>当天不在：由代班医生接诊。</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病历号</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Type / purpose</source>
+        <translation>类型 / 目的</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s notes</source>
+        <translation>医生手记</translation>
+    </message>
+    <message>
+        <source>First visit</source>
+        <translation>初诊</translation>
+    </message>
+    <message>
+        <source>Add-on</source>
+        <translation>加号</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>节假日</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>老人</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>残障</translation>
+    </message>
+    <message>
+        <source>Accompanied</source>
+        <translation>陪同</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s appointment list</source>
+        <translation>明日预约名单</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s day sheet</source>
+        <translation>医生日程单</translation>
+    </message>
+    <message>
+        <source>Print list</source>
+        <translation>打印名单</translation>
+    </message>
+    <message>
+        <source>Print the appointment list for the triage nurse or a doctor</source>
+        <translation>为导诊护士或医生打印预约名单</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s list for the triage nurse</source>
+        <translation>导诊护士的明日名单</translation>
+    </message>
+    <message>
+        <source>Appointment list for the day shown</source>
+        <translation>所显示日期的预约名单</translation>
+    </message>
+    <message>
+        <source>Day sheet for the doctor shown</source>
+        <translation>所显示医生的日程单</translation>
     </message>
 </context>
 <context>
@@ -668,8 +1136,144 @@
         <translation>所选医生不是本诊所的员工。请选择其他医生。</translation>
     </message>
     <message>
+        <source>{holder} is already booked from {start} to {end}. Choose another time; the next free times are: {free}.</source>
+        <translation>{holder}在 {start} 至 {end} 已有预约。请选择其他时间；接下来的空闲时间为：{free}。</translation>
+    </message>
+    <message>
+        <source>{holder} is already booked from {start} to {end}, and no free time of this length was found in the next {days} days. Try another doctor or a shorter appointment.</source>
+        <translation>{holder}在 {start} 至 {end} 已有预约，且在接下来的 {days} 天内找不到这么长的空闲时间。请换一位医生，或缩短预约时长。</translation>
+    </message>
+    <message>
+        <source>Please confirm before saving: {details}</source>
+        <translation>保存前请确认：{details}</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. Only the director can book it now (with a reason); ask them, or choose a later day.</source>
+        <translation>{day} 的预约已于前一天 {cutoff} 截止。现在只有院长可以预约（需填写原因）；请联系院长，或选择更晚的日期。</translation>
+    </message>
+    <message>
+        <source>The first-visit information (location, parking, what to bring) has not been written yet. Ask the director to fill it in under Settings, Clinic.</source>
+        <translation>尚未填写初诊须知（地址、停车、需携带的物品）。请院长在“设置”的“诊所”页中填写。</translation>
+    </message>
+    <message>
+        <source>The {label} is not a date and time. Pick it again.</source>
+        <translation>{label}不是有效的日期和时间。请重新选择。</translation>
+    </message>
+    <message>
+        <source>The {label} has no time zone, so it could mean two different times. Pick it again on the calendar.</source>
+        <translation>{label}没有时区，可能对应两个不同的时间。请在日程中重新选择。</translation>
+    </message>
+    <message>
+        <source>The length should be a whole number of minutes.</source>
+        <translation>预约时长应为整数分钟。</translation>
+    </message>
+    <message>
+        <source>The appointment ends before or when it starts ({minutes} minutes). Give an end after the start, at least {low} minutes later.</source>
+        <translation>预约的结束时间早于或等于开始时间（{minutes} 分钟）。请将结束时间设在开始时间之后，至少相隔 {low} 分钟。</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too short: use at least {low}.</source>
+        <translation>{minutes} 分钟的预约太短：至少应为 {low} 分钟。</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too long: use at most {high} minutes (12 hours). Book several appointments for longer treatments.</source>
+        <translation>{minutes} 分钟的预约太长：最多为 {high} 分钟（12 小时）。时间较长的治疗请分多次预约。</translation>
+    </message>
+    <message>
+        <source>Choose how the booking came in: phone, online, on site, referral or free-clinic event.</source>
+        <translation>请选择预约渠道：电话、网上、现场、转介或义诊。</translation>
+    </message>
+    <message>
+        <source>Unknown confirmation: {what}.</source>
+        <translation>无法识别的确认项：{what}。</translation>
+    </message>
+    <message>
+        <source>A room or device in the list is not valid.</source>
+        <translation>列表中有无效的诊室或设备。</translation>
+    </message>
+    <message>
+        <source>An appointment can hold at most {n} rooms and devices.</source>
+        <translation>一个预约最多可占用 {n} 个诊室和设备。</translation>
+    </message>
+    <message>
+        <source>appointment</source>
+        <translation>预约</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>患者</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Search for the patient again and book on the record that remains.</source>
+        <translation>此患者档案已合并到另一份档案中。请重新搜索该患者，并在保留下来的档案上预约。</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s account is disabled, so no new appointments can be made with them. Choose another doctor; their existing appointments stay in the calendar.</source>
+        <translation>{name}的账号已停用，无法再为其新增预约。请选择其他医生；其已有的预约仍保留在日程中。</translation>
+    </message>
+    <message>
+        <source>{name} is not open for booking. Choose another doctor, or ask the director to make {name} bookable in the roster.</source>
+        <translation>{name}目前不开放预约。请选择其他医生，或请院长在排班中将{name}设为可预约。</translation>
+    </message>
+    <message>
+        <source>That appointment type is no longer offered. Choose another type.</source>
+        <translation>该预约类型已不再提供。请选择其他类型。</translation>
+    </message>
+    <message>
+        <source>room or device</source>
+        <translation>诊室或设备</translation>
+    </message>
+    <message>
+        <source>{name} is out of use. Choose another room or device.</source>
+        <translation>{name}已停用。请选择其他诊室或设备。</translation>
+    </message>
+    <message>
+        <source>The appointment from {start} to {end} runs past midnight. End it by 24:00, or book a second appointment for the next day.</source>
+        <translation>{start} 至 {end} 的预约跨过了午夜。请在 24:00 前结束，或为次日另约一次。</translation>
+    </message>
+    <message>
+        <source>{start} is in the past. Book it anyway only to record a visit.</source>
+        <translation>{start} 已是过去的时间。只有补录已发生的就诊时，才应仍然预约。</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. As director you may book anyway: give a reason, it is recorded.</source>
+        <translation>{day} 的预约已于前一天 {cutoff} 截止。您是院长，仍可预约：请填写原因，系统会记录在案。</translation>
+    </message>
+    <message>
+        <source>Give a reason for booking after the cutoff; it is kept in the audit log.</source>
+        <translation>请填写截止后预约的原因；该原因将记入审计日志。</translation>
+    </message>
+    <message>
+        <source>The clinic is closed on {day} ({why}). Book on that day anyway?</source>
+        <translation>诊所 {day} 休诊（{why}）。仍要在当天预约吗？</translation>
+    </message>
+    <message>
+        <source>{start} to {end} is outside {name}&apos;s working hours that day ({hours}). Book anyway?</source>
+        <translation>{start} 至 {end} 不在{name}当天的出诊时间内（{hours}）。仍要预约吗？</translation>
+    </message>
+    <message>
+        <source>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</source>
+        <translation>该患者在 {start} 至 {end} 已有{doctor}的预约。仍要同时保留两个预约吗？</translation>
+    </message>
+    <message>
+        <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
+        <translation>预约实行实名制：请核对患者的身份证件（电话预约时请核实姓名和证件号码），然后勾选“已核对患者身份”。</translation>
+    </message>
+    <message>
+        <source>This appointment is {status} and can no longer be moved. Book a new one instead.</source>
+        <translation>此预约的状态为“{status}”，已无法调整。请改为新建预约。</translation>
+    </message>
+    <message>
+        <source>Someone changed this appointment a moment ago. Look at it again, then move it.</source>
+        <translation>刚才有人修改了此预约。请重新查看后再调整。</translation>
+    </message>
+    <message>
+        <source>An appointment that is {current} cannot become {new}. Refresh the calendar and check its status.</source>
+        <translation>状态为“{current}”的预约不能改为“{new}”。请刷新日程并检查其状态。</translation>
+    </message>
+    <message>
+        <source>An arrival can only be undone on the same day. Ask the director to correct older records.</source>
+        <translation>到诊只能在当天撤销。较早的记录请联系院长更正。</translation>
     </message>
     <message>
         <source>visit</source>
@@ -848,8 +1452,128 @@
         <translation>用户名 {login} 已被使用。请换一个用户名。</translation>
     </message>
     <message>
+        <source>{text} is not a time of day. Type hours and minutes from 00:00 to 24:00, such as 08:30.</source>
+        <translation>{text} 不是有效的时间。请输入 00:00 至 24:00 之间的小时和分钟，例如 08:30。</translation>
+    </message>
+    <message>
+        <source>{color} is not a colour code. Use # and six hexadecimal digits, such as #3A7BD5, or leave it empty.</source>
+        <translation>{color} 不是有效的颜色代码。请使用 # 加六位十六进制数字，例如 #3A7BD5，或留空。</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
+        <translation>结束日期（{last}）早于开始日期（{first}）。请将两者对调。</translation>
+    </message>
+    <message>
+        <source>That date range is too long: choose at most {n} days at a time.</source>
+        <translation>日期范围太长：每次最多选择 {n} 天。</translation>
+    </message>
+    <message>
+        <source>{where}: give the start and end as times of day, such as 08:30.</source>
+        <translation>{where}：请以时间格式填写开始和结束时间，例如 08:30。</translation>
+    </message>
+    <message>
+        <source>{where}: {span} is outside the day. Times run from 00:00 to 24:00.</source>
+        <translation>{where}：{span} 超出了一天的范围。时间应在 00:00 至 24:00 之间。</translation>
+    </message>
+    <message>
+        <source>{where}: {span} ends before it starts or has no length. Make the end later than the start; hours past midnight belong to the next day.</source>
+        <translation>{where}：{span} 的结束时间早于或等于开始时间。请让结束时间晚于开始时间；午夜之后的时间属于第二天。</translation>
+    </message>
+    <message>
+        <source>The roster should be a list of working hours and breaks.</source>
+        <translation>排班应由出诊时段和休息时段组成。</translation>
+    </message>
+    <message>
+        <source>A weekly roster has at most {n} blocks; join some of them.</source>
+        <translation>每周排班最多 {n} 个时段；请合并其中一些。</translation>
+    </message>
+    <message>
+        <source>There is no weekday {weekday}: use 0 for Monday up to 6 for Sunday.</source>
+        <translation>不存在星期代码 {weekday}：请用 0 表示周一，依次到 6 表示周日。</translation>
+    </message>
+    <message>
+        <source>A roster block is working hours or a break, not {kind}.</source>
+        <translation>排班时段只能是出诊时段或休息时段，不能是“{kind}”。</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the working hours {first} and {second} overlap. Join them into one block or change one of them.</source>
+        <translation>{weekday}的出诊时段 {first} 与 {second} 重叠。请合并为一个时段，或修改其中一个。</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the break {span} is not inside the working hours. A break must fall within working hours; add the hours first.</source>
+        <translation>{weekday}的休息时段 {span} 不在出诊时段内。休息时段必须位于出诊时段之内；请先添加出诊时段。</translation>
+    </message>
+    <message>
         <source>staff account</source>
         <translation>员工账号</translation>
+    </message>
+    <message>
+        <source>{name} is a {role}. Only doctors and health managers have rosters and take appointments; change the role on the staff page first.</source>
+        <translation>{name}的角色是{role}。只有医生和健康管理师才有排班并接受预约；请先在员工页面修改其角色。</translation>
+    </message>
+    <message>
+        <source>Record an absence or a substitution on the absence screen: it also lists the patients to contact.</source>
+        <translation>请在停诊页面登记停诊或换人（代诊）：该页面还会列出需要联系的患者。</translation>
+    </message>
+    <message>
+        <source>A roster change is a day off or extra hours, not {kind}.</source>
+        <translation>排班调整只能是休息或加诊，不能是“{kind}”。</translation>
+    </message>
+    <message>
+        <source>Give the start and end time of the extra hours.</source>
+        <translation>请填写加诊的开始和结束时间。</translation>
+    </message>
+    <message>
+        <source>roster change</source>
+        <translation>排班调整</translation>
+    </message>
+    <message>
+        <source>This absence was recorded on the absence screen; cancel it there so the patients&apos; contact list stays right.</source>
+        <translation>此停诊是在停诊页面登记的；请在该页面取消，以保证患者联系名单准确。</translation>
+    </message>
+    <message>
+        <source>The clinic is already marked closed on {day}. Change or remove that closure instead.</source>
+        <translation>诊所 {day} 已标记为休诊。请修改或删除该休诊安排。</translation>
+    </message>
+    <message>
+        <source>closure</source>
+        <translation>休诊安排</translation>
+    </message>
+    <message>
+        <source>A resource is a room or a device, not {kind}.</source>
+        <translation>资源只能是诊室或设备，不能是“{kind}”。</translation>
+    </message>
+    <message>
+        <source>There is already a room or device called {name}. Choose another name.</source>
+        <translation>已有名为“{name}”的诊室或设备。请换一个名称。</translation>
+    </message>
+    <message>
+        <source>{count} upcoming appointments still need {name}. Move them to another room or device first, then take it off the calendar.</source>
+        <translation>仍有 {count} 个即将到来的预约需要使用{name}。请先将这些预约改到其他诊室或设备，再将其从日程中移除。</translation>
+    </message>
+    <message>
+        <source>The usual length must be a whole number of minutes from {low} to {high}; {value} is not.</source>
+        <translation>默认时长必须是 {low} 至 {high} 之间的整数分钟；{value} 不符合要求。</translation>
+    </message>
+    <message>
+        <source>Choose the rooms and devices from the list.</source>
+        <translation>请从列表中选择诊室和设备。</translation>
+    </message>
+    <message>
+        <source>An appointment type can need at most {n} rooms and devices.</source>
+        <translation>一个预约类型最多可需要 {n} 个诊室和设备。</translation>
+    </message>
+    <message>
+        <source>One of the chosen rooms or devices no longer exists or is off the calendar. Choose them again.</source>
+        <translation>所选的诊室或设备中有一个已不存在或已从日程中移除。请重新选择。</translation>
+    </message>
+    <message>
+        <source>There is already an appointment type called {name}. Choose another name.</source>
+        <translation>已有名为“{name}”的预约类型。请换一个名称。</translation>
+    </message>
+    <message>
+        <source>appointment type</source>
+        <translation>预约类型</translation>
     </message>
     <message>
         <source>This is the only active director account; the clinic would have no one to manage it. Make another director first.</source>
@@ -1376,6 +2100,66 @@
         <translation>{label}为空。请填写。</translation>
     </message>
     <message>
+        <source>Give both the start and the end time, or neither for the whole day.</source>
+        <translation>请同时填写开始和结束时间；如为全天，则两者都不填。</translation>
+    </message>
+    <message>
+        <source>A time of day should be between 00:00 and 24:00 (0 to 1440 minutes).</source>
+        <translation>时间应在 00:00 至 24:00 之间（0 至 1440 分钟）。</translation>
+    </message>
+    <message>
+        <source>The absence ends before or when it starts. Give an end after the start, or neither for the whole day.</source>
+        <translation>停诊的结束时间早于或等于开始时间。请将结束时间设在开始时间之后；如为全天停诊，则两者都不填。</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>A doctor records their own absence. Ask the desk or the director to record a colleague&apos;s.</source>
+        <translation>医生只能登记自己的停诊。同事的停诊请由前台或院长登记。</translation>
+    </message>
+    <message>
+        <source>The {label} should be a calendar date.</source>
+        <translation>{label}应为日期。</translation>
+    </message>
+    <message>
+        <source>{day} has already passed. An absence is recorded for today or a later day.</source>
+        <translation>{day} 已经过去。停诊只能登记今天或以后的日期。</translation>
+    </message>
+    <message>
+        <source>A doctor cannot stand in for themselves. Choose another one.</source>
+        <translation>医生不能为自己代诊。请选择另一位医生。</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments, so cannot stand in. Choose another doctor.</source>
+        <translation>{name}不接受预约，因此不能代诊。请选择其他医生。</translation>
+    </message>
+    <message>
+        <source>An absence of {name} on {day} is already recorded. Open its list of patients instead of recording it again.</source>
+        <translation>已登记{name} {day} 的停诊。请打开该停诊的患者名单，不要重复登记。</translation>
+    </message>
+    <message>
+        <source>absence</source>
+        <translation>停诊记录</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: contacted, moved, cancelled, unreachable or kept.</source>
+        <translation>请选择联系结果：已联系、已改约、已取消、联系不上或保留原预约。</translation>
+    </message>
+    <message>
+        <source>patient to contact</source>
+        <translation>待联系患者</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s appointment was already {status}. Change it on the calendar if needed.</source>
+        <translation>该患者的预约已是“{status}”状态。如需更改，请在日程中操作。</translation>
+    </message>
+    <message>
+        <source>Give the new time or the new doctor the patient agreed to, then save.</source>
+        <translation>请填写患者同意的新时间或新医生，然后保存。</translation>
+    </message>
+    <message>
         <source>Choose the urgency: routine, urgent or emergency.</source>
         <translation>请选择紧急程度：常规、紧急或急诊。</translation>
     </message>
@@ -1410,6 +2194,186 @@
     <message>
         <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
         <translation>无法将副本保存到 {path}（{problem}）。请选择其他文件夹（例如“文档”），然后重试。</translation>
+    </message>
+    <message>
+        <source>There is no holiday calendar called {calendar}. Choose CN (mainland China), HK (Hong Kong), TW (Taiwan) or none.</source>
+        <translation>没有名为 {calendar} 的节假日日历。请选择 CN（中国内地）、HK（香港）、TW（台湾）或不使用。</translation>
+    </message>
+    <message>
+        <source>Choose how often the appointment repeats: daily, weekly or monthly.</source>
+        <translation>请选择预约的重复频率：每天、每周或每月。</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be a whole number.</source>
+        <translation>重复间隔应为整数。</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be between 1 and {top} ({frequency}); {interval} is not possible.</source>
+        <translation>重复间隔应在 1 至 {top} 之间（{frequency}）；不能为 {interval}。</translation>
+    </message>
+    <message>
+        <source>Weekdays can only be chosen for a weekly repeat. Clear them, or choose weekly.</source>
+        <translation>只有按周重复时才能选择星期几。请清除所选的星期，或改为按周重复。</translation>
+    </message>
+    <message>
+        <source>A weekday should be 0 (Monday) to 6 (Sunday). Choose the days again.</source>
+        <translation>星期应为 0（周一）至 6（周日）。请重新选择。</translation>
+    </message>
+    <message>
+        <source>The series ends ({until}) before its first day ({first}). Choose an end date on or after the first day.</source>
+        <translation>周期预约的结束日期（{until}）早于第一次的日期（{first}）。请选择第一次当天或之后的结束日期。</translation>
+    </message>
+    <message>
+        <source>The number of appointments should be at least 1, or leave it empty for a series without a fixed number.</source>
+        <translation>预约次数至少为 1；如不限定次数，请留空。</translation>
+    </message>
+    <message>
+        <source>A series can have at most {limit} appointments; {count} were asked for. Choose fewer, or an end date.</source>
+        <translation>一个周期预约最多 {limit} 次，当前要求 {count} 次。请减少次数，或改为设定结束日期。</translation>
+    </message>
+    <message>
+        <source>Up to {until} this series would have more than {limit} appointments. Choose an earlier end date or a longer interval.</source>
+        <translation>截至 {until}，此周期预约将超过 {limit} 次。请选择更早的结束日期或更长的间隔。</translation>
+    </message>
+    <message>
+        <source>The {label} should be a date.</source>
+        <translation>{label}应为日期。</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Choose the period again.</source>
+        <translation>结束日期（{last}）早于开始日期（{first}）。请重新选择时间段。</translation>
+    </message>
+    <message>
+        <source>Choose a period of at most {n} days for the statistics.</source>
+        <translation>统计时间段最多为 {n} 天，请重新选择。</translation>
+    </message>
+    <message>
+        <source>Group the statistics by day, doctor, channel or appointment type.</source>
+        <translation>请按日期、医生、预约渠道或预约类型对统计进行分组。</translation>
+    </message>
+    <message>
+        <source>Choose the month as a year and a month number.</source>
+        <translation>请用年份和月份数字选择月份。</translation>
+    </message>
+    <message>
+        <source>There is no month {month} of {year} to summarise. Choose a month between 1 and 12 of a year from 2000.</source>
+        <translation>不存在 {year} 年 {month} 月，无法汇总。请选择 2000 年及以后年份的 1 至 12 月。</translation>
+    </message>
+    <message>
+        <source>The series cannot be booked on {dates}. Nothing was saved. Skip these dates, choose another time or doctor, or confirm where that is allowed.</source>
+        <translation>周期预约无法在 {dates} 预约，未保存任何内容。请跳过这些日期、选择其他时间或医生，或在允许的情况下进行确认。</translation>
+    </message>
+    <message>
+        <source>The start time should be minutes after midnight.</source>
+        <translation>开始时间应为从零点起算的分钟数。</translation>
+    </message>
+    <message>
+        <source>The start time should be between 00:00 and 23:59.</source>
+        <translation>开始时间应在 00:00 至 23:59 之间。</translation>
+    </message>
+    <message>
+        <source>Each appointment should last between {low} and {high} minutes.</source>
+        <translation>每次预约时长应在 {low} 至 {high} 分钟之间。</translation>
+    </message>
+    <message>
+        <source>Each appointment would run past midnight. End it by 24:00, or start earlier.</source>
+        <translation>每次预约都会跨过午夜。请在 24:00 前结束，或提前开始时间。</translation>
+    </message>
+    <message>
+        <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
+        <translation>周期预约只能确认“出诊时间以外”和“患者已有预约”两种情况；其他情况请跳过相应日期。</translation>
+    </message>
+    <message>
+        <source>Too many days to skip: at most {n}.</source>
+        <translation>要跳过的日期太多：最多 {n} 天。</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments. Choose another doctor.</source>
+        <translation>{name}不接受预约。请选择其他医生。</translation>
+    </message>
+    <message>
+        <source>Choose whether closed days are skipped or booked and flagged.</source>
+        <translation>请选择休诊日是跳过，还是照常预约并加以标记。</translation>
+    </message>
+    <message>
+        <source>The first day ({day}) has passed. Start the series today or later.</source>
+        <translation>第一次的日期（{day}）已经过去。请从今天或以后开始周期预约。</translation>
+    </message>
+    <message>
+        <source>This series has no day left to book (all skipped or closed). Choose other days.</source>
+        <translation>此周期预约已没有可预约的日期（全部被跳过或休诊）。请选择其他日期。</translation>
+    </message>
+    <message>
+        <source>This appointment is not part of a series. Change it on its own.</source>
+        <translation>此预约不属于周期预约。请单独修改。</translation>
+    </message>
+    <message>
+        <source>appointment series</source>
+        <translation>周期预约</translation>
+    </message>
+    <message>
+        <source>Choose what to change: this appointment, this and the following ones, or all.</source>
+        <translation>请选择修改范围：仅此预约、此预约及之后的预约，或全部。</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series. Change this and the following appointments, or all, to change them.</source>
+        <translation>星期设置属于整个周期预约。如需修改，请选择修改“此预约及之后的预约”或“全部”。</translation>
+    </message>
+    <message>
+        <source>The priority should be a whole number from 0 to {top} (higher first).</source>
+        <translation>优先级应为 0 至 {top} 之间的整数（数值越大越优先）。</translation>
+    </message>
+    <message>
+        <source>The earliest and latest days should be dates.</source>
+        <translation>“最早日期”和“最晚日期”都应为日期。</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) is before the earliest day ({earliest}). Swap them or choose again.</source>
+        <translation>最晚日期（{latest}）早于最早日期（{earliest}）。请将两者对调或重新选择。</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) has already passed. Choose a day from today on.</source>
+        <translation>最晚日期（{latest}）已经过去。请选择今天或以后的日期。</translation>
+    </message>
+    <message>
+        <source>waitlist entry</source>
+        <translation>候补记录</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s start time needs a time zone.</source>
+        <translation>该时段的开始时间需要包含时区。</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s length should be between 1 minute and 24 hours.</source>
+        <translation>该时段的长度应在 1 分钟至 24 小时之间。</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Use the record it was merged into.</source>
+        <translation>此档案已合并到另一份档案中。请使用合并后的档案。</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose this patient&apos;s own appointment, or none.</source>
+        <translation>该预约属于另一位患者。请选择此患者本人的预约，或不选择。</translation>
+    </message>
+    <message>
+        <source>That appointment is no longer booked, so there is nothing to move earlier. Add the patient without it.</source>
+        <translation>该预约已不再有效，无需提前。请不关联该预约，直接将患者加入候补名单。</translation>
+    </message>
+    <message>
+        <source>This patient is already on the list for this doctor. Change that entry instead of adding another.</source>
+        <translation>该患者已在此医生的候补名单中。请修改那条记录，不要重复添加。</translation>
+    </message>
+    <message>
+        <source>This waitlist entry is already {status}, so it cannot be changed that way. Refresh the list.</source>
+        <translation>此候补记录的状态已是“{status}”，无法这样修改。请刷新名单。</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose the new appointment of this patient.</source>
+        <translation>该预约属于另一位患者。请选择此患者的新预约。</translation>
+    </message>
+    <message>
+        <source>Say why the patient is taken off the list (for example: not needed).</source>
+        <translation>请说明将患者移出名单的原因（例如：已不需要）。</translation>
     </message>
 </context>
 <context>
@@ -4418,6 +5382,37 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>最近生命体征（{when}）：{values}</translation>
+    </message>
+</context>
+<context>
+    <name>Weekdays</name>
+    <message>
+        <source>Monday</source>
+        <translation>周一</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>周二</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>周三</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>周四</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>周五</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>周六</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>周日</translation>
     </message>
 </context>
 <context>

@@ -32,6 +32,111 @@
     </message>
 </context>
 <context>
+    <name>Appointment</name>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Online (WeChat / website)</source>
+        <translation>網路（微信／網站）</translation>
+    </message>
+    <message>
+        <source>On site</source>
+        <translation>現場</translation>
+    </message>
+    <message>
+        <source>Referral by a partner doctor</source>
+        <translation>轉介（合作醫師介紹）</translation>
+    </message>
+    <message>
+        <source>Free-clinic event</source>
+        <translation>義診</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已預約</translation>
+    </message>
+    <message>
+        <source>Confirmed</source>
+        <translation>已確認</translation>
+    </message>
+    <message>
+        <source>Arrived</source>
+        <translation>已報到</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>看診中</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>No-show</source>
+        <translation>未到診</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentDialog</name>
+    <message>
+        <source>Appointment</source>
+        <translation>預約</translation>
+    </message>
+    <message>
+        <source>{when} · {minutes} min · {doctor}</source>
+        <translation>{when} · {minutes} 分鐘 · {doctor}</translation>
+    </message>
+    <message>
+        <source>Status: {status}</source>
+        <translation>狀態：{status}</translation>
+    </message>
+    <message>
+        <source>Emergency add-on</source>
+        <translation>臨時加號</translation>
+    </message>
+    <message>
+        <source>Patient confirmed</source>
+        <translation>病患已確認</translation>
+    </message>
+    <message>
+        <source>Cancel appointment</source>
+        <translation>取消預約</translation>
+    </message>
+    <message>
+        <source>Why it is cancelled (needed to cancel)</source>
+        <translation>取消原因（取消時必填）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentType</name>
+    <message>
+        <source>General consult</source>
+        <translation>一般門診</translation>
+    </message>
+    <message>
+        <source>Specialist consult</source>
+        <translation>專科門診</translation>
+    </message>
+    <message>
+        <source>Physical exam</source>
+        <translation>健檢</translation>
+    </message>
+    <message>
+        <source>Follow-up visit</source>
+        <translation>複診</translation>
+    </message>
+</context>
+<context>
     <name>AttachmentDialog</name>
     <message>
         <source>Add a report or file</source>
@@ -99,6 +204,218 @@
     <message>
         <source>Other</source>
         <translation>其他</translation>
+    </message>
+</context>
+<context>
+    <name>BookingDialog</name>
+    <message>
+        <source>New appointment</source>
+        <translation>新增預約</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、電話號碼或病歷號</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>預約類型</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分鐘</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>預約管道</translation>
+    </message>
+    <message>
+        <source>Reason for the visit</source>
+        <translation>就診原因</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Emergency add-on (临时加号): book even if the doctor is full</source>
+        <translation>臨時加號：醫師已約滿時仍可預約</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核對病患身分（實名制預約）</translation>
+    </message>
+    <message>
+        <source>Copy to send</source>
+        <translation>複製以便傳送</translation>
+    </message>
+    <message>
+        <source>Reason for booking after the cutoff</source>
+        <translation>截止後預約的原因</translation>
+    </message>
+    <message>
+        <source>Book</source>
+        <translation>預約</translation>
+    </message>
+    <message>
+        <source>First visit — tell the patient:</source>
+        <translation>初診——請告知病患：</translation>
+    </message>
+    <message>
+        <source>Returning patient: suggested times with the usual doctor</source>
+        <translation>複診病患：以下為常看醫師的建議時段</translation>
+    </message>
+    <message>
+        <source>(choose)</source>
+        <translation>（請選擇）</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>請先選擇病患：搜尋後選取一位。</translation>
+    </message>
+    <message>
+        <source>Choose a doctor.</source>
+        <translation>請選擇醫師。</translation>
+    </message>
+    <message>
+        <source>Book it although the time has passed</source>
+        <translation>時間已過，仍要預約</translation>
+    </message>
+    <message>
+        <source>Book outside the doctor&apos;s working hours</source>
+        <translation>在醫師看診時段以外預約</translation>
+    </message>
+    <message>
+        <source>Book on a day the clinic is closed</source>
+        <translation>在診所休診日預約</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: book anyway</source>
+        <translation>病患該時段已有其他預約：仍要預約</translation>
+    </message>
+    <message>
+        <source>Book after the cutoff (director, with a reason)</source>
+        <translation>截止後預約（限院長，需填寫原因）</translation>
+    </message>
+</context>
+<context>
+    <name>CalendarPage</name>
+    <message>
+        <source>%n free</source>
+        <translation>剩 %n 個</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>休診</translation>
+    </message>
+    <message>
+        <source>Mon</source>
+        <translation>週一</translation>
+    </message>
+    <message>
+        <source>Tue</source>
+        <translation>週二</translation>
+    </message>
+    <message>
+        <source>Wed</source>
+        <translation>週三</translation>
+    </message>
+    <message>
+        <source>Thu</source>
+        <translation>週四</translation>
+    </message>
+    <message>
+        <source>Fri</source>
+        <translation>週五</translation>
+    </message>
+    <message>
+        <source>Sat</source>
+        <translation>週六</translation>
+    </message>
+    <message>
+        <source>Sun</source>
+        <translation>週日</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Earlier (PgUp)</source>
+        <translation>往前（PgUp）</translation>
+    </message>
+    <message>
+        <source>Later (PgDown)</source>
+        <translation>往後（PgDown）</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日</translation>
+    </message>
+    <message>
+        <source>Week</source>
+        <translation>週</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>New appointment…</source>
+        <translation>新增預約…</translation>
+    </message>
+    <message>
+        <source>Book an appointment (Ctrl+N)</source>
+        <translation>新增預約（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}</source>
+        <translation>{year}年{month:02d}月</translation>
+    </message>
+    <message>
+        <source>Week of {day}</source>
+        <translation>{day} 起的一週</translation>
+    </message>
+    <message>
+        <source>No doctor can be booked yet. The director adds doctors&apos; working hours under Settings → Rosters.</source>
+        <translation>目前還沒有可預約的醫師。請院長在「設定 → 排班」中新增醫師的看診時段。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s)</source>
+        <translation>
+            <numerusform>%n 筆預約</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Move the appointment</source>
+        <translation>更改預約</translation>
+    </message>
+    <message>
+        <source>Move {patient} to {when} with {doctor}? Check the patient&apos;s identity (real-name booking) when you tell them.</source>
+        <translation>將{patient}的預約改到 {when}，由{doctor}看診？通知病患時請核對其身分（實名制預約）。</translation>
+    </message>
+    <message>
+        <source>Move it anyway?</source>
+        <translation>仍要更改嗎？</translation>
+    </message>
+    <message>
+        <source>Please confirm</source>
+        <translation>請確認</translation>
+    </message>
+    <message>
+        <source>Not moved</source>
+        <translation>預約未更改</translation>
     </message>
 </context>
 <context>
@@ -349,6 +666,157 @@
     <message>
         <source>Try again</source>
         <translation>再試一次</translation>
+    </message>
+</context>
+<context>
+    <name>DayListPrint</name>
+    <message>
+        <source>Next day&apos;s appointments: {day}</source>
+        <translation>明日預約名單：{day}</translation>
+    </message>
+    <message>
+        <source>Appointments: {day}</source>
+        <translation>預約名單：{day}</translation>
+    </message>
+    <message>
+        <source>Day sheet for {doctor}: {day}</source>
+        <translation>{doctor} 日程表：{day}</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日 {weekday}</translation>
+    </message>
+    <message>
+        <source>Printed {time}</source>
+        <translation>列印時間 {time}</translation>
+    </message>
+    <message>
+        <source>Appointments: {n}</source>
+        <translation>預約 {n} 人</translation>
+    </message>
+    <message>
+        <source>Add-ons: {n}</source>
+        <translation>加號 {n} 人</translation>
+    </message>
+    <message>
+        <source>Printed before {time}: appointments booked after this are not on the list.</source>
+        <translation>在 {time} 之前列印：之後的新預約不在名單上。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} / {total} 頁</translation>
+    </message>
+    <message>
+        <source>{name} (continued)</source>
+        <translation>{name}（續）</translation>
+    </message>
+    <message>
+        <source>(continued)</source>
+        <translation>（續）</translation>
+    </message>
+    <message>
+        <source>No appointments.</source>
+        <translation>沒有預約。</translation>
+    </message>
+    <message>
+        <source>Away this day: move these appointments or ask a colleague to see them.</source>
+        <translation>當天不在：請改約這些預約或請同事應診。</translation>
+    </message>
+    <message>
+        <source>Away this day: {name} sees these patients.</source>
+        <translation>當天不在：由 {name} 應診。</translation>
+    </message>
+    <message>
+        <source>Away this day: a substitute doctor sees these patients.</source>
+        <translation>當天不在：由代班醫生應診。</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病人</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病歷號</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Type / purpose</source>
+        <translation>類別 / 目的</translation>
+    </message>
+    <message>
+        <source>Flags</source>
+        <translation>標記</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s notes</source>
+        <translation>醫生手記</translation>
+    </message>
+    <message>
+        <source>First visit</source>
+        <translation>初診</translation>
+    </message>
+    <message>
+        <source>Add-on</source>
+        <translation>加號</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>假日</translation>
+    </message>
+    <message>
+        <source>Elderly</source>
+        <translation>長者</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>兒童</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>殘障</translation>
+    </message>
+    <message>
+        <source>Accompanied</source>
+        <translation>陪同</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s appointment list</source>
+        <translation>明日預約名單</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s day sheet</source>
+        <translation>醫生日程表</translation>
+    </message>
+    <message>
+        <source>Print list</source>
+        <translation>列印名單</translation>
+    </message>
+    <message>
+        <source>Print the appointment list for the triage nurse or a doctor</source>
+        <translation>為導診護士或醫生列印預約名單</translation>
+    </message>
+    <message>
+        <source>Next day&apos;s list for the triage nurse</source>
+        <translation>導診護士的明日名單</translation>
+    </message>
+    <message>
+        <source>Appointment list for the day shown</source>
+        <translation>所顯示日期的預約名單</translation>
+    </message>
+    <message>
+        <source>Day sheet for the doctor shown</source>
+        <translation>所顯示醫生的日程表</translation>
     </message>
 </context>
 <context>
@@ -668,8 +1136,144 @@
         <translation>所選醫師不是本診所的員工。請選擇其他醫師。</translation>
     </message>
     <message>
+        <source>{holder} is already booked from {start} to {end}. Choose another time; the next free times are: {free}.</source>
+        <translation>{holder}在 {start} 至 {end} 已有預約。請選擇其他時間；接下來的空檔為：{free}。</translation>
+    </message>
+    <message>
+        <source>{holder} is already booked from {start} to {end}, and no free time of this length was found in the next {days} days. Try another doctor or a shorter appointment.</source>
+        <translation>{holder}在 {start} 至 {end} 已有預約，且在接下來的 {days} 天內找不到這麼長的空檔。請換一位醫師，或縮短預約時間。</translation>
+    </message>
+    <message>
+        <source>Please confirm before saving: {details}</source>
+        <translation>儲存前請確認：{details}</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. Only the director can book it now (with a reason); ask them, or choose a later day.</source>
+        <translation>{day} 的預約已於前一天 {cutoff} 截止。現在只有院長可以預約（需填寫原因）；請洽院長，或選擇較晚的日期。</translation>
+    </message>
+    <message>
+        <source>The first-visit information (location, parking, what to bring) has not been written yet. Ask the director to fill it in under Settings, Clinic.</source>
+        <translation>尚未填寫初診須知（地址、停車、需攜帶的物品）。請院長在「設定」的「診所」頁面中填寫。</translation>
+    </message>
+    <message>
+        <source>The {label} is not a date and time. Pick it again.</source>
+        <translation>{label}不是有效的日期和時間。請重新選擇。</translation>
+    </message>
+    <message>
+        <source>The {label} has no time zone, so it could mean two different times. Pick it again on the calendar.</source>
+        <translation>{label}沒有時區，可能對應兩個不同的時間。請在行事曆上重新選擇。</translation>
+    </message>
+    <message>
+        <source>The length should be a whole number of minutes.</source>
+        <translation>預約時間長度應為整數分鐘。</translation>
+    </message>
+    <message>
+        <source>The appointment ends before or when it starts ({minutes} minutes). Give an end after the start, at least {low} minutes later.</source>
+        <translation>預約的結束時間早於或等於開始時間（{minutes} 分鐘）。請將結束時間設在開始時間之後，至少相隔 {low} 分鐘。</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too short: use at least {low}.</source>
+        <translation>{minutes} 分鐘的預約太短：至少應為 {low} 分鐘。</translation>
+    </message>
+    <message>
+        <source>An appointment of {minutes} minutes is too long: use at most {high} minutes (12 hours). Book several appointments for longer treatments.</source>
+        <translation>{minutes} 分鐘的預約太長：最多為 {high} 分鐘（12 小時）。時間較長的治療請分多次預約。</translation>
+    </message>
+    <message>
+        <source>Choose how the booking came in: phone, online, on site, referral or free-clinic event.</source>
+        <translation>請選擇預約管道：電話、網路、現場、轉介或義診。</translation>
+    </message>
+    <message>
+        <source>Unknown confirmation: {what}.</source>
+        <translation>無法識別的確認項目：{what}。</translation>
+    </message>
+    <message>
+        <source>A room or device in the list is not valid.</source>
+        <translation>清單中有無效的診間或設備。</translation>
+    </message>
+    <message>
+        <source>An appointment can hold at most {n} rooms and devices.</source>
+        <translation>一筆預約最多可使用 {n} 個診間和設備。</translation>
+    </message>
+    <message>
+        <source>appointment</source>
+        <translation>預約</translation>
+    </message>
+    <message>
         <source>patient</source>
         <translation>病患</translation>
+    </message>
+    <message>
+        <source>This patient record was merged into another one. Search for the patient again and book on the record that remains.</source>
+        <translation>此病患檔案已合併到另一份檔案中。請重新搜尋該病患，並在保留下來的檔案上預約。</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s account is disabled, so no new appointments can be made with them. Choose another doctor; their existing appointments stay in the calendar.</source>
+        <translation>{name}的帳號已停用，無法再為其新增預約。請選擇其他醫師；其既有的預約仍保留在行事曆中。</translation>
+    </message>
+    <message>
+        <source>{name} is not open for booking. Choose another doctor, or ask the director to make {name} bookable in the roster.</source>
+        <translation>{name}目前不開放預約。請選擇其他醫師，或請院長在排班中將{name}設為可預約。</translation>
+    </message>
+    <message>
+        <source>That appointment type is no longer offered. Choose another type.</source>
+        <translation>該預約類型已不再提供。請選擇其他類型。</translation>
+    </message>
+    <message>
+        <source>room or device</source>
+        <translation>診間或設備</translation>
+    </message>
+    <message>
+        <source>{name} is out of use. Choose another room or device.</source>
+        <translation>{name}已停用。請選擇其他診間或設備。</translation>
+    </message>
+    <message>
+        <source>The appointment from {start} to {end} runs past midnight. End it by 24:00, or book a second appointment for the next day.</source>
+        <translation>{start} 至 {end} 的預約跨過了午夜。請在 24:00 前結束，或為隔天另外預約一次。</translation>
+    </message>
+    <message>
+        <source>{start} is in the past. Book it anyway only to record a visit.</source>
+        <translation>{start} 已是過去的時間。只有補登已發生的就診時，才應仍然預約。</translation>
+    </message>
+    <message>
+        <source>Bookings for {day} closed at {cutoff} the day before. As director you may book anyway: give a reason, it is recorded.</source>
+        <translation>{day} 的預約已於前一天 {cutoff} 截止。您是院長，仍可預約：請填寫原因，系統會留存紀錄。</translation>
+    </message>
+    <message>
+        <source>Give a reason for booking after the cutoff; it is kept in the audit log.</source>
+        <translation>請填寫截止後預約的原因；該原因將記入稽核紀錄。</translation>
+    </message>
+    <message>
+        <source>The clinic is closed on {day} ({why}). Book on that day anyway?</source>
+        <translation>診所 {day} 休診（{why}）。仍要在當天預約嗎？</translation>
+    </message>
+    <message>
+        <source>{start} to {end} is outside {name}&apos;s working hours that day ({hours}). Book anyway?</source>
+        <translation>{start} 至 {end} 不在{name}當天的看診時段內（{hours}）。仍要預約嗎？</translation>
+    </message>
+    <message>
+        <source>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</source>
+        <translation>該病患在 {start} 至 {end} 已有{doctor}的預約。仍要同時保留兩筆預約嗎？</translation>
+    </message>
+    <message>
+        <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
+        <translation>預約採實名制：請核對病患的身分證件（電話預約時請確認姓名和證件號碼），然後勾選「已核對病患身分」。</translation>
+    </message>
+    <message>
+        <source>This appointment is {status} and can no longer be moved. Book a new one instead.</source>
+        <translation>此預約的狀態為「{status}」，已無法更改。請改為新增預約。</translation>
+    </message>
+    <message>
+        <source>Someone changed this appointment a moment ago. Look at it again, then move it.</source>
+        <translation>剛才有人修改了此預約。請重新查看後再更改。</translation>
+    </message>
+    <message>
+        <source>An appointment that is {current} cannot become {new}. Refresh the calendar and check its status.</source>
+        <translation>狀態為「{current}」的預約不能改為「{new}」。請重新整理行事曆並檢查其狀態。</translation>
+    </message>
+    <message>
+        <source>An arrival can only be undone on the same day. Ask the director to correct older records.</source>
+        <translation>報到只能在當天撤銷。較早的紀錄請洽院長更正。</translation>
     </message>
     <message>
         <source>visit</source>
@@ -848,8 +1452,128 @@
         <translation>使用者名稱 {login} 已被使用。請換一個使用者名稱。</translation>
     </message>
     <message>
+        <source>{text} is not a time of day. Type hours and minutes from 00:00 to 24:00, such as 08:30.</source>
+        <translation>{text} 不是有效的時間。請輸入 00:00 至 24:00 之間的小時和分鐘，例如 08:30。</translation>
+    </message>
+    <message>
+        <source>{color} is not a colour code. Use # and six hexadecimal digits, such as #3A7BD5, or leave it empty.</source>
+        <translation>{color} 不是有效的色碼。請使用 # 加六位十六進位數字，例如 #3A7BD5，或留空。</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
+        <translation>結束日期（{last}）早於開始日期（{first}）。請將兩者對調。</translation>
+    </message>
+    <message>
+        <source>That date range is too long: choose at most {n} days at a time.</source>
+        <translation>日期範圍太長：每次最多選擇 {n} 天。</translation>
+    </message>
+    <message>
+        <source>{where}: give the start and end as times of day, such as 08:30.</source>
+        <translation>{where}：請以時間格式填寫開始和結束時間，例如 08:30。</translation>
+    </message>
+    <message>
+        <source>{where}: {span} is outside the day. Times run from 00:00 to 24:00.</source>
+        <translation>{where}：{span} 超出一天的範圍。時間應在 00:00 至 24:00 之間。</translation>
+    </message>
+    <message>
+        <source>{where}: {span} ends before it starts or has no length. Make the end later than the start; hours past midnight belong to the next day.</source>
+        <translation>{where}：{span} 的結束時間早於或等於開始時間。請讓結束時間晚於開始時間；午夜之後的時間屬於隔天。</translation>
+    </message>
+    <message>
+        <source>The roster should be a list of working hours and breaks.</source>
+        <translation>排班應由看診時段和休息時段組成。</translation>
+    </message>
+    <message>
+        <source>A weekly roster has at most {n} blocks; join some of them.</source>
+        <translation>每週排班最多 {n} 個時段；請合併其中一些。</translation>
+    </message>
+    <message>
+        <source>There is no weekday {weekday}: use 0 for Monday up to 6 for Sunday.</source>
+        <translation>不存在星期代碼 {weekday}：請以 0 表示週一，依序到 6 表示週日。</translation>
+    </message>
+    <message>
+        <source>A roster block is working hours or a break, not {kind}.</source>
+        <translation>排班時段只能是看診時段或休息時段，不能是「{kind}」。</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the working hours {first} and {second} overlap. Join them into one block or change one of them.</source>
+        <translation>{weekday}的看診時段 {first} 與 {second} 重疊。請合併為一個時段，或修改其中一個。</translation>
+    </message>
+    <message>
+        <source>On {weekday}, the break {span} is not inside the working hours. A break must fall within working hours; add the hours first.</source>
+        <translation>{weekday}的休息時段 {span} 不在看診時段內。休息時段必須位於看診時段之內；請先新增看診時段。</translation>
+    </message>
+    <message>
         <source>staff account</source>
         <translation>員工帳號</translation>
+    </message>
+    <message>
+        <source>{name} is a {role}. Only doctors and health managers have rosters and take appointments; change the role on the staff page first.</source>
+        <translation>{name}的角色是{role}。只有醫師和健康管理師才有排班並接受預約；請先在員工頁面修改其角色。</translation>
+    </message>
+    <message>
+        <source>Record an absence or a substitution on the absence screen: it also lists the patients to contact.</source>
+        <translation>請在停診頁面登記停診或代診：該頁面也會列出需要聯絡的病患。</translation>
+    </message>
+    <message>
+        <source>A roster change is a day off or extra hours, not {kind}.</source>
+        <translation>排班異動只能是休假或加診，不能是「{kind}」。</translation>
+    </message>
+    <message>
+        <source>Give the start and end time of the extra hours.</source>
+        <translation>請填寫加診的開始和結束時間。</translation>
+    </message>
+    <message>
+        <source>roster change</source>
+        <translation>排班異動</translation>
+    </message>
+    <message>
+        <source>This absence was recorded on the absence screen; cancel it there so the patients&apos; contact list stays right.</source>
+        <translation>此停診是在停診頁面登記的；請在該頁面取消，以確保病患聯絡名單正確。</translation>
+    </message>
+    <message>
+        <source>The clinic is already marked closed on {day}. Change or remove that closure instead.</source>
+        <translation>診所 {day} 已標記為休診。請修改或刪除該休診設定。</translation>
+    </message>
+    <message>
+        <source>closure</source>
+        <translation>休診設定</translation>
+    </message>
+    <message>
+        <source>A resource is a room or a device, not {kind}.</source>
+        <translation>資源只能是診間或設備，不能是「{kind}」。</translation>
+    </message>
+    <message>
+        <source>There is already a room or device called {name}. Choose another name.</source>
+        <translation>已有名為「{name}」的診間或設備。請換一個名稱。</translation>
+    </message>
+    <message>
+        <source>{count} upcoming appointments still need {name}. Move them to another room or device first, then take it off the calendar.</source>
+        <translation>仍有 {count} 筆即將到來的預約需要使用{name}。請先將這些預約改到其他診間或設備，再將其從行事曆中移除。</translation>
+    </message>
+    <message>
+        <source>The usual length must be a whole number of minutes from {low} to {high}; {value} is not.</source>
+        <translation>預設時間長度必須是 {low} 至 {high} 之間的整數分鐘；{value} 不符合要求。</translation>
+    </message>
+    <message>
+        <source>Choose the rooms and devices from the list.</source>
+        <translation>請從清單中選擇診間和設備。</translation>
+    </message>
+    <message>
+        <source>An appointment type can need at most {n} rooms and devices.</source>
+        <translation>一個預約類型最多可需要 {n} 個診間和設備。</translation>
+    </message>
+    <message>
+        <source>One of the chosen rooms or devices no longer exists or is off the calendar. Choose them again.</source>
+        <translation>所選的診間或設備中有一個已不存在或已從行事曆中移除。請重新選擇。</translation>
+    </message>
+    <message>
+        <source>There is already an appointment type called {name}. Choose another name.</source>
+        <translation>已有名為「{name}」的預約類型。請換一個名稱。</translation>
+    </message>
+    <message>
+        <source>appointment type</source>
+        <translation>預約類型</translation>
     </message>
     <message>
         <source>This is the only active director account; the clinic would have no one to manage it. Make another director first.</source>
@@ -1376,6 +2100,66 @@
         <translation>{label}為空白。請填寫。</translation>
     </message>
     <message>
+        <source>Give both the start and the end time, or neither for the whole day.</source>
+        <translation>請同時填寫開始和結束時間；如為全天，則兩者都不填。</translation>
+    </message>
+    <message>
+        <source>A time of day should be between 00:00 and 24:00 (0 to 1440 minutes).</source>
+        <translation>時間應在 00:00 至 24:00 之間（0 至 1440 分鐘）。</translation>
+    </message>
+    <message>
+        <source>The absence ends before or when it starts. Give an end after the start, or neither for the whole day.</source>
+        <translation>停診的結束時間早於或等於開始時間。請將結束時間設在開始時間之後；如為全天停診，則兩者都不填。</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>A doctor records their own absence. Ask the desk or the director to record a colleague&apos;s.</source>
+        <translation>醫師只能登記自己的停診。同事的停診請由櫃檯或院長登記。</translation>
+    </message>
+    <message>
+        <source>The {label} should be a calendar date.</source>
+        <translation>{label}應為日期。</translation>
+    </message>
+    <message>
+        <source>{day} has already passed. An absence is recorded for today or a later day.</source>
+        <translation>{day} 已經過去。停診只能登記今天或之後的日期。</translation>
+    </message>
+    <message>
+        <source>A doctor cannot stand in for themselves. Choose another one.</source>
+        <translation>醫師不能為自己代診。請選擇另一位醫師。</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments, so cannot stand in. Choose another doctor.</source>
+        <translation>{name}不接受預約，因此無法代診。請選擇其他醫師。</translation>
+    </message>
+    <message>
+        <source>An absence of {name} on {day} is already recorded. Open its list of patients instead of recording it again.</source>
+        <translation>已登記{name} {day} 的停診。請開啟該停診的病患名單，不要重複登記。</translation>
+    </message>
+    <message>
+        <source>absence</source>
+        <translation>停診紀錄</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: contacted, moved, cancelled, unreachable or kept.</source>
+        <translation>請選擇聯絡結果：已聯絡、已改約、已取消、聯絡不上或維持原預約。</translation>
+    </message>
+    <message>
+        <source>patient to contact</source>
+        <translation>待聯絡病患</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s appointment was already {status}. Change it on the calendar if needed.</source>
+        <translation>該病患的預約已是「{status}」狀態。如需變更，請在行事曆中操作。</translation>
+    </message>
+    <message>
+        <source>Give the new time or the new doctor the patient agreed to, then save.</source>
+        <translation>請填寫病患同意的新時間或新醫師，然後儲存。</translation>
+    </message>
+    <message>
         <source>Choose the urgency: routine, urgent or emergency.</source>
         <translation>請選擇緊急程度：一般、緊急或急診。</translation>
     </message>
@@ -1410,6 +2194,186 @@
     <message>
         <source>The copy could not be saved to {path} ({problem}). Choose another folder, for example Documents, then try again.</source>
         <translation>無法將副本儲存到 {path}（{problem}）。請選擇其他資料夾（例如「文件」），然後再試一次。</translation>
+    </message>
+    <message>
+        <source>There is no holiday calendar called {calendar}. Choose CN (mainland China), HK (Hong Kong), TW (Taiwan) or none.</source>
+        <translation>沒有名為 {calendar} 的假日行事曆。請選擇 CN（中國大陸）、HK（香港）、TW（臺灣）或不使用。</translation>
+    </message>
+    <message>
+        <source>Choose how often the appointment repeats: daily, weekly or monthly.</source>
+        <translation>請選擇預約的重複頻率：每天、每週或每月。</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be a whole number.</source>
+        <translation>重複間隔應為整數。</translation>
+    </message>
+    <message>
+        <source>The repeat interval should be between 1 and {top} ({frequency}); {interval} is not possible.</source>
+        <translation>重複間隔應在 1 至 {top} 之間（{frequency}）；不能為 {interval}。</translation>
+    </message>
+    <message>
+        <source>Weekdays can only be chosen for a weekly repeat. Clear them, or choose weekly.</source>
+        <translation>只有每週重複時才能選擇星期幾。請清除所選的星期，或改為每週重複。</translation>
+    </message>
+    <message>
+        <source>A weekday should be 0 (Monday) to 6 (Sunday). Choose the days again.</source>
+        <translation>星期應為 0（週一）至 6（週日）。請重新選擇。</translation>
+    </message>
+    <message>
+        <source>The series ends ({until}) before its first day ({first}). Choose an end date on or after the first day.</source>
+        <translation>週期預約的結束日期（{until}）早於第一次的日期（{first}）。請選擇第一次當天或之後的結束日期。</translation>
+    </message>
+    <message>
+        <source>The number of appointments should be at least 1, or leave it empty for a series without a fixed number.</source>
+        <translation>預約次數至少為 1；如不限定次數，請留空。</translation>
+    </message>
+    <message>
+        <source>A series can have at most {limit} appointments; {count} were asked for. Choose fewer, or an end date.</source>
+        <translation>一個週期預約最多 {limit} 次，目前要求 {count} 次。請減少次數，或改為設定結束日期。</translation>
+    </message>
+    <message>
+        <source>Up to {until} this series would have more than {limit} appointments. Choose an earlier end date or a longer interval.</source>
+        <translation>截至 {until}，此週期預約將超過 {limit} 次。請選擇較早的結束日期或較長的間隔。</translation>
+    </message>
+    <message>
+        <source>The {label} should be a date.</source>
+        <translation>{label}應為日期。</translation>
+    </message>
+    <message>
+        <source>The last day ({last}) is before the first day ({first}). Choose the period again.</source>
+        <translation>結束日期（{last}）早於開始日期（{first}）。請重新選擇期間。</translation>
+    </message>
+    <message>
+        <source>Choose a period of at most {n} days for the statistics.</source>
+        <translation>統計期間最多為 {n} 天，請重新選擇。</translation>
+    </message>
+    <message>
+        <source>Group the statistics by day, doctor, channel or appointment type.</source>
+        <translation>請依日期、醫師、預約管道或預約類型將統計分組。</translation>
+    </message>
+    <message>
+        <source>Choose the month as a year and a month number.</source>
+        <translation>請以年份和月份數字選擇月份。</translation>
+    </message>
+    <message>
+        <source>There is no month {month} of {year} to summarise. Choose a month between 1 and 12 of a year from 2000.</source>
+        <translation>不存在 {year} 年 {month} 月，無法彙整。請選擇 2000 年（含）以後年份的 1 至 12 月。</translation>
+    </message>
+    <message>
+        <source>The series cannot be booked on {dates}. Nothing was saved. Skip these dates, choose another time or doctor, or confirm where that is allowed.</source>
+        <translation>週期預約無法在 {dates} 預約，未儲存任何內容。請跳過這些日期、選擇其他時間或醫師，或在允許的情況下進行確認。</translation>
+    </message>
+    <message>
+        <source>The start time should be minutes after midnight.</source>
+        <translation>開始時間應為從午夜零時起算的分鐘數。</translation>
+    </message>
+    <message>
+        <source>The start time should be between 00:00 and 23:59.</source>
+        <translation>開始時間應在 00:00 至 23:59 之間。</translation>
+    </message>
+    <message>
+        <source>Each appointment should last between {low} and {high} minutes.</source>
+        <translation>每次預約時間長度應在 {low} 至 {high} 分鐘之間。</translation>
+    </message>
+    <message>
+        <source>Each appointment would run past midnight. End it by 24:00, or start earlier.</source>
+        <translation>每次預約都會跨過午夜。請在 24:00 前結束，或提早開始時間。</translation>
+    </message>
+    <message>
+        <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
+        <translation>週期預約只能確認「看診時段以外」和「病患已有預約」兩種情況；其他情況請跳過相應日期。</translation>
+    </message>
+    <message>
+        <source>Too many days to skip: at most {n}.</source>
+        <translation>要跳過的日期太多：最多 {n} 天。</translation>
+    </message>
+    <message>
+        <source>{name} cannot take appointments. Choose another doctor.</source>
+        <translation>{name}不接受預約。請選擇其他醫師。</translation>
+    </message>
+    <message>
+        <source>Choose whether closed days are skipped or booked and flagged.</source>
+        <translation>請選擇休診日要跳過，還是照常預約並加以標記。</translation>
+    </message>
+    <message>
+        <source>The first day ({day}) has passed. Start the series today or later.</source>
+        <translation>第一次的日期（{day}）已經過去。請從今天或之後開始週期預約。</translation>
+    </message>
+    <message>
+        <source>This series has no day left to book (all skipped or closed). Choose other days.</source>
+        <translation>此週期預約已沒有可預約的日期（全部被跳過或休診）。請選擇其他日期。</translation>
+    </message>
+    <message>
+        <source>This appointment is not part of a series. Change it on its own.</source>
+        <translation>此預約不屬於週期預約。請單獨修改。</translation>
+    </message>
+    <message>
+        <source>appointment series</source>
+        <translation>週期預約</translation>
+    </message>
+    <message>
+        <source>Choose what to change: this appointment, this and the following ones, or all.</source>
+        <translation>請選擇修改範圍：僅此預約、此預約及之後的預約，或全部。</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series. Change this and the following appointments, or all, to change them.</source>
+        <translation>星期設定屬於整個週期預約。如需修改，請選擇修改「此預約及之後的預約」或「全部」。</translation>
+    </message>
+    <message>
+        <source>The priority should be a whole number from 0 to {top} (higher first).</source>
+        <translation>優先順序應為 0 至 {top} 之間的整數（數值越大越優先）。</translation>
+    </message>
+    <message>
+        <source>The earliest and latest days should be dates.</source>
+        <translation>「最早日期」和「最晚日期」都應為日期。</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) is before the earliest day ({earliest}). Swap them or choose again.</source>
+        <translation>最晚日期（{latest}）早於最早日期（{earliest}）。請將兩者對調或重新選擇。</translation>
+    </message>
+    <message>
+        <source>The latest day ({latest}) has already passed. Choose a day from today on.</source>
+        <translation>最晚日期（{latest}）已經過去。請選擇今天或之後的日期。</translation>
+    </message>
+    <message>
+        <source>waitlist entry</source>
+        <translation>候補紀錄</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s start time needs a time zone.</source>
+        <translation>該時段的開始時間需要包含時區。</translation>
+    </message>
+    <message>
+        <source>The slot&apos;s length should be between 1 minute and 24 hours.</source>
+        <translation>該時段的長度應在 1 分鐘至 24 小時之間。</translation>
+    </message>
+    <message>
+        <source>This record was merged into another one. Use the record it was merged into.</source>
+        <translation>此檔案已合併到另一份檔案中。請使用合併後的檔案。</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose this patient&apos;s own appointment, or none.</source>
+        <translation>該預約屬於另一位病患。請選擇此病患本人的預約，或不選擇。</translation>
+    </message>
+    <message>
+        <source>That appointment is no longer booked, so there is nothing to move earlier. Add the patient without it.</source>
+        <translation>該預約已不再有效，無需提前。請不連結該預約，直接將病患加入候補名單。</translation>
+    </message>
+    <message>
+        <source>This patient is already on the list for this doctor. Change that entry instead of adding another.</source>
+        <translation>該病患已在此醫師的候補名單中。請修改那筆紀錄，不要重複新增。</translation>
+    </message>
+    <message>
+        <source>This waitlist entry is already {status}, so it cannot be changed that way. Refresh the list.</source>
+        <translation>此候補紀錄的狀態已是「{status}」，無法這樣修改。請重新整理名單。</translation>
+    </message>
+    <message>
+        <source>That appointment belongs to another patient. Choose the new appointment of this patient.</source>
+        <translation>該預約屬於另一位病患。請選擇此病患的新預約。</translation>
+    </message>
+    <message>
+        <source>Say why the patient is taken off the list (for example: not needed).</source>
+        <translation>請說明將病患移出名單的原因（例如：已不需要）。</translation>
     </message>
 </context>
 <context>
@@ -4418,6 +5382,37 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>最近生命徵象（{when}）：{values}</translation>
+    </message>
+</context>
+<context>
+    <name>Weekdays</name>
+    <message>
+        <source>Monday</source>
+        <translation>週一</translation>
+    </message>
+    <message>
+        <source>Tuesday</source>
+        <translation>週二</translation>
+    </message>
+    <message>
+        <source>Wednesday</source>
+        <translation>週三</translation>
+    </message>
+    <message>
+        <source>Thursday</source>
+        <translation>週四</translation>
+    </message>
+    <message>
+        <source>Friday</source>
+        <translation>週五</translation>
+    </message>
+    <message>
+        <source>Saturday</source>
+        <translation>週六</translation>
+    </message>
+    <message>
+        <source>Sunday</source>
+        <translation>週日</translation>
     </message>
 </context>
 <context>

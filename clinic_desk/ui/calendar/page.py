@@ -177,6 +177,13 @@ class CalendarPage(QWidget):
         self.new_button.setObjectName("new-appointment")
         self.new_button.clicked.connect(lambda: self.new_appointment(None, None))
         bar.addWidget(self.new_button)
+        from clinic_desk.ui.calendar.print_list import PrintDayListButton
+
+        # A8: tomorrow's list for the triage nurse, or the day or doctor shown.
+        self.print_button = PrintDayListButton(
+            ctx, self, current_day=lambda: self.anchor, current_doctor=lambda: self.doctor_id
+        )
+        bar.addWidget(self.print_button)
         layout.addLayout(bar)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
