@@ -28,27 +28,41 @@ to a temporary folder that is deleted afterwards.
 from __future__ import annotations
 
 import argparse
+import bisect
 import cProfile
 import io
+import itertools
+import json
+import math
 import pstats
 import random
 import shutil
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, select, update
 
 from clinic_desk.core.rules.id_documents import DocumentKind, gb11643_check_char
 from clinic_desk.core.security.keys import KdfParams
-from clinic_desk.core.services import demo
-from clinic_desk.core.services.base import Clinic
+from clinic_desk.core.security.permissions import Role
+from clinic_desk.core.services import demo, rosters, staff
+from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.patient_search import search_keys_for
+from clinic_desk.core.services.rosters import RosterBlock
 from clinic_desk.core.store.engine import DB_FILENAME
-from clinic_desk.core.store.models import Patient, PatientSearchKey
+from clinic_desk.core.store.models import (
+    AppointmentType,
+    AuditEntry,
+    Patient,
+    PatientSearchKey,
+    Resource,
+    Staff,
+)
 from clinic_desk.core.tasks import TaskState
 
 ID_SHARE = 0.70  # patients who gave a resident ID number
@@ -158,10 +172,524 @@ def step_search_index(clinic: Clinic, seed: int) -> int:
     return len(keys)
 
 
+# -- issue 5: the calendar (rosters, rooms, appointment types, the appointment book) --------
+
+# The dataset's "today": the demo's visits end the day before its anchor; the anchor
+# (2026-11-01) is a Sunday, when the rostered clinic is closed, so today is the next
+# working day. ``now_utc`` is "now" for the calendar benchmark: 10:00 that morning.
+TODAY = demo.DEFAULT_ANCHOR + timedelta(days=1 if demo.DEFAULT_ANCHOR.weekday() == 6 else 0)
+NOW_MINUTE = 10 * 60
+APPOINTMENTS_TARGET = 300_000  # issue 5's figure over the 5 years
+BUSY_WEEK_TARGET = 2_000  # appointments shown in the week containing TODAY, 8 doctors
+FUTURE_WEEKS = 8  # how far ahead the book reaches
+CANCELLED_SHARE = 0.08  # of all rows
+LATE_CANCEL_SHARE = 0.35  # of the cancelled: within 24 h of the start
+NO_SHOW_SHARE = 0.065  # of the past rows that were not cancelled
+ADD_ON_SHARE = 0.02  # 临时加号 on an ordinary day (busy weeks: as many as it takes)
+FILL_BUSY = 0.96  # the current and next weeks: almost every minute booked
+GAP_MINUTES = (10, 15, 20, 30)  # free time left between bookings on quieter days
+
+# (specialties, description, calendar colour), by demo login; the 8 demo doctors.
+_PROFILES = {
+    "zhang.wei": ("全科；高血压、糖尿病随访", "主治医师，慢病管理十余年。", "#1e88e5"),
+    "li.na": ("儿科；儿童保健、疫苗咨询", "儿科主治医师，周六上午儿保门诊。", "#d81b60"),
+    "chen.jianguo": ("内科；心血管、心电图", "副主任医师，擅长冠心病、心律失常。", "#43a047"),
+    "liu.fang": ("妇科；孕前孕期保健", "妇科主治医师。", "#8e24aa"),
+    "yang.ming": ("中医科；针灸、推拿", "中医师，颈肩腰腿痛的针灸推拿。", "#fb8c00"),
+    "zhao.jing": ("皮肤科；湿疹、痤疮", "皮肤科主治医师。", "#00897b"),
+    "huang.zhiqiang": ("骨科；运动损伤、康复", "骨科副主任医师，康复评估。", "#6d4c41"),
+    "zhou.min": ("耳鼻喉科；过敏性鼻炎", "耳鼻喉科主治医师。", "#3949ab"),
+}
+# Mon-Sat (morning start, morning end, afternoon start, afternoon end), varied a little;
+# ``_SAT_AM_ONLY`` work Saturday mornings only.
+_HOURS = {
+    "zhang.wei": ("08:00", "12:00", "13:30", "17:30"),
+    "li.na": ("08:00", "12:00", "13:30", "17:30"),
+    "chen.jianguo": ("07:30", "11:30", "13:30", "17:30"),
+    "liu.fang": ("08:30", "12:00", "13:30", "18:00"),
+    "yang.ming": ("08:00", "12:00", "14:00", "18:00"),
+    "zhao.jing": ("08:00", "12:00", "13:30", "17:00"),
+    "huang.zhiqiang": ("08:00", "12:30", "13:30", "17:30"),
+    "zhou.min": ("08:00", "12:00", "13:30", "17:30"),
+}
+_SAT_AM_ONLY = frozenset({"liu.fang", "zhao.jing"})
+# A roster that changed: zhou.min's afternoons ended at 17:00 until this day.
+_ROSTER_CHANGE = ("zhou.min", "17:00", TODAY - timedelta(days=2 * 365))
+_RESOURCES = (
+    ("room", "体检室", "二楼，体检与心电图"),
+    ("room", "治疗室", "一楼，换药、针灸、推拿"),
+    ("device", "心电图机", "十二导联"),
+    ("device", "B超机", "便携式彩超"),
+)
+# Default appointment type (English name, as stored) -> share on ordinary / busy days.
+_TYPE_MIX = {
+    "General consult": (0.45, 0.45),
+    "Follow-up visit": (0.30, 0.40),
+    "Specialist consult": (0.15, 0.10),
+    "Physical exam": (0.10, 0.05),
+}
+_PURPOSES = {
+    "General consult": ("感冒", "咳嗽", "发热", "头痛", "腹泻", "咽痛", "皮疹"),
+    "Follow-up visit": ("复诊", "血压复查", "血糖复查", "取药", "看化验结果"),
+    "Specialist consult": ("专家门诊", "会诊", "康复评估"),
+    "Physical exam": ("年度体检", "入职体检", "老年人体检"),
+}
+_CHANNELS = ("phone", "online", "on_site", "referral", "free_clinic")
+_CHANNEL_CUM = tuple(itertools.accumulate((0.42, 0.33, 0.17, 0.05, 0.03)))
+_CANCEL_REASONS = ("患者电话取消", "时间冲突", "病情好转", "改约其他时间", "")
+_APPT_COLUMNS = (
+    "id created_at updated_at deleted_at patient_id doctor_id type_id starts_at ends_at status "
+    "channel purpose notes add_on series_id series_day on_holiday identity_checked_at "
+    "identity_checked_by booked_by override_reason confirmed_at arrived_at started_at "
+    "finished_at cancelled_at cancelled_by cancel_reason late_cancel no_show_at moved_from_id"
+).split()
+CALENDAR_FACTS: dict[str, object] = {}  # filled by step_appointments, printed by main
+
+
+def now_utc(clinic: Clinic) -> datetime:
+    """The calendar benchmark's "now": TODAY at 10:00 in the clinic's time zone."""
+    local = datetime.combine(TODAY, datetime.min.time(), clinic.timezone())
+    return (local + timedelta(minutes=NOW_MINUTE)).astimezone(UTC)
+
+
+def week_of(day: date) -> tuple[date, date]:
+    """Monday and Sunday of the week containing ``day``."""
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
+def _director(clinic: Clinic) -> Actor:
+    return staff.sign_in(clinic, demo.DEMO_DIRECTOR_LOGIN, demo.DEMO_PASSWORD)
+
+
+def _doctor_ids(clinic: Clinic) -> dict[str, uuid.UUID]:
+    with clinic.store.unit_of_work(write=False) as uow:
+        rows = uow.session.execute(
+            select(Staff.login, Staff.id).where(Staff.login.in_(list(_PROFILES)))
+        ).all()
+    return {login: sid for login, sid in rows}
+
+
+def _blocks(hours: tuple[str, str, str, str], saturday_am_only: bool) -> list[RosterBlock]:
+    am_start, am_end, pm_start, pm_end = (rosters.parse_clock(h) for h in hours)
+    blocks = []
+    for weekday in range(6):
+        blocks.append(RosterBlock(weekday, am_start, am_end))
+        if not (weekday == 5 and saturday_am_only):
+            blocks.append(RosterBlock(weekday, pm_start, pm_end))
+    return blocks
+
+
+def step_calendar_setup(clinic: Clinic, seed: int) -> int:
+    """Doctor profiles, weekly rosters (one changed two years ago), 4 rooms and devices,
+    and the 4 default appointment types, through the services (a few dozen rows)."""
+    del seed  # fixed tables
+    actor = _director(clinic)
+    doctors = _doctor_ids(clinic)
+    written = 0
+    for login, (specialties, description, color) in _PROFILES.items():
+        rosters.set_doctor_profile(
+            clinic,
+            actor,
+            doctors[login],
+            specialties=specialties,
+            description=description,
+            color=color,
+        )
+        written += 1
+        hours = _HOURS[login]
+        if login == _ROSTER_CHANGE[0]:
+            old = (*hours[:3], _ROSTER_CHANGE[1])
+            rosters.set_weekly_roster(
+                clinic, actor, doctors[login], _blocks(old, login in _SAT_AM_ONLY)
+            )
+        roster = rosters.set_weekly_roster(
+            clinic,
+            actor,
+            doctors[login],
+            _blocks(hours, login in _SAT_AM_ONLY),
+            valid_from=_ROSTER_CHANGE[2] if login == _ROSTER_CHANGE[0] else None,
+        )
+        written += len(roster.value.blocks)
+    for kind, name, description in _RESOURCES:
+        rosters.add_resource(clinic, actor, kind=kind, name=name, description=description)
+        written += 1
+    rosters.ensure_default_types(clinic)  # already run at open; idempotent
+    return written + len(rosters.list_appointment_types(clinic, actor))
+
+
+def _first_day(clinic: Clinic) -> date:
+    """The demo's first day, from its audit entry (the generated period)."""
+    with clinic.store.unit_of_work(write=False) as uow:
+        detail = uow.session.execute(
+            select(AuditEntry.detail)
+            .where(AuditEntry.action == "demo.generate")
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    if detail:
+        return date.fromisoformat(json.loads(detail)["first_day"])
+    return TODAY - timedelta(days=round(5 * 365.25))
+
+
+_NOON = timedelta(hours=12)
+
+
+def _between(r: random.Random, lo: int, hi: int) -> int:
+    """``r.randint(lo, hi)`` at a fraction of its cost (300,000 rows draw a dozen each)."""
+    return lo + int(r.random() * (hi - lo + 1))
+
+
+class _Book:
+    """Draws one doctor-day of appointments at a time; every row in stored form."""
+
+    def __init__(self, clinic: Clinic, seed: int, doctors: list[uuid.UUID]) -> None:
+        self.rng = random.Random(f"gen-dataset-appointments:{seed}")
+        self.ids = random.Random(f"gen-dataset-appointment-ids:{seed}")
+        self.tz = clinic.timezone()
+        self.now = now_utc(clinic).replace(tzinfo=None)  # naive UTC, like the rows
+        self.doctors = doctors
+        with clinic.store.unit_of_work(write=False) as uow:
+            s = uow.session
+            self.desk = list(
+                s.execute(select(Staff.id).where(Staff.role == Role.RECEPTIONIST.value)).scalars()
+            )
+            types = s.execute(
+                select(
+                    AppointmentType.name, AppointmentType.id, AppointmentType.default_minutes
+                ).where(AppointmentType.deleted_at.is_(None))
+            ).all()
+            self.resources = dict(s.execute(select(Resource.name, Resource.id)).all())
+            patients = s.execute(
+                select(Patient.id, Patient.created_at)
+                .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
+                .order_by(Patient.created_at, Patient.id)
+            ).all()
+        self.types = {name: (tid.hex, minutes) for name, tid, minutes in types}
+        self.type_names = [n for n in _TYPE_MIX if n in self.types]
+        self.type_cum = [
+            tuple(itertools.accumulate(_TYPE_MIX[n][busy] for n in self.type_names))
+            for busy in (0, 1)
+        ]
+        self.mean_minutes = [
+            sum(_TYPE_MIX[n][busy] * self.types[n][1] for n in self.type_names)
+            / self.type_cum[busy][-1]
+            for busy in (0, 1)
+        ]
+        # Each patient mostly sees one doctor (their panel), sometimes another.
+        self.all_ids = [p.hex for p, _ in patients]
+        self.all_created = [c.replace(tzinfo=None) for _, c in patients]
+        panel_rng = random.Random(f"gen-dataset-panels:{seed}")
+        self.panel_ids: list[list[str]] = [[] for _ in doctors]
+        self.panel_created: list[list[datetime]] = [[] for _ in doctors]
+        for pid, created in zip(self.all_ids, self.all_created, strict=True):
+            k = panel_rng.randrange(len(doctors))
+            self.panel_ids[k].append(pid)
+            self.panel_created[k].append(created)
+        self.rows: list[tuple[object, ...]] = []
+        self.holds: list[tuple[str, str, str, str, int]] = []
+        self.held: dict[tuple[str, date], list[tuple[int, int]]] = {}
+        self.bases: dict[date, datetime] = {}
+
+    def _patient(self, k: int, at: datetime) -> str | None:
+        ids, created = (
+            (self.panel_ids[k], self.panel_created[k])
+            if self.rng.random() < 0.75
+            else (self.all_ids, self.all_created)
+        )
+        bound = bisect.bisect_right(created, at)
+        return ids[int(self.rng.random() * bound)] if bound else None
+
+    def _type(self, busy: bool, room: int) -> str | None:
+        cum = self.type_cum[busy]
+        name = self.type_names[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
+        if self.types[name][1] > room:
+            fitting = [n for n in self.type_names if self.types[n][1] <= room]
+            return min(fitting, key=lambda n: self.types[n][1]) if fitting else None
+        return name
+
+    def _utc(self, day: date, minute: int) -> datetime:
+        # The day's UTC offset at noon: right for clinic hours even on a DST day.
+        base = self.bases.get(day)
+        if base is None:
+            noon = datetime(day.year, day.month, day.day, 12, tzinfo=self.tz)
+            base = self.bases[day] = noon.astimezone(UTC).replace(tzinfo=None) - _NOON
+        return base + timedelta(minutes=minute)
+
+    def day(
+        self,
+        k: int,
+        day: date,
+        spans: list[tuple[int, int]],
+        regular: float,
+        busy: bool,
+        add_ons: int,
+    ) -> int:
+        """Book doctor ``k`` on ``day``: about ``regular`` bookings that never overlap,
+        then ``add_ons`` flagged add-ons over them and the cancelled rows."""
+        r = self.rng
+        minutes = sum(e - s for s, e in spans)
+        mean = self.mean_minutes[busy]
+        gap = sum(GAP_MINUTES) / len(GAP_MINUTES)
+        if busy:
+            fill = FILL_BUSY
+        elif regular * mean >= minutes:
+            fill = 1.0
+        else:  # expected bookings = fill*M / (fill*mean + (1-fill)*gap)
+            fill = regular * gap / (minutes - regular * mean + regular * gap)
+        made = 0
+        for start, end in spans:
+            t = start
+            while t < end:
+                if r.random() >= fill:
+                    t += r.choice(GAP_MINUTES)
+                    continue
+                name = self._type(busy, end - t)
+                if name is None:
+                    break
+                length = self.types[name][1]
+                made += self._row(k, day, t, length, name, add_on=False, cancelled=False)
+                t += length
+        for _ in range(add_ons):
+            start, end = spans[int(r.random() * len(spans))]
+            t = r.randrange(start, end - 10 + 1, 5)
+            made += self._row(k, day, t, 10, "Follow-up visit", add_on=True, cancelled=False)
+        cancelled = sum(r.random() < CANCELLED_SHARE / (1 - CANCELLED_SHARE) for _ in range(made))
+        for _ in range(cancelled):
+            start, end = spans[int(r.random() * len(spans))]
+            name = self._type(busy, end - start) or "Follow-up visit"
+            length = self.types[name][1]
+            t = start + r.randrange(0, max(1, end - start - length + 1), 5)
+            made += self._row(k, day, t, length, name, add_on=False, cancelled=True)
+        return made
+
+    def _row(
+        self,
+        k: int,
+        day: date,
+        minute: int,
+        length: int,
+        type_name: str,
+        *,
+        add_on: bool,
+        cancelled: bool,
+    ) -> int:
+        r = self.rng
+        starts = self._utc(day, minute)
+        ends = starts + timedelta(minutes=length)
+        channel = _CHANNELS[bisect.bisect_right(_CHANNEL_CUM, r.random() * _CHANNEL_CUM[-1])]
+        if add_on or channel == "on_site":
+            lead = timedelta(minutes=_between(r, 5, 180))
+        elif channel == "free_clinic":
+            lead = timedelta(days=r.uniform(1, 30))
+        else:
+            lead = timedelta(days=min(r.expovariate(1 / 3.0), 28), minutes=_between(r, 10, 600))
+        created = min(starts - lead, self.now - timedelta(minutes=_between(r, 1, 600)))
+        patient = self._patient(k, created)
+        if patient is None:
+            return 0
+        desk = r.choice(self.desk) if self.desk and channel != "online" else None
+        desk_hex = desk.hex if desk else None
+        status, updated = "booked", created
+        confirmed = arrived = started = finished = cancelled_at = no_show = checked = None
+        late = False
+        reason = ""
+        if cancelled:
+            status = "cancelled"
+            if r.random() < LATE_CANCEL_SHARE:
+                cancelled_at = starts - timedelta(minutes=_between(r, 30, 24 * 60))
+                late = True
+            else:
+                cancelled_at = starts - timedelta(days=r.uniform(1, 10))
+            cancelled_at = min(max(cancelled_at, created + timedelta(minutes=1)), self.now)
+            updated = cancelled_at
+            reason = r.choice(_CANCEL_REASONS)
+        elif ends <= self.now:  # past
+            if r.random() < NO_SHOW_SHARE:
+                status, no_show = "no_show", starts + timedelta(minutes=30)
+                updated = no_show
+            else:
+                status = "done"
+                arrived = starts - timedelta(minutes=_between(r, 0, 20))
+                started = starts + timedelta(minutes=_between(r, 0, 15))
+                finished = started + timedelta(minutes=length + _between(r, -3, 5))
+                checked, updated = arrived, finished
+        elif starts <= self.now:  # going on now
+            status = "in_consultation"
+            arrived = starts - timedelta(minutes=_between(r, 0, 20))
+            started = starts + timedelta(minutes=_between(r, 0, 5))
+            checked, updated = arrived, started
+        elif starts - self.now < timedelta(minutes=30) and r.random() < 0.5:
+            status, arrived = "arrived", self.now - timedelta(minutes=_between(r, 0, 15))
+            checked, updated = arrived, arrived
+        if status != "cancelled" and (status != "booked" or starts - self.now < timedelta(days=2)):
+            if r.random() < (0.7 if status == "booked" else 0.6):
+                confirmed = max(created, starts - timedelta(hours=_between(r, 2, 30)))
+                if confirmed <= self.now:
+                    status = "confirmed" if status == "booked" else status
+                else:
+                    confirmed = None
+        purpose = r.choice(_PURPOSES[type_name]) if r.random() < 0.6 else ""
+        row_id = demo._uuid7(self.ids, created.replace(tzinfo=UTC)).hex
+
+        def t(moment: datetime | None) -> str | None:
+            return None if moment is None else moment.isoformat(" ", "microseconds")
+
+        self.rows.append((
+            row_id, t(created), t(updated), None, patient, self.doctors[k].hex,
+            self.types[type_name][0], t(starts), t(ends), status, channel, purpose, "",
+            int(add_on), None, None, 0, t(checked), desk_hex if checked else None, desk_hex,
+            "", t(confirmed), t(arrived), t(started), t(finished), t(cancelled_at),
+            desk_hex if cancelled_at else None, reason, int(late), t(no_show), None,
+        ))  # fmt: skip
+        if not add_on and type_name in ("Physical exam", "Specialist consult"):
+            self._hold(row_id, day, minute, length, starts, ends, type_name, cancelled)
+        return 1
+
+    def _hold(
+        self,
+        row_id: str,
+        day: date,
+        minute: int,
+        length: int,
+        starts: datetime,
+        ends: datetime,
+        type_name: str,
+        cancelled: bool,
+    ) -> None:
+        """Rooms and devices: an exam takes the exam room (and the ECG or the
+        ultrasound now and then), a specialist visit now and then the treatment room;
+        each only when free, so no resource is double-booked either."""
+        wanted = ["体检室"] if type_name == "Physical exam" else []
+        if type_name == "Physical exam" and self.rng.random() < 0.4:
+            wanted.append(self.rng.choice(("心电图机", "B超机")))
+        if type_name == "Specialist consult" and self.rng.random() < 0.3:
+            wanted.append("治疗室")
+        for name in wanted:
+            rid = self.resources.get(name)
+            if rid is None:
+                continue
+            taken = self.held.setdefault((name, day), [])
+            end = minute + length
+            if not cancelled:
+                if any(s < end and minute < e for s, e in taken):
+                    continue
+                taken.append((minute, end))
+            self.holds.append((
+                row_id, rid.hex, starts.isoformat(" ", "microseconds"),
+                ends.isoformat(" ", "microseconds"), int(not cancelled),
+            ))  # fmt: skip
+
+
+def _weight(rng: random.Random, day: date, popularity: float) -> float:
+    """How busy an ordinary day is: weekday, season (winter colds), noise."""
+    weekday = (1.15, 1.05, 1.0, 1.0, 1.0, 0.9, 0.6)[day.weekday()]
+    season = 1.0 + 0.12 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 15) / 365.25)
+    return weekday * season * popularity * rng.uniform(0.8, 1.2)
+
+
+def step_appointments(clinic: Clinic, seed: int) -> int:
+    """About 300,000 appointments from the first demo day to FUTURE_WEEKS ahead, in
+    rostered hours, never two bookings of a doctor at once (add-ons, flagged, go over
+    them as the service allows); the current and next weeks nearly full."""
+    logins = list(_PROFILES)
+    by_login = _doctor_ids(clinic)
+    doctors = [by_login[login] for login in logins]
+    book = _Book(clinic, seed, doctors)
+    rng = random.Random(f"gen-dataset-book:{seed}")
+    first_day = _first_day(clinic)
+    busy_first, _ = week_of(TODAY)
+    busy_last = busy_first + timedelta(days=13)
+    last_day = busy_first + timedelta(days=7 * FUTURE_WEEKS - 1)
+    # Working time and closed days through the services, a year at a time.
+    spans: dict[tuple[uuid.UUID, date], list[tuple[int, int]]] = {}
+    closed: set[date] = set()
+    chunk = first_day
+    while chunk <= last_day:
+        chunk_end = min(chunk + timedelta(days=365), last_day)
+        spans.update(rosters.working_spans_range(clinic, doctors, chunk, chunk_end))
+        closed.update(d.day for d in rosters.calendar_days(clinic, chunk, chunk_end) if d.closed)
+        chunk = chunk_end + timedelta(days=1)
+    popularity = [rng.uniform(0.8, 1.2) for _ in doctors]
+    days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+    plan: list[tuple[int, date, list[tuple[int, int]], float]] = []
+    past_weight = 0.0
+    for day in days:
+        if day in closed:
+            continue
+        for k, doctor in enumerate(doctors):
+            worked = spans.get((doctor, day), [])
+            if worked:
+                w = _weight(rng, day, popularity[k])
+                plan.append((k, day, worked, w))
+                past_weight += w if day < busy_first else 0.0
+    # Busy weeks: full, then add-ons up to the target; later weeks fewer and fewer.
+    busy_days = sum(1 for _, d, _, _ in plan if busy_first <= d <= busy_last)
+    busy_regular = (
+        sum(sum(e - s for s, e in sp) for _, d, sp, _ in plan if busy_first <= d <= busy_last)
+        / book.mean_minutes[1]
+        * FILL_BUSY
+        * 0.97
+    )
+    add_ons_per_day = max(0.0, (2 * BUSY_WEEK_TARGET - busy_regular) / max(busy_days, 1))
+    future_estimate = 2 * BUSY_WEEK_TARGET / (1 - CANCELLED_SHARE) + sum(
+        25 * 0.6 * 0.65 ** ((d - busy_first).days // 7 - 2) for _, d, _, _ in plan if d > busy_last
+    )
+    per_weight = max(0.0, APPOINTMENTS_TARGET - future_estimate) * (1 - CANCELLED_SHARE)
+    per_weight /= max(past_weight, 1e-9)
+    written = 0
+    week_counts: dict[date, int] = {}
+    with clinic.store.unit_of_work(write=True) as uow:
+        conn = uow.session.connection()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        sql = (
+            f"INSERT INTO appointment ({', '.join(_APPT_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in _APPT_COLUMNS)})"
+        )
+        for k, day, worked, w in plan:
+            if day < busy_first:
+                target = w * per_weight
+                extra = sum(rng.random() < ADD_ON_SHARE for _ in range(round(target)))
+                made = book.day(k, day, worked, target, False, extra)
+            elif day <= busy_last:
+                extra = int(add_ons_per_day) + (rng.random() < add_ons_per_day % 1)
+                made = book.day(k, day, worked, 0, True, extra)
+            else:
+                share = 0.6 * 0.65 ** ((day - busy_first).days // 7 - 2)
+                made = book.day(k, day, worked, 25 * share * w, False, 0)
+            week_counts[week_of(day)[0]] = week_counts.get(week_of(day)[0], 0) + made
+            if len(book.rows) >= BATCH:
+                conn.exec_driver_sql(sql, book.rows)
+                written += len(book.rows)
+                book.rows.clear()
+        if book.rows:
+            conn.exec_driver_sql(sql, book.rows)
+            written += len(book.rows)
+            book.rows.clear()
+        conn.exec_driver_sql(
+            "INSERT INTO appointment_resource "
+            "(appointment_id, resource_id, starts_at, ends_at, active) VALUES (?, ?, ?, ?, ?)",
+            book.holds,
+        )
+        uow.commit()
+    CALENDAR_FACTS.update(
+        first_day=first_day,
+        last_day=last_day,
+        today=TODAY,
+        appointments=written,
+        resource_holds=len(book.holds),
+        this_week=week_counts.get(busy_first, 0),
+        next_week=week_counts.get(busy_first + timedelta(days=7), 0),
+    )
+    return written + len(book.holds)
+
+
 Step = Callable[[Clinic, int], int]
 STEPS: list[tuple[str, Step]] = [
     ("registry", step_registry),
     ("search index", step_search_index),
+    ("calendar setup", step_calendar_setup),
+    ("appointments", step_appointments),
 ]
 
 

@@ -523,7 +523,9 @@ def test_a_week_of_eight_doctors_is_quick(cf: ClinicFixture) -> None:
         timings.append(time.perf_counter() - started)
     assert len(spans) == 56 and len(days) == 7
     assert spans[(doctors[0], MONDAY)] == [(615, 720), (810, 1050)]
-    assert min(timings) < 0.05, timings
+    # Speed is measured in bench/bench_calendar.py; this catches only a gross regression
+    # (a query per doctor-day instead of three in all).
+    assert min(timings) < 0.5, timings
 
 
 # -- holidays and closures -----------------------------------------------------------------------

@@ -20,9 +20,29 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 
 NETWORK_FS_TYPES = frozenset(
     {
-        "nfs", "nfs4", "cifs", "smb", "smb2", "smb3", "smbfs", "ncpfs", "afs", "coda",
-        "9p", "ceph", "glusterfs", "fuse.sshfs", "sshfs", "fuse.glusterfs", "davfs",
-        "fuse.davfs2", "fuse.rclone", "lustre", "gpfs", "webdav", "afpfs",
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb",
+        "smb2",
+        "smb3",
+        "smbfs",
+        "ncpfs",
+        "afs",
+        "coda",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "fuse.sshfs",
+        "sshfs",
+        "fuse.glusterfs",
+        "davfs",
+        "fuse.davfs2",
+        "fuse.rclone",
+        "lustre",
+        "gpfs",
+        "webdav",
+        "afpfs",
     }
 )
 
@@ -30,7 +50,9 @@ NETWORK_FS_TYPES = frozenset(
 def _unescape_mount_field(field: str) -> str:
     # /proc/mounts escapes space, tab, newline and backslash as octal.
     return (
-        field.replace("\\040", " ").replace("\\011", "\t").replace("\\012", "\n")
+        field.replace("\\040", " ")
+        .replace("\\011", "\t")
+        .replace("\\012", "\n")
         .replace("\\134", "\\")
     )
 
@@ -65,7 +87,10 @@ def filesystem_type(path: Path) -> str | None:
         try:
             out = subprocess.run(
                 ["/bin/df", "-T", "nfs,smbfs,afpfs,webdav", str(resolved)],
-                capture_output=True, text=True, timeout=5, check=False,
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
             return None
@@ -117,7 +142,8 @@ def check_data_dir(path: Path, *, create: bool) -> None:
                     "The folder {path} cannot be created ({reason}). Choose a folder you may "
                     "write to.",
                 ),
-                path=str(path), reason=exc.strerror or str(exc),
+                path=str(path),
+                reason=exc.strerror or str(exc),
             ) from exc
     fs_type = filesystem_type(path)
     if is_network_fs(fs_type):
@@ -127,7 +153,8 @@ def check_data_dir(path: Path, *, create: bool) -> None:
                 "{path} is on a network drive ({fs}). The clinic's database must be on this "
                 "computer's own disk; to share data between computers, set up sync instead.",
             ),
-            path=str(path), fs=fs_type or "",
+            path=str(path),
+            fs=fs_type or "",
         )
     _probe_writable(path)
 
@@ -149,7 +176,8 @@ def _probe_writable(path: Path) -> None:
                 "ClinicDesk cannot write in {path} ({reason}). Choose a folder on this "
                 "computer that you may write to.",
             ),
-            path=str(path), reason=exc.strerror or str(exc),
+            path=str(path),
+            reason=exc.strerror or str(exc),
         ) from exc
     finally:
         with contextlib.suppress(OSError):

@@ -6,6 +6,13 @@ first-visit information for a new one; the booking service decides. A taken
 slot is answered with who holds it and the next free times; a booking that
 needs confirming (in the past, outside hours, a closed day, the patient
 busy elsewhere, after the cutoff) lists the reasons to confirm.
+
+"Repeat" (A6, issue 5) turns the booking into a series: the dates are
+previewed as the rule is typed (``rules.recurrence``, the same arithmetic the
+series service uses) and "Book" calls ``series.create_series``, which books
+every date or none; its conflicts are listed with "skip these dates" and, for
+the reasons that allow it, confirm boxes. The details dialog describes an
+appointment's series and asks how far a cancellation reaches.
 """
 
 from __future__ import annotations
@@ -14,33 +21,41 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTime, QTimer
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QApplication,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QRadioButton,
     QSpinBox,
     QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
+from clinic_desk.core import settings_catalog
+from clinic_desk.core.errors import ValidationError
+from clinic_desk.core.rules import holidays, recurrence
 from clinic_desk.core.security.permissions import Action
-from clinic_desk.core.services import appointments, patient_search, patients, rosters
+from clinic_desk.core.services import appointments, patient_search, patients, rosters, series
+from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import full_error_text, local, tr_code
-from clinic_desk.ui.settings.common import MessageLabel
+from clinic_desk.ui.settings.common import MessageLabel, hint_label
 
 
 class BookingDialog(QDialog):
@@ -129,6 +144,7 @@ class BookingDialog(QDialog):
         when.addStretch(1)
         self.when_row = QLabel(self)
         form.addRow(self.when_row, when)
+        self._build_repeat(form)
         self.channel = QComboBox(self)
         self.channel.setObjectName("channel")
         for code, label in appointments.CHANNELS.items():
@@ -155,6 +171,17 @@ class BookingDialog(QDialog):
 
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
+        # A series' conflicting dates, and the way past them (skip, or confirm below).
+        self.conflict_list = QListWidget(self)
+        self.conflict_list.setObjectName("series-conflicts")
+        self.conflict_list.setMaximumHeight(100)
+        self.conflict_list.hide()
+        layout.addWidget(self.conflict_list)
+        self.skip_button = QPushButton(self)
+        self.skip_button.setObjectName("skip-conflicts")
+        self.skip_button.clicked.connect(self._skip_conflicts)
+        self.skip_button.hide()
+        layout.addWidget(self.skip_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.next_free = QHBoxLayout()
         layout.addLayout(self.next_free)
         self.reasons_box = QVBoxLayout()
@@ -185,9 +212,20 @@ class BookingDialog(QDialog):
         self.start.setTime(QTime(moment.hour, moment.minute - moment.minute % 5))
         if doctor_id is not None:
             self.doctor.setCurrentIndex(max(0, self.doctor.findData(doctor_id)))
+        self.until.setDate(self.day.date().addMonths(3))
+        for signal in (
+            self.day.dateChanged,
+            self.start.timeChanged,
+            self.minutes.valueChanged,
+            self.doctor.currentIndexChanged,
+        ):
+            signal.connect(self._rule_changed)
         self.retranslate()
         actor = ctx.actor
         if actor is not None:
+            ctx.runner.start(
+                _series_settings, ctx.clinic, actor, on_success=self._got_settings, owner=self
+            )
             ctx.runner.start(
                 rosters.list_appointment_types,
                 ctx.clinic,
@@ -232,6 +270,301 @@ class BookingDialog(QDialog):
         self.copy_info.setText(self.tr("Copy to send"))
         self.override.setPlaceholderText(self.tr("Reason for booking after the cutoff"))
         self.book_button.setText(self.tr("Book"))
+        self.repeat.setText(self.tr("Repeat this appointment"))
+        self.every_row.setText(self.tr("Every"))
+        for index, unit in enumerate((self.tr("day(s)"), self.tr("week(s)"), self.tr("month(s)"))):
+            self.frequency.setItemText(index, unit)
+        self.weekdays_row.setText(self.tr("On", "the weekdays of a weekly repeat"))
+        locale = QLocale()
+        for day, box in enumerate(self.weekday_boxes):
+            # Qt knows the weekday names in every language (1 = Monday).
+            box.setText(locale.dayName(day + 1, QLocale.FormatType.ShortFormat))
+        self.ends_row.setText(self.tr("Ends"))
+        self.ends_never.setText(self.tr("Never"))
+        self.ends_on.setText(self.tr("On", "a series ends on a date"))
+        self.ends_after.setText(self.tr("After"))
+        self.count_label.setText(self.tr("times"))
+        self.holiday_row.setText(self.tr("On public holidays"))
+        self.holiday_policy.setItemText(0, self.tr("Skip the day"))
+        self.holiday_policy.setItemText(1, self.tr("Book and flag it"))
+        self.series_note.setText(
+            self.tr(
+                "A series books every date or none. Notes and the add-on mark are for "
+                "single appointments."
+            )
+        )
+        if self.pending_skip:
+            self.skip_button.setText(
+                self.tr("Skip these %n date(s) and book the rest", "", len(self.pending_skip))
+            )
+        self._update_preview()
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    # -- repeat (A6) ------------------------------------------------------------------------
+
+    def _build_repeat(self, form: QFormLayout) -> None:
+        """The "Repeat" section: collapsed (and off) until the box is ticked."""
+        self.skip_days: frozenset[date] = frozenset()
+        self.pending_skip: frozenset[date] = frozenset()
+        # Until the clinic's settings arrive, preview with the catalogue's defaults.
+        defaults = settings_catalog.default_values()
+        self.holiday_calendar = str(defaults["appointments.holiday_calendar"])
+        self.series_limit = int(defaults["appointments.max_series_occurrences"])
+        self.horizon_days = int(defaults["appointments.series_horizon_days"])
+        self._auto_weekday: int | None = None
+        self.repeat = QCheckBox(self)
+        self.repeat.setObjectName("repeat")
+        self.repeat.toggled.connect(self._repeat_toggled)
+        form.addRow(self.repeat)
+        self.repeat_box = QFrame(self)
+        self.repeat_box.setObjectName("repeat-section")
+        self.repeat_box.setFrameShape(QFrame.Shape.StyledPanel)
+        self.repeat_box.hide()
+        inner = QFormLayout(self.repeat_box)
+        every = QHBoxLayout()
+        self.interval = QSpinBox(self.repeat_box)
+        self.interval.setObjectName("repeat-interval")
+        # Wider than the rule allows, so a too-long interval gets its sentence, not a clamp.
+        self.interval.setRange(1, 999)
+        self.frequency = QComboBox(self.repeat_box)
+        self.frequency.setObjectName("repeat-frequency")
+        for code in recurrence.FREQUENCIES:
+            self.frequency.addItem("", code)
+        self.frequency.setCurrentIndex(recurrence.FREQUENCIES.index("weekly"))
+        every.addWidget(self.interval)
+        every.addWidget(self.frequency)
+        every.addStretch(1)
+        self.every_row = QLabel(self.repeat_box)
+        inner.addRow(self.every_row, every)
+        days = QHBoxLayout()
+        self.weekday_boxes: list[QCheckBox] = []
+        for day in range(7):
+            box = QCheckBox(self.repeat_box)
+            box.setObjectName(f"weekday:{day}")
+            box.toggled.connect(self._weekday_toggled)
+            self.weekday_boxes.append(box)
+            days.addWidget(box)
+        days.addStretch(1)
+        self.weekdays_row = QLabel(self.repeat_box)
+        self.weekdays_widget = QWidget(self.repeat_box)
+        self.weekdays_widget.setLayout(days)
+        days.setContentsMargins(0, 0, 0, 0)
+        inner.addRow(self.weekdays_row, self.weekdays_widget)
+        ends = QHBoxLayout()
+        self.ends_group = QButtonGroup(self.repeat_box)
+        self.ends_never = QRadioButton(self.repeat_box)
+        self.ends_never.setObjectName("ends-never")
+        self.ends_on = QRadioButton(self.repeat_box)
+        self.ends_on.setObjectName("ends-on")
+        self.until = QDateEdit(self.repeat_box)
+        self.until.setObjectName("repeat-until")
+        self.until.setCalendarPopup(True)
+        self.until.setDisplayFormat("yyyy-MM-dd")
+        self.ends_after = QRadioButton(self.repeat_box)
+        self.ends_after.setObjectName("ends-after")
+        self.count = QSpinBox(self.repeat_box)
+        self.count.setObjectName("repeat-count")
+        self.count.setRange(1, 9999)
+        self.count.setValue(6)
+        self.count_label = QLabel(self.repeat_box)
+        for button in (self.ends_never, self.ends_on, self.ends_after):
+            self.ends_group.addButton(button)
+        self.ends_after.setChecked(True)
+        for widget in (
+            self.ends_never,
+            self.ends_on,
+            self.until,
+            self.ends_after,
+            self.count,
+            self.count_label,
+        ):
+            ends.addWidget(widget)
+        ends.addStretch(1)
+        self.ends_row = QLabel(self.repeat_box)
+        inner.addRow(self.ends_row, ends)
+        self.holiday_policy = QComboBox(self.repeat_box)
+        self.holiday_policy.setObjectName("holiday-policy")
+        for code in series.POLICIES:
+            self.holiday_policy.addItem("", code)
+        self.holiday_row = QLabel(self.repeat_box)
+        inner.addRow(self.holiday_row, self.holiday_policy)
+        self.preview = QLabel(self.repeat_box)
+        self.preview.setObjectName("repeat-preview")
+        self.preview.setWordWrap(True)
+        self.preview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        inner.addRow(self.preview)
+        self.rule_error = MessageLabel(self.repeat_box)
+        self.rule_error.setObjectName("repeat-error")
+        self.rule_error.hide()
+        inner.addRow(self.rule_error)
+        self.series_note = hint_label(self.repeat_box)
+        self.series_note.setWordWrap(True)
+        inner.addRow(self.series_note)
+        form.addRow(self.repeat_box)
+        for signal in (
+            self.interval.valueChanged,
+            self.frequency.currentIndexChanged,
+            self.until.dateChanged,
+            self.count.valueChanged,
+            self.holiday_policy.currentIndexChanged,
+            self.ends_group.buttonToggled,
+        ):
+            signal.connect(self._rule_changed)
+
+    def _got_settings(self, values: tuple[str, int, int]) -> None:
+        self.holiday_calendar, self.series_limit, self.horizon_days = values
+        self._update_preview()
+
+    def _repeat_toggled(self, on: bool) -> None:
+        self.repeat_box.setVisible(on)
+        # A series has no notes or add-on mark (create_series takes neither).
+        self.notes.setEnabled(not on)
+        self.add_on.setEnabled(not on)
+        if on and not any(box.isChecked() for box in self.weekday_boxes):
+            self._tick_first_weekday()
+        self._rule_changed()
+
+    def _first_day(self) -> date:
+        d = self.day.date()
+        return date(d.year(), d.month(), d.day())
+
+    def _tick_first_weekday(self) -> None:
+        weekday = self._first_day().weekday()
+        self.weekday_boxes[weekday].setChecked(True)
+        self._auto_weekday = weekday
+
+    def _weekday_toggled(self, _on: bool) -> None:
+        self._auto_weekday = None  # the person chose the days; leave them alone
+        self._rule_changed()
+
+    def _rule_changed(self, *_args: Any) -> None:
+        # The day picked for a series ticked its weekday; follow the day while untouched.
+        if self._auto_weekday is not None and self.repeat.isChecked():
+            weekday = self._first_day().weekday()
+            if weekday != self._auto_weekday:
+                for day, box in enumerate(self.weekday_boxes):
+                    box.blockSignals(True)
+                    box.setChecked(day == weekday)
+                    box.blockSignals(False)
+                self._auto_weekday = weekday
+        # Skips and confirmations answered an earlier question; a new rule asks anew.
+        self.skip_days = frozenset()
+        self.pending_skip = frozenset()
+        self.conflict_list.hide()
+        self.skip_button.hide()
+        self._update_preview()
+
+    def frequency_code(self) -> str:
+        return str(self.frequency.currentData())
+
+    def rule(self) -> recurrence.Rule:
+        """The series as typed (not yet checked)."""
+        weekly = self.frequency_code() == "weekly"
+        u = self.until.date()
+        return recurrence.Rule(
+            frequency=self.frequency_code(),
+            first_day=self._first_day(),
+            interval=self.interval.value(),
+            weekdays=frozenset(
+                d for d, box in enumerate(self.weekday_boxes) if weekly and box.isChecked()
+            ),
+            until=date(u.year(), u.month(), u.day()) if self.ends_on.isChecked() else None,
+            count=self.count.value() if self.ends_after.isChecked() else None,
+        )
+
+    def _update_preview(self) -> None:
+        if not hasattr(self, "conflict_list"):
+            return  # still building the dialog
+        weekly = self.frequency_code() == "weekly"
+        self.weekdays_widget.setVisible(weekly)
+        self.weekdays_row.setVisible(weekly)
+        self.until.setEnabled(self.ends_on.isChecked())
+        self.count.setEnabled(self.ends_after.isChecked())
+        if not self.repeat.isChecked():
+            return
+        rule = self.rule()
+        # As the service: an open-ended series is written up to today + the horizon.
+        today = self.ctx.clock().astimezone(self.zone).date()
+        horizon = today + timedelta(days=self.horizon_days)
+        if not rule.open_ended:
+            horizon = series.FAR_FUTURE
+        try:
+            days = recurrence.occurrences(rule, horizon=horizon, limit=self.series_limit)
+        except ValidationError as error:
+            self.preview.clear()
+            self.rule_error.show_error(full_error_text(error))
+            self.rule_error.show()
+            return
+        self.rule_error.clear()
+        self.rule_error.hide()  # an empty line would leave a gap under the preview
+        self.preview.setText(self.preview_text(rule, days))
+
+    def preview_text(self, rule: recurrence.Rule, days: list[date]) -> str:
+        """The line under the rule, e.g. "12 appointments: 2026-11-24, … (… skipped)"."""
+        skip = self.holiday_policy.currentData() == "skip"
+        chinese = QLocale().language() == QLocale.Language.Chinese
+        booked: list[date] = []
+        notes: list[str] = []
+        for day in days:
+            info = holidays.day_info(day, self.holiday_calendar)
+            if info.is_holiday:
+                name = (info.name_zh if chinese else "") or info.name
+                if skip:
+                    note = self.tr("{day} is a public holiday ({name}): skipped")
+                else:
+                    note = self.tr("{day} is a public holiday ({name}): booked and flagged")
+                notes.append(note.format(day=day.isoformat(), name=name))
+            if not (info.is_holiday and skip):
+                booked.append(day)
+        if not booked:
+            return self.tr("No date to book: every date is a skipped holiday.")
+        shown = [d.isoformat() for d in booked]
+        if len(shown) > 6:
+            shown = [*shown[:4], "…", shown[-1]]
+        text = self.tr("%n appointment(s): {dates}", "", len(booked)).format(dates=", ".join(shown))
+        if len(notes) > 3:
+            notes = [*notes[:3], self.tr("and %n more holiday(s)", "", len(notes) - 3)]
+        if notes:
+            text += " (" + "; ".join(notes) + ")"
+        if rule.open_ended:
+            text += "\n" + self.tr(
+                "No end: booked up to {day} now; later dates are added as time passes."
+            ).format(day=booked[-1].isoformat())
+        return text
+
+    def _skip_conflicts(self) -> None:
+        self.skip_days = self.skip_days | self.pending_skip
+        self.pending_skip = frozenset()
+        self.book()
+
+    def _conflict_text(self, code: str) -> str:
+        return {
+            series.DOCTOR_BUSY: self.tr("the doctor is already booked then"),
+            series.RESOURCE_BUSY: self.tr("a room or device is taken then"),
+            series.CUTOFF: self.tr("past the booking cutoff"),
+            series.PAST: self.tr("the time has passed"),
+            series.OUTSIDE_HOURS: self.tr("outside the doctor's working hours"),
+            series.PATIENT_BUSY: self.tr("the patient has another appointment then"),
+        }.get(code, code)
+
+    def _show_conflicts(self, error: series.SeriesConflict) -> None:
+        self.conflict_list.clear()
+        locale = QLocale()
+        for day, code in error.conflicts.items():
+            weekday = locale.dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
+            self.conflict_list.addItem(f"{day.isoformat()} {weekday}: {self._conflict_text(code)}")
+        self.conflict_list.show()
+        self.pending_skip = frozenset(error.conflicts)
+        self.skip_button.setText(
+            self.tr("Skip these %n date(s) and book the rest", "", len(self.pending_skip))
+        )
+        self.skip_button.show()
+        for code in sorted(set(error.conflicts.values()) & series.CONFIRMABLE):
+            self._add_reason_box(code)
 
     # -- patient ----------------------------------------------------------------------------
 
@@ -287,7 +620,8 @@ class BookingDialog(QDialog):
     def _show_context(self, context: tuple[bool, str, Any]) -> None:
         first, info, suggestion = context
         while self.suggestions.count():
-            widget = self.suggestions.takeAt(0).widget()
+            item = self.suggestions.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         if first:
@@ -351,6 +685,9 @@ class BookingDialog(QDialog):
             return
         confirm = frozenset(code for code, box in self.reason_boxes.items() if box.isChecked())
         chosen_type = self.type.currentData()
+        if self.repeat.isChecked():
+            self._book_series(actor, confirm, chosen_type)
+            return
         self.busy = True
         self.buttons.setEnabled(False)
         self.ctx.runner.start(
@@ -374,6 +711,39 @@ class BookingDialog(QDialog):
             owner=self,
         )
 
+    def _book_series(self, actor: Actor, confirm: frozenset[str], chosen_type: Any) -> None:
+        rule = self.rule()
+        t = self.start.time()
+        self.busy = True
+        self.buttons.setEnabled(False)
+        self.skip_button.setEnabled(False)
+        self.ctx.runner.start(
+            series.create_series,
+            self.ctx.clinic,
+            actor,
+            patient_id=self.patient_id,
+            doctor_id=self.doctor.currentData(),
+            first_day=rule.first_day,
+            start_minute=t.hour() * 60 + t.minute(),
+            minutes=self.minutes.value(),
+            frequency=rule.frequency,
+            interval=rule.interval,
+            weekdays=rule.weekdays,
+            until=rule.until,
+            count=rule.count,
+            type_id=chosen_type.id if chosen_type is not None else None,
+            channel=self.channel.currentData(),
+            purpose=self.purpose.text(),
+            identity_checked=self.identity.isChecked(),
+            holiday_policy=self.holiday_policy.currentData(),
+            # Only these two can be confirmed for a series; the rest are skipped.
+            confirm=confirm & series.CONFIRMABLE,
+            skip_days=self.skip_days,
+            on_success=self._booked,
+            on_error=self._failed,
+            owner=self,
+        )
+
     def _booked(self, written: Any) -> None:
         self.busy = False
         self.ctx.broadcast(written.changes)
@@ -382,9 +752,13 @@ class BookingDialog(QDialog):
     def _failed(self, error: BaseException) -> None:
         self.busy = False
         self.buttons.setEnabled(True)
+        self.skip_button.setEnabled(True)
         self.message.show_error(full_error_text(error))
+        if isinstance(error, series.SeriesConflict):
+            self._show_conflicts(error)
         while self.next_free.count():
-            widget = self.next_free.takeAt(0).widget()
+            item = self.next_free.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         if isinstance(error, appointments.SlotTaken):
@@ -395,12 +769,15 @@ class BookingDialog(QDialog):
                 self.next_free.addWidget(button)
         if isinstance(error, appointments.NeedsConfirmation):
             for code in error.reasons:
-                if code not in self.reason_boxes:
-                    box = QCheckBox(self._reason_text(code), self)
-                    box.setObjectName(f"confirm:{code}")
-                    self.reason_boxes[code] = box
-                    self.reasons_box.addWidget(box)
+                self._add_reason_box(code)
             self.override.setVisible("after_cutoff" in error.reasons)
+
+    def _add_reason_box(self, code: str) -> None:
+        if code not in self.reason_boxes:
+            box = QCheckBox(self._reason_text(code), self)
+            box.setObjectName(f"confirm:{code}")
+            self.reason_boxes[code] = box
+            self.reasons_box.addWidget(box)
 
     def _use_time(self, moment: datetime) -> None:
         local_moment = moment.astimezone(self.zone)
@@ -420,6 +797,15 @@ class BookingDialog(QDialog):
     def reject(self) -> None:
         if not self.busy:
             super().reject()
+
+
+def _series_settings(clinic: Clinic, actor: Actor) -> tuple[str, int, int]:
+    """The settings the series preview needs (read off the GUI thread)."""
+    return (
+        str(clinic.setting("appointments.holiday_calendar")),
+        int(clinic.setting("appointments.max_series_occurrences")),
+        int(clinic.setting("appointments.series_horizon_days")),
+    )
 
 
 def _patient_context(
@@ -445,6 +831,12 @@ class AppointmentDialog(QDialog):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.text)
+        self.series_view: series.SeriesView | None = None
+        self.series_label = QLabel(self)
+        self.series_label.setObjectName("series-info")
+        self.series_label.setWordWrap(True)
+        self.series_label.hide()
+        layout.addWidget(self.series_label)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
         row = QHBoxLayout()
@@ -466,9 +858,31 @@ class AppointmentDialog(QDialog):
         self.reason.setMaxLength(500)
         layout.addWidget(self.reason)
         self.retranslate()
+        actor = ctx.actor
+        if view.series_id is not None and actor is not None:
+            ctx.runner.start(
+                series.get_series,
+                ctx.clinic,
+                actor,
+                view.series_id,
+                on_success=self._show_series,
+                owner=self,
+            )
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def _show_series(self, view: series.SeriesView) -> None:
+        self.series_view = view
+        self.series_label.setText(describe_series(view))
+        self.series_label.show()
 
     def retranslate(self) -> None:
         v = self.view
+        if self.series_view is not None:
+            self.series_label.setText(describe_series(self.series_view))
         self.setWindowTitle(self.tr("Appointment"))
         status = tr_code("Appointment", appointments.STATUSES.get(v.status, v.status))
         lines = [
@@ -521,4 +935,86 @@ class AppointmentDialog(QDialog):
         self._run(appointments.confirm_appointment, self.view.id)
 
     def _cancel(self) -> None:
-        self._run(appointments.cancel, self.view.id, reason=self.reason.text())
+        if self.view.series_id is None:
+            self._run(appointments.cancel, self.view.id, reason=self.reason.text())
+            return
+        if not self.reason.text().strip():
+            # Ask for the reason before the scope, so the question is not asked twice.
+            self.message.show_error(self.tr("Write why it is cancelled, then cancel again."))
+            self.reason.setFocus()
+            return
+        scope = self.ask_scope()
+        if scope is None:
+            return
+        # cancel_series handles "one" too (through appointments.cancel) and audits the series.
+        self._run(series.cancel_series, self.view.id, scope=scope, reason=self.reason.text())
+
+    def ask_scope(self) -> str | None:
+        """Which appointments of the series to cancel: "one", "following", "all" or None."""
+        box = QMessageBox(self)
+        box.setObjectName("series-scope")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Cancel a repeating appointment"))
+        box.setText(
+            self.tr(
+                "This appointment is part of a series. Which appointments should be cancelled? "
+                "Past appointments stay as they are."
+            )
+        )
+        scopes: dict[Any, str] = {}
+        for scope, label in (
+            ("one", self.tr("Only this one")),
+            ("following", self.tr("This and the following ones")),
+            ("all", self.tr("All future ones")),
+        ):
+            button = box.addButton(label, QMessageBox.ButtonRole.AcceptRole)
+            button.setObjectName(f"scope:{scope}")
+            scopes[button] = scope
+        keep = box.addButton(self.tr("Keep them"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return scopes.get(box.clickedButton())
+
+
+def describe_series(view: series.SeriesView) -> str:
+    """The series in words, e.g. "Part of a series: every 2 weeks on Tuesday until …"."""
+    n = view.interval
+    if view.frequency == "daily":
+        if n == 1:
+            rule = QCoreApplication.translate("SeriesText", "every day")
+        else:
+            rule = QCoreApplication.translate("SeriesText", "every {n} days").format(n=n)
+    elif view.frequency == "weekly":
+        locale = QLocale()
+        weekdays = sorted(view.weekdays or {view.first_day.weekday()})
+        names = ", ".join(locale.dayName(d + 1, QLocale.FormatType.LongFormat) for d in weekdays)
+        if n == 1:
+            rule = QCoreApplication.translate("SeriesText", "every week on {days}")
+        else:
+            rule = QCoreApplication.translate("SeriesText", "every {n} weeks on {days}")
+        rule = rule.format(n=n, days=names)
+    else:
+        if n == 1:
+            rule = QCoreApplication.translate("SeriesText", "every month on day {day}")
+        else:
+            rule = QCoreApplication.translate("SeriesText", "every {n} months on day {day}")
+        rule = rule.format(n=n, day=view.first_day.day)
+    if view.until is not None:
+        end = QCoreApplication.translate("SeriesText", "until {day}").format(
+            day=view.until.isoformat()
+        )
+    elif view.count is not None:
+        # lupdate does not see a numerus QCoreApplication.translate; two plain strings.
+        if view.count == 1:
+            end = QCoreApplication.translate("SeriesText", "once")
+        else:
+            end = QCoreApplication.translate("SeriesText", "{n} times in all").format(n=view.count)
+    else:
+        end = QCoreApplication.translate("SeriesText", "with no end date")
+    text = QCoreApplication.translate("SeriesText", "Part of a series: {rule} {end}").format(
+        rule=rule, end=end
+    )
+    if view.ended:
+        text += " " + QCoreApplication.translate("SeriesText", "(the series has ended)")
+    return text

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.settings.clinic_form import ClinicSettingsTab
+from clinic_desk.ui.settings.rosters_tab import RostersTab
 from clinic_desk.ui.settings.security_tab import SecurityTab
 from clinic_desk.ui.settings.staff_tab import StaffTab
 
@@ -28,6 +29,11 @@ class SettingsPage(QWidget):
         if ctx.may(Action.STAFF_MANAGE):
             self.staff_tab = StaffTab(ctx, self)
             self.tabs.addTab(self.staff_tab, "")
+        # Everyone who sees the calendar may read it; only ROSTER_MANAGE gets the edit controls.
+        self.rosters_tab: RostersTab | None = None
+        if ctx.may(Action.APPOINTMENT_VIEW):
+            self.rosters_tab = RostersTab(ctx, self)
+            self.tabs.addTab(self.rosters_tab, "")
         self.security_tab: SecurityTab | None = None
         if ctx.may(Action.KEYS_MANAGE) or ctx.may(Action.BACKUP_RUN):
             self.security_tab = SecurityTab(ctx, self)
@@ -38,6 +44,8 @@ class SettingsPage(QWidget):
         self.tabs.setTabText(self.tabs.indexOf(self.clinic_tab), self.tr("Clinic settings"))
         if self.staff_tab is not None:
             self.tabs.setTabText(self.tabs.indexOf(self.staff_tab), self.tr("Staff"))
+        if self.rosters_tab is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.rosters_tab), self.tr("Rosters"))
         if self.security_tab is not None:
             self.tabs.setTabText(
                 self.tabs.indexOf(self.security_tab), self.tr("Security and backup")
