@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QScrollArea,
+    QSplitter,
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
@@ -36,7 +37,7 @@ from clinic_desk.core.services import appointments, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.calendar.grid import AppointmentGrid, Column
 from clinic_desk.ui.context import AppContext
-from clinic_desk.ui.patients.common import full_error_text
+from clinic_desk.ui.patients.common import combo_index, full_error_text
 from clinic_desk.ui.settings.common import MessageLabel
 
 
@@ -184,6 +185,14 @@ class CalendarPage(QWidget):
             ctx, self, current_day=lambda: self.anchor, current_doctor=lambda: self.doctor_id
         )
         bar.addWidget(self.print_button)
+        self.absence_button = QPushButton(self)
+        self.absence_button.setObjectName("record-absence")
+        self.absence_button.clicked.connect(self.record_absence)
+        bar.addWidget(self.absence_button)
+        self.waitlist_button = QPushButton(self)
+        self.waitlist_button.setObjectName("show-waitlist")
+        self.waitlist_button.setCheckable(True)
+        bar.addWidget(self.waitlist_button)
         layout.addLayout(bar)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
@@ -200,7 +209,18 @@ class CalendarPage(QWidget):
         self.month.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.month.cellDoubleClicked.connect(self._month_day_chosen)
         self.stack.addWidget(self.month)
-        layout.addWidget(self.stack, 1)
+        from clinic_desk.ui.calendar.waitlist import WaitlistPanel
+
+        # The waitlist beside the book: freed slots are offered from it (A6).
+        split = QSplitter(Qt.Orientation.Horizontal, self)
+        split.addWidget(self.stack)
+        self.waitlist = WaitlistPanel(ctx, split)
+        split.addWidget(self.waitlist)
+        split.setStretchFactor(0, 4)
+        split.setStretchFactor(1, 1)
+        self.waitlist.hide()
+        self.waitlist_button.toggled.connect(self.waitlist.setVisible)
+        layout.addWidget(split, 1)
         self.prev_button.clicked.connect(lambda: self.step(-1))
         self.next_button.clicked.connect(lambda: self.step(1))
         self.today_button.clicked.connect(self.go_today)
@@ -233,6 +253,15 @@ class CalendarPage(QWidget):
         self.new_button.setText(self.tr("New appointment…"))
         self.new_button.setToolTip(self.tr("Book an appointment (Ctrl+N)"))
         self.new_button.setVisible(self.ctx.may(Action.APPOINTMENT_MANAGE))
+        self.absence_button.setText(self.tr("Doctor absence…"))
+        self.absence_button.setToolTip(
+            self.tr(
+                "A doctor cannot come (停诊) or another doctor stands in: list the patients to call"
+            )
+        )
+        self.absence_button.setVisible(self.ctx.may(Action.ABSENCE_RECORD))
+        self.waitlist_button.setText(self.tr("Waitlist"))
+        self.waitlist_button.setVisible(self.ctx.may(Action.APPOINTMENT_VIEW))
         self.doctor_combo.setVisible(self.mode == "week")
         self.month.setHorizontalHeaderLabels(
             [
@@ -353,7 +382,7 @@ class CalendarPage(QWidget):
             self.doctor_combo.addItem(d.display_name, d.id)
         if self.doctor_id is None and data.doctors:
             self.doctor_id = data.doctors[0].id
-        index = self.doctor_combo.findData(self.doctor_id)
+        index = combo_index(self.doctor_combo, self.doctor_id)
         self.doctor_combo.setCurrentIndex(max(0, index))
         self.doctor_combo.blockSignals(False)
         if data.mode == "month":
@@ -470,6 +499,21 @@ class CalendarPage(QWidget):
             if d.id == doctor_id:
                 return str(d.display_name)
         return ""
+
+    def record_absence(self) -> None:
+        from clinic_desk.ui.calendar.absence import open_absence_dialog
+
+        day = self.anchor if self.mode != "month" else None
+        open_absence_dialog(self.ctx, self, doctor_id=self.doctor_id, day=day)
+
+    def offer_freed_slot(self, view: Any) -> None:
+        """After a cancellation: who on the waitlist could take the slot (A6)."""
+        self.waitlist_button.setChecked(True)
+        self.waitlist.show_candidates_for(
+            view.doctor_id,
+            view.starts_at,
+            int((view.ends_at - view.starts_at).total_seconds() // 60),
+        )
 
     def _slot_activated(self, column: int, minute: int) -> None:
         self.new_appointment(column, minute)

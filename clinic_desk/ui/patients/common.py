@@ -35,6 +35,14 @@ def tr_code(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
+def combo_index(combo: QComboBox, value: object) -> int:
+    """The row holding ``value``: ``findData`` compares Python objects (UUIDs) by identity."""
+    for i in range(combo.count()):
+        if combo.itemData(i) == value:
+            return i
+    return -1
+
+
 def local(ctx: AppContext, moment: datetime | None, *, seconds: bool = False) -> str:
     if moment is None:
         return ""
