@@ -247,10 +247,17 @@ class PrintDayListButton(QToolButton):
         self.sheet_action.triggered.connect(self.print_sheet)
         menu.aboutToShow.connect(self._update_actions)
         self.setMenu(menu)
-        ctx.sig_actor_changed.connect(lambda _actor: self._update_visible())
-        ctx.sig_language_changed.connect(lambda _lang: self.retranslate())
+        # Bound slots, so the connections end with the button (a page closed on lock).
+        ctx.sig_actor_changed.connect(self._actor_changed)
+        ctx.sig_language_changed.connect(self._language_changed)
         self.retranslate()
         self._update_visible()
+
+    def _actor_changed(self, _actor: object) -> None:
+        self._update_visible()
+
+    def _language_changed(self, _language: str) -> None:
+        self.retranslate()
 
     def retranslate(self) -> None:
         self.setText(QCoreApplication.translate("DayListPrint", "Print list"))

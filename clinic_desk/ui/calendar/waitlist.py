@@ -632,7 +632,7 @@ class WaitlistPanel(QWidget):
         self.candidates.hide()
         layout.addWidget(self.candidates, 1)
         ctx.sig_changes.connect(self._on_changes)
-        ctx.sig_actor_changed.connect(lambda _a: self._actor_changed())
+        ctx.sig_actor_changed.connect(self._actor_changed)  # bound: ends with the panel
         self.retranslate()
         self.reload()
 
@@ -696,7 +696,7 @@ class WaitlistPanel(QWidget):
             )
         self._selection_changed()
 
-    def _actor_changed(self) -> None:
+    def _actor_changed(self, _actor: object = None) -> None:
         self._apply_role()
         self.reload()
 

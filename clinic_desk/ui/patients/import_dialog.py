@@ -139,9 +139,12 @@ class ImportPatientsDialog(QDialog):
         bottom.addWidget(self.close_button)
         layout.addLayout(bottom)
 
-        ctx.sig_language_changed.connect(lambda _code: self.retranslate())
+        ctx.sig_language_changed.connect(self._language_changed)  # bound: ends with it
         self.retranslate()
         self._update_buttons()
+
+    def _language_changed(self, _code: str) -> None:
+        self.retranslate()
 
     # -- texts ---------------------------------------------------------------------------
 
