@@ -193,6 +193,10 @@ class CalendarPage(QWidget):
         self.waitlist_button.setObjectName("show-waitlist")
         self.waitlist_button.setCheckable(True)
         bar.addWidget(self.waitlist_button)
+        self.stats_button = QPushButton(self)
+        self.stats_button.setObjectName("appointment-stats")
+        self.stats_button.clicked.connect(self.show_statistics)
+        bar.addWidget(self.stats_button)
         layout.addLayout(bar)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
@@ -261,6 +265,13 @@ class CalendarPage(QWidget):
         )
         self.absence_button.setVisible(self.ctx.may(Action.ABSENCE_RECORD))
         self.waitlist_button.setText(self.tr("Waitlist"))
+        self.stats_button.setText(self.tr("Statistics…"))
+        self.stats_button.setToolTip(
+            self.tr(
+                "Bookings, arrivals, no-shows and late cancellations by day, doctor, channel (A9)"
+            )
+        )
+        self.stats_button.setVisible(self.ctx.may(Action.QUALITY_REPORTS))
         self.waitlist_button.setVisible(self.ctx.may(Action.APPOINTMENT_VIEW))
         self.doctor_combo.setVisible(self.mode == "week")
         self.month.setHorizontalHeaderLabels(
@@ -499,6 +510,11 @@ class CalendarPage(QWidget):
             if d.id == doctor_id:
                 return str(d.display_name)
         return ""
+
+    def show_statistics(self) -> None:
+        from clinic_desk.ui.calendar.stats import open_stats_dialog
+
+        open_stats_dialog(self.ctx, self)
 
     def record_absence(self) -> None:
         from clinic_desk.ui.calendar.absence import open_absence_dialog
