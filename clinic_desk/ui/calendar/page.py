@@ -32,8 +32,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_desk.core.security.permissions import Action
-from clinic_desk.core.services import appointments, rosters
+from clinic_desk.core.security.permissions import Action, allowed
+from clinic_desk.core.services import appointments, rosters, series
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.calendar.grid import AppointmentGrid, Column
 from clinic_desk.ui.context import AppContext
@@ -55,6 +55,10 @@ class ViewData:
     month_counts: dict[date, int]
 
 
+HOUSEKEEPING_EVERY = timedelta(minutes=5)
+_HOUSEKEEPING: dict[int, datetime] = {}
+
+
 def _local_bounds(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
     start = datetime.combine(first, time(0), zone)
     end = datetime.combine(last + timedelta(days=1), time(0), zone)
@@ -65,6 +69,16 @@ def load_view(
     clinic: Clinic, actor: Actor, mode: str, anchor: date, doctor_id: uuid.UUID | None
 ) -> ViewData:
     """Gather a day, week or month of the book (runs on the worker thread)."""
+    may_manage = actor.is_system or allowed(actor.role, Action.APPOINTMENT_MANAGE)
+    now = clinic.now()
+    last = _HOUSEKEEPING.get(id(clinic))
+    if may_manage and (last is None or now - last >= HOUSEKEEPING_EVERY):
+        # Housekeeping the book needs before it is drawn: no-shows past their grace
+        # period (A9) and open-ended series written further ahead. Both idempotent;
+        # at most every few minutes, so redraws do not each write to the audit log.
+        _HOUSEKEEPING[id(clinic)] = now
+        appointments.mark_no_shows(clinic, actor)
+        series.extend_open_series(clinic, actor)
     zone = clinic.timezone()
     slot = int(clinic.setting("appointments.slot_minutes"))
     doctors = [d for d in rosters.list_doctors(clinic, actor) if d.active and d.bookable]
