@@ -2,6 +2,219 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AbsenceDialog</name>
+    <message>
+        <source>Doctor absent or substituted</source>
+        <translation>Doctor absent or substituted</translation>
+    </message>
+    <message>
+        <source>Record that a doctor is away (停诊), or that another doctor stands in (换人). Every booked patient affected is then listed for the desk to call.</source>
+        <translation>Record that a doctor is away (停诊), or that another doctor stands in (换人). Every booked patient affected is then listed for the desk to call.</translation>
+    </message>
+    <message>
+        <source>Doctor away</source>
+        <translation>Doctor away</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>The whole day</source>
+        <translation>The whole day</translation>
+    </message>
+    <message>
+        <source>Substitute</source>
+        <translation>Substitute</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>e.g. ill, training, family matter</source>
+        <translation>e.g. ill, training, family matter</translation>
+    </message>
+    <message>
+        <source>Record and list the patients</source>
+        <translation>Record and list the patients</translation>
+    </message>
+    <message>
+        <source>Nobody: the patients are moved or cancelled</source>
+        <translation>Nobody: the patients are moved or cancelled</translation>
+    </message>
+    <message>
+        <source>This is after {time} the day before, so it is recorded as late notice: call the patients first, they have little time to rearrange.</source>
+        <translation>This is after {time} the day before, so it is recorded as late notice: call the patients first, they have little time to rearrange.</translation>
+    </message>
+    <message>
+        <source>Choose the doctor who is away.</source>
+        <translation>Choose the doctor who is away.</translation>
+    </message>
+</context>
+<context>
+    <name>AbsenceWorklistDialog</name>
+    <message>
+        <source>Patients to contact</source>
+        <translation>Patients to contact</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>Time</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Selected patient</source>
+        <translation>Selected patient</translation>
+    </message>
+    <message>
+        <source>Offer the patient (moves the booking):</source>
+        <translation>Offer the patient (moves the booking):</translation>
+    </message>
+    <message>
+        <source>I checked the patient&apos;s identity (real-name booking)</source>
+        <translation>I checked the patient&apos;s identity (real-name booking)</translation>
+    </message>
+    <message>
+        <source>What was said, e.g. will come next week; call back after 18:00</source>
+        <translation>What was said, e.g. will come next week; call back after 18:00</translation>
+    </message>
+    <message>
+        <source>Reached — keeps with substitute</source>
+        <translation>Reached — keeps with substitute</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>The patient cancels; the note is the reason</source>
+        <translation>The patient cancels; the note is the reason</translation>
+    </message>
+    <message>
+        <source>Could not reach</source>
+        <translation>Could not reach</translation>
+    </message>
+    <message>
+        <source>Move anyway</source>
+        <translation>Move anyway</translation>
+    </message>
+    <message>
+        <source>Reason for moving after the cutoff</source>
+        <translation>Reason for moving after the cutoff</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>To contact</source>
+        <translation>To contact</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>Contacted</translation>
+    </message>
+    <message>
+        <source>Moved</source>
+        <translation>Moved</translation>
+    </message>
+    <message>
+        <source>Keeps with substitute</source>
+        <translation>Keeps with substitute</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s absence</source>
+        <translation>Doctor&apos;s absence</translation>
+    </message>
+    <message>
+        <source>the whole day</source>
+        <translation>the whole day</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span}); {substitute} stands in</source>
+        <translation>{doctor} is away on {day} ({span}); {substitute} stands in</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span})</source>
+        <translation>{doctor} is away on {day} ({span})</translation>
+    </message>
+    <message>
+        <source>Late notice: recorded after the cutoff the day before. Call first.</source>
+        <translation>Late notice: recorded after the cutoff the day before. Call first.</translation>
+    </message>
+    <message>
+        <source>{done} of {total} contacted</source>
+        <translation>{done} of {total} contacted</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be reached</source>
+        <translation>
+            <numerusform>%n could not be reached</numerusform>
+            <numerusform>%n could not be reached</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>No booked patient is affected.</source>
+        <translation>No booked patient is affected.</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor} (substitute)</source>
+        <translation>Same time with {doctor} (substitute)</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor}</source>
+        <translation>{time} with {doctor}</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor}</source>
+        <translation>Same time with {doctor}</translation>
+    </message>
+    <message>
+        <source>{patient} · {phone} · {time} with {doctor} · {status}</source>
+        <translation>{patient} · {phone} · {time} with {doctor} · {status}</translation>
+    </message>
+    <message>
+        <source>No free time to offer right now: keep, cancel, or book on the calendar.</source>
+        <translation>No free time to offer right now: keep, cancel, or book on the calendar.</translation>
+    </message>
+    <message>
+        <source>The front desk calls the patients and moves or cancels the bookings.</source>
+        <translation>The front desk calls the patients and moves or cancels the bookings.</translation>
+    </message>
+    <message>
+        <source>Done: the appointment was {status}. Change it on the calendar if needed.</source>
+        <translation>Done: the appointment was {status}. Change it on the calendar if needed.</translation>
+    </message>
+    <message>
+        <source>{patient}: {status}.</source>
+        <translation>{patient}: {status}.</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -116,6 +329,168 @@
         <source>Close</source>
         <translation>Close</translation>
     </message>
+    <message>
+        <source>Write why it is cancelled, then cancel again.</source>
+        <translation>Write why it is cancelled, then cancel again.</translation>
+    </message>
+    <message>
+        <source>Cancel a repeating appointment</source>
+        <translation>Cancel a repeating appointment</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Which appointments should be cancelled? Past appointments stay as they are.</source>
+        <translation>This appointment is part of a series. Which appointments should be cancelled? Past appointments stay as they are.</translation>
+    </message>
+    <message>
+        <source>Only this one</source>
+        <translation>Only this one</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>This and the following ones</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>All future ones</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>Keep them</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsDialog</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>Appointment statistics</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsView</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>Appointment statistics</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>Booked by</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>Type</translation>
+    </message>
+    <message>
+        <source>Export to Excel</source>
+        <translation>Export to Excel</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate: done visits followed by another booking with the same doctor made within 30 days</source>
+        <translation>Revisit booking rate: done visits followed by another booking with the same doctor made within 30 days</translation>
+    </message>
+    <message>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</translation>
+    </message>
+    <message>
+        <source>Bookings</source>
+        <translation>Bookings</translation>
+    </message>
+    <message>
+        <source>Arrivals</source>
+        <translation>Arrivals</translation>
+    </message>
+    <message>
+        <source>Arrival rate</source>
+        <translation>Arrival rate</translation>
+    </message>
+    <message>
+        <source>No-shows</source>
+        <translation>No-shows</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>No-show rate</translation>
+    </message>
+    <message>
+        <source>Cancellations</source>
+        <translation>Cancellations</translation>
+    </message>
+    <message>
+        <source>Late cancellations</source>
+        <translation>Late cancellations</translation>
+    </message>
+    <message>
+        <source>Add-ons</source>
+        <translation>Add-ons</translation>
+    </message>
+    <message>
+        <source>Visits done</source>
+        <translation>Visits done</translation>
+    </message>
+    <message>
+        <source>Rebooked within 30 days</source>
+        <translation>Rebooked within 30 days</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>Revisit booking rate</translation>
+    </message>
+    <message>
+        <source>(no type)</source>
+        <translation>(no type)</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <source>No appointments in this period.</source>
+        <translation>No appointments in this period.</translation>
+    </message>
+    <message>
+        <source>Period: {first} to {last}</source>
+        <translation>Period: {first} to {last}</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>Statistics</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel workbook (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>Saved to {path}</translation>
+    </message>
 </context>
 <context>
     <name>AppointmentType</name>
@@ -134,6 +509,49 @@
     <message>
         <source>Follow-up visit</source>
         <translation>Follow-up visit</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentTypeDialog</name>
+    <message>
+        <source>Add an appointment type</source>
+        <translation>Add an appointment type</translation>
+    </message>
+    <message>
+        <source>Change an appointment type</source>
+        <translation>Change an appointment type</translation>
+    </message>
+    <message>
+        <source>The usual length is offered when booking; each booking may still be longer or shorter. Bookings already made keep their own length.</source>
+        <translation>The usual length is offered when booking; each booking may still be longer or shorter. Bookings already made keep their own length.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>e.g. 中医推拿</source>
+        <translation>e.g. 中医推拿</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>Usual length</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> min</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>Colour</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>Needs</translation>
+    </message>
+    <message>
+        <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
+        <translation>No rooms or devices yet. Add them on the Rooms and devices tab.</translation>
     </message>
 </context>
 <context>
@@ -269,6 +687,129 @@
         <translation>Book</translation>
     </message>
     <message>
+        <source>Repeat this appointment</source>
+        <translation>Repeat this appointment</translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation>Every</translation>
+    </message>
+    <message>
+        <source>day(s)</source>
+        <translation>day(s)</translation>
+    </message>
+    <message>
+        <source>week(s)</source>
+        <translation>week(s)</translation>
+    </message>
+    <message>
+        <source>month(s)</source>
+        <translation>month(s)</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>the weekdays of a weekly repeat</comment>
+        <translation>On</translation>
+    </message>
+    <message>
+        <source>Ends</source>
+        <translation>Ends</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Never</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>a series ends on a date</comment>
+        <translation>On</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>After</translation>
+    </message>
+    <message>
+        <source>times</source>
+        <translation>times</translation>
+    </message>
+    <message>
+        <source>On public holidays</source>
+        <translation>On public holidays</translation>
+    </message>
+    <message>
+        <source>Skip the day</source>
+        <translation>Skip the day</translation>
+    </message>
+    <message>
+        <source>Book and flag it</source>
+        <translation>Book and flag it</translation>
+    </message>
+    <message>
+        <source>A series books every date or none. Notes and the add-on mark are for single appointments.</source>
+        <translation>A series books every date or none. Notes and the add-on mark are for single appointments.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and book the rest</source>
+        <translation>
+            <numerusform>Skip these %n date and book the rest</numerusform>
+            <numerusform>Skip these %n dates and book the rest</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): skipped</source>
+        <translation>{day} is a public holiday ({name}): skipped</translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): booked and flagged</source>
+        <translation>{day} is a public holiday ({name}): booked and flagged</translation>
+    </message>
+    <message>
+        <source>No date to book: every date is a skipped holiday.</source>
+        <translation>No date to book: every date is a skipped holiday.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s): {dates}</source>
+        <translation>
+            <numerusform>%n appointment: {dates}</numerusform>
+            <numerusform>%n appointments: {dates}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more holiday(s)</source>
+        <translation>
+            <numerusform>and %n more holiday</numerusform>
+            <numerusform>and %n more holidays</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No end: booked up to {day} now; later dates are added as time passes.</source>
+        <translation>No end: booked up to {day} now; later dates are added as time passes.</translation>
+    </message>
+    <message>
+        <source>the doctor is already booked then</source>
+        <translation>the doctor is already booked then</translation>
+    </message>
+    <message>
+        <source>a room or device is taken then</source>
+        <translation>a room or device is taken then</translation>
+    </message>
+    <message>
+        <source>past the booking cutoff</source>
+        <translation>past the booking cutoff</translation>
+    </message>
+    <message>
+        <source>the time has passed</source>
+        <translation>the time has passed</translation>
+    </message>
+    <message>
+        <source>outside the doctor&apos;s working hours</source>
+        <translation>outside the doctor&apos;s working hours</translation>
+    </message>
+    <message>
+        <source>the patient has another appointment then</source>
+        <translation>the patient has another appointment then</translation>
+    </message>
+    <message>
         <source>First visit — tell the patient:</source>
         <translation>First visit — tell the patient:</translation>
     </message>
@@ -380,6 +921,26 @@
         <translation>Book an appointment (Ctrl+N)</translation>
     </message>
     <message>
+        <source>Doctor absence…</source>
+        <translation>Doctor absence…</translation>
+    </message>
+    <message>
+        <source>A doctor cannot come (停诊) or another doctor stands in: list the patients to call</source>
+        <translation>A doctor cannot come (停诊) or another doctor stands in: list the patients to call</translation>
+    </message>
+    <message>
+        <source>Waitlist</source>
+        <translation>Waitlist</translation>
+    </message>
+    <message>
+        <source>Statistics…</source>
+        <translation>Statistics…</translation>
+    </message>
+    <message>
+        <source>Bookings, arrivals, no-shows and late cancellations by day, doctor, channel (A9)</source>
+        <translation>Bookings, arrivals, no-shows and late cancellations by day, doctor, channel (A9)</translation>
+    </message>
+    <message>
         <source>{year}-{month:02d}</source>
         <translation>{year}-{month:02d}</translation>
     </message>
@@ -417,6 +978,89 @@
     <message>
         <source>Not moved</source>
         <translation>Not moved</translation>
+    </message>
+</context>
+<context>
+    <name>CandidatesBox</name>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Wants</source>
+        <translation>Wants</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>Waiting since</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>Hide</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} ({minutes} min)</source>
+        <translation>{time} with {doctor} ({minutes} min)</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>Offered</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>Removed</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Who on the waitlist could take it:</source>
+        <translation>Freed: {slot}. Who on the waitlist could take it:</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Nobody on the waitlist can take it.</source>
+        <translation>Freed: {slot}. Nobody on the waitlist can take it.</translation>
+    </message>
+    <message>
+        <source>Offer</source>
+        <translation>Offer</translation>
+    </message>
+    <message>
+        <source>You offered the slot to this patient (by phone or message)</source>
+        <translation>You offered the slot to this patient (by phone or message)</translation>
+    </message>
+    <message>
+        <source>Book…</source>
+        <translation>Book…</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>Declined</translation>
+    </message>
+    <message>
+        <source>The patient said no; they keep waiting</source>
+        <translation>The patient said no; they keep waiting</translation>
+    </message>
+    <message>
+        <source>offered {slot}</source>
+        <translation>offered {slot}</translation>
     </message>
 </context>
 <context>
@@ -593,6 +1237,96 @@
     <message>
         <source>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</source>
         <translation>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</translation>
+    </message>
+</context>
+<context>
+    <name>ClosuresPanel</name>
+    <message>
+        <source>Year</source>
+        <translation>Year</translation>
+    </message>
+    <message>
+        <source>Clinic closed</source>
+        <translation>Clinic closed</translation>
+    </message>
+    <message>
+        <source>Days the clinic is closed beyond public holidays, such as staff training or renovation. Booking on them asks for confirmation.</source>
+        <translation>Days the clinic is closed beyond public holidays, such as staff training or renovation. Booking on them asks for confirmation.</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Public holidays</source>
+        <translation>Public holidays</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>Holiday</translation>
+    </message>
+    <message>
+        <source>mainland China</source>
+        <translation>mainland China</translation>
+    </message>
+    <message>
+        <source>Hong Kong</source>
+        <translation>Hong Kong</translation>
+    </message>
+    <message>
+        <source>Taiwan</source>
+        <translation>Taiwan</translation>
+    </message>
+    <message>
+        <source>none (weekends only)</source>
+        <translation>none (weekends only)</translation>
+    </message>
+    <message>
+        <source>For reference: the public holidays of {calendar} in {year}. The calendar marks them as closed. Choose the holiday calendar in Clinic settings.</source>
+        <translation>For reference: the public holidays of {calendar} in {year}. The calendar marks them as closed. Choose the holiday calendar in Clinic settings.</translation>
+    </message>
+    <message>
+        <source>Clinic closed on a day</source>
+        <translation>Clinic closed on a day</translation>
+    </message>
+    <message>
+        <source>Appointments already booked that day stay; the calendar shows the day as closed and booking on it asks first.</source>
+        <translation>Appointments already booked that day stay; the calendar shows the day as closed and booking on it asks first.</translation>
+    </message>
+    <message>
+        <source>Closure added.</source>
+        <translation>Closure added.</translation>
+    </message>
+    <message>
+        <source>Choose a closure in the list first.</source>
+        <translation>Choose a closure in the list first.</translation>
+    </message>
+    <message>
+        <source>Closure removed.</source>
+        <translation>Closure removed.</translation>
+    </message>
+</context>
+<context>
+    <name>ColorField</name>
+    <message>
+        <source>Choose…</source>
+        <translation>Choose…</translation>
     </message>
 </context>
 <context>
@@ -857,6 +1591,169 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>e.g. wang.li (letters a-z and digits)</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorsPanel</name>
+    <message>
+        <source>Doctors and health managers</source>
+        <translation>Doctors and health managers</translation>
+    </message>
+    <message>
+        <source>Add doctors on the Staff tab with the role Doctor or Health manager.</source>
+        <translation>Add doctors on the Staff tab with the role Doctor or Health manager.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Specialties</source>
+        <translation>Specialties</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>Bookable</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>Profile</translation>
+    </message>
+    <message>
+        <source>e.g. 内科, 糖尿病管理</source>
+        <translation>e.g. 内科, 糖尿病管理</translation>
+    </message>
+    <message>
+        <source>Said to callers</source>
+        <translation>Said to callers</translation>
+    </message>
+    <message>
+        <source>What the desk reads to a caller who asks about this doctor</source>
+        <translation>What the desk reads to a caller who asks about this doctor</translation>
+    </message>
+    <message>
+        <source>Calendar colour</source>
+        <translation>Calendar colour</translation>
+    </message>
+    <message>
+        <source>Takes appointments (shown as a calendar column)</source>
+        <translation>Takes appointments (shown as a calendar column)</translation>
+    </message>
+    <message>
+        <source>Save profile</source>
+        <translation>Save profile</translation>
+    </message>
+    <message>
+        <source>Weekly hours</source>
+        <translation>Weekly hours</translation>
+    </message>
+    <message>
+        <source>Type each day&apos;s working hours and breaks as start-end, separated by commas. Leave a day empty when the doctor does not work. Public holidays and closures are marked on the calendar separately.</source>
+        <translation>Type each day&apos;s working hours and breaks as start-end, separated by commas. Leave a day empty when the doctor does not work. Public holidays and closures are marked on the calendar separately.</translation>
+    </message>
+    <message>
+        <source>Only the director changes rosters; you can read them here.</source>
+        <translation>Only the director changes rosters; you can read them here.</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>Undo changes</translation>
+    </message>
+    <message>
+        <source>Save roster</source>
+        <translation>Save roster</translation>
+    </message>
+    <message>
+        <source>Days off and extra hours, next {n} days</source>
+        <translation>Days off and extra hours, next {n} days</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>Hours</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>{name} (account disabled)</source>
+        <translation>{name} (account disabled)</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Choose a doctor on the left.</source>
+        <translation>Choose a doctor on the left.</translation>
+    </message>
+    <message>
+        <source>There are no doctors or health managers yet.</source>
+        <translation>There are no doctors or health managers yet.</translation>
+    </message>
+    <message>
+        <source>These hours end on {day}; other hours follow from the next day.</source>
+        <translation>These hours end on {day}; other hours follow from the next day.</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>Day off</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>Extra hours</translation>
+    </message>
+    <message>
+        <source>Absent</source>
+        <translation>Absent</translation>
+    </message>
+    <message>
+        <source>Absent, substituted</source>
+        <translation>Absent, substituted</translation>
+    </message>
+    <message>
+        <source>Profile saved.</source>
+        <translation>Profile saved.</translation>
+    </message>
+    <message>
+        <source>Weekly hours of {name} saved.</source>
+        <translation>Weekly hours of {name} saved.</translation>
+    </message>
+    <message>
+        <source>Change added.</source>
+        <translation>Change added.</translation>
+    </message>
+    <message>
+        <source>Choose a change in the list first.</source>
+        <translation>Choose a change in the list first.</translation>
+    </message>
+    <message>
+        <source>Change removed.</source>
+        <translation>Change removed.</translation>
     </message>
 </context>
 <context>
@@ -2375,6 +3272,53 @@
     <message>
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>Say why the patient is taken off the list (for example: not needed).</translation>
+    </message>
+</context>
+<context>
+    <name>ExceptionDialog</name>
+    <message>
+        <source>Day off or extra hours</source>
+        <translation>Day off or extra hours</translation>
+    </message>
+    <message>
+        <source>For {name}. An absence that needs patients contacted is recorded on the absence screen instead.</source>
+        <translation>For {name}. An absence that needs patients contacted is recorded on the absence screen instead.</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>Day off</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>Extra hours</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>Hours</translation>
+    </message>
+    <message>
+        <source>Whole day</source>
+        <translation>Whole day</translation>
+    </message>
+    <message>
+        <source>from, e.g. 08:00</source>
+        <translation>from, e.g. 08:00</translation>
+    </message>
+    <message>
+        <source>to, e.g. 12:00</source>
+        <translation>to, e.g. 12:00</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
     </message>
 </context>
 <context>
@@ -4408,6 +5352,89 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>ResourcesPanel</name>
+    <message>
+        <source>Rooms and devices that appointments can need, such as the ultrasound room or the ECG machine. Booking a type that needs one checks it is free.</source>
+        <translation>Rooms and devices that appointments can need, such as the ultrasound room or the ECG machine. Booking a type that needs one checks it is free.</translation>
+    </message>
+    <message>
+        <source>Also show those taken off the calendar</source>
+        <translation>Also show those taken off the calendar</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>Description</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>Rename…</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>Room</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>Device</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>In use</translation>
+    </message>
+    <message>
+        <source>Off the calendar</source>
+        <translation>Off the calendar</translation>
+    </message>
+    <message>
+        <source>Put back on the calendar</source>
+        <translation>Put back on the calendar</translation>
+    </message>
+    <message>
+        <source>Take off the calendar</source>
+        <translation>Take off the calendar</translation>
+    </message>
+    <message>
+        <source>Add a room or device</source>
+        <translation>Add a room or device</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>Added.</translation>
+    </message>
+    <message>
+        <source>Rename a room or device</source>
+        <translation>Rename a room or device</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>{name} is off the calendar.</source>
+        <translation>{name} is off the calendar.</translation>
+    </message>
+    <message>
+        <source>{name} is back on the calendar.</source>
+        <translation>{name} is back on the calendar.</translation>
+    </message>
+</context>
+<context>
     <name>RiskLevel</name>
     <message>
         <source>Not rated</source>
@@ -4455,6 +5482,37 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Director</source>
         <translation>Director</translation>
+    </message>
+</context>
+<context>
+    <name>RostersTab</name>
+    <message>
+        <source>All day</source>
+        <translation>All day</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+    <message>
+        <source>Read only: the director sets up doctors&apos; hours, rooms, appointment types and closures.</source>
+        <translation>Read only: the director sets up doctors&apos; hours, rooms, appointment types and closures.</translation>
+    </message>
+    <message>
+        <source>Doctors and hours</source>
+        <translation>Doctors and hours</translation>
+    </message>
+    <message>
+        <source>Rooms and devices</source>
+        <translation>Rooms and devices</translation>
+    </message>
+    <message>
+        <source>Appointment types</source>
+        <translation>Appointment types</translation>
+    </message>
+    <message>
+        <source>Closures and holidays</source>
+        <translation>Closures and holidays</translation>
     </message>
 </context>
 <context>
@@ -4600,6 +5658,57 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>The backup was cancelled; no file was written.</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesText</name>
+    <message>
+        <source>every day</source>
+        <translation>every day</translation>
+    </message>
+    <message>
+        <source>every {n} days</source>
+        <translation>every {n} days</translation>
+    </message>
+    <message>
+        <source>every week on {days}</source>
+        <translation>every week on {days}</translation>
+    </message>
+    <message>
+        <source>every {n} weeks on {days}</source>
+        <translation>every {n} weeks on {days}</translation>
+    </message>
+    <message>
+        <source>every month on day {day}</source>
+        <translation>every month on day {day}</translation>
+    </message>
+    <message>
+        <source>every {n} months on day {day}</source>
+        <translation>every {n} months on day {day}</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>until {day}</translation>
+    </message>
+    <message>
+        <source>once</source>
+        <translation>once</translation>
+    </message>
+    <message>
+        <source>{n} times in all</source>
+        <translation>{n} times in all</translation>
+    </message>
+    <message>
+        <source>with no end date</source>
+        <translation>with no end date</translation>
+    </message>
+    <message>
+        <source>Part of a series: {rule} {end}</source>
+        <translation>Part of a series: {rule} {end}</translation>
+    </message>
+    <message>
+        <source>(the series has ended)</source>
+        <translation>(the series has ended)</translation>
     </message>
 </context>
 <context>
@@ -4876,6 +5985,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Staff</translation>
     </message>
     <message>
+        <source>Rosters</source>
+        <translation>Rosters</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>Security and backup</translation>
     </message>
@@ -5101,6 +6214,81 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>Must choose a new password at the next sign-in.</translation>
+    </message>
+</context>
+<context>
+    <name>TypesPanel</name>
+    <message>
+        <source>What patients come for. The usual length is offered when booking; the rooms and devices a type needs are booked with it.</source>
+        <translation>What patients come for. The usual length is offered when booking; the rooms and devices a type needs are booked with it.</translation>
+    </message>
+    <message>
+        <source>Also show types no longer offered</source>
+        <translation>Also show types no longer offered</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>Usual length</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>Colour</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>Needs</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>Add…</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>Change…</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>Offered</translation>
+    </message>
+    <message>
+        <source>No longer offered</source>
+        <translation>No longer offered</translation>
+    </message>
+    <message>
+        <source>Offer again</source>
+        <translation>Offer again</translation>
+    </message>
+    <message>
+        <source>No longer offer</source>
+        <translation>No longer offer</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>Added.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>{name} is no longer offered for new bookings.</source>
+        <translation>{name} is no longer offered for new bookings.</translation>
+    </message>
+    <message>
+        <source>{name} is offered again.</source>
+        <translation>{name} is offered again.</translation>
     </message>
 </context>
 <context>
@@ -5389,6 +6577,231 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>Latest vital signs ({when}): {values}</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistAddDialog</name>
+    <message>
+        <source>Add to the waitlist</source>
+        <translation>Add to the waitlist</translation>
+    </message>
+    <message>
+        <source>The patient wants an earlier time. When a slot frees up (a cancellation, a doctor&apos;s absence) they are offered it, priority first, then who waited longest.</source>
+        <translation>The patient wants an earlier time. When a slot frees up (a cancellation, a doctor&apos;s absence) they are offered it, priority first, then who waited longest.</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>Name, pinyin initials, phone digits or record number</translation>
+    </message>
+    <message>
+        <source>Move earlier</source>
+        <translation>Move earlier</translation>
+    </message>
+    <message>
+        <source>(no appointment: any free time)</source>
+        <translation>(no appointment: any free time)</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>Any doctor</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>From</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>Until</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>Preferred times</translation>
+    </message>
+    <message>
+        <source>e.g. mornings, or after 15:00 on weekdays</source>
+        <translation>e.g. mornings, or after 15:00 on weekdays</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>Higher is offered first, e.g. 10 for members (A10)</source>
+        <translation>Higher is offered first, e.g. 10 for members (A10)</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>Choose the patient first: search and pick one.</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistPanel</name>
+    <message>
+        <source>Waitlist (ASAP list)</source>
+        <translation>Waitlist (ASAP list)</translation>
+    </message>
+    <message>
+        <source>Patients who want an earlier time. When a slot frees up, offer it to the first who fits: priority patients (members) first, then who waited longest.</source>
+        <translation>Patients who want an earlier time. When a slot frees up, offer it to the first who fits: priority patients (members) first, then who waited longest.</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>All doctors</translation>
+    </message>
+    <message>
+        <source>Add patient…</source>
+        <translation>Add patient…</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>Remove…</translation>
+    </message>
+    <message>
+        <source>Patient declined</source>
+        <translation>Patient declined</translation>
+    </message>
+    <message>
+        <source>The patient said no to the slot offered; they keep waiting</source>
+        <translation>The patient said no to the slot offered; they keep waiting</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>Days</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>Preferred times</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>Priority</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>Holds</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>Waiting since</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Your role does not include appointments, so the waitlist is not shown.</source>
+        <translation>Your role does not include appointments, so the waitlist is not shown.</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>Offered</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>Removed</translation>
+    </message>
+    <message>
+        <source>from {day}</source>
+        <translation>from {day}</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>until {day}</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>any day</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>Any doctor</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for an earlier time.</source>
+        <translation>Nobody is waiting for an earlier time.</translation>
+    </message>
+    <message>
+        <source>Take off the waitlist</source>
+        <translation>Take off the waitlist</translation>
+    </message>
+    <message>
+        <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
+        <translation>Why is {patient} taken off the list? (e.g. not needed any more)</translation>
+    </message>
+</context>
+<context>
+    <name>WeekEditor</name>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Working hours</source>
+        <translation>Working hours</translation>
+    </message>
+    <message>
+        <source>Breaks</source>
+        <translation>Breaks</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>Bookable</translation>
+    </message>
+    <message>
+        <source>e.g. 08:00-12:00, 13:30-17:30</source>
+        <translation>e.g. 08:00-12:00, 13:30-17:30</translation>
+    </message>
+    <message>
+        <source>e.g. 10:00-10:15</source>
+        <translation>e.g. 10:00-10:15</translation>
+    </message>
+    <message>
+        <source>{day}: “{text}” is not a span of time. Write the start and end joined by a dash, such as 08:00-12:00, and separate spans with commas.</source>
+        <translation>{day}: “{text}” is not a span of time. Write the start and end joined by a dash, such as 08:00-12:00, and separate spans with commas.</translation>
+    </message>
+    <message>
+        <source>{day}: {problem}</source>
+        <translation>{day}: {problem}</translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,218 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AbsenceDialog</name>
+    <message>
+        <source>Doctor absent or substituted</source>
+        <translation>医生停诊或代诊</translation>
+    </message>
+    <message>
+        <source>Record that a doctor is away (停诊), or that another doctor stands in (换人). Every booked patient affected is then listed for the desk to call.</source>
+        <translation>登记医生停诊，或由其他医生代诊（换人）。登记后会列出所有受影响的已预约患者，供前台逐一致电。</translation>
+    </message>
+    <message>
+        <source>Doctor away</source>
+        <translation>停诊医生</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>The whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>Substitute</source>
+        <translation>代诊医生</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>e.g. ill, training, family matter</source>
+        <translation>例如：生病、培训、家中有事</translation>
+    </message>
+    <message>
+        <source>Record and list the patients</source>
+        <translation>登记并列出患者</translation>
+    </message>
+    <message>
+        <source>Nobody: the patients are moved or cancelled</source>
+        <translation>无代诊医生：患者的预约需改约或取消</translation>
+    </message>
+    <message>
+        <source>This is after {time} the day before, so it is recorded as late notice: call the patients first, they have little time to rearrange.</source>
+        <translation>现在已过前一天 {time}，因此记为临时通知：请优先致电患者，他们重新安排的时间不多。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor who is away.</source>
+        <translation>请选择停诊的医生。</translation>
+    </message>
+</context>
+<context>
+    <name>AbsenceWorklistDialog</name>
+    <message>
+        <source>Patients to contact</source>
+        <translation>待联系患者</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Selected patient</source>
+        <translation>所选患者</translation>
+    </message>
+    <message>
+        <source>Offer the patient (moves the booking):</source>
+        <translation>可向患者提供（点击即改约）：</translation>
+    </message>
+    <message>
+        <source>I checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核对患者身份（实名制预约）</translation>
+    </message>
+    <message>
+        <source>What was said, e.g. will come next week; call back after 18:00</source>
+        <translation>沟通内容，例如：下周再来；18:00 后回电</translation>
+    </message>
+    <message>
+        <source>Reached — keeps with substitute</source>
+        <translation>已联系——保留预约，由代诊医生接诊</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>The patient cancels; the note is the reason</source>
+        <translation>患者取消预约；备注即为取消原因</translation>
+    </message>
+    <message>
+        <source>Could not reach</source>
+        <translation>联系不上</translation>
+    </message>
+    <message>
+        <source>Move anyway</source>
+        <translation>仍要改约</translation>
+    </message>
+    <message>
+        <source>Reason for moving after the cutoff</source>
+        <translation>截止后改约的原因</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>To contact</source>
+        <translation>待联系</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>已联系</translation>
+    </message>
+    <message>
+        <source>Moved</source>
+        <translation>已改约</translation>
+    </message>
+    <message>
+        <source>Keeps with substitute</source>
+        <translation>保留，由代诊医生接诊</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s absence</source>
+        <translation>医生停诊</translation>
+    </message>
+    <message>
+        <source>the whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span}); {substitute} stands in</source>
+        <translation>{doctor}于 {day}（{span}）停诊，由{substitute}代诊</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span})</source>
+        <translation>{doctor}于 {day}（{span}）停诊</translation>
+    </message>
+    <message>
+        <source>Late notice: recorded after the cutoff the day before. Call first.</source>
+        <translation>临时通知：登记时间晚于前一天的截止时间。请优先致电。</translation>
+    </message>
+    <message>
+        <source>{done} of {total} contacted</source>
+        <translation>已联系 {done}/{total}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be reached</source>
+        <translation>
+            <numerusform>%n 人联系不上</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>No booked patient is affected.</source>
+        <translation>没有受影响的已预约患者。</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor} (substitute)</source>
+        <translation>同一时间（{doctor}，代诊）</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor}</source>
+        <translation>{time}，医生：{doctor}</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor}</source>
+        <translation>同一时间（{doctor}）</translation>
+    </message>
+    <message>
+        <source>{patient} · {phone} · {time} with {doctor} · {status}</source>
+        <translation>{patient} · {phone} · {time}，医生：{doctor} · {status}</translation>
+    </message>
+    <message>
+        <source>No free time to offer right now: keep, cancel, or book on the calendar.</source>
+        <translation>目前没有可提供的空闲时段：可保留、取消，或在日程中另行预约。</translation>
+    </message>
+    <message>
+        <source>The front desk calls the patients and moves or cancels the bookings.</source>
+        <translation>由前台致电患者，并为其改约或取消预约。</translation>
+    </message>
+    <message>
+        <source>Done: the appointment was {status}. Change it on the calendar if needed.</source>
+        <translation>已处理：该预约为“{status}”。如需更改，请在日程中操作。</translation>
+    </message>
+    <message>
+        <source>{patient}: {status}.</source>
+        <translation>{patient}：状态为{status}。</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -116,6 +328,168 @@
         <source>Close</source>
         <translation>关闭</translation>
     </message>
+    <message>
+        <source>Write why it is cancelled, then cancel again.</source>
+        <translation>请先填写取消原因，再点击“取消预约”。</translation>
+    </message>
+    <message>
+        <source>Cancel a repeating appointment</source>
+        <translation>取消周期预约</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Which appointments should be cancelled? Past appointments stay as they are.</source>
+        <translation>此预约属于一组周期预约。要取消哪些预约？已过去的预约保持不变。</translation>
+    </message>
+    <message>
+        <source>Only this one</source>
+        <translation>仅此一次</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>此次及之后的预约</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>所有未来的预约</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>不取消</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsDialog</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>预约统计</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsView</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>预约统计</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上个月</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>指定日期</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>按</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>预约渠道</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>预约类型</translation>
+    </message>
+    <message>
+        <source>Export to Excel</source>
+        <translation>导出到 Excel</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate: done visits followed by another booking with the same doctor made within 30 days</source>
+        <translation>复诊预约率：已完成的就诊中，30 天内又预约了同一位医生的比例</translation>
+    </message>
+    <message>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>预约数包括该期间内开始的所有预约（含已取消的）。到诊率和爽约率以未取消的预约为基数。在“设置 → 预约”中规定的小时数内取消，即计为临时取消。</translation>
+    </message>
+    <message>
+        <source>Bookings</source>
+        <translation>预约数</translation>
+    </message>
+    <message>
+        <source>Arrivals</source>
+        <translation>到诊数</translation>
+    </message>
+    <message>
+        <source>Arrival rate</source>
+        <translation>到诊率</translation>
+    </message>
+    <message>
+        <source>No-shows</source>
+        <translation>爽约数</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>爽约率</translation>
+    </message>
+    <message>
+        <source>Cancellations</source>
+        <translation>取消数</translation>
+    </message>
+    <message>
+        <source>Late cancellations</source>
+        <translation>临时取消数</translation>
+    </message>
+    <message>
+        <source>Add-ons</source>
+        <translation>临时加号数</translation>
+    </message>
+    <message>
+        <source>Visits done</source>
+        <translation>已完成就诊</translation>
+    </message>
+    <message>
+        <source>Rebooked within 30 days</source>
+        <translation>30 天内再预约</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>复诊预约率</translation>
+    </message>
+    <message>
+        <source>(no type)</source>
+        <translation>（未分类）</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>No appointments in this period.</source>
+        <translation>此期间没有预约。</translation>
+    </message>
+    <message>
+        <source>Period: {first} to {last}</source>
+        <translation>期间：{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已保存到 {path}</translation>
+    </message>
 </context>
 <context>
     <name>AppointmentType</name>
@@ -134,6 +508,49 @@
     <message>
         <source>Follow-up visit</source>
         <translation>复诊</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentTypeDialog</name>
+    <message>
+        <source>Add an appointment type</source>
+        <translation>添加预约类型</translation>
+    </message>
+    <message>
+        <source>Change an appointment type</source>
+        <translation>修改预约类型</translation>
+    </message>
+    <message>
+        <source>The usual length is offered when booking; each booking may still be longer or shorter. Bookings already made keep their own length.</source>
+        <translation>预约时会默认使用常用时长，每次预约仍可延长或缩短。已有预约的时长保持不变。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>e.g. 中医推拿</source>
+        <translation>例如：中医推拿</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>常用时长</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分钟</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>所需诊室或设备</translation>
+    </message>
+    <message>
+        <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
+        <translation>尚未添加诊室或设备。请在“诊室和设备”标签页中添加。</translation>
     </message>
 </context>
 <context>
@@ -269,6 +686,126 @@
         <translation>预约</translation>
     </message>
     <message>
+        <source>Repeat this appointment</source>
+        <translation>设为周期预约</translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation>每</translation>
+    </message>
+    <message>
+        <source>day(s)</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <source>week(s)</source>
+        <translation>周</translation>
+    </message>
+    <message>
+        <source>month(s)</source>
+        <translation>个月</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>the weekdays of a weekly repeat</comment>
+        <translation>于</translation>
+    </message>
+    <message>
+        <source>Ends</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>不设结束日期</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>a series ends on a date</comment>
+        <translation>于</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>共</translation>
+    </message>
+    <message>
+        <source>times</source>
+        <translation>次</translation>
+    </message>
+    <message>
+        <source>On public holidays</source>
+        <translation>遇法定节假日</translation>
+    </message>
+    <message>
+        <source>Skip the day</source>
+        <translation>跳过当天</translation>
+    </message>
+    <message>
+        <source>Book and flag it</source>
+        <translation>照常预约并标记</translation>
+    </message>
+    <message>
+        <source>A series books every date or none. Notes and the add-on mark are for single appointments.</source>
+        <translation>周期预约要么所有日期都预约成功，要么一个都不预约。备注和临时加号仅适用于单次预约。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and book the rest</source>
+        <translation>
+            <numerusform>跳过这 %n 个日期，预约其余日期</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): skipped</source>
+        <translation>{day} 是法定节假日（{name}）：已跳过</translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): booked and flagged</source>
+        <translation>{day} 是法定节假日（{name}）：照常预约并标记</translation>
+    </message>
+    <message>
+        <source>No date to book: every date is a skipped holiday.</source>
+        <translation>没有可预约的日期：所有日期都是要跳过的节假日。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s): {dates}</source>
+        <translation>
+            <numerusform>共 %n 次预约：{dates}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more holiday(s)</source>
+        <translation>
+            <numerusform>另有 %n 个节假日</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No end: booked up to {day} now; later dates are added as time passes.</source>
+        <translation>不设结束日期：目前预约到 {day}，之后的日期会随时间推移自动补约。</translation>
+    </message>
+    <message>
+        <source>the doctor is already booked then</source>
+        <translation>医生该时段已有预约</translation>
+    </message>
+    <message>
+        <source>a room or device is taken then</source>
+        <translation>该时段诊室或设备已被占用</translation>
+    </message>
+    <message>
+        <source>past the booking cutoff</source>
+        <translation>已过预约截止时间</translation>
+    </message>
+    <message>
+        <source>the time has passed</source>
+        <translation>时间已过</translation>
+    </message>
+    <message>
+        <source>outside the doctor&apos;s working hours</source>
+        <translation>不在医生出诊时间内</translation>
+    </message>
+    <message>
+        <source>the patient has another appointment then</source>
+        <translation>患者该时段已有其他预约</translation>
+    </message>
+    <message>
         <source>First visit — tell the patient:</source>
         <translation>初诊——请告知患者：</translation>
     </message>
@@ -380,6 +917,26 @@
         <translation>新建预约（Ctrl+N）</translation>
     </message>
     <message>
+        <source>Doctor absence…</source>
+        <translation>医生停诊…</translation>
+    </message>
+    <message>
+        <source>A doctor cannot come (停诊) or another doctor stands in: list the patients to call</source>
+        <translation>医生停诊或由其他医生代诊：列出需致电的患者</translation>
+    </message>
+    <message>
+        <source>Waitlist</source>
+        <translation>候补名单</translation>
+    </message>
+    <message>
+        <source>Statistics…</source>
+        <translation>统计…</translation>
+    </message>
+    <message>
+        <source>Bookings, arrivals, no-shows and late cancellations by day, doctor, channel (A9)</source>
+        <translation>按日期、医生、预约渠道统计预约、到诊、爽约和临时取消（A9）</translation>
+    </message>
+    <message>
         <source>{year}-{month:02d}</source>
         <translation>{year}年{month:02d}月</translation>
     </message>
@@ -416,6 +973,89 @@
     <message>
         <source>Not moved</source>
         <translation>预约未调整</translation>
+    </message>
+</context>
+<context>
+    <name>CandidatesBox</name>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Wants</source>
+        <translation>需求</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>候补开始时间</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隐藏</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} ({minutes} min)</source>
+        <translation>{time}，{doctor}（{minutes} 分钟）</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候补中</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>已通知</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预约</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Who on the waitlist could take it:</source>
+        <translation>空出时段：{slot}。候补名单中可安排的患者：</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Nobody on the waitlist can take it.</source>
+        <translation>空出时段：{slot}。候补名单中没有可安排的患者。</translation>
+    </message>
+    <message>
+        <source>Offer</source>
+        <translation>标记已通知</translation>
+    </message>
+    <message>
+        <source>You offered the slot to this patient (by phone or message)</source>
+        <translation>您已（通过电话或短信）将此时段告知该患者</translation>
+    </message>
+    <message>
+        <source>Book…</source>
+        <translation>预约…</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>患者拒绝</translation>
+    </message>
+    <message>
+        <source>The patient said no; they keep waiting</source>
+        <translation>患者不接受此时段，继续候补</translation>
+    </message>
+    <message>
+        <source>offered {slot}</source>
+        <translation>已向患者提供时段 {slot}</translation>
     </message>
 </context>
 <context>
@@ -592,6 +1232,96 @@
     <message>
         <source>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</source>
         <translation>设置已保存，但当前安装中没有{language}的翻译，界面将保持原样。请重新安装 ClinicDesk 以恢复翻译。</translation>
+    </message>
+</context>
+<context>
+    <name>ClosuresPanel</name>
+    <message>
+        <source>Year</source>
+        <translation>年份</translation>
+    </message>
+    <message>
+        <source>Clinic closed</source>
+        <translation>诊所休诊日</translation>
+    </message>
+    <message>
+        <source>Days the clinic is closed beyond public holidays, such as staff training or renovation. Booking on them asks for confirmation.</source>
+        <translation>法定节假日以外的诊所休诊日，例如员工培训或装修。在这些日期预约时需要确认。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Public holidays</source>
+        <translation>法定节假日</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>节假日</translation>
+    </message>
+    <message>
+        <source>mainland China</source>
+        <translation>中国内地</translation>
+    </message>
+    <message>
+        <source>Hong Kong</source>
+        <translation>香港</translation>
+    </message>
+    <message>
+        <source>Taiwan</source>
+        <translation>台湾</translation>
+    </message>
+    <message>
+        <source>none (weekends only)</source>
+        <translation>不使用（仅周末）</translation>
+    </message>
+    <message>
+        <source>For reference: the public holidays of {calendar} in {year}. The calendar marks them as closed. Choose the holiday calendar in Clinic settings.</source>
+        <translation>供参考：{year} 年的法定节假日（{calendar}）。日程中会将这些日子标为休诊。节假日日历请在“诊所设置”中选择。</translation>
+    </message>
+    <message>
+        <source>Clinic closed on a day</source>
+        <translation>添加休诊日</translation>
+    </message>
+    <message>
+        <source>Appointments already booked that day stay; the calendar shows the day as closed and booking on it asks first.</source>
+        <translation>当天已有的预约保持不变；日程会将当天显示为休诊，在当天预约时需先确认。</translation>
+    </message>
+    <message>
+        <source>Closure added.</source>
+        <translation>已添加休诊日。</translation>
+    </message>
+    <message>
+        <source>Choose a closure in the list first.</source>
+        <translation>请先在列表中选择一个休诊日。</translation>
+    </message>
+    <message>
+        <source>Closure removed.</source>
+        <translation>已删除休诊日。</translation>
+    </message>
+</context>
+<context>
+    <name>ColorField</name>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
     </message>
 </context>
 <context>
@@ -856,6 +1586,169 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和数字）</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorsPanel</name>
+    <message>
+        <source>Doctors and health managers</source>
+        <translation>医生和健康管理师</translation>
+    </message>
+    <message>
+        <source>Add doctors on the Staff tab with the role Doctor or Health manager.</source>
+        <translation>请在“员工”标签页中添加角色为“医生”或“健康管理师”的人员。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Specialties</source>
+        <translation>专长</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>可预约</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>医生资料</translation>
+    </message>
+    <message>
+        <source>e.g. 内科, 糖尿病管理</source>
+        <translation>例如 内科、糖尿病管理</translation>
+    </message>
+    <message>
+        <source>Said to callers</source>
+        <translation>电话介绍</translation>
+    </message>
+    <message>
+        <source>What the desk reads to a caller who asks about this doctor</source>
+        <translation>有人来电询问这位医生时，前台念给对方听的介绍</translation>
+    </message>
+    <message>
+        <source>Calendar colour</source>
+        <translation>日程颜色</translation>
+    </message>
+    <message>
+        <source>Takes appointments (shown as a calendar column)</source>
+        <translation>接受预约（在日程中显示为一列）</translation>
+    </message>
+    <message>
+        <source>Save profile</source>
+        <translation>保存资料</translation>
+    </message>
+    <message>
+        <source>Weekly hours</source>
+        <translation>每周出诊时间</translation>
+    </message>
+    <message>
+        <source>Type each day&apos;s working hours and breaks as start-end, separated by commas. Leave a day empty when the doctor does not work. Public holidays and closures are marked on the calendar separately.</source>
+        <translation>请按“开始-结束”的格式填写每天的出诊时间和休息时间，多个时段用逗号分隔。医生不出诊的日子留空即可。法定节假日和休诊日另行在日程中标出。</translation>
+    </message>
+    <message>
+        <source>Only the director changes rosters; you can read them here.</source>
+        <translation>只有院长可以修改排班；您可以在此查看。</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>撤销更改</translation>
+    </message>
+    <message>
+        <source>Save roster</source>
+        <translation>保存排班</translation>
+    </message>
+    <message>
+        <source>Days off and extra hours, next {n} days</source>
+        <translation>未来 {n} 天的休息和加诊</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>调整类型</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>{name} (account disabled)</source>
+        <translation>{name}（账号已停用）</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Choose a doctor on the left.</source>
+        <translation>请在左侧选择一位医生。</translation>
+    </message>
+    <message>
+        <source>There are no doctors or health managers yet.</source>
+        <translation>目前还没有医生或健康管理师。</translation>
+    </message>
+    <message>
+        <source>These hours end on {day}; other hours follow from the next day.</source>
+        <translation>此排班到 {day} 为止；次日起改用另一份排班。</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>休息</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>加诊</translation>
+    </message>
+    <message>
+        <source>Absent</source>
+        <translation>停诊</translation>
+    </message>
+    <message>
+        <source>Absent, substituted</source>
+        <translation>停诊（有代诊）</translation>
+    </message>
+    <message>
+        <source>Profile saved.</source>
+        <translation>医生资料已保存。</translation>
+    </message>
+    <message>
+        <source>Weekly hours of {name} saved.</source>
+        <translation>已保存{name}的每周出诊时间。</translation>
+    </message>
+    <message>
+        <source>Change added.</source>
+        <translation>已添加排班调整。</translation>
+    </message>
+    <message>
+        <source>Choose a change in the list first.</source>
+        <translation>请先在列表中选择一项排班调整。</translation>
+    </message>
+    <message>
+        <source>Change removed.</source>
+        <translation>已删除排班调整。</translation>
     </message>
 </context>
 <context>
@@ -2374,6 +3267,53 @@
     <message>
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>请说明将患者移出名单的原因（例如：已不需要）。</translation>
+    </message>
+</context>
+<context>
+    <name>ExceptionDialog</name>
+    <message>
+        <source>Day off or extra hours</source>
+        <translation>休息或加诊</translation>
+    </message>
+    <message>
+        <source>For {name}. An absence that needs patients contacted is recorded on the absence screen instead.</source>
+        <translation>{name}的排班调整。需要联系患者的停诊，请改在停诊页面登记。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>调整类型</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>休息</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>加诊</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>时段</translation>
+    </message>
+    <message>
+        <source>Whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>from, e.g. 08:00</source>
+        <translation>开始，例如 08:00</translation>
+    </message>
+    <message>
+        <source>to, e.g. 12:00</source>
+        <translation>结束，例如 12:00</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 <context>
@@ -4402,6 +5342,89 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ResourcesPanel</name>
+    <message>
+        <source>Rooms and devices that appointments can need, such as the ultrasound room or the ECG machine. Booking a type that needs one checks it is free.</source>
+        <translation>预约可能需要占用的诊室和设备，例如超声室、心电图机。预约需要这些资源的类型时，会检查其是否空闲。</translation>
+    </message>
+    <message>
+        <source>Also show those taken off the calendar</source>
+        <translation>同时显示已从日程中移除的</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>诊室</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Off the calendar</source>
+        <translation>已从日程中移除</translation>
+    </message>
+    <message>
+        <source>Put back on the calendar</source>
+        <translation>重新加入日程</translation>
+    </message>
+    <message>
+        <source>Take off the calendar</source>
+        <translation>从日程中移除</translation>
+    </message>
+    <message>
+        <source>Add a room or device</source>
+        <translation>添加诊室或设备</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>已添加。</translation>
+    </message>
+    <message>
+        <source>Rename a room or device</source>
+        <translation>重命名诊室或设备</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>{name} is off the calendar.</source>
+        <translation>{name}已从日程中移除。</translation>
+    </message>
+    <message>
+        <source>{name} is back on the calendar.</source>
+        <translation>{name}已重新加入日程。</translation>
+    </message>
+</context>
+<context>
     <name>RiskLevel</name>
     <message>
         <source>Not rated</source>
@@ -4449,6 +5472,37 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Director</source>
         <translation>院长</translation>
+    </message>
+</context>
+<context>
+    <name>RostersTab</name>
+    <message>
+        <source>All day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小时 {m} 分钟</translation>
+    </message>
+    <message>
+        <source>Read only: the director sets up doctors&apos; hours, rooms, appointment types and closures.</source>
+        <translation>只读：医生出诊时间、诊室、预约类型和休诊日均由院长设置。</translation>
+    </message>
+    <message>
+        <source>Doctors and hours</source>
+        <translation>医生与出诊时间</translation>
+    </message>
+    <message>
+        <source>Rooms and devices</source>
+        <translation>诊室与设备</translation>
+    </message>
+    <message>
+        <source>Appointment types</source>
+        <translation>预约类型</translation>
+    </message>
+    <message>
+        <source>Closures and holidays</source>
+        <translation>休诊日与节假日</translation>
     </message>
 </context>
 <context>
@@ -4593,6 +5647,57 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>备份已取消，未写入任何文件。</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesText</name>
+    <message>
+        <source>every day</source>
+        <translation>每天</translation>
+    </message>
+    <message>
+        <source>every {n} days</source>
+        <translation>每 {n} 天</translation>
+    </message>
+    <message>
+        <source>every week on {days}</source>
+        <translation>每周{days}</translation>
+    </message>
+    <message>
+        <source>every {n} weeks on {days}</source>
+        <translation>每 {n} 周的{days}</translation>
+    </message>
+    <message>
+        <source>every month on day {day}</source>
+        <translation>每月 {day} 日</translation>
+    </message>
+    <message>
+        <source>every {n} months on day {day}</source>
+        <translation>每 {n} 个月的 {day} 日</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>到 {day} 为止</translation>
+    </message>
+    <message>
+        <source>once</source>
+        <translation>仅一次</translation>
+    </message>
+    <message>
+        <source>{n} times in all</source>
+        <translation>共 {n} 次</translation>
+    </message>
+    <message>
+        <source>with no end date</source>
+        <translation>不设结束日期</translation>
+    </message>
+    <message>
+        <source>Part of a series: {rule} {end}</source>
+        <translation>周期预约：{rule}，{end}</translation>
+    </message>
+    <message>
+        <source>(the series has ended)</source>
+        <translation>（该周期预约已结束）</translation>
     </message>
 </context>
 <context>
@@ -4869,6 +5974,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>员工</translation>
     </message>
     <message>
+        <source>Rosters</source>
+        <translation>排班</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>安全与备份</translation>
     </message>
@@ -5094,6 +6203,81 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>下次登录时必须设置新密码。</translation>
+    </message>
+</context>
+<context>
+    <name>TypesPanel</name>
+    <message>
+        <source>What patients come for. The usual length is offered when booking; the rooms and devices a type needs are booked with it.</source>
+        <translation>患者前来就诊的项目。预约时会默认填入常用时长；该类型所需的诊室和设备会随预约一并占用。</translation>
+    </message>
+    <message>
+        <source>Also show types no longer offered</source>
+        <translation>同时显示已停止提供的类型</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>常用时长</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>颜色</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>所需诊室和设备</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>添加…</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分钟</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>提供中</translation>
+    </message>
+    <message>
+        <source>No longer offered</source>
+        <translation>已停止提供</translation>
+    </message>
+    <message>
+        <source>Offer again</source>
+        <translation>重新提供</translation>
+    </message>
+    <message>
+        <source>No longer offer</source>
+        <translation>停止提供</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>已添加。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>{name} is no longer offered for new bookings.</source>
+        <translation>新预约将不再提供“{name}”。</translation>
+    </message>
+    <message>
+        <source>{name} is offered again.</source>
+        <translation>已重新提供“{name}”。</translation>
     </message>
 </context>
 <context>
@@ -5382,6 +6566,231 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>最近生命体征（{when}）：{values}</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistAddDialog</name>
+    <message>
+        <source>Add to the waitlist</source>
+        <translation>加入候补名单</translation>
+    </message>
+    <message>
+        <source>The patient wants an earlier time. When a slot frees up (a cancellation, a doctor&apos;s absence) they are offered it, priority first, then who waited longest.</source>
+        <translation>患者希望约到更早的时间。有时段空出时（如有人取消预约、医生停诊），先按优先级、再按等候时间长短依次提供给候补患者。</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、电话号码或病历号</translation>
+    </message>
+    <message>
+        <source>Move earlier</source>
+        <translation>要提前的预约</translation>
+    </message>
+    <message>
+        <source>(no appointment: any free time)</source>
+        <translation>（无现有预约：任何空闲时段均可）</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限医生</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期范围</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>从</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>希望时段</translation>
+    </message>
+    <message>
+        <source>e.g. mornings, or after 15:00 on weekdays</source>
+        <translation>例如 上午，或工作日 15:00 以后</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Higher is offered first, e.g. 10 for members (A10)</source>
+        <translation>数值越大越优先，例如会员设为 10（A10）</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>请先选择患者：搜索后选中一位。</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistPanel</name>
+    <message>
+        <source>Waitlist (ASAP list)</source>
+        <translation>候补名单（希望提前就诊）</translation>
+    </message>
+    <message>
+        <source>Patients who want an earlier time. When a slot frees up, offer it to the first who fits: priority patients (members) first, then who waited longest.</source>
+        <translation>希望约到更早时间的患者。有时段空出时，请提供给第一位符合条件的患者：优先级高的患者（会员）优先，其次是等候最久的患者。</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部医生</translation>
+    </message>
+    <message>
+        <source>Add patient…</source>
+        <translation>添加患者…</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Patient declined</source>
+        <translation>患者婉拒</translation>
+    </message>
+    <message>
+        <source>The patient said no to the slot offered; they keep waiting</source>
+        <translation>患者不接受所提供的时段，继续候补</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期范围</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>希望时段</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>优先级</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>现有预约</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>加入候补时间</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Your role does not include appointments, so the waitlist is not shown.</source>
+        <translation>您的角色不含预约权限，因此不显示候补名单。</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候补中</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>已通知</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已预约</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>from {day}</source>
+        <translation>{day} 起</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>至 {day}</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>不限日期</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限医生</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for an earlier time.</source>
+        <translation>目前没有患者在候补。</translation>
+    </message>
+    <message>
+        <source>Take off the waitlist</source>
+        <translation>移出候补名单</translation>
+    </message>
+    <message>
+        <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
+        <translation>为什么将{patient}移出名单？（例如：已不需要）</translation>
+    </message>
+</context>
+<context>
+    <name>WeekEditor</name>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Working hours</source>
+        <translation>出诊时间</translation>
+    </message>
+    <message>
+        <source>Breaks</source>
+        <translation>休息时间</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>可预约时长</translation>
+    </message>
+    <message>
+        <source>e.g. 08:00-12:00, 13:30-17:30</source>
+        <translation>例如 08:00-12:00、13:30-17:30</translation>
+    </message>
+    <message>
+        <source>e.g. 10:00-10:15</source>
+        <translation>例如 10:00-10:15</translation>
+    </message>
+    <message>
+        <source>{day}: “{text}” is not a span of time. Write the start and end joined by a dash, such as 08:00-12:00, and separate spans with commas.</source>
+        <translation>{day}：“{text}”不是有效的时间段。请用短横线连接开始和结束时间，例如 08:00-12:00；多个时间段用逗号分隔。</translation>
+    </message>
+    <message>
+        <source>{day}: {problem}</source>
+        <translation>{day}有误：{problem}</translation>
     </message>
 </context>
 <context>

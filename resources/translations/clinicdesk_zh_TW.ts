@@ -2,6 +2,218 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_TW">
 <context>
+    <name>AbsenceDialog</name>
+    <message>
+        <source>Doctor absent or substituted</source>
+        <translation>醫師停診或代診</translation>
+    </message>
+    <message>
+        <source>Record that a doctor is away (停诊), or that another doctor stands in (换人). Every booked patient affected is then listed for the desk to call.</source>
+        <translation>登記醫師停診，或由其他醫師代診。登記後會列出所有受影響的已預約病患，供櫃檯逐一致電。</translation>
+    </message>
+    <message>
+        <source>Doctor away</source>
+        <translation>停診醫師</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>The whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>Substitute</source>
+        <translation>代診醫師</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>e.g. ill, training, family matter</source>
+        <translation>例如：生病、受訓、家中有事</translation>
+    </message>
+    <message>
+        <source>Record and list the patients</source>
+        <translation>登記並列出病患</translation>
+    </message>
+    <message>
+        <source>Nobody: the patients are moved or cancelled</source>
+        <translation>無代診醫師：病患的預約需改約或取消</translation>
+    </message>
+    <message>
+        <source>This is after {time} the day before, so it is recorded as late notice: call the patients first, they have little time to rearrange.</source>
+        <translation>現在已過前一天 {time}，因此記為臨時通知：請優先致電病患，他們重新安排的時間不多。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor who is away.</source>
+        <translation>請選擇停診的醫師。</translation>
+    </message>
+</context>
+<context>
+    <name>AbsenceWorklistDialog</name>
+    <message>
+        <source>Patients to contact</source>
+        <translation>待聯絡病患</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Selected patient</source>
+        <translation>所選病患</translation>
+    </message>
+    <message>
+        <source>Offer the patient (moves the booking):</source>
+        <translation>可向病患提供（點選即改約）：</translation>
+    </message>
+    <message>
+        <source>I checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核對病患身分（實名制預約）</translation>
+    </message>
+    <message>
+        <source>What was said, e.g. will come next week; call back after 18:00</source>
+        <translation>溝通內容，例如：下週再來；18:00 後回電</translation>
+    </message>
+    <message>
+        <source>Reached — keeps with substitute</source>
+        <translation>已聯絡——保留預約，由代診醫師看診</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>The patient cancels; the note is the reason</source>
+        <translation>病患取消預約；備註即為取消原因</translation>
+    </message>
+    <message>
+        <source>Could not reach</source>
+        <translation>聯絡不上</translation>
+    </message>
+    <message>
+        <source>Move anyway</source>
+        <translation>仍要改約</translation>
+    </message>
+    <message>
+        <source>Reason for moving after the cutoff</source>
+        <translation>截止後改約的原因</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>To contact</source>
+        <translation>待聯絡</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>已聯絡</translation>
+    </message>
+    <message>
+        <source>Moved</source>
+        <translation>已改約</translation>
+    </message>
+    <message>
+        <source>Keeps with substitute</source>
+        <translation>保留，由代診醫師看診</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s absence</source>
+        <translation>醫師停診</translation>
+    </message>
+    <message>
+        <source>the whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span}); {substitute} stands in</source>
+        <translation>{doctor}於 {day}（{span}）停診，由{substitute}代診</translation>
+    </message>
+    <message>
+        <source>{doctor} is away on {day} ({span})</source>
+        <translation>{doctor}於 {day}（{span}）停診</translation>
+    </message>
+    <message>
+        <source>Late notice: recorded after the cutoff the day before. Call first.</source>
+        <translation>臨時通知：登記時間晚於前一天的截止時間。請優先致電。</translation>
+    </message>
+    <message>
+        <source>{done} of {total} contacted</source>
+        <translation>已聯絡 {done}/{total}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be reached</source>
+        <translation>
+            <numerusform>%n 人聯絡不上</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message>
+        <source>No booked patient is affected.</source>
+        <translation>沒有受影響的已預約病患。</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor} (substitute)</source>
+        <translation>同一時間（{doctor}，代診）</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor}</source>
+        <translation>{time}，醫師：{doctor}</translation>
+    </message>
+    <message>
+        <source>Same time with {doctor}</source>
+        <translation>同一時間（{doctor}）</translation>
+    </message>
+    <message>
+        <source>{patient} · {phone} · {time} with {doctor} · {status}</source>
+        <translation>{patient} · {phone} · {time}，醫師：{doctor} · {status}</translation>
+    </message>
+    <message>
+        <source>No free time to offer right now: keep, cancel, or book on the calendar.</source>
+        <translation>目前沒有可提供的空檔：可保留、取消，或在行事曆中另行預約。</translation>
+    </message>
+    <message>
+        <source>The front desk calls the patients and moves or cancels the bookings.</source>
+        <translation>由櫃檯致電病患，並為其改約或取消預約。</translation>
+    </message>
+    <message>
+        <source>Done: the appointment was {status}. Change it on the calendar if needed.</source>
+        <translation>已處理：該預約為「{status}」。如需變更，請在行事曆中操作。</translation>
+    </message>
+    <message>
+        <source>{patient}: {status}.</source>
+        <translation>{patient}：狀態為{status}。</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -116,6 +328,168 @@
         <source>Close</source>
         <translation>關閉</translation>
     </message>
+    <message>
+        <source>Write why it is cancelled, then cancel again.</source>
+        <translation>請先填寫取消原因，再點選「取消預約」。</translation>
+    </message>
+    <message>
+        <source>Cancel a repeating appointment</source>
+        <translation>取消週期預約</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Which appointments should be cancelled? Past appointments stay as they are.</source>
+        <translation>此預約屬於一組週期預約。要取消哪些預約？已過去的預約維持不變。</translation>
+    </message>
+    <message>
+        <source>Only this one</source>
+        <translation>僅此一次</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>此次及之後的預約</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>所有未來的預約</translation>
+    </message>
+    <message>
+        <source>Keep them</source>
+        <translation>不取消</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsDialog</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>預約統計</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentStatsView</name>
+    <message>
+        <source>Appointment statistics</source>
+        <translation>預約統計</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期間</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上個月</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>指定日期</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>依</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Booked by</source>
+        <translation>預約管道</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>預約類型</translation>
+    </message>
+    <message>
+        <source>Export to Excel</source>
+        <translation>匯出至 Excel</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate: done visits followed by another booking with the same doctor made within 30 days</source>
+        <translation>複診預約率：已完成的就診中，30 天內又預約同一位醫師的比例</translation>
+    </message>
+    <message>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>預約數包含該期間內開始的所有預約（含已取消的）。報到率和未到診率以未取消的預約為基數。在「設定 → 預約」中規定的時數內取消，即計為臨時取消。</translation>
+    </message>
+    <message>
+        <source>Bookings</source>
+        <translation>預約數</translation>
+    </message>
+    <message>
+        <source>Arrivals</source>
+        <translation>報到數</translation>
+    </message>
+    <message>
+        <source>Arrival rate</source>
+        <translation>報到率</translation>
+    </message>
+    <message>
+        <source>No-shows</source>
+        <translation>未到診數</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>未到診率</translation>
+    </message>
+    <message>
+        <source>Cancellations</source>
+        <translation>取消數</translation>
+    </message>
+    <message>
+        <source>Late cancellations</source>
+        <translation>臨時取消數</translation>
+    </message>
+    <message>
+        <source>Add-ons</source>
+        <translation>臨時加號數</translation>
+    </message>
+    <message>
+        <source>Visits done</source>
+        <translation>已完成就診</translation>
+    </message>
+    <message>
+        <source>Rebooked within 30 days</source>
+        <translation>30 天內再預約</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>複診預約率</translation>
+    </message>
+    <message>
+        <source>(no type)</source>
+        <translation>（未分類）</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合計</translation>
+    </message>
+    <message>
+        <source>No appointments in this period.</source>
+        <translation>此期間沒有預約。</translation>
+    </message>
+    <message>
+        <source>Period: {first} to {last}</source>
+        <translation>期間：{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>統計</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 活頁簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}</source>
+        <translation>已儲存至 {path}</translation>
+    </message>
 </context>
 <context>
     <name>AppointmentType</name>
@@ -134,6 +508,49 @@
     <message>
         <source>Follow-up visit</source>
         <translation>複診</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentTypeDialog</name>
+    <message>
+        <source>Add an appointment type</source>
+        <translation>新增預約類型</translation>
+    </message>
+    <message>
+        <source>Change an appointment type</source>
+        <translation>修改預約類型</translation>
+    </message>
+    <message>
+        <source>The usual length is offered when booking; each booking may still be longer or shorter. Bookings already made keep their own length.</source>
+        <translation>預約時會預設使用常用時長，每次預約仍可延長或縮短。既有預約的時長維持不變。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>e.g. 中医推拿</source>
+        <translation>例如：中醫推拿</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>常用時長</translation>
+    </message>
+    <message>
+        <source> min</source>
+        <translation> 分鐘</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>顏色</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>所需診間或設備</translation>
+    </message>
+    <message>
+        <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
+        <translation>尚未新增診間或設備。請在「診間和設備」分頁中新增。</translation>
     </message>
 </context>
 <context>
@@ -269,6 +686,126 @@
         <translation>預約</translation>
     </message>
     <message>
+        <source>Repeat this appointment</source>
+        <translation>設為週期預約</translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation>每</translation>
+    </message>
+    <message>
+        <source>day(s)</source>
+        <translation>天</translation>
+    </message>
+    <message>
+        <source>week(s)</source>
+        <translation>週</translation>
+    </message>
+    <message>
+        <source>month(s)</source>
+        <translation>個月</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>the weekdays of a weekly repeat</comment>
+        <translation>於</translation>
+    </message>
+    <message>
+        <source>Ends</source>
+        <translation>結束</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>不設結束日期</translation>
+    </message>
+    <message>
+        <source>On</source>
+        <comment>a series ends on a date</comment>
+        <translation>於</translation>
+    </message>
+    <message>
+        <source>After</source>
+        <translation>共</translation>
+    </message>
+    <message>
+        <source>times</source>
+        <translation>次</translation>
+    </message>
+    <message>
+        <source>On public holidays</source>
+        <translation>遇國定假日</translation>
+    </message>
+    <message>
+        <source>Skip the day</source>
+        <translation>跳過當天</translation>
+    </message>
+    <message>
+        <source>Book and flag it</source>
+        <translation>照常預約並標記</translation>
+    </message>
+    <message>
+        <source>A series books every date or none. Notes and the add-on mark are for single appointments.</source>
+        <translation>週期預約要麼所有日期都預約成功，要麼一個都不預約。備註和臨時加號僅適用於單次預約。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and book the rest</source>
+        <translation>
+            <numerusform>跳過這 %n 個日期，預約其餘日期</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): skipped</source>
+        <translation>{day} 是國定假日（{name}）：已跳過</translation>
+    </message>
+    <message>
+        <source>{day} is a public holiday ({name}): booked and flagged</source>
+        <translation>{day} 是國定假日（{name}）：照常預約並標記</translation>
+    </message>
+    <message>
+        <source>No date to book: every date is a skipped holiday.</source>
+        <translation>沒有可預約的日期：所有日期都是要跳過的假日。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n appointment(s): {dates}</source>
+        <translation>
+            <numerusform>共 %n 次預約：{dates}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more holiday(s)</source>
+        <translation>
+            <numerusform>另有 %n 個假日</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No end: booked up to {day} now; later dates are added as time passes.</source>
+        <translation>不設結束日期：目前預約到 {day}，之後的日期會隨時間推移自動補約。</translation>
+    </message>
+    <message>
+        <source>the doctor is already booked then</source>
+        <translation>醫師該時段已有預約</translation>
+    </message>
+    <message>
+        <source>a room or device is taken then</source>
+        <translation>該時段診間或設備已被佔用</translation>
+    </message>
+    <message>
+        <source>past the booking cutoff</source>
+        <translation>已過預約截止時間</translation>
+    </message>
+    <message>
+        <source>the time has passed</source>
+        <translation>時間已過</translation>
+    </message>
+    <message>
+        <source>outside the doctor&apos;s working hours</source>
+        <translation>不在醫師看診時段內</translation>
+    </message>
+    <message>
+        <source>the patient has another appointment then</source>
+        <translation>病患該時段已有其他預約</translation>
+    </message>
+    <message>
         <source>First visit — tell the patient:</source>
         <translation>初診——請告知病患：</translation>
     </message>
@@ -380,6 +917,26 @@
         <translation>新增預約（Ctrl+N）</translation>
     </message>
     <message>
+        <source>Doctor absence…</source>
+        <translation>醫師停診…</translation>
+    </message>
+    <message>
+        <source>A doctor cannot come (停诊) or another doctor stands in: list the patients to call</source>
+        <translation>醫師停診或由其他醫師代診：列出需致電的病患</translation>
+    </message>
+    <message>
+        <source>Waitlist</source>
+        <translation>候補名單</translation>
+    </message>
+    <message>
+        <source>Statistics…</source>
+        <translation>統計…</translation>
+    </message>
+    <message>
+        <source>Bookings, arrivals, no-shows and late cancellations by day, doctor, channel (A9)</source>
+        <translation>依日期、醫師、預約管道統計預約、報到、未到診和臨時取消（A9）</translation>
+    </message>
+    <message>
         <source>{year}-{month:02d}</source>
         <translation>{year}年{month:02d}月</translation>
     </message>
@@ -416,6 +973,89 @@
     <message>
         <source>Not moved</source>
         <translation>預約未更改</translation>
+    </message>
+</context>
+<context>
+    <name>CandidatesBox</name>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Wants</source>
+        <translation>需求</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>優先順序</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>候補起始時間</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Hide</source>
+        <translation>隱藏</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} ({minutes} min)</source>
+        <translation>{time}，{doctor}（{minutes} 分鐘）</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候補中</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>已通知</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已預約</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Who on the waitlist could take it:</source>
+        <translation>空出時段：{slot}。候補名單中可安排的病患：</translation>
+    </message>
+    <message>
+        <source>Freed: {slot}. Nobody on the waitlist can take it.</source>
+        <translation>空出時段：{slot}。候補名單中沒有可安排的病患。</translation>
+    </message>
+    <message>
+        <source>Offer</source>
+        <translation>標記已通知</translation>
+    </message>
+    <message>
+        <source>You offered the slot to this patient (by phone or message)</source>
+        <translation>您已（透過電話或簡訊）將此時段告知該病患</translation>
+    </message>
+    <message>
+        <source>Book…</source>
+        <translation>預約…</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>病患婉拒</translation>
+    </message>
+    <message>
+        <source>The patient said no; they keep waiting</source>
+        <translation>病患不接受此時段，繼續候補</translation>
+    </message>
+    <message>
+        <source>offered {slot}</source>
+        <translation>已向病患提供時段 {slot}</translation>
     </message>
 </context>
 <context>
@@ -595,6 +1235,96 @@
     </message>
 </context>
 <context>
+    <name>ClosuresPanel</name>
+    <message>
+        <source>Year</source>
+        <translation>年份</translation>
+    </message>
+    <message>
+        <source>Clinic closed</source>
+        <translation>診所休診日</translation>
+    </message>
+    <message>
+        <source>Days the clinic is closed beyond public holidays, such as staff training or renovation. Booking on them asks for confirmation.</source>
+        <translation>國定假日以外的診所休診日，例如員工訓練或裝修。在這些日期預約時需要確認。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>刪除</translation>
+    </message>
+    <message>
+        <source>Public holidays</source>
+        <translation>國定假日</translation>
+    </message>
+    <message>
+        <source>Holiday</source>
+        <translation>假日</translation>
+    </message>
+    <message>
+        <source>mainland China</source>
+        <translation>中國大陸</translation>
+    </message>
+    <message>
+        <source>Hong Kong</source>
+        <translation>香港</translation>
+    </message>
+    <message>
+        <source>Taiwan</source>
+        <translation>臺灣</translation>
+    </message>
+    <message>
+        <source>none (weekends only)</source>
+        <translation>不使用（僅週末）</translation>
+    </message>
+    <message>
+        <source>For reference: the public holidays of {calendar} in {year}. The calendar marks them as closed. Choose the holiday calendar in Clinic settings.</source>
+        <translation>供參考：{year} 年的國定假日（{calendar}）。行事曆會將這些日子標示為休診。假日行事曆請在「診所設定」中選擇。</translation>
+    </message>
+    <message>
+        <source>Clinic closed on a day</source>
+        <translation>新增休診日</translation>
+    </message>
+    <message>
+        <source>Appointments already booked that day stay; the calendar shows the day as closed and booking on it asks first.</source>
+        <translation>當天既有的預約維持不變；行事曆會將當天顯示為休診，在當天預約時需先確認。</translation>
+    </message>
+    <message>
+        <source>Closure added.</source>
+        <translation>已新增休診日。</translation>
+    </message>
+    <message>
+        <source>Choose a closure in the list first.</source>
+        <translation>請先在清單中選擇一個休診日。</translation>
+    </message>
+    <message>
+        <source>Closure removed.</source>
+        <translation>已刪除休診日。</translation>
+    </message>
+</context>
+<context>
+    <name>ColorField</name>
+    <message>
+        <source>Choose…</source>
+        <translation>選擇…</translation>
+    </message>
+</context>
+<context>
     <name>ContactsTab</name>
     <message>
         <source>Log a contact…</source>
@@ -728,7 +1458,7 @@
     </message>
     <message>
         <source>Away this day: a substitute doctor sees these patients.</source>
-        <translation>當天不在：由代班醫生應診。</translation>
+        <translation>當天不在：由代診醫師應診。</translation>
     </message>
     <message>
         <source>Time</source>
@@ -856,6 +1586,169 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和數字）</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorsPanel</name>
+    <message>
+        <source>Doctors and health managers</source>
+        <translation>醫師和健康管理師</translation>
+    </message>
+    <message>
+        <source>Add doctors on the Staff tab with the role Doctor or Health manager.</source>
+        <translation>請在「員工」分頁中新增角色為「醫師」或「健康管理師」的人員。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Specialties</source>
+        <translation>專長</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>可預約</translation>
+    </message>
+    <message>
+        <source>Profile</source>
+        <translation>醫師資料</translation>
+    </message>
+    <message>
+        <source>e.g. 内科, 糖尿病管理</source>
+        <translation>例如 內科、糖尿病管理</translation>
+    </message>
+    <message>
+        <source>Said to callers</source>
+        <translation>電話介紹</translation>
+    </message>
+    <message>
+        <source>What the desk reads to a caller who asks about this doctor</source>
+        <translation>有人來電詢問這位醫師時，櫃檯唸給對方聽的介紹</translation>
+    </message>
+    <message>
+        <source>Calendar colour</source>
+        <translation>行事曆顏色</translation>
+    </message>
+    <message>
+        <source>Takes appointments (shown as a calendar column)</source>
+        <translation>接受預約（在行事曆中顯示為一欄）</translation>
+    </message>
+    <message>
+        <source>Save profile</source>
+        <translation>儲存資料</translation>
+    </message>
+    <message>
+        <source>Weekly hours</source>
+        <translation>每週看診時段</translation>
+    </message>
+    <message>
+        <source>Type each day&apos;s working hours and breaks as start-end, separated by commas. Leave a day empty when the doctor does not work. Public holidays and closures are marked on the calendar separately.</source>
+        <translation>請以「開始-結束」的格式填寫每天的看診時段和休息時間，多個時段以逗號分隔。醫師不看診的日子留空即可。國定假日和休診日另行在行事曆上標示。</translation>
+    </message>
+    <message>
+        <source>Only the director changes rosters; you can read them here.</source>
+        <translation>只有院長可以修改排班；您可以在此查看。</translation>
+    </message>
+    <message>
+        <source>Undo changes</source>
+        <translation>復原變更</translation>
+    </message>
+    <message>
+        <source>Save roster</source>
+        <translation>儲存排班</translation>
+    </message>
+    <message>
+        <source>Days off and extra hours, next {n} days</source>
+        <translation>未來 {n} 天的休假和加診</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>異動類型</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>時段</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>刪除</translation>
+    </message>
+    <message>
+        <source>{name} (account disabled)</source>
+        <translation>{name}（帳號已停用）</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Choose a doctor on the left.</source>
+        <translation>請在左側選擇一位醫師。</translation>
+    </message>
+    <message>
+        <source>There are no doctors or health managers yet.</source>
+        <translation>目前還沒有醫師或健康管理師。</translation>
+    </message>
+    <message>
+        <source>These hours end on {day}; other hours follow from the next day.</source>
+        <translation>此排班至 {day} 為止；隔天起改用另一份排班。</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>休假</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>加診</translation>
+    </message>
+    <message>
+        <source>Absent</source>
+        <translation>停診</translation>
+    </message>
+    <message>
+        <source>Absent, substituted</source>
+        <translation>停診（有代診）</translation>
+    </message>
+    <message>
+        <source>Profile saved.</source>
+        <translation>醫師資料已儲存。</translation>
+    </message>
+    <message>
+        <source>Weekly hours of {name} saved.</source>
+        <translation>已儲存{name}的每週看診時段。</translation>
+    </message>
+    <message>
+        <source>Change added.</source>
+        <translation>已新增排班異動。</translation>
+    </message>
+    <message>
+        <source>Choose a change in the list first.</source>
+        <translation>請先在清單中選擇一筆排班異動。</translation>
+    </message>
+    <message>
+        <source>Change removed.</source>
+        <translation>已刪除排班異動。</translation>
     </message>
 </context>
 <context>
@@ -2374,6 +3267,53 @@
     <message>
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>請說明將病患移出名單的原因（例如：已不需要）。</translation>
+    </message>
+</context>
+<context>
+    <name>ExceptionDialog</name>
+    <message>
+        <source>Day off or extra hours</source>
+        <translation>休假或加診</translation>
+    </message>
+    <message>
+        <source>For {name}. An absence that needs patients contacted is recorded on the absence screen instead.</source>
+        <translation>{name}的排班異動。需要聯絡病患的停診，請改在停診頁面登記。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>異動類型</translation>
+    </message>
+    <message>
+        <source>Day off</source>
+        <translation>休假</translation>
+    </message>
+    <message>
+        <source>Extra hours</source>
+        <translation>加診</translation>
+    </message>
+    <message>
+        <source>Hours</source>
+        <translation>時段</translation>
+    </message>
+    <message>
+        <source>Whole day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>from, e.g. 08:00</source>
+        <translation>開始，例如 08:00</translation>
+    </message>
+    <message>
+        <source>to, e.g. 12:00</source>
+        <translation>結束，例如 12:00</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 <context>
@@ -4402,6 +5342,89 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ResourcesPanel</name>
+    <message>
+        <source>Rooms and devices that appointments can need, such as the ultrasound room or the ECG machine. Booking a type that needs one checks it is free.</source>
+        <translation>預約可能需要使用的診間和設備，例如超音波室、心電圖機。預約需要這些資源的類型時，會檢查是否有空。</translation>
+    </message>
+    <message>
+        <source>Also show those taken off the calendar</source>
+        <translation>同時顯示已從行事曆中移除的</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類別</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>說明</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重新命名…</translation>
+    </message>
+    <message>
+        <source>Room</source>
+        <translation>診間</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>設備</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>使用中</translation>
+    </message>
+    <message>
+        <source>Off the calendar</source>
+        <translation>已從行事曆中移除</translation>
+    </message>
+    <message>
+        <source>Put back on the calendar</source>
+        <translation>重新加入行事曆</translation>
+    </message>
+    <message>
+        <source>Take off the calendar</source>
+        <translation>從行事曆中移除</translation>
+    </message>
+    <message>
+        <source>Add a room or device</source>
+        <translation>新增診間或設備</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>已新增。</translation>
+    </message>
+    <message>
+        <source>Rename a room or device</source>
+        <translation>重新命名診間或設備</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已儲存。</translation>
+    </message>
+    <message>
+        <source>{name} is off the calendar.</source>
+        <translation>{name}已從行事曆中移除。</translation>
+    </message>
+    <message>
+        <source>{name} is back on the calendar.</source>
+        <translation>{name}已重新加入行事曆。</translation>
+    </message>
+</context>
+<context>
     <name>RiskLevel</name>
     <message>
         <source>Not rated</source>
@@ -4449,6 +5472,37 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Director</source>
         <translation>院長</translation>
+    </message>
+</context>
+<context>
+    <name>RostersTab</name>
+    <message>
+        <source>All day</source>
+        <translation>全天</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小時 {m} 分鐘</translation>
+    </message>
+    <message>
+        <source>Read only: the director sets up doctors&apos; hours, rooms, appointment types and closures.</source>
+        <translation>唯讀：醫師看診時段、診間、預約類型和休診日均由院長設定。</translation>
+    </message>
+    <message>
+        <source>Doctors and hours</source>
+        <translation>醫師與看診時段</translation>
+    </message>
+    <message>
+        <source>Rooms and devices</source>
+        <translation>診間與設備</translation>
+    </message>
+    <message>
+        <source>Appointment types</source>
+        <translation>預約類型</translation>
+    </message>
+    <message>
+        <source>Closures and holidays</source>
+        <translation>休診日與假日</translation>
     </message>
 </context>
 <context>
@@ -4593,6 +5647,57 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>備份已取消，未寫入任何檔案。</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesText</name>
+    <message>
+        <source>every day</source>
+        <translation>每天</translation>
+    </message>
+    <message>
+        <source>every {n} days</source>
+        <translation>每 {n} 天</translation>
+    </message>
+    <message>
+        <source>every week on {days}</source>
+        <translation>每週{days}</translation>
+    </message>
+    <message>
+        <source>every {n} weeks on {days}</source>
+        <translation>每 {n} 週的{days}</translation>
+    </message>
+    <message>
+        <source>every month on day {day}</source>
+        <translation>每月 {day} 日</translation>
+    </message>
+    <message>
+        <source>every {n} months on day {day}</source>
+        <translation>每 {n} 個月的 {day} 日</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>到 {day} 為止</translation>
+    </message>
+    <message>
+        <source>once</source>
+        <translation>僅一次</translation>
+    </message>
+    <message>
+        <source>{n} times in all</source>
+        <translation>共 {n} 次</translation>
+    </message>
+    <message>
+        <source>with no end date</source>
+        <translation>不設結束日期</translation>
+    </message>
+    <message>
+        <source>Part of a series: {rule} {end}</source>
+        <translation>週期預約：{rule}，{end}</translation>
+    </message>
+    <message>
+        <source>(the series has ended)</source>
+        <translation>（該週期預約已結束）</translation>
     </message>
 </context>
 <context>
@@ -4869,6 +5974,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>員工</translation>
     </message>
     <message>
+        <source>Rosters</source>
+        <translation>排班</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>安全性與備份</translation>
     </message>
@@ -5094,6 +6203,81 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>下次登入時必須設定新密碼。</translation>
+    </message>
+</context>
+<context>
+    <name>TypesPanel</name>
+    <message>
+        <source>What patients come for. The usual length is offered when booking; the rooms and devices a type needs are booked with it.</source>
+        <translation>病患前來就診的項目。預約時會預先帶入一般時長；該類型所需的診間和設備會隨預約一併預訂。</translation>
+    </message>
+    <message>
+        <source>Also show types no longer offered</source>
+        <translation>同時顯示已停止提供的類型</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>Usual length</source>
+        <translation>一般時長</translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation>顏色</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>所需診間和設備</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Add…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分鐘</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>提供中</translation>
+    </message>
+    <message>
+        <source>No longer offered</source>
+        <translation>已停止提供</translation>
+    </message>
+    <message>
+        <source>Offer again</source>
+        <translation>重新提供</translation>
+    </message>
+    <message>
+        <source>No longer offer</source>
+        <translation>停止提供</translation>
+    </message>
+    <message>
+        <source>Added.</source>
+        <translation>已新增。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已儲存。</translation>
+    </message>
+    <message>
+        <source>{name} is no longer offered for new bookings.</source>
+        <translation>新預約將不再提供「{name}」。</translation>
+    </message>
+    <message>
+        <source>{name} is offered again.</source>
+        <translation>已重新提供「{name}」。</translation>
     </message>
 </context>
 <context>
@@ -5382,6 +6566,231 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Latest vital signs ({when}): {values}</source>
         <translation>最近生命徵象（{when}）：{values}</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistAddDialog</name>
+    <message>
+        <source>Add to the waitlist</source>
+        <translation>加入候補名單</translation>
+    </message>
+    <message>
+        <source>The patient wants an earlier time. When a slot frees up (a cancellation, a doctor&apos;s absence) they are offered it, priority first, then who waited longest.</source>
+        <translation>病患希望約到更早的時間。有時段空出時（如有人取消預約、醫師停診），先依優先順序、再依等候時間長短依序提供給候補病患。</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、電話號碼或病歷號</translation>
+    </message>
+    <message>
+        <source>Move earlier</source>
+        <translation>要提前的預約</translation>
+    </message>
+    <message>
+        <source>(no appointment: any free time)</source>
+        <translation>（無現有預約：任何空檔皆可）</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限醫師</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期範圍</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>從</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>希望時段</translation>
+    </message>
+    <message>
+        <source>e.g. mornings, or after 15:00 on weekdays</source>
+        <translation>例如 上午，或平日 15:00 以後</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>優先順序</translation>
+    </message>
+    <message>
+        <source>Higher is offered first, e.g. 10 for members (A10)</source>
+        <translation>數值越大越優先，例如會員設為 10（A10）</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>請先選擇病患：搜尋後選取一位。</translation>
+    </message>
+</context>
+<context>
+    <name>WaitlistPanel</name>
+    <message>
+        <source>Waitlist (ASAP list)</source>
+        <translation>候補名單（希望提前就診）</translation>
+    </message>
+    <message>
+        <source>Patients who want an earlier time. When a slot frees up, offer it to the first who fits: priority patients (members) first, then who waited longest.</source>
+        <translation>希望約到更早時間的病患。有時段空出時，請提供給第一位符合條件的病患：優先順序高的病患（會員）優先，其次是等候最久的病患。</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部醫師</translation>
+    </message>
+    <message>
+        <source>Add patient…</source>
+        <translation>新增病患…</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Patient declined</source>
+        <translation>病患婉拒</translation>
+    </message>
+    <message>
+        <source>The patient said no to the slot offered; they keep waiting</source>
+        <translation>病患不接受所提供的時段，繼續候補</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Days</source>
+        <translation>日期範圍</translation>
+    </message>
+    <message>
+        <source>Preferred times</source>
+        <translation>希望時段</translation>
+    </message>
+    <message>
+        <source>Priority</source>
+        <translation>優先順序</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Holds</source>
+        <translation>現有預約</translation>
+    </message>
+    <message>
+        <source>Waiting since</source>
+        <translation>加入候補時間</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Your role does not include appointments, so the waitlist is not shown.</source>
+        <translation>您的角色不含預約權限，因此不顯示候補名單。</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候補中</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation>已通知</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>已預約</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>from {day}</source>
+        <translation>{day} 起</translation>
+    </message>
+    <message>
+        <source>until {day}</source>
+        <translation>至 {day}</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>不限日期</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限醫師</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for an earlier time.</source>
+        <translation>目前沒有病患在候補。</translation>
+    </message>
+    <message>
+        <source>Take off the waitlist</source>
+        <translation>移出候補名單</translation>
+    </message>
+    <message>
+        <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
+        <translation>為什麼將{patient}移出名單？（例如：已不需要）</translation>
+    </message>
+</context>
+<context>
+    <name>WeekEditor</name>
+    <message>
+        <source>Day</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Working hours</source>
+        <translation>看診時段</translation>
+    </message>
+    <message>
+        <source>Breaks</source>
+        <translation>休息時間</translation>
+    </message>
+    <message>
+        <source>Bookable</source>
+        <translation>可預約時數</translation>
+    </message>
+    <message>
+        <source>e.g. 08:00-12:00, 13:30-17:30</source>
+        <translation>例如 08:00-12:00、13:30-17:30</translation>
+    </message>
+    <message>
+        <source>e.g. 10:00-10:15</source>
+        <translation>例如 10:00-10:15</translation>
+    </message>
+    <message>
+        <source>{day}: “{text}” is not a span of time. Write the start and end joined by a dash, such as 08:00-12:00, and separate spans with commas.</source>
+        <translation>{day}：「{text}」不是有效的時段。請用連字號連接開始和結束時間，例如 08:00-12:00；多個時段以逗號分隔。</translation>
+    </message>
+    <message>
+        <source>{day}: {problem}</source>
+        <translation>{day}有誤：{problem}</translation>
     </message>
 </context>
 <context>
