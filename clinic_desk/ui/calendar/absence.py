@@ -41,7 +41,7 @@ from clinic_desk.core.services.absence import AbsenceView, AffectedView, Alterna
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.ui.calendar.waitlist import CandidatesBox, index_of
 from clinic_desk.ui.context import AppContext
-from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local
+from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local, phone_text
 from clinic_desk.ui.settings.common import MessageLabel, hint_label, title_label
 
 # Alternative buttons per row in the worklist (there can be a handful of doctors).
@@ -594,7 +594,7 @@ class AbsenceWorklistDialog(QDialog):
                 [
                     local(self.ctx, i.appointment.starts_at),
                     i.patient_name,
-                    i.patient_phone,
+                    phone_text(self.ctx, i.patient_phone),
                     self.status_text(i.status),
                     i.note,
                 ],
@@ -652,7 +652,7 @@ class AbsenceWorklistDialog(QDialog):
         self.who.setText(
             self.tr("{patient} · {phone} · {time} with {doctor} · {status}").format(
                 patient=item.patient_name,
-                phone=item.patient_phone,
+                phone=phone_text(self.ctx, item.patient_phone),
                 time=local(self.ctx, v.starts_at),
                 doctor=v.doctor_name,
                 status=self.status_text(item.status),

@@ -41,7 +41,7 @@ from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Writte
 from clinic_desk.core.services.waitlist import WaitlistView
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients import common as patients_common
-from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local
+from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local, phone_text
 from clinic_desk.ui.settings.common import MessageLabel, hint_label, title_label
 
 MAX_PREFERRED = waitlist.MAX_PREFERRED
@@ -189,7 +189,7 @@ class CandidatesBox(QWidget):
                 e.id,
                 [
                     e.patient_name,
-                    e.patient_phone,
+                    phone_text(self.ctx, e.patient_phone),
                     e.preferred or e.notes,
                     str(e.priority),
                     local(self.ctx, e.created_at),
@@ -764,7 +764,7 @@ class WaitlistPanel(QWidget):
                 e.id,
                 [
                     e.patient_name,
-                    e.patient_phone,
+                    phone_text(self.ctx, e.patient_phone),
                     names.get(e.doctor_id, "") if e.doctor_id else self.tr("Any doctor"),
                     self._days_text(e),
                     e.preferred,

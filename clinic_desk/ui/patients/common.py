@@ -35,6 +35,15 @@ def tr_code(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
+def phone_text(ctx: AppContext, e164: str) -> str:
+    """A stored E.164 number as the desk reads it in the clinic's region (138 1234 5678)."""
+    from clinic_desk.core.rules.phones import format_phone
+
+    if not e164:
+        return ""
+    return format_phone(e164, region=str(ctx.clinic.setting("clinic.phone_region")))
+
+
 def combo_index(combo: QComboBox, value: object) -> int:
     """The row holding ``value``: ``findData`` compares Python objects (UUIDs) by identity."""
     for i in range(combo.count()):
