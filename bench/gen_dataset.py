@@ -12,7 +12,18 @@ visits). The build runs in steps, each timed:
    phone for some, a resident ID number that passes the GB 11643 checksum for
    about 70%, and a few names written in traditional characters;
 3. ``search index``: ``patient_search_key`` from ``patient_search.search_keys_for``,
-   bulk-inserted.
+   bulk-inserted;
+4. ``calendar setup`` (issue 5): the 8 demo doctors' profiles and weekly rosters
+   (Mon-Sat 08:00-12:00 and 13:30-17:30, varied a little per doctor, one changed
+   two years ago), 4 rooms and devices, the 4 default appointment types, through
+   the rosters service;
+5. ``appointments``: about 300,000 appointments from the first demo day to 8
+   weeks after ``TODAY`` (2026-11-02), bulk-inserted: in rostered hours, a doctor
+   never booked twice at once (flagged add-ons go over bookings, as the service
+   allows), rooms and devices never double-booked; past ones done, no-show or
+   cancelled (some late), future ones booked or confirmed; the week containing
+   ``TODAY`` and the next about 2,000 each (``bench/bench_calendar.py`` loads the
+   first, with the clock at ``now_utc``).
 
 Everything is deterministic from ``--seed``. To add a step (visits,
 appointments...), write a function ``(clinic, seed) -> int`` (rows written)
@@ -56,6 +67,7 @@ from clinic_desk.core.services.patient_search import search_keys_for
 from clinic_desk.core.services.rosters import RosterBlock
 from clinic_desk.core.store.engine import DB_FILENAME
 from clinic_desk.core.store.models import (
+    Appointment,
     AppointmentType,
     AuditEntry,
     Patient,
@@ -360,6 +372,15 @@ class _Book:
                 ).where(AppointmentType.deleted_at.is_(None))
             ).all()
             self.resources = dict(s.execute(select(Resource.name, Resource.id)).all())
+            # Bookings already there (the demo books a few days from the real today):
+            # their times stay the doctor's, so nothing here overlaps them.
+            existing = s.execute(
+                select(Appointment.doctor_id, Appointment.starts_at, Appointment.ends_at).where(
+                    Appointment.deleted_at.is_(None),
+                    Appointment.status.not_in(("cancelled", "no_show")),
+                    Appointment.add_on.is_(False),
+                )
+            ).all()
             patients = s.execute(
                 select(Patient.id, Patient.created_at)
                 .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
@@ -386,6 +407,17 @@ class _Book:
             k = panel_rng.randrange(len(doctors))
             self.panel_ids[k].append(pid)
             self.panel_created[k].append(created)
+        index = {d: k for k, d in enumerate(doctors)}
+        self.existing: dict[tuple[int, date], list[tuple[int, int]]] = {}
+        for doctor, starts, ends in existing:
+            if doctor in index:
+                local_start, local_end = starts.astimezone(self.tz), ends.astimezone(self.tz)
+                self.existing.setdefault((index[doctor], local_start.date()), []).append(
+                    (
+                        local_start.hour * 60 + local_start.minute,
+                        local_end.hour * 60 + local_end.minute + (local_end.second > 0),
+                    )
+                )
         self.rows: list[tuple[object, ...]] = []
         self.holds: list[tuple[str, str, str, str, int]] = []
         self.held: dict[tuple[str, date], list[tuple[int, int]]] = {}
@@ -438,6 +470,7 @@ class _Book:
         else:  # expected bookings = fill*M / (fill*mean + (1-fill)*gap)
             fill = regular * gap / (minutes - regular * mean + regular * gap)
         made = 0
+        taken = self.existing.get((k, day), ())
         for start, end in spans:
             t = start
             while t < end:
@@ -448,6 +481,10 @@ class _Book:
                 if name is None:
                     break
                 length = self.types[name][1]
+                clash = next((e for s, e in taken if s < t + length and t < e), None)
+                if clash is not None:
+                    t = clash
+                    continue
                 made += self._row(k, day, t, length, name, add_on=False, cancelled=False)
                 t += length
         for _ in range(add_ons):
@@ -760,6 +797,13 @@ def main() -> int:
             print(
                 f"{name + ':':13}{seconds:6.2f} s, {written:,} rows, "
                 f"{written / max(seconds, 1e-9):,.0f} rows/s"
+            )
+        if CALENDAR_FACTS:
+            f = CALENDAR_FACTS
+            print(
+                f"calendar:    {f['appointments']:,} appointments {f['first_day']} to "
+                f"{f['last_day']}, {f['resource_holds']:,} room/device holds; today {f['today']}: "
+                f"{f['this_week']:,} rows this week, {f['next_week']:,} next week"
             )
         print(f"total:       {total:6.2f} s; files {size / 1e6:,.1f} MB")
         if profiler:

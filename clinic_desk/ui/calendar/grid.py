@@ -55,6 +55,9 @@ class Block:
     start_minute: int
     end_minute: int
     rect: QRectF = field(default_factory=QRectF)
+    # Worked out once in set_data, not on every paint (a week holds ~2,000 blocks).
+    label: str = ""
+    second_line: str = ""
 
 
 class AppointmentGrid(QWidget):
@@ -117,7 +120,19 @@ class AppointmentGrid(QWidget):
             s = start.hour * 60 + start.minute
             e = s + max(5, int((end - start).total_seconds() // 60))
             earliest, latest = min(earliest, s), max(latest, e)
-            block = Block(view, col, s, e)
+            flags = (
+                ("＋" if view.add_on else "")
+                + ("↻" if getattr(view, "series_id", None) is not None else "")
+                + ("⚑" if getattr(view, "on_holiday", False) else "")
+            )
+            block = Block(
+                view,
+                col,
+                s,
+                e,
+                label=f"{start:%H:%M} {view.patient_name} {flags}".rstrip(),
+                second_line=view.type_name or view.purpose or "",
+            )
             blocks.append(block)
             if view.id == selected_id:
                 self.selected = block
@@ -161,7 +176,7 @@ class AppointmentGrid(QWidget):
 
     # -- drawing ------------------------------------------------------------------------
 
-    def paintEvent(self, _event: Any) -> None:
+    def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
@@ -221,50 +236,54 @@ class AppointmentGrid(QWidget):
                 Qt.AlignmentFlag.AlignCenter,
                 self._elide(c.subtitle, width - 8),
             )
-        # Appointments.
+        # Appointments: only those in the exposed region (the scroll area shows a part),
+        # with pens and brushes made once per status and text skipped on slivers.
         metrics = QFontMetrics(small)
+        line_height = metrics.height()
+        exposed = QRectF(event.rect())
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+        styles: dict[str, tuple[QPen, QColor]] = {}
+        selected_pen = QPen(QColor("#1565c0"), 2)
+        text_color = QColor("#212121")
         for block in self.blocks:
             block.rect = self.block_rect(block.column, block.start_minute, block.end_minute)
+            if not block.rect.intersects(exposed):
+                continue
             view = block.view
-            color = QColor(STATUS_COLORS.get(view.status, "#90caf9"))
+            style = styles.get(view.status)
+            if style is None:
+                color = QColor(STATUS_COLORS.get(view.status, "#90caf9"))
+                style = styles[view.status] = (QPen(color.darker(130), 1), color)
+            painter.setPen(selected_pen if block is self.selected else style[0])
+            painter.setBrush(style[1])
+            painter.drawRect(block.rect)
             type_color = getattr(view, "type_color", "") or ""
-            painter.setPen(
-                QPen(
-                    QColor("#1565c0") if block is self.selected else color.darker(130),
-                    2 if block is self.selected else 1,
-                )
-            )
-            painter.setBrush(color)
-            painter.drawRoundedRect(block.rect, 3, 3)
             if type_color:
                 painter.fillRect(
                     QRectF(block.rect.left(), block.rect.top(), 4, block.rect.height()),
                     QColor(type_color),
                 )
-            painter.setPen(QColor("#212121"))
-            start = view.starts_at.astimezone(self.zone)
-            flags = []
-            if view.add_on:
-                flags.append("＋")
-            if getattr(view, "series_id", None) is not None:
-                flags.append("↻")
-            if getattr(view, "on_holiday", False):
-                flags.append("⚑")
-            text = f"{start:%H:%M} {view.patient_name} {''.join(flags)}"
-            lines = [text]
-            if block.rect.height() > metrics.height() * 2 + 4:
-                lines.append(view.type_name or view.purpose or "")
             inner = block.rect.adjusted(6, 1, -3, -1)
+            if inner.width() < 24 or inner.height() < line_height - 4:
+                continue  # too narrow to read: the colour says enough
+            painter.setPen(text_color)
+            lines = [block.label]
+            if inner.height() > line_height * 2:
+                lines.append(block.second_line)
             y = inner.top()
+            width = int(inner.width())
             for line in lines:
-                if y + metrics.height() > inner.bottom() + 2:
+                if not line or y + line_height > inner.bottom() + 2:
                     break
+                if metrics.horizontalAdvance(line) > width:
+                    line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
                 painter.drawText(
-                    QRectF(inner.left(), y, inner.width(), metrics.height()),
+                    QRectF(inner.left(), y, inner.width(), line_height),
                     Qt.AlignmentFlag.AlignLeft,
-                    metrics.elidedText(line, Qt.TextElideMode.ElideRight, int(inner.width())),
+                    line,
                 )
-                y += metrics.height()
+                y += line_height
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         # The drop preview and the keyboard cursor.
         if self._preview is not None:
             col, start, minutes = self._preview
