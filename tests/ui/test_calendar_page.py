@@ -206,3 +206,29 @@ def test_real_name_check_is_required(qtbot, ctx: AppContext, book: dict[str, obj
     dialog.book()
     qtbot.waitUntil(lambda: bool(dialog.message.text()), timeout=5000)
     assert "identity" in dialog.message.text()
+
+
+def test_cancelling_offers_the_freed_slot_to_the_waitlist(  # type: ignore[no-untyped-def]
+    qtbot, ctx: AppContext, book: dict[str, object]
+) -> None:
+    """A6: a cancellation opens the waitlist with who could take the slot."""
+    from clinic_desk.ui.calendar.booking import AppointmentDialog
+
+    ctx.set_actor(book["desk"])  # type: ignore[arg-type]
+    page = CalendarPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_day(TOMORROW)
+    _wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 3, timeout=5000)
+    view = page.grid.blocks[0].view
+    page._appointment_activated(view)
+    dialog = page.findChild(AppointmentDialog)
+    assert dialog is not None
+    dialog.reason.setText("病人改期")
+    dialog.cancel_button.click()
+    qtbot.waitUntil(lambda: not page.waitlist.isHidden(), timeout=5000)
+    assert page.waitlist_button.isChecked()
+    cancelled = appointments.get_appointment(ctx.clinic, book["desk"], view.id)  # type: ignore[arg-type]
+    assert cancelled.status == "cancelled"

@@ -827,6 +827,7 @@ class AppointmentDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.view = view
+        self.cancelled = False  # set when the user cancels it here (the page reads it)
         self.setObjectName("appointment-dialog")
         self.setMinimumWidth(460)
         layout = QVBoxLayout(self)
@@ -938,6 +939,7 @@ class AppointmentDialog(QDialog):
         self._run(appointments.confirm_appointment, self.view.id)
 
     def _cancel(self) -> None:
+        self.cancelled = True  # the page offers the freed slot to the waitlist once accepted
         if self.view.series_id is None:
             self._run(appointments.cancel, self.view.id, reason=self.reason.text())
             return

@@ -569,4 +569,11 @@ class CalendarPage(QWidget):
     def _appointment_activated(self, view: Any) -> None:
         from clinic_desk.ui.calendar.booking import AppointmentDialog
 
-        AppointmentDialog(self.ctx, view, self).open()
+        dialog = AppointmentDialog(self.ctx, view, self)
+
+        def finished(result: int) -> None:
+            if result and dialog.cancelled and self.ctx.may(Action.APPOINTMENT_MANAGE):
+                self.offer_freed_slot(view)  # A6: someone waiting may take the slot
+
+        dialog.finished.connect(finished)
+        dialog.open()
