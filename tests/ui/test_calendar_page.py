@@ -232,3 +232,30 @@ def test_cancelling_offers_the_freed_slot_to_the_waitlist(  # type: ignore[no-un
     assert page.waitlist_button.isChecked()
     cancelled = appointments.get_appointment(ctx.clinic, book["desk"], view.id)  # type: ignore[arg-type]
     assert cancelled.status == "cancelled"
+
+
+def test_blocks_carry_their_type_colour(  # type: ignore[no-untyped-def]
+    qtbot, ctx: AppContext, ui_clinic: ClinicFixture, book: dict[str, object]
+) -> None:
+    """Issue 5: colour by type as well as by status (the block's left edge)."""
+    exam = next(t for t in rosters.list_appointment_types(ui_clinic.clinic, ui_clinic.director)
+                if t.name == "Physical exam")
+    rosters.update_appointment_type(ui_clinic.clinic, ui_clinic.director, exam.id,
+                                    color="#8E24AA")
+    appointments.book(
+        ui_clinic.clinic, book["desk"], patient_id=book["patients"][0].id,  # type: ignore[arg-type, index]
+        doctor_id=book["doctors"][0].staff_id,  # type: ignore[index]
+        starts_at=datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI), type_id=exam.id,
+        channel="online", identity_checked=True,
+    )
+    ctx.set_actor(book["desk"])  # type: ignore[arg-type]
+    page = CalendarPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_day(TOMORROW)
+    _wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 4, timeout=5000)
+    colours = {b.view.type_color for b in page.grid.blocks}
+    assert "#8E24AA" in colours
+    page.grab().save("/tmp/shots/calendar_type_colour.png")

@@ -240,6 +240,7 @@ class AppointmentView:
     resource_ids: tuple[uuid.UUID, ...]
     confirmed_at: datetime | None = None
     arrived_at: datetime | None = None
+    type_color: str = ""  # the calendar marks each block with its type's colour
 
     @property
     def minutes(self) -> int:
@@ -447,7 +448,7 @@ SELECT a.id, a.patient_id, p.family_name, p.given_name, p.phone, a.doctor_id,
        a.identity_checked_at IS NOT NULL, a.override_reason, a.late_cancel, a.moved_from_id,
        (SELECT group_concat(r.resource_id) FROM appointment_resource r
          WHERE r.appointment_id = a.id),
-       a.confirmed_at, a.arrived_at
+       a.confirmed_at, a.arrived_at, t.color
 FROM appointment a
 JOIN patient p ON p.id = a.patient_id
 JOIN staff s ON s.id = a.doctor_id
@@ -517,6 +518,7 @@ class _Rows:
             resource_ids=self.ids(row[22]),
             confirmed_at=_from_db_or_none(row[23]),
             arrived_at=_from_db_or_none(row[24]),
+            type_color=row[25] or "",
         )
 
 

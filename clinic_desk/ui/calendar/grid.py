@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -131,7 +131,10 @@ class AppointmentGrid(QWidget):
                 s,
                 e,
                 label=f"{start:%H:%M} {view.patient_name} {flags}".rstrip(),
-                second_line=view.type_name or view.purpose or "",
+                # Built-in type names are stored in English and shown translated.
+                second_line=QCoreApplication.translate("AppointmentType", view.type_name)
+                if view.type_name
+                else view.purpose or "",
             )
             blocks.append(block)
             if view.id == selected_id:
