@@ -713,6 +713,22 @@ def _stamp(row: Any, now: datetime) -> None:
     row.updated_at = now
 
 
+def _add_audited(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: Any,
+    action: str,
+    patient_id: uuid.UUID,
+    **event: Any,
+) -> None:
+    """Insert ``row`` on the clinic's clock and audit it in the same transaction."""
+    _stamp(row, clinic.now())
+    uow.session.add(row)
+    uow.session.flush()  # the id the audit row names
+    clinic.audit(uow, actor, _event(action, row, patient_id, **event))
+
+
 _WHAT: dict[type[Any], str] = {
     Allergy: QT_TRANSLATE_NOOP("Errors", "allergy"),
     Medication: QT_TRANSLATE_NOOP("Errors", "medication"),
@@ -833,10 +849,7 @@ def add_allergy(
             severity=severity,
             recorded_by=actor.staff_id,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("safety.allergy_add", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "safety.allergy_add", patient_id)
         view = _allergy(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -922,10 +935,7 @@ def add_medication(
             source=source,
             recorded_by=actor.staff_id,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("safety.medication_add", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "safety.medication_add", patient_id)
         view = _medication(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -1041,10 +1051,7 @@ def add_condition(
             since=since,
             recorded_by=actor.staff_id,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("clinical.condition_add", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "clinical.condition_add", patient_id)
         view = _condition(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -1149,10 +1156,7 @@ def record_visit(
             author_id=actor.staff_id,
             **_visit_columns(clinic, uow, fields, None),
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("clinical.visit_record", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "clinical.visit_record", patient_id)
         view = _visit(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -1205,19 +1209,15 @@ def correct_visit(
             correction_reason=why,
             **columns,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(
+        _add_audited(
+            clinic,
             uow,
             actor,
-            _event(
-                "clinical.visit_correct",
-                row,
-                patient_id,
-                reason=why,
-                detail={"corrects": old.id.hex},
-            ),
+            row,
+            "clinical.visit_correct",
+            patient_id,
+            reason=why,
+            detail={"corrects": old.id.hex},
         )
         view = _visit(row)
         uow.commit()
@@ -1253,19 +1253,15 @@ def correct_note(
         old: ClinicalNote = _load(uow, ClinicalNote, note_id)
         _latest(uow, ClinicalNote, note_id)
         row = ClinicalNote(patient_id=patient_id, author_id=author, body=text, corrects_id=old.id)
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(
+        _add_audited(
+            clinic,
             uow,
             actor,
-            _event(
-                "clinical.note_correct",
-                row,
-                patient_id,
-                reason=why,
-                detail={"corrects": old.id.hex},
-            ),
+            row,
+            "clinical.note_correct",
+            patient_id,
+            reason=why,
+            detail={"corrects": old.id.hex},
         )
         view = _note(row, why)
         uow.commit()
@@ -1339,10 +1335,7 @@ def record_vitals(
             recorded_by=actor.staff_id,
             **columns,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("clinical.vitals_record", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "clinical.vitals_record", patient_id)
         view = _vitals(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -1398,19 +1391,15 @@ def correct_vitals(
             correction_reason=why,
             **columns,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(
+        _add_audited(
+            clinic,
             uow,
             actor,
-            _event(
-                "clinical.vitals_correct",
-                row,
-                patient_id,
-                reason=why,
-                detail={"corrects": old.id.hex},
-            ),
+            row,
+            "clinical.vitals_correct",
+            patient_id,
+            reason=why,
+            detail={"corrects": old.id.hex},
         )
         view = _vitals(row)
         uow.commit()
@@ -1499,13 +1488,14 @@ def add_attachment(
             data=content,
             added_by=actor.staff_id,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(
+        _add_audited(
+            clinic,
             uow,
             actor,
-            _event("clinical.attachment_add", row, patient_id, detail={"size": len(content)}),
+            row,
+            "clinical.attachment_add",
+            patient_id,
+            detail={"size": len(content)},
         )
         meta = _attachment(row)
         uow.commit()
@@ -1609,10 +1599,7 @@ def add_assessment(
         row = Assessment(
             patient_id=patient_id, assessed_at=when, author_id=actor.staff_id, **columns
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(uow, actor, _event("clinical.assessment_add", row, patient_id))
+        _add_audited(clinic, uow, actor, row, "clinical.assessment_add", patient_id)
         view = _assessment(row)
         uow.commit()
     return Written(view, _changed(patient_id))
@@ -1657,19 +1644,15 @@ def correct_assessment(
             correction_reason=why,
             **columns,
         )
-        _stamp(row, clinic.now())
-        uow.session.add(row)
-        uow.session.flush()
-        clinic.audit(
+        _add_audited(
+            clinic,
             uow,
             actor,
-            _event(
-                "clinical.assessment_correct",
-                row,
-                patient_id,
-                reason=why,
-                detail={"corrects": old.id.hex},
-            ),
+            row,
+            "clinical.assessment_correct",
+            patient_id,
+            reason=why,
+            detail={"corrects": old.id.hex},
         )
         view = _assessment(row)
         uow.commit()
