@@ -25,9 +25,10 @@ from clinic_desk.ui.calendar.absence import (
     open_absence_worklist,
 )
 from clinic_desk.ui.calendar.booking import BookingDialog
-from clinic_desk.ui.calendar.waitlist import WaitlistAddDialog, WaitlistPanel, index_of
+from clinic_desk.ui.calendar.waitlist import WaitlistAddDialog, WaitlistPanel
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients import common as patients_common
+from clinic_desk.ui.patients.common import combo_index
 from tests.conftest import ClinicFixture
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -144,7 +145,7 @@ def test_absence_worklist_moves_to_the_substitute_and_counts_progress(
     dialog.grab().save(str(SHOTS / "absence_dialog_late.png"))
     dialog.day.setDate(QDate(2026, 11, 24))
     assert not dialog.late.text()
-    dialog.substitute.setCurrentIndex(index_of(dialog.substitute, clinic_day["zhao"]))
+    dialog.substitute.setCurrentIndex(combo_index(dialog.substitute, clinic_day["zhao"]))
     dialog.whole_day.setChecked(True)
     dialog.reason.setText("发烧 fever")
     dialog.grab().save(str(SHOTS / "absence_dialog.png"))
@@ -220,7 +221,7 @@ def test_waitlist_add_remove_and_candidates_after_a_cancellation(
         qtbot.keyClicks(dialog.patient_edit, phone)
         qtbot.waitUntil(lambda: dialog.patient_list.count() == 1, timeout=5000)
         dialog._patient_chosen(dialog.patient_list.item(0))
-        dialog.doctor.setCurrentIndex(index_of(dialog.doctor, doctor))
+        dialog.doctor.setCurrentIndex(combo_index(dialog.doctor, doctor))
         dialog.priority.setValue(priority)
         dialog.preferred.setText(preferred)
         dialog.use_latest.setChecked(True)
@@ -236,7 +237,7 @@ def test_waitlist_add_remove_and_candidates_after_a_cancellation(
     assert _cell(panel.table, 1, 2) == "李医生"
 
     # Filter by doctor: Li's list holds Li's patients and those who take anyone.
-    panel.filter.setCurrentIndex(index_of(panel.filter, clinic_day["zhao"]))
+    panel.filter.setCurrentIndex(combo_index(panel.filter, clinic_day["zhao"]))
     qtbot.waitUntil(lambda: len(panel.entries) == 1, timeout=5000)
     panel.filter.setCurrentIndex(0)
     qtbot.waitUntil(lambda: len(panel.entries) == 2, timeout=5000)

@@ -34,6 +34,7 @@ from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
     Appointment,
     AppointmentResource,
@@ -424,14 +425,6 @@ def _cutoff(clinic: Clinic) -> time:
     return settings_catalog.parse_time(str(clinic.setting("appointments.booking_cutoff")))
 
 
-def _patient_name(family: str, given: str) -> str:
-    """家名+名 for Chinese names, "Given Family" for names in Latin letters."""
-    family, given = family.strip(), given.strip()
-    if (family + given).isascii() and family and given:
-        return f"{given} {family}"
-    return family + given
-
-
 # -- spans (the roster) and free time ---------------------------------------------------
 
 
@@ -496,7 +489,7 @@ class _Rows:
         return AppointmentView(
             id=uuid.UUID(str(row[0])),
             patient_id=self.uid(row[1]),
-            patient_name=_patient_name(row[2], row[3]),
+            patient_name=display_name(row[2], row[3]),
             patient_phone=row[4],
             doctor_id=self.uid(row[5]),
             doctor_name=row[6],

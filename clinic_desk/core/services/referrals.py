@@ -24,6 +24,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
     Allergy,
     Attachment,
@@ -150,11 +151,7 @@ def _referral(session: Session, referral_id: uuid.UUID) -> Referral:
 
 
 def patient_name(patient: Patient) -> str:
-    """家名+名 for Chinese names, "Given Family" for names in Latin letters."""
-    family, given = patient.family_name.strip(), patient.given_name.strip()
-    if (family + given).isascii() and family and given:
-        return f"{given} {family}"
-    return family + given
+    return display_name(patient.family_name, patient.given_name)
 
 
 def _attachment_ids(text: str) -> tuple[uuid.UUID, ...]:

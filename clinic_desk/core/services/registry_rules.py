@@ -92,6 +92,14 @@ _WECHAT = re.compile(r"[A-Za-z][-_A-Za-z0-9]{5,19}|\+?[0-9]{6,20}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def display_name(family: str, given: str) -> str:
+    """家名+名 for Chinese names, "Given Family" for names in Latin letters."""
+    family, given = family.strip(), given.strip()
+    if (family + given).isascii() and family and given:
+        return f"{given} {family}"
+    return family + given
+
+
 def name_problem(text: str) -> str | None:
     """Why ``text`` cannot be part of a name, or None (letters are checked on the whole name).
 

@@ -39,9 +39,15 @@ from clinic_desk.core.security.permissions import Action, Role
 from clinic_desk.core.services import absence, appointments, rosters
 from clinic_desk.core.services.absence import AbsenceView, AffectedView, Alternative
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
-from clinic_desk.ui.calendar.waitlist import CandidatesBox, index_of
+from clinic_desk.ui.calendar.waitlist import CandidatesBox
 from clinic_desk.ui.context import AppContext
-from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local, phone_text
+from clinic_desk.ui.patients.common import (
+    ReadOnlyTable,
+    combo_index,
+    full_error_text,
+    local,
+    phone_text,
+)
 from clinic_desk.ui.settings.common import MessageLabel, hint_label, title_label
 
 # Alternative buttons per row in the worklist (there can be a handful of doctors).
@@ -211,7 +217,7 @@ class AbsenceDialog(QDialog):
         if wanted is None and mine_only and actor is not None:
             wanted = actor.staff_id
         if wanted is not None:
-            self.doctor.setCurrentIndex(max(0, index_of(self.doctor, wanted)))
+            self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, wanted)))
         self.doctor.blockSignals(False)
         self._fill_substitutes()
 
@@ -223,7 +229,7 @@ class AbsenceDialog(QDialog):
         for d in self.doctors:
             if d.id != away and d.bookable:
                 self.substitute.addItem(d.display_name, d.id)
-        self.substitute.setCurrentIndex(max(0, index_of(self.substitute, current)))
+        self.substitute.setCurrentIndex(max(0, combo_index(self.substitute, current)))
 
     def _show_cutoff(self, cutoff: str) -> None:
         self.cutoff = cutoff

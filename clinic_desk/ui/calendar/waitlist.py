@@ -41,19 +41,17 @@ from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Writte
 from clinic_desk.core.services.waitlist import WaitlistView
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients import common as patients_common
-from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text, local, phone_text
+from clinic_desk.ui.patients.common import (
+    ReadOnlyTable,
+    combo_index,
+    full_error_text,
+    local,
+    phone_text,
+)
 from clinic_desk.ui.settings.common import MessageLabel, hint_label, title_label
 
 MAX_PREFERRED = waitlist.MAX_PREFERRED
 MAX_NOTES = waitlist.MAX_NOTES
-
-
-def index_of(combo: QComboBox, value: object) -> int:
-    """The row holding ``value``; ``findData`` compares Python objects (UUIDs) by identity."""
-    for i in range(combo.count()):
-        if combo.itemData(i) == value:
-            return i
-    return -1
 
 
 def _short_day(day: date) -> str:
@@ -298,7 +296,7 @@ class CandidatesBox(QWidget):
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         # The dialog's findData compares UUID objects by identity: choose by value here.
-        dialog.doctor.setCurrentIndex(max(0, index_of(dialog.doctor, doctor_id)))
+        dialog.doctor.setCurrentIndex(max(0, combo_index(dialog.doctor, doctor_id)))
         dialog.minutes.setValue(minutes)
         dialog.accepted.connect(lambda i=entry.id: self._run(waitlist.mark_booked, i))
         dialog.open()
@@ -474,7 +472,7 @@ class WaitlistAddDialog(QDialog):
             if d.active and d.bookable:
                 self.doctor.addItem(d.display_name, d.id)
         if self._wanted_doctor is not None:
-            self.doctor.setCurrentIndex(max(0, index_of(self.doctor, self._wanted_doctor)))
+            self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, self._wanted_doctor)))
 
     # -- patient ---------------------------------------------------------------------------
 
@@ -734,7 +732,7 @@ class WaitlistPanel(QWidget):
         for d in doctors:
             if d.active:
                 self.filter.addItem(d.display_name, d.id)
-        self.filter.setCurrentIndex(max(0, index_of(self.filter, chosen)))
+        self.filter.setCurrentIndex(max(0, combo_index(self.filter, chosen)))
         self.filter.blockSignals(False)
         self.entries = entries
         self.loaded = True
