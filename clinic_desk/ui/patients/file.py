@@ -710,11 +710,8 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("VitalsLine", text)
 
 
-def vitals_line(ctx: AppContext, record: clinical.RecordView) -> str:
-    """The latest vital signs in one line, for the overview."""
-    if not record.vitals:
-        return _t(QT_TRANSLATE_NOOP("VitalsLine", "No vital signs recorded yet."))
-    v = record.vitals[0].current
+def vitals_parts(v: clinical.VitalsView) -> list[str]:
+    """The readings of one set of vital signs, each as a short phrase."""
     parts = []
     if v.systolic is not None and v.diastolic is not None:
         parts.append(
@@ -730,6 +727,15 @@ def vitals_line(ctx: AppContext, record: clinical.RecordView) -> str:
         parts.append(f"{vital_rules.format_value(v.weight_kg)} kg")
     if v.spo2 is not None:
         parts.append(f"SpO₂ {v.spo2}%")
+    return parts
+
+
+def vitals_line(ctx: AppContext, record: clinical.RecordView) -> str:
+    """The latest vital signs in one line, for the overview."""
+    if not record.vitals:
+        return _t(QT_TRANSLATE_NOOP("VitalsLine", "No vital signs recorded yet."))
+    v = record.vitals[0].current
+    parts = vitals_parts(v)
     return _t(QT_TRANSLATE_NOOP("VitalsLine", "Latest vital signs ({when}): {values}")).format(
         when=local(ctx, v.taken_at), values=", ".join(parts) or "—"
     )
@@ -958,18 +964,7 @@ class VisitsTab(QWidget):
             html.append(f"<p><b>{_esc(label)}</b><br>{body}</p>")
         signs = [s.current for s in record.vitals if s.current.visit_id == v.id]
         if signs:
-            s = signs[0]
-            values = []
-            if s.systolic is not None:
-                values.append(f"{s.systolic}/{s.diastolic} mmHg")
-            for val, unit in (
-                (s.pulse, "/min"),
-                (s.temperature_c, " °C"),
-                (s.weight_kg, " kg"),
-                (s.spo2, "% SpO₂"),
-            ):
-                if val is not None:
-                    values.append(f"{vital_rules.format_value(val)}{unit}")
+            values = [_esc(part) for part in vitals_parts(signs[0])]
             _label = _esc(self.tr("Vital signs"))  # outside the f-string, for lupdate
             html.append(f"<p><b>{_label}</b><br>{'，'.join(values)}</p>")
         for old in versions.earlier:
