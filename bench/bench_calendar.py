@@ -53,6 +53,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import gen_dataset  # bench/ is on sys.path when this runs as a script
 from PySide6.QtWidgets import QApplication
 
+from clinic_desk.core import heap
 from clinic_desk.core.rules import slots
 from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
@@ -264,6 +265,7 @@ def measure(
     timer = Timer(args.profile)
     grid = AppointmentGrid()
     grid.resize(WIDTH, HEIGHT)
+    heap.settle_after_start()  # as the app does once its window is up
 
     def week_load() -> tuple[list[Any], list[Column]]:
         rows = appointments.appointments_between(clinic, actor, start, end, doctor_ids=ids)

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QLockFile, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from clinic_desk.core import heap
 from clinic_desk.core.errors import PassphraseNeeded
 from clinic_desk.core.services import maintenance
 from clinic_desk.core.services.base import Clinic, Clock, system_clock
@@ -126,6 +127,7 @@ def run_app(
 
         window = MainWindow(ctx, clock=clock)
         window.show()
+        heap.settle_after_start()
         if auto_sign_in is not None:
             from clinic_desk.core.services import staff
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -871,9 +872,18 @@ def _spans_range(
     )
     if not active:
         return result
+    # Columns, not ORM objects: a week view asks this on every load, and building
+    # ~100 tracked instances cost ten times the three queries (bench_calendar.py).
     exceptions = list(
         session.execute(
-            select(RosterException).where(
+            select(
+                RosterException.staff_id,
+                RosterException.day,
+                RosterException.kind,
+                RosterException.start_minute,
+                RosterException.end_minute,
+                RosterException.substitute_id,
+            ).where(
                 RosterException.deleted_at.is_(None),
                 RosterException.day >= first_day,
                 RosterException.day <= last_day,
@@ -883,19 +893,27 @@ def _spans_range(
                     & RosterException.substitute_id.in_(active),
                 ),
             )
-        ).scalars()
+        ).all()
     )
     # A substitute takes over the absent doctor's hours, so those rules are needed too.
     involved = active | {e.staff_id for e in exceptions}
-    rules: dict[tuple[uuid.UUID, int], list[RosterRule]] = defaultdict(list)
+    rules: dict[tuple[uuid.UUID, int], list[Any]] = defaultdict(list)
     for rule in session.execute(
-        select(RosterRule).where(
+        select(
+            RosterRule.staff_id,
+            RosterRule.weekday,
+            RosterRule.kind,
+            RosterRule.start_minute,
+            RosterRule.end_minute,
+            RosterRule.valid_from,
+            RosterRule.valid_until,
+        ).where(
             RosterRule.staff_id.in_(involved),
             RosterRule.deleted_at.is_(None),
             or_(RosterRule.valid_from.is_(None), RosterRule.valid_from <= last_day),
             or_(RosterRule.valid_until.is_(None), RosterRule.valid_until >= first_day),
         )
-    ).scalars():
+    ):
         rules[(rule.staff_id, rule.weekday)].append(rule)
 
     def weekly(staff_id: uuid.UUID, day: date) -> list[Span]:
@@ -907,14 +925,14 @@ def _spans_range(
                 (breaks if rule.kind == "break" else work).append(span)
         return slots.subtract(work, breaks)
 
-    by_day: dict[tuple[uuid.UUID, date], list[RosterException]] = defaultdict(list)
-    covering: dict[tuple[uuid.UUID, date], list[RosterException]] = defaultdict(list)
+    by_day: dict[tuple[uuid.UUID, date], list[Any]] = defaultdict(list)
+    covering: dict[tuple[uuid.UUID, date], list[Any]] = defaultdict(list)
     for e in exceptions:
         by_day[(e.staff_id, e.day)].append(e)
         if e.kind == "substitute" and e.substitute_id is not None:
             covering[(e.substitute_id, e.day)].append(e)
 
-    def span_of(e: RosterException) -> Span:
+    def span_of(e: Any) -> Span:
         if e.start_minute is None or e.end_minute is None:
             return (0, MINUTES_PER_DAY)
         return (e.start_minute, e.end_minute)

@@ -117,6 +117,10 @@ def make_engine(db_path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
+        # Each connection keeps its own cache of decrypted pages: handing out the
+        # most recently used one keeps reads warm (a FIFO pool rotated through all
+        # four, decrypting the same week's pages again on each; bench_calendar.py).
+        pool_use_lifo=True,
         # Error messages and logs must never carry patient data from bound values.
         hide_parameters=True,
     )

@@ -11,12 +11,12 @@ booking service, which applies the same checks as the dialog.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QCoreApplication, QPoint, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QLineF, QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -46,7 +46,7 @@ class Column:
     working: tuple[tuple[int, int], ...] = ()  # local minutes the doctor works
 
 
-@dataclass
+@dataclass(slots=True)
 class Block:
     """An appointment as drawn; ``view`` is the service's AppointmentView."""
 
@@ -54,10 +54,75 @@ class Block:
     column: int
     start_minute: int
     end_minute: int
-    rect: QRectF = field(default_factory=QRectF)
-    # Worked out once in set_data, not on every paint (a week holds ~2,000 blocks).
-    label: str = ""
-    second_line: str = ""
+    # Overlapping appointments in a column (an add-on, a double booking that came by
+    # sync) sit side by side: this one is in ``lane`` of ``lanes``.
+    lane: int = 0
+    lanes: int = 1
+    # Where it was last drawn, as plain numbers: a QRectF per block costs more
+    # than the rest of set_data (bench_calendar.py); ``rect`` makes one on demand.
+    geometry: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    # Made on first paint with text: a week of 56 narrow columns shows none.
+    lines: tuple[str, str] | None = None
+
+    @property
+    def rect(self) -> QRectF:
+        return QRectF(*self.geometry)
+
+
+def assign_lanes(blocks: list[Block]) -> None:
+    """Give overlapping blocks of one column separate lanes (greedy, by start time)."""
+    by_column: dict[int, list[Block]] = {}
+    for block in blocks:
+        by_column.setdefault(block.column, []).append(block)
+    for column_blocks in by_column.values():
+        column_blocks.sort(key=lambda b: (b.start_minute, b.end_minute))
+        cluster: list[Block] = []
+        lane_ends: list[int] = []  # where each lane of the current cluster is free again
+        cluster_end = -1
+        for block in column_blocks:
+            if cluster and block.start_minute >= cluster_end:
+                for member in cluster:
+                    member.lanes = len(lane_ends)
+                cluster, lane_ends, cluster_end = [], [], -1
+            for lane, end in enumerate(lane_ends):
+                if end <= block.start_minute:
+                    lane_ends[lane] = block.end_minute
+                    block.lane = lane
+                    break
+            else:
+                block.lane = len(lane_ends)
+                lane_ends.append(block.end_minute)
+            cluster.append(block)
+            cluster_end = max(cluster_end, block.end_minute)
+        for member in cluster:
+            member.lanes = len(lane_ends)
+
+
+def _elided(metrics: QFontMetrics, text: str, width: int) -> str:
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+
+
+def block_lines(block: Block, zone: ZoneInfo) -> tuple[str, str]:
+    """The block's two text lines: "09:30 王小明 ＋↻⚑" and its type (or purpose)."""
+    if block.lines is None:
+        view = block.view
+        start = view.starts_at.astimezone(zone)
+        flags = (
+            ("＋" if view.add_on else "")
+            + ("↻" if getattr(view, "series_id", None) is not None else "")
+            + ("⚑" if getattr(view, "on_holiday", False) else "")
+        )
+        # Built-in type names are stored in English and shown translated.
+        second = (
+            QCoreApplication.translate("AppointmentType", view.type_name)
+            if view.type_name
+            else view.purpose or ""
+        )
+        first = f"{start.hour:02d}:{start.minute:02d} {view.patient_name} {flags}".rstrip()
+        block.lines = (first, second)
+    return block.lines
 
 
 class AppointmentGrid(QWidget):
@@ -103,7 +168,8 @@ class AppointmentGrid(QWidget):
         self.columns = columns
         self.zone = zone
         self.slot_minutes = max(5, slot_minutes)
-        index = {(c.doctor_id, c.day): i for i, c in enumerate(columns)}
+        # Keyed by the id's integer: hashing a UUID runs Python code, an int does not.
+        index = {(c.doctor_id.int, c.day): i for i, c in enumerate(columns)}
         blocks: list[Block] = []
         earliest, latest = 8 * 60, 18 * 60
         for c in columns:
@@ -113,32 +179,20 @@ class AppointmentGrid(QWidget):
         self.selected = None
         for view in appointments:
             start = view.starts_at.astimezone(zone)
-            end = view.ends_at.astimezone(zone)
-            col = index.get((view.doctor_id, start.date()))
+            col = index.get((view.doctor_id.int, start.date()))
             if col is None:
                 continue
             s = start.hour * 60 + start.minute
-            e = s + max(5, int((end - start).total_seconds() // 60))
-            earliest, latest = min(earliest, s), max(latest, e)
-            flags = (
-                ("＋" if view.add_on else "")
-                + ("↻" if getattr(view, "series_id", None) is not None else "")
-                + ("⚑" if getattr(view, "on_holiday", False) else "")
-            )
-            block = Block(
-                view,
-                col,
-                s,
-                e,
-                label=f"{start:%H:%M} {view.patient_name} {flags}".rstrip(),
-                # Built-in type names are stored in English and shown translated.
-                second_line=QCoreApplication.translate("AppointmentType", view.type_name)
-                if view.type_name
-                else view.purpose or "",
-            )
+            e = s + max(5, int((view.ends_at - view.starts_at).total_seconds()) // 60)
+            if s < earliest:
+                earliest = s
+            if e > latest:
+                latest = e
+            block = Block(view, col, s, e)
             blocks.append(block)
             if view.id == selected_id:
                 self.selected = block
+        assign_lanes(blocks)
         self.first_minute = (earliest // 60) * 60
         self.last_minute = min(24 * 60, ((latest + 59) // 60) * 60)
         self.blocks = blocks
@@ -179,135 +233,201 @@ class AppointmentGrid(QWidget):
 
     # -- drawing ------------------------------------------------------------------------
 
+    def header_top(self) -> int:
+        """Where the column headers are drawn: the top of the visible part, so they stay
+        in view while the day is scrolled (the grid sits in a scroll area)."""
+        return max(0, self.visibleRegion().boundingRect().top())
+
+    def moveEvent(self, event: Any) -> None:
+        # Scrolling moves the grid inside its scroll area and Qt would only repaint the
+        # strip that came into view, carrying the old headers along with the rest.
+        super().moveEvent(event)
+        self.update()
+
     def paintEvent(self, event: Any) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         palette = self.palette()
         painter.fillRect(self.rect(), palette.base())
         width = self.column_width()
-        grid_pen = QPen(QColor("#e0e0e0"))
-        hour_pen = QPen(QColor("#bdbdbd"))
+        full_width, full_height = self.width(), self.height()
         # Working time white, the rest grey; closed days hatched grey.
+        off_hours, working, closed = (
+            QColor("#f1f1f1"),
+            QColor("#ffffff"),
+            QColor(200, 200, 200, 110),
+        )
         for i, c in enumerate(self.columns):
             left = TIME_WIDTH + i * width
-            body = QRectF(left, HEADER_HEIGHT, width, self.height() - HEADER_HEIGHT)
-            painter.fillRect(body, QColor("#f1f1f1"))
+            body = QRectF(left, HEADER_HEIGHT, width, full_height - HEADER_HEIGHT)
+            painter.fillRect(body, off_hours)
             for start, end in c.working:
                 top, bottom = (
                     self.y_of(max(start, self.first_minute)),
                     self.y_of(min(end, self.last_minute)),
                 )
-                painter.fillRect(QRectF(left, top, width, bottom - top), QColor("#ffffff"))
+                painter.fillRect(QRectF(left, top, width, bottom - top), working)
             if c.closed:
-                painter.fillRect(body, QColor(200, 200, 200, 110))
-        minute = self.first_minute
+                painter.fillRect(body, closed)
         small = QFont(self.font())
         small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
         painter.setFont(small)
+        hour_lines: list[QLineF] = []
+        slot_lines: list[QLineF] = []
+        minute = self.first_minute
         while minute <= self.last_minute:
-            y = self.y_of(minute)
-            painter.setPen(hour_pen if minute % 60 == 0 else grid_pen)
-            painter.drawLine(QPoint(TIME_WIDTH, int(y)), QPoint(self.width(), int(y)))
-            if minute % 60 == 0 and minute < self.last_minute:
-                painter.setPen(palette.text().color())
-                painter.drawText(
-                    QRectF(2, y, TIME_WIDTH - 6, self.row_height),
-                    Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
-                    f"{minute // 60:02d}:00",
-                )
+            y = int(self.y_of(minute))
+            (hour_lines if minute % 60 == 0 else slot_lines).append(
+                QLineF(TIME_WIDTH, y, full_width, y)
+            )
             minute += self.slot_minutes
-        # Headers.
+        painter.setPen(QPen(QColor("#e0e0e0")))
+        painter.drawLines(slot_lines)
+        painter.setPen(QPen(QColor("#bdbdbd")))
+        painter.drawLines(hour_lines)
+        painter.drawLines(
+            [
+                QLineF(int(TIME_WIDTH + i * width), 0, int(TIME_WIDTH + i * width), full_height)
+                for i in range(len(self.columns))
+            ]
+        )
+        painter.setPen(palette.text().color())
+        for minute in range(self.first_minute, self.last_minute, 60):
+            painter.drawText(
+                QRectF(2, self.y_of(minute), TIME_WIDTH - 6, self.row_height),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+                f"{minute // 60:02d}:00",
+            )
+        self._paint_blocks(painter, event, width, small)
+        self._paint_headers(painter, width, small)
+        painter.end()
+
+    def _paint_headers(self, painter: QPainter, width: float, small: QFont) -> None:
+        top = self.header_top()
+        palette = self.palette()
+        painter.fillRect(QRectF(0, top, TIME_WIDTH, HEADER_HEIGHT), palette.base())
         header_font = QFont(self.font())
         header_font.setBold(True)
+        header_metrics, small_metrics = QFontMetrics(header_font), QFontMetrics(small)
+        elide_width = int(width - 8)
         for i, c in enumerate(self.columns):
-            left = TIME_WIDTH + i * width
-            rect = QRectF(left, 0, width, HEADER_HEIGHT)
+            rect = QRectF(TIME_WIDTH + i * width, top, width, HEADER_HEIGHT)
             painter.fillRect(rect, QColor("#fafafa") if not c.closed else QColor("#eeeeee"))
-            painter.setPen(QColor("#bdbdbd"))
-            painter.drawLine(QPoint(int(left), 0), QPoint(int(left), self.height()))
-            painter.setPen(palette.text().color())
-            painter.setFont(header_font)
+        painter.setPen(QColor("#bdbdbd"))
+        painter.drawLines(
+            [
+                QLineF(TIME_WIDTH + i * width, top, TIME_WIDTH + i * width, top + HEADER_HEIGHT)
+                for i in range(len(self.columns))
+            ]
+            + [QLineF(0, top + HEADER_HEIGHT, self.width(), top + HEADER_HEIGHT)]
+        )
+        # One font at a time: switching fonts per column costs more than the text.
+        painter.setFont(header_font)
+        painter.setPen(palette.text().color())
+        for i, c in enumerate(self.columns):
+            rect = QRectF(TIME_WIDTH + i * width + 4, top + 2, width - 8, HEADER_HEIGHT / 2 - 2)
             painter.drawText(
-                rect.adjusted(4, 2, -4, -HEADER_HEIGHT / 2),
-                Qt.AlignmentFlag.AlignCenter,
-                self._elide(c.title, width - 8),
+                rect, Qt.AlignmentFlag.AlignCenter, _elided(header_metrics, c.title, elide_width)
             )
-            painter.setFont(small)
+        painter.setFont(small)
+        for i, c in enumerate(self.columns):
+            if not c.subtitle:
+                continue
+            rect = QRectF(
+                TIME_WIDTH + i * width + 4,
+                top + HEADER_HEIGHT / 2,
+                width - 8,
+                HEADER_HEIGHT / 2 - 2,
+            )
             painter.setPen(QColor("#b00020") if c.closed else QColor("#616161"))
             painter.drawText(
-                rect.adjusted(4, HEADER_HEIGHT / 2, -4, -2),
-                Qt.AlignmentFlag.AlignCenter,
-                self._elide(c.subtitle, width - 8),
+                rect, Qt.AlignmentFlag.AlignCenter, _elided(small_metrics, c.subtitle, elide_width)
             )
-        # Appointments: only those in the exposed region (the scroll area shows a part),
-        # with pens and brushes made once per status and text skipped on slivers.
+
+    def _paint_blocks(self, painter: QPainter, event: Any, width: float, small: QFont) -> None:
+        # Appointments: only those in the exposed region (the scroll area shows a part).
+        # Rectangles are collected per status and per type colour and drawn with one
+        # call each: a week of 56 columns holds ~2,000 blocks and no readable text.
         metrics = QFontMetrics(small)
         line_height = metrics.height()
-        exposed = QRectF(event.rect())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        styles: dict[str, tuple[QPen, QColor]] = {}
-        selected_pen = QPen(QColor("#1565c0"), 2)
-        text_color = QColor("#212121")
+        exposed = event.rect()
+        top_limit, bottom_limit = exposed.top(), exposed.bottom() + 1
+        left_limit, right_limit = exposed.left(), exposed.right() + 1
+        by_status: dict[str, list[QRectF]] = {}
+        by_type: dict[str, list[QRectF]] = {}
+        with_text: list[Block] = []
+        first, slot, row = self.first_minute, self.slot_minutes, self.row_height
         for block in self.blocks:
-            block.rect = self.block_rect(block.column, block.start_minute, block.end_minute)
-            if not block.rect.intersects(exposed):
+            lane_width = (width - 4) / block.lanes
+            left = TIME_WIDTH + block.column * width + 2 + block.lane * lane_width
+            top = HEADER_HEIGHT + (block.start_minute - first) / slot * row + 1
+            height = (block.end_minute - block.start_minute) / slot * row - 2
+            block.geometry = (left, top, lane_width, height)
+            if top > bottom_limit or top + height < top_limit:
+                continue
+            if left > right_limit or left + lane_width < left_limit:
                 continue
             view = block.view
-            style = styles.get(view.status)
-            if style is None:
-                color = QColor(STATUS_COLORS.get(view.status, "#90caf9"))
-                style = styles[view.status] = (QPen(color.darker(130), 1), color)
-            painter.setPen(selected_pen if block is self.selected else style[0])
-            painter.setBrush(style[1])
-            painter.drawRect(block.rect)
+            by_status.setdefault(view.status, []).append(QRectF(left, top, lane_width, height))
             type_color = getattr(view, "type_color", "") or ""
             if type_color:
-                painter.fillRect(
-                    QRectF(block.rect.left(), block.rect.top(), 4, block.rect.height()),
-                    QColor(type_color),
-                )
+                by_type.setdefault(type_color, []).append(QRectF(left, top, 4, height))
+            # The text area (inside the type strip and margins) must fit a few characters.
+            if lane_width - 9 >= 24 and height - 2 >= line_height - 4:
+                with_text.append(block)
+        for status, rects in by_status.items():
+            color = QColor(STATUS_COLORS.get(status, "#90caf9"))
+            painter.setPen(QPen(color.darker(130), 1))
+            painter.setBrush(color)
+            painter.drawRects(rects)
+        painter.setPen(Qt.PenStyle.NoPen)
+        for type_color, rects in by_type.items():
+            painter.setBrush(QColor(type_color))
+            painter.drawRects(rects)
+        if self.selected is not None and self.selected.rect.intersects(QRectF(exposed)):
+            painter.setPen(QPen(QColor("#1565c0"), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(self.selected.rect)
+        painter.setPen(QColor("#212121"))
+        for block in with_text:
             inner = block.rect.adjusted(6, 1, -3, -1)
-            if inner.width() < 24 or inner.height() < line_height - 4:
-                continue  # too narrow to read: the colour says enough
-            painter.setPen(text_color)
-            lines = [block.label]
-            if inner.height() > line_height * 2:
-                lines.append(block.second_line)
+            lines = block_lines(block, self.zone)
+            shown = lines if inner.height() > line_height * 2 else lines[:1]
             y = inner.top()
-            width = int(inner.width())
-            for line in lines:
+            text_width = int(inner.width())
+            for line in shown:
                 if not line or y + line_height > inner.bottom() + 2:
                     break
-                if metrics.horizontalAdvance(line) > width:
-                    line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, width)
+                if metrics.horizontalAdvance(line) > text_width:
+                    line = metrics.elidedText(line, Qt.TextElideMode.ElideRight, text_width)
                 painter.drawText(
                     QRectF(inner.left(), y, inner.width(), line_height),
                     Qt.AlignmentFlag.AlignLeft,
                     line,
                 )
                 y += line_height
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         # The drop preview and the keyboard cursor.
         if self._preview is not None:
             col, start, minutes = self._preview
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.setBrush(QColor(21, 101, 192, 60))
             painter.setPen(QPen(QColor("#1565c0"), 1, Qt.PenStyle.DashLine))
             painter.drawRoundedRect(self.block_rect(col, start, start + minutes), 3, 3)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         if self.cursor_slot is not None and self.hasFocus():
             col, start = self.cursor_slot
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QPen(QColor("#1565c0"), 2))
             painter.drawRect(self.block_rect(col, start, start + self.slot_minutes))
-        painter.end()
-
-    def _elide(self, text: str, width: float) -> str:
-        return self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(width))
 
     # -- mouse --------------------------------------------------------------------------
 
     def block_at(self, pos: QPoint) -> Block | None:
+        x, y = pos.x(), pos.y()
+        if y < self.header_top() + HEADER_HEIGHT:
+            return None  # the headers stay on top of the blocks
         for block in reversed(self.blocks):
-            if block.rect.contains(pos.toPointF()):
+            left, top, width, height = block.geometry
+            if left <= x < left + width and top <= y < top + height:
                 return block
         return None
 
@@ -318,7 +438,7 @@ class AppointmentGrid(QWidget):
         if block is not None and event.button() == Qt.MouseButton.LeftButton:
             mode = "resize" if block.rect.bottom() - pos.y() <= EDGE else "move"
             self._drag = (mode, block, pos, block.start_minute, block.end_minute)
-        elif pos.y() > HEADER_HEIGHT and self.columns:
+        elif pos.y() > self.header_top() + HEADER_HEIGHT and self.columns:
             self.cursor_slot = (self.column_at(pos.x()), self.minute_at(pos.y()))
         self.update()
 
@@ -358,7 +478,7 @@ class AppointmentGrid(QWidget):
         block = self.block_at(pos)
         if block is not None:
             self.sig_appointment_activated.emit(block.view)
-        elif pos.y() > HEADER_HEIGHT and self.columns:
+        elif pos.y() > self.header_top() + HEADER_HEIGHT and self.columns:
             self.sig_slot_activated.emit(self.column_at(pos.x()), self.minute_at(pos.y()))
 
     # -- keyboard -----------------------------------------------------------------------
