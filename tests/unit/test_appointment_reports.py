@@ -165,6 +165,9 @@ def test_statistics_by_day_doctor_channel_and_type(cf: ClinicFixture) -> None:
     assert (d1.bookings, d1.arrivals, d1.no_shows, d1.late_cancellations) == (3, 1, 1, 1)
     assert d1.arrival_rate == 0.5 and d1.no_show_rate == 0.5
     assert (d2.bookings, d2.arrivals, d2.add_ons, d2.cancellations) == (3, 1, 1, 1)
+    # The 23:30 booking has not happened yet: it is still to come, not a missed arrival.
+    assert (d2.pending, d2.arrival_rate, d2.no_show_rate) == (1, 1.0, 0.0)
+    assert d1.pending == 0
     doctors = {
         r.key: r
         for r in reports.statistics(

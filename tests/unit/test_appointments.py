@@ -27,7 +27,7 @@ from clinic_desk.core.services import audit_log, patients, rosters, staff
 from clinic_desk.core.services import settings as settings_service
 from clinic_desk.core.services.base import Actor, Topic
 from clinic_desk.core.services.clinic import SetupResult, open_clinic
-from clinic_desk.core.store.models import Visit
+from clinic_desk.core.store.models import Appointment, Visit
 from tests.conftest import (
     DIRECTOR_PASSWORD,
     PASSPHRASE,
@@ -189,6 +189,10 @@ def test_book_records_everything_and_is_audited(desk: Desk) -> None:
     rows = [r for r in _actions(cf) if r.action == "appointment.book"]
     assert len(rows) == 1 and rows[0].patient_id == desk.pat
     assert "张三" not in rows[0].detail
+    # Stamped by the clinic's clock (the revisit rate compares it with visit times).
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        row = uow.session.get(Appointment, view.id)
+        assert row is not None and row.created_at == cf.clinic.now()
 
 
 def test_channels_and_statuses_have_labels() -> None:

@@ -52,6 +52,7 @@ from clinic_desk.core.store.models import (
 )
 
 ATTENDED = ("arrived", "in_consultation", "done")
+PENDING = ("booked", "confirmed")
 LISTED_STATUSES = ("booked", "confirmed", "arrived", "in_consultation", "done")
 GROUPINGS = ("day", "doctor", "channel", "type")
 REVISIT_DAYS = 30
@@ -119,6 +120,9 @@ class StatRow:
     add_ons: int
     cancellations: int = 0
     label: str = ""  # the doctor's or type's name
+    # Booked or confirmed, neither arrived nor marked no-show yet: still to come (or
+    # within the no-show grace period). The rates leave them out until they settle.
+    pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -352,6 +356,7 @@ def _measures() -> list[Any]:
         func.sum(case((and_(cancelled, Appointment.late_cancel.is_(True)), 1), else_=0)),
         func.sum(case((Appointment.add_on.is_(True), 1), else_=0)),
         func.sum(case((cancelled, 1), else_=0)),
+        func.sum(case((Appointment.status.in_(PENDING), 1), else_=0)),
     ]
 
 
@@ -366,19 +371,22 @@ def _in_range(lo: datetime, hi: datetime) -> list[Any]:
 
 
 def _row(key: str, label: str, counts: Sequence[Any]) -> StatRow:
-    bookings, arrivals, no_shows, late, add_ons, cancelled = (int(c or 0) for c in counts)
-    due = bookings - cancelled
+    bookings, arrivals, no_shows, late, add_ons, cancelled, pending = (int(c or 0) for c in counts)
+    # A rate is over the appointments whose outcome is known: a booking for next
+    # week is neither an arrival nor a no-show yet (A9).
+    settled = arrivals + no_shows
     return StatRow(
         key=key,
         bookings=bookings,
         arrivals=arrivals,
-        arrival_rate=_rate(arrivals, due),
+        arrival_rate=_rate(arrivals, settled),
         no_shows=no_shows,
-        no_show_rate=_rate(no_shows, due),
+        no_show_rate=_rate(no_shows, settled),
         late_cancellations=late,
         add_ons=add_ons,
         cancellations=cancelled,
         label=label,
+        pending=pending,
     )
 
 
@@ -424,7 +432,7 @@ def _stats(clinic: Clinic, lo: datetime, hi: datetime, by: str) -> list[StatRow]
     for r in rows:
         start = datetime.strptime(r[0], "%Y-%m-%d %H").replace(tzinfo=UTC)
         local = (start - timedelta(minutes=shift)).astimezone(zone).date()
-        sums = days.setdefault(local, [0] * 6)
+        sums = days.setdefault(local, [0] * 7)
         for i, value in enumerate(r[1:]):
             sums[i] += int(value or 0)
     return [_row(d.isoformat(), d.isoformat(), days[d]) for d in sorted(days)]
@@ -513,7 +521,7 @@ def monthly_summary(clinic: Clinic, actor: Actor, year: int, month: int) -> Mont
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     lo, hi = _range(clinic, first, last)
     by_day = _stats(clinic, lo, hi, "day")
-    sums = [0] * 6
+    sums = [0] * 7
     for row in by_day:
         for i, value in enumerate(
             (
@@ -523,6 +531,7 @@ def monthly_summary(clinic: Clinic, actor: Actor, year: int, month: int) -> Mont
                 row.late_cancellations,
                 row.add_ons,
                 row.cancellations,
+                row.pending,
             )
         ):
             sums[i] += value

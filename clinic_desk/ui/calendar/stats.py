@@ -133,17 +133,18 @@ def _total(rows: Sequence[StatRow]) -> StatRow:
     arrivals = sum(r.arrivals for r in rows)
     no_shows = sum(r.no_shows for r in rows)
     cancelled = sum(r.cancellations for r in rows)
-    due = bookings - cancelled
+    settled = arrivals + no_shows
     return StatRow(
         key="",
         bookings=bookings,
         arrivals=arrivals,
-        arrival_rate=arrivals / due if due else None,
+        arrival_rate=arrivals / settled if settled else None,
         no_shows=no_shows,
-        no_show_rate=no_shows / due if due else None,
+        no_show_rate=no_shows / settled if settled else None,
         late_cancellations=sum(r.late_cancellations for r in rows),
         add_ons=sum(r.add_ons for r in rows),
         cancellations=cancelled,
+        pending=sum(r.pending for r in rows),
     )
 
 
@@ -261,8 +262,9 @@ class AppointmentStatsView(QWidget):
         self.hint.setText(
             self.tr(
                 "Bookings count every appointment starting in the period, cancelled ones "
-                "included. The arrival and no-show rates are over the bookings not cancelled. "
-                "A cancellation is late within the hours set under Settings, Appointments."
+                "included. The arrival and no-show rates are over the appointments that have "
+                "happened (arrived or no-show); those still to come are counted apart. A "
+                "cancellation is late within the hours set under Settings, Appointments."
             )
         )
         self.table.set_headers(self.headers())
@@ -292,6 +294,7 @@ class AppointmentStatsView(QWidget):
             self.tr("Cancellations"),
             self.tr("Late cancellations"),
             self.tr("Add-ons"),
+            self.tr("Still to come"),
         ]
 
     def revisit_headers(self) -> list[str]:
@@ -395,6 +398,7 @@ class AppointmentStatsView(QWidget):
             str(r.cancellations),
             str(r.late_cancellations),
             str(r.add_ons),
+            str(r.pending),
         ]
 
     def revisit_rows(self, data: StatsData) -> list[tuple[uuid.UUID, int, int, float | None]]:
@@ -467,6 +471,7 @@ class AppointmentStatsView(QWidget):
             r.cancellations,
             r.late_cancellations,
             r.add_ons,
+            r.pending,
         ]
 
     def export(self) -> None:
