@@ -149,15 +149,16 @@ def free_count_floor(plain: sqlite3.Connection, ids: list[str], lo: datetime, hi
 
 
 def search_windows(clinic: Clinic, found: datetime | None) -> list[tuple[datetime, datetime]]:
-    """The UTC windows ``_search_free`` loaded to find ``found``: a week, then 60 days."""
+    """The UTC windows ``_search_free`` loaded to find ``found`` (``search_chunks``)."""
     zone = clinic.timezone()
     first = clinic.now().astimezone(zone).date()
     last = first + timedelta(days=appointments.NEXT_FREE_DAYS)
-    first_end = first + timedelta(days=appointments._FIRST_SEARCH_DAYS - 1)
-    windows = [(slots.day_bounds_utc(first, zone)[0], slots.day_bounds_utc(first_end, zone)[1])]
-    if found is None or found.astimezone(zone).date() > first_end:
-        rest = first_end + timedelta(days=1)
-        windows.append((slots.day_bounds_utc(rest, zone)[0], slots.day_bounds_utc(last, zone)[1]))
+    found_day = found.astimezone(zone).date() if found is not None else last
+    windows = []
+    for lo, hi in appointments.search_chunks(first, last):
+        windows.append((slots.day_bounds_utc(lo, zone)[0], slots.day_bounds_utc(hi, zone)[1]))
+        if found_day <= hi:
+            break
     return windows
 
 

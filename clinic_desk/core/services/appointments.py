@@ -819,6 +819,19 @@ def _busy_by_day(
     return result
 
 
+def search_chunks(first_day: date, last_day: date) -> list[tuple[date, date]]:
+    """The windows the free-slot search loads one after another: a week, then two,
+    four... Most searches end in the first; a long slot in a full book is usually a
+    couple of weeks out, and loading all 60 days for it cost more than the search."""
+    chunks: list[tuple[date, date]] = []
+    start, days = first_day, _FIRST_SEARCH_DAYS
+    while start <= last_day:
+        end = min(start + timedelta(days=days - 1), last_day)
+        chunks.append((start, end))
+        start, days = end + timedelta(days=1), days * 2
+    return chunks
+
+
 def _search_free(
     clinic: Clinic,
     session: Session,
@@ -835,8 +848,7 @@ def _search_free(
 ) -> list[datetime]:
     """The first ``limit`` free starts from ``after``, in working time.
 
-    Loads a week first (where nearly every search ends), then the rest of the
-    window; never the whole table.
+    Loads the window in growing chunks (``search_chunks``); never the whole table.
     """
     zone = clinic.timezone()
     slot = int(clinic.setting("appointments.slot_minutes"))
@@ -849,11 +861,9 @@ def _search_free(
         after_minute += 1
     window = PARTS_OF_DAY[part_of_day] if part_of_day else (0, _DAY_MINUTES)
     found: list[datetime] = []
-    chunk_start = first_day
-    chunk_days = _FIRST_SEARCH_DAYS
-    while chunk_start <= last_day and len(found) < limit:
-        chunk_end = min(chunk_start + timedelta(days=chunk_days - 1), last_day)
-        chunk_days = NEXT_FREE_DAYS
+    for chunk_start, chunk_end in search_chunks(first_day, last_day):
+        if len(found) >= limit:
+            break
         spans_by_day = rosters.working_spans_range_in(session, [doctor_id], chunk_start, chunk_end)
         busy = _busy_by_day(
             session,
@@ -878,7 +888,6 @@ def _search_free(
                 )
                 found += [slots.local_to_utc(day, m, zone) for m in starts]
             day += timedelta(days=1)
-        chunk_start = chunk_end + timedelta(days=1)
     return [moment for moment in found if moment >= after][:limit]
 
 

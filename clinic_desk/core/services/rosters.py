@@ -24,9 +24,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import NotFound, ValidationError
@@ -855,6 +855,29 @@ def working_spans_range_in(
     return _spans_range(_session(uow_or_session), doctor_ids, first_day, last_day)
 
 
+class _ExceptionRow(NamedTuple):
+    staff_id: uuid.UUID
+    day: date
+    kind: str
+    start_minute: int | None
+    end_minute: int | None
+    substitute_id: uuid.UUID | None
+
+
+class _RuleRow(NamedTuple):
+    staff_id: uuid.UUID
+    weekday: int
+    kind: str
+    start_minute: int
+    end_minute: int
+    valid_from: date | None
+    valid_until: date | None
+
+
+def _marks(values: Sequence[object]) -> str:
+    return ", ".join("?" for _ in values)
+
+
 def _spans_range(
     session: Session, doctor_ids: Iterable[uuid.UUID], first_day: date, last_day: date
 ) -> dict[tuple[uuid.UUID, date], list[Span]]:
@@ -863,57 +886,57 @@ def _spans_range(
     result: dict[tuple[uuid.UUID, date], list[Span]] = {(d, day): [] for d in ids for day in days}
     if not ids:
         return result
-    active = set(
-        session.execute(
-            select(Staff.id).where(
-                Staff.id.in_(ids), Staff.deleted_at.is_(None), Staff.disabled_at.is_(None)
-            )
-        ).scalars()
-    )
+    # Plain SQL on the session's connection, rows as small tuples: the free-slot
+    # search asks this on every keystroke of the booking dialog, and building the
+    # three SQLAlchemy statements cost more than running them (bench_calendar.py).
+    conn = session.connection()
+    hexes = [d.hex for d in ids]
+    active = {
+        uuid.UUID(r[0])
+        for r in conn.exec_driver_sql(
+            f"SELECT id FROM staff WHERE id IN ({_marks(hexes)}) "
+            "AND deleted_at IS NULL AND disabled_at IS NULL",
+            tuple(hexes),
+        )
+    }
     if not active:
         return result
-    # Columns, not ORM objects: a week view asks this on every load, and building
-    # ~100 tracked instances cost ten times the three queries (bench_calendar.py).
-    exceptions = list(
-        session.execute(
-            select(
-                RosterException.staff_id,
-                RosterException.day,
-                RosterException.kind,
-                RosterException.start_minute,
-                RosterException.end_minute,
-                RosterException.substitute_id,
-            ).where(
-                RosterException.deleted_at.is_(None),
-                RosterException.day >= first_day,
-                RosterException.day <= last_day,
-                or_(
-                    RosterException.staff_id.in_(active),
-                    (RosterException.kind == "substitute")
-                    & RosterException.substitute_id.in_(active),
-                ),
-            )
-        ).all()
-    )
-    # A substitute takes over the absent doctor's hours, so those rules are needed too.
-    involved = active | {e.staff_id for e in exceptions}
-    rules: dict[tuple[uuid.UUID, int], list[Any]] = defaultdict(list)
-    for rule in session.execute(
-        select(
-            RosterRule.staff_id,
-            RosterRule.weekday,
-            RosterRule.kind,
-            RosterRule.start_minute,
-            RosterRule.end_minute,
-            RosterRule.valid_from,
-            RosterRule.valid_until,
-        ).where(
-            RosterRule.staff_id.in_(involved),
-            RosterRule.deleted_at.is_(None),
-            or_(RosterRule.valid_from.is_(None), RosterRule.valid_from <= last_day),
-            or_(RosterRule.valid_until.is_(None), RosterRule.valid_until >= first_day),
+    active_hex = [d.hex for d in active]
+    exceptions = [
+        _ExceptionRow(
+            uuid.UUID(r[0]),
+            date.fromisoformat(r[1]),
+            r[2],
+            r[3],
+            r[4],
+            uuid.UUID(r[5]) if r[5] else None,
         )
+        for r in conn.exec_driver_sql(
+            "SELECT staff_id, day, kind, start_minute, end_minute, substitute_id "
+            "FROM roster_exception WHERE deleted_at IS NULL AND day >= ? AND day <= ? "
+            f"AND (staff_id IN ({_marks(active_hex)}) OR (kind = 'substitute' "
+            f"AND substitute_id IN ({_marks(active_hex)})))",
+            (first_day.isoformat(), last_day.isoformat(), *active_hex, *active_hex),
+        )
+    ]
+    # A substitute takes over the absent doctor's hours, so those rules are needed too.
+    involved = [d.hex for d in active | {e.staff_id for e in exceptions}]
+    rules: dict[tuple[uuid.UUID, int], list[_RuleRow]] = defaultdict(list)
+    for r in conn.exec_driver_sql(
+        "SELECT staff_id, weekday, kind, start_minute, end_minute, valid_from, valid_until "
+        f"FROM roster_rule WHERE staff_id IN ({_marks(involved)}) AND deleted_at IS NULL "
+        "AND (valid_from IS NULL OR valid_from <= ?) AND (valid_until IS NULL OR valid_until >= ?)",
+        (*involved, last_day.isoformat(), first_day.isoformat()),
     ):
+        rule = _RuleRow(
+            uuid.UUID(r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            date.fromisoformat(r[5]) if r[5] else None,
+            date.fromisoformat(r[6]) if r[6] else None,
+        )
         rules[(rule.staff_id, rule.weekday)].append(rule)
 
     def weekly(staff_id: uuid.UUID, day: date) -> list[Span]:
@@ -925,14 +948,14 @@ def _spans_range(
                 (breaks if rule.kind == "break" else work).append(span)
         return slots.subtract(work, breaks)
 
-    by_day: dict[tuple[uuid.UUID, date], list[Any]] = defaultdict(list)
-    covering: dict[tuple[uuid.UUID, date], list[Any]] = defaultdict(list)
+    by_day: dict[tuple[uuid.UUID, date], list[_ExceptionRow]] = defaultdict(list)
+    covering: dict[tuple[uuid.UUID, date], list[_ExceptionRow]] = defaultdict(list)
     for e in exceptions:
         by_day[(e.staff_id, e.day)].append(e)
         if e.kind == "substitute" and e.substitute_id is not None:
             covering[(e.substitute_id, e.day)].append(e)
 
-    def span_of(e: Any) -> Span:
+    def span_of(e: _ExceptionRow) -> Span:
         if e.start_minute is None or e.end_minute is None:
             return (0, MINUTES_PER_DAY)
         return (e.start_minute, e.end_minute)
