@@ -544,22 +544,12 @@ class BookingDialog(QDialog):
         self.pending_skip = frozenset()
         self.book()
 
-    def _conflict_text(self, code: str) -> str:
-        return {
-            series.DOCTOR_BUSY: self.tr("the doctor is already booked then"),
-            series.RESOURCE_BUSY: self.tr("a room or device is taken then"),
-            series.CUTOFF: self.tr("past the booking cutoff"),
-            series.PAST: self.tr("the time has passed"),
-            series.OUTSIDE_HOURS: self.tr("outside the doctor's working hours"),
-            series.PATIENT_BUSY: self.tr("the patient has another appointment then"),
-        }.get(code, code)
-
     def _show_conflicts(self, error: series.SeriesConflict) -> None:
         self.conflict_list.clear()
         locale = QLocale()
         for day, code in error.conflicts.items():
             weekday = locale.dayName(day.isoweekday(), QLocale.FormatType.ShortFormat)
-            self.conflict_list.addItem(f"{day.isoformat()} {weekday}: {self._conflict_text(code)}")
+            self.conflict_list.addItem(f"{day.isoformat()} {weekday}: {conflict_text(code)}")
         self.conflict_list.show()
         self.pending_skip = frozenset(error.conflicts)
         self.skip_button.setText(
@@ -802,6 +792,30 @@ class BookingDialog(QDialog):
             super().reject()
 
 
+def conflict_text(code: str) -> str:
+    """Why a series date cannot be booked, in words (``series.SeriesConflict`` codes).
+
+    Kept in the "BookingDialog" context, where these sentences were first translated.
+    """
+    texts = {
+        series.DOCTOR_BUSY: QCoreApplication.translate(
+            "BookingDialog", "the doctor is already booked then"
+        ),
+        series.RESOURCE_BUSY: QCoreApplication.translate(
+            "BookingDialog", "a room or device is taken then"
+        ),
+        series.CUTOFF: QCoreApplication.translate("BookingDialog", "past the booking cutoff"),
+        series.PAST: QCoreApplication.translate("BookingDialog", "the time has passed"),
+        series.OUTSIDE_HOURS: QCoreApplication.translate(
+            "BookingDialog", "outside the doctor's working hours"
+        ),
+        series.PATIENT_BUSY: QCoreApplication.translate(
+            "BookingDialog", "the patient has another appointment then"
+        ),
+    }
+    return texts.get(code, code)
+
+
 def _series_settings(clinic: Clinic, actor: Actor) -> tuple[str, int, int]:
     """The settings the series preview needs (read off the GUI thread)."""
     return (
@@ -850,9 +864,14 @@ class AppointmentDialog(QDialog):
         self.cancel_button = QPushButton(self)
         self.cancel_button.setObjectName("cancel-appointment")
         self.cancel_button.clicked.connect(self._cancel)
+        # A6: reschedule one, this and the following, or all future ones.
+        self.change_series_button = QPushButton(self)
+        self.change_series_button.setObjectName("change-series")
+        self.change_series_button.clicked.connect(self.change_series)
+        self.series_dialog: QDialog | None = None
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.accept)
-        for b in (self.confirm_button, self.cancel_button):
+        for b in (self.confirm_button, self.cancel_button, self.change_series_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.close_button)
@@ -911,6 +930,11 @@ class AppointmentDialog(QDialog):
         self.confirm_button.setVisible(may and v.status == "booked")
         self.cancel_button.setText(self.tr("Cancel appointment"))
         self.cancel_button.setVisible(may and active)
+        self.change_series_button.setText(self.tr("Change the series…"))
+        self.change_series_button.setToolTip(
+            self.tr("Another time, length, doctor or weekdays for this and later appointments")
+        )
+        self.change_series_button.setVisible(may and active and v.series_id is not None)
         self.reason.setVisible(may and active)
         self.reason.setPlaceholderText(self.tr("Why it is cancelled (needed to cancel)"))
         self.close_button.setText(self.tr("Close"))
@@ -937,6 +961,15 @@ class AppointmentDialog(QDialog):
 
     def _confirm(self) -> None:
         self._run(appointments.confirm_appointment, self.view.id)
+
+    def change_series(self) -> None:
+        """Open the series change dialog; this one closes once the change is saved."""
+        from clinic_desk.ui.calendar.series_change import SeriesChangeDialog
+
+        dialog = SeriesChangeDialog(self.ctx, self.view, self, series_view=self.series_view)
+        dialog.accepted.connect(self.accept)
+        self.series_dialog = dialog
+        dialog.open()
 
     def _cancel(self) -> None:
         self.cancelled = True  # the page offers the freed slot to the waitlist once accepted

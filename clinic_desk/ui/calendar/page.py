@@ -447,29 +447,91 @@ class CalendarPage(QWidget):
     # -- actions --------------------------------------------------------------------------
 
     def _moved(self, view: Any, column: int, start_minute: int, minutes: int) -> None:
-        """A drag ended: ask the booking service to move it, with the same checks."""
+        """A drag ended: ask the booking service to move it, with the same checks.
+
+        A series occurrence dropped on its own day may take the later ones along
+        (A6): the scope is asked and ``series.change_series`` moves them.
+        """
         actor = self.ctx.actor
         if actor is None or not self.ctx.may(Action.APPOINTMENT_MANAGE):
             self.reload()
             return
         target = self.grid.columns[column]
         starts_at = self.grid.local_start(column, start_minute)
-        answer = QMessageBox.question(
-            self,
-            self.tr("Move the appointment"),
-            self.tr(
-                "Move {patient} to {when} with {doctor}? Check the patient's identity "
-                "(real-name booking) when you tell them."
-            ).format(
-                patient=view.patient_name,
-                when=f"{starts_at:%Y-%m-%d %H:%M}",
-                doctor=self._doctor_name(target.doctor_id),
-            ),
+        in_series = view.series_id is not None
+        same_day = target.day == view.starts_at.astimezone(self.grid.zone).date()
+        text = self.tr(
+            "Move {patient} to {when} with {doctor}? Check the patient's identity "
+            "(real-name booking) when you tell them."
+        ).format(
+            patient=view.patient_name,
+            when=f"{starts_at:%Y-%m-%d %H:%M}",
+            doctor=self._doctor_name(target.doctor_id),
         )
+        if in_series and not same_day:
+            text += "\n\n" + self.tr(
+                "Only this appointment moves to another day; to change the weekdays of the "
+                "series use Change the series…"
+            )
+        answer = QMessageBox.question(self, self.tr("Move the appointment"), text)
         if answer != QMessageBox.StandardButton.Yes:
             self.reload()
             return
+        if in_series and same_day:
+            from clinic_desk.ui.calendar.series_change import ask_move_scope
+
+            scope = ask_move_scope(self)
+            if scope is None:
+                self.reload()
+                return
+            if scope != "one":
+                self._move_series(view, scope, start_minute, minutes, target.doctor_id)
+                return
         self._move(view, starts_at, minutes, target.doctor_id, frozenset())
+
+    def _move_series(
+        self, view: Any, scope: str, start_minute: int, minutes: int, doctor_id: uuid.UUID
+    ) -> None:
+        """Move this and the following (or all future) occurrences to the dropped time."""
+        actor = self.ctx.actor
+        assert actor is not None
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, series.SeriesConflict):
+                # The dates are listed in the dialog, where they can be skipped or confirmed.
+                self.open_series_change(
+                    view,
+                    scope=scope,
+                    starts_at_minute=start_minute,
+                    minutes=minutes,
+                    doctor_id=doctor_id,
+                    conflict=error,
+                )
+            else:
+                QMessageBox.warning(self, self.tr("Not moved"), full_error_text(error))
+            self.reload()
+
+        self.ctx.runner.start(
+            series.change_series,
+            self.ctx.clinic,
+            actor,
+            view.id,
+            scope=scope,
+            identity_checked=True,  # as for one appointment: asked in the question above
+            starts_at_minute=start_minute,
+            minutes=minutes,
+            # Always the column's doctor: an occurrence moved on its own to another
+            # doctor would otherwise take the series' doctor back.
+            doctor_id=doctor_id,
+            on_success=lambda written: self.ctx.broadcast(written.changes),
+            on_error=failed,
+            owner=self,
+        )
+
+    def open_series_change(self, view: Any, **prefill: Any) -> None:
+        from clinic_desk.ui.calendar.series_change import SeriesChangeDialog
+
+        SeriesChangeDialog(self.ctx, view, self, **prefill).open()
 
     def _move(
         self,
