@@ -224,6 +224,20 @@ def _confirm(values: Iterable[str]) -> frozenset[str]:
     return given
 
 
+def _confirm_move(values: Iterable[str]) -> frozenset[str]:
+    given = frozenset(values)
+    allowed = appointments.CONFIRM_REASONS - {appointments.AFTER_CUTOFF}
+    if not given <= allowed:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "Moving after the booking cutoff needs the director; move this appointment "
+                "from the calendar as the director, with a reason.",
+            )
+        )
+    return given
+
+
 def _skip(values: Iterable[date]) -> frozenset[date]:
     days = frozenset(_day(v, "day to skip") for v in values)
     if len(days) > MAX_SKIP_DAYS:
@@ -878,7 +892,9 @@ def change_series(
     clinic.require(actor, Action.APPOINTMENT_MANAGE)
     the_scope = _scope(scope)
     _identity(identity_checked)
-    confirmed = _confirm(confirm)
+    # One occurrence is an ordinary move, with everything a move may confirm (a past
+    # time, a closed day); re-planning many dates confirms only what CONFIRMABLE says.
+    confirmed = _confirm_move(confirm) if the_scope == "one" else _confirm(confirm)
     skip = _skip(skip_days)
     with clinic.store.unit_of_work(write=False) as uow:
         row, series = _occurrence(uow.session, appointment_id)
@@ -943,8 +959,12 @@ def change_series(
         _patient(s, series.patient_id)
         old_rule = _rule_of(series)
         new_weekdays = old_rule.weekdays if weekdays is None else frozenset(weekdays)
+        # A skipped date keeps the appointment it has: skipping means "leave that one
+        # as it is", never "drop it" (the patient still expects to come).
         replaced = [
-            r for r in _future_rows(clinic, s, series, from_day) if _attached(clinic, r, series)
+            r
+            for r in _future_rows(clinic, s, series, from_day)
+            if _attached(clinic, r, series) and r.series_day not in skip
         ]
         kept_days = {
             r[0]
