@@ -53,6 +53,7 @@ from clinic_desk.core.rules import holidays, recurrence
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import appointments, patient_search, patients, rosters, series
 from clinic_desk.core.services.base import Actor, Clinic
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import full_error_text, local, tr_code
 from clinic_desk.ui.settings.common import MessageLabel, hint_label
@@ -581,7 +582,8 @@ class BookingDialog(QDialog):
         self.patient_list.clear()
         for h in hits:
             born = h.birth_date.isoformat() if h.birth_date else ""
-            item = QListWidgetItem(f"{h.record_no}  {h.family_name}{h.given_name}  {born}")
+            name = display_name(h.family_name, h.given_name)
+            item = QListWidgetItem(f"{h.record_no}  {name}  {born}")
             item.setData(Qt.ItemDataRole.UserRole, h.id)
             self.patient_list.addItem(item)
         if hits:

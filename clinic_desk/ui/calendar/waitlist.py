@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import appointments, patient_search, rosters, waitlist
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.services.waitlist import WaitlistView
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients import common as patients_common
@@ -496,7 +497,8 @@ class WaitlistAddDialog(QDialog):
         self.patient_list.clear()
         for h in hits:
             born = h.birth_date.isoformat() if h.birth_date else ""
-            item = QListWidgetItem(f"{h.record_no}  {h.family_name}{h.given_name}  {born}")
+            name = display_name(h.family_name, h.given_name)
+            item = QListWidgetItem(f"{h.record_no}  {name}  {born}")
             item.setData(Qt.ItemDataRole.UserRole, h.id)
             self.patient_list.addItem(item)
         if hits:

@@ -45,6 +45,7 @@ from clinic_desk.core.services.registry_rules import (
     SPECIAL_NEEDS,
     FieldInvalid,
     PatientInput,
+    display_name,
     field_errors,
 )
 from clinic_desk.ui.context import AppContext
@@ -481,7 +482,7 @@ class PatientFormDialog(ServiceDialog):
             for c in error.candidates:
                 born = c.birth_date.isoformat() if c.birth_date else "—"
                 item = QListWidgetItem(
-                    f"{c.record_no}  {c.family_name}{c.given_name}  {born}  {c.phone}"
+                    f"{c.record_no}  {display_name(c.family_name, c.given_name)}  {born}  {c.phone}"
                 )
                 item.setData(Qt.ItemDataRole.UserRole, c.id)
                 self.duplicates.addItem(item)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.services import patient_search, patients
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import ReadOnlyTable, full_error_text
 from clinic_desk.ui.settings.common import ERROR_COLOR, MessageLabel
@@ -185,7 +186,7 @@ class MergeDialog(QDialog):
             {key: "—" for key in ROWS}
             if hit is None
             else {
-                "name": f"{hit.family_name}{hit.given_name}",
+                "name": display_name(hit.family_name, hit.given_name),
                 "record_no": hit.record_no,
                 "birth": hit.birth_date.isoformat() if hit.birth_date else "—",
                 "phone": self._phone(hit.phone),
@@ -232,7 +233,7 @@ class MergeDialog(QDialog):
                     h.id,
                     (
                         h.record_no,
-                        f"{h.family_name}{h.given_name}",
+                        display_name(h.family_name, h.given_name),
                         h.birth_date.isoformat() if h.birth_date else "",
                         self._phone(h.phone) if h.phone else "",
                         h.id_number_masked,

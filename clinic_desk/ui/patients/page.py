@@ -36,6 +36,7 @@ from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import patient_search
 from clinic_desk.core.services.base import Changes, Topic
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
 
@@ -84,7 +85,7 @@ class PatientTableModel(QAbstractTableModel):
         sex = {"F": self.tr("Female"), "M": self.tr("Male")}.get(p.sex, "")
         return (
             p.record_no,
-            f"{p.family_name}{p.given_name}",
+            display_name(p.family_name, p.given_name),
             sex,
             p.birth_date.isoformat() if p.birth_date else "",
             format_phone(p.phone, region=self.region) if p.phone else "",
