@@ -322,6 +322,14 @@
         <translation>Cancel appointment</translation>
     </message>
     <message>
+        <source>Change the series…</source>
+        <translation>Change the series…</translation>
+    </message>
+    <message>
+        <source>Another time, length, doctor or weekdays for this and later appointments</source>
+        <translation>Another time, length, doctor or weekdays for this and later appointments</translation>
+    </message>
+    <message>
         <source>Why it is cancelled (needed to cancel)</source>
         <translation>Why it is cancelled (needed to cancel)</translation>
     </message>
@@ -416,8 +424,8 @@
         <translation>Revisit booking rate: done visits followed by another booking with the same doctor made within 30 days</translation>
     </message>
     <message>
-        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
-        <translation>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</translation>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the appointments that have happened (arrived or no-show); those still to come are counted apart. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the appointments that have happened (arrived or no-show); those still to come are counted apart. A cancellation is late within the hours set under Settings, Appointments.</translation>
     </message>
     <message>
         <source>Bookings</source>
@@ -450,6 +458,10 @@
     <message>
         <source>Add-ons</source>
         <translation>Add-ons</translation>
+    </message>
+    <message>
+        <source>Still to come</source>
+        <translation>Still to come</translation>
     </message>
     <message>
         <source>Visits done</source>
@@ -958,6 +970,10 @@
             <numerusform>%n appointment</numerusform>
             <numerusform>%n appointments</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Only this appointment moves to another day; to change the weekdays of the series use Change the series…</source>
+        <translation>Only this appointment moves to another day; to change the weekdays of the series use Change the series…</translation>
     </message>
     <message>
         <source>Move the appointment</source>
@@ -3180,6 +3196,10 @@
     <message>
         <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
         <translation>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</translation>
+    </message>
+    <message>
+        <source>Moving after the booking cutoff needs the director; move this appointment from the calendar as the director, with a reason.</source>
+        <translation>Moving after the booking cutoff needs the director; move this appointment from the calendar as the director, with a reason.</translation>
     </message>
     <message>
         <source>Too many days to skip: at most {n}.</source>
@@ -5658,6 +5678,132 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>The backup was cancelled; no file was written.</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesChangeDialog</name>
+    <message>
+        <source>Only this one</source>
+        <translation>Only this one</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>This and the following ones</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>All future ones</translation>
+    </message>
+    <message>
+        <source>Move a repeating appointment</source>
+        <translation>Move a repeating appointment</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Move only this one, or the later ones too? They keep their own days and take the new time, length and doctor. Past appointments stay as they are.</source>
+        <translation>This appointment is part of a series. Move only this one, or the later ones too? They keep their own days and take the new time, length and doctor. Past appointments stay as they are.</translation>
+    </message>
+    <message>
+        <source>Keep as it was</source>
+        <translation>Keep as it was</translation>
+    </message>
+    <message>
+        <source>Change a repeating appointment</source>
+        <translation>Change a repeating appointment</translation>
+    </message>
+    <message>
+        <source>Now: {when}, {minutes} min, {doctor}</source>
+        <translation>Now: {when}, {minutes} min, {doctor}</translation>
+    </message>
+    <message>
+        <source>Which appointments change?</source>
+        <translation>Which appointments change?</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>Start time</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>Length</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>minutes</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Weekdays</source>
+        <translation>Weekdays</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series: change the following ones or all.</source>
+        <translation>Weekdays belong to the whole series: change the following ones or all.</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>I have checked the patient&apos;s identity (real-name booking)</translation>
+    </message>
+    <message>
+        <source>Required: bookings are real-name, so a change is refused until you have checked the patient&apos;s identity document (or name and ID number on the phone).</source>
+        <translation>Required: bookings are real-name, so a change is refused until you have checked the patient&apos;s identity document (or name and ID number on the phone).</translation>
+    </message>
+    <message>
+        <source>A skipped date keeps its appointment as it is now; move it on its own if needed.</source>
+        <translation>A skipped date keeps its appointment as it is now; move it on its own if needed.</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>Change</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Only this appointment changes, on its own day ({day}). To move it to another day, drag it in the calendar.</source>
+        <translation>Only this appointment changes, on its own day ({day}). To move it to another day, drag it in the calendar.</translation>
+    </message>
+    <message>
+        <source>From {day} on, the series continues with the new values; earlier appointments stay as they are.</source>
+        <translation>From {day} on, the series continues with the new values; earlier appointments stay as they are.</translation>
+    </message>
+    <message>
+        <source>Every appointment of the series from today on changes; past appointments stay as they are.</source>
+        <translation>Every appointment of the series from today on changes; past appointments stay as they are.</translation>
+    </message>
+    <message>
+        <source>Change it although it is outside working hours</source>
+        <translation>Change it although it is outside working hours</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: change anyway</source>
+        <translation>The patient has another appointment then: change anyway</translation>
+    </message>
+    <message>
+        <source>Change it although the time has passed</source>
+        <translation>Change it although the time has passed</translation>
+    </message>
+    <message>
+        <source>Change it although the clinic is closed that day</source>
+        <translation>Change it although the clinic is closed that day</translation>
+    </message>
+    <message>
+        <source>Tick at least one weekday for the series.</source>
+        <translation>Tick at least one weekday for the series.</translation>
+    </message>
+    <message>
+        <source>Nothing to change: choose another time, length, doctor or weekdays.</source>
+        <translation>Nothing to change: choose another time, length, doctor or weekdays.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and change the rest</source>
+        <translation>
+            <numerusform>Skip these %n date and change the rest</numerusform>
+            <numerusform>Skip these %n dates and change the rest</numerusform>
+        </translation>
     </message>
 </context>
 <context>

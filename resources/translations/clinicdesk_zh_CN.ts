@@ -321,6 +321,14 @@
         <translation>取消预约</translation>
     </message>
     <message>
+        <source>Change the series…</source>
+        <translation>更改系列预约…</translation>
+    </message>
+    <message>
+        <source>Another time, length, doctor or weekdays for this and later appointments</source>
+        <translation>为本次及以后的预约更改时间、时长、医生或星期</translation>
+    </message>
+    <message>
         <source>Why it is cancelled (needed to cancel)</source>
         <translation>取消原因（取消时必填）</translation>
     </message>
@@ -415,8 +423,8 @@
         <translation>复诊预约率：已完成的就诊中，30 天内又预约了同一位医生的比例</translation>
     </message>
     <message>
-        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
-        <translation>预约数包括该期间内开始的所有预约（含已取消的）。到诊率和爽约率以未取消的预约为基数。在“设置 → 预约”中规定的小时数内取消，即计为临时取消。</translation>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the appointments that have happened (arrived or no-show); those still to come are counted apart. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>预约数包括该时段内开始的所有预约（含已取消）。到诊率和爽约率按已发生的预约（已到诊或爽约）计算；尚未到来的预约单独统计。在“设置 → 预约”规定的小时数内取消的算作临时取消。</translation>
     </message>
     <message>
         <source>Bookings</source>
@@ -449,6 +457,10 @@
     <message>
         <source>Add-ons</source>
         <translation>临时加号数</translation>
+    </message>
+    <message>
+        <source>Still to come</source>
+        <translation>尚未到来</translation>
     </message>
     <message>
         <source>Visits done</source>
@@ -953,6 +965,10 @@
         <translation>
             <numerusform>%n 个预约</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Only this appointment moves to another day; to change the weekdays of the series use Change the series…</source>
+        <translation>只有这一次预约改到另一天；要更改系列的星期，请用“更改系列预约…”</translation>
     </message>
     <message>
         <source>Move the appointment</source>
@@ -3175,6 +3191,10 @@
     <message>
         <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
         <translation>周期预约只能确认“出诊时间以外”和“患者已有预约”两种情况；其他情况请跳过相应日期。</translation>
+    </message>
+    <message>
+        <source>Moving after the booking cutoff needs the director; move this appointment from the calendar as the director, with a reason.</source>
+        <translation>预约截止后改期需要院长操作：请由院长在日历中改期并填写理由。</translation>
     </message>
     <message>
         <source>Too many days to skip: at most {n}.</source>
@@ -5647,6 +5667,131 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>备份已取消，未写入任何文件。</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesChangeDialog</name>
+    <message>
+        <source>Only this one</source>
+        <translation>仅这一次</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>这一次及以后各次</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>以后的全部</translation>
+    </message>
+    <message>
+        <source>Move a repeating appointment</source>
+        <translation>改期系列预约</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Move only this one, or the later ones too? They keep their own days and take the new time, length and doctor. Past appointments stay as they are.</source>
+        <translation>这是系列预约中的一次。只改这一次，还是以后各次也一起改？以后各次保持各自的日期，改用新的时间、时长和医生。已过去的预约保持不变。</translation>
+    </message>
+    <message>
+        <source>Keep as it was</source>
+        <translation>保持原样</translation>
+    </message>
+    <message>
+        <source>Change a repeating appointment</source>
+        <translation>更改系列预约</translation>
+    </message>
+    <message>
+        <source>Now: {when}, {minutes} min, {doctor}</source>
+        <translation>当前：{when}，{minutes} 分钟，{doctor}</translation>
+    </message>
+    <message>
+        <source>Which appointments change?</source>
+        <translation>更改哪些预约？</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分钟</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Weekdays</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series: change the following ones or all.</source>
+        <translation>星期属于整个系列：请选择更改以后各次或全部。</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核对患者身份（实名预约）</translation>
+    </message>
+    <message>
+        <source>Required: bookings are real-name, so a change is refused until you have checked the patient&apos;s identity document (or name and ID number on the phone).</source>
+        <translation>必填：预约实行实名制，核对患者身份证件（或电话中核对姓名和证件号）之前不能更改。</translation>
+    </message>
+    <message>
+        <source>A skipped date keeps its appointment as it is now; move it on its own if needed.</source>
+        <translation>跳过的日期保留现有的预约不变；如有需要请单独改期。</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>更改</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Only this appointment changes, on its own day ({day}). To move it to another day, drag it in the calendar.</source>
+        <translation>只更改这一次预约，日期不变（{day}）。要改到另一天，请在日历中拖动它。</translation>
+    </message>
+    <message>
+        <source>From {day} on, the series continues with the new values; earlier appointments stay as they are.</source>
+        <translation>从 {day} 起，系列按新的设置继续；之前的预约保持不变。</translation>
+    </message>
+    <message>
+        <source>Every appointment of the series from today on changes; past appointments stay as they are.</source>
+        <translation>系列中从今天起的每一次预约都会更改；已过去的预约保持不变。</translation>
+    </message>
+    <message>
+        <source>Change it although it is outside working hours</source>
+        <translation>在医生工作时间以外也照样更改</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: change anyway</source>
+        <translation>患者那时另有预约：仍然更改</translation>
+    </message>
+    <message>
+        <source>Change it although the time has passed</source>
+        <translation>时间已过也照样更改</translation>
+    </message>
+    <message>
+        <source>Change it although the clinic is closed that day</source>
+        <translation>诊所当天休息也照样更改</translation>
+    </message>
+    <message>
+        <source>Tick at least one weekday for the series.</source>
+        <translation>请为系列至少勾选一个星期几。</translation>
+    </message>
+    <message>
+        <source>Nothing to change: choose another time, length, doctor or weekdays.</source>
+        <translation>没有要更改的内容：请选择新的时间、时长、医生或星期。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and change the rest</source>
+        <translation>
+            <numerusform>跳过这 %n 个日期，更改其余的</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -321,6 +321,14 @@
         <translation>取消預約</translation>
     </message>
     <message>
+        <source>Change the series…</source>
+        <translation>更改系列預約…</translation>
+    </message>
+    <message>
+        <source>Another time, length, doctor or weekdays for this and later appointments</source>
+        <translation>為本次及以後的預約更改時間、時長、醫師或星期</translation>
+    </message>
+    <message>
         <source>Why it is cancelled (needed to cancel)</source>
         <translation>取消原因（取消時必填）</translation>
     </message>
@@ -415,8 +423,8 @@
         <translation>複診預約率：已完成的就診中，30 天內又預約同一位醫師的比例</translation>
     </message>
     <message>
-        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the bookings not cancelled. A cancellation is late within the hours set under Settings, Appointments.</source>
-        <translation>預約數包含該期間內開始的所有預約（含已取消的）。報到率和未到診率以未取消的預約為基數。在「設定 → 預約」中規定的時數內取消，即計為臨時取消。</translation>
+        <source>Bookings count every appointment starting in the period, cancelled ones included. The arrival and no-show rates are over the appointments that have happened (arrived or no-show); those still to come are counted apart. A cancellation is late within the hours set under Settings, Appointments.</source>
+        <translation>預約數包括該時段內開始的所有預約（含已取消）。到診率和爽約率按已發生的預約（已到診或爽約）計算；尚未到來的預約單獨統計。在「設定 → 預約」規定的小時數內取消的算作臨時取消。</translation>
     </message>
     <message>
         <source>Bookings</source>
@@ -449,6 +457,10 @@
     <message>
         <source>Add-ons</source>
         <translation>臨時加號數</translation>
+    </message>
+    <message>
+        <source>Still to come</source>
+        <translation>尚未到來</translation>
     </message>
     <message>
         <source>Visits done</source>
@@ -953,6 +965,10 @@
         <translation>
             <numerusform>%n 筆預約</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Only this appointment moves to another day; to change the weekdays of the series use Change the series…</source>
+        <translation>只有這一次預約改到另一天；要更改系列的星期，請用「更改系列預約…」</translation>
     </message>
     <message>
         <source>Move the appointment</source>
@@ -3175,6 +3191,10 @@
     <message>
         <source>A series can only confirm &apos;outside working hours&apos; and &apos;patient already booked&apos;; skip the other dates instead.</source>
         <translation>週期預約只能確認「看診時段以外」和「病患已有預約」兩種情況；其他情況請跳過相應日期。</translation>
+    </message>
+    <message>
+        <source>Moving after the booking cutoff needs the director; move this appointment from the calendar as the director, with a reason.</source>
+        <translation>預約截止後改期需要院長操作：請由院長在行事曆中改期並填寫理由。</translation>
     </message>
     <message>
         <source>Too many days to skip: at most {n}.</source>
@@ -5647,6 +5667,131 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>備份已取消，未寫入任何檔案。</translation>
+    </message>
+</context>
+<context>
+    <name>SeriesChangeDialog</name>
+    <message>
+        <source>Only this one</source>
+        <translation>僅這一次</translation>
+    </message>
+    <message>
+        <source>This and the following ones</source>
+        <translation>這一次及以後各次</translation>
+    </message>
+    <message>
+        <source>All future ones</source>
+        <translation>以後的全部</translation>
+    </message>
+    <message>
+        <source>Move a repeating appointment</source>
+        <translation>改期系列預約</translation>
+    </message>
+    <message>
+        <source>This appointment is part of a series. Move only this one, or the later ones too? They keep their own days and take the new time, length and doctor. Past appointments stay as they are.</source>
+        <translation>這是系列預約中的一次。只改這一次，還是以後各次也一起改？以後各次保持各自的日期，改用新的時間、時長和醫師。已過去的預約保持不變。</translation>
+    </message>
+    <message>
+        <source>Keep as it was</source>
+        <translation>保持原樣</translation>
+    </message>
+    <message>
+        <source>Change a repeating appointment</source>
+        <translation>更改系列預約</translation>
+    </message>
+    <message>
+        <source>Now: {when}, {minutes} min, {doctor}</source>
+        <translation>目前：{when}，{minutes} 分鐘，{doctor}</translation>
+    </message>
+    <message>
+        <source>Which appointments change?</source>
+        <translation>更改哪些預約？</translation>
+    </message>
+    <message>
+        <source>Start time</source>
+        <translation>開始時間</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>時長</translation>
+    </message>
+    <message>
+        <source>minutes</source>
+        <translation>分鐘</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Weekdays</source>
+        <translation>星期</translation>
+    </message>
+    <message>
+        <source>Weekdays belong to the whole series: change the following ones or all.</source>
+        <translation>星期屬於整個系列：請選擇更改以後各次或全部。</translation>
+    </message>
+    <message>
+        <source>I have checked the patient&apos;s identity (real-name booking)</source>
+        <translation>我已核對患者身分（實名預約）</translation>
+    </message>
+    <message>
+        <source>Required: bookings are real-name, so a change is refused until you have checked the patient&apos;s identity document (or name and ID number on the phone).</source>
+        <translation>必填：預約實行實名制，核對患者身分證件（或電話中核對姓名和證件號）之前不能更改。</translation>
+    </message>
+    <message>
+        <source>A skipped date keeps its appointment as it is now; move it on its own if needed.</source>
+        <translation>跳過的日期保留現有的預約不變；如有需要請單獨改期。</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>更改</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>Only this appointment changes, on its own day ({day}). To move it to another day, drag it in the calendar.</source>
+        <translation>只更改這一次預約，日期不變（{day}）。要改到另一天，請在行事曆中拖動它。</translation>
+    </message>
+    <message>
+        <source>From {day} on, the series continues with the new values; earlier appointments stay as they are.</source>
+        <translation>從 {day} 起，系列按新的設定繼續；之前的預約保持不變。</translation>
+    </message>
+    <message>
+        <source>Every appointment of the series from today on changes; past appointments stay as they are.</source>
+        <translation>系列中從今天起的每一次預約都會更改；已過去的預約保持不變。</translation>
+    </message>
+    <message>
+        <source>Change it although it is outside working hours</source>
+        <translation>在醫師工作時間以外也照樣更改</translation>
+    </message>
+    <message>
+        <source>The patient has another appointment then: change anyway</source>
+        <translation>患者那時另有預約：仍然更改</translation>
+    </message>
+    <message>
+        <source>Change it although the time has passed</source>
+        <translation>時間已過也照樣更改</translation>
+    </message>
+    <message>
+        <source>Change it although the clinic is closed that day</source>
+        <translation>診所當天休息也照樣更改</translation>
+    </message>
+    <message>
+        <source>Tick at least one weekday for the series.</source>
+        <translation>請為系列至少勾選一個星期幾。</translation>
+    </message>
+    <message>
+        <source>Nothing to change: choose another time, length, doctor or weekdays.</source>
+        <translation>沒有要更改的內容：請選擇新的時間、時長、醫師或星期。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Skip these %n date(s) and change the rest</source>
+        <translation>
+            <numerusform>跳過這 %n 個日期，更改其餘的</numerusform>
+        </translation>
     </message>
 </context>
 <context>
