@@ -42,6 +42,7 @@ from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import patients as patient_service
 from clinic_desk.core.services.base import Actor, Clinic
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
     Appointment,
     AppointmentType,
@@ -328,7 +329,7 @@ def _list_row(
         ends_at=appt.ends_at,
         local_time=appt.starts_at.astimezone(zone).strftime("%H:%M"),
         patient_id=patient.id,
-        patient_name=patient.family_name + patient.given_name,
+        patient_name=display_name(patient.family_name, patient.given_name),
         address=honorifics.address(person, today=today, language=language, style=style),
         phone=patient.phone,
         record_no=patient.record_no,

@@ -25,7 +25,7 @@ from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import patient_search
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
-from clinic_desk.core.services.registry_rules import PatientInput, check_patient
+from clinic_desk.core.services.registry_rules import PatientInput, check_patient, display_name
 from clinic_desk.core.store.base import Base
 from clinic_desk.core.store.models import (
     ClinicalNote,
@@ -87,7 +87,7 @@ class PatientDetails:
 
     @property
     def full_name(self) -> str:
-        return self.data.family_name + self.data.given_name
+        return display_name(self.data.family_name, self.data.given_name)
 
     def summary(self) -> PatientSummary:
         d = self.data

@@ -25,6 +25,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
+from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
     Appointment,
     AppointmentType,
@@ -142,7 +143,7 @@ def _view(entry: WaitlistEntry, patient: Patient, held_at: datetime | None) -> W
     return WaitlistView(
         id=entry.id,
         patient_id=entry.patient_id,
-        patient_name=patient.family_name + patient.given_name,
+        patient_name=display_name(patient.family_name, patient.given_name),
         patient_phone=patient.phone,
         doctor_id=entry.doctor_id,
         type_id=entry.type_id,
