@@ -122,6 +122,8 @@ _CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "HK"),
     QT_TRANSLATE_NOOP("Settings", "TW"),
     QT_TRANSLATE_NOOP("Settings", "none"),
+    QT_TRANSLATE_NOOP("Settings", "masked"),  # 张**女士 on the waiting-room screen
+    QT_TRANSLATE_NOOP("Settings", "honorific"),  # 张女士
 )
 
 CATALOG: tuple[SettingDef, ...] = (
@@ -216,6 +218,9 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("reception.wait_alert_minutes", "int", 15,
        QT_TRANSLATE_NOOP("Settings", "Waiting-time alert after (minutes)"), G_RECEPTION,
        spec="B4", minimum=1, maximum=240),
+    _d("reception.display_names", "choice", "masked",
+       QT_TRANSLATE_NOOP("Settings", "Names on the waiting-room screen"), G_RECEPTION,
+       spec="C4", choices=("masked", "honorific")),
     # Follow-up (spec E1)
     _d("followup.message_within_hours", "int", 24,
        QT_TRANSLATE_NOOP("Settings", "Cold / physical exam: message within (hours)"),

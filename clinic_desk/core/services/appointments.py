@@ -46,6 +46,7 @@ from clinic_desk.core.store.models import (
     Staff,
     Visit,
 )
+from clinic_desk.core.store.store import UnitOfWork
 
 CONTEXT = "Appointment"
 
@@ -1516,6 +1517,66 @@ def _check_transition(current: str, new: str) -> None:
         )
 
 
+def change_status_in(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    new: str,
+    *,
+    action: str,
+    stamp: str | None,
+    reason: str = "",
+    same_day_only: bool = False,
+    at: datetime | None = None,
+    audit_into: list[audit.AuditEvent] | None = None,
+) -> Appointment:
+    """One status change by the rules of the status machine, audited, inside the
+    caller's write transaction (the reception service checks in with it: the
+    status, the queue entry and their audit rows commit together).
+
+    ``at`` is the moment stamped into ``stamp`` (default now): the arrival time
+    the desk entered for a patient who waited at the counter. ``audit_into``
+    collects the audit event instead of writing it, for a caller that writes
+    all of its transaction's rows at once (``Clinic.audit_many``). The caller
+    has checked the permission and commits.
+    """
+    row = _load(uow.session, appointment_id)
+    if new in (BOOKED, CONFIRMED) and row.status == ARRIVED:
+        new = CONFIRMED if row.confirmed_at is not None else BOOKED
+    _check_transition(row.status, new)
+    now = clinic.now()
+    if same_day_only:
+        zone = clinic.timezone()
+        when = row.arrived_at or now
+        if when.astimezone(zone).date() != now.astimezone(zone).date():
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "An arrival can only be undone on the same day. Ask the director to "
+                    "correct older records.",
+                )
+            )
+        row.arrived_at = None
+    old = row.status
+    row.status = new
+    if stamp is not None:
+        setattr(row, stamp, now if at is None else at)
+    event = audit.AuditEvent(
+        action=action,
+        object_type="appointment",
+        object_id=row.id.hex,
+        patient_id=row.patient_id,
+        reason=reason,
+        detail=json.dumps({"from": old, "to": new}),
+    )
+    if audit_into is not None:
+        audit_into.append(event)
+    else:
+        clinic.audit(uow, actor, event)
+    return row
+
+
 def _set_status(
     clinic: Clinic,
     actor: Actor,
@@ -1528,38 +1589,16 @@ def _set_status(
     same_day_only: bool = False,
 ) -> Written[AppointmentView]:
     with clinic.store.unit_of_work(write=True) as uow:
-        row = _load(uow.session, appointment_id)
-        if new in (BOOKED, CONFIRMED) and row.status == ARRIVED:
-            new = CONFIRMED if row.confirmed_at is not None else BOOKED
-        _check_transition(row.status, new)
-        now = clinic.now()
-        if same_day_only:
-            zone = clinic.timezone()
-            when = row.arrived_at or now
-            if when.astimezone(zone).date() != now.astimezone(zone).date():
-                raise ValidationError(
-                    QT_TRANSLATE_NOOP(
-                        "Errors",
-                        "An arrival can only be undone on the same day. Ask the director to "
-                        "correct older records.",
-                    )
-                )
-            row.arrived_at = None
-        old = row.status
-        row.status = new
-        if stamp is not None:
-            setattr(row, stamp, now)
-        clinic.audit(
+        row = change_status_in(
+            clinic,
             uow,
             actor,
-            audit.AuditEvent(
-                action=action,
-                object_type="appointment",
-                object_id=row.id.hex,
-                patient_id=row.patient_id,
-                reason=reason,
-                detail=json.dumps({"from": old, "to": new}),
-            ),
+            appointment_id,
+            new,
+            action=action,
+            stamp=stamp,
+            reason=reason,
+            same_day_only=same_day_only,
         )
         view = _view_of(uow.session, row.id)
         uow.commit()

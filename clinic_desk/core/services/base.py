@@ -62,6 +62,7 @@ class Topic(StrEnum):
     PATIENTS = "patients"
     CLINICAL = "clinical"
     APPOINTMENTS = "appointments"
+    RECEPTION = "reception"
     ROSTERS = "rosters"
     AUDIT = "audit"
     BACKUP = "backup"

@@ -589,3 +589,69 @@ class AbsenceContact(IdMixin, TimestampMixin, Base):
     note: Mapped[str] = mapped_column(String(500), default="")
     handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+
+# -- reception and the queue (issue 6, spec B1-B8) ------------------------------------------------
+# Waiting time, consultation time and check-in delay are derived from ``arrived_at``
+# and the events; no duration is stored twice.
+
+
+class QueueEntry(IdMixin, TimestampMixin, Base):
+    """One patient in one local day's queue: a checked-in booking or a walk-in."""
+
+    __tablename__ = "queue_entry"
+    day: Mapped[date] = mapped_column(Date)  # the clinic's local date
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    # NULL: a walk-in (B5).
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("appointment.id"), default=None
+    )
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    complaint: Mapped[str] = mapped_column(String(32), default="")  # triage category (B7)
+    queue_no: Mapped[int] = mapped_column(Integer)
+    # waiting, called, in_consultation, sent_back, done, left
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    priority: Mapped[int] = mapped_column(Integer, default=0)  # green channel (B8): 100
+    green_reason: Mapped[str] = mapped_column(String(500), default="")
+    # When the patient came in; may be before the check-in (B1 measures the gap).
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    visit_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("visit.id"), default=None)
+    visit_category: Mapped[str] = mapped_column(String(32), default="")
+    back_reason: Mapped[str] = mapped_column(String(200), default="")
+
+    __table_args__ = (
+        Index("ix_queue_entry_day_doctor_id", "day", "doctor_id"),
+        # Two desks never hand out the same number (the write lock decides; this is the guard).
+        Index("uq_queue_entry_day_queue_no", "day", "queue_no", unique=True),
+        # A booking is checked in once. SQLite counts NULLs as distinct in a unique
+        # index, so walk-ins (NULL) are not constrained: "unique where not null".
+        Index("uq_queue_entry_appointment_id", "appointment_id", unique=True),
+        Index("ix_queue_entry_patient_id_day", "patient_id", "day"),
+    )
+
+
+class QueueEvent(IdMixin, TimestampMixin, Base):
+    """Every status change of a queue entry, with its time and staff member."""
+
+    __tablename__ = "queue_event"
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("queue_entry.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    # checked_in, called, recalled, started, finished, sent_back, returned, green,
+    # reassigned, left, safety_confirmed, vitals
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON
+
+    __table_args__ = (Index("ix_queue_event_entry_id_at", "entry_id", "at"),)
+
+
+class WaitAlert(IdMixin, TimestampMixin, Base):
+    """What the desk did about a long wait (B4): counted for the quality dashboard."""
+
+    __tablename__ = "wait_alert"
+    entry_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("queue_entry.id"), index=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    actions: Mapped[str] = mapped_column(String(200), default="")  # comma codes (WAIT_ACTIONS)
+    note: Mapped[str] = mapped_column(String(500), default="")
