@@ -1146,6 +1146,125 @@
     </message>
 </context>
 <context>
+    <name>CheckInDialog</name>
+    <message>
+        <source>Check in</source>
+        <translation>Check in</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID or the patient&apos;s card matches</source>
+        <translation>Identity checked (real-name): the ID or the patient&apos;s card matches</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication (ask the patient)</source>
+        <translation>Allergies and current medication (ask the patient)</translation>
+    </message>
+    <message>
+        <source>Confirmed with the patient</source>
+        <translation>Confirmed with the patient</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>Change…</translation>
+    </message>
+    <message>
+        <source>Open the patient file: allergies, medicines, the ID document</source>
+        <translation>Open the patient file: allergies, medicines, the ID document</translation>
+    </message>
+    <message>
+        <source>Vital signs (leave empty what was not measured)</source>
+        <translation>Vital signs (leave empty what was not measured)</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>Arrived at</translation>
+    </message>
+    <message>
+        <source>When the patient came to the counter; change it if they had to wait</source>
+        <translation>When the patient came to the counter; change it if they had to wait</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>booked for {time}</source>
+        <translation>booked for {time}</translation>
+    </message>
+    <message>
+        <source>No ID document is on file yet: ask for it and add it with Change… (real-name registration).</source>
+        <translation>No ID document is on file yet: ask for it and add it with Change… (real-name registration).</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue with number {no}.</source>
+        <translation>Already in today&apos;s queue with number {no}.</translation>
+    </message>
+    <message>
+        <source>This appointment is not for today.</source>
+        <translation>This appointment is not for today.</translation>
+    </message>
+    <message>
+        <source>Ask the patient about allergies and medicines taken recently; the nurse or the doctor checks them against the file.</source>
+        <translation>Ask the patient about allergies and medicines taken recently; the nurse or the doctor checks them against the file.</translation>
+    </message>
+    <message>
+        <source>Allergies:</source>
+        <translation>Allergies:</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>Allergies: none recorded. Ask the patient.</translation>
+    </message>
+    <message>
+        <source>Current medication:</source>
+        <translation>Current medication:</translation>
+    </message>
+    <message>
+        <source>Current medication: none recorded. Ask the patient.</source>
+        <translation>Current medication: none recorded. Ask the patient.</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name check-in), then tick the box.</source>
+        <translation>Check the patient&apos;s identity first (real-name check-in), then tick the box.</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>Checked in. Please take a seat; {doctor} will call number {no}.</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; the doctor will call number {no}.</source>
+        <translation>Checked in. Please take a seat; the doctor will call number {no}.</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>No. {no}</translation>
+    </message>
+    <message>
+        <source>Already checked in today: queue number {no}.</source>
+        <translation>Already checked in today: queue number {no}.</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>Unusual readings</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>Record them anyway?</translation>
+    </message>
+    <message>
+        <source>Another day&apos;s appointment</source>
+        <translation>Another day&apos;s appointment</translation>
+    </message>
+    <message>
+        <source>Not checked in. Book the patient for today, or queue them as a walk-in.</source>
+        <translation>Not checked in. Book the patient for today, or queue them as a walk-in.</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -1420,6 +1539,79 @@
     </message>
 </context>
 <context>
+    <name>DayEndDialog</name>
+    <message>
+        <source>Day&apos;s end</source>
+        <extracomment>statuses from which a patient can be recorded as gone without being seen</extracomment>
+        <translation>Day&apos;s end</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end: who is still here</source>
+        <translation>Day&apos;s end: who is still here</translation>
+    </message>
+    <message>
+        <source>Day:</source>
+        <translation>Day:</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>Since</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>What happened</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) still waiting</source>
+        <translation>
+            <numerusform>%n patient still waiting</numerusform>
+            <numerusform>%n patients still waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n still in consultation</source>
+        <translation>
+            <numerusform>%n still in consultation</numerusform>
+            <numerusform>%n still in consultation</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n booking(s) marked as no-show</source>
+        <translation>
+            <numerusform>%n booking marked as no-show</numerusform>
+            <numerusform>%n bookings marked as no-show</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everyone has been seen: nothing is left open for this day.</source>
+        <translation>Everyone has been seen: nothing is left open for this day.</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>Left without being seen</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Finish</translation>
+    </message>
+</context>
+<context>
     <name>DayListPrint</name>
     <message>
         <source>Next day&apos;s appointments: {day}</source>
@@ -1607,6 +1799,161 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>e.g. wang.li (letters a-z and digits)</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorQueuePage</name>
+    <message>
+        <source>Doctor:</source>
+        <extracomment>a consultation started: the patient&apos;s file was opened (patient id)</extracomment>
+        <translation>Doctor:</translation>
+    </message>
+    <message>
+        <source>Waiting-room display</source>
+        <translation>Waiting-room display</translation>
+    </message>
+    <message>
+        <source>Show the called numbers on a second screen in the waiting room (names masked)</source>
+        <translation>Show the called numbers on a second screen in the waiting room (names masked)</translation>
+    </message>
+    <message>
+        <source>Call next</source>
+        <translation>Call next</translation>
+    </message>
+    <message>
+        <source>Call the next patient: green channel first, then by number (F5 or Ctrl+N)</source>
+        <translation>Call the next patient: green channel first, then by number (F5 or Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Call again</source>
+        <translation>Call again</translation>
+    </message>
+    <message>
+        <source>Call the chosen number once more</source>
+        <translation>Call the chosen number once more</translation>
+    </message>
+    <message>
+        <source>Start consultation</source>
+        <translation>Start consultation</translation>
+    </message>
+    <message>
+        <source>Start with the chosen patient and open their file (Enter)</source>
+        <translation>Start with the chosen patient and open their file (Enter)</translation>
+    </message>
+    <message>
+        <source>Finish…</source>
+        <translation>Finish…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation and choose the kind of visit (Ctrl+Enter)</source>
+        <translation>Finish the consultation and choose the kind of visit (Ctrl+Enter)</translation>
+    </message>
+    <message>
+        <source>Send back to the desk…</source>
+        <translation>Send back to the desk…</translation>
+    </message>
+    <message>
+        <source>For payment, an examination or medicine; the patient keeps the number</source>
+        <translation>For payment, an examination or medicine; the patient keeps the number</translation>
+    </message>
+    <message>
+        <source>Back in the queue</source>
+        <translation>Back in the queue</translation>
+    </message>
+    <message>
+        <source>The patient is back from the desk and waits again with the same number</source>
+        <translation>The patient is back from the desk and waits again with the same number</translation>
+    </message>
+    <message>
+        <source>Close the file</source>
+        <translation>Close the file</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>Needs</translation>
+    </message>
+    <message>
+        <source>Green channel</source>
+        <translation>Green channel</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>Nobody is in your queue yet. Patients appear here as soon as the desk checks them in.</source>
+        <translation>Nobody is in your queue yet. Patients appear here as soon as the desk checks them in.</translation>
+    </message>
+    <message>
+        <source>My queue</source>
+        <translation>My queue</translation>
+    </message>
+    <message>
+        <source>Queue of {doctor}</source>
+        <translation>Queue of {doctor}</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} min</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>Green channel: {reason}</source>
+        <translation>Green channel: {reason}</translation>
+    </message>
+    <message>
+        <source>Waiting longer than the clinic&apos;s limit</source>
+        <translation>Waiting longer than the clinic&apos;s limit</translation>
+    </message>
+    <message>
+        <source>In consultation: No. {number} {patient} since {time}</source>
+        <translation>In consultation: No. {number} {patient} since {time}</translation>
+    </message>
+    <message>
+        <source>Called: No. {number} {patient} at {time}</source>
+        <translation>Called: No. {number} {patient} at {time}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n waiting</numerusform>
+            <numerusform>%n waiting</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for you right now. Take a breath; new patients appear here as soon as the desk checks them in.</source>
+        <translation>Nobody is waiting for you right now. Take a breath; new patients appear here as soon as the desk checks them in.</translation>
+    </message>
+    <message>
+        <source>No. {number} has been called.</source>
+        <translation>No. {number} has been called.</translation>
+    </message>
+    <message>
+        <source>No. {number}</source>
+        <translation>No. {number}</translation>
     </message>
 </context>
 <context>
@@ -3293,6 +3640,110 @@
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>Say why the patient is taken off the list (for example: not needed).</translation>
     </message>
+    <message>
+        <source>This patient is already checked in, with queue number {queue_no}. Find number {queue_no} on the board instead of checking in again.</source>
+        <translation>This patient is already checked in, with queue number {queue_no}. Find number {queue_no} on the board instead of checking in again.</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for this doctor right now. Patients appear in the queue as soon as the desk checks them in.</source>
+        <translation>Nobody is waiting for this doctor right now. Patients appear in the queue as soon as the desk checks them in.</translation>
+    </message>
+    <message>
+        <source>Number {number} is still waiting, so this step is not possible yet.</source>
+        <translation>Number {number} is still waiting, so this step is not possible yet.</translation>
+    </message>
+    <message>
+        <source>Number {number} has been called but the consultation has not started. Start it first, or call the number again.</source>
+        <translation>Number {number} has been called but the consultation has not started. Start it first, or call the number again.</translation>
+    </message>
+    <message>
+        <source>Number {number} is already in consultation. Refresh the queue to see where they are.</source>
+        <translation>Number {number} is already in consultation. Refresh the queue to see where they are.</translation>
+    </message>
+    <message>
+        <source>Number {number} was sent back to the desk. Put them back in the queue first.</source>
+        <translation>Number {number} was sent back to the desk. Put them back in the queue first.</translation>
+    </message>
+    <message>
+        <source>Number {number} has already finished. If they need to see a doctor again, check them in again as a walk-in.</source>
+        <translation>Number {number} has already finished. If they need to see a doctor again, check them in again as a walk-in.</translation>
+    </message>
+    <message>
+        <source>Number {number} was marked as gone. If they came back, put them back in the queue first.</source>
+        <translation>Number {number} was marked as gone. If they came back, put them back in the queue first.</translation>
+    </message>
+    <message>
+        <source>Choose what the patient comes for from the list.</source>
+        <translation>Choose what the patient comes for from the list.</translation>
+    </message>
+    <message>
+        <source>Check-in is real-name: look at the patient&apos;s identity document (or ask for name and ID number), then tick &quot;Identity checked&quot;.</source>
+        <translation>Check-in is real-name: look at the patient&apos;s identity document (or ask for name and ID number), then tick &quot;Identity checked&quot;.</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is in the future. Type when the patient came in, or leave it empty for now.</source>
+        <translation>The arrival time {when} is in the future. Type when the patient came in, or leave it empty for now.</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is more than {hours} hours ago. Check the date and the time of day.</source>
+        <translation>The arrival time {when} is more than {hours} hours ago. Check the date and the time of day.</translation>
+    </message>
+    <message>
+        <source>{name} does not see patients here (account disabled or not a doctor). Choose another doctor.</source>
+        <translation>{name} does not see patients here (account disabled or not a doctor). Choose another doctor.</translation>
+    </message>
+    <message>
+        <source>queue entry</source>
+        <translation>queue entry</translation>
+    </message>
+    <message>
+        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
+        <translation>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</translation>
+    </message>
+    <message>
+        <source>Choose a day on the calendar.</source>
+        <translation>Choose a day on the calendar.</translation>
+    </message>
+    <message>
+        <source>Choose the appointment or the patient to check in, one of the two.</source>
+        <translation>Choose the appointment or the patient to check in, one of the two.</translation>
+    </message>
+    <message>
+        <source>This appointment is for {day} at {time}, not today. Check the patient in for today anyway?</source>
+        <translation>This appointment is for {day} at {time}, not today. Check the patient in for today anyway?</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled. Book a new one, or check the patient in as a walk-in.</source>
+        <translation>This appointment was cancelled. Book a new one, or check the patient in as a walk-in.</translation>
+    </message>
+    <message>
+        <source>This appointment was marked as a no-show. Check the patient in as a walk-in, or book a new appointment.</source>
+        <translation>This appointment was marked as a no-show. Check the patient in as a walk-in, or book a new appointment.</translation>
+    </message>
+    <message>
+        <source>This appointment is already {status} on the calendar. If the patient needs to see a doctor again, check them in as a walk-in.</source>
+        <translation>This appointment is already {status} on the calendar. If the patient needs to see a doctor again, check them in as a walk-in.</translation>
+    </message>
+    <message>
+        <source>Tick what was done for the waiting patient (at least one).</source>
+        <translation>Tick what was done for the waiting patient (at least one).</translation>
+    </message>
+    <message>
+        <source>Choose what was done from the list.</source>
+        <translation>Choose what was done from the list.</translation>
+    </message>
+    <message>
+        <source>Say in the note what &quot;Other&quot; was.</source>
+        <translation>Say in the note what &quot;Other&quot; was.</translation>
+    </message>
+    <message>
+        <source>Choose the doctor whose queue this is.</source>
+        <translation>Choose the doctor whose queue this is.</translation>
+    </message>
+    <message>
+        <source>Choose why the patient goes back to the desk.</source>
+        <translation>Choose why the patient goes back to the desk.</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -3375,6 +3826,10 @@
         <source>Settings</source>
         <translation>Settings</translation>
     </message>
+    <message>
+        <source>My queue</source>
+        <translation>My queue</translation>
+    </message>
 </context>
 <context>
     <name>FieldsDialog</name>
@@ -3385,6 +3840,69 @@
     <message>
         <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
         <translation>This is not a date: type it as year-month-day, e.g. 2024-05-01.</translation>
+    </message>
+</context>
+<context>
+    <name>FinishDialog</name>
+    <message>
+        <source>Choose the kind of visit…</source>
+        <extracomment>queue statuses each button acts on (the service checks again and says why not)</extracomment>
+        <translation>Choose the kind of visit…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation</source>
+        <translation>Finish the consultation</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>Kind of visit</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient}</source>
+        <translation>No. {number} · {patient}</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>Finish</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit: the follow-up plan depends on it.</source>
+        <translation>Choose the kind of visit: the follow-up plan depends on it.</translation>
+    </message>
+</context>
+<context>
+    <name>GreenChannelDialog</name>
+    <message>
+        <source>Green channel</source>
+        <translation>Green channel</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>the doctor</translation>
+    </message>
+    <message>
+        <source>✚ Green channel for No. {no}</source>
+        <translation>✚ Green channel for No. {no}</translation>
+    </message>
+    <message>
+        <source>An emergency: the patient goes first in {doctor}&apos;s queue, before everyone waiting.</source>
+        <translation>An emergency: the patient goes first in {doctor}&apos;s queue, before everyone waiting.</translation>
+    </message>
+    <message>
+        <source>Reason (required), e.g. chest pain, high fever in a baby</source>
+        <translation>Reason (required), e.g. chest pain, high fever in a baby</translation>
+    </message>
+    <message>
+        <source>Everyone sees the mark and the reason on the board and in the doctor&apos;s queue, and it is recorded in the audit log with your name and the time.</source>
+        <translation>Everyone sees the mark and the reason on the board and in the doctor&apos;s queue, and it is recorded in the audit log with your name and the time.</translation>
+    </message>
+    <message>
+        <source>Write the reason for the green channel; the doctor reads it first.</source>
+        <translation>Write the reason for the green channel; the doctor reads it first.</translation>
+    </message>
+    <message>
+        <source>The reason is too long: keep it under {n} characters.</source>
+        <translation>The reason is too long: keep it under {n} characters.</translation>
     </message>
 </context>
 <context>
@@ -4167,6 +4685,17 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>PatientFileDialog</name>
+    <message>
+        <source>Patient file</source>
+        <translation>Patient file</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+</context>
+<context>
     <name>PatientFileView</name>
     <message>
         <source>← Search</source>
@@ -4410,6 +4939,14 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Correct the fields marked in red, then save.</source>
         <translation>Correct the fields marked in red, then save.</translation>
+    </message>
+</context>
+<context>
+    <name>PatientSearch</name>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient.</source>
+        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
+        <translation>No patient found. Check the spelling, or register a new patient.</translation>
     </message>
 </context>
 <context>
@@ -4849,6 +5386,276 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>How to take the medicines, what to watch for, what to avoid.</translation>
+    </message>
+</context>
+<context>
+    <name>Reception</name>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>Called</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>In consultation</translation>
+    </message>
+    <message>
+        <source>Back at the desk</source>
+        <translation>Back at the desk</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>Left</translation>
+    </message>
+    <message>
+        <source>Explained the reason for the wait</source>
+        <translation>Explained the reason for the wait</translation>
+    </message>
+    <message>
+        <source>Offered a drink</source>
+        <translation>Offered a drink</translation>
+    </message>
+    <message>
+        <source>Offered priority for an examination</source>
+        <translation>Offered priority for an examination</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>Other</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>Payment</translation>
+    </message>
+    <message>
+        <source>Examination or test</source>
+        <translation>Examination or test</translation>
+    </message>
+    <message>
+        <source>Collect medicine</source>
+        <translation>Collect medicine</translation>
+    </message>
+    <message>
+        <source>Fever</source>
+        <translation>Fever</translation>
+    </message>
+    <message>
+        <source>Cough or cold</source>
+        <translation>Cough or cold</translation>
+    </message>
+    <message>
+        <source>Stomach or bowel</source>
+        <translation>Stomach or bowel</translation>
+    </message>
+    <message>
+        <source>Skin</source>
+        <translation>Skin</translation>
+    </message>
+    <message>
+        <source>Child illness</source>
+        <translation>Child illness</translation>
+    </message>
+    <message>
+        <source>Chronic disease follow-up</source>
+        <translation>Chronic disease follow-up</translation>
+    </message>
+    <message>
+        <source>Check-up</source>
+        <translation>Check-up</translation>
+    </message>
+    <message>
+        <source>Injury</source>
+        <translation>Injury</translation>
+    </message>
+    <message>
+        <source>Women&apos;s health</source>
+        <translation>Women&apos;s health</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionBadge</name>
+    <message>
+        <source>Child</source>
+        <extracomment>short labels for the special-need badges (B6); long ones are in registry_rules</extracomment>
+        <translation>Child</translation>
+    </message>
+    <message>
+        <source>Senior</source>
+        <translation>Senior</translation>
+    </message>
+    <message>
+        <source>Disability</source>
+        <translation>Disability</translation>
+    </message>
+    <message>
+        <source>Escort</source>
+        <translation>Escort</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionPage</name>
+    <message>
+        <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <translation>Find the patient: name, pinyin initials (zs), phone digits… then Enter</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>All doctors</translation>
+    </message>
+    <message>
+        <source>Walk-in…</source>
+        <translation>Walk-in…</translation>
+    </message>
+    <message>
+        <source>Queue a patient without an appointment (Ctrl+N)</source>
+        <translation>Queue a patient without an appointment (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end…</source>
+        <translation>Day&apos;s end…</translation>
+    </message>
+    <message>
+        <source>Who is still waiting or with the doctor; mark the no-shows</source>
+        <translation>Who is still waiting or with the doctor; mark the no-shows</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>Check in</translation>
+    </message>
+    <message>
+        <source>Check in the selected patient (Enter)</source>
+        <translation>Check in the selected patient (Enter)</translation>
+    </message>
+    <message>
+        <source>Handle wait alert…</source>
+        <translation>Handle wait alert…</translation>
+    </message>
+    <message>
+        <source>Green channel…</source>
+        <translation>Green channel…</translation>
+    </message>
+    <message>
+        <source>An emergency: first in the doctor&apos;s queue</source>
+        <translation>An emergency: first in the doctor&apos;s queue</translation>
+    </message>
+    <message>
+        <source>Back to the queue</source>
+        <translation>Back to the queue</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>Left without being seen</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>Booked</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>Needs</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Updated {time}</source>
+        <translation>Updated {time}</translation>
+    </message>
+    <message>
+        <source>{expected} expected · {waiting} waiting · {consulting} in consultation · {done} done</source>
+        <translation>{expected} expected · {waiting} waiting · {consulting} in consultation · {done} done</translation>
+    </message>
+    <message>
+        <source>Nobody is expected or waiting today yet.</source>
+        <translation>Nobody is expected or waiting today yet.</translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n waiting longer than {minutes} min</source>
+        <translation>
+            <numerusform>⚠ %n waiting longer than {minutes} min</numerusform>
+            <numerusform>⚠ %n waiting longer than {minutes} min</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>Expected</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source>✚ Green channel: {reason}</source>
+        <translation>✚ Green channel: {reason}</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>Wait explained</source>
+        <translation>Wait explained</translation>
+    </message>
+    <message>
+        <source>Checked in late</source>
+        <translation>Checked in late</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>Any doctor</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>Record no. {no}</translation>
+    </message>
+    <message>
+        <source>no appointment today · Enter: walk-in</source>
+        <translation>no appointment today · Enter: walk-in</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} · Enter: check in</source>
+        <translation>{time} with {doctor} · Enter: check in</translation>
+    </message>
+    <message>
+        <source>No. {no}, {status}</source>
+        <translation>No. {no}, {status}</translation>
+    </message>
+    <message>
+        <source>Already in the queue: No. {no} ({status}).</source>
+        <translation>Already in the queue: No. {no} ({status}).</translation>
+    </message>
+    <message>
+        <source>No. {no} left without seeing the doctor. A note for the record (optional), e.g. what the patient said:</source>
+        <translation>No. {no} left without seeing the doctor. A note for the record (optional), e.g. what the patient said:</translation>
     </message>
 </context>
 <context>
@@ -5681,6 +6488,29 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>SendBackDialog</name>
+    <message>
+        <source>Send back to the desk</source>
+        <translation>Send back to the desk</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Note for the desk</source>
+        <translation>Note for the desk</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient} goes back to the desk and keeps the queue number.</source>
+        <translation>No. {number} · {patient} goes back to the desk and keeps the queue number.</translation>
+    </message>
+    <message>
+        <source>Send back</source>
+        <translation>Send back</translation>
+    </message>
+</context>
+<context>
     <name>SeriesChangeDialog</name>
     <message>
         <source>Only this one</source>
@@ -5920,6 +6750,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>none</translation>
     </message>
     <message>
+        <source>masked</source>
+        <translation>masked</translation>
+    </message>
+    <message>
+        <source>honorific</source>
+        <translation>honorific</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>Clinic name</translation>
     </message>
@@ -6046,6 +6884,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Waiting-time alert after (minutes)</source>
         <translation>Waiting-time alert after (minutes)</translation>
+    </message>
+    <message>
+        <source>Names on the waiting-room screen</source>
+        <translation>Names on the waiting-room screen</translation>
     </message>
     <message>
         <source>Cold / physical exam: message within (hours)</source>
@@ -6726,6 +7568,63 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>WaitAlertDialog</name>
+    <message>
+        <source>Waiting too long</source>
+        <translation>Waiting too long</translation>
+    </message>
+    <message>
+        <source>⚠ No. {no} has waited {minutes} min</source>
+        <translation>⚠ No. {no} has waited {minutes} min</translation>
+    </message>
+    <message>
+        <source>Go to the patient and explain the reason for the wait. You may offer a drink or priority for an examination. Tick what you did; it is recorded.</source>
+        <translation>Go to the patient and explain the reason for the wait. You may offer a drink or priority for an examination. Tick what you did; it is recorded.</translation>
+    </message>
+    <message>
+        <source>Note (optional; needed for “Other”)</source>
+        <translation>Note (optional; needed for “Other”)</translation>
+    </message>
+    <message>
+        <source>Tick at least one thing you did for the patient.</source>
+        <translation>Tick at least one thing you did for the patient.</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingRoomDisplay</name>
+    <message>
+        <source>Waiting room</source>
+        <translation>Waiting room</translation>
+    </message>
+    <message>
+        <source>Now calling</source>
+        <translation>Now calling</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Please wait to be called</source>
+        <translation>Please wait to be called</translation>
+    </message>
+    <message>
+        <source>Please have your queue number ready. Thank you for waiting.</source>
+        <translation>Please have your queue number ready. Thank you for waiting.</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more waiting</source>
+        <translation>
+            <numerusform>and %n more waiting</numerusform>
+            <numerusform>and %n more waiting</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting</source>
+        <translation>Nobody is waiting</translation>
+    </message>
+</context>
+<context>
     <name>WaitlistAddDialog</name>
     <message>
         <source>Add to the waitlist</source>
@@ -6913,6 +7812,109 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
         <translation>Why is {patient} taken off the list? (e.g. not needed any more)</translation>
+    </message>
+</context>
+<context>
+    <name>WalkInDialog</name>
+    <message>
+        <source>Walk-in</source>
+        <translation>Walk-in</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>Name, pinyin initials, phone digits or record number</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>New patient…</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Complaint</translation>
+    </message>
+    <message>
+        <source>(choose the complaint)</source>
+        <translation>(choose the complaint)</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>Waiting</translation>
+    </message>
+    <message>
+        <source>Free now</source>
+        <translation>Free now</translation>
+    </message>
+    <message>
+        <source>Suggested from the complaint and who is free; the best is chosen. “Any doctor”: the first free doctor calls the patient.</source>
+        <translation>Suggested from the complaint and who is free; the best is chosen. “Any doctor”: the first free doctor calls the patient.</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID matches the patient</source>
+        <translation>Identity checked (real-name): the ID matches the patient</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>Arrived at</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>No patient chosen yet: search, or register a new one.</source>
+        <translation>No patient chosen yet: search, or register a new one.</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>Busy</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>Any doctor</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search, or register a new patient.</source>
+        <translation>Choose the patient first: search, or register a new patient.</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name), then tick the box.</source>
+        <translation>Check the patient&apos;s identity first (real-name), then tick the box.</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>Queued. Please take a seat; {doctor} will call number {no}.</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; the doctor will call number {no}.</source>
+        <translation>Queued. Please take a seat; the doctor will call number {no}.</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>No. {no}</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue: number {no}.</source>
+        <translation>Already in today&apos;s queue: number {no}.</translation>
     </message>
 </context>
 <context>

@@ -1141,6 +1141,125 @@
     </message>
 </context>
 <context>
+    <name>CheckInDialog</name>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID or the patient&apos;s card matches</source>
+        <translation>已核对身份（实名制）：证件或就诊卡与患者本人相符</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication (ask the patient)</source>
+        <translation>过敏史和当前用药（请询问患者）</translation>
+    </message>
+    <message>
+        <source>Confirmed with the patient</source>
+        <translation>已与患者确认</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Open the patient file: allergies, medicines, the ID document</source>
+        <translation>打开患者档案：过敏、用药、身份证件</translation>
+    </message>
+    <message>
+        <source>Vital signs (leave empty what was not measured)</source>
+        <translation>生命体征（未测量的项目请留空）</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>到达时间</translation>
+    </message>
+    <message>
+        <source>When the patient came to the counter; change it if they had to wait</source>
+        <translation>患者来到前台的时间；如果患者排队等候过，请修改</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>booked for {time}</source>
+        <translation>预约时间 {time}</translation>
+    </message>
+    <message>
+        <source>No ID document is on file yet: ask for it and add it with Change… (real-name registration).</source>
+        <translation>档案中还没有身份证件：请向患者索要，并通过“修改…”添加（实名登记）。</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue with number {no}.</source>
+        <translation>今天已在候诊队列中，排队号为 {no}。</translation>
+    </message>
+    <message>
+        <source>This appointment is not for today.</source>
+        <translation>此预约不是今天的。</translation>
+    </message>
+    <message>
+        <source>Ask the patient about allergies and medicines taken recently; the nurse or the doctor checks them against the file.</source>
+        <translation>请询问患者有无过敏及近期用药；由护士或医生对照档案核对。</translation>
+    </message>
+    <message>
+        <source>Allergies:</source>
+        <translation>过敏史：</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>过敏史：暂无记录。请询问患者。</translation>
+    </message>
+    <message>
+        <source>Current medication:</source>
+        <translation>当前用药：</translation>
+    </message>
+    <message>
+        <source>Current medication: none recorded. Ask the patient.</source>
+        <translation>当前用药：暂无记录。请询问患者。</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name check-in), then tick the box.</source>
+        <translation>请先核对患者身份（实名签到），然后勾选此项。</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>签到成功。请坐下候诊，{doctor}会叫 {no} 号。</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; the doctor will call number {no}.</source>
+        <translation>签到成功。请坐下候诊，医生会叫 {no} 号。</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>{no} 号</translation>
+    </message>
+    <message>
+        <source>Already checked in today: queue number {no}.</source>
+        <translation>今天已签到：排队号 {no}。</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>测量值异常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要记录吗？</translation>
+    </message>
+    <message>
+        <source>Another day&apos;s appointment</source>
+        <translation>非今日预约</translation>
+    </message>
+    <message>
+        <source>Not checked in. Book the patient for today, or queue them as a walk-in.</source>
+        <translation>未签到。请为患者预约今天的号，或按现场挂号排队。</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -1415,6 +1534,76 @@
     </message>
 </context>
 <context>
+    <name>DayEndDialog</name>
+    <message>
+        <source>Day&apos;s end</source>
+        <extracomment>statuses from which a patient can be recorded as gone without being seen</extracomment>
+        <translation>日终处理</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end: who is still here</source>
+        <translation>日终处理：仍在诊所的患者</translation>
+    </message>
+    <message>
+        <source>Day:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>起始时间</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>处理</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) still waiting</source>
+        <translation>
+            <numerusform>仍有 %n 位患者候诊</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n still in consultation</source>
+        <translation>
+            <numerusform>%n 位仍在就诊</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n booking(s) marked as no-show</source>
+        <translation>
+            <numerusform>%n 个预约已标记为爽约</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everyone has been seen: nothing is left open for this day.</source>
+        <translation>所有患者均已就诊：当天没有未处理的事项。</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>未就诊离开</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束就诊</translation>
+    </message>
+</context>
+<context>
     <name>DayListPrint</name>
     <message>
         <source>Next day&apos;s appointments: {day}</source>
@@ -1602,6 +1791,160 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和数字）</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorQueuePage</name>
+    <message>
+        <source>Doctor:</source>
+        <extracomment>a consultation started: the patient&apos;s file was opened (patient id)</extracomment>
+        <translation>医生：</translation>
+    </message>
+    <message>
+        <source>Waiting-room display</source>
+        <translation>候诊室显示屏</translation>
+    </message>
+    <message>
+        <source>Show the called numbers on a second screen in the waiting room (names masked)</source>
+        <translation>在候诊室的第二块屏幕上显示叫号（姓名已隐去）</translation>
+    </message>
+    <message>
+        <source>Call next</source>
+        <translation>叫下一位</translation>
+    </message>
+    <message>
+        <source>Call the next patient: green channel first, then by number (F5 or Ctrl+N)</source>
+        <translation>叫下一位患者：绿色通道优先，然后按号码顺序（F5 或 Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Call again</source>
+        <translation>重新叫号</translation>
+    </message>
+    <message>
+        <source>Call the chosen number once more</source>
+        <translation>再叫一次所选号码</translation>
+    </message>
+    <message>
+        <source>Start consultation</source>
+        <translation>开始就诊</translation>
+    </message>
+    <message>
+        <source>Start with the chosen patient and open their file (Enter)</source>
+        <translation>为所选患者开始就诊并打开其病历（Enter）</translation>
+    </message>
+    <message>
+        <source>Finish…</source>
+        <translation>结束就诊…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation and choose the kind of visit (Ctrl+Enter)</source>
+        <translation>结束就诊并选择就诊类型（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Send back to the desk…</source>
+        <translation>转回前台…</translation>
+    </message>
+    <message>
+        <source>For payment, an examination or medicine; the patient keeps the number</source>
+        <translation>去缴费、做检查或取药；患者保留原号</translation>
+    </message>
+    <message>
+        <source>Back in the queue</source>
+        <translation>重新候诊</translation>
+    </message>
+    <message>
+        <source>The patient is back from the desk and waits again with the same number</source>
+        <translation>患者已从前台回来，以原号码继续候诊</translation>
+    </message>
+    <message>
+        <source>Close the file</source>
+        <translation>关闭病历</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>已候诊</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Green channel</source>
+        <translation>绿色通道</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <source>Nobody is in your queue yet. Patients appear here as soon as the desk checks them in.</source>
+        <translation>您的候诊队列中还没有患者。前台一签到，患者就会出现在这里。</translation>
+    </message>
+    <message>
+        <source>My queue</source>
+        <translation>我的候诊队列</translation>
+    </message>
+    <message>
+        <source>Queue of {doctor}</source>
+        <translation>{doctor}的候诊队列</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>候诊队列</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>现场挂号</translation>
+    </message>
+    <message>
+        <source>Green channel: {reason}</source>
+        <translation>绿色通道：{reason}</translation>
+    </message>
+    <message>
+        <source>Waiting longer than the clinic&apos;s limit</source>
+        <translation>候诊时间已超过诊所规定的上限</translation>
+    </message>
+    <message>
+        <source>In consultation: No. {number} {patient} since {time}</source>
+        <translation>就诊中：{number} 号 {patient}，{time} 开始</translation>
+    </message>
+    <message>
+        <source>Called: No. {number} {patient} at {time}</source>
+        <translation>已叫号：{number} 号 {patient}，{time}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n 人候诊</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for you right now. Take a breath; new patients appear here as soon as the desk checks them in.</source>
+        <translation>目前没有患者在等您。稍作休息吧；前台一签到，新患者就会出现在这里。</translation>
+    </message>
+    <message>
+        <source>No. {number} has been called.</source>
+        <translation>已叫 {number} 号。</translation>
+    </message>
+    <message>
+        <source>No. {number}</source>
+        <translation>{number} 号</translation>
     </message>
 </context>
 <context>
@@ -3288,6 +3631,110 @@
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>请说明将患者移出名单的原因（例如：已不需要）。</translation>
     </message>
+    <message>
+        <source>This patient is already checked in, with queue number {queue_no}. Find number {queue_no} on the board instead of checking in again.</source>
+        <translation>该患者已签到，排队号为 {queue_no}。请在看板上找到 {queue_no} 号，不要重复签到。</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for this doctor right now. Patients appear in the queue as soon as the desk checks them in.</source>
+        <translation>目前没有患者在等这位医生。前台一签到，患者就会出现在候诊队列中。</translation>
+    </message>
+    <message>
+        <source>Number {number} is still waiting, so this step is not possible yet.</source>
+        <translation>{number} 号仍在候诊，暂时无法进行此操作。</translation>
+    </message>
+    <message>
+        <source>Number {number} has been called but the consultation has not started. Start it first, or call the number again.</source>
+        <translation>{number} 号已叫号，但尚未开始就诊。请先开始就诊，或重新叫号。</translation>
+    </message>
+    <message>
+        <source>Number {number} is already in consultation. Refresh the queue to see where they are.</source>
+        <translation>{number} 号已在就诊中。请刷新候诊队列查看其当前状态。</translation>
+    </message>
+    <message>
+        <source>Number {number} was sent back to the desk. Put them back in the queue first.</source>
+        <translation>{number} 号已转回前台。请先让其重新候诊。</translation>
+    </message>
+    <message>
+        <source>Number {number} has already finished. If they need to see a doctor again, check them in again as a walk-in.</source>
+        <translation>{number} 号已就诊完毕。如需再次看医生，请按现场挂号重新签到。</translation>
+    </message>
+    <message>
+        <source>Number {number} was marked as gone. If they came back, put them back in the queue first.</source>
+        <translation>{number} 号已标记为离开。如果患者回来了，请先让其重新候诊。</translation>
+    </message>
+    <message>
+        <source>Choose what the patient comes for from the list.</source>
+        <translation>请从列表中选择患者的就诊事由。</translation>
+    </message>
+    <message>
+        <source>Check-in is real-name: look at the patient&apos;s identity document (or ask for name and ID number), then tick &quot;Identity checked&quot;.</source>
+        <translation>签到实行实名制：请查看患者的身份证件（或询问姓名和证件号码），然后勾选“已核对身份”。</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is in the future. Type when the patient came in, or leave it empty for now.</source>
+        <translation>到达时间 {when} 在将来。请输入患者实际到达的时间，或暂时留空。</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is more than {hours} hours ago. Check the date and the time of day.</source>
+        <translation>到达时间 {when} 距今已超过 {hours} 小时。请检查日期和时间。</translation>
+    </message>
+    <message>
+        <source>{name} does not see patients here (account disabled or not a doctor). Choose another doctor.</source>
+        <translation>{name}不在本诊所接诊（账号已停用或不是医生）。请选择其他医生。</translation>
+    </message>
+    <message>
+        <source>queue entry</source>
+        <translation>候诊记录</translation>
+    </message>
+    <message>
+        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
+        <translation>另一个前台同时为该患者办理了签到。请刷新看板，在看板上查找该患者。</translation>
+    </message>
+    <message>
+        <source>Choose a day on the calendar.</source>
+        <translation>请在日程中选择一天。</translation>
+    </message>
+    <message>
+        <source>Choose the appointment or the patient to check in, one of the two.</source>
+        <translation>请选择要签到的预约或患者，二者选其一。</translation>
+    </message>
+    <message>
+        <source>This appointment is for {day} at {time}, not today. Check the patient in for today anyway?</source>
+        <translation>此预约是 {day} {time} 的，不是今天。仍要为患者办理今天的签到吗？</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled. Book a new one, or check the patient in as a walk-in.</source>
+        <translation>此预约已取消。请重新预约，或按现场挂号为患者签到。</translation>
+    </message>
+    <message>
+        <source>This appointment was marked as a no-show. Check the patient in as a walk-in, or book a new appointment.</source>
+        <translation>此预约已标记为爽约。请按现场挂号为患者签到，或重新预约。</translation>
+    </message>
+    <message>
+        <source>This appointment is already {status} on the calendar. If the patient needs to see a doctor again, check them in as a walk-in.</source>
+        <translation>此预约在日程中已是“{status}”状态。如果患者需要再次看医生，请按现场挂号为其签到。</translation>
+    </message>
+    <message>
+        <source>Tick what was done for the waiting patient (at least one).</source>
+        <translation>请勾选为候诊患者做了什么（至少一项）。</translation>
+    </message>
+    <message>
+        <source>Choose what was done from the list.</source>
+        <translation>请从列表中选择所做的处理。</translation>
+    </message>
+    <message>
+        <source>Say in the note what &quot;Other&quot; was.</source>
+        <translation>请在备注中说明“其他”是什么。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor whose queue this is.</source>
+        <translation>请选择要查看哪位医生的候诊队列。</translation>
+    </message>
+    <message>
+        <source>Choose why the patient goes back to the desk.</source>
+        <translation>请选择患者转回前台的原因。</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -3370,6 +3817,10 @@
         <source>Settings</source>
         <translation>设置</translation>
     </message>
+    <message>
+        <source>My queue</source>
+        <translation>我的候诊队列</translation>
+    </message>
 </context>
 <context>
     <name>FieldsDialog</name>
@@ -3380,6 +3831,69 @@
     <message>
         <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
         <translation>这不是有效的日期：请按“年-月-日”格式输入，例如 2024-05-01。</translation>
+    </message>
+</context>
+<context>
+    <name>FinishDialog</name>
+    <message>
+        <source>Choose the kind of visit…</source>
+        <extracomment>queue statuses each button acts on (the service checks again and says why not)</extracomment>
+        <translation>请选择就诊类型…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation</source>
+        <translation>结束就诊</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就诊类型</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient}</source>
+        <translation>{number} 号 · {patient}</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>结束就诊</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit: the follow-up plan depends on it.</source>
+        <translation>请选择就诊类型：回访计划取决于此。</translation>
+    </message>
+</context>
+<context>
+    <name>GreenChannelDialog</name>
+    <message>
+        <source>Green channel</source>
+        <translation>绿色通道</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>✚ Green channel for No. {no}</source>
+        <translation>✚ {no} 号绿色通道</translation>
+    </message>
+    <message>
+        <source>An emergency: the patient goes first in {doctor}&apos;s queue, before everyone waiting.</source>
+        <translation>急诊情况：患者在{doctor}的候诊队列中排在第一位，优先于所有候诊患者。</translation>
+    </message>
+    <message>
+        <source>Reason (required), e.g. chest pain, high fever in a baby</source>
+        <translation>原因（必填），例如：胸痛、婴儿高烧</translation>
+    </message>
+    <message>
+        <source>Everyone sees the mark and the reason on the board and in the doctor&apos;s queue, and it is recorded in the audit log with your name and the time.</source>
+        <translation>所有人都会在看板和医生的候诊队列中看到此标记及原因，并且会连同您的姓名和时间记入审计日志。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the green channel; the doctor reads it first.</source>
+        <translation>请填写走绿色通道的原因；医生会首先看到。</translation>
+    </message>
+    <message>
+        <source>The reason is too long: keep it under {n} characters.</source>
+        <translation>原因太长：请控制在 {n} 个字符以内。</translation>
     </message>
 </context>
 <context>
@@ -4162,6 +4676,17 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PatientFileDialog</name>
+    <message>
+        <source>Patient file</source>
+        <translation>患者档案</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+</context>
+<context>
     <name>PatientFileView</name>
     <message>
         <source>← Search</source>
@@ -4404,6 +4929,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Correct the fields marked in red, then save.</source>
         <translation>请修改标为红色的栏目，然后保存。</translation>
+    </message>
+</context>
+<context>
+    <name>PatientSearch</name>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient.</source>
+        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
+        <translation>未找到患者。请检查输入是否正确，或登记新患者。</translation>
     </message>
 </context>
 <context>
@@ -4839,6 +5372,275 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>如何服药、需要留意什么、应避免什么。</translation>
+    </message>
+</context>
+<context>
+    <name>Reception</name>
+    <message>
+        <source>Waiting</source>
+        <translation>候诊中</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>已叫号</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>就诊中</translation>
+    </message>
+    <message>
+        <source>Back at the desk</source>
+        <translation>已回前台</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>已离开</translation>
+    </message>
+    <message>
+        <source>Explained the reason for the wait</source>
+        <translation>已解释候诊原因</translation>
+    </message>
+    <message>
+        <source>Offered a drink</source>
+        <translation>已提供饮水</translation>
+    </message>
+    <message>
+        <source>Offered priority for an examination</source>
+        <translation>已提供优先检查</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>缴费</translation>
+    </message>
+    <message>
+        <source>Examination or test</source>
+        <translation>检查或检验</translation>
+    </message>
+    <message>
+        <source>Collect medicine</source>
+        <translation>取药</translation>
+    </message>
+    <message>
+        <source>Fever</source>
+        <translation>发热</translation>
+    </message>
+    <message>
+        <source>Cough or cold</source>
+        <translation>咳嗽或感冒</translation>
+    </message>
+    <message>
+        <source>Stomach or bowel</source>
+        <translation>胃肠不适</translation>
+    </message>
+    <message>
+        <source>Skin</source>
+        <translation>皮肤问题</translation>
+    </message>
+    <message>
+        <source>Child illness</source>
+        <translation>儿童疾病</translation>
+    </message>
+    <message>
+        <source>Chronic disease follow-up</source>
+        <translation>慢病复诊</translation>
+    </message>
+    <message>
+        <source>Check-up</source>
+        <translation>体检</translation>
+    </message>
+    <message>
+        <source>Injury</source>
+        <translation>外伤</translation>
+    </message>
+    <message>
+        <source>Women&apos;s health</source>
+        <translation>妇科</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionBadge</name>
+    <message>
+        <source>Child</source>
+        <extracomment>short labels for the special-need badges (B6); long ones are in registry_rules</extracomment>
+        <translation>儿童</translation>
+    </message>
+    <message>
+        <source>Senior</source>
+        <translation>长者</translation>
+    </message>
+    <message>
+        <source>Disability</source>
+        <translation>残障</translation>
+    </message>
+    <message>
+        <source>Escort</source>
+        <translation>陪诊</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionPage</name>
+    <message>
+        <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <translation>查找患者：姓名、拼音首字母（zs）、电话号码…，然后按 Enter</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部医生</translation>
+    </message>
+    <message>
+        <source>Walk-in…</source>
+        <translation>现场挂号…</translation>
+    </message>
+    <message>
+        <source>Queue a patient without an appointment (Ctrl+N)</source>
+        <translation>为未预约的患者现场挂号（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end…</source>
+        <translation>日终核对…</translation>
+    </message>
+    <message>
+        <source>Who is still waiting or with the doctor; mark the no-shows</source>
+        <translation>查看仍在候诊或就诊中的患者，并标记爽约</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>签到</translation>
+    </message>
+    <message>
+        <source>Check in the selected patient (Enter)</source>
+        <translation>为选中的患者签到（Enter）</translation>
+    </message>
+    <message>
+        <source>Handle wait alert…</source>
+        <translation>处理候诊超时…</translation>
+    </message>
+    <message>
+        <source>Green channel…</source>
+        <translation>绿色通道…</translation>
+    </message>
+    <message>
+        <source>An emergency: first in the doctor&apos;s queue</source>
+        <translation>急症：排到该医生候诊队列的最前面</translation>
+    </message>
+    <message>
+        <source>Back to the queue</source>
+        <translation>返回候诊</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>未就诊离开</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>号码</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候诊时长</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Updated {time}</source>
+        <translation>更新于 {time}</translation>
+    </message>
+    <message>
+        <source>{expected} expected · {waiting} waiting · {consulting} in consultation · {done} done</source>
+        <translation>待到诊 {expected} · 候诊 {waiting} · 就诊中 {consulting} · 已完成 {done}</translation>
+    </message>
+    <message>
+        <source>Nobody is expected or waiting today yet.</source>
+        <translation>今天还没有待到诊或候诊的患者。</translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n waiting longer than {minutes} min</source>
+        <translation>
+            <numerusform>⚠ %n 人候诊超过 {minutes} 分钟</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>待到诊</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分钟</translation>
+    </message>
+    <message>
+        <source>✚ Green channel: {reason}</source>
+        <translation>✚ 绿色通道：{reason}</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>现场挂号</translation>
+    </message>
+    <message>
+        <source>Wait explained</source>
+        <translation>已解释候诊原因</translation>
+    </message>
+    <message>
+        <source>Checked in late</source>
+        <translation>签到延迟</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限医生</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病历号 {no}</translation>
+    </message>
+    <message>
+        <source>no appointment today · Enter: walk-in</source>
+        <translation>今天无预约 · Enter：现场挂号</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} · Enter: check in</source>
+        <translation>{time} 预约{doctor} · Enter：签到</translation>
+    </message>
+    <message>
+        <source>No. {no}, {status}</source>
+        <translation>{no} 号，{status}</translation>
+    </message>
+    <message>
+        <source>Already in the queue: No. {no} ({status}).</source>
+        <translation>已在候诊队列中：{no} 号（{status}）。</translation>
+    </message>
+    <message>
+        <source>No. {no} left without seeing the doctor. A note for the record (optional), e.g. what the patient said:</source>
+        <translation>{no} 号未就诊即离开。可填写备注存档（选填），例如患者说了什么：</translation>
     </message>
 </context>
 <context>
@@ -5670,6 +6472,29 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>SendBackDialog</name>
+    <message>
+        <source>Send back to the desk</source>
+        <translation>送回前台</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note for the desk</source>
+        <translation>给前台的备注</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient} goes back to the desk and keeps the queue number.</source>
+        <translation>{number} 号 · {patient}回前台办理，排队号保留不变。</translation>
+    </message>
+    <message>
+        <source>Send back</source>
+        <translation>送回</translation>
+    </message>
+</context>
+<context>
     <name>SeriesChangeDialog</name>
     <message>
         <source>Only this one</source>
@@ -5908,6 +6733,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>不使用</translation>
     </message>
     <message>
+        <source>masked</source>
+        <translation>部分隐藏（张**女士）</translation>
+    </message>
+    <message>
+        <source>honorific</source>
+        <translation>姓氏加尊称（张女士）</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>诊所名称</translation>
     </message>
@@ -6034,6 +6867,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Waiting-time alert after (minutes)</source>
         <translation>候诊超时提醒（分钟）</translation>
+    </message>
+    <message>
+        <source>Names on the waiting-room screen</source>
+        <translation>候诊室屏幕上的姓名显示方式</translation>
     </message>
     <message>
         <source>Cold / physical exam: message within (hours)</source>
@@ -6714,6 +7551,62 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>WaitAlertDialog</name>
+    <message>
+        <source>Waiting too long</source>
+        <translation>候诊超时</translation>
+    </message>
+    <message>
+        <source>⚠ No. {no} has waited {minutes} min</source>
+        <translation>⚠ {no} 号已候诊 {minutes} 分钟</translation>
+    </message>
+    <message>
+        <source>Go to the patient and explain the reason for the wait. You may offer a drink or priority for an examination. Tick what you did; it is recorded.</source>
+        <translation>请到患者身边说明候诊原因，可为其提供饮水或优先安排检查。请勾选您已做的事项，系统会记录在案。</translation>
+    </message>
+    <message>
+        <source>Note (optional; needed for “Other”)</source>
+        <translation>备注（选填；选择“其他”时必填）</translation>
+    </message>
+    <message>
+        <source>Tick at least one thing you did for the patient.</source>
+        <translation>请至少勾选一项您为患者做的事。</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingRoomDisplay</name>
+    <message>
+        <source>Waiting room</source>
+        <translation>候诊室</translation>
+    </message>
+    <message>
+        <source>Now calling</source>
+        <translation>正在叫号</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候诊中</translation>
+    </message>
+    <message>
+        <source>Please wait to be called</source>
+        <translation>请耐心等候叫号</translation>
+    </message>
+    <message>
+        <source>Please have your queue number ready. Thank you for waiting.</source>
+        <translation>请准备好您的排队号。感谢您的耐心等候。</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more waiting</source>
+        <translation>
+            <numerusform>另有 %n 人候诊</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting</source>
+        <translation>目前无人候诊</translation>
+    </message>
+</context>
+<context>
     <name>WaitlistAddDialog</name>
     <message>
         <source>Add to the waitlist</source>
@@ -6901,6 +7794,109 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
         <translation>为什么将{patient}移出名单？（例如：已不需要）</translation>
+    </message>
+</context>
+<context>
+    <name>WalkInDialog</name>
+    <message>
+        <source>Walk-in</source>
+        <translation>现场挂号</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、电话号码或病历号</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>登记新患者…</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>主诉</translation>
+    </message>
+    <message>
+        <source>(choose the complaint)</source>
+        <translation>（请选择主诉）</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候诊人数</translation>
+    </message>
+    <message>
+        <source>Free now</source>
+        <translation>当前空闲</translation>
+    </message>
+    <message>
+        <source>Suggested from the complaint and who is free; the best is chosen. “Any doctor”: the first free doctor calls the patient.</source>
+        <translation>根据主诉和医生空闲情况推荐，已自动选中最合适的一位。“不限医生”：由最先空闲的医生叫号。</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID matches the patient</source>
+        <translation>已核对身份（实名制）：证件与患者本人相符</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>到达时间</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>挂号</translation>
+    </message>
+    <message>
+        <source>No patient chosen yet: search, or register a new one.</source>
+        <translation>尚未选择患者：请搜索，或登记新患者。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限医生</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search, or register a new patient.</source>
+        <translation>请先选择患者：搜索，或登记新患者。</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name), then tick the box.</source>
+        <translation>请先核对患者身份（实名制），再勾选此项。</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>挂号成功。请就座候诊，{doctor}会叫 {no} 号。</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; the doctor will call number {no}.</source>
+        <translation>挂号成功。请就座候诊，医生会叫 {no} 号。</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>{no} 号</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue: number {no}.</source>
+        <translation>已在今天的候诊队列中：{no} 号。</translation>
     </message>
 </context>
 <context>

@@ -1141,6 +1141,125 @@
     </message>
 </context>
 <context>
+    <name>CheckInDialog</name>
+    <message>
+        <source>Check in</source>
+        <translation>報到</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID or the patient&apos;s card matches</source>
+        <translation>已核對身分（實名制）：證件或就診卡與病患本人相符</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication (ask the patient)</source>
+        <translation>過敏史與目前用藥（請詢問病患）</translation>
+    </message>
+    <message>
+        <source>Confirmed with the patient</source>
+        <translation>已與病患確認</translation>
+    </message>
+    <message>
+        <source>Change…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>Open the patient file: allergies, medicines, the ID document</source>
+        <translation>開啟病患檔案：過敏、用藥、身分證件</translation>
+    </message>
+    <message>
+        <source>Vital signs (leave empty what was not measured)</source>
+        <translation>生命徵象（未測量的項目請留空）</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>到達時間</translation>
+    </message>
+    <message>
+        <source>When the patient came to the counter; change it if they had to wait</source>
+        <translation>病患來到櫃檯的時間；如果病患排隊等候過，請修改</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message>
+        <source>booked for {time}</source>
+        <translation>預約時間 {time}</translation>
+    </message>
+    <message>
+        <source>No ID document is on file yet: ask for it and add it with Change… (real-name registration).</source>
+        <translation>檔案中尚無身分證件：請向病患索取，並透過「修改…」新增（實名登記）。</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue with number {no}.</source>
+        <translation>今天已在候診名單中，號碼為 {no}。</translation>
+    </message>
+    <message>
+        <source>This appointment is not for today.</source>
+        <translation>此預約不是今天的。</translation>
+    </message>
+    <message>
+        <source>Ask the patient about allergies and medicines taken recently; the nurse or the doctor checks them against the file.</source>
+        <translation>請詢問病患有無過敏及近期用藥；由護理師或醫師對照檔案核對。</translation>
+    </message>
+    <message>
+        <source>Allergies:</source>
+        <translation>過敏史：</translation>
+    </message>
+    <message>
+        <source>Allergies: none recorded. Ask the patient.</source>
+        <translation>過敏史：尚無紀錄。請詢問病患。</translation>
+    </message>
+    <message>
+        <source>Current medication:</source>
+        <translation>目前用藥：</translation>
+    </message>
+    <message>
+        <source>Current medication: none recorded. Ask the patient.</source>
+        <translation>目前用藥：尚無紀錄。請詢問病患。</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name check-in), then tick the box.</source>
+        <translation>請先核對病患身分（實名報到），然後勾選此項。</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>報到完成。請稍坐候診，{doctor}會叫 {no} 號。</translation>
+    </message>
+    <message>
+        <source>Checked in. Please take a seat; the doctor will call number {no}.</source>
+        <translation>報到完成。請稍坐候診，醫師會叫 {no} 號。</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>{no} 號</translation>
+    </message>
+    <message>
+        <source>Already checked in today: queue number {no}.</source>
+        <translation>今天已報到：號碼 {no}。</translation>
+    </message>
+    <message>
+        <source>Unusual readings</source>
+        <translation>測量值異常</translation>
+    </message>
+    <message>
+        <source>Record them anyway?</source>
+        <translation>仍要記錄嗎？</translation>
+    </message>
+    <message>
+        <source>Another day&apos;s appointment</source>
+        <translation>非今日預約</translation>
+    </message>
+    <message>
+        <source>Not checked in. Book the patient for today, or queue them as a walk-in.</source>
+        <translation>未報到。請為病患預約今天的時段，或以現場掛號排入候診。</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -1415,6 +1534,76 @@
     </message>
 </context>
 <context>
+    <name>DayEndDialog</name>
+    <message>
+        <source>Day&apos;s end</source>
+        <extracomment>statuses from which a patient can be recorded as gone without being seen</extracomment>
+        <translation>日終處理</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end: who is still here</source>
+        <translation>日終處理：仍在診所的病患</translation>
+    </message>
+    <message>
+        <source>Day:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>號碼</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Since</source>
+        <translation>起始時間</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>處理</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) still waiting</source>
+        <translation>
+            <numerusform>仍有 %n 位病患候診</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n still in consultation</source>
+        <translation>
+            <numerusform>%n 位仍在看診</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n booking(s) marked as no-show</source>
+        <translation>
+            <numerusform>%n 筆預約已標記為未到診</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Everyone has been seen: nothing is left open for this day.</source>
+        <translation>所有病患均已看診：當天沒有未處理的事項。</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>未看診離開</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>結束看診</translation>
+    </message>
+</context>
+<context>
     <name>DayListPrint</name>
     <message>
         <source>Next day&apos;s appointments: {day}</source>
@@ -1602,6 +1791,160 @@
     <message>
         <source>e.g. wang.li (letters a-z and digits)</source>
         <translation>例如 wang.li（字母 a-z 和數字）</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorQueuePage</name>
+    <message>
+        <source>Doctor:</source>
+        <extracomment>a consultation started: the patient&apos;s file was opened (patient id)</extracomment>
+        <translation>醫師：</translation>
+    </message>
+    <message>
+        <source>Waiting-room display</source>
+        <translation>候診區顯示螢幕</translation>
+    </message>
+    <message>
+        <source>Show the called numbers on a second screen in the waiting room (names masked)</source>
+        <translation>在候診區的第二個螢幕上顯示叫號（姓名已遮蔽）</translation>
+    </message>
+    <message>
+        <source>Call next</source>
+        <translation>叫下一號</translation>
+    </message>
+    <message>
+        <source>Call the next patient: green channel first, then by number (F5 or Ctrl+N)</source>
+        <translation>叫下一位病患：綠色通道優先，其次依號碼順序（F5 或 Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Call again</source>
+        <translation>重新叫號</translation>
+    </message>
+    <message>
+        <source>Call the chosen number once more</source>
+        <translation>再叫一次所選號碼</translation>
+    </message>
+    <message>
+        <source>Start consultation</source>
+        <translation>開始看診</translation>
+    </message>
+    <message>
+        <source>Start with the chosen patient and open their file (Enter)</source>
+        <translation>為所選病患開始看診並開啟其病歷（Enter）</translation>
+    </message>
+    <message>
+        <source>Finish…</source>
+        <translation>結束看診…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation and choose the kind of visit (Ctrl+Enter)</source>
+        <translation>結束看診並選擇就診類型（Ctrl+Enter）</translation>
+    </message>
+    <message>
+        <source>Send back to the desk…</source>
+        <translation>轉回櫃檯…</translation>
+    </message>
+    <message>
+        <source>For payment, an examination or medicine; the patient keeps the number</source>
+        <translation>去繳費、做檢查或領藥；病患保留原號碼</translation>
+    </message>
+    <message>
+        <source>Back in the queue</source>
+        <translation>重新候診</translation>
+    </message>
+    <message>
+        <source>The patient is back from the desk and waits again with the same number</source>
+        <translation>病患已從櫃檯回來，以原號碼繼續候診</translation>
+    </message>
+    <message>
+        <source>Close the file</source>
+        <translation>關閉病歷</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>號碼</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>已候診</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Green channel</source>
+        <translation>綠色通道</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>預約時間</translation>
+    </message>
+    <message>
+        <source>Nobody is in your queue yet. Patients appear here as soon as the desk checks them in.</source>
+        <translation>您的候診名單中還沒有病患。櫃檯一完成報到，病患就會出現在這裡。</translation>
+    </message>
+    <message>
+        <source>My queue</source>
+        <translation>我的候診名單</translation>
+    </message>
+    <message>
+        <source>Queue of {doctor}</source>
+        <translation>{doctor}的候診名單</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>候診名單</translation>
+    </message>
+    <message>
+        <source>{minutes} min</source>
+        <translation>{minutes} 分鐘</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>現場掛號</translation>
+    </message>
+    <message>
+        <source>Green channel: {reason}</source>
+        <translation>綠色通道：{reason}</translation>
+    </message>
+    <message>
+        <source>Waiting longer than the clinic&apos;s limit</source>
+        <translation>候診時間已超過診所規定的上限</translation>
+    </message>
+    <message>
+        <source>In consultation: No. {number} {patient} since {time}</source>
+        <translation>看診中：{number} 號 {patient}，{time} 開始</translation>
+    </message>
+    <message>
+        <source>Called: No. {number} {patient} at {time}</source>
+        <translation>已叫號：{number} 號 {patient}，{time}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n waiting</source>
+        <translation>
+            <numerusform>%n 人候診</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for you right now. Take a breath; new patients appear here as soon as the desk checks them in.</source>
+        <translation>目前沒有病患在等您。稍作休息吧；櫃檯一完成報到，新病患就會出現在這裡。</translation>
+    </message>
+    <message>
+        <source>No. {number} has been called.</source>
+        <translation>已叫 {number} 號。</translation>
+    </message>
+    <message>
+        <source>No. {number}</source>
+        <translation>{number} 號</translation>
     </message>
 </context>
 <context>
@@ -3288,6 +3631,110 @@
         <source>Say why the patient is taken off the list (for example: not needed).</source>
         <translation>請說明將病患移出名單的原因（例如：已不需要）。</translation>
     </message>
+    <message>
+        <source>This patient is already checked in, with queue number {queue_no}. Find number {queue_no} on the board instead of checking in again.</source>
+        <translation>此病患已報到，號碼為 {queue_no}。請在看板上找到 {queue_no} 號，不要重複報到。</translation>
+    </message>
+    <message>
+        <source>Nobody is waiting for this doctor right now. Patients appear in the queue as soon as the desk checks them in.</source>
+        <translation>目前沒有病患在等這位醫師。櫃檯一完成報到，病患就會出現在候診名單中。</translation>
+    </message>
+    <message>
+        <source>Number {number} is still waiting, so this step is not possible yet.</source>
+        <translation>{number} 號仍在候診，暫時無法進行此操作。</translation>
+    </message>
+    <message>
+        <source>Number {number} has been called but the consultation has not started. Start it first, or call the number again.</source>
+        <translation>{number} 號已叫號，但尚未開始看診。請先開始看診，或重新叫號。</translation>
+    </message>
+    <message>
+        <source>Number {number} is already in consultation. Refresh the queue to see where they are.</source>
+        <translation>{number} 號已在看診中。請重新整理候診名單查看其目前狀態。</translation>
+    </message>
+    <message>
+        <source>Number {number} was sent back to the desk. Put them back in the queue first.</source>
+        <translation>{number} 號已轉回櫃檯。請先讓其重新候診。</translation>
+    </message>
+    <message>
+        <source>Number {number} has already finished. If they need to see a doctor again, check them in again as a walk-in.</source>
+        <translation>{number} 號已看診完畢。如需再次看診，請以現場掛號重新報到。</translation>
+    </message>
+    <message>
+        <source>Number {number} was marked as gone. If they came back, put them back in the queue first.</source>
+        <translation>{number} 號已標記為離開。如果病患回來了，請先讓其重新候診。</translation>
+    </message>
+    <message>
+        <source>Choose what the patient comes for from the list.</source>
+        <translation>請從清單中選擇病患的就診事由。</translation>
+    </message>
+    <message>
+        <source>Check-in is real-name: look at the patient&apos;s identity document (or ask for name and ID number), then tick &quot;Identity checked&quot;.</source>
+        <translation>報到採實名制：請查看病患的身分證件（或詢問姓名和證件號碼），然後勾選「已核對身分」。</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is in the future. Type when the patient came in, or leave it empty for now.</source>
+        <translation>到達時間 {when} 在未來。請輸入病患實際到達的時間，或暫時留空。</translation>
+    </message>
+    <message>
+        <source>The arrival time {when} is more than {hours} hours ago. Check the date and the time of day.</source>
+        <translation>到達時間 {when} 距今已超過 {hours} 小時。請檢查日期和時間。</translation>
+    </message>
+    <message>
+        <source>{name} does not see patients here (account disabled or not a doctor). Choose another doctor.</source>
+        <translation>{name}不在本診所看診（帳號已停用或不是醫師）。請選擇其他醫師。</translation>
+    </message>
+    <message>
+        <source>queue entry</source>
+        <translation>候診紀錄</translation>
+    </message>
+    <message>
+        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
+        <translation>另一個櫃檯同時為此病患辦理了報到。請重新整理看板，在看板上查找此病患。</translation>
+    </message>
+    <message>
+        <source>Choose a day on the calendar.</source>
+        <translation>請在行事曆中選擇一天。</translation>
+    </message>
+    <message>
+        <source>Choose the appointment or the patient to check in, one of the two.</source>
+        <translation>請選擇要報到的預約或病患，二者擇一。</translation>
+    </message>
+    <message>
+        <source>This appointment is for {day} at {time}, not today. Check the patient in for today anyway?</source>
+        <translation>此預約是 {day} {time} 的，不是今天。仍要為病患辦理今天的報到嗎？</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled. Book a new one, or check the patient in as a walk-in.</source>
+        <translation>此預約已取消。請重新預約，或以現場掛號為病患報到。</translation>
+    </message>
+    <message>
+        <source>This appointment was marked as a no-show. Check the patient in as a walk-in, or book a new appointment.</source>
+        <translation>此預約已標記為未到診。請以現場掛號為病患報到，或重新預約。</translation>
+    </message>
+    <message>
+        <source>This appointment is already {status} on the calendar. If the patient needs to see a doctor again, check them in as a walk-in.</source>
+        <translation>此預約在行事曆中已是「{status}」狀態。如果病患需要再次看診，請以現場掛號為其報到。</translation>
+    </message>
+    <message>
+        <source>Tick what was done for the waiting patient (at least one).</source>
+        <translation>請勾選為候診病患做了什麼（至少一項）。</translation>
+    </message>
+    <message>
+        <source>Choose what was done from the list.</source>
+        <translation>請從清單中選擇所做的處理。</translation>
+    </message>
+    <message>
+        <source>Say in the note what &quot;Other&quot; was.</source>
+        <translation>請在備註中說明「其他」是什麼。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor whose queue this is.</source>
+        <translation>請選擇要查看哪位醫師的候診名單。</translation>
+    </message>
+    <message>
+        <source>Choose why the patient goes back to the desk.</source>
+        <translation>請選擇病患轉回櫃檯的原因。</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -3370,6 +3817,10 @@
         <source>Settings</source>
         <translation>設定</translation>
     </message>
+    <message>
+        <source>My queue</source>
+        <translation>我的候診名單</translation>
+    </message>
 </context>
 <context>
     <name>FieldsDialog</name>
@@ -3380,6 +3831,69 @@
     <message>
         <source>This is not a date: type it as year-month-day, e.g. 2024-05-01.</source>
         <translation>這不是有效的日期：請以「年-月-日」格式輸入，例如 2024-05-01。</translation>
+    </message>
+</context>
+<context>
+    <name>FinishDialog</name>
+    <message>
+        <source>Choose the kind of visit…</source>
+        <extracomment>queue statuses each button acts on (the service checks again and says why not)</extracomment>
+        <translation>請選擇就診類型…</translation>
+    </message>
+    <message>
+        <source>Finish the consultation</source>
+        <translation>結束看診</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就診類型</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient}</source>
+        <translation>{number} 號 · {patient}</translation>
+    </message>
+    <message>
+        <source>Finish</source>
+        <translation>結束看診</translation>
+    </message>
+    <message>
+        <source>Choose the kind of visit: the follow-up plan depends on it.</source>
+        <translation>請選擇就診類型：回訪計畫取決於此。</translation>
+    </message>
+</context>
+<context>
+    <name>GreenChannelDialog</name>
+    <message>
+        <source>Green channel</source>
+        <translation>綠色通道</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>✚ Green channel for No. {no}</source>
+        <translation>✚ {no} 號綠色通道</translation>
+    </message>
+    <message>
+        <source>An emergency: the patient goes first in {doctor}&apos;s queue, before everyone waiting.</source>
+        <translation>緊急狀況：病患在{doctor}的候診名單中排第一位，優先於所有候診病患。</translation>
+    </message>
+    <message>
+        <source>Reason (required), e.g. chest pain, high fever in a baby</source>
+        <translation>原因（必填），例如：胸痛、嬰兒高燒</translation>
+    </message>
+    <message>
+        <source>Everyone sees the mark and the reason on the board and in the doctor&apos;s queue, and it is recorded in the audit log with your name and the time.</source>
+        <translation>所有人都會在看板和醫師的候診名單中看到此標記及原因，並且會連同您的姓名和時間記入稽核紀錄。</translation>
+    </message>
+    <message>
+        <source>Write the reason for the green channel; the doctor reads it first.</source>
+        <translation>請填寫走綠色通道的原因；醫師會最先看到。</translation>
+    </message>
+    <message>
+        <source>The reason is too long: keep it under {n} characters.</source>
+        <translation>原因太長：請控制在 {n} 個字元以內。</translation>
     </message>
 </context>
 <context>
@@ -4162,6 +4676,17 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PatientFileDialog</name>
+    <message>
+        <source>Patient file</source>
+        <translation>病患檔案</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+</context>
+<context>
     <name>PatientFileView</name>
     <message>
         <source>← Search</source>
@@ -4404,6 +4929,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Correct the fields marked in red, then save.</source>
         <translation>請修正標示為紅色的欄位，然後儲存。</translation>
+    </message>
+</context>
+<context>
+    <name>PatientSearch</name>
+    <message>
+        <source>No patient found. Check the spelling, or register a new patient.</source>
+        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
+        <translation>找不到病患。請檢查輸入是否正確，或為新病患建檔。</translation>
     </message>
 </context>
 <context>
@@ -4839,6 +5372,275 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>如何服藥、需要留意什麼、應避免什麼。</translation>
+    </message>
+</context>
+<context>
+    <name>Reception</name>
+    <message>
+        <source>Waiting</source>
+        <translation>候診中</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>已叫號</translation>
+    </message>
+    <message>
+        <source>In consultation</source>
+        <translation>看診中</translation>
+    </message>
+    <message>
+        <source>Back at the desk</source>
+        <translation>已回櫃檯</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Left</source>
+        <translation>已離開</translation>
+    </message>
+    <message>
+        <source>Explained the reason for the wait</source>
+        <translation>已說明候診原因</translation>
+    </message>
+    <message>
+        <source>Offered a drink</source>
+        <translation>已提供飲水</translation>
+    </message>
+    <message>
+        <source>Offered priority for an examination</source>
+        <translation>已提供優先檢查</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>繳費</translation>
+    </message>
+    <message>
+        <source>Examination or test</source>
+        <translation>檢查或檢驗</translation>
+    </message>
+    <message>
+        <source>Collect medicine</source>
+        <translation>領藥</translation>
+    </message>
+    <message>
+        <source>Fever</source>
+        <translation>發燒</translation>
+    </message>
+    <message>
+        <source>Cough or cold</source>
+        <translation>咳嗽或感冒</translation>
+    </message>
+    <message>
+        <source>Stomach or bowel</source>
+        <translation>腸胃不適</translation>
+    </message>
+    <message>
+        <source>Skin</source>
+        <translation>皮膚問題</translation>
+    </message>
+    <message>
+        <source>Child illness</source>
+        <translation>兒童疾病</translation>
+    </message>
+    <message>
+        <source>Chronic disease follow-up</source>
+        <translation>慢性病回診</translation>
+    </message>
+    <message>
+        <source>Check-up</source>
+        <translation>健檢</translation>
+    </message>
+    <message>
+        <source>Injury</source>
+        <translation>外傷</translation>
+    </message>
+    <message>
+        <source>Women&apos;s health</source>
+        <translation>婦科</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionBadge</name>
+    <message>
+        <source>Child</source>
+        <extracomment>short labels for the special-need badges (B6); long ones are in registry_rules</extracomment>
+        <translation>兒童</translation>
+    </message>
+    <message>
+        <source>Senior</source>
+        <translation>長者</translation>
+    </message>
+    <message>
+        <source>Disability</source>
+        <translation>身障</translation>
+    </message>
+    <message>
+        <source>Escort</source>
+        <translation>陪同</translation>
+    </message>
+</context>
+<context>
+    <name>ReceptionPage</name>
+    <message>
+        <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <translation>搜尋病患：姓名、拼音首字母（zs）、電話號碼…，然後按 Enter</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部醫師</translation>
+    </message>
+    <message>
+        <source>Walk-in…</source>
+        <translation>現場掛號…</translation>
+    </message>
+    <message>
+        <source>Queue a patient without an appointment (Ctrl+N)</source>
+        <translation>為未預約的病患現場掛號（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Day&apos;s end…</source>
+        <translation>日終核對…</translation>
+    </message>
+    <message>
+        <source>Who is still waiting or with the doctor; mark the no-shows</source>
+        <translation>查看仍在候診或看診中的病患，並標記未到診</translation>
+    </message>
+    <message>
+        <source>Check in</source>
+        <translation>報到</translation>
+    </message>
+    <message>
+        <source>Check in the selected patient (Enter)</source>
+        <translation>為選取的病患辦理報到（Enter）</translation>
+    </message>
+    <message>
+        <source>Handle wait alert…</source>
+        <translation>處理候診逾時…</translation>
+    </message>
+    <message>
+        <source>Green channel…</source>
+        <translation>綠色通道…</translation>
+    </message>
+    <message>
+        <source>An emergency: first in the doctor&apos;s queue</source>
+        <translation>急症：排到該醫師候診名單的最前面</translation>
+    </message>
+    <message>
+        <source>Back to the queue</source>
+        <translation>返回候診</translation>
+    </message>
+    <message>
+        <source>Left without being seen</source>
+        <translation>未看診離開</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>號碼</translation>
+    </message>
+    <message>
+        <source>Booked</source>
+        <translation>預約時間</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候診時間</translation>
+    </message>
+    <message>
+        <source>Needs</source>
+        <translation>特殊需求</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Updated {time}</source>
+        <translation>更新於 {time}</translation>
+    </message>
+    <message>
+        <source>{expected} expected · {waiting} waiting · {consulting} in consultation · {done} done</source>
+        <translation>待報到 {expected} · 候診 {waiting} · 看診中 {consulting} · 已完成 {done}</translation>
+    </message>
+    <message>
+        <source>Nobody is expected or waiting today yet.</source>
+        <translation>今天尚無待報到或候診的病患。</translation>
+    </message>
+    <message numerus="yes">
+        <source>⚠ %n waiting longer than {minutes} min</source>
+        <translation>
+            <numerusform>⚠ %n 人候診超過 {minutes} 分鐘</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Expected</source>
+        <translation>待報到</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分鐘</translation>
+    </message>
+    <message>
+        <source>✚ Green channel: {reason}</source>
+        <translation>✚ 綠色通道：{reason}</translation>
+    </message>
+    <message>
+        <source>Walk-in</source>
+        <translation>現場掛號</translation>
+    </message>
+    <message>
+        <source>Wait explained</source>
+        <translation>已說明候診原因</translation>
+    </message>
+    <message>
+        <source>Checked in late</source>
+        <translation>報到延遲</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限醫師</translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病歷號 {no}</translation>
+    </message>
+    <message>
+        <source>no appointment today · Enter: walk-in</source>
+        <translation>今天無預約 · Enter：現場掛號</translation>
+    </message>
+    <message>
+        <source>{time} with {doctor} · Enter: check in</source>
+        <translation>{time} 預約{doctor} · Enter：報到</translation>
+    </message>
+    <message>
+        <source>No. {no}, {status}</source>
+        <translation>{no} 號，{status}</translation>
+    </message>
+    <message>
+        <source>Already in the queue: No. {no} ({status}).</source>
+        <translation>已在候診名單中：{no} 號（{status}）。</translation>
+    </message>
+    <message>
+        <source>No. {no} left without seeing the doctor. A note for the record (optional), e.g. what the patient said:</source>
+        <translation>{no} 號未看診即離開。可填寫備註留存紀錄（選填），例如病患說了什麼：</translation>
     </message>
 </context>
 <context>
@@ -5670,6 +6472,29 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>SendBackDialog</name>
+    <message>
+        <source>Send back to the desk</source>
+        <translation>送回櫃檯</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note for the desk</source>
+        <translation>給櫃檯的備註</translation>
+    </message>
+    <message>
+        <source>No. {number} · {patient} goes back to the desk and keeps the queue number.</source>
+        <translation>{number} 號 · {patient}回櫃檯辦理，保留原看診號碼。</translation>
+    </message>
+    <message>
+        <source>Send back</source>
+        <translation>送回</translation>
+    </message>
+</context>
+<context>
     <name>SeriesChangeDialog</name>
     <message>
         <source>Only this one</source>
@@ -5908,6 +6733,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>不使用</translation>
     </message>
     <message>
+        <source>masked</source>
+        <translation>部分隱藏（張**女士）</translation>
+    </message>
+    <message>
+        <source>honorific</source>
+        <translation>姓氏加尊稱（張女士）</translation>
+    </message>
+    <message>
         <source>Clinic name</source>
         <translation>診所名稱</translation>
     </message>
@@ -6034,6 +6867,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Waiting-time alert after (minutes)</source>
         <translation>候診逾時提醒（分鐘）</translation>
+    </message>
+    <message>
+        <source>Names on the waiting-room screen</source>
+        <translation>候診室螢幕上的姓名顯示方式</translation>
     </message>
     <message>
         <source>Cold / physical exam: message within (hours)</source>
@@ -6714,6 +7551,62 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>WaitAlertDialog</name>
+    <message>
+        <source>Waiting too long</source>
+        <translation>候診逾時</translation>
+    </message>
+    <message>
+        <source>⚠ No. {no} has waited {minutes} min</source>
+        <translation>⚠ {no} 號已候診 {minutes} 分鐘</translation>
+    </message>
+    <message>
+        <source>Go to the patient and explain the reason for the wait. You may offer a drink or priority for an examination. Tick what you did; it is recorded.</source>
+        <translation>請到病患身旁說明候診原因，可為其提供飲水或優先安排檢查。請勾選您已做的事項，系統會留存紀錄。</translation>
+    </message>
+    <message>
+        <source>Note (optional; needed for “Other”)</source>
+        <translation>備註（選填；選擇「其他」時必填）</translation>
+    </message>
+    <message>
+        <source>Tick at least one thing you did for the patient.</source>
+        <translation>請至少勾選一項您為病患做的事。</translation>
+    </message>
+</context>
+<context>
+    <name>WaitingRoomDisplay</name>
+    <message>
+        <source>Waiting room</source>
+        <translation>候診室</translation>
+    </message>
+    <message>
+        <source>Now calling</source>
+        <translation>現在叫號</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候診中</translation>
+    </message>
+    <message>
+        <source>Please wait to be called</source>
+        <translation>請耐心等候叫號</translation>
+    </message>
+    <message>
+        <source>Please have your queue number ready. Thank you for waiting.</source>
+        <translation>請準備好您的看診號碼。感謝您耐心等候。</translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more waiting</source>
+        <translation>
+            <numerusform>另有 %n 人候診</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Nobody is waiting</source>
+        <translation>目前無人候診</translation>
+    </message>
+</context>
+<context>
     <name>WaitlistAddDialog</name>
     <message>
         <source>Add to the waitlist</source>
@@ -6901,6 +7794,109 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Why is {patient} taken off the list? (e.g. not needed any more)</source>
         <translation>為什麼將{patient}移出名單？（例如：已不需要）</translation>
+    </message>
+</context>
+<context>
+    <name>WalkInDialog</name>
+    <message>
+        <source>Walk-in</source>
+        <translation>現場掛號</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、電話號碼或病歷號</translation>
+    </message>
+    <message>
+        <source>New patient…</source>
+        <translation>新病患建檔…</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>主訴</translation>
+    </message>
+    <message>
+        <source>(choose the complaint)</source>
+        <translation>（請選擇主訴）</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Waiting</source>
+        <translation>候診人數</translation>
+    </message>
+    <message>
+        <source>Free now</source>
+        <translation>目前有空</translation>
+    </message>
+    <message>
+        <source>Suggested from the complaint and who is free; the best is chosen. “Any doctor”: the first free doctor calls the patient.</source>
+        <translation>依主訴和醫師空檔情況推薦，已自動選取最合適的一位。「不限醫師」：由最先有空的醫師叫號。</translation>
+    </message>
+    <message>
+        <source>Identity checked (real-name): the ID matches the patient</source>
+        <translation>已核對身分（實名制）：證件與病患本人相符</translation>
+    </message>
+    <message>
+        <source>Arrived at</source>
+        <translation>到達時間</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>掛號</translation>
+    </message>
+    <message>
+        <source>No patient chosen yet: search, or register a new one.</source>
+        <translation>尚未選擇病患：請搜尋，或為新病患建檔。</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>載入中…</translation>
+    </message>
+    <message>
+        <source>Busy</source>
+        <translation>忙碌</translation>
+    </message>
+    <message>
+        <source>Any doctor</source>
+        <translation>不限醫師</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search, or register a new patient.</source>
+        <translation>請先選擇病患：搜尋，或為新病患建檔。</translation>
+    </message>
+    <message>
+        <source>Check the patient&apos;s identity first (real-name), then tick the box.</source>
+        <translation>請先核對病患身分（實名制），再勾選此項。</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; {doctor} will call number {no}.</source>
+        <translation>掛號完成。請就座候診，{doctor}會叫 {no} 號。</translation>
+    </message>
+    <message>
+        <source>Queued. Please take a seat; the doctor will call number {no}.</source>
+        <translation>掛號完成。請就座候診，醫師會叫 {no} 號。</translation>
+    </message>
+    <message>
+        <source>No. {no}</source>
+        <translation>{no} 號</translation>
+    </message>
+    <message>
+        <source>Already in today&apos;s queue: number {no}.</source>
+        <translation>已在今天的候診名單中：{no} 號。</translation>
     </message>
 </context>
 <context>

@@ -43,7 +43,8 @@ def test_director_signs_in_and_sees_every_feature(qtbot, window: MainWindow) -> 
     qtbot.waitUntil(lambda: window.ctx.actor is not None, timeout=5000)
     assert window.stack.currentWidget() is window.work
     assert [f.key for f in window.features] == [
-        "reception", "calendar", "patients", "followups", "quality", "membership", "settings"
+        "reception", "calendar", "patients", "followups", "quality", "membership", "settings",
+        "queue",
     ]
     assert "王丽" in window.who.text()
 
@@ -166,7 +167,7 @@ def test_shortcuts_are_shown_in_menus(qtbot, window: MainWindow) -> None:  # typ
     sign_in(qtbot, window, "wang.li", DIRECTOR_PASSWORD)
     qtbot.waitUntil(lambda: window.ctx.actor is not None, timeout=5000)
     go = window.go_menu.actions()
-    assert [a.shortcut().toString() for a in go] == [f"Ctrl+{i}" for i in range(1, 8)]
+    assert [a.shortcut().toString() for a in go] == [f"Ctrl+{i}" for i in range(1, 9)]
     assert window.act_lock.shortcut().toString() == "Ctrl+L"
 
 

@@ -51,6 +51,12 @@ def _patients(ctx: AppContext) -> QWidget:
     return PatientsPage(ctx)
 
 
+def _reception(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.reception.board import ReceptionPage
+
+    return ReceptionPage(ctx)
+
+
 def _calendar(ctx: AppContext) -> QWidget:
     from clinic_desk.ui.calendar.page import CalendarPage
 
@@ -63,9 +69,15 @@ def _settings(ctx: AppContext) -> QWidget:
     return SettingsPage(ctx)
 
 
+def _queue(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.reception.queue import DoctorQueuePage
+
+    return DoctorQueuePage(ctx)
+
+
 FEATURES: tuple[Feature, ...] = (
     Feature("reception", QT_TRANSLATE_NOOP("Features", "Reception"), Action.CHECKIN,
-            _coming(QT_TRANSLATE_NOOP("Features", "Reception")), "Ctrl+1"),
+            _reception, "Ctrl+1"),
     Feature("calendar", QT_TRANSLATE_NOOP("Features", "Calendar"), Action.APPOINTMENT_VIEW,
             _calendar, "Ctrl+2"),
     Feature("patients", QT_TRANSLATE_NOOP("Features", "Patients"), Action.PATIENT_SEARCH,
@@ -79,4 +91,6 @@ FEATURES: tuple[Feature, ...] = (
             _coming(QT_TRANSLATE_NOOP("Features", "Membership")), "Ctrl+6"),
     Feature("settings", QT_TRANSLATE_NOOP("Features", "Settings"), Action.SETTINGS_READ,
             _settings, "Ctrl+7"),
+    Feature("queue", QT_TRANSLATE_NOOP("Features", "My queue"), Action.QUEUE_MANAGE,
+            _queue, "Ctrl+8"),
 )
