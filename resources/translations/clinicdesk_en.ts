@@ -2537,6 +2537,10 @@
         <translation>An arrival can only be undone on the same day. Ask the director to correct older records.</translation>
     </message>
     <message>
+        <source>This patient is number {number} in today&apos;s queue. At Reception, mark them as left without being seen first, then undo the arrival.</source>
+        <translation>This patient is number {number} in today&apos;s queue. At Reception, mark them as left without being seen first, then undo the arrival.</translation>
+    </message>
+    <message>
         <source>visit</source>
         <translation>visit</translation>
     </message>

@@ -2528,6 +2528,10 @@
         <translation>到诊只能在当天撤销。较早的记录请联系院长更正。</translation>
     </message>
     <message>
+        <source>This patient is number {number} in today&apos;s queue. At Reception, mark them as left without being seen first, then undo the arrival.</source>
+        <translation>该患者是今天候诊队列中的 {number} 号。请先在“前台”将其标记为“未就诊离开”，再撤销到诊。</translation>
+    </message>
+    <message>
         <source>visit</source>
         <translation>就诊记录</translation>
     </message>

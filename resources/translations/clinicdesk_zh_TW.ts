@@ -2528,6 +2528,10 @@
         <translation>報到只能在當天撤銷。較早的紀錄請洽院長更正。</translation>
     </message>
     <message>
+        <source>This patient is number {number} in today&apos;s queue. At Reception, mark them as left without being seen first, then undo the arrival.</source>
+        <translation>該病患是今天候診隊列中的 {number} 號。請先在櫃檯將其標記為「未看診離開」，再撤銷到診。</translation>
+    </message>
+    <message>
         <source>visit</source>
         <translation>就診紀錄</translation>
     </message>

@@ -884,3 +884,29 @@ def test_appointment_rows_in_the_database_match_the_queue(desk: Desk) -> None:
         assert queued is not None and queued.visit_category == "cold"
     board_row = desk.row(entry.entry_id)
     assert (board_row.wait_minutes, board_row.consultation_minutes) == (7, 12)
+
+
+def test_undoing_an_arrival_of_a_queued_patient_asks_to_take_them_out_first(desk: Desk) -> None:
+    """A mistaken arrival undone on the calendar must not leave a queue entry waiting
+    behind a booking that says the patient never came."""
+    cf = desk.cf
+    booking = desk.book("zhang", 10, 30)
+    entry = rc.check_in(cf.clinic, desk.actors["desk"], booking.id, identity_checked=True).value
+    with pytest.raises(ValidationError, match="number 1 in today's queue"):
+        ap.undo_arrival(cf.clinic, desk.actors["desk"], booking.id, reason="点错了")
+    assert ap.get_appointment(cf.clinic, cf.director, booking.id).status == "arrived"
+    rc.mark_left(cf.clinic, desk.actors["desk"], entry.entry_id, note="挂错号")
+    undone = ap.undo_arrival(cf.clinic, desk.actors["desk"], booking.id, reason="点错了").value
+    assert undone.status == "booked"
+
+
+def test_needs_confirmation_orders_reasons_of_other_services_last() -> None:
+    """Reception's "other_day" mixed with a booking reason does not break the message."""
+    error = ap.NeedsConfirmation(
+        {
+            "other_day": ("Not today: {day}.", {"day": "2026-11-24"}),
+            ap.OUTSIDE_HOURS: ("Outside hours.", {}),
+        }
+    )
+    assert list(error.sentences()) == [ap.OUTSIDE_HOURS, "other_day"]
+    assert "Not today: 2026-11-24." in error.message()

@@ -42,6 +42,7 @@ from clinic_desk.core.store.models import (
     AppointmentType,
     DoctorProfile,
     Patient,
+    QueueEntry,
     Resource,
     Staff,
     Visit,
@@ -186,9 +187,14 @@ class NeedsConfirmation(ClinicError):
     def sentences(self, translate: Translate = english) -> dict[str, str]:
         """One sentence per reason, in a fixed order, in the caller's language."""
         order = [PAST, AFTER_CUTOFF, CLOSED_DAY, OUTSIDE_HOURS, PATIENT_BUSY]
+
+        def rank(key: str) -> tuple[int, str]:
+            # Reasons of other services (e.g. reception's "other_day") come after ours.
+            return (order.index(key) if key in order else len(order), key)
+
         return {
             key: translate(ERRORS, self.items[key][0]).format(**self.items[key][1])
-            for key in sorted(self.items, key=order.index)
+            for key in sorted(self.items, key=rank)
         }
 
     def message(self, translate: Translate = english) -> str:
@@ -1651,16 +1657,39 @@ def undo_arrival(
     """A mistaken check-in, corrected the same day; back to booked (or confirmed)."""
     clinic.require(actor, Action.CHECKIN)
     why = _text(reason, "reason", MAX_REASON)
-    return _set_status(
-        clinic,
-        actor,
-        appointment_id,
-        BOOKED,
-        action="appointment.undo_arrival",
-        stamp=None,
-        reason=why,
-        same_day_only=True,
-    )
+    with clinic.store.unit_of_work(write=True) as uow:
+        # A patient in today's queue (issue 6) would be left waiting behind a booking
+        # that says they never came: the desk takes them out of the queue first.
+        queued = uow.session.execute(
+            select(QueueEntry.queue_no).where(
+                QueueEntry.appointment_id == appointment_id,
+                QueueEntry.deleted_at.is_(None),
+                QueueEntry.status.in_(("waiting", "called", "in_consultation", "sent_back")),
+            )
+        ).scalar()
+        if queued is not None:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "This patient is number {number} in today's queue. At Reception, mark "
+                    "them as left without being seen first, then undo the arrival.",
+                ),
+                number=queued,
+            )
+        row = change_status_in(
+            clinic,
+            uow,
+            actor,
+            appointment_id,
+            BOOKED,
+            action="appointment.undo_arrival",
+            stamp=None,
+            reason=why,
+            same_day_only=True,
+        )
+        view = _view_of(uow.session, row.id)
+        uow.commit()
+    return Written(view, _changes(view.id, view.patient_id, view.doctor_id))
 
 
 def mark_no_shows(clinic: Clinic, actor: Actor) -> int:
