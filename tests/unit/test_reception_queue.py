@@ -11,7 +11,7 @@ import json
 import threading
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -567,4 +567,3 @@ def test_changes_name_the_topics_for_live_screens(desk: Desk) -> None:
         assert written.changes.touches(Topic.RECEPTION)
         assert entry.entry_id in written.changes.ids and desk.ids["zhang"] in written.changes.ids
     assert rc.day_end(cf.clinic, desk.actors["desk"]).still_waiting == ()
-    assert timedelta(0) == timedelta(0)

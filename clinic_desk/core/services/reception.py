@@ -12,7 +12,8 @@ Rules worth stating:
 * One check-in is one write transaction: the appointment becomes ``arrived``
   by the appointment module's own rules (``appointments.change_status_in``),
   the entry gets the next number of the day, its events and audit rows are
-  written, and all of it commits together or not at all.
+  written (and the vital signs, when given to ``check_in``), and all of it
+  commits together or not at all.
 * Queue numbers and "call next" are decided under SQLite's write lock (BEGIN
   IMMEDIATE): two desks never hand out the same number, and a doctor signed in
   at two workstations who calls next twice gets two different patients. The
