@@ -589,3 +589,62 @@ def test_my_queue_is_a_feature_for_queue_managers() -> None:
     queue = FEATURES[keys.index("queue")]
     assert queue.shortcut == "Ctrl+8" and queue.title == "My queue"
     assert [f.shortcut for f in FEATURES[:7]] == [f"Ctrl+{i}" for i in range(1, 8)]
+
+
+def test_desk_window_and_doctor_window_drive_the_whole_flow(
+    qtbot: Any, windows: tuple[AppContext, AppContext], day: dict[str, Any]
+) -> None:
+    """Issue 6 "done when": the desk's board checks 张秀英 in with the keyboard, the
+    doctor's window shows her without a refresh, calls, starts and finishes; the desk's
+    board follows each step (B1-B4)."""
+    from clinic_desk.ui.reception.board import ReceptionPage
+    from clinic_desk.ui.reception.checkin import CheckInDialog
+
+    desk, doctor = windows
+    Relay(desk, doctor)
+    board = ReceptionPage(desk)
+    qtbot.addWidget(board)
+    board.resize(1080, 740)
+    board.show()
+    qtbot.waitUntil(lambda: board.loads > 0, timeout=5000)
+    queue = _page(qtbot, doctor)
+    assert not queue.rows
+
+    def board_status(name: str) -> str:
+        return next(r.status for r in board.shown if r.patient_name == name)
+
+    # The desk: initials, Enter, identity, Enter.
+    qtbot.keyClicks(board.search.line, "zxy")
+    qtbot.waitUntil(lambda: board.search.results.count() == 1, timeout=5000)
+    qtbot.keyClick(board.search.line, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: any(w.isVisible() for w in board.findChildren(CheckInDialog)), timeout=5000
+    )
+    dialog = next(w for w in board.findChildren(CheckInDialog) if w.isVisible())
+    qtbot.waitUntil(lambda: dialog.view is not None, timeout=5000)
+    dialog.identity.setChecked(True)
+    qtbot.keyClick(dialog.identity, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.done_number is not None, timeout=5000)
+    number = dialog.done_number
+    qtbot.keyClick(dialog.check_in_button, Qt.Key.Key_Return)
+
+    # The doctor's window hears of it with no refresh call.
+    qtbot.waitUntil(lambda: _statuses(queue) == [(number, "waiting")], timeout=5000)
+    qtbot.waitUntil(lambda: board_status("张秀英") == "waiting", timeout=5000)
+
+    queue.call_button.click()
+    qtbot.waitUntil(lambda: board_status("张秀英") == "called", timeout=5000)
+    queue.start_button.click()
+    qtbot.waitUntil(lambda: board_status("张秀英") == "in_consultation", timeout=5000)
+    qtbot.waitUntil(lambda: _statuses(queue) == [(number, "in_consultation")], timeout=5000)
+    _settled(qtbot, desk, doctor)
+    finish = queue.finish()
+    assert isinstance(finish, FinishDialog)
+    combo = finish.widgets["visit_category"]
+    assert isinstance(combo, QComboBox)
+    combo.setCurrentIndex(combo_index(combo, "cold"))
+    finish.save()
+    qtbot.waitUntil(lambda: board_status("张秀英") == "done", timeout=5000)
+    qtbot.waitUntil(lambda: not queue.rows, timeout=5000)
+    _settled(qtbot, desk, doctor)
+    board.grab().save(str(SHOTS / "reception_flow_board_done.png"))
