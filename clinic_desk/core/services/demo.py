@@ -1261,7 +1261,9 @@ def _demo_calendar(clinic: Clinic, seed: int) -> None:
 
     Through the services, as the desk would: weekly hours Mon-Sat 08:00-12:00 and
     13:30-17:30 (Saturday mornings only for half the doctors), and about five
-    bookings per doctor per working day for the next three days.
+    bookings per doctor per working day for today and the next three days; those
+    due within the hour around now are checked in, so the desk's board has people
+    waiting (issue 6).
     """
     from clinic_desk.core.services import appointments, rosters
     from clinic_desk.core.services import settings as settings_service
@@ -1287,13 +1289,14 @@ def _demo_calendar(clinic: Clinic, seed: int) -> None:
     today = clinic.now().astimezone(zone).date()
     types = rosters.list_appointment_types(clinic, system)
     channels = list(appointments.CHANNELS)
-    for ahead in range(1, 4):
+    today_bookings: list[appointments.AppointmentView] = []
+    for ahead in range(0, 4):
         day = today + timedelta(days=ahead)
         for doctor in doctors:
             for start in sorted(rng.sample(range(8 * 4, 17 * 4 + 2), 12))[:5]:
                 kind = rng.choice(types) if types else None
                 try:
-                    appointments.book(
+                    booked = appointments.book(
                         clinic, system, patient_id=rng.choice(patient_ids),
                         doctor_id=doctor.id,
                         starts_at=datetime.combine(day, clock_time(0), zone)
@@ -1303,9 +1306,26 @@ def _demo_calendar(clinic: Clinic, seed: int) -> None:
                         channel=rng.choice(channels), identity_checked=True,
                         confirm=appointments.CONFIRM_REASONS,
                         override_reason="demo data",
-                    )
+                    ).value
                 except ClinicError:
                     continue  # outside hours on a short day, or the patient is busy then
+                if ahead == 0:
+                    today_bookings.append(booked)
+    _demo_reception(clinic, today_bookings)
+
+
+def _demo_reception(clinic: Clinic, bookings: list[Any]) -> None:
+    """Check in today's bookings due within the hour around now (the board's waiting list)."""
+    from clinic_desk.core.services import reception
+
+    system = Actor.system("demo")
+    now = clinic.now()
+    for booked in sorted(bookings, key=lambda b: b.starts_at):
+        if abs((booked.starts_at - now).total_seconds()) <= 3600:
+            try:
+                reception.check_in(clinic, system, booked.id, identity_checked=True)
+            except ClinicError:
+                continue  # the same patient twice today: once is enough for the demo
 
 
 def create_demo_clinic(

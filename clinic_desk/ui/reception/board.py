@@ -106,6 +106,10 @@ class BoardTable(QTableWidget):
         super().keyPressEvent(event)
 
 
+def _unbroken(text: str) -> str:
+    return "\u2060".join(text.replace(" ", "\u00a0"))
+
+
 class ReceptionPage(QWidget):
     """Feature "Reception" (Ctrl+1): the search, the counts, the board, the row actions."""
 
@@ -382,10 +386,15 @@ class ReceptionPage(QWidget):
                 consulting=c.in_consultation,
                 done=c.done,
             )
-            parts.append(f"<b>{_esc(c.doctor_name)}</b>&nbsp;{_esc(numbers)}")
+            # One doctor's counts never break across lines; lines break between doctors.
+            # One doctor's counts never break across lines, only between doctors: Qt's
+            # rich text ignores nowrap, and breaks anywhere between Chinese characters,
+            # so the characters are joined by WORD JOINER (U+2060).
+            name, text = _unbroken(c.doctor_name), _unbroken(numbers)
+            parts.append(f"<b>{_esc(name)}</b>\u2060\u00a0\u2060{_esc(text)}")
         if not parts:
             parts.append(_esc(self.tr("Nobody is expected or waiting today yet.")))
-        self.counts.setText("&nbsp;&nbsp;&nbsp;│&nbsp;&nbsp;&nbsp;".join(parts))
+        self.counts.setText("&nbsp;&nbsp;│ ".join(parts))
         if board.alerts:
             self.alerts.setText(
                 self.tr("⚠ %n waiting longer than {minutes} min", "", board.alerts).format(
