@@ -17,7 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QCoreApplication, QLineF, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 STATUS_COLORS: dict[str, str] = {
@@ -154,6 +163,7 @@ class AppointmentGrid(QWidget):
         self._drag: tuple[str, Block, QPoint, int, int] | None = None
         self._preview: tuple[int, int, int] | None = None  # column, start, minutes
         self.status_labels: dict[str, str] = {}
+        self._background_cache: tuple[tuple[Any, ...], QPixmap] | None = None
 
     # -- data ---------------------------------------------------------------------------
 
@@ -245,10 +255,51 @@ class AppointmentGrid(QWidget):
         self.update()
 
     def paintEvent(self, event: Any) -> None:
+        if self.width() <= 0 or self.height() <= 0:
+            return
         painter = QPainter(self)
+        width = self.column_width()
+        small = QFont(self.font())
+        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
+        painter.drawPixmap(0, 0, self._background(width, small))
+        painter.setFont(small)
+        self._paint_blocks(painter, event, width, small)
+        self._paint_headers(painter, width, small)
+        painter.end()
+
+    def _background(self, width: float, small: QFont) -> QPixmap:
+        """The columns, working hours, lines and hour labels, drawn once per layout.
+
+        Kept while nothing it shows changes: every scroll step repaints the whole
+        grid (the headers stay in view) and every reload redraws the same columns.
+        """
+        ratio = self.devicePixelRatioF()
+        key = (
+            self.width(),
+            self.height(),
+            ratio,
+            tuple(self.columns),
+            self.first_minute,
+            self.last_minute,
+            self.slot_minutes,
+            self.row_height,
+            self.palette().base().color().rgba(),
+            self.palette().text().color().rgba(),
+            small.key(),
+        )
+        if self._background_cache is not None and self._background_cache[0] == key:
+            return self._background_cache[1]
+        pixmap = QPixmap(int(self.width() * ratio), int(self.height() * ratio))
+        pixmap.setDevicePixelRatio(ratio)
+        painter = QPainter(pixmap)
+        self._paint_background(painter, width, small)
+        painter.end()
+        self._background_cache = (key, pixmap)
+        return pixmap
+
+    def _paint_background(self, painter: QPainter, width: float, small: QFont) -> None:
         palette = self.palette()
         painter.fillRect(self.rect(), palette.base())
-        width = self.column_width()
         full_width, full_height = self.width(), self.height()
         # Working time white, the rest grey; closed days hatched grey.
         off_hours, working, closed = (
@@ -268,8 +319,6 @@ class AppointmentGrid(QWidget):
                 painter.fillRect(QRectF(left, top, width, bottom - top), working)
             if c.closed:
                 painter.fillRect(body, closed)
-        small = QFont(self.font())
-        small.setPointSizeF(max(7.0, small.pointSizeF() * 0.85))
         painter.setFont(small)
         hour_lines: list[QLineF] = []
         slot_lines: list[QLineF] = []
@@ -297,9 +346,6 @@ class AppointmentGrid(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                 f"{minute // 60:02d}:00",
             )
-        self._paint_blocks(painter, event, width, small)
-        self._paint_headers(painter, width, small)
-        painter.end()
 
     def _paint_headers(self, painter: QPainter, width: float, small: QFont) -> None:
         top = self.header_top()
