@@ -57,7 +57,6 @@ from clinic_desk.core.store.models import (
     AppointmentResource,
     AppointmentSeries,
     AppointmentType,
-    Patient,
     Resource,
     Staff,
 )
@@ -200,17 +199,6 @@ def _day(value: object, label: str) -> date:
     return value
 
 
-def _identity(identity_checked: object) -> None:
-    if identity_checked is not True:
-        raise ValidationError(
-            QT_TRANSLATE_NOOP(
-                "Errors",
-                "Bookings are real-name: check the patient's identity document (or confirm "
-                'name and ID number on the phone), then tick "Identity checked".',
-            )
-        )
-
-
 def _confirm(values: Iterable[str]) -> frozenset[str]:
     given = frozenset(values)
     if not given <= CONFIRMABLE:
@@ -260,20 +248,6 @@ def _horizon(clinic: Clinic) -> date:
 
 
 # -- checks inside the write transaction ----------------------------------------------------------
-
-
-def _patient(session: Session, patient_id: uuid.UUID) -> None:
-    row = session.get(Patient, patient_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "patient"))
-    if row.merged_into is not None:
-        raise ValidationError(
-            QT_TRANSLATE_NOOP(
-                "Errors",
-                "This patient record was merged into another one. Search for the patient "
-                "again and book on the record that remains.",
-            )
-        )
 
 
 def _doctor(session: Session, doctor_id: uuid.UUID) -> Staff:
@@ -576,7 +550,7 @@ def create_series(
 ) -> Written[SeriesView]:
     """Book a recurring appointment: every occurrence or none (``SeriesConflict``)."""
     clinic.require(actor, Action.APPOINTMENT_MANAGE, patient_id=patient_id)
-    _identity(identity_checked)
+    appointments._require_identity(identity_checked)
     if channel not in appointments.CHANNELS:
         raise ValidationError(
             QT_TRANSLATE_NOOP(
@@ -634,7 +608,7 @@ def create_series(
     )
     with clinic.store.unit_of_work(write=True) as uow:
         s = uow.session
-        _patient(s, patient_id)
+        appointments._patient(s, patient_id)
         _doctor(s, doctor_id)
         pattern = replace(pattern, resource_ids=_resources(s, type_id, resource_ids))
         wanted = [d for d in days if d not in skip]
@@ -891,7 +865,7 @@ def change_series(
     """
     clinic.require(actor, Action.APPOINTMENT_MANAGE)
     the_scope = _scope(scope)
-    _identity(identity_checked)
+    appointments._require_identity(identity_checked)
     # One occurrence is an ordinary move, with everything a move may confirm (a past
     # time, a closed day); re-planning many dates confirms only what CONFIRMABLE says.
     confirmed = _confirm_move(confirm) if the_scope == "one" else _confirm(confirm)
@@ -956,7 +930,7 @@ def change_series(
         from_day = day if the_scope == "following" else max(_today(clinic), series.first_day)
         new_doctor = doctor_id or series.doctor_id
         _doctor(s, new_doctor)
-        _patient(s, series.patient_id)
+        appointments._patient(s, series.patient_id)
         old_rule = _rule_of(series)
         new_weekdays = old_rule.weekdays if weekdays is None else frozenset(weekdays)
         # A skipped date keeps the appointment it has: skipping means "leave that one
