@@ -55,7 +55,7 @@ from clinic_desk.core.services import appointments, patient_search, patients, ro
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
-from clinic_desk.ui.patients.common import full_error_text, local, tr_code
+from clinic_desk.ui.patients.common import combo_index, full_error_text, local, tr_code
 from clinic_desk.ui.settings.common import MessageLabel, hint_label
 
 
@@ -212,7 +212,7 @@ class BookingDialog(QDialog):
         self.day.setDate(QDate(moment.year, moment.month, moment.day))
         self.start.setTime(QTime(moment.hour, moment.minute - moment.minute % 5))
         if doctor_id is not None:
-            self.doctor.setCurrentIndex(max(0, self.doctor.findData(doctor_id)))
+            self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, doctor_id)))
         self.until.setDate(self.day.date().addMonths(3))
         for signal in (
             self.day.dateChanged,
@@ -632,7 +632,7 @@ class BookingDialog(QDialog):
 
     def _use_slot(self, doctor_id: uuid.UUID, moment: datetime) -> None:
         local_moment = moment.astimezone(self.zone)
-        self.doctor.setCurrentIndex(max(0, self.doctor.findData(doctor_id)))
+        self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, doctor_id)))
         self.day.setDate(QDate(local_moment.year, local_moment.month, local_moment.day))
         self.start.setTime(QTime(local_moment.hour, local_moment.minute))
 
@@ -651,7 +651,7 @@ class BookingDialog(QDialog):
             if d.active and d.bookable:
                 self.doctor.addItem(d.display_name, d.id)
         if current is not None:
-            self.doctor.setCurrentIndex(max(0, self.doctor.findData(current)))
+            self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, current)))
 
     def _type_chosen(self, _index: int) -> None:
         chosen = self.type.currentData()

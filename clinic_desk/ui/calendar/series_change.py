@@ -42,7 +42,7 @@ from clinic_desk.core.services import appointments, rosters, series
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.ui.calendar.booking import conflict_text, describe_series
 from clinic_desk.ui.context import AppContext
-from clinic_desk.ui.patients.common import full_error_text, local
+from clinic_desk.ui.patients.common import combo_index, full_error_text, local
 from clinic_desk.ui.settings.common import MessageLabel, hint_label
 
 DAY_MINUTES = 24 * 60
@@ -399,10 +399,10 @@ class SeriesChangeDialog(QDialog):
         self.doctor.clear()
         for d in data.doctors:
             self.doctor.addItem(d.display_name, d.id)
-        if self.doctor.findData(self.view.doctor_id) < 0:
+        if combo_index(self.doctor, self.view.doctor_id) < 0:
             # Its doctor is no longer bookable: shown, so the list does not silently change it.
             self.doctor.addItem(str(self.view.doctor_name), self.view.doctor_id)
-        self.doctor.setCurrentIndex(max(0, self.doctor.findData(self.wanted_doctor)))
+        self.doctor.setCurrentIndex(max(0, combo_index(self.doctor, self.wanted_doctor)))
         self.doctor.blockSignals(False)
         weekly = data.series.frequency == "weekly"
         self.weekdays_widget.setVisible(weekly)

@@ -296,8 +296,6 @@ class CandidatesBox(QWidget):
             patient_id=entry.patient_id,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        # The dialog's findData compares UUID objects by identity: choose by value here.
-        dialog.doctor.setCurrentIndex(max(0, combo_index(dialog.doctor, doctor_id)))
         dialog.minutes.setValue(minutes)
         dialog.accepted.connect(lambda i=entry.id: self._run(waitlist.mark_booked, i))
         dialog.open()
