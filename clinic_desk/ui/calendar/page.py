@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from clinic_desk.core.rules import slots
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import appointments, rosters, series
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
@@ -60,9 +61,8 @@ _HOUSEKEEPING: dict[int, datetime] = {}
 
 
 def _local_bounds(zone: ZoneInfo, first: date, last: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(first, time(0), zone)
-    end = datetime.combine(last + timedelta(days=1), time(0), zone)
-    return start, end
+    """From the start of ``first`` to the end of ``last``, local days, as UTC instants."""
+    return slots.day_bounds_utc(first, zone)[0], slots.day_bounds_utc(last, zone)[1]
 
 
 def load_view(

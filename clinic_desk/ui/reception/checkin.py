@@ -73,14 +73,12 @@ def check_in_with_vitals(
 ) -> CheckedIn:
     """Check in with the vital signs typed, in one transaction (runs on the worker thread).
 
-    The readings are parsed and checked first, so a typing slip or an unconfirmed
-    unusual reading stops the check-in before anything is written; with them the
-    check-in, the readings and the audit are one commit (nothing half-written, and
+    The readings are parsed here (a typing slip stops it); the service checks them
+    before it writes (an unconfirmed unusual reading stops it), and the check-in, the
+    readings and the audit are one commit (nothing half-written, and
     the 20 ms of bench/bench_reception.py).
     """
     values = parse_vital_texts(vitals) if any(t.strip() for t in vitals.values()) else {}
-    if values:
-        vital_rules.check_vitals(values, vitals_confirmed)
     written = reception.check_in(
         clinic,
         actor,

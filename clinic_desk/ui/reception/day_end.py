@@ -33,12 +33,11 @@ from clinic_desk.core.services import reception
 from clinic_desk.core.services.base import Changes, Topic
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import full_error_text
-from clinic_desk.ui.reception.queue import local_time, status_label
+from clinic_desk.ui.reception.queue import CAN_FINISH, local_time, status_label
 from clinic_desk.ui.settings.common import MessageLabel, title_label
 
 #: statuses from which a patient can be recorded as gone without being seen
 CAN_LEAVE = frozenset({"waiting", "called", "sent_back"})
-CAN_FINISH = frozenset({"in_consultation", "sent_back"})
 
 
 def open_day_end(ctx: AppContext, parent: QWidget | None) -> DayEndDialog:

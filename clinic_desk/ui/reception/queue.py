@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import clinical, reception, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
-from clinic_desk.core.services.registry_rules import SPECIAL_NEEDS
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import FieldsDialog, combo_index, full_error_text, tr_code
 from clinic_desk.ui.settings.common import MessageLabel
@@ -83,7 +82,7 @@ def load_queue(clinic: Clinic, actor: Actor, doctor_id: uuid.UUID | None) -> Que
 
 def need_label(code: str) -> str:
     """A special-need badge's words (B6); an unknown code is shown as it is."""
-    known = reception.NEED_BADGES.get(code) or SPECIAL_NEEDS.get(code)
+    known = reception.NEED_BADGES.get(code)
     return tr_code("Patient", known) if known is not None else code
 
 
