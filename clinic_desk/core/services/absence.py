@@ -152,10 +152,6 @@ def _span(start_minute: object, end_minute: object) -> tuple[int, int] | None:
     return start_minute, end_minute
 
 
-def _local_today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _notice_deadline(clinic: Clinic, day: date) -> datetime:
     at = settings_catalog.parse_time(str(clinic.setting("appointments.absence_notice_cutoff")))
     return datetime.combine(day - timedelta(days=1), at, clinic.timezone()).astimezone(UTC)
@@ -198,7 +194,7 @@ def record_absence(
         )
     span = _span(start_minute, end_minute)
     why = _text(reason, "reason", MAX_REASON, required=True)
-    if day < _local_today(clinic):
+    if day < clinic.today():
         raise ValidationError(
             QT_TRANSLATE_NOOP(
                 "Errors",

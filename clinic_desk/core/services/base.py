@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -133,6 +133,10 @@ class Clinic:
             return ZoneInfo(str(self.setting("clinic.timezone")))
         except (KeyError, ValueError):
             return ZoneInfo("Asia/Shanghai")
+
+    def today(self) -> date:
+        """The clinic's local date now (by its clock and time zone)."""
+        return self.now().astimezone(self.timezone()).date()
 
     def local_text(self, moment: datetime) -> str:
         """A moment as the clinic's wall-clock time, for messages."""

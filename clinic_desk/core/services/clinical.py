@@ -666,7 +666,7 @@ def _day(clinic: Clinic, value: date | None, field_name: str) -> date | None:
         return None
     if isinstance(value, datetime):
         value = value.date()
-    today = clinic.now().astimezone(clinic.timezone()).date()
+    today = clinic.today()
     if value > today:
         raise InvalidEntry(field_name, FUTURE_DATE, when=value.isoformat())
     if value.year < 1900:

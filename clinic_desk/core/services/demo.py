@@ -1286,7 +1286,7 @@ def _demo_calendar(clinic: Clinic, seed: int) -> None:
     if not patient_ids or not doctors:
         return
     zone = clinic.timezone()
-    today = clinic.now().astimezone(zone).date()
+    today = clinic.today()
     types = rosters.list_appointment_types(clinic, system)
     channels = list(appointments.CHANNELS)
     today_bookings: list[appointments.AppointmentView] = []

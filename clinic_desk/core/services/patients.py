@@ -169,13 +169,9 @@ def honorific_style(clinic: Clinic) -> honorifics.Style:
     )
 
 
-def _local_today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _details(clinic: Clinic, p: Patient) -> PatientDetails:
     data = _input_of(p)
-    today = _local_today(clinic)
+    today = clinic.today()
     age = honorifics.age_in_years(p.birth_date, today) if p.birth_date else None
     style = honorific_style(clinic)
     needs = list(data.special_needs)
@@ -203,7 +199,7 @@ def address_patient(clinic: Clinic, patient: PatientDetails, language: str) -> s
     lang = language if language in honorifics.LANGUAGES else "zh_CN"
     return honorifics.address(
         person,
-        today=_local_today(clinic),
+        today=clinic.today(),
         language=lang,
         style=honorific_style(clinic),
     )
@@ -211,7 +207,7 @@ def address_patient(clinic: Clinic, patient: PatientDetails, language: str) -> s
 
 def _clean(clinic: Clinic, data: PatientInput) -> PatientInput:
     return check_patient(
-        data, region=str(clinic.setting("clinic.phone_region")), today=_local_today(clinic)
+        data, region=str(clinic.setting("clinic.phone_region")), today=clinic.today()
     )
 
 
@@ -273,7 +269,7 @@ def next_record_numbers(clinic: Clinic, uow: UnitOfWork, count: int) -> list[str
     """
     prefix = str(clinic.setting("patients.record_prefix")).strip()
     if not prefix:
-        prefix = f"{_local_today(clinic).year}-"
+        prefix = f"{clinic.today().year}-"
     key = f"record_seq:{prefix}"
     current = int(uow.meta(key) or 0)
     if current == 0:

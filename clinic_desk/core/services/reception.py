@@ -428,10 +428,6 @@ def _require_any(clinic: Clinic, actor: Actor, *actions: Action) -> None:
     clinic.require(actor, actions[0])
 
 
-def _today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _language(clinic: Clinic, language: str | None) -> honorifics.Language:
     chosen = language if language is not None else str(clinic.setting("clinic.language"))
     for each in honorifics.LANGUAGES:
@@ -918,7 +914,7 @@ class _Reader:
     def __init__(self, clinic: Clinic, day: date, now: datetime, language: str | None) -> None:
         self.day = day
         self.now = now
-        self.today = _today(clinic)
+        self.today = clinic.today()
         self.language = _language(clinic, language)
         self.style = patients.honorific_style(clinic)
         self.alert_after = int(clinic.setting("reception.wait_alert_minutes"))
@@ -1203,7 +1199,7 @@ def _board(
 
 def _day_of(clinic: Clinic, day: object) -> date:
     if day is None:
-        return _today(clinic)
+        return clinic.today()
     if isinstance(day, datetime) or not isinstance(day, date):
         raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose a day on the calendar."))
     return day
@@ -1291,7 +1287,7 @@ def check_in_view(
         )
     lang = _language(clinic, language)
     zone = clinic.timezone()
-    today = _today(clinic)
+    today = clinic.today()
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
         booking: Appointment | None

@@ -460,7 +460,7 @@ def compile_referral_summary(
 
 
 def _age(birth: date, clinic: Clinic) -> str:
-    today = clinic.now().astimezone(clinic.timezone()).date()
+    today = clinic.today()
     years = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
     return str(max(years, 0))
 

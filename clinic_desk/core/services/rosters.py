@@ -438,10 +438,6 @@ def _bookable_staff(session: Session, staff_id: uuid.UUID) -> Staff:
     return row
 
 
-def _today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _changes(*ids: uuid.UUID) -> Changes:
     return Changes(frozenset({Topic.ROSTERS}), frozenset(ids))
 
@@ -637,7 +633,7 @@ def get_weekly_roster(
 ) -> WeeklyRoster:
     """The weekly roster in force on ``on`` (default: today in the clinic)."""
     clinic.require(actor, Action.APPOINTMENT_VIEW)
-    day = _day(on) if on is not None else _today(clinic)
+    day = _day(on) if on is not None else clinic.today()
     with clinic.store.unit_of_work(write=False) as uow:
         _staff(uow.session, staff_id)
         rules = [

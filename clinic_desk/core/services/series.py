@@ -235,16 +235,12 @@ def _skip(values: Iterable[date]) -> frozenset[date]:
     return days
 
 
-def _today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _limit(clinic: Clinic) -> int:
     return int(clinic.setting("appointments.max_series_occurrences"))
 
 
 def _horizon(clinic: Clinic) -> date:
-    return _today(clinic) + timedelta(days=int(clinic.setting("appointments.series_horizon_days")))
+    return clinic.today() + timedelta(days=int(clinic.setting("appointments.series_horizon_days")))
 
 
 # -- checks inside the write transaction ----------------------------------------------------------
@@ -569,7 +565,7 @@ def create_series(
     first = _day(first_day, "first day")
     if until is not None:
         _day(until, "last day")
-    if first < _today(clinic):
+    if first < clinic.today():
         raise ValidationError(
             QT_TRANSLATE_NOOP(
                 "Errors", "The first day ({day}) has passed. Start the series today or later."
@@ -709,7 +705,7 @@ def extend_open_series(clinic: Clinic, actor: Actor) -> int:
                     )
                 )
             }
-            days = [d for d in days if d not in have and d >= _today(clinic)]
+            days = [d for d in days if d not in have and d >= clinic.today()]
             template = s.execute(
                 select(Appointment)
                 .where(Appointment.series_id == series.id)
@@ -927,7 +923,7 @@ def change_series(
     with clinic.store.unit_of_work(write=True) as uow:
         s = uow.session
         row, series = _occurrence(s, appointment_id)
-        from_day = day if the_scope == "following" else max(_today(clinic), series.first_day)
+        from_day = day if the_scope == "following" else max(clinic.today(), series.first_day)
         new_doctor = doctor_id or series.doctor_id
         _doctor(s, new_doctor)
         appointments._patient(s, series.patient_id)

@@ -84,10 +84,6 @@ def _text(value: str, label: str, limit: int) -> str:
     return text
 
 
-def _local_today(clinic: Clinic) -> date:
-    return clinic.now().astimezone(clinic.timezone()).date()
-
-
 def _priority(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PRIORITY:
         raise ValidationError(
@@ -115,7 +111,7 @@ def _window(clinic: Clinic, earliest: date | None, latest: date | None) -> None:
             latest=latest.isoformat(),
             earliest=earliest.isoformat(),
         )
-    if latest is not None and latest < _local_today(clinic):
+    if latest is not None and latest < clinic.today():
         raise ValidationError(
             QT_TRANSLATE_NOOP(
                 "Errors",
