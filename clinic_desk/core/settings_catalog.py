@@ -110,6 +110,7 @@ G_RECEPTION = QT_TRANSLATE_NOOP("Settings", "Reception")
 G_FOLLOWUP = QT_TRANSLATE_NOOP("Settings", "Follow-up")
 G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
 G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
+G_SYNC = QT_TRANSLATE_NOOP("Settings", "Sync")
 
 LANGUAGES = ("zh_CN", "zh_TW", "en")
 
@@ -221,6 +222,16 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("reception.display_names", "choice", "masked",
        QT_TRANSLATE_NOOP("Settings", "Names on the waiting-room screen"), G_RECEPTION,
        spec="C4", choices=("masked", "honorific")),
+    # Sync between workstations (issue 7)
+    _d("sync.max_clock_skew_minutes", "int", 5,
+       QT_TRANSLATE_NOOP("Settings", "Refuse to sync when the clock is off by (minutes)"),
+       G_SYNC, minimum=1, maximum=60),
+    _d("sync.interval_seconds", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "Sync at least every (seconds)"), G_SYNC,
+       minimum=5, maximum=3600),
+    _d("sync.pairing_minutes", "int", 15,
+       QT_TRANSLATE_NOOP("Settings", "A pairing code stays valid for (minutes)"), G_SYNC,
+       minimum=1, maximum=120),
     # Follow-up (spec E1)
     _d("followup.message_within_hours", "int", 24,
        QT_TRANSLATE_NOOP("Settings", "Cold / physical exam: message within (hours)"),

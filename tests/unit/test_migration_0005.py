@@ -68,7 +68,7 @@ def test_bookings_of_0004_survive_and_the_queue_tables_work(tmp_path: Path) -> N
             ),
             {"id": APPOINTMENT, "p": PATIENT, "s": STAFF, "t": T},
         )
-    migrate.upgrade(engine)
+    migrate.upgrade(engine, "0005_reception")
     with engine.connect() as conn:
         assert migrate.current_revision(conn) == "0005_reception"
         row = conn.execute(text("SELECT status, purpose, patient_id FROM appointment")).one()

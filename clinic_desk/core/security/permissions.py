@@ -78,6 +78,8 @@ class Action(StrEnum):
     COMPLAINT_READ_CONFIDENTIAL = "complaint.read_confidential"
     QUALITY_REPORTS = "quality.reports"
     MEMBERSHIP_MANAGE = "membership.manage"
+    # Sync between workstations (issue 7): enrol, remove, review merge conflicts.
+    SYNC_MANAGE = "sync.manage"
 
 
 _FRONT_DESK = {

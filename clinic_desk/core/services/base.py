@@ -66,6 +66,7 @@ class Topic(StrEnum):
     ROSTERS = "rosters"
     AUDIT = "audit"
     BACKUP = "backup"
+    SYNC = "sync"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,13 @@ class Clinic:
     clinic_id: str
     clock: Clock = system_clock
     _settings: dict[str, Any] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        # Sync dates changes by the clinic's clock (a fake one in tests).
+        self.store.wall_ms = self._wall_ms
+
+    def _wall_ms(self) -> int:
+        return int(self.clock().timestamp() * 1000)
 
     @property
     def workstation(self) -> str:

@@ -7,6 +7,7 @@ import os
 import shutil
 import unicodedata
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -129,6 +130,60 @@ def setup_clinic(
             n=200,
         )
     check_passphrase(passphrase, passphrase_confirmation, avoid=(name, login, phone))
+
+    def fill(clinic: Clinic, clinic_id: str) -> None:
+        settings = {
+            "clinic.name": name,
+            "clinic.address": address,
+            "clinic.phone": phone,
+            "clinic.timezone": timezone,
+            "clinic.language": language,
+        }
+        system = Actor.system("setup")
+        with clinic.store.unit_of_work(write=True) as uow:
+            uow.set_meta(META_CLINIC_ID, clinic_id)
+            uow.set_meta(META_CREATED_AT, clinic.now().isoformat())
+            write_setting_rows(clinic, uow, system, settings)
+            director = Staff(
+                login=login,
+                display_name=director_display,
+                role=Role.DIRECTOR.value,
+                password_hash=hash_password(director_password),
+            )
+            uow.session.add(director)
+            uow.session.flush()
+            clinic.audit(
+                uow,
+                system,
+                audit.AuditEvent(
+                    action="clinic.setup", object_type="clinic",
+                    object_id=clinic_id,
+                    detail=json.dumps({"director": login}, ensure_ascii=False),
+                ),
+            )
+            uow.commit()
+
+    return create_clinic_files(
+        data_dir, passphrase=passphrase, kdf=kdf, use_keyring=use_keyring,
+        workstation=workstation, clock=clock, fill=fill,
+    )
+
+
+def create_clinic_files(
+    data_dir: Path,
+    *,
+    passphrase: str,
+    kdf: KdfParams | None,
+    use_keyring: bool,
+    workstation: str | None,
+    clock: Clock,
+    fill: Callable[[Clinic, str], None],
+) -> SetupResult:
+    """A new key file and database in ``data_dir``, filled by ``fill(clinic, clinic_id)``.
+
+    Built in a staging folder and moved into place at the end: a crash, a full
+    disk or an error in ``fill`` leaves the target folder as it was.
+    """
     check_data_dir(data_dir, create=True)
     for existing in (DB_FILENAME, key_file_path(data_dir).name):
         if (data_dir / existing).exists():
@@ -139,45 +194,13 @@ def setup_clinic(
     key_file = KeyFile.create(
         data_key=data_key, passphrase=passphrase, recovery_key=recovery, kdf=kdf or KdfParams()
     )
-    # Build in a staging folder and move into place at the end: a crash or a
-    # full disk during setup leaves the target folder as it was.
     staging = data_dir / f".setup-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     try:
         store = Store(staging, data_key, workstation=workstation)
         try:
             store.migrate()
-            clinic = Clinic(staging, store, key_file.clinic_id, clock=clock)
-            settings = {
-                "clinic.name": name,
-                "clinic.address": address,
-                "clinic.phone": phone,
-                "clinic.timezone": timezone,
-                "clinic.language": language,
-            }
-            system = Actor.system("setup")
-            with store.unit_of_work(write=True) as uow:
-                uow.set_meta(META_CLINIC_ID, key_file.clinic_id)
-                uow.set_meta(META_CREATED_AT, clinic.now().isoformat())
-                write_setting_rows(clinic, uow, system, settings)
-                director = Staff(
-                    login=login,
-                    display_name=director_display,
-                    role=Role.DIRECTOR.value,
-                    password_hash=hash_password(director_password),
-                )
-                uow.session.add(director)
-                uow.session.flush()
-                clinic.audit(
-                    uow,
-                    system,
-                    audit.AuditEvent(
-                        action="clinic.setup", object_type="clinic",
-                        object_id=key_file.clinic_id,
-                        detail=json.dumps({"director": login}, ensure_ascii=False),
-                    ),
-                )
-                uow.commit()
+            fill(Clinic(staging, store, key_file.clinic_id, clock=clock), key_file.clinic_id)
         finally:
             store.close()
         write_key_file(staging, key_file)

@@ -43,7 +43,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import ClinicError, NotFound, ValidationError
@@ -664,48 +663,40 @@ def _insert_new(
 
     Two plain INSERTs rather than the ORM's unit of work: a check-in is timed
     (issue 6: under 20 ms with the vital signs), and the ORM's flush of three new
-    objects cost more than the statements. The unique indexes are the last guard
-    behind the write lock (a row another workstation wrote).
+    objects cost more than the statements. The write lock and the caller's checks
+    keep one check-in per booking here; two made on offline desks meet through
+    sync and are listed for the desk (``sync.needs_attention``).
     """
     session = uow.session
     session.flush()  # what the session holds first (the booking's new status)
     number = queue_no if queue_no is not None else _next_number(session, day)
     entry_id = new_id()
     conn = session.connection()
-    try:
-        conn.execute(
-            insert(QueueEntry),
-            [
-                {
-                    "id": entry_id,
-                    "day": day,
-                    "patient_id": patient_id,
-                    "appointment_id": appointment_id,
-                    "doctor_id": doctor_id,
-                    "department": department,
-                    "complaint": complaint,
-                    "queue_no": number,
-                    "status": WAITING,
-                    "priority": 0,
-                    "green_reason": "",
-                    "arrived_at": arrived_at,
-                    "visit_id": None,
-                    "visit_category": "",
-                    "back_reason": "",
-                    "created_at": now,
-                    "updated_at": now,
-                    "deleted_at": None,
-                }
-            ],
-        )
-    except IntegrityError:
-        raise ValidationError(
-            QT_TRANSLATE_NOOP(
-                "Errors",
-                "Another desk checked this patient in at the same moment. Refresh the board "
-                "and look for the patient there.",
-            )
-        ) from None
+    conn.execute(
+        insert(QueueEntry),
+        [
+            {
+                "id": entry_id,
+                "day": day,
+                "patient_id": patient_id,
+                "appointment_id": appointment_id,
+                "doctor_id": doctor_id,
+                "department": department,
+                "complaint": complaint,
+                "queue_no": number,
+                "status": WAITING,
+                "priority": 0,
+                "green_reason": "",
+                "arrived_at": arrived_at,
+                "visit_id": None,
+                "visit_category": "",
+                "back_reason": "",
+                "created_at": now,
+                "updated_at": now,
+                "deleted_at": None,
+            }
+        ],
+    )
     conn.execute(
         insert(QueueEvent),
         [

@@ -36,6 +36,7 @@ from clinic_desk.core.rules.holidays import DayKind
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import ROLE_LABELS, Action, Role
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
+from clinic_desk.core.store.base import SYNCED_ROW_NAMESPACE
 from clinic_desk.core.store.models import (
     AppointmentResource,
     AppointmentType,
@@ -506,7 +507,11 @@ def set_doctor_profile(
             select(DoctorProfile).where(DoctorProfile.staff_id == staff_id)
         ).scalar_one_or_none()
         if profile is None:
-            profile = DoctorProfile(staff_id=staff_id)
+            # One id per doctor on every workstation (see settings.setting_row_id).
+            profile = DoctorProfile(
+                id=uuid.uuid5(SYNCED_ROW_NAMESPACE, f"doctor_profile|{staff_id.hex}"),
+                staff_id=staff_id,
+            )
             uow.session.add(profile)
             before: dict[str, object] = {}
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +15,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
+from clinic_desk.core.store.base import SYNCED_ROW_NAMESPACE
 from clinic_desk.core.store.models import Setting
 from clinic_desk.core.store.store import UnitOfWork
 
@@ -35,6 +37,12 @@ def validate(changes: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
+def setting_row_id(key: str) -> uuid.UUID:
+    """The same id for a setting on every workstation, so two desks that first set
+    one while offline change one row (merged by sync) instead of making two."""
+    return uuid.uuid5(SYNCED_ROW_NAMESPACE, f"setting|{key}")
+
+
 def write_setting_rows(
     clinic: Clinic, uow: UnitOfWork, actor: Actor, changes: Mapping[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
@@ -53,7 +61,12 @@ def write_setting_rows(
             continue
         encoded = json.dumps(value, ensure_ascii=False)
         if row is None:
-            uow.session.add(Setting(key=key, value_json=encoded, updated_by=actor.staff_id))
+            uow.session.add(
+                Setting(
+                    id=setting_row_id(key), key=key, value_json=encoded,
+                    updated_by=actor.staff_id,
+                )
+            )
         else:
             row.value_json = encoded
             row.updated_by = actor.staff_id

@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+# For rows that have a natural key (a setting's name, a doctor's profile): ids
+# derived from it are the same on every workstation, so sync merges them.
+SYNCED_ROW_NAMESPACE = uuid.UUID("0b7f3a52-9d1e-4c8e-8f0a-5d2c6e9b1a47")
+
+
 def new_id() -> uuid.UUID:
     """A time-ordered UUIDv7, so offline workstations never collide and ids sort by age."""
     return uuid.UUID(str(uuid6.uuid7()))

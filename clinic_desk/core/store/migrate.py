@@ -11,6 +11,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from clinic_desk.core.errors import SchemaTooNew, StoreCorrupt
+from clinic_desk.core.sync import tables as sync_tables
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -33,8 +34,12 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def upgrade(engine: Engine, target: str = "head") -> None:
-    """Upgrade under the write lock, so two programs opening at once migrate once."""
+def upgrade(engine: Engine, target: str = "head") -> bool:
+    """Upgrade under the write lock, so two programs opening at once migrate once.
+
+    True when the schema changed. A copy that syncs gets its change-capture
+    triggers rebuilt for the new schema in the same transaction.
+    """
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as probe:
         current = current_revision(probe)
@@ -42,7 +47,7 @@ def upgrade(engine: Engine, target: str = "head") -> None:
     if current is not None and current not in {s.revision for s in script.walk_revisions()}:
         raise SchemaTooNew()
     if current == script.get_current_head() and target == "head":
-        return
+        return False
     with engine.connect() as conn:
         # Batch mode rebuilds tables; foreign keys must be off (outside any
         # transaction) while it does, and are checked by hand afterwards.
@@ -56,8 +61,26 @@ def upgrade(engine: Engine, target: str = "head") -> None:
                 broken = writer.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise StoreCorrupt(detail=f"{len(broken)} broken references after upgrade")
+                _rebuild_sync_triggers(writer)
         finally:
             raw.execute("PRAGMA foreign_keys = ON")
+    return True
+
+
+def _rebuild_sync_triggers(conn: Connection) -> None:
+    # Batch mode rebuilt some tables without their triggers, and new columns
+    # need capturing: recreate them all. What the migration itself changed is
+    # the same on every workstation that runs it, so it is not sent.
+    tables = {r[0] for r in conn.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()}
+    if "sync_dirty" not in tables:
+        return
+    enabled = conn.exec_driver_sql(
+        "SELECT 1 FROM meta WHERE key = ?", (sync_tables.META_ENABLED,)
+    ).fetchone()
+    if enabled:
+        sync_tables.install_triggers(conn)
+    conn.exec_driver_sql("DELETE FROM sync_dirty")
 
 
 def table_names(conn: Connection) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Uuid,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import BLOB
 
 from clinic_desk.core.store.base import Base, IdMixin, TimestampMixin, UTCDateTime, utcnow
 
@@ -622,11 +624,12 @@ class QueueEntry(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         Index("ix_queue_entry_day_doctor_id", "day", "doctor_id"),
-        # Two desks never hand out the same number (the write lock decides; this is the guard).
-        Index("uq_queue_entry_day_queue_no", "day", "queue_no", unique=True),
-        # A booking is checked in once. SQLite counts NULLs as distinct in a unique
-        # index, so walk-ins (NULL) are not constrained: "unique where not null".
-        Index("uq_queue_entry_appointment_id", "appointment_id", unique=True),
+        # Not unique (since 0006): two desks working offline can hand out the same
+        # number or check in one booking twice; sync must carry both rows and the
+        # desk's "needs attention" list shows them (issue 7). On one workstation the
+        # write lock and the service's own checks keep numbers and check-ins single.
+        Index("ix_queue_entry_day_queue_no", "day", "queue_no"),
+        Index("ix_queue_entry_appointment_id", "appointment_id"),
         Index("ix_queue_entry_patient_id_day", "patient_id", "day"),
     )
 
@@ -655,3 +658,74 @@ class WaitAlert(IdMixin, TimestampMixin, Base):
     handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
     actions: Mapped[str] = mapped_column(String(200), default="")  # comma codes (WAIT_ACTIONS)
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+# -- sync (issue 7) -------------------------------------------------------------------------
+# Local bookkeeping except ``sync_conflict``, which syncs like any clinic table so
+# every workstation ends with the same list of values that lost a merge.
+
+
+class SyncDirty(Base):
+    """Fields changed in the open transaction, noted by triggers; emptied at commit."""
+
+    __tablename__ = "sync_dirty"
+    tbl: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # BLOB affinity converts nothing: a row's key is kept exactly as its table stores it.
+    k1: Mapped[Any] = mapped_column(BLOB, primary_key=True)
+    k2: Mapped[Any] = mapped_column(BLOB, primary_key=True)
+    col: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class SyncOutbox(Base):
+    """Operations made here and not yet acknowledged by the hub; ``seq`` is the device sequence."""
+
+    __tablename__ = "sync_outbox"
+    # AUTOINCREMENT: a sequence number is never reused, even after acknowledged rows go.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    op_id: Mapped[str] = mapped_column(String(32), unique=True)
+    hlc: Mapped[int] = mapped_column(Integer)
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # zlib(JSON), sealed only when pushed
+
+
+class SyncRow(Base):
+    """Per-field clocks of one row (JSON), for rows changed since sync began."""
+
+    __tablename__ = "sync_row"
+    tbl: Mapped[str] = mapped_column(String(64), primary_key=True)
+    k1: Mapped[Any] = mapped_column(BLOB, primary_key=True)
+    k2: Mapped[Any] = mapped_column(BLOB, primary_key=True)
+    clocks: Mapped[str] = mapped_column(Text)
+
+
+class SyncPeer(Base):
+    """The last device sequence applied from each other workstation (gap detection)."""
+
+    __tablename__ = "sync_peer"
+    device_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_seq: Mapped[int] = mapped_column(Integer)
+    last_server_seq: Mapped[int] = mapped_column(Integer)
+
+
+class SyncConflict(IdMixin, TimestampMixin, Base):
+    """A value that lost a merge (two workstations changed one field without seeing
+    each other's change), kept so a person can look and restore it. The id is
+    derived from what lost, so every workstation that notices it writes the same row."""
+
+    __tablename__ = "sync_conflict"
+    kind: Mapped[str] = mapped_column(String(16))  # field | duplicate
+    tbl: Mapped[str] = mapped_column(String(64))
+    row_key: Mapped[str] = mapped_column(String(80))
+    col: Mapped[str] = mapped_column(String(64))
+    loser_value: Mapped[str] = mapped_column(Text)  # JSON of the stored value
+    winner_value: Mapped[str] = mapped_column(Text)
+    loser_hlc: Mapped[int] = mapped_column(Integer)
+    loser_node: Mapped[str] = mapped_column(String(32))
+    winner_hlc: Mapped[int] = mapped_column(Integer)
+    winner_node: Mapped[str] = mapped_column(String(32))
+    # open | kept (the winner stays) | restored (the loser was written back)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolved_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_sync_conflict_status_tbl", "status", "tbl"),)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import socket
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +22,9 @@ from clinic_desk.core.store import migrate
 from clinic_desk.core.store.base import Base
 from clinic_desk.core.store.engine import DB_FILENAME, is_not_a_database, make_engine
 from clinic_desk.core.store.models import Meta
+from clinic_desk.core.sync import capture as sync_capture
+from clinic_desk.core.sync.hlc import HybridClock
+from clinic_desk.core.sync.tables import TableSpec, read_specs
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,10 @@ class Store:
         self.backup_key = derive_subkey(data_key, BACKUP_KEY_PURPOSE)
         self.workstation = (workstation or socket.gethostname() or "workstation")[:100]
         self.engine: Engine = make_engine(self.db_path, data_key)
+        # Sync (issue 7): off until this copy is enrolled; read from meta at the
+        # first write. ``wall_ms`` dates changes (the clinic's clock, for tests).
+        self._sync: _SyncCapture | bool | None = False  # False: not read yet
+        self.wall_ms: Callable[[], int] = lambda: time.time_ns() // 1_000_000
 
     @property
     def data_key(self) -> bytes:
@@ -84,6 +92,18 @@ class Store:
             migrate.upgrade(self.engine)
         except exc.DBAPIError as error:
             raise (translate_db_error(error) or error) from error
+
+    def sync_capture(self, conn: Any) -> None:
+        """Note this transaction's changes in the sync outbox (a no-op when sync is off)."""
+        if self._sync is False:
+            self._sync = _SyncCapture.load(conn)
+        if not isinstance(self._sync, _SyncCapture):
+            return
+        self._sync.run(conn, self.wall_ms())
+
+    def forget_sync_state(self) -> None:
+        """Read the sync state again at the next write (after enabling or joining)."""
+        self._sync = False
 
     def unit_of_work(self, *, write: bool) -> UnitOfWork:
         return UnitOfWork(self, write=write)
@@ -126,6 +146,29 @@ class Store:
         self.engine.dispose()
 
 
+class _SyncCapture:
+    """This copy's node id and synced tables, once sync is on."""
+
+    def __init__(self, node: str, specs: dict[str, TableSpec]) -> None:
+        self.node = node
+        self.specs = specs
+
+    @classmethod
+    def load(cls, conn: Any) -> _SyncCapture | None:
+        row = conn.exec_driver_sql(
+            "SELECT value FROM meta WHERE key = ?", (sync_capture.META_NODE,)
+        ).fetchone()
+        if row is None:
+            return None
+        return cls(row[0], read_specs(conn))
+
+    def run(self, conn: Any, now_ms: int) -> None:
+        # The clock is read under the write lock each time: two programs on one
+        # copy must never hand out the same clock value.
+        clock = HybridClock(sync_capture.load_hlc(conn))
+        sync_capture.capture(conn, self.specs, self.node, clock, now_ms)
+
+
 class UnitOfWork:
     """One transaction. Writes take SQLite's write lock at BEGIN (IMMEDIATE).
 
@@ -152,6 +195,8 @@ class UnitOfWork:
         if not self.write:
             raise RuntimeError("commit() on a read-only unit of work")
         try:
+            self.session.flush()
+            self.store.sync_capture(self.session.connection())
             self.session.commit()
         except exc.DBAPIError as error:
             self.session.rollback()

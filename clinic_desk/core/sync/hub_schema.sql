@@ -1,0 +1,229 @@
+-- ClinicDesk sync hub (issue 7). Applied by `clinic-desk hub init`; safe to run again.
+-- Workstations reach the tables only through the functions below (SECURITY
+-- DEFINER): their role has EXECUTE on those and no rights on any table.
+CREATE SCHEMA IF NOT EXISTS clinicdesk;
+
+CREATE TABLE IF NOT EXISTS clinicdesk.hub_info (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS clinicdesk.clinic (
+    clinic_id     text PRIMARY KEY,
+    next_seq      bigint NOT NULL DEFAULT 1,
+    min_schema    integer NOT NULL DEFAULT 0,  -- pushes from older clients are refused
+    trimmed_below bigint NOT NULL DEFAULT 1,   -- the log starts here (compaction)
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE IF NOT EXISTS clinicdesk.device (
+    clinic_id   text NOT NULL REFERENCES clinicdesk.clinic,
+    device_id   text NOT NULL,
+    name        text NOT NULL,
+    token_hash  bytea NOT NULL,
+    enrolled_at timestamptz NOT NULL DEFAULT now(),
+    revoked_at  timestamptz,
+    last_seq    bigint NOT NULL DEFAULT 0,  -- the device's last pushed sequence number
+    pulled_seq  bigint NOT NULL DEFAULT 0,  -- its cursor, as it last reported
+    seen_at     timestamptz,
+    PRIMARY KEY (clinic_id, device_id)
+);
+
+CREATE TABLE IF NOT EXISTS clinicdesk.ops (
+    clinic_id   text NOT NULL REFERENCES clinicdesk.clinic,
+    server_seq  bigint NOT NULL,
+    op_id       text NOT NULL UNIQUE,
+    device_id   text NOT NULL,
+    device_seq  bigint NOT NULL,
+    hlc         bigint NOT NULL,
+    schema      integer NOT NULL,
+    key_id      text NOT NULL,
+    nonce       bytea NOT NULL,
+    ciphertext  bytea NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (clinic_id, server_seq),
+    UNIQUE (clinic_id, device_id, device_seq)
+);
+
+CREATE TABLE IF NOT EXISTS clinicdesk.pairing (
+    code_id    text PRIMARY KEY,
+    clinic_id  text NOT NULL REFERENCES clinicdesk.clinic,
+    blob       bytea NOT NULL,
+    made_by    text NOT NULL,
+    expires_at timestamptz NOT NULL
+);
+
+INSERT INTO clinicdesk.hub_info (key, value) VALUES ('hub_schema', '1')
+    ON CONFLICT (key) DO NOTHING;
+
+-- A NOTIFY per pushing transaction (PostgreSQL folds identical ones): the bell only.
+CREATE OR REPLACE FUNCTION clinicdesk.ops_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('clinicdesk', NEW.clinic_id);
+    RETURN NULL;
+END $$;
+
+DROP TRIGGER IF EXISTS ops_notify ON clinicdesk.ops;
+CREATE TRIGGER ops_notify AFTER INSERT ON clinicdesk.ops
+    FOR EACH ROW EXECUTE FUNCTION clinicdesk.ops_notify();
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_auth(p_clinic text, p_device text, p_token bytea)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+DECLARE d record;
+BEGIN
+    SELECT * INTO d FROM device WHERE clinic_id = p_clinic AND device_id = p_device;
+    IF NOT FOUND OR d.token_hash <> sha256(p_token) THEN
+        RAISE EXCEPTION 'this workstation is not enrolled in this clinic on this hub'
+            USING ERRCODE = 'CD002';
+    END IF;
+    IF d.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'this workstation was removed from the clinic' USING ERRCODE = 'CD003';
+    END IF;
+    UPDATE device SET seen_at = now() WHERE clinic_id = p_clinic AND device_id = p_device;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_time() RETURNS timestamptz
+LANGUAGE sql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+    SELECT clock_timestamp()
+$$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_create_clinic(
+    p_clinic text, p_device text, p_token bytea, p_name text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    -- Until its first push a clinic can be created again: enabling sync that
+    -- failed on the workstation after the hub said yes can simply be retried.
+    IF EXISTS (SELECT 1 FROM clinic WHERE clinic_id = p_clinic AND next_seq > 1) THEN
+        RAISE EXCEPTION 'this clinic already syncs through this hub' USING ERRCODE = 'CD001';
+    END IF;
+    DELETE FROM pairing WHERE clinic_id = p_clinic;
+    DELETE FROM device WHERE clinic_id = p_clinic;
+    INSERT INTO clinic (clinic_id) VALUES (p_clinic) ON CONFLICT (clinic_id) DO NOTHING;
+    INSERT INTO device (clinic_id, device_id, name, token_hash)
+        VALUES (p_clinic, p_device, p_name, sha256(p_token));
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_register_device(
+    p_clinic text, p_device text, p_token bytea,
+    p_new_device text, p_new_token bytea, p_name text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    INSERT INTO device (clinic_id, device_id, name, token_hash)
+        VALUES (p_clinic, p_new_device, p_name, sha256(p_new_token));
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_revoke_device(
+    p_clinic text, p_device text, p_token bytea, p_target text)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    UPDATE device SET revoked_at = now()
+        WHERE clinic_id = p_clinic AND device_id = p_target AND revoked_at IS NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_devices(p_clinic text, p_device text, p_token bytea)
+RETURNS TABLE (device_id text, name text, enrolled_at timestamptz, revoked_at timestamptz,
+               last_seq bigint, pulled_seq bigint, seen_at timestamptz)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    RETURN QUERY SELECT d.device_id, d.name, d.enrolled_at, d.revoked_at, d.last_seq,
+                        d.pulled_seq, d.seen_at
+                 FROM device d WHERE d.clinic_id = p_clinic ORDER BY d.enrolled_at;
+END $$;
+
+-- Push: sequence numbers are handed out under a per-clinic advisory lock in
+-- this transaction, so they commit in order (a plain sequence could commit 8
+-- before 7 and let a puller's cursor skip 7). A repeated op_id returns the
+-- number it already has: a push whose acknowledgement was lost is harmless.
+CREATE OR REPLACE FUNCTION clinicdesk.cd_push(
+    p_clinic text, p_device text, p_token bytea, p_client_schema integer,
+    p_op_ids text[], p_seqs bigint[], p_hlcs bigint[], p_schemas integer[],
+    p_key_ids text[], p_nonces bytea[], p_cts bytea[])
+RETURNS TABLE (op_id text, server_seq bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+DECLARE
+    c record;
+    last bigint;
+    seq bigint;
+    existing bigint;
+    i integer;
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    PERFORM pg_advisory_xact_lock(hashtextextended('clinicdesk:' || p_clinic, 0));
+    SELECT * INTO c FROM clinic WHERE clinic_id = p_clinic FOR UPDATE;
+    IF p_client_schema < c.min_schema THEN
+        RAISE EXCEPTION 'this workstation runs an older ClinicDesk than the others (schema % < %)',
+            p_client_schema, c.min_schema USING ERRCODE = 'CD004';
+    END IF;
+    SELECT d.last_seq INTO last FROM device d
+        WHERE d.clinic_id = p_clinic AND d.device_id = p_device;
+    seq := c.next_seq;
+    FOR i IN 1 .. coalesce(array_length(p_op_ids, 1), 0) LOOP
+        SELECT o.server_seq INTO existing FROM ops o WHERE o.op_id = p_op_ids[i];
+        IF FOUND THEN
+            op_id := p_op_ids[i]; server_seq := existing; RETURN NEXT;
+            CONTINUE;
+        END IF;
+        IF p_seqs[i] <> last + 1 THEN
+            RAISE EXCEPTION 'operation % of this workstation arrived after % (a gap)',
+                p_seqs[i], last USING ERRCODE = 'CD006';
+        END IF;
+        INSERT INTO ops (clinic_id, server_seq, op_id, device_id, device_seq, hlc, schema,
+                         key_id, nonce, ciphertext)
+            VALUES (p_clinic, seq, p_op_ids[i], p_device, p_seqs[i], p_hlcs[i], p_schemas[i],
+                    p_key_ids[i], p_nonces[i], p_cts[i]);
+        op_id := p_op_ids[i]; server_seq := seq; RETURN NEXT;
+        last := p_seqs[i];
+        seq := seq + 1;
+    END LOOP;
+    UPDATE clinic SET next_seq = seq, min_schema = greatest(min_schema, p_client_schema)
+        WHERE clinic_id = p_clinic;
+    UPDATE device d SET last_seq = last WHERE d.clinic_id = p_clinic AND d.device_id = p_device;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_pull(
+    p_clinic text, p_device text, p_token bytea, p_after bigint, p_limit integer)
+RETURNS TABLE (server_seq bigint, op_id text, device_id text, device_seq bigint, hlc bigint,
+               schema integer, key_id text, nonce bytea, ciphertext bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+DECLARE horizon bigint;
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    SELECT c.trimmed_below INTO horizon FROM clinic c WHERE c.clinic_id = p_clinic;
+    IF p_after + 1 < horizon THEN
+        RAISE EXCEPTION 'this workstation was away longer than the hub keeps its log'
+            USING ERRCODE = 'CD007';
+    END IF;
+    UPDATE device d SET pulled_seq = p_after WHERE d.clinic_id = p_clinic
+        AND d.device_id = p_device;
+    RETURN QUERY SELECT o.server_seq, o.op_id, o.device_id, o.device_seq, o.hlc, o.schema,
+                        o.key_id, o.nonce, o.ciphertext
+                 FROM ops o WHERE o.clinic_id = p_clinic AND o.server_seq > p_after
+                 ORDER BY o.server_seq LIMIT p_limit;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_pairing_put(
+    p_clinic text, p_device text, p_token bytea, p_code_id text, p_blob bytea,
+    p_minutes integer)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    DELETE FROM pairing WHERE expires_at < now();
+    INSERT INTO pairing (code_id, clinic_id, blob, made_by, expires_at)
+        VALUES (p_code_id, p_clinic, p_blob, p_device, now() + make_interval(mins => p_minutes));
+END $$;
+
+-- Taken once: the row is gone after the first read, used or not.
+CREATE OR REPLACE FUNCTION clinicdesk.cd_pairing_take(p_code_id text)
+RETURNS TABLE (clinic_id text, blob bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    RETURN QUERY DELETE FROM pairing p WHERE p.code_id = p_code_id AND p.expires_at >= now()
+        RETURNING p.clinic_id, p.blob;
+END $$;
+
+REVOKE ALL ON ALL TABLES IN SCHEMA clinicdesk FROM PUBLIC;
+REVOKE ALL ON ALL FUNCTIONS IN SCHEMA clinicdesk FROM PUBLIC;
