@@ -110,6 +110,7 @@ G_RECEPTION = QT_TRANSLATE_NOOP("Settings", "Reception")
 G_FOLLOWUP = QT_TRANSLATE_NOOP("Settings", "Follow-up")
 G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
 G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
+G_PRINTING = QT_TRANSLATE_NOOP("Settings", "Printing")
 G_SYNC = QT_TRANSLATE_NOOP("Settings", "Sync")
 
 LANGUAGES = ("zh_CN", "zh_TW", "en")
@@ -125,6 +126,15 @@ _CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "none"),
     QT_TRANSLATE_NOOP("Settings", "masked"),  # 张**女士 on the waiting-room screen
     QT_TRANSLATE_NOOP("Settings", "honorific"),  # 张女士
+)
+# The printing group's choices (label stock, card sizes).
+_PRINTING_CHOICE_LABELS = (
+    QT_TRANSLATE_NOOP("Settings", "62mm"),  # a 62 mm continuous roll (Brother QL)
+    QT_TRANSLATE_NOOP("Settings", "4x6in"),  # 4 x 6 inch thermal labels
+    QT_TRANSLATE_NOOP("Settings", "A4"),
+    QT_TRANSLATE_NOOP("Settings", "A5"),
+    QT_TRANSLATE_NOOP("Settings", "A6"),
+    QT_TRANSLATE_NOOP("Settings", "label"),  # whatever label stock is set
 )
 
 CATALOG: tuple[SettingDef, ...] = (
@@ -289,6 +299,34 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("quality.root_cause_within_hours", "int", 24,
        QT_TRANSLATE_NOOP("Settings", "Root-cause analysis within (hours)"), G_QUALITY,
        spec="G5", minimum=1, maximum=240),
+    # Printing (spec D2, K1, K2): sizes, the large-print card, the clinic's own words.
+    _d("printing.label_stock", "choice", "62mm",
+       QT_TRANSLATE_NOOP("Settings", "Label printer stock"), G_PRINTING,
+       choices=("62mm", "4x6in")),
+    _d("printing.card_size", "choice", "A6",
+       QT_TRANSLATE_NOOP("Settings", "Medication card size"), G_PRINTING, spec="D2",
+       choices=("A6", "A5", "A4", "label")),
+    _d("printing.large_print_size", "choice", "A5",
+       QT_TRANSLATE_NOOP("Settings", "Large-print medication card size"), G_PRINTING,
+       spec="D2", choices=("A6", "A5", "A4", "label")),
+    _d("printing.large_print_age", "int", 70,
+       QT_TRANSLATE_NOOP("Settings", "Large-print card (大字版) from age"), G_PRINTING,
+       spec="D2", minimum=40, maximum=120),
+    _d("printing.slip_size", "choice", "A6",
+       QT_TRANSLATE_NOOP("Settings", "Appointment slip and contact card size"), G_PRINTING,
+       spec="K1", choices=("A6", "A5", "A4", "label")),
+    _d("printing.extra_margin_mm", "int", 0,
+       QT_TRANSLATE_NOOP("Settings", "Extra margin for a printer that clips (mm)"),
+       G_PRINTING, minimum=0, maximum=20),
+    _d("printing.opening_hours", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "Opening hours (empty: from the doctors' rosters)"),
+       G_PRINTING, spec="K1", max_length=300),
+    _d("printing.what_to_bring", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "What to bring, on appointment slips"), G_PRINTING,
+       spec="A4", max_length=500),
+    _d("printing.contact_qr", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "QR code on cards (empty: the clinic's contact)"),
+       G_PRINTING, spec="K1", max_length=500),
 )
 
 BY_KEY: dict[str, SettingDef] = {d.key: d for d in CATALOG}

@@ -628,14 +628,17 @@ def _render(
     layout = _Layout(style, _column_widths(style, page.right - page.left), labels, phone_region)
 
     def run(out: io.BytesIO, total: int) -> int:
-        c = fonts.new_canvas(out, pagesize=size, pageCompression=1)
+        # The counting pass only measures: no text is drawn and nothing is saved.
+        make = fonts.measuring_canvas if total == 0 else fonts.new_canvas
+        c = make(out, pagesize=size, pageCompression=1)
         c.setTitle(printable(title))
         c.setAuthor("ClinicDesk")
         c.setCreator("ClinicDesk")
         writer = _Writer(c, page, layout, running=running, total_pages=total)
         draw(writer)
         pages = writer.finish()
-        c.save()
+        if total:
+            c.save()
         return pages
 
     # First pass only counts the pages, for "Page n / N" on the second.

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -84,8 +85,28 @@ def register_fonts() -> str:
                 raise FontDamaged(path=str(path), detail=str(exc)) from exc
             pdfmetrics.registerFont(regular)
             pdfmetrics.registerFont(mono)
-            _regular_cmap = regular.face.charToGlyph
+            _regular_cmap = _visible_glyphs(regular)
     return FONT_NAME
+
+
+def _visible_glyphs(font: TTFont) -> dict[int, int]:
+    """The font's character map less the characters whose glyph has no outline.
+
+    The font maps a few characters (℃, ℉, the pinyin ǎ ǐ ǒ ǔ) to empty glyphs:
+    drawn, they would leave a gap where the reader expects a sign.
+    """
+    face = font.face
+    positions: list[int] = list(getattr(face, "glyphPos", []))
+    cmap: dict[int, int] = dict(face.charToGlyph)
+    if len(positions) < 2:
+        return cmap
+    return {
+        code: glyph
+        for code, glyph in cmap.items()
+        if glyph + 1 >= len(positions)
+        or positions[glyph + 1] > positions[glyph]
+        or chr(code).isspace()
+    }
 
 
 def _cmap() -> dict[int, int]:
@@ -115,6 +136,24 @@ def can_draw(ch: str) -> bool:
     return ord(ch) in _cmap()
 
 
+def _compatible(ch: str) -> bool:
+    """Whether ``ch`` has a compatibility spelling the font can draw (℃ is °C)."""
+    plain = unicodedata.normalize("NFKC", ch)
+    return plain != ch and plain.strip() != "" and all(can_draw(c) for c in plain)
+
+
+def _base_letter(ch: str) -> str:
+    """``ch`` without the accents the font cannot draw (ǚ → ü, ǎ → a), or ""."""
+    parts = unicodedata.normalize("NFD", ch)
+    while len(parts) > 1:
+        parts = parts[:-1]
+        composed = unicodedata.normalize("NFC", parts)
+        if all(can_draw(c) for c in composed):
+            return composed
+    return ""
+
+
+@lru_cache(maxsize=8192)
 def printable(text: str) -> str:
     """``text`` on one line with only characters the font can draw.
 
@@ -128,6 +167,12 @@ def printable(text: str) -> str:
             out.append(" ")
         elif can_draw(ch):
             out.append(ch)
+        elif _compatible(ch):
+            # ℃ → °C, ㎎ → mg, ① → 1: the font lacks the sign but has its plain spelling.
+            out.append(unicodedata.normalize("NFKC", ch))
+        elif _base_letter(ch):
+            # ǎ → a: a letter whose accent the font lacks keeps its letter.
+            out.append(_base_letter(ch))
         elif unicodedata.category(ch)[0] in "LN":
             out.append("?")
     return " ".join("".join(out).split())
@@ -139,10 +184,27 @@ def _font(mono: bool) -> str:
 
 
 def text_width(text: str, size: float, *, bold: bool = False, mono: bool = False) -> float:
-    width = float(pdfmetrics.stringWidth(text, _font(mono), size))
+    width = _width(text, size, mono)
     if bold:
         width += BOLD_STROKE * size * len(text)
     return width
+
+
+@lru_cache(maxsize=32768)
+def _width(text: str, size: float, mono: bool) -> float:
+    # Cached: a document is laid out twice, and wrapping measures the same prefixes again.
+    return float(pdfmetrics.stringWidth(text, _font(mono), size))
+
+
+MEASURING = "_clinicdesk_measuring"
+
+
+def measuring_canvas(out: str | BinaryIO, **kwargs: Any) -> Canvas:
+    """A canvas for a layout pass that is only measured, never saved: ``draw_text``
+    on it returns the width it would draw without drawing (the costly part)."""
+    canvas = new_canvas(out, **kwargs)
+    setattr(canvas, MEASURING, True)
+    return canvas
 
 
 def draw_text(
@@ -161,6 +223,10 @@ def draw_text(
     The font has no bold face, so bold text is filled and stroked with an
     outline in the fill colour, and spaced out by the outline's width.
     """
+    if getattr(canvas, MEASURING, False):
+        if bold:
+            char_space += BOLD_STROKE * size
+        return float(pdfmetrics.stringWidth(text, _font(mono), size)) + char_space * len(text)
     canvas.saveState()
     if bold:
         stroke = BOLD_STROKE * size

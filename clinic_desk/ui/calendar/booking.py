@@ -110,7 +110,16 @@ class BookingDialog(QDialog):
         self.copy_info.setObjectName("copy-first-visit")
         self.copy_info.hide()
         self.copy_info.clicked.connect(lambda: QApplication.clipboard().setText(self.info.text()))
-        info_box.addWidget(self.copy_info, 0, Qt.AlignmentFlag.AlignLeft)
+        # K2: the same information on paper, for the patient at the desk.
+        self.print_info = QPushButton(self)
+        self.print_info.setObjectName("print-first-visit")
+        self.print_info.hide()
+        self.print_info.clicked.connect(self.print_first_visit)
+        info_row = QHBoxLayout()
+        info_row.addWidget(self.copy_info)
+        info_row.addWidget(self.print_info)
+        info_row.addStretch(1)
+        info_box.addLayout(info_row)
         form.addRow(info_box)
 
         self.doctor = QComboBox(self)
@@ -198,7 +207,14 @@ class BookingDialog(QDialog):
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.book_button.clicked.connect(self.book)
         self.cancel_button.clicked.connect(self.reject)
-        layout.addWidget(self.buttons)
+        # Beside the buttons, where it is seen when booking, and the dialog grows no taller.
+        self.print_slip = QCheckBox(self)
+        self.print_slip.setObjectName("print-slip")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.print_slip)
+        bottom.addStretch(1)
+        bottom.addWidget(self.buttons)
+        layout.addLayout(bottom)
         self.reason_boxes: dict[str, QCheckBox] = {}
 
         self._debounce = QTimer(self)
@@ -269,6 +285,9 @@ class BookingDialog(QDialog):
         self.add_on.setText(self.tr("Emergency add-on (临时加号): book even if the doctor is full"))
         self.identity.setText(self.tr("I have checked the patient's identity (real-name booking)"))
         self.copy_info.setText(self.tr("Copy to send"))
+        self.print_info.setText(self.tr("Print for the patient…"))
+        self.print_slip.setText(self.tr("Print the slip"))
+        self.print_slip.setToolTip(self.tr("Print the appointment slip after booking"))
         self.override.setPlaceholderText(self.tr("Reason for booking after the cutoff"))
         self.book_button.setText(self.tr("Book"))
         self.repeat.setText(self.tr("Repeat this appointment"))
@@ -622,8 +641,10 @@ class BookingDialog(QDialog):
         if first:
             self.info.setText(self.tr("First visit — tell the patient:") + "\n" + info)
             self.copy_info.show()
+            self.print_info.show()
             return
         self.copy_info.hide()
+        self.print_info.hide()
         self.info.setText(self.tr("Returning patient: suggested times with the usual doctor"))
         for doctor_id, moment in getattr(suggestion, "slots", [])[:5]:
             button = QPushButton(local(self.ctx, moment), self)
@@ -742,7 +763,19 @@ class BookingDialog(QDialog):
     def _booked(self, written: Any) -> None:
         self.busy = False
         self.ctx.broadcast(written.changes)
+        booked = getattr(written.value, "id", None)
+        # One appointment only: a series' slips are printed from each appointment.
+        if self.print_slip.isChecked() and not self.repeat.isChecked() and booked is not None:
+            from clinic_desk.ui.printing import documents
+
+            # The dialog closes now; the slip's preview belongs to the window beneath it.
+            documents.print_appointment_slip(self.ctx, self.parentWidget() or self, booked)
         self.accept()
+
+    def print_first_visit(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_first_visit_sheet(self.ctx, self, patient_id=self.patient_id)
 
     def _failed(self, error: BaseException) -> None:
         self.busy = False
@@ -873,7 +906,21 @@ class AppointmentDialog(QDialog):
         self.series_dialog: QDialog | None = None
         self.close_button = QPushButton(self)
         self.close_button.clicked.connect(self.accept)
-        for b in (self.confirm_button, self.cancel_button, self.change_series_button):
+        # The slip to hand over (and, for a first visit, where to come and what to bring).
+        self.slip_button = QPushButton(self)
+        self.slip_button.setObjectName("print-slip")
+        self.slip_button.clicked.connect(self.print_slip)
+        self.first_visit_button = QPushButton(self)
+        self.first_visit_button.setObjectName("print-first-visit")
+        self.first_visit_button.clicked.connect(self.print_first_visit)
+        self.first_visit_button.hide()  # shown once the patient is known to be new
+        for b in (
+            self.confirm_button,
+            self.cancel_button,
+            self.change_series_button,
+            self.slip_button,
+            self.first_visit_button,
+        ):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(self.close_button)
@@ -884,6 +931,15 @@ class AppointmentDialog(QDialog):
         layout.addWidget(self.reason)
         self.retranslate()
         actor = ctx.actor
+        if actor is not None and view.status in ("booked", "confirmed"):
+            ctx.runner.start(
+                appointments.is_first_visit,
+                ctx.clinic,
+                actor,
+                view.patient_id,
+                on_success=self._first_visit_known,
+                owner=self,
+            )
         if view.series_id is not None and actor is not None:
             ctx.runner.start(
                 series.get_series,
@@ -940,6 +996,22 @@ class AppointmentDialog(QDialog):
         self.reason.setVisible(may and active)
         self.reason.setPlaceholderText(self.tr("Why it is cancelled (needed to cancel)"))
         self.close_button.setText(self.tr("Close"))
+        self.slip_button.setText(self.tr("Print slip…"))
+        self.slip_button.setVisible(active)
+        self.first_visit_button.setText(self.tr("First-visit information…"))
+
+    def _first_visit_known(self, first: bool) -> None:
+        self.first_visit_button.setVisible(bool(first))
+
+    def print_slip(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_appointment_slip(self.ctx, self, self.view.id)
+
+    def print_first_visit(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_first_visit_sheet(self.ctx, self, appointment_id=self.view.id)
 
     def _run(self, fn: Any, *args: Any, **kwargs: Any) -> None:
         actor = self.ctx.actor

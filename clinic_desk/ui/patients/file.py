@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QSplitter,
     QTabWidget,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -111,6 +113,25 @@ class PatientFileView(QWidget):
         self.glass_button.setObjectName("break-glass")
         self.glass_button.clicked.connect(self.break_glass)
         top.addWidget(self.glass_button)
+        # K1, K2, E4: what is printed for this patient from the file.
+        self.print_button = QToolButton(self)
+        self.print_button.setObjectName("print-documents")
+        self.print_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        print_menu = QMenu(self.print_button)
+        self.contact_card_action = print_menu.addAction("")
+        self.contact_card_action.setObjectName("print-contact-card")
+        self.contact_card_action.triggered.connect(self.print_contact_card)
+        self.first_visit_action = print_menu.addAction("")
+        self.first_visit_action.setObjectName("print-first-visit")
+        self.first_visit_action.triggered.connect(self.print_first_visit)
+        self.followup_action = print_menu.addAction("")
+        self.followup_action.setObjectName("print-followup-filled")
+        self.followup_action.triggered.connect(self.print_followup_form)
+        self.followup_blank_action = print_menu.addAction("")
+        self.followup_blank_action.setObjectName("print-followup-blank")
+        self.followup_blank_action.triggered.connect(self.print_blank_followup_form)
+        self.print_button.setMenu(print_menu)
+        top.addWidget(self.print_button)
         layout.addLayout(top)
 
         self.subtitle = QLabel(self)
@@ -190,6 +211,23 @@ class PatientFileView(QWidget):
             self.tr(
                 "Open the clinical record outside your role in an emergency. You must give a "
                 "reason; the access is recorded and reviewed."
+            )
+        )
+        self.print_button.setText(self.tr("Print"))
+        self.print_button.setToolTip(self.tr("Print a card, hand-out or form for this patient"))
+        self.contact_card_action.setText(self.tr("Contact card (连心卡)"))
+        self.first_visit_action.setText(self.tr("First-visit information"))
+        self.followup_action.setText(self.tr("Follow-up call record, filled in"))
+        self.followup_blank_action.setText(self.tr("Follow-up call record, blank"))
+        self.contact_card_action.setVisible(self.ctx.may(Action.PATIENT_SEARCH))
+        self.first_visit_action.setVisible(self.ctx.may(Action.APPOINTMENT_VIEW))
+        followups = self.ctx.may(Action.FOLLOWUP_WORK)
+        self.followup_action.setVisible(followups)
+        self.followup_blank_action.setVisible(followups)
+        self.print_button.setVisible(
+            any(
+                a.isVisible()
+                for a in (self.contact_card_action, self.first_visit_action, self.followup_action)
             )
         )
         self.edit_button.setVisible(self.ctx.may(Action.PATIENT_EDIT))
@@ -381,6 +419,26 @@ class PatientFileView(QWidget):
         self._build_clinical_tabs()
         self.retranslate()
         self.reload()
+
+    def print_contact_card(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_contact_card(self.ctx, self, self.patient_id)
+
+    def print_first_visit(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_first_visit_sheet(self.ctx, self, patient_id=self.patient_id)
+
+    def print_followup_form(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_followup_form(self.ctx, self, self.patient_id)
+
+    def print_blank_followup_form(self) -> None:
+        from clinic_desk.ui.printing import documents
+
+        documents.print_followup_form(self.ctx, self, None)
 
     def merge(self) -> None:
         from clinic_desk.ui.patients.merge import MergeDialog

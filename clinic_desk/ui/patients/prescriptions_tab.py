@@ -52,6 +52,7 @@ from clinic_desk.ui.patients.common import (
     local,
     tr_code,
 )
+from clinic_desk.ui.printing.documents import MedicationCardPrinter, print_medication_card
 from clinic_desk.ui.settings.common import MessageLabel
 
 if TYPE_CHECKING:
@@ -124,7 +125,17 @@ class PrescriptionsTab(QWidget):
         self.guidance_button = QPushButton(self)
         self.guidance_button.setObjectName("record-guidance")
         self.guidance_button.clicked.connect(self.record_guidance)
-        for button in (self.new_button, self.cancel_button, self.guidance_button):
+        # D2: the medication reminder card of the selected prescription.
+        self.card_button = QPushButton(self)
+        self.card_button.setObjectName("print-medication-card")
+        self.card_button.clicked.connect(self.print_card)
+        self.card_printer: MedicationCardPrinter | None = None
+        for button in (
+            self.new_button,
+            self.cancel_button,
+            self.guidance_button,
+            self.card_button,
+        ):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -156,6 +167,10 @@ class PrescriptionsTab(QWidget):
         self.new_button.setVisible(self.ctx.may(Action.PRESCRIPTION_WRITE))
         self.cancel_button.setVisible(self.ctx.may(Action.PRESCRIPTION_WRITE))
         self.guidance_button.setVisible(self.ctx.may(Action.PHARMACY_GUIDANCE))
+        self.card_button.setText(self.tr("Print medication card…"))
+        self.card_button.setToolTip(
+            self.tr("The patient's reminder card: each drug, when to take it, and our phone")
+        )
         self.table.set_headers(
             [
                 self.tr("Date"),
@@ -359,6 +374,22 @@ class PrescriptionsTab(QWidget):
             on_success=lambda written: self.ctx.broadcast(written.changes),
             on_error=self._failed,
             owner=self,
+        )
+
+    def print_card(self) -> None:
+        rx = self._need_selection()
+        if rx is None:
+            return
+        if not rx.active:
+            self.file.message.show_error(
+                self.tr("This prescription was cancelled: choose a current one to print its card.")
+            )
+            return
+        self.card_printer = print_medication_card(
+            self.ctx,
+            self,
+            rx.id,
+            break_glass_reason=self.file._reason(Action.PRESCRIPTION_READ),
         )
 
     def record_guidance(self) -> None:

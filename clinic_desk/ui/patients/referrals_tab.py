@@ -34,6 +34,7 @@ from clinic_desk.ui.patients.common import (
     local,
     tr_code,
 )
+from clinic_desk.ui.printing.documents import print_referral_letter
 
 if TYPE_CHECKING:
     from clinic_desk.ui.patients.file import PatientFileView
@@ -132,7 +133,16 @@ class ReferralsTab(QWidget):
         self.handled_button = QPushButton(self)
         self.handled_button.setObjectName("mark-handled")
         self.handled_button.clicked.connect(self.mark_handled)
-        for button in (self.refer_button, self.log_button, self.handled_button):
+        # C5: the letter for the hospital, for an outgoing referral.
+        self.letter_button = QPushButton(self)
+        self.letter_button.setObjectName("print-referral-letter")
+        self.letter_button.clicked.connect(self.print_letter)
+        for button in (
+            self.refer_button,
+            self.log_button,
+            self.handled_button,
+            self.letter_button,
+        ):
             row.addWidget(button)
         row.addStretch(1)
         layout.addLayout(row)
@@ -173,6 +183,11 @@ class ReferralsTab(QWidget):
         self.handled_button.setVisible(
             self.ctx.may(Action.REFERRAL_DESK) or self.ctx.may(Action.REFERRAL_WRITE)
         )
+        self.letter_button.setText(self.tr("Print referral letter…"))
+        self.letter_button.setToolTip(
+            self.tr("The letter for the hospital: reason, allergies, medication and summary")
+        )
+        self.letter_button.setVisible(full)
         self.note.setVisible(not full)
         self.note.setText(
             self.tr(
@@ -345,6 +360,24 @@ class ReferralsTab(QWidget):
                 "sees only who referred the patient and how urgently."
             ),
         ).open()
+
+    def print_letter(self) -> None:
+        referral_id = self.table.current_id()
+        chosen = next((r for r in self.full_rows if r.id == referral_id), None)
+        if chosen is None:
+            self.file.message.show_error(self.tr("Choose a referral in the list first."))
+            return
+        if chosen.direction != "out":
+            self.file.message.show_error(
+                self.tr("A letter is printed for referrals to a hospital, not for those to us.")
+            )
+            return
+        print_referral_letter(
+            self.ctx,
+            self,
+            chosen.id,
+            break_glass_reason=self.file._reason(Action.CLINICAL_READ),
+        )
 
     def mark_handled(self) -> None:
         referral_id = self.table.current_id()
