@@ -68,35 +68,51 @@ class Station:
     clock: ShiftedClock
 
 
-def make_first(tmp: Path, hub_url: str, *, name: str = "Front desk",
-               clock: ShiftedClock | None = None) -> Station:
+def make_first(
+    tmp: Path, hub_url: str, *, name: str = "Front desk", clock: ShiftedClock | None = None
+) -> Station:
     clock = clock or ShiftedClock()
     data_dir = tmp / "desk"
     clinic_service.setup_clinic(
-        data_dir, clinic_name="示例诊所", director_login=DIRECTOR, director_name="王院长",
-        director_password=DIRECTOR_PASSWORD, passphrase=PASSPHRASE, kdf=KdfParams.floor(),
-        use_keyring=False, clock=clock,
+        data_dir,
+        clinic_name="示例诊所",
+        director_login=DIRECTOR,
+        director_name="王院长",
+        director_password=DIRECTOR_PASSWORD,
+        passphrase=PASSPHRASE,
+        kdf=KdfParams.floor(),
+        use_keyring=False,
+        clock=clock,
     )
-    clinic = clinic_service.open_clinic(data_dir, passphrase=PASSPHRASE, use_keyring=False,
-                                        clock=clock)
+    clinic = clinic_service.open_clinic(
+        data_dir, passphrase=PASSPHRASE, use_keyring=False, clock=clock
+    )
     director = staff.sign_in(clinic, DIRECTOR, DIRECTOR_PASSWORD)
     sync_service.enable_sync(clinic, director, hub_url=hub_url, name=name)
     return Station(clinic, director, data_dir, clock)
 
 
-def make_joiner(tmp: Path, first: Station, dirname: str, *, name: str,
-                clock: ShiftedClock | None = None) -> Station:
+def make_joiner(
+    tmp: Path, first: Station, dirname: str, *, name: str, clock: ShiftedClock | None = None
+) -> Station:
     clock = clock or ShiftedClock()
     pairing = sync_service.create_pairing(first.clinic, first.director, name=name)
     data_dir = tmp / dirname
     state_url = sync_service.engine.load_state(first.clinic)
     assert state_url is not None
     sync_service.join_clinic(
-        data_dir, hub_url=state_url.url, code=pairing.code, passphrase=PASSPHRASE,
-        director_login=DIRECTOR, director_password=DIRECTOR_PASSWORD, kdf=KdfParams.floor(),
-        use_keyring=False, clock=clock,
+        data_dir,
+        hub_url=state_url.url,
+        code=pairing.code,
+        passphrase=PASSPHRASE,
+        director_login=DIRECTOR,
+        director_password=DIRECTOR_PASSWORD,
+        kdf=KdfParams.floor(),
+        use_keyring=False,
+        clock=clock,
     )
-    clinic = clinic_service.open_clinic(data_dir, passphrase=PASSPHRASE, use_keyring=False,
-                                        clock=clock)
+    clinic = clinic_service.open_clinic(
+        data_dir, passphrase=PASSPHRASE, use_keyring=False, clock=clock
+    )
     director = staff.sign_in(clinic, DIRECTOR, DIRECTOR_PASSWORD)
     return Station(clinic, director, data_dir, clock)

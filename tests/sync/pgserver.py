@@ -44,17 +44,44 @@ class PgServer:
         self.pgdata = self.root / "data"
         self.log = self.root / "log"
         self.port = _free_port()
-        self._run([_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "-U", "postgres",
-                   "--encoding=UTF8", "--no-sync"])
+        self._run(
+            [
+                _bin("initdb"),
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+            ]
+        )
         self.start()
 
     def _run(self, args: list[str]) -> None:
-        subprocess.run(args, check=True, user=self.user, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.PIPE, timeout=60)
+        subprocess.run(
+            args,
+            check=True,
+            user=self.user,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
 
     def start(self) -> None:
-        self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-l", str(self.log),
-                   "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start"])
+        self._run(
+            [
+                _bin("pg_ctl"),
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-l",
+                str(self.log),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off",
+                "start",
+            ]
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._run([_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-m", mode, "stop"])

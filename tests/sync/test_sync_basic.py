@@ -8,11 +8,12 @@ from datetime import date, timedelta
 import psycopg
 import pytest
 
-from clinic_desk.core.services import patients, sync as sync_service
+from clinic_desk.core.services import patients
+from clinic_desk.core.services import sync as sync_service
 from clinic_desk.core.services.registry_rules import PatientInput
 from clinic_desk.core.sync import engine, hub
 from clinic_desk.core.sync.engine import SyncEngine
-from tests.sync.conftest import ShiftedClock, make_first, make_joiner
+from tests.sync.conftest import make_first, make_joiner
 
 NAME_FAMILY = "欧阳"
 NAME_GIVEN = "娜娜"
@@ -30,8 +31,14 @@ def _round(station) -> engine.RoundResult:
 
 def _register(station, given=NAME_GIVEN, phone=PHONE):
     return patients.register_patient(
-        station.clinic, station.director, family_name=NAME_FAMILY, given_name=given,
-        phone=phone, sex="F", birth_date=date(1988, 3, 4), desk_notes=NOTES,
+        station.clinic,
+        station.director,
+        family_name=NAME_FAMILY,
+        given_name=given,
+        phone=phone,
+        sex="F",
+        birth_date=date(1988, 3, 4),
+        desk_notes=NOTES,
     ).value
 
 
@@ -80,14 +87,24 @@ def test_concurrent_edits_keep_the_later_and_list_the_earlier(pair):
     patient = _register(desk)
     _round(desk)
     _round(room)
-    data = PatientInput(family_name=NAME_FAMILY, given_name=NAME_GIVEN, phone=PHONE, sex="F",
-                        birth_date=date(1988, 3, 4))
+    data = PatientInput(
+        family_name=NAME_FAMILY,
+        given_name=NAME_GIVEN,
+        phone=PHONE,
+        sex="F",
+        birth_date=date(1988, 3, 4),
+    )
     # Both edit the phone offline; the room's edit is later.
-    patients.update_patient(desk.clinic, desk.director, patient.id,
-                            dataclasses.replace(data, phone="13911112222", occupation="教师"))
+    patients.update_patient(
+        desk.clinic,
+        desk.director,
+        patient.id,
+        dataclasses.replace(data, phone="13911112222", occupation="教师"),
+    )
     room.clock.offset = timedelta(seconds=2)
-    patients.update_patient(room.clinic, room.director, patient.id,
-                            dataclasses.replace(data, phone="13933334444"))
+    patients.update_patient(
+        room.clinic, room.director, patient.id, dataclasses.replace(data, phone="13933334444")
+    )
     for _ in range(2):
         _round(desk)
         _round(room)
@@ -96,8 +113,10 @@ def test_concurrent_edits_keep_the_later_and_list_the_earlier(pair):
         assert details.data.phone == "+8613933334444"  # the later write
         assert details.data.occupation == "教师"  # a field only one side changed is kept
     lists = [
-        [(c.table, c.field, c.lost_value, c.kept_value) for c in
-         sync_service.list_conflicts(s.clinic, s.director)]
+        [
+            (c.table, c.field, c.lost_value, c.kept_value)
+            for c in sync_service.list_conflicts(s.clinic, s.director)
+        ]
         for s in (desk, room)
     ]
     assert lists[0] == lists[1]
@@ -109,17 +128,24 @@ def test_restoring_a_lost_value_is_an_ordinary_change_that_syncs(pair):
     patient = _register(desk)
     _round(desk)
     _round(room)
-    data = PatientInput(family_name=NAME_FAMILY, given_name=NAME_GIVEN,
-                        phone="13911112222", sex="F", birth_date=date(1988, 3, 4))
+    data = PatientInput(
+        family_name=NAME_FAMILY,
+        given_name=NAME_GIVEN,
+        phone="13911112222",
+        sex="F",
+        birth_date=date(1988, 3, 4),
+    )
     patients.update_patient(desk.clinic, desk.director, patient.id, data)
     room.clock.offset = timedelta(seconds=2)
-    patients.update_patient(room.clinic, room.director, patient.id,
-                            dataclasses.replace(data, phone="13933334444"))
+    patients.update_patient(
+        room.clinic, room.director, patient.id, dataclasses.replace(data, phone="13933334444")
+    )
     _round(desk)
     _round(room)
     _round(desk)
-    (conflict,) = [c for c in sync_service.list_conflicts(desk.clinic, desk.director)
-                   if c.field == "phone"]
+    (conflict,) = [
+        c for c in sync_service.list_conflicts(desk.clinic, desk.director) if c.field == "phone"
+    ]
     sync_service.settle_conflict(desk.clinic, desk.director, conflict.id, restore=True)
     _round(desk)
     _round(room)
@@ -127,8 +153,11 @@ def test_restoring_a_lost_value_is_an_ordinary_change_that_syncs(pair):
         assert patients.get_patient(station.clinic, station.director, patient.id).data.phone == (
             "+8613911112222"
         )
-        assert [c for c in sync_service.list_conflicts(station.clinic, station.director)
-                if c.field == "phone"] == []
+        assert [
+            c
+            for c in sync_service.list_conflicts(station.clinic, station.director)
+            if c.field == "phone"
+        ] == []
 
 
 def test_the_hub_holds_no_patient_data(pair, hub_url):
@@ -138,15 +167,21 @@ def test_the_hub_holds_no_patient_data(pair, hub_url):
     _round(desk)
     _round(room)
     with psycopg.connect(hub_url) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'clinicdesk'"
-        )]
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'clinicdesk'"
+            )
+        ]
         dump = b""
         for table in tables:
             for row in conn.execute(f"SELECT * FROM clinicdesk.{table}"):
                 for value in row:
-                    dump += bytes(value) if isinstance(value, (bytes, memoryview)) else (
-                        str(value).encode("utf-8"))
+                    dump += (
+                        bytes(value)
+                        if isinstance(value, (bytes, memoryview))
+                        else (str(value).encode("utf-8"))
+                    )
         ops = conn.execute("SELECT count(*) FROM clinicdesk.ops").fetchone()[0]
     assert ops >= 2 and len(dump) > 1500  # the snapshot and the patient are there, sealed
     for secret in (NAME_FAMILY, NAME_GIVEN, PHONE, NOTES, "示例诊所", "王院长", "director"):
@@ -179,7 +214,7 @@ def test_a_removed_workstation_is_refused(pair):
 
 
 def test_a_clock_off_by_more_than_the_setting_stops_sync(pair):
-    desk, room = pair
+    _desk, room = pair
     _register(room)
     room.clock.offset = timedelta(minutes=7)
     with pytest.raises(engine.ClockSkew) as caught:
@@ -191,7 +226,7 @@ def test_a_clock_off_by_more_than_the_setting_stops_sync(pair):
 
 
 def test_hub_unreachable_keeps_work_and_says_so(tmp_path, pair):
-    desk, room = pair
+    desk, _room = pair
     _register(desk)
     state = engine.load_state(desk.clinic)
     assert state is not None
@@ -233,41 +268,64 @@ def test_a_tampered_operation_is_refused(pair, hub_url):
 
 
 def test_pairing_code_is_single_use_and_typos_are_explained(tmp_path, pair):
-    desk, room = pair
+    desk, _room = pair
     pairing = sync_service.create_pairing(desk.clinic, desk.director, name="Nurse")
     from clinic_desk.core.sync.pairing import PairingCodeTypo, PairingCodeUnknown
 
     state = engine.load_state(desk.clinic)
     with pytest.raises(PairingCodeTypo):
-        sync_service.join_clinic(tmp_path / "x", hub_url=state.url, code="12345",
-                                 passphrase="correct horse battery staple 42",
-                                 director_login="director", director_password="x",
-                                 use_keyring=False)
-    from tests.sync.conftest import DIRECTOR_PASSWORD, PASSPHRASE
+        sync_service.join_clinic(
+            tmp_path / "x",
+            hub_url=state.url,
+            code="12345",
+            passphrase="correct horse battery staple 42",
+            director_login="director",
+            director_password="x",
+            use_keyring=False,
+        )
     from clinic_desk.core.security.keys import KdfParams
+    from tests.sync.conftest import DIRECTOR_PASSWORD, PASSPHRASE
 
-    sync_service.join_clinic(tmp_path / "n1", hub_url=state.url, code=pairing.code.lower(),
-                             passphrase=PASSPHRASE, director_login="director",
-                             director_password=DIRECTOR_PASSWORD, kdf=KdfParams.floor(),
-                             use_keyring=False)
+    sync_service.join_clinic(
+        tmp_path / "n1",
+        hub_url=state.url,
+        code=pairing.code.lower(),
+        passphrase=PASSPHRASE,
+        director_login="director",
+        director_password=DIRECTOR_PASSWORD,
+        kdf=KdfParams.floor(),
+        use_keyring=False,
+    )
     with pytest.raises(PairingCodeUnknown):
-        sync_service.join_clinic(tmp_path / "n2", hub_url=state.url, code=pairing.code,
-                                 passphrase=PASSPHRASE, director_login="director",
-                                 director_password=DIRECTOR_PASSWORD, kdf=KdfParams.floor(),
-                                 use_keyring=False)
+        sync_service.join_clinic(
+            tmp_path / "n2",
+            hub_url=state.url,
+            code=pairing.code,
+            passphrase=PASSPHRASE,
+            director_login="director",
+            director_password=DIRECTOR_PASSWORD,
+            kdf=KdfParams.floor(),
+            use_keyring=False,
+        )
     assert not (tmp_path / "n2" / "clinic.db").exists()
 
 
 def test_join_with_a_wrong_director_password_leaves_nothing(tmp_path, pair):
-    desk, room = pair
+    desk, _room = pair
     pairing = sync_service.create_pairing(desk.clinic, desk.director, name="Nurse")
     state = engine.load_state(desk.clinic)
-    from tests.sync.conftest import PASSPHRASE
     from clinic_desk.core.security.keys import KdfParams
+    from tests.sync.conftest import PASSPHRASE
 
     with pytest.raises(sync_service.NotTheDirector):
-        sync_service.join_clinic(tmp_path / "n3", hub_url=state.url, code=pairing.qr_text,
-                                 passphrase=PASSPHRASE, director_login="director",
-                                 director_password="wrong-password-123",
-                                 kdf=KdfParams.floor(), use_keyring=False)
+        sync_service.join_clinic(
+            tmp_path / "n3",
+            hub_url=state.url,
+            code=pairing.qr_text,
+            passphrase=PASSPHRASE,
+            director_login="director",
+            director_password="wrong-password-123",
+            kdf=KdfParams.floor(),
+            use_keyring=False,
+        )
     assert not (tmp_path / "n3" / "clinic.db").exists()

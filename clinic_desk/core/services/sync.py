@@ -68,8 +68,8 @@ def _check_name(name: str) -> str:
         raise ValidationError(
             QT_TRANSLATE_NOOP(
                 "Errors",
-                "Give this workstation a name people recognise, such as \"Front desk\" or "
-                "\"Dr Wang's room\".",
+                'Give this workstation a name people recognise, such as "Front desk" or '
+                '"Dr Wang\'s room".',
             )
         )
     if len(text) > MAX_NAME:
@@ -149,7 +149,9 @@ def enable_sync(clinic: Clinic, actor: Actor, *, hub_url: str, name: str) -> Wri
             uow,
             actor,
             audit.AuditEvent(
-                action="sync.enable", object_type="workstation", object_id=device_id,
+                action="sync.enable",
+                object_type="workstation",
+                object_id=device_id,
                 detail=json.dumps(
                     {"hub": hub.redacted(hub_url), "name": label, "snapshot_ops": ops},
                     ensure_ascii=False,
@@ -196,7 +198,9 @@ def create_pairing(clinic: Clinic, actor: Actor, *, name: str) -> Pairing:
     clinic.audit_now(
         actor,
         audit.AuditEvent(
-            action="sync.pairing", object_type="workstation", object_id=device_id,
+            action="sync.pairing",
+            object_type="workstation",
+            object_id=device_id,
             detail=json.dumps({"name": label, "minutes": minutes}, ensure_ascii=False),
         ),
     )
@@ -278,7 +282,9 @@ def join_clinic(
         clinic.audit_now(
             actor,
             audit.AuditEvent(
-                action="sync.join", object_type="workstation", object_id=state.device_id,
+                action="sync.join",
+                object_type="workstation",
+                object_id=state.device_id,
                 detail=json.dumps(
                     {"hub": hub.redacted(url), "name": state.name, "cursor": sync.state.cursor},
                     ensure_ascii=False,
@@ -288,8 +294,13 @@ def join_clinic(
 
     try:
         return create_clinic_files(
-            data_dir, passphrase=passphrase, kdf=kdf, use_keyring=use_keyring,
-            workstation=workstation, clock=clock, fill=fill,
+            data_dir,
+            passphrase=passphrase,
+            kdf=kdf,
+            use_keyring=use_keyring,
+            workstation=workstation,
+            clock=clock,
+            fill=fill,
         )
     finally:
         client.close()
@@ -321,7 +332,12 @@ def list_workstations(clinic: Clinic, actor: Actor) -> list[WorkstationView]:
         client.close()
     return [
         WorkstationView(
-            d.device_id, d.name, d.enrolled_at, d.revoked_at, d.seen_at, d.last_seq,
+            d.device_id,
+            d.name,
+            d.enrolled_at,
+            d.revoked_at,
+            d.seen_at,
+            d.last_seq,
             d.device_id == state.device_id,
         )
         for d in devices
@@ -394,8 +410,18 @@ def list_conflicts(
     )
     return [
         ConflictView(
-            uuid.UUID(hex=r[0]), r[1], r[2], r[3], r[4], _value(r[5]), _value(r[6]),
-            _moment(int(r[7])), _moment(int(r[8])), r[9], r[10], r[11],
+            uuid.UUID(hex=r[0]),
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            _value(r[5]),
+            _value(r[6]),
+            _moment(int(r[7])),
+            _moment(int(r[8])),
+            r[9],
+            r[10],
+            r[11],
         )
         for r in rows
     ]
@@ -409,8 +435,7 @@ def settle_conflict(
     with clinic.store.unit_of_work(write=True) as uow:
         conn = uow.session.connection()
         row = conn.exec_driver_sql(
-            "SELECT kind, tbl, row_key, col, loser_value, status FROM sync_conflict "
-            "WHERE id = ?",
+            "SELECT kind, tbl, row_key, col, loser_value, status FROM sync_conflict WHERE id = ?",
             (conflict_id.hex,),
         ).fetchone()
         if row is None or row[5] != "open":
@@ -458,7 +483,8 @@ def settle_conflict(
             actor,
             audit.AuditEvent(
                 action="sync.conflict_restore" if restore else "sync.conflict_keep",
-                object_type=table, object_id=key,
+                object_type=table,
+                object_id=key,
                 detail=json.dumps({"field": col}),
             ),
         )
@@ -520,7 +546,9 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
     ):
         items.append(
             Attention(
-                "double_booking", _local_day(starts, zone), (uuid.UUID(hex=a), uuid.UUID(hex=b)),
+                "double_booking",
+                _local_day(starts, zone),
+                (uuid.UUID(hex=a), uuid.UUID(hex=b)),
                 {"doctor_id": doctor},
             )
         )
@@ -535,8 +563,10 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
     ):
         items.append(
             Attention(
-                "resource_double_booking", _local_day(starts, zone),
-                (uuid.UUID(hex=a), uuid.UUID(hex=b)), {"resource_id": resource},
+                "resource_double_booking",
+                _local_day(starts, zone),
+                (uuid.UUID(hex=a), uuid.UUID(hex=b)),
+                {"resource_id": resource},
             )
         )
     day_text = first.isoformat()
@@ -552,7 +582,9 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
     ):
         items.append(
             Attention(
-                "double_checkin", date.fromisoformat(day), (uuid.UUID(hex=a), uuid.UUID(hex=b)),
+                "double_checkin",
+                date.fromisoformat(day),
+                (uuid.UUID(hex=a), uuid.UUID(hex=b)),
                 {"same_booking": bool(same_booking)},
             )
         )
@@ -565,7 +597,9 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
     ):
         items.append(
             Attention(
-                "queue_number", date.fromisoformat(day), (uuid.UUID(hex=a), uuid.UUID(hex=b)),
+                "queue_number",
+                date.fromisoformat(day),
+                (uuid.UUID(hex=a), uuid.UUID(hex=b)),
                 {"queue_no": int(number)},
             )
         )

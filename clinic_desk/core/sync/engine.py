@@ -37,6 +37,7 @@ from clinic_desk.core.sync.merge import (
     Applied,
     OperationNotApplicable,
     apply_operation,
+    newer,
 )
 
 log = logging.getLogger(__name__)
@@ -239,6 +240,7 @@ class SyncEngine:
         # were applied (committed), to prove none is applied twice.
         self.fault: Callable[[str], None] = lambda step: None
         self.on_applied: Callable[[list[str]], None] = lambda op_ids: None
+        self.wins: Callable[[Stamp, Stamp], bool] = newer  # the merge rule
         self._uncommitted: list[str] = []
 
     def close(self) -> None:
@@ -387,17 +389,20 @@ class SyncEngine:
             stop = self._refusal(env, peers)
             if stop is not None:
                 break
-            if env.device_id == self.state.device_id or env.device_seq <= peers.get(
-                env.device_id, 0
-            ):
+            if self.already_applied(env, peers):
                 cursor = server_seq  # our own (applied when made), or seen already
                 continue
             try:
                 payload = codec.unpack(open_envelope(self.state.sync_key, env))
                 clock.observe(env.hlc, self.clinic.store.wall_ms())
                 apply_operation(
-                    conn, specs, payload, Stamp(env.hlc, env.device_id), self.clinic.now(),
+                    conn,
+                    specs,
+                    payload,
+                    Stamp(env.hlc, env.device_id),
+                    self.clinic.now(),
                     applied,
+                    self.wins,
                 )
             except EnvelopeRefused as error:
                 stop = SyncDamaged(device=env.device_id, detail=str(error))
@@ -461,8 +466,7 @@ class SyncEngine:
             chunk = keys[start : start + SNAPSHOT_ROWS]
             changes.extend(_genesis_changes(conn, spec, chunk))
         conn.exec_driver_sql(
-            "DELETE FROM sync_row WHERE tbl = ? AND k1 IN "
-            f"({', '.join('?' for _ in keys)})",
+            f"DELETE FROM sync_row WHERE tbl = ? AND k1 IN ({', '.join('?' for _ in keys)})",
             (CONFLICT_TABLE, *keys),
         )
         conn.exec_driver_sql(
@@ -472,6 +476,12 @@ class SyncEngine:
                 clock.tick(self.clinic.store.wall_ms()),
                 codec.pack({"changes": changes}),
             ),
+        )
+
+    def already_applied(self, env: Any, peers: dict[str, int]) -> bool:
+        """Our own operation, or one whose device sequence we applied before."""
+        return bool(
+            env.device_id == self.state.device_id or env.device_seq <= peers.get(env.device_id, 0)
         )
 
     def _refusal(self, env: Any, peers: dict[str, int]) -> ClinicError | None:
@@ -495,9 +505,7 @@ class SyncEngine:
         ids = [uuid.UUID(hex=k) for t, k in applied.rows if t == "patient"]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for patient in session.execute(
-                select(Patient).where(Patient.id.in_(chunk))
-            ).scalars():
+            for patient in session.execute(select(Patient).where(Patient.id.in_(chunk))).scalars():
                 patient_search.reindex_patient(session, patient)
         session.flush()
 

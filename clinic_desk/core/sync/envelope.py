@@ -44,13 +44,23 @@ class Envelope:
 
     def associated_data(self) -> bytes:
         return routing_bytes(
-            self.clinic_id, self.op_id, self.device_id, self.device_seq, self.hlc,
-            self.schema, self.key_id,
+            self.clinic_id,
+            self.op_id,
+            self.device_id,
+            self.device_seq,
+            self.hlc,
+            self.schema,
+            self.key_id,
         )
 
 
 def routing_bytes(
-    clinic_id: str, op_id: str, device_id: str, device_seq: int, hlc: int, schema: int,
+    clinic_id: str,
+    op_id: str,
+    device_id: str,
+    device_seq: int,
+    hlc: int,
+    schema: int,
     key: str,
 ) -> bytes:
     return "|".join(
@@ -59,14 +69,28 @@ def routing_bytes(
 
 
 def seal(
-    sync_key: bytes, *, clinic_id: str, op_id: str, device_id: str, device_seq: int, hlc: int,
-    schema: int, payload: bytes,
+    sync_key: bytes,
+    *,
+    clinic_id: str,
+    op_id: str,
+    device_id: str,
+    device_seq: int,
+    hlc: int,
+    schema: int,
+    payload: bytes,
 ) -> Envelope:
     kid = key_id(sync_key)
     nonce = os.urandom(NONCE_BYTES)
     aad = routing_bytes(clinic_id, op_id, device_id, device_seq, hlc, schema, kid)
     return Envelope(
-        clinic_id, op_id, device_id, device_seq, hlc, schema, kid, nonce,
+        clinic_id,
+        op_id,
+        device_id,
+        device_seq,
+        hlc,
+        schema,
+        kid,
+        nonce,
         AESGCM(sync_key).encrypt(nonce, payload, aad),
     )
 

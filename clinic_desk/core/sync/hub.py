@@ -109,7 +109,7 @@ class BeyondHorizon(HubError):
     template = QT_TRANSLATE_NOOP(
         "Errors",
         "This workstation was away longer than the hub keeps its log of changes. It "
-        "needs a full copy from the hub: choose \"Full resync\" on the sync page.",
+        'needs a full copy from the hub: choose "Full resync" on the sync page.',
     )
 
 
@@ -172,10 +172,14 @@ def init_hub(admin_url: str, *, workstation_login: str | None = None) -> str | N
                 "SELECT 1 FROM pg_roles WHERE rolname = %s", (WORKSTATION_ROLE,)
             ).fetchone()
             if not exists:
-                conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(
-                    sql.Identifier(WORKSTATION_ROLE)))
-            conn.execute(sql.SQL("GRANT USAGE ON SCHEMA clinicdesk TO {}").format(
-                sql.Identifier(WORKSTATION_ROLE)))
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(WORKSTATION_ROLE))
+                )
+            conn.execute(
+                sql.SQL("GRANT USAGE ON SCHEMA clinicdesk TO {}").format(
+                    sql.Identifier(WORKSTATION_ROLE)
+                )
+            )
             for signature in WORKSTATION_FUNCTIONS:
                 conn.execute(
                     sql.SQL("GRANT EXECUTE ON FUNCTION clinicdesk.{} TO {}").format(
@@ -194,8 +198,9 @@ def init_hub(admin_url: str, *, workstation_login: str | None = None) -> str | N
                         login, sql.Literal(password)
                     )
                 )
-                conn.execute(sql.SQL("GRANT {} TO {}").format(
-                    sql.Identifier(WORKSTATION_ROLE), login))
+                conn.execute(
+                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(WORKSTATION_ROLE), login)
+                )
     return password
 
 
@@ -289,9 +294,7 @@ class HubClient:
                 (creds.clinic_id, creds.device_id, creds.token, name),
             )
 
-    def register_device(
-        self, creds: Credentials, device_id: str, token: bytes, name: str
-    ) -> None:
+    def register_device(self, creds: Credentials, device_id: str, token: bytes, name: str) -> None:
         with self._session() as conn:
             conn.execute(
                 "SELECT clinicdesk.cd_register_device(%s, %s, %s, %s, %s, %s)",
@@ -348,16 +351,21 @@ class HubClient:
             (
                 int(r[0]),
                 Envelope(
-                    creds.clinic_id, r[1], r[2], int(r[3]), int(r[4]), int(r[5]), r[6],
-                    bytes(r[7]), bytes(r[8]),
+                    creds.clinic_id,
+                    r[1],
+                    r[2],
+                    int(r[3]),
+                    int(r[4]),
+                    int(r[5]),
+                    r[6],
+                    bytes(r[7]),
+                    bytes(r[8]),
                 ),
             )
             for r in rows
         ]
 
-    def pairing_put(
-        self, creds: Credentials, code_id: str, blob: bytes, minutes: int
-    ) -> None:
+    def pairing_put(self, creds: Credentials, code_id: str, blob: bytes, minutes: int) -> None:
         with self._session() as conn:
             conn.execute(
                 "SELECT clinicdesk.cd_pairing_put(%s, %s, %s, %s, %s, %s)",

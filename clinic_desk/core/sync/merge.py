@@ -14,7 +14,7 @@ suffix ``~`` and the end of its id, and the pair is listed as a conflict.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,8 +67,10 @@ def row_key_text(k1: Any, k2: Any) -> str:
     return "|".join(parts)
 
 
-def conflict_id(kind: str, table: str, key: str, col: str, loser: Stamp) -> str:
-    name = f"{kind}|{table}|{key}|{col}|{loser.hlc}|{loser.node}"
+def conflict_id(kind: str, table: str, key: str, col: str, loser: Stamp, winner: Stamp) -> str:
+    # Both clocks: two copies may see one lost value beaten by different later
+    # writes (each a true account); each pair is one row, the same everywhere.
+    name = f"{kind}|{table}|{key}|{col}|{loser.hlc}|{loser.node}|{winner.hlc}|{winner.node}"
     return uuid.uuid5(CONFLICT_NAMESPACE, name).hex
 
 
@@ -95,7 +97,7 @@ def record_conflict(
         "resolved_at, created_at, updated_at, deleted_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', NULL, NULL, ?, ?, NULL)",
         (
-            conflict_id(kind, table, key, col, loser),
+            conflict_id(kind, table, key, col, loser, winner),
             kind,
             table,
             key,
@@ -117,6 +119,11 @@ def renamed(value: str, k1: Any) -> str:
     return f"{value}~{tail}"
 
 
+def newer(theirs: Stamp, ours: Stamp) -> bool:
+    """The merge rule: the higher (hlc, node) wins."""
+    return theirs > ours
+
+
 def apply_operation(
     conn: Any,
     specs: Mapping[str, TableSpec],
@@ -124,10 +131,14 @@ def apply_operation(
     op_stamp: Stamp,
     now: datetime,
     applied: Applied,
+    wins: Callable[[Stamp, Stamp], bool] = newer,
 ) -> None:
-    """Apply every change of one operation (inside the caller's transaction)."""
+    """Apply every change of one operation (inside the caller's transaction).
+
+    ``wins`` is the merge rule; only the property tests pass another (a planted bug).
+    """
     for change in payload.get("changes", ()):
-        _apply_change(conn, specs, change, op_stamp, now, applied)
+        _apply_change(conn, specs, change, op_stamp, now, applied, wins)
 
 
 def _apply_change(
@@ -137,6 +148,7 @@ def _apply_change(
     op_stamp: Stamp,
     now: datetime,
     applied: Applied,
+    wins: Callable[[Stamp, Stamp], bool],
 ) -> None:
     table = change["t"]
     spec = specs.get(table)
@@ -154,8 +166,7 @@ def _apply_change(
 
     local_cols = list(spec.columns)
     current = conn.exec_driver_sql(
-        f"SELECT {', '.join(_q(c) for c in local_cols)} FROM {_q(table)} "
-        f"WHERE {key_where(spec)}",
+        f"SELECT {', '.join(_q(c) for c in local_cols)} FROM {_q(table)} WHERE {key_where(spec)}",
         key_params(spec, k1, k2),
     ).fetchone()
     local = dict(zip(local_cols, current, strict=True)) if current is not None else None
@@ -175,12 +186,19 @@ def _apply_change(
             new_clocks[col] = (theirs, base)
             continue
         ours = field_clock(clocks, col)
-        if theirs > ours:
+        if theirs != ours and wins(theirs, ours):
             if watch and base < ours and local[col] != value and col not in QUIET_FIELDS:
                 # Written without seeing our value: ours loses, and is kept.
                 record_conflict(
-                    conn, kind="field", table=table, key=key_text, col=col,
-                    loser_value=local[col], winner_value=value, loser=ours, winner=theirs,
+                    conn,
+                    kind="field",
+                    table=table,
+                    key=key_text,
+                    col=col,
+                    loser_value=local[col],
+                    winner_value=value,
+                    loser=ours,
+                    winner=theirs,
                     now=now,
                 )
                 applied.conflicts += 1
@@ -195,8 +213,15 @@ def _apply_change(
             ):
                 # Our value was written without seeing theirs: theirs loses, and is kept.
                 record_conflict(
-                    conn, kind="field", table=table, key=key_text, col=col,
-                    loser_value=value, winner_value=local[col], loser=theirs, winner=ours,
+                    conn,
+                    kind="field",
+                    table=table,
+                    key=key_text,
+                    col=col,
+                    loser_value=value,
+                    winner_value=local[col],
+                    loser=theirs,
+                    winner=ours,
                     now=now,
                 )
                 applied.conflicts += 1
@@ -284,7 +309,15 @@ def _settle_unique(
             )
             loser, winner, loser_key = ours, theirs, other_text
         record_conflict(
-            conn, kind="duplicate", table=spec.name, key=loser_key, col=col,
-            loser_value=value, winner_value=value, loser=loser, winner=winner, now=now,
+            conn,
+            kind="duplicate",
+            table=spec.name,
+            key=loser_key,
+            col=col,
+            loser_value=value,
+            winner_value=value,
+            loser=loser,
+            winner=winner,
+            now=now,
         )
         applied.conflicts += 1

@@ -72,8 +72,11 @@ class Invitation:
     def from_bytes(cls, data: bytes) -> Invitation:
         doc = json.loads(data.decode("utf-8"))
         return cls(
-            doc["clinic"], doc["device"], bytes.fromhex(doc["token"]),
-            bytes.fromhex(doc["key"]), doc["name"],
+            doc["clinic"],
+            doc["device"],
+            bytes.fromhex(doc["token"]),
+            bytes.fromhex(doc["key"]),
+            doc["name"],
         )
 
 

@@ -76,8 +76,11 @@ def read_specs(conn: Any) -> dict[str, TableSpec]:
                 continue
             cols = [r[2] for r in run(f"PRAGMA index_info({_quote(idx[1])})").fetchall()]
             # A name people type (a login, a setting's key), never a reference.
-            if len(cols) == 1 and cols[0] not in keys and not cols[0].endswith("_id") and (
-                "CHAR" in types[cols[0]] or "TEXT" in types[cols[0]]
+            if (
+                len(cols) == 1
+                and cols[0] not in keys
+                and not cols[0].endswith("_id")
+                and ("CHAR" in types[cols[0]] or "TEXT" in types[cols[0]])
             ):
                 unique_text.append(cols[0])
         specs[name] = TableSpec(name, keys, columns, tuple(unique_text))
