@@ -338,6 +338,14 @@
         <translation>Close</translation>
     </message>
     <message>
+        <source>Print slip…</source>
+        <translation>Print slip…</translation>
+    </message>
+    <message>
+        <source>First-visit information…</source>
+        <translation>First-visit information…</translation>
+    </message>
+    <message>
         <source>Write why it is cancelled, then cancel again.</source>
         <translation>Write why it is cancelled, then cancel again.</translation>
     </message>
@@ -689,6 +697,18 @@
     <message>
         <source>Copy to send</source>
         <translation>Copy to send</translation>
+    </message>
+    <message>
+        <source>Print for the patient…</source>
+        <translation>Print for the patient…</translation>
+    </message>
+    <message>
+        <source>Print the slip</source>
+        <translation>Print the slip</translation>
+    </message>
+    <message>
+        <source>Print the appointment slip after booking</source>
+        <translation>Print the appointment slip after booking</translation>
     </message>
     <message>
         <source>Reason for booking after the cutoff</source>
@@ -3429,6 +3449,14 @@
         <translation>Choose the urgency: routine, urgent or emergency.</translation>
     </message>
     <message>
+        <source>This prescription was cancelled, so it has no medication card. Choose a current prescription.</source>
+        <translation>This prescription was cancelled, so it has no medication card. Choose a current prescription.</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</source>
+        <translation>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>referral</translation>
     </message>
@@ -3701,10 +3729,6 @@
         <translation>queue entry</translation>
     </message>
     <message>
-        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
-        <translation>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</translation>
-    </message>
-    <message>
         <source>Choose a day on the calendar.</source>
         <translation>Choose a day on the calendar.</translation>
     </message>
@@ -3747,6 +3771,90 @@
     <message>
         <source>Choose why the patient goes back to the desk.</source>
         <translation>Choose why the patient goes back to the desk.</translation>
+    </message>
+    <message>
+        <source>This workstation already syncs through {hub}. Nothing was changed.</source>
+        <translation>This workstation already syncs through {hub}. Nothing was changed.</translation>
+    </message>
+    <message>
+        <source>Joining needs the clinic director&apos;s sign-in: {login} is not a director of this clinic, or the password is wrong. Nothing was set up on this computer.</source>
+        <translation>Joining needs the clinic director&apos;s sign-in: {login} is not a director of this clinic, or the password is wrong. Nothing was set up on this computer.</translation>
+    </message>
+    <message>
+        <source>Give this workstation a name people recognise, such as &quot;Front desk&quot; or &quot;Dr Wang&apos;s room&quot;.</source>
+        <translation>Give this workstation a name people recognise, such as &quot;Front desk&quot; or &quot;Dr Wang&apos;s room&quot;.</translation>
+    </message>
+    <message>
+        <source>This is the workstation you are using. Remove it from another enrolled workstation.</source>
+        <translation>This is the workstation you are using. Remove it from another enrolled workstation.</translation>
+    </message>
+    <message>
+        <source>This conflict was already settled, here or at another workstation.</source>
+        <translation>This conflict was already settled, here or at another workstation.</translation>
+    </message>
+    <message>
+        <source>This value cannot be written back here; change the record itself.</source>
+        <translation>This value cannot be written back here; change the record itself.</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is {minutes} minutes off the hub&apos;s (more than the {limit} allowed), so sync is paused: changes dated wrongly would overwrite newer ones. Set the computer&apos;s date and time (or turn on automatic time) and sync again.</source>
+        <translation>This computer&apos;s clock is {minutes} minutes off the hub&apos;s (more than the {limit} allowed), so sync is paused: changes dated wrongly would overwrite newer ones. Set the computer&apos;s date and time (or turn on automatic time) and sync again.</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk and sent changes this version cannot read. Sync stopped before them; update ClinicDesk on this computer.</source>
+        <translation>Another workstation runs a newer ClinicDesk and sent changes this version cannot read. Sync stopped before them; update ClinicDesk on this computer.</translation>
+    </message>
+    <message>
+        <source>A change from workstation {device} cannot be used ({detail}). Sync stopped before it so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>A change from workstation {device} cannot be used ({detail}). Sync stopped before it so nothing is applied out of order; tell whoever looks after ClinicDesk.</translation>
+    </message>
+    <message>
+        <source>This workstation does not sync: it works on its own. The director can set up sync in Settings → Sync.</source>
+        <translation>This workstation does not sync: it works on its own. The director can set up sync in Settings → Sync.</translation>
+    </message>
+    <message>
+        <source>The sync hub refused the request: {detail}</source>
+        <translation>The sync hub refused the request: {detail}</translation>
+    </message>
+    <message>
+        <source>The sync hub cannot be reached ({detail}). Work goes on here and is kept; it is sent when the hub can be reached again. If this lasts, ask whoever looks after the clinic&apos;s network.</source>
+        <translation>The sync hub cannot be reached ({detail}). Work goes on here and is kept; it is sent when the hub can be reached again. If this lasts, ask whoever looks after the clinic&apos;s network.</translation>
+    </message>
+    <message>
+        <source>The hub address is not a PostgreSQL address ({detail}). It looks like postgresql://user:password@host:5432/database.</source>
+        <translation>The hub address is not a PostgreSQL address ({detail}). It looks like postgresql://user:password@host:5432/database.</translation>
+    </message>
+    <message>
+        <source>This clinic already syncs through this hub. To add this computer, create a pairing code on a workstation that is already enrolled.</source>
+        <translation>This clinic already syncs through this hub. To add this computer, create a pairing code on a workstation that is already enrolled.</translation>
+    </message>
+    <message>
+        <source>The hub does not know this workstation (or its credentials changed). Enrol it again with a pairing code from an enrolled workstation.</source>
+        <translation>The hub does not know this workstation (or its credentials changed). Enrol it again with a pairing code from an enrolled workstation.</translation>
+    </message>
+    <message>
+        <source>This workstation was removed from the clinic&apos;s sync, so the hub refuses its changes. They are kept here; ask the director to enrol it again.</source>
+        <translation>This workstation was removed from the clinic&apos;s sync, so the hub refuses its changes. They are kept here; ask the director to enrol it again.</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk, so the hub refuses changes from this older one. Update ClinicDesk here; nothing made here is lost meanwhile.</source>
+        <translation>Another workstation runs a newer ClinicDesk, so the hub refuses changes from this older one. Update ClinicDesk here; nothing made here is lost meanwhile.</translation>
+    </message>
+    <message>
+        <source>The hub is missing some of this workstation&apos;s earlier changes ({detail}). Sync stopped so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>The hub is missing some of this workstation&apos;s earlier changes ({detail}). Sync stopped so nothing is applied out of order; tell whoever looks after ClinicDesk.</translation>
+    </message>
+    <message>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
+        <translation>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</translation>
+    </message>
+    <message>
+        <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
+        <translation>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</translation>
+    </message>
+    <message>
+        <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
+        <translation>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</translation>
     </message>
 </context>
 <context>
@@ -4251,6 +4359,53 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>MedicationCardDialog</name>
+    <message>
+        <source>Print medication card</source>
+        <translation>Print medication card</translation>
+    </message>
+    <message>
+        <source>Large print (大字版)</source>
+        <translation>Large print (大字版)</translation>
+    </message>
+    <message>
+        <source>Chinese and English</source>
+        <translation>Chinese and English</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>Size</translation>
+    </message>
+    <message>
+        <source>Suggested: the patient is {age}; large print from age {n}.</source>
+        <translation>Suggested: the patient is {age}; large print from age {n}.</translation>
+    </message>
+    <message>
+        <source>Large print is suggested from age {n} (Settings, Printing).</source>
+        <translation>Large print is suggested from age {n} (Settings, Printing).</translation>
+    </message>
+    <message>
+        <source>A6 card</source>
+        <translation>A6 card</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>Label ({stock})</source>
+        <translation>Label ({stock})</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>Preview…</translation>
+    </message>
+</context>
+<context>
     <name>MedicationSource</name>
     <message>
         <source>Told by the patient</source>
@@ -4726,6 +4881,30 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Open the clinical record outside your role in an emergency. You must give a reason; the access is recorded and reviewed.</translation>
     </message>
     <message>
+        <source>Print</source>
+        <translation>Print</translation>
+    </message>
+    <message>
+        <source>Print a card, hand-out or form for this patient</source>
+        <translation>Print a card, hand-out or form for this patient</translation>
+    </message>
+    <message>
+        <source>Contact card (连心卡)</source>
+        <translation>Contact card (连心卡)</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>First-visit information</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, filled in</source>
+        <translation>Follow-up call record, filled in</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, blank</source>
+        <translation>Follow-up call record, blank</translation>
+    </message>
+    <message>
         <source>Overview</source>
         <translation>Overview</translation>
     </message>
@@ -4990,6 +5169,26 @@ An offline-first desktop program for small private clinics.</translation>
 </context>
 <context>
     <name>PdfPreview</name>
+    <message>
+        <source>No printer is set up on this computer, so this cannot be printed here. Save it as a PDF and print it from a computer that has a printer, or ask the person who looks after the clinic&apos;s computers to add the printer.</source>
+        <translation>No printer is set up on this computer, so this cannot be printed here. Save it as a PDF and print it from a computer that has a printer, or ask the person who looks after the clinic&apos;s computers to add the printer.</translation>
+    </message>
+    <message>
+        <source>the printer</source>
+        <translation>the printer</translation>
+    </message>
+    <message>
+        <source>Printing</source>
+        <translation>Printing</translation>
+    </message>
+    <message>
+        <source>Could not print on {printer}: it is switched off, not connected or not set up. Check the printer and try again, or save the document as a PDF.</source>
+        <translation>Could not print on {printer}: it is switched off, not connected or not set up. Check the printer and try again, or save the document as a PDF.</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>Save as PDF…</translation>
+    </message>
     <message>
         <source>Save as PDF</source>
         <translation>Save as PDF</translation>
@@ -5279,6 +5478,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Record guidance…</translation>
     </message>
     <message>
+        <source>Print medication card…</source>
+        <translation>Print medication card…</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s reminder card: each drug, when to take it, and our phone</source>
+        <translation>The patient&apos;s reminder card: each drug, when to take it, and our phone</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>Date</translation>
     </message>
@@ -5380,6 +5587,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Why is this prescription cancelled? It is kept in the record, marked cancelled, and its drugs leave the current medication list.</translation>
     </message>
     <message>
+        <source>This prescription was cancelled: choose a current one to print its card.</source>
+        <translation>This prescription was cancelled: choose a current one to print its card.</translation>
+    </message>
+    <message>
         <source>Record guidance</source>
         <translation>Record guidance</translation>
     </message>
@@ -5390,6 +5601,368 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>How to take the medicines, what to watch for, what to avoid.</translation>
+    </message>
+</context>
+<context>
+    <name>PrintDocuments</name>
+    <message>
+        <source>Appointment slip</source>
+        <translation>Appointment slip</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>First-visit information</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>Contact card</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>Follow-up call record</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>Referral letter</translation>
+    </message>
+    <message>
+        <source>Medication card</source>
+        <translation>Medication card</translation>
+    </message>
+</context>
+<context>
+    <name>PrintLabels</name>
+    <message>
+        <source>Medication reminder card</source>
+        <translation>Medication reminder card</translation>
+    </message>
+    <message>
+        <source>Medication reminder card (large print)</source>
+        <translation>Medication reminder card (large print)</translation>
+    </message>
+    <message>
+        <source>{title} (continued)</source>
+        <translation>{title} (continued)</translation>
+    </message>
+    <message>
+        <source>Card {n} / {total}</source>
+        <translation>Card {n} / {total}</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}-{day:02d}</source>
+        <translation>{year}-{month:02d}-{day:02d}</translation>
+    </message>
+    <message>
+        <source>Issued {date}</source>
+        <translation>Issued {date}</translation>
+    </message>
+    <message>
+        <source>Issued {date} by {doctor}</source>
+        <translation>Issued {date} by {doctor}</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>Medicine</translation>
+    </message>
+    <message>
+        <source>{dose} each time</source>
+        <translation>{dose} each time</translation>
+    </message>
+    <message>
+        <source>for {n} days</source>
+        <translation>for {n} days</translation>
+    </message>
+    <message>
+        <source>for 1 day</source>
+        <translation>for 1 day</translation>
+    </message>
+    <message>
+        <source>Caution: {text}</source>
+        <translation>Caution: {text}</translation>
+    </message>
+    <message>
+        <source>Questions? Call {phone}</source>
+        <translation>Questions? Call {phone}</translation>
+    </message>
+    <message>
+        <source>Appointment slip</source>
+        <translation>Appointment slip</translation>
+    </message>
+    <message>
+        <source>{name}, your appointment is:</source>
+        <translation>{name}, your appointment is:</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{weekday} {year}-{month:02d}-{day:02d}</translation>
+    </message>
+    <message>
+        <source>{n} minutes</source>
+        <translation>{n} minutes</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>Place</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>For</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>Record no.</translation>
+    </message>
+    <message>
+        <source>Please bring</source>
+        <translation>Please bring</translation>
+    </message>
+    <message>
+        <source>Your ID card, your medical insurance card, and the medicines you take now.</source>
+        <translation>Your ID card, your medical insurance card, and the medicines you take now.</translation>
+    </message>
+    <message>
+        <source>To change or cancel</source>
+        <translation>To change or cancel</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} before {time} the day before.</source>
+        <translation>Call us on {phone} before {time} the day before.</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} as early as you can.</source>
+        <translation>Call us on {phone} as early as you can.</translation>
+    </message>
+    <message>
+        <source>Tell the front desk before {time} the day before.</source>
+        <translation>Tell the front desk before {time} the day before.</translation>
+    </message>
+    <message>
+        <source>Tell the front desk as early as you can.</source>
+        <translation>Tell the front desk as early as you can.</translation>
+    </message>
+    <message>
+        <source>This is your first visit: please come a little early to register.</source>
+        <translation>This is your first visit: please come a little early to register.</translation>
+    </message>
+    <message>
+        <source>Phone {phone}</source>
+        <translation>Phone {phone}</translation>
+    </message>
+    <message>
+        <source>Your first visit</source>
+        <translation>Your first visit</translation>
+    </message>
+    <message>
+        <source>Welcome, {name}.</source>
+        <translation>Welcome, {name}.</translation>
+    </message>
+    <message>
+        <source>Welcome to {clinic}.</source>
+        <translation>Welcome to {clinic}.</translation>
+    </message>
+    <message>
+        <source>Your appointment</source>
+        <translation>Your appointment</translation>
+    </message>
+    <message>
+        <source>{day} {time}, {doctor}</source>
+        <translation>{day} {time}, {doctor}</translation>
+    </message>
+    <message>
+        <source>{day} {time}</source>
+        <translation>{day} {time}</translation>
+    </message>
+    <message>
+        <source>{first}–{last}</source>
+        <translation>{first}–{last}</translation>
+    </message>
+    <message>
+        <source>How to find us</source>
+        <translation>How to find us</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Opening hours</source>
+        <translation>Opening hours</translation>
+    </message>
+    <message>
+        <source>Parking and what to bring</source>
+        <translation>Parking and what to bring</translation>
+    </message>
+    <message>
+        <source>Questions? Call us on {phone}.</source>
+        <translation>Questions? Call us on {phone}.</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>Page {n} / {total}</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>Contact card</translation>
+    </message>
+    <message>
+        <source>For {name}</source>
+        <translation>For {name}</translation>
+    </message>
+    <message>
+        <source>Your doctor: {name}</source>
+        <translation>Your doctor: {name}</translation>
+    </message>
+    <message>
+        <source>Call us whenever you have a question about your health or your visit.</source>
+        <translation>Call us whenever you have a question about your health or your visit.</translation>
+    </message>
+    <message>
+        <source>Scan to save our contact</source>
+        <translation>Scan to save our contact</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>Follow-up call record</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>Follow-up call</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s spot check</source>
+        <translation>Supervisor&apos;s spot check</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>Discharge or end of treatment</source>
+        <translation>Discharge or end of treatment</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>Diagnosis</translation>
+    </message>
+    <message>
+        <source>Outpatient or inpatient no.</source>
+        <translation>Outpatient or inpatient no.</translation>
+    </message>
+    <message>
+        <source>Called by</source>
+        <translation>Called by</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>Date</translation>
+    </message>
+    <message>
+        <source>Notes of the call</source>
+        <translation>Notes of the call</translation>
+    </message>
+    <message>
+        <source>Checked by</source>
+        <translation>Checked by</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>Evaluation</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>Referral letter</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>Urgency</translation>
+    </message>
+    <message>
+        <source>Urgency: {urgency}. Please see this patient promptly.</source>
+        <translation>Urgency: {urgency}. Please see this patient promptly.</translation>
+    </message>
+    <message>
+        <source>Dear colleague,</source>
+        <translation>Dear colleague,</translation>
+    </message>
+    <message>
+        <source>We refer the patient below to you and thank you for seeing them.</source>
+        <translation>We refer the patient below to you and thank you for seeing them.</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>Date of birth</translation>
+    </message>
+    <message>
+        <source>{date} (age {age})</source>
+        <translation>{date} (age {age})</translation>
+    </message>
+    <message>
+        <source>Our record no.</source>
+        <translation>Our record no.</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>Reason for referral</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>Allergies</translation>
+    </message>
+    <message>
+        <source>No allergies recorded.</source>
+        <translation>No allergies recorded.</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>Current medication</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>None recorded.</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>Summary</translation>
+    </message>
+    <message>
+        <source>Enclosed</source>
+        <translation>Enclosed</translation>
+    </message>
+    <message>
+        <source>Referring doctor</source>
+        <translation>Referring doctor</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>Signature</translation>
     </message>
 </context>
 <context>
@@ -5960,6 +6533,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Mark handled</translation>
     </message>
     <message>
+        <source>Print referral letter…</source>
+        <translation>Print referral letter…</translation>
+    </message>
+    <message>
+        <source>The letter for the hospital: reason, allergies, medication and summary</source>
+        <translation>The letter for the hospital: reason, allergies, medication and summary</translation>
+    </message>
+    <message>
         <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
         <translation>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</translation>
     </message>
@@ -6046,6 +6627,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Choose a referral in the list first.</source>
         <translation>Choose a referral in the list first.</translation>
+    </message>
+    <message>
+        <source>A letter is printed for referrals to a hospital, not for those to us.</source>
+        <translation>A letter is printed for referrals to a hospital, not for those to us.</translation>
     </message>
 </context>
 <context>
@@ -6730,6 +7315,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Quality</translation>
     </message>
     <message>
+        <source>Printing</source>
+        <translation>Printing</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Sync</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>uncle</translation>
     </message>
@@ -6760,6 +7353,30 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>honorific</source>
         <translation>honorific</translation>
+    </message>
+    <message>
+        <source>62mm</source>
+        <translation>62mm</translation>
+    </message>
+    <message>
+        <source>4x6in</source>
+        <translation>4x6in</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A6</source>
+        <translation>A6</translation>
+    </message>
+    <message>
+        <source>label</source>
+        <translation>label</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -6894,6 +7511,18 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Names on the waiting-room screen</translation>
     </message>
     <message>
+        <source>Refuse to sync when the clock is off by (minutes)</source>
+        <translation>Refuse to sync when the clock is off by (minutes)</translation>
+    </message>
+    <message>
+        <source>Sync at least every (seconds)</source>
+        <translation>Sync at least every (seconds)</translation>
+    </message>
+    <message>
+        <source>A pairing code stays valid for (minutes)</source>
+        <translation>A pairing code stays valid for (minutes)</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>Cold / physical exam: message within (hours)</translation>
     </message>
@@ -6964,6 +7593,42 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Root-cause analysis within (hours)</source>
         <translation>Root-cause analysis within (hours)</translation>
+    </message>
+    <message>
+        <source>Label printer stock</source>
+        <translation>Label printer stock</translation>
+    </message>
+    <message>
+        <source>Medication card size</source>
+        <translation>Medication card size</translation>
+    </message>
+    <message>
+        <source>Large-print medication card size</source>
+        <translation>Large-print medication card size</translation>
+    </message>
+    <message>
+        <source>Large-print card (大字版) from age</source>
+        <translation>Large-print card (大字版) from age</translation>
+    </message>
+    <message>
+        <source>Appointment slip and contact card size</source>
+        <translation>Appointment slip and contact card size</translation>
+    </message>
+    <message>
+        <source>Extra margin for a printer that clips (mm)</source>
+        <translation>Extra margin for a printer that clips (mm)</translation>
+    </message>
+    <message>
+        <source>Opening hours (empty: from the doctors&apos; rosters)</source>
+        <translation>Opening hours (empty: from the doctors&apos; rosters)</translation>
+    </message>
+    <message>
+        <source>What to bring, on appointment slips</source>
+        <translation>What to bring, on appointment slips</translation>
+    </message>
+    <message>
+        <source>QR code on cards (empty: the clinic&apos;s contact)</source>
+        <translation>QR code on cards (empty: the clinic&apos;s contact)</translation>
     </message>
 </context>
 <context>

@@ -337,6 +337,14 @@
         <translation>关闭</translation>
     </message>
     <message>
+        <source>Print slip…</source>
+        <translation>打印预约单…</translation>
+    </message>
+    <message>
+        <source>First-visit information…</source>
+        <translation>初诊须知…</translation>
+    </message>
+    <message>
         <source>Write why it is cancelled, then cancel again.</source>
         <translation>请先填写取消原因，再点击“取消预约”。</translation>
     </message>
@@ -688,6 +696,18 @@
     <message>
         <source>Copy to send</source>
         <translation>复制以便发送</translation>
+    </message>
+    <message>
+        <source>Print for the patient…</source>
+        <translation>打印给患者…</translation>
+    </message>
+    <message>
+        <source>Print the slip</source>
+        <translation>打印预约单</translation>
+    </message>
+    <message>
+        <source>Print the appointment slip after booking</source>
+        <translation>预约成功后打印预约单</translation>
     </message>
     <message>
         <source>Reason for booking after the cutoff</source>
@@ -3420,6 +3440,14 @@
         <translation>请选择紧急程度：常规、紧急或急诊。</translation>
     </message>
     <message>
+        <source>This prescription was cancelled, so it has no medication card. Choose a current prescription.</source>
+        <translation>此处方已作废，不能打印用药提醒卡。请选择一张有效的处方。</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</source>
+        <translation>此预约已取消或已爽约，没有可打印的预约单。请先重新预约。</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>转诊单</translation>
     </message>
@@ -3692,10 +3720,6 @@
         <translation>候诊记录</translation>
     </message>
     <message>
-        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
-        <translation>另一个前台同时为该患者办理了签到。请刷新看板，在看板上查找该患者。</translation>
-    </message>
-    <message>
         <source>Choose a day on the calendar.</source>
         <translation>请在日程中选择一天。</translation>
     </message>
@@ -3738,6 +3762,90 @@
     <message>
         <source>Choose why the patient goes back to the desk.</source>
         <translation>请选择患者转回前台的原因。</translation>
+    </message>
+    <message>
+        <source>This workstation already syncs through {hub}. Nothing was changed.</source>
+        <translation>这台工作站已通过 {hub} 同步，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>Joining needs the clinic director&apos;s sign-in: {login} is not a director of this clinic, or the password is wrong. Nothing was set up on this computer.</source>
+        <translation>加入同步需要诊所院长登录：{login} 不是本诊所的院长，或密码错误。本机未做任何设置。</translation>
+    </message>
+    <message>
+        <source>Give this workstation a name people recognise, such as &quot;Front desk&quot; or &quot;Dr Wang&apos;s room&quot;.</source>
+        <translation>请给这台工作站起一个大家都认得出的名称，例如“前台”或“王医生诊室”。</translation>
+    </message>
+    <message>
+        <source>This is the workstation you are using. Remove it from another enrolled workstation.</source>
+        <translation>这是您正在使用的工作站。请在另一台已加入同步的工作站上将其移除。</translation>
+    </message>
+    <message>
+        <source>This conflict was already settled, here or at another workstation.</source>
+        <translation>此冲突已在本机或其他工作站上处理过了。</translation>
+    </message>
+    <message>
+        <source>This value cannot be written back here; change the record itself.</source>
+        <translation>此值无法在这里写回；请直接修改该记录。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is {minutes} minutes off the hub&apos;s (more than the {limit} allowed), so sync is paused: changes dated wrongly would overwrite newer ones. Set the computer&apos;s date and time (or turn on automatic time) and sync again.</source>
+        <translation>本机时钟与同步服务器相差 {minutes} 分钟（超过允许的 {limit} 分钟），因此已暂停同步：时间不对的修改可能会覆盖较新的修改。请校正本机的日期和时间（或开启自动设置时间），然后重新同步。</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk and sent changes this version cannot read. Sync stopped before them; update ClinicDesk on this computer.</source>
+        <translation>另一台工作站使用的是较新版本的 ClinicDesk，发来的修改本版本无法读取。同步已在这些修改之前停止；请在本机更新 ClinicDesk。</translation>
+    </message>
+    <message>
+        <source>A change from workstation {device} cannot be used ({detail}). Sync stopped before it so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>来自工作站 {device} 的一项修改无法使用（{detail}）。同步已在该修改之前停止，以免数据按错误顺序写入；请告知负责维护 ClinicDesk 的人员。</translation>
+    </message>
+    <message>
+        <source>This workstation does not sync: it works on its own. The director can set up sync in Settings → Sync.</source>
+        <translation>这台工作站未启用同步，独立运行。院长可在“设置 → 同步”中设置同步。</translation>
+    </message>
+    <message>
+        <source>The sync hub refused the request: {detail}</source>
+        <translation>同步服务器拒绝了请求：{detail}</translation>
+    </message>
+    <message>
+        <source>The sync hub cannot be reached ({detail}). Work goes on here and is kept; it is sent when the hub can be reached again. If this lasts, ask whoever looks after the clinic&apos;s network.</source>
+        <translation>无法连接同步服务器（{detail}）。本机可以继续工作，所有内容都会保留，待重新连上服务器后再发送。如果一直无法连接，请联系负责诊所网络的人员。</translation>
+    </message>
+    <message>
+        <source>The hub address is not a PostgreSQL address ({detail}). It looks like postgresql://user:password@host:5432/database.</source>
+        <translation>同步服务器地址不是有效的 PostgreSQL 地址（{detail}）。格式应类似 postgresql://user:password@host:5432/database。</translation>
+    </message>
+    <message>
+        <source>This clinic already syncs through this hub. To add this computer, create a pairing code on a workstation that is already enrolled.</source>
+        <translation>本诊所已通过此同步服务器同步。要添加这台电脑，请在已加入同步的工作站上生成配对码。</translation>
+    </message>
+    <message>
+        <source>The hub does not know this workstation (or its credentials changed). Enrol it again with a pairing code from an enrolled workstation.</source>
+        <translation>同步服务器无法识别这台工作站（或其登录凭据已更改）。请用已加入同步的工作站生成的配对码重新加入。</translation>
+    </message>
+    <message>
+        <source>This workstation was removed from the clinic&apos;s sync, so the hub refuses its changes. They are kept here; ask the director to enrol it again.</source>
+        <translation>这台工作站已被移出诊所同步，同步服务器拒绝接收它的修改。这些修改仍保留在本机；请院长将其重新加入。</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk, so the hub refuses changes from this older one. Update ClinicDesk here; nothing made here is lost meanwhile.</source>
+        <translation>另一台工作站使用的是较新版本的 ClinicDesk，因此同步服务器拒绝接收这台旧版本工作站的修改。请在本机更新 ClinicDesk；在此期间，本机所做的内容都不会丢失。</translation>
+    </message>
+    <message>
+        <source>The hub is missing some of this workstation&apos;s earlier changes ({detail}). Sync stopped so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>同步服务器缺少这台工作站之前的部分修改（{detail}）。同步已停止，以免数据按错误顺序写入；请告知负责维护 ClinicDesk 的人员。</translation>
+    </message>
+    <message>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
+        <translation>这台工作站离线的时间超过了同步服务器保留修改记录的期限，需要从服务器获取完整副本：请在同步页面选择“完全重新同步”。</translation>
+    </message>
+    <message>
+        <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
+        <translation>这不是有效的配对码：配对码由 20 个字母和数字组成，分为四组，例如 7KQ2M-XW4PD-9RTZB-H3N6C。请对照已加入同步的工作站屏幕上显示的配对码核对。</translation>
+    </message>
+    <message>
+        <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
+        <translation>同步服务器上没有这个配对码：它可能已被使用、已过期，或输入有误。请在已加入同步的工作站上生成新的配对码。</translation>
     </message>
 </context>
 <context>
@@ -4242,6 +4350,53 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>MedicationCardDialog</name>
+    <message>
+        <source>Print medication card</source>
+        <translation>打印用药提醒卡</translation>
+    </message>
+    <message>
+        <source>Large print (大字版)</source>
+        <translation>大字版</translation>
+    </message>
+    <message>
+        <source>Chinese and English</source>
+        <translation>中英文对照</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>Suggested: the patient is {age}; large print from age {n}.</source>
+        <translation>建议使用大字版：患者 {age} 岁，{n} 岁起建议使用大字版。</translation>
+    </message>
+    <message>
+        <source>Large print is suggested from age {n} (Settings, Printing).</source>
+        <translation>{n} 岁起建议使用大字版（见“设置 → 打印”）。</translation>
+    </message>
+    <message>
+        <source>A6 card</source>
+        <translation>A6 卡片</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>Label ({stock})</source>
+        <translation>标签（{stock}）</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>预览…</translation>
+    </message>
+</context>
+<context>
     <name>MedicationSource</name>
     <message>
         <source>Told by the patient</source>
@@ -4717,6 +4872,30 @@ An offline-first desktop program for small private clinics.</source>
         <translation>紧急情况下调阅超出您角色权限的临床病历。必须填写原因；此次调阅会被记录并接受审查。</translation>
     </message>
     <message>
+        <source>Print</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Print a card, hand-out or form for this patient</source>
+        <translation>为该患者打印卡片、须知或表单</translation>
+    </message>
+    <message>
+        <source>Contact card (连心卡)</source>
+        <translation>连心卡</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>初诊须知</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, filled in</source>
+        <translation>电话回访表（预填患者信息）</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, blank</source>
+        <translation>电话回访表（空白）</translation>
+    </message>
+    <message>
         <source>Overview</source>
         <translation>概览</translation>
     </message>
@@ -4980,6 +5159,26 @@ An offline-first desktop program for small private clinics.</source>
 </context>
 <context>
     <name>PdfPreview</name>
+    <message>
+        <source>No printer is set up on this computer, so this cannot be printed here. Save it as a PDF and print it from a computer that has a printer, or ask the person who looks after the clinic&apos;s computers to add the printer.</source>
+        <translation>本机没有设置打印机，无法在这里打印。请另存为 PDF，再到有打印机的电脑上打印；或请负责诊所电脑维护的人员添加打印机。</translation>
+    </message>
+    <message>
+        <source>the printer</source>
+        <translation>打印机</translation>
+    </message>
+    <message>
+        <source>Printing</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Could not print on {printer}: it is switched off, not connected or not set up. Check the printer and try again, or save the document as a PDF.</source>
+        <translation>无法在 {printer} 上打印：打印机可能已关机、未连接或未设置。请检查打印机后重试，或将文档另存为 PDF。</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存为 PDF…</translation>
+    </message>
     <message>
         <source>Save as PDF</source>
         <translation>另存为 PDF</translation>
@@ -5268,6 +5467,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>记录用药指导…</translation>
     </message>
     <message>
+        <source>Print medication card…</source>
+        <translation>打印用药提醒卡…</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s reminder card: each drug, when to take it, and our phone</source>
+        <translation>给患者的用药提醒卡：每种药品、服用时间及诊所电话</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日期</translation>
     </message>
@@ -5366,6 +5573,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>为什么要作废这张处方？处方会保留在病历中并标记为已作废，其中的药品将从当前用药列表中移除。</translation>
     </message>
     <message>
+        <source>This prescription was cancelled: choose a current one to print its card.</source>
+        <translation>此处方已作废：请选择一张有效的处方来打印提醒卡。</translation>
+    </message>
+    <message>
         <source>Record guidance</source>
         <translation>记录用药指导</translation>
     </message>
@@ -5376,6 +5587,368 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>如何服药、需要留意什么、应避免什么。</translation>
+    </message>
+</context>
+<context>
+    <name>PrintDocuments</name>
+    <message>
+        <source>Appointment slip</source>
+        <translation>预约单</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>初诊须知</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>连心卡</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>电话回访表</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>转诊单</translation>
+    </message>
+    <message>
+        <source>Medication card</source>
+        <translation>用药提醒卡</translation>
+    </message>
+</context>
+<context>
+    <name>PrintLabels</name>
+    <message>
+        <source>Medication reminder card</source>
+        <translation>用药提醒卡</translation>
+    </message>
+    <message>
+        <source>Medication reminder card (large print)</source>
+        <translation>用药提醒卡（大字版）</translation>
+    </message>
+    <message>
+        <source>{title} (continued)</source>
+        <translation>{title}（续）</translation>
+    </message>
+    <message>
+        <source>Card {n} / {total}</source>
+        <translation>第 {n} / {total} 张</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日</translation>
+    </message>
+    <message>
+        <source>Issued {date}</source>
+        <translation>开具日期：{date}</translation>
+    </message>
+    <message>
+        <source>Issued {date} by {doctor}</source>
+        <translation>开具日期：{date}　医生：{doctor}</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>药品</translation>
+    </message>
+    <message>
+        <source>{dose} each time</source>
+        <translation>每次 {dose}</translation>
+    </message>
+    <message>
+        <source>for {n} days</source>
+        <translation>共 {n} 天</translation>
+    </message>
+    <message>
+        <source>for 1 day</source>
+        <translation>共 1 天</translation>
+    </message>
+    <message>
+        <source>Caution: {text}</source>
+        <translation>注意：{text}</translation>
+    </message>
+    <message>
+        <source>Questions? Call {phone}</source>
+        <translation>如有疑问，请致电 {phone}</translation>
+    </message>
+    <message>
+        <source>Appointment slip</source>
+        <translation>预约单</translation>
+    </message>
+    <message>
+        <source>{name}, your appointment is:</source>
+        <translation>{name}，您的预约时间为：</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日 {weekday}</translation>
+    </message>
+    <message>
+        <source>{n} minutes</source>
+        <translation>约 {n} 分钟</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>就诊事项</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病历号</translation>
+    </message>
+    <message>
+        <source>Please bring</source>
+        <translation>请携带</translation>
+    </message>
+    <message>
+        <source>Your ID card, your medical insurance card, and the medicines you take now.</source>
+        <translation>身份证、医保卡，以及您目前正在服用的药品。</translation>
+    </message>
+    <message>
+        <source>To change or cancel</source>
+        <translation>如需改约或取消</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} before {time} the day before.</source>
+        <translation>请于就诊前一天 {time} 前致电 {phone}。</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} as early as you can.</source>
+        <translation>请尽早致电 {phone}。</translation>
+    </message>
+    <message>
+        <source>Tell the front desk before {time} the day before.</source>
+        <translation>请于就诊前一天 {time} 前告知前台。</translation>
+    </message>
+    <message>
+        <source>Tell the front desk as early as you can.</source>
+        <translation>请尽早告知前台。</translation>
+    </message>
+    <message>
+        <source>This is your first visit: please come a little early to register.</source>
+        <translation>您是初诊：请稍提前到达，以便办理挂号。</translation>
+    </message>
+    <message>
+        <source>Phone {phone}</source>
+        <translation>电话 {phone}</translation>
+    </message>
+    <message>
+        <source>Your first visit</source>
+        <translation>初诊须知</translation>
+    </message>
+    <message>
+        <source>Welcome, {name}.</source>
+        <translation>{name}，欢迎您。</translation>
+    </message>
+    <message>
+        <source>Welcome to {clinic}.</source>
+        <translation>欢迎您来到{clinic}。</translation>
+    </message>
+    <message>
+        <source>Your appointment</source>
+        <translation>您的预约</translation>
+    </message>
+    <message>
+        <source>{day} {time}, {doctor}</source>
+        <translation>{day} {time}，{doctor}医生</translation>
+    </message>
+    <message>
+        <source>{day} {time}</source>
+        <translation>{day} {time}</translation>
+    </message>
+    <message>
+        <source>{first}–{last}</source>
+        <translation>{first}至{last}</translation>
+    </message>
+    <message>
+        <source>How to find us</source>
+        <translation>如何到达本诊所</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Opening hours</source>
+        <translation>门诊时间</translation>
+    </message>
+    <message>
+        <source>Parking and what to bring</source>
+        <translation>停车及需携带的物品</translation>
+    </message>
+    <message>
+        <source>Questions? Call us on {phone}.</source>
+        <translation>如有疑问，请致电 {phone}。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} 页，共 {total} 页</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>连心卡</translation>
+    </message>
+    <message>
+        <source>For {name}</source>
+        <translation>致{name}</translation>
+    </message>
+    <message>
+        <source>Your doctor: {name}</source>
+        <translation>您的医生：{name}</translation>
+    </message>
+    <message>
+        <source>Call us whenever you have a question about your health or your visit.</source>
+        <translation>如对您的健康或就诊有任何疑问，欢迎随时来电咨询。</translation>
+    </message>
+    <message>
+        <source>Scan to save our contact</source>
+        <translation>扫码保存本诊所联系方式</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>电话回访表</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者信息</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>电话回访</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s spot check</source>
+        <translation>主管抽查</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Discharge or end of treatment</source>
+        <translation>出院/治疗结束日期</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>诊断</translation>
+    </message>
+    <message>
+        <source>Outpatient or inpatient no.</source>
+        <translation>门诊号/住院号</translation>
+    </message>
+    <message>
+        <source>Called by</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Notes of the call</source>
+        <translation>回访内容</translation>
+    </message>
+    <message>
+        <source>Checked by</source>
+        <translation>抽查人</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>转诊单</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>转诊至</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>紧急程度</translation>
+    </message>
+    <message>
+        <source>Urgency: {urgency}. Please see this patient promptly.</source>
+        <translation>紧急程度：{urgency}。请尽快为该患者诊治。</translation>
+    </message>
+    <message>
+        <source>Dear colleague,</source>
+        <translation>尊敬的同道：</translation>
+    </message>
+    <message>
+        <source>We refer the patient below to you and thank you for seeing them.</source>
+        <translation>现将以下患者转诊至贵院，感谢您的诊治。</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>{date} (age {age})</source>
+        <translation>{date}（{age} 岁）</translation>
+    </message>
+    <message>
+        <source>Our record no.</source>
+        <translation>本诊所病历号</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>转诊原因</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>过敏史</translation>
+    </message>
+    <message>
+        <source>No allergies recorded.</source>
+        <translation>未记录过敏史。</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>当前用药</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>无记录。</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>病情摘要</translation>
+    </message>
+    <message>
+        <source>Enclosed</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Referring doctor</source>
+        <translation>转诊医生</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>签名</translation>
     </message>
 </context>
 <context>
@@ -5945,6 +6518,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>标记为已处理</translation>
     </message>
     <message>
+        <source>Print referral letter…</source>
+        <translation>打印转诊单…</translation>
+    </message>
+    <message>
+        <source>The letter for the hospital: reason, allergies, medication and summary</source>
+        <translation>交给医院的转诊单：转诊原因、过敏史、用药和病情摘要</translation>
+    </message>
+    <message>
         <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
         <translation>此处仅列出转入本诊所的转诊；转诊原因和摘要属于临床病历的一部分。</translation>
     </message>
@@ -6031,6 +6612,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Choose a referral in the list first.</source>
         <translation>请先在列表中选择一条转诊记录。</translation>
+    </message>
+    <message>
+        <source>A letter is printed for referrals to a hospital, not for those to us.</source>
+        <translation>只有转出到医院的转诊才打印转诊单，转入本诊所的不打印。</translation>
     </message>
 </context>
 <context>
@@ -6713,6 +7298,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>质量</translation>
     </message>
     <message>
+        <source>Printing</source>
+        <translation>打印</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>大爷/大妈</translation>
     </message>
@@ -6743,6 +7336,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>honorific</source>
         <translation>姓氏加尊称（张女士）</translation>
+    </message>
+    <message>
+        <source>62mm</source>
+        <translation>62mm 连续标签</translation>
+    </message>
+    <message>
+        <source>4x6in</source>
+        <translation>4×6 英寸热敏标签</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A6</source>
+        <translation>A6</translation>
+    </message>
+    <message>
+        <source>label</source>
+        <translation>标签纸</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -6877,6 +7494,18 @@ An offline-first desktop program for small private clinics.</source>
         <translation>候诊室屏幕上的姓名显示方式</translation>
     </message>
     <message>
+        <source>Refuse to sync when the clock is off by (minutes)</source>
+        <translation>时钟误差超过多久时拒绝同步（分钟）</translation>
+    </message>
+    <message>
+        <source>Sync at least every (seconds)</source>
+        <translation>至少每隔多久同步一次（秒）</translation>
+    </message>
+    <message>
+        <source>A pairing code stays valid for (minutes)</source>
+        <translation>配对码有效期（分钟）</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>感冒/体检：短信回访时限（小时）</translation>
     </message>
@@ -6947,6 +7576,42 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Root-cause analysis within (hours)</source>
         <translation>根本原因分析时限（小时）</translation>
+    </message>
+    <message>
+        <source>Label printer stock</source>
+        <translation>标签打印机纸张规格</translation>
+    </message>
+    <message>
+        <source>Medication card size</source>
+        <translation>用药提醒卡尺寸</translation>
+    </message>
+    <message>
+        <source>Large-print medication card size</source>
+        <translation>大字版用药提醒卡尺寸</translation>
+    </message>
+    <message>
+        <source>Large-print card (大字版) from age</source>
+        <translation>年满多少岁起打印大字版用药提醒卡</translation>
+    </message>
+    <message>
+        <source>Appointment slip and contact card size</source>
+        <translation>预约单和连心卡尺寸</translation>
+    </message>
+    <message>
+        <source>Extra margin for a printer that clips (mm)</source>
+        <translation>打印机打印不全时额外增加的边距（毫米）</translation>
+    </message>
+    <message>
+        <source>Opening hours (empty: from the doctors&apos; rosters)</source>
+        <translation>门诊时间（留空：按医生排班生成）</translation>
+    </message>
+    <message>
+        <source>What to bring, on appointment slips</source>
+        <translation>预约单上提示需携带的物品</translation>
+    </message>
+    <message>
+        <source>QR code on cards (empty: the clinic&apos;s contact)</source>
+        <translation>卡片上的二维码（留空：使用诊所联系方式）</translation>
     </message>
 </context>
 <context>

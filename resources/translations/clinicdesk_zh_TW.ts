@@ -337,6 +337,14 @@
         <translation>關閉</translation>
     </message>
     <message>
+        <source>Print slip…</source>
+        <translation>列印預約單…</translation>
+    </message>
+    <message>
+        <source>First-visit information…</source>
+        <translation>初診須知…</translation>
+    </message>
+    <message>
         <source>Write why it is cancelled, then cancel again.</source>
         <translation>請先填寫取消原因，再點選「取消預約」。</translation>
     </message>
@@ -688,6 +696,18 @@
     <message>
         <source>Copy to send</source>
         <translation>複製以便傳送</translation>
+    </message>
+    <message>
+        <source>Print for the patient…</source>
+        <translation>列印給病患…</translation>
+    </message>
+    <message>
+        <source>Print the slip</source>
+        <translation>列印預約單</translation>
+    </message>
+    <message>
+        <source>Print the appointment slip after booking</source>
+        <translation>預約完成後列印預約單</translation>
     </message>
     <message>
         <source>Reason for booking after the cutoff</source>
@@ -3420,6 +3440,14 @@
         <translation>請選擇緊急程度：一般、緊急或急診。</translation>
     </message>
     <message>
+        <source>This prescription was cancelled, so it has no medication card. Choose a current prescription.</source>
+        <translation>此處方已作廢，無法列印用藥提醒卡。請選擇一張有效的處方。</translation>
+    </message>
+    <message>
+        <source>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</source>
+        <translation>此預約已取消或已爽約，沒有可列印的預約單。請先重新預約。</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>轉診單</translation>
     </message>
@@ -3692,10 +3720,6 @@
         <translation>候診紀錄</translation>
     </message>
     <message>
-        <source>Another desk checked this patient in at the same moment. Refresh the board and look for the patient there.</source>
-        <translation>另一個櫃檯同時為此病患辦理了報到。請重新整理看板，在看板上查找此病患。</translation>
-    </message>
-    <message>
         <source>Choose a day on the calendar.</source>
         <translation>請在行事曆中選擇一天。</translation>
     </message>
@@ -3738,6 +3762,90 @@
     <message>
         <source>Choose why the patient goes back to the desk.</source>
         <translation>請選擇病患轉回櫃檯的原因。</translation>
+    </message>
+    <message>
+        <source>This workstation already syncs through {hub}. Nothing was changed.</source>
+        <translation>這台工作站已透過 {hub} 同步，未做任何變更。</translation>
+    </message>
+    <message>
+        <source>Joining needs the clinic director&apos;s sign-in: {login} is not a director of this clinic, or the password is wrong. Nothing was set up on this computer.</source>
+        <translation>加入同步需要診所院長登入：{login} 不是本診所的院長，或密碼錯誤。這台電腦未做任何設定。</translation>
+    </message>
+    <message>
+        <source>Give this workstation a name people recognise, such as &quot;Front desk&quot; or &quot;Dr Wang&apos;s room&quot;.</source>
+        <translation>請為這台工作站取一個大家都認得出的名稱，例如「櫃檯」或「王醫師診間」。</translation>
+    </message>
+    <message>
+        <source>This is the workstation you are using. Remove it from another enrolled workstation.</source>
+        <translation>這是您正在使用的工作站。請在另一台已加入同步的工作站上將其移除。</translation>
+    </message>
+    <message>
+        <source>This conflict was already settled, here or at another workstation.</source>
+        <translation>此衝突已在這台電腦或其他工作站上處理過了。</translation>
+    </message>
+    <message>
+        <source>This value cannot be written back here; change the record itself.</source>
+        <translation>此值無法在此寫回；請直接修改該筆紀錄。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is {minutes} minutes off the hub&apos;s (more than the {limit} allowed), so sync is paused: changes dated wrongly would overwrite newer ones. Set the computer&apos;s date and time (or turn on automatic time) and sync again.</source>
+        <translation>這台電腦的時鐘與同步伺服器相差 {minutes} 分鐘（超過允許的 {limit} 分鐘），因此已暫停同步：時間不對的變更可能會覆蓋較新的變更。請校正這台電腦的日期和時間（或開啟自動設定時間），然後重新同步。</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk and sent changes this version cannot read. Sync stopped before them; update ClinicDesk on this computer.</source>
+        <translation>另一台工作站使用的是較新版本的 ClinicDesk，傳來的變更本版本無法讀取。同步已在這些變更之前停止；請在這台電腦更新 ClinicDesk。</translation>
+    </message>
+    <message>
+        <source>A change from workstation {device} cannot be used ({detail}). Sync stopped before it so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>來自工作站 {device} 的一項變更無法使用（{detail}）。同步已在該變更之前停止，以免資料依錯誤順序寫入；請告知負責維護 ClinicDesk 的人員。</translation>
+    </message>
+    <message>
+        <source>This workstation does not sync: it works on its own. The director can set up sync in Settings → Sync.</source>
+        <translation>這台工作站未啟用同步，獨立運作。院長可在「設定 → 同步」中設定同步。</translation>
+    </message>
+    <message>
+        <source>The sync hub refused the request: {detail}</source>
+        <translation>同步伺服器拒絕了請求：{detail}</translation>
+    </message>
+    <message>
+        <source>The sync hub cannot be reached ({detail}). Work goes on here and is kept; it is sent when the hub can be reached again. If this lasts, ask whoever looks after the clinic&apos;s network.</source>
+        <translation>無法連線到同步伺服器（{detail}）。這台電腦可以繼續工作，所有內容都會保留，待重新連上伺服器後再傳送。如果一直無法連線，請洽負責診所網路的人員。</translation>
+    </message>
+    <message>
+        <source>The hub address is not a PostgreSQL address ({detail}). It looks like postgresql://user:password@host:5432/database.</source>
+        <translation>同步伺服器位址不是有效的 PostgreSQL 位址（{detail}）。格式應類似 postgresql://user:password@host:5432/database。</translation>
+    </message>
+    <message>
+        <source>This clinic already syncs through this hub. To add this computer, create a pairing code on a workstation that is already enrolled.</source>
+        <translation>本診所已透過此同步伺服器同步。若要加入這台電腦，請在已加入同步的工作站上產生配對碼。</translation>
+    </message>
+    <message>
+        <source>The hub does not know this workstation (or its credentials changed). Enrol it again with a pairing code from an enrolled workstation.</source>
+        <translation>同步伺服器無法識別這台工作站（或其登入憑證已變更）。請使用已加入同步的工作站產生的配對碼重新加入。</translation>
+    </message>
+    <message>
+        <source>This workstation was removed from the clinic&apos;s sync, so the hub refuses its changes. They are kept here; ask the director to enrol it again.</source>
+        <translation>這台工作站已被移出診所同步，同步伺服器拒絕接收它的變更。這些變更仍保留在這台電腦上；請院長將其重新加入。</translation>
+    </message>
+    <message>
+        <source>Another workstation runs a newer ClinicDesk, so the hub refuses changes from this older one. Update ClinicDesk here; nothing made here is lost meanwhile.</source>
+        <translation>另一台工作站使用的是較新版本的 ClinicDesk，因此同步伺服器拒絕接收這台舊版工作站的變更。請在這台電腦更新 ClinicDesk；在此期間，這裡所做的內容都不會遺失。</translation>
+    </message>
+    <message>
+        <source>The hub is missing some of this workstation&apos;s earlier changes ({detail}). Sync stopped so nothing is applied out of order; tell whoever looks after ClinicDesk.</source>
+        <translation>同步伺服器缺少這台工作站先前的部分變更（{detail}）。同步已停止，以免資料依錯誤順序寫入；請告知負責維護 ClinicDesk 的人員。</translation>
+    </message>
+    <message>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
+        <translation>這台工作站離線的時間超過了同步伺服器保留變更紀錄的期限，需要從伺服器取得完整副本：請在同步頁面選擇「完整重新同步」。</translation>
+    </message>
+    <message>
+        <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
+        <translation>這不是有效的配對碼：配對碼由 20 個字母和數字組成，分為四組，例如 7KQ2M-XW4PD-9RTZB-H3N6C。請對照已加入同步的工作站螢幕上顯示的配對碼核對。</translation>
+    </message>
+    <message>
+        <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
+        <translation>同步伺服器上沒有這個配對碼：它可能已被使用、已過期，或輸入有誤。請在已加入同步的工作站上產生新的配對碼。</translation>
     </message>
 </context>
 <context>
@@ -4242,6 +4350,53 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>MedicationCardDialog</name>
+    <message>
+        <source>Print medication card</source>
+        <translation>列印用藥提醒卡</translation>
+    </message>
+    <message>
+        <source>Large print (大字版)</source>
+        <translation>大字版</translation>
+    </message>
+    <message>
+        <source>Chinese and English</source>
+        <translation>中英文對照</translation>
+    </message>
+    <message>
+        <source>Size</source>
+        <translation>尺寸</translation>
+    </message>
+    <message>
+        <source>Suggested: the patient is {age}; large print from age {n}.</source>
+        <translation>建議使用大字版：病患 {age} 歲，{n} 歲起建議使用大字版。</translation>
+    </message>
+    <message>
+        <source>Large print is suggested from age {n} (Settings, Printing).</source>
+        <translation>{n} 歲起建議使用大字版（見「設定 → 列印」）。</translation>
+    </message>
+    <message>
+        <source>A6 card</source>
+        <translation>A6 卡片</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>Label ({stock})</source>
+        <translation>標籤（{stock}）</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>預覽…</translation>
+    </message>
+</context>
+<context>
     <name>MedicationSource</name>
     <message>
         <source>Told by the patient</source>
@@ -4717,6 +4872,30 @@ An offline-first desktop program for small private clinics.</source>
         <translation>緊急情況下調閱超出您角色權限的臨床病歷。必須填寫原因；此次調閱會被記錄並接受審查。</translation>
     </message>
     <message>
+        <source>Print</source>
+        <translation>列印</translation>
+    </message>
+    <message>
+        <source>Print a card, hand-out or form for this patient</source>
+        <translation>為此病患列印卡片、須知或表單</translation>
+    </message>
+    <message>
+        <source>Contact card (连心卡)</source>
+        <translation>連心卡</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>初診須知</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, filled in</source>
+        <translation>電話回訪表（預填病患資料）</translation>
+    </message>
+    <message>
+        <source>Follow-up call record, blank</source>
+        <translation>電話回訪表（空白）</translation>
+    </message>
+    <message>
         <source>Overview</source>
         <translation>概覽</translation>
     </message>
@@ -4980,6 +5159,26 @@ An offline-first desktop program for small private clinics.</source>
 </context>
 <context>
     <name>PdfPreview</name>
+    <message>
+        <source>No printer is set up on this computer, so this cannot be printed here. Save it as a PDF and print it from a computer that has a printer, or ask the person who looks after the clinic&apos;s computers to add the printer.</source>
+        <translation>這台電腦沒有設定印表機，無法在這裡列印。請另存為 PDF，再到有印表機的電腦上列印；或請負責診所電腦維護的人員新增印表機。</translation>
+    </message>
+    <message>
+        <source>the printer</source>
+        <translation>印表機</translation>
+    </message>
+    <message>
+        <source>Printing</source>
+        <translation>列印</translation>
+    </message>
+    <message>
+        <source>Could not print on {printer}: it is switched off, not connected or not set up. Check the printer and try again, or save the document as a PDF.</source>
+        <translation>無法在 {printer} 上列印：印表機可能已關機、未連線或未設定。請檢查印表機後再試一次，或將文件另存為 PDF。</translation>
+    </message>
+    <message>
+        <source>Save as PDF…</source>
+        <translation>另存為 PDF…</translation>
+    </message>
     <message>
         <source>Save as PDF</source>
         <translation>另存為 PDF</translation>
@@ -5268,6 +5467,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>記錄用藥指導…</translation>
     </message>
     <message>
+        <source>Print medication card…</source>
+        <translation>列印用藥提醒卡…</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s reminder card: each drug, when to take it, and our phone</source>
+        <translation>給病患的用藥提醒卡：每種藥品、用藥時間及診所電話</translation>
+    </message>
+    <message>
         <source>Date</source>
         <translation>日期</translation>
     </message>
@@ -5366,6 +5573,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>為什麼要作廢這張處方？處方會保留在病歷中並標示為已作廢，其中的藥品將從目前用藥清單中移除。</translation>
     </message>
     <message>
+        <source>This prescription was cancelled: choose a current one to print its card.</source>
+        <translation>此處方已作廢：請選擇一張有效的處方來列印提醒卡。</translation>
+    </message>
+    <message>
         <source>Record guidance</source>
         <translation>記錄用藥指導</translation>
     </message>
@@ -5376,6 +5587,368 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How to take the medicines, what to watch for, what to avoid.</source>
         <translation>如何服藥、需要留意什麼、應避免什麼。</translation>
+    </message>
+</context>
+<context>
+    <name>PrintDocuments</name>
+    <message>
+        <source>Appointment slip</source>
+        <translation>預約單</translation>
+    </message>
+    <message>
+        <source>First-visit information</source>
+        <translation>初診須知</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>連心卡</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>電話回訪表</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>轉診單</translation>
+    </message>
+    <message>
+        <source>Medication card</source>
+        <translation>用藥提醒卡</translation>
+    </message>
+</context>
+<context>
+    <name>PrintLabels</name>
+    <message>
+        <source>Medication reminder card</source>
+        <translation>用藥提醒卡</translation>
+    </message>
+    <message>
+        <source>Medication reminder card (large print)</source>
+        <translation>用藥提醒卡（大字版）</translation>
+    </message>
+    <message>
+        <source>{title} (continued)</source>
+        <translation>{title}（續）</translation>
+    </message>
+    <message>
+        <source>Card {n} / {total}</source>
+        <translation>第 {n} / {total} 張</translation>
+    </message>
+    <message>
+        <source>{year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日</translation>
+    </message>
+    <message>
+        <source>Issued {date}</source>
+        <translation>開立日期：{date}</translation>
+    </message>
+    <message>
+        <source>Issued {date} by {doctor}</source>
+        <translation>開立日期：{date}　醫師：{doctor}</translation>
+    </message>
+    <message>
+        <source>Medicine</source>
+        <translation>藥品</translation>
+    </message>
+    <message>
+        <source>{dose} each time</source>
+        <translation>每次 {dose}</translation>
+    </message>
+    <message>
+        <source>for {n} days</source>
+        <translation>共 {n} 天</translation>
+    </message>
+    <message>
+        <source>for 1 day</source>
+        <translation>共 1 天</translation>
+    </message>
+    <message>
+        <source>Caution: {text}</source>
+        <translation>注意：{text}</translation>
+    </message>
+    <message>
+        <source>Questions? Call {phone}</source>
+        <translation>如有疑問，請致電 {phone}</translation>
+    </message>
+    <message>
+        <source>Appointment slip</source>
+        <translation>預約單</translation>
+    </message>
+    <message>
+        <source>{name}, your appointment is:</source>
+        <translation>{name}，您的預約時間為：</translation>
+    </message>
+    <message>
+        <source>{weekday} {year}-{month:02d}-{day:02d}</source>
+        <translation>{year}年{month:02d}月{day:02d}日 {weekday}</translation>
+    </message>
+    <message>
+        <source>{n} minutes</source>
+        <translation>約 {n} 分鐘</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Place</source>
+        <translation>地點</translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation>就診事項</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation>病歷號</translation>
+    </message>
+    <message>
+        <source>Please bring</source>
+        <translation>請攜帶</translation>
+    </message>
+    <message>
+        <source>Your ID card, your medical insurance card, and the medicines you take now.</source>
+        <translation>身分證、健保卡，以及您目前正在使用的藥品。</translation>
+    </message>
+    <message>
+        <source>To change or cancel</source>
+        <translation>如需改約或取消</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} before {time} the day before.</source>
+        <translation>請於看診前一天 {time} 前致電 {phone}。</translation>
+    </message>
+    <message>
+        <source>Call us on {phone} as early as you can.</source>
+        <translation>請盡早致電 {phone}。</translation>
+    </message>
+    <message>
+        <source>Tell the front desk before {time} the day before.</source>
+        <translation>請於看診前一天 {time} 前告知櫃檯。</translation>
+    </message>
+    <message>
+        <source>Tell the front desk as early as you can.</source>
+        <translation>請盡早告知櫃檯。</translation>
+    </message>
+    <message>
+        <source>This is your first visit: please come a little early to register.</source>
+        <translation>您是初診：請稍微提早抵達，以便辦理掛號。</translation>
+    </message>
+    <message>
+        <source>Phone {phone}</source>
+        <translation>電話 {phone}</translation>
+    </message>
+    <message>
+        <source>Your first visit</source>
+        <translation>初診須知</translation>
+    </message>
+    <message>
+        <source>Welcome, {name}.</source>
+        <translation>{name}，歡迎您。</translation>
+    </message>
+    <message>
+        <source>Welcome to {clinic}.</source>
+        <translation>歡迎您來到{clinic}。</translation>
+    </message>
+    <message>
+        <source>Your appointment</source>
+        <translation>您的預約</translation>
+    </message>
+    <message>
+        <source>{day} {time}, {doctor}</source>
+        <translation>{day} {time}，{doctor}醫師</translation>
+    </message>
+    <message>
+        <source>{day} {time}</source>
+        <translation>{day} {time}</translation>
+    </message>
+    <message>
+        <source>{first}–{last}</source>
+        <translation>{first}至{last}</translation>
+    </message>
+    <message>
+        <source>How to find us</source>
+        <translation>如何抵達本診所</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Opening hours</source>
+        <translation>門診時間</translation>
+    </message>
+    <message>
+        <source>Parking and what to bring</source>
+        <translation>停車及需攜帶的物品</translation>
+    </message>
+    <message>
+        <source>Questions? Call us on {phone}.</source>
+        <translation>如有疑問，請致電 {phone}。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} 頁，共 {total} 頁</translation>
+    </message>
+    <message>
+        <source>Contact card</source>
+        <translation>連心卡</translation>
+    </message>
+    <message>
+        <source>For {name}</source>
+        <translation>致{name}</translation>
+    </message>
+    <message>
+        <source>Your doctor: {name}</source>
+        <translation>您的醫師：{name}</translation>
+    </message>
+    <message>
+        <source>Call us whenever you have a question about your health or your visit.</source>
+        <translation>如對您的健康或看診有任何疑問，歡迎隨時來電詢問。</translation>
+    </message>
+    <message>
+        <source>Scan to save our contact</source>
+        <translation>掃描儲存本診所聯絡資訊</translation>
+    </message>
+    <message>
+        <source>Follow-up call record</source>
+        <translation>電話回訪表</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患資料</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>電話回訪</translation>
+    </message>
+    <message>
+        <source>Supervisor&apos;s spot check</source>
+        <translation>主管抽查</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年齡</translation>
+    </message>
+    <message>
+        <source>Discharge or end of treatment</source>
+        <translation>出院／治療結束日期</translation>
+    </message>
+    <message>
+        <source>Diagnosis</source>
+        <translation>診斷</translation>
+    </message>
+    <message>
+        <source>Outpatient or inpatient no.</source>
+        <translation>門診號／住院號</translation>
+    </message>
+    <message>
+        <source>Called by</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Notes of the call</source>
+        <translation>回訪內容</translation>
+    </message>
+    <message>
+        <source>Checked by</source>
+        <translation>抽查人</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>評價</translation>
+    </message>
+    <message>
+        <source>Referral letter</source>
+        <translation>轉診單</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>轉診至</translation>
+    </message>
+    <message>
+        <source>Urgency</source>
+        <translation>緊急程度</translation>
+    </message>
+    <message>
+        <source>Urgency: {urgency}. Please see this patient promptly.</source>
+        <translation>緊急程度：{urgency}。請盡快為此病患診治。</translation>
+    </message>
+    <message>
+        <source>Dear colleague,</source>
+        <translation>醫師您好：</translation>
+    </message>
+    <message>
+        <source>We refer the patient below to you and thank you for seeing them.</source>
+        <translation>茲將下列病患轉診至貴院，感謝您的診治。</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>{date} (age {age})</source>
+        <translation>{date}（{age} 歲）</translation>
+    </message>
+    <message>
+        <source>Our record no.</source>
+        <translation>本診所病歷號</translation>
+    </message>
+    <message>
+        <source>Reason for referral</source>
+        <translation>轉診原因</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>過敏史</translation>
+    </message>
+    <message>
+        <source>No allergies recorded.</source>
+        <translation>未記錄過敏史。</translation>
+    </message>
+    <message>
+        <source>Current medication</source>
+        <translation>目前用藥</translation>
+    </message>
+    <message>
+        <source>None recorded.</source>
+        <translation>無紀錄。</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>病情摘要</translation>
+    </message>
+    <message>
+        <source>Enclosed</source>
+        <translation>附件</translation>
+    </message>
+    <message>
+        <source>Referring doctor</source>
+        <translation>轉診醫師</translation>
+    </message>
+    <message>
+        <source>Signature</source>
+        <translation>簽名</translation>
     </message>
 </context>
 <context>
@@ -5945,6 +6518,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>標示為已處理</translation>
     </message>
     <message>
+        <source>Print referral letter…</source>
+        <translation>列印轉診單…</translation>
+    </message>
+    <message>
+        <source>The letter for the hospital: reason, allergies, medication and summary</source>
+        <translation>交給醫院的轉診單：轉診原因、過敏史、用藥和病情摘要</translation>
+    </message>
+    <message>
         <source>Only referrals to this clinic are listed here; the reasons and summaries are part of the clinical record.</source>
         <translation>此處僅列出轉入本診所的轉診；轉診原因與摘要屬於臨床病歷的一部分。</translation>
     </message>
@@ -6031,6 +6612,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Choose a referral in the list first.</source>
         <translation>請先在清單中選擇一筆轉診紀錄。</translation>
+    </message>
+    <message>
+        <source>A letter is printed for referrals to a hospital, not for those to us.</source>
+        <translation>只有轉出至醫院的轉診才列印轉診單，轉入本診所的不列印。</translation>
     </message>
 </context>
 <context>
@@ -6713,6 +7298,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>品質</translation>
     </message>
     <message>
+        <source>Printing</source>
+        <translation>列印</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>伯伯/婆婆</translation>
     </message>
@@ -6743,6 +7336,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>honorific</source>
         <translation>姓氏加尊稱（張女士）</translation>
+    </message>
+    <message>
+        <source>62mm</source>
+        <translation>62mm 連續標籤</translation>
+    </message>
+    <message>
+        <source>4x6in</source>
+        <translation>4×6 吋感熱標籤</translation>
+    </message>
+    <message>
+        <source>A4</source>
+        <translation>A4</translation>
+    </message>
+    <message>
+        <source>A5</source>
+        <translation>A5</translation>
+    </message>
+    <message>
+        <source>A6</source>
+        <translation>A6</translation>
+    </message>
+    <message>
+        <source>label</source>
+        <translation>標籤紙</translation>
     </message>
     <message>
         <source>Clinic name</source>
@@ -6877,6 +7494,18 @@ An offline-first desktop program for small private clinics.</source>
         <translation>候診室螢幕上的姓名顯示方式</translation>
     </message>
     <message>
+        <source>Refuse to sync when the clock is off by (minutes)</source>
+        <translation>時鐘誤差超過多久時拒絕同步（分鐘）</translation>
+    </message>
+    <message>
+        <source>Sync at least every (seconds)</source>
+        <translation>至少每隔多久同步一次（秒）</translation>
+    </message>
+    <message>
+        <source>A pairing code stays valid for (minutes)</source>
+        <translation>配對碼有效期限（分鐘）</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>感冒／健檢：簡訊回訪時限（小時）</translation>
     </message>
@@ -6947,6 +7576,42 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Root-cause analysis within (hours)</source>
         <translation>根本原因分析時限（小時）</translation>
+    </message>
+    <message>
+        <source>Label printer stock</source>
+        <translation>標籤印表機紙張規格</translation>
+    </message>
+    <message>
+        <source>Medication card size</source>
+        <translation>用藥提醒卡尺寸</translation>
+    </message>
+    <message>
+        <source>Large-print medication card size</source>
+        <translation>大字版用藥提醒卡尺寸</translation>
+    </message>
+    <message>
+        <source>Large-print card (大字版) from age</source>
+        <translation>年滿幾歲起列印大字版用藥提醒卡</translation>
+    </message>
+    <message>
+        <source>Appointment slip and contact card size</source>
+        <translation>預約單和連心卡尺寸</translation>
+    </message>
+    <message>
+        <source>Extra margin for a printer that clips (mm)</source>
+        <translation>印表機列印不全時額外增加的邊界（公釐）</translation>
+    </message>
+    <message>
+        <source>Opening hours (empty: from the doctors&apos; rosters)</source>
+        <translation>門診時間（留空：依醫師排班產生）</translation>
+    </message>
+    <message>
+        <source>What to bring, on appointment slips</source>
+        <translation>預約單上提醒需攜帶的物品</translation>
+    </message>
+    <message>
+        <source>QR code on cards (empty: the clinic&apos;s contact)</source>
+        <translation>卡片上的 QR Code（留空：使用診所聯絡資訊）</translation>
     </message>
 </context>
 <context>
