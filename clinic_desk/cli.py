@@ -454,14 +454,19 @@ def cmd_hub_serve(args: argparse.Namespace) -> int:
         return 0
 
 
-def _director(clinic: Clinic) -> Actor:
-    from clinic_desk.core.services import staff
-
+def _director_login() -> str:
     login = os.environ.get("CLINIC_DESK_DIRECTOR") or (
         input("Director's user name: ").strip() if sys.stdin.isatty() else ""
     )
     if not login:
         raise UsageError("The director's user name is needed: set CLINIC_DESK_DIRECTOR.")
+    return login
+
+
+def _director(clinic: Clinic) -> Actor:
+    from clinic_desk.core.services import staff
+
+    login = _director_login()
     return staff.sign_in(clinic, login, _secret(PASSWORD_ENV, f"Password for {login}: "))
 
 
@@ -506,7 +511,7 @@ def cmd_join(args: argparse.Namespace) -> int:
     from clinic_desk.core.security.keys import KdfParams
     from clinic_desk.core.services import sync as sync_service
 
-    login = os.environ.get("CLINIC_DESK_DIRECTOR") or input("Director's user name: ").strip()
+    login = _director_login()
     result = sync_service.join_clinic(
         _data_dir(args),
         hub_url=args.hub or "",
