@@ -544,6 +544,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(f"{info.name} on {info.hub}: {info.pending} changes waiting to be sent; "
                   f"last synced {last}.")
             return 0
+        if args.compact:
+            done = sync_service.compact_hub(clinic, _director(clinic))
+            print(f"Snapshot of {done.rows} rows sent; the hub keeps its log from "
+                  f"operation {done.horizon} on.")
+            return 0
+        if args.full_resync:
+            rows = sync_service.full_resync(clinic, _director(clinic)).value
+            print(f"This copy was replaced by the hub's ({rows} rows) and is up to date.")
+            return 0
         engine = SyncEngine(clinic)
         try:
             result = engine.run_round()
@@ -640,7 +649,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dir", required=True, help="the folder that keeps the hub's database")
     p.set_defaults(func=cmd_hub_serve)
     p = command("sync", cmd_sync, "one sync round with the hub (send, then receive)")
-    p.add_argument("--status", action="store_true", help="only say where sync stands")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--status", action="store_true", help="only say where sync stands")
+    group.add_argument("--compact", action="store_true",
+                       help="send a snapshot so the hub can trim its log (director)")
+    group.add_argument("--full-resync", action="store_true",
+                       help="replace this copy with the hub's, after being away too long "
+                       "(director)")
     p = command("sync-enable", cmd_sync_enable,
                 "make this clinic the first workstation on a hub (director)")
     p.add_argument("--hub", required=True, help="the hub's postgresql:// address")

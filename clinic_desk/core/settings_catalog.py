@@ -242,6 +242,9 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("sync.pairing_minutes", "int", 15,
        QT_TRANSLATE_NOOP("Settings", "A pairing code stays valid for (minutes)"), G_SYNC,
        minimum=1, maximum=120),
+    _d("sync.inactive_after_days", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "A workstation unseen this long no longer holds the hub's "
+                         "log (days)"), G_SYNC, minimum=1, maximum=365),
     # Follow-up (spec E1)
     _d("followup.message_within_hours", "int", 24,
        QT_TRANSLATE_NOOP("Settings", "Cold / physical exam: message within (hours)"),

@@ -52,6 +52,9 @@ def test_hub_init_enable_pair_join_and_sync(tmp_path: Path, pg) -> None:
     r = run("sync", "--status", "--data-dir", str(room), env=ENV)
     assert "诊室一 on cli_desk@127.0.0.1" in r.stdout and "0 changes waiting" in r.stdout
 
+    r = run("sync", "--compact", "--data-dir", str(desk), env=ENV)
+    assert r.returncode == 0 and "Snapshot of" in r.stdout, r.stdout + r.stderr
+
     r = run("sync", "--data-dir", str(desk), "--hub", "x", env=ENV)
     assert r.returncode == 2  # a wrong option is a usage error, not a traceback
 

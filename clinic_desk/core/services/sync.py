@@ -7,6 +7,7 @@ module is what people do about sync, each step permission-checked and audited.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import uuid
@@ -40,7 +41,7 @@ from clinic_desk.core.services.clinic import (
 from clinic_desk.core.services.patient_search import rebuild_search_index, reindex_patient
 from clinic_desk.core.services.rosters import DEFAULT_TYPES_META
 from clinic_desk.core.store.models import Patient
-from clinic_desk.core.sync import codec, engine, hub, pairing, tables
+from clinic_desk.core.sync import codec, engine, hub, pairing, snapshot, tables
 from clinic_desk.core.sync.capture import load_hlc
 from clinic_desk.core.sync.envelope import new_sync_key
 from clinic_desk.core.sync.hlc import HybridClock
@@ -271,6 +272,15 @@ def join_clinic(
         clinic.store.forget_sync_state()
         sync = engine.SyncEngine(clinic, hub=client, state=state)
         sync.check_clock()
+        # Start from the latest snapshot when there is one (the log before it may be gone).
+        latest = client.snapshot_latest(state.creds)
+        if latest is not None:
+            with clinic.store.unit_of_work(write=True) as uow:
+                conn = uow.session.connection()
+                conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+                snapshot.load_snapshot(sync, conn, latest, clinic.now())
+                uow.commit()
+            sync.state = dataclasses.replace(sync.state, cursor=latest.upto_seq)
         sync.pull(one_transaction=True)
         rebuild_search_index(clinic)
         try:
@@ -368,6 +378,54 @@ def remove_workstation(clinic: Clinic, actor: Actor, device_id: str) -> Written[
         audit.AuditEvent(action="sync.remove", object_type="workstation", object_id=device_id),
     )
     return Written(None, Changes(frozenset({Topic.SYNC})))
+
+
+# -- the hub's log --------------------------------------------------------------------------
+
+
+def compact_hub(clinic: Clinic, actor: Actor) -> snapshot.SnapshotResult:
+    """Upload a snapshot of this copy; the hub then drops the log every active
+    workstation has applied (workstations unseen for ``sync.inactive_after_days``
+    do not hold it back, and resync in full when they return)."""
+    clinic.require(actor, Action.SYNC_MANAGE)
+    eng = engine.SyncEngine(clinic)
+    try:
+        eng.check_clock()
+        result = snapshot.make_snapshot(
+            eng, inactive_days=int(clinic.setting("sync.inactive_after_days"))
+        )
+    finally:
+        eng.close()
+    clinic.audit_now(
+        actor,
+        audit.AuditEvent(
+            action="sync.compact", object_type="snapshot", object_id=result.snapshot_id,
+            detail=json.dumps({"upto": result.upto, "rows": result.rows,
+                               "horizon": result.horizon}),
+        ),
+    )
+    return result
+
+
+def full_resync(clinic: Clinic, actor: Actor) -> Written[int]:
+    """Replace this copy with the hub's (after the hub said this one was away too long).
+
+    Needs the director, because it takes a new workstation identity; what was
+    made here and not yet sent is sent first.
+    """
+    clinic.require(actor, Action.SYNC_MANAGE)
+    eng = engine.SyncEngine(clinic)
+    try:
+        eng.check_clock()
+        rows = snapshot.full_resync(eng)
+    finally:
+        eng.close()
+    clinic.audit_now(
+        actor,
+        audit.AuditEvent(action="sync.full_resync", detail=json.dumps({"rows": rows})),
+    )
+    clinic.forget_settings()
+    return Written(rows, Changes(frozenset(Topic)))
 
 
 # -- merge conflicts --------------------------------------------------------------------------

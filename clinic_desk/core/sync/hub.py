@@ -38,6 +38,10 @@ WORKSTATION_FUNCTIONS = (
     "cd_pull(text, text, bytea, bigint, integer)",
     "cd_pairing_put(text, text, bytea, text, bytea, integer)",
     "cd_pairing_take(text)",
+    "cd_snapshot_chunk_put(text, text, bytea, text, bigint, integer, text, bytea, bytea)",
+    "cd_snapshot_finish(text, text, bytea, text, integer, integer)",
+    "cd_snapshot_latest(text, text, bytea)",
+    "cd_snapshot_chunk(text, text, bytea, text, integer)",
 )
 
 
@@ -120,6 +124,7 @@ _CODES: dict[str, type[HubError]] = {
     "CD004": ClientTooOld,
     "CD006": SequenceGap,
     "CD007": BeyondHorizon,
+    "CD008": HubError,
 }
 
 
@@ -249,7 +254,76 @@ class DeviceInfo:
     seen_at: datetime | None
 
 
-class HubClient:
+@dataclass(frozen=True)
+class SnapshotInfo:
+    snapshot_id: str
+    upto_seq: int
+    chunks: int
+    trimmed_below: int
+
+
+class _SnapshotCalls:
+    """The snapshot functions of the hub (compaction and full resync)."""
+
+    def snapshot_chunk_put(
+        self: Any,
+        creds: Credentials,
+        snapshot_id: str,
+        upto: int,
+        chunk: int,
+        key_id: str,
+        nonce: bytes,
+        ciphertext: bytes,
+    ) -> None:
+        with self._session() as conn:
+            conn.execute(
+                "SELECT clinicdesk.cd_snapshot_chunk_put(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    creds.clinic_id,
+                    creds.device_id,
+                    creds.token,
+                    snapshot_id,
+                    upto,
+                    chunk,
+                    key_id,
+                    nonce,
+                    ciphertext,
+                ),
+            )
+
+    def snapshot_finish(
+        self: Any, creds: Credentials, snapshot_id: str, chunks: int, inactive_days: int
+    ) -> int:
+        with self._session() as conn:
+            row = conn.execute(
+                "SELECT clinicdesk.cd_snapshot_finish(%s, %s, %s, %s, %s, %s)",
+                (creds.clinic_id, creds.device_id, creds.token, snapshot_id, chunks, inactive_days),
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def snapshot_latest(self: Any, creds: Credentials) -> SnapshotInfo | None:
+        with self._session() as conn:
+            row = conn.execute(
+                "SELECT * FROM clinicdesk.cd_snapshot_latest(%s, %s, %s)",
+                (creds.clinic_id, creds.device_id, creds.token),
+            ).fetchone()
+        return SnapshotInfo(row[0], int(row[1]), int(row[2]), int(row[3])) if row else None
+
+    def snapshot_chunk(
+        self: Any, creds: Credentials, snapshot_id: str, chunk: int
+    ) -> tuple[str, bytes, bytes]:
+        with self._session() as conn:
+            row = conn.execute(
+                "SELECT * FROM clinicdesk.cd_snapshot_chunk(%s, %s, %s, %s, %s)",
+                (creds.clinic_id, creds.device_id, creds.token, snapshot_id, chunk),
+            ).fetchone()
+        if row is None:
+            raise HubError(detail=f"part {chunk} of the snapshot is missing")
+        return row[0], bytes(row[1]), bytes(row[2])
+
+
+class HubClient(_SnapshotCalls):
     """One connection to the hub, opened on first use and reopened after a failure."""
 
     def __init__(self, url: str) -> None:

@@ -225,5 +225,102 @@ BEGIN
         RETURNING p.clinic_id, p.blob;
 END $$;
 
+-- Snapshots (compaction): an enrolled workstation uploads its whole copy as it
+-- stood at hub sequence upto_seq, sealed in chunks; once complete, the log below
+-- every active workstation's cursor (and the snapshot) can go. A workstation
+-- not seen for p_inactive_days no longer holds the log back: if it returns
+-- behind the horizon it must resync in full from the snapshot.
+CREATE TABLE IF NOT EXISTS clinicdesk.snapshot (
+    clinic_id   text NOT NULL REFERENCES clinicdesk.clinic,
+    snapshot_id text NOT NULL,
+    upto_seq    bigint NOT NULL,
+    made_by     text NOT NULL,
+    made_at     timestamptz NOT NULL DEFAULT now(),
+    chunks      integer,
+    complete    boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (clinic_id, snapshot_id)
+);
+
+CREATE TABLE IF NOT EXISTS clinicdesk.snapshot_chunk (
+    clinic_id   text NOT NULL,
+    snapshot_id text NOT NULL,
+    chunk_no    integer NOT NULL,
+    key_id      text NOT NULL,
+    nonce       bytea NOT NULL,
+    ciphertext  bytea NOT NULL,
+    PRIMARY KEY (clinic_id, snapshot_id, chunk_no),
+    FOREIGN KEY (clinic_id, snapshot_id) REFERENCES clinicdesk.snapshot ON DELETE CASCADE
+);
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_snapshot_chunk_put(
+    p_clinic text, p_device text, p_token bytea, p_snapshot text, p_upto bigint,
+    p_chunk integer, p_key_id text, p_nonce bytea, p_ct bytea)
+RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    INSERT INTO snapshot (clinic_id, snapshot_id, upto_seq, made_by)
+        VALUES (p_clinic, p_snapshot, p_upto, p_device) ON CONFLICT DO NOTHING;
+    INSERT INTO snapshot_chunk (clinic_id, snapshot_id, chunk_no, key_id, nonce, ciphertext)
+        VALUES (p_clinic, p_snapshot, p_chunk, p_key_id, p_nonce, p_ct)
+        ON CONFLICT (clinic_id, snapshot_id, chunk_no) DO UPDATE
+        SET key_id = excluded.key_id, nonce = excluded.nonce, ciphertext = excluded.ciphertext;
+END $$;
+
+-- Completes a snapshot and trims the log; returns the new horizon (first kept seq).
+CREATE OR REPLACE FUNCTION clinicdesk.cd_snapshot_finish(
+    p_clinic text, p_device text, p_token bytea, p_snapshot text, p_chunks integer,
+    p_inactive_days integer)
+RETURNS bigint LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+DECLARE
+    s record;
+    horizon bigint;
+    have integer;
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    PERFORM pg_advisory_xact_lock(hashtextextended('clinicdesk:' || p_clinic, 0));
+    SELECT * INTO s FROM snapshot WHERE clinic_id = p_clinic AND snapshot_id = p_snapshot;
+    SELECT count(*) INTO have FROM snapshot_chunk
+        WHERE clinic_id = p_clinic AND snapshot_id = p_snapshot;
+    IF s IS NULL OR have <> p_chunks THEN
+        RAISE EXCEPTION 'the snapshot is incomplete (% of % parts)', have, p_chunks
+            USING ERRCODE = 'CD008';
+    END IF;
+    UPDATE snapshot SET complete = true, chunks = p_chunks
+        WHERE clinic_id = p_clinic AND snapshot_id = p_snapshot;
+    -- Keep what any active workstation has not applied yet.
+    SELECT least(s.upto_seq, coalesce(min(d.pulled_seq), s.upto_seq)) + 1 INTO horizon
+        FROM device d
+        WHERE d.clinic_id = p_clinic AND d.revoked_at IS NULL
+          AND d.device_id <> p_device
+          AND d.enrolled_at < now() - make_interval(mins => 1)
+          AND coalesce(d.seen_at, d.enrolled_at) > now() - make_interval(days => p_inactive_days);
+    horizon := greatest(horizon, (SELECT trimmed_below FROM clinic WHERE clinic_id = p_clinic));
+    DELETE FROM ops WHERE clinic_id = p_clinic AND server_seq < horizon;
+    UPDATE clinic SET trimmed_below = horizon WHERE clinic_id = p_clinic;
+    DELETE FROM snapshot WHERE clinic_id = p_clinic AND snapshot_id <> p_snapshot;
+    RETURN horizon;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_snapshot_latest(
+    p_clinic text, p_device text, p_token bytea)
+RETURNS TABLE (snapshot_id text, upto_seq bigint, chunks integer, trimmed_below bigint)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    RETURN QUERY SELECT s.snapshot_id, s.upto_seq, s.chunks, c.trimmed_below
+        FROM snapshot s JOIN clinic c USING (clinic_id)
+        WHERE s.clinic_id = p_clinic AND s.complete ORDER BY s.made_at DESC LIMIT 1;
+END $$;
+
+CREATE OR REPLACE FUNCTION clinicdesk.cd_snapshot_chunk(
+    p_clinic text, p_device text, p_token bytea, p_snapshot text, p_chunk integer)
+RETURNS TABLE (key_id text, nonce bytea, ciphertext bytea)
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = clinicdesk, pg_temp AS $$
+BEGIN
+    PERFORM cd_auth(p_clinic, p_device, p_token);
+    RETURN QUERY SELECT c.key_id, c.nonce, c.ciphertext FROM snapshot_chunk c
+        WHERE c.clinic_id = p_clinic AND c.snapshot_id = p_snapshot AND c.chunk_no = p_chunk;
+END $$;
+
 REVOKE ALL ON ALL TABLES IN SCHEMA clinicdesk FROM PUBLIC;
 REVOKE ALL ON ALL FUNCTIONS IN SCHEMA clinicdesk FROM PUBLIC;
