@@ -73,6 +73,8 @@ from clinic_desk.core.services.clinic import open_clinic
 from clinic_desk.core.store.base import new_id
 from clinic_desk.core.store.engine import DB_FILENAME, cache_kib_for, raw_connect
 from clinic_desk.core.store.models import Patient, Staff
+from clinic_desk.core.sync import capture as sync_capture
+from clinic_desk.core.sync import tables as sync_tables
 
 TARGET_BOARD_MS = 50.0
 TARGET_CHECK_IN_MS = 20.0
@@ -455,6 +457,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3, help="untimed runs before")
     parser.add_argument("--history-days", type=int, default=180, help="past queues to write")
     parser.add_argument("--json", help="write the results here as JSON")
+    parser.add_argument("--sync", action="store_true",
+                        help="with sync's change capture on, as on an enrolled workstation")
     parser.add_argument("--profile", action="store_true", help="show where the time goes")
     args = parser.parse_args()
     if CHECKED_IN + 2 * (args.warmup + args.repeats) > BOOKED:
@@ -476,6 +480,8 @@ def main() -> int:
         day = bench_day()
         clinic = open_clinic(data_dir, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
         try:
+            if args.sync:
+                enable_capture(clinic)
             clock = Clock(local(day, clinic, 7, 30))
             report = prepare_and_measure(clinic, clock, day, work, args)
         finally:
@@ -487,6 +493,16 @@ def main() -> int:
             json.dumps(report, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
         )
     return 0 if all(r.get("ok", True) for r in report["figures"].values()) else 1
+
+
+def enable_capture(clinic: Clinic) -> None:
+    """Change capture as on an enrolled workstation (issue 7): every write also notes
+    its fields, clocks and an outbox operation. No hub is needed for that part."""
+    with clinic.store.unit_of_work(write=True) as uow:
+        sync_tables.install_triggers(uow.session.connection())
+        uow.set_meta(sync_capture.META_NODE, "bench0000000000a")
+        uow.commit()
+    clinic.store.forget_sync_state()
 
 
 def prepare_and_measure(
