@@ -210,7 +210,7 @@ def main() -> int:
         clinic, director, rx = build_clinic(work / "clinic")
         try:
             job = printouts.medication_card(clinic, director, rx, language="zh_CN")
-            settings = printouts.print_settings(clinic)
+            settings = printouts.print_settings(clinic, director)
 
             def card_end_to_end() -> bytes:
                 read = printouts.medication_card(clinic, director, rx, language="zh_CN")

@@ -10,7 +10,6 @@ the no-printer notice, is tested on its own.
 from __future__ import annotations
 
 import io
-import tempfile
 import uuid
 from datetime import date, datetime
 from pathlib import Path
@@ -41,6 +40,8 @@ from clinic_desk.ui.patients.referrals_tab import ReferralsTab
 from clinic_desk.ui.printing import documents, labels, preview
 from clinic_desk.ui.printing.documents import MedicationCardDialog
 from tests.conftest import ClinicFixture
+from tests.ui.test_print_list import add_doctor
+from tests.unit.test_printouts import own_temp_dir
 
 SH = ZoneInfo("Asia/Shanghai")
 WAIT = 20_000
@@ -78,16 +79,7 @@ def setup(ui_clinic: ClinicFixture, ctx: AppContext) -> dict[str, Any]:
             "clinic.first_visit_info": "停车：地下停车场。请携带：身份证。",
         },
     )
-    doctor_id = staff.add_staff(
-        cf.clinic,
-        cf.director,
-        login="li.doc",
-        display_name="李医生",
-        role=Role.DOCTOR,
-        password="some-pass-123",
-    ).value.id
-    blocks = [rosters.RosterBlock(d, 8 * 60, 17 * 60) for d in range(5)]
-    rosters.set_weekly_roster(cf.clinic, cf.director, doctor_id, blocks)
+    doctor_id = add_doctor(cf)
     doctor = staff.sign_in(cf.clinic, "li.doc", "some-pass-123")
     patient = patients.register_patient(
         cf.clinic,
@@ -141,8 +133,9 @@ def test_prescriptions_tab_prints_the_card_bilingual(
         lambda: any(d.isVisible() for d in tab.findChildren(MedicationCardDialog)), timeout=WAIT
     )
     dialog = _card_dialog(tab)
+    assert dialog.size().width() >= 380  # the size box does not hide QWidget.size()
     assert not dialog.large.isChecked()  # 46 years old: normal print
-    assert dialog.size.currentData() == "A6"
+    assert dialog.card_size.currentData() == "A6"
     assert "from age 70" in dialog.hint.text()
     dialog.bilingual.setChecked(True)
     dialog.accept()
@@ -178,10 +171,10 @@ def test_large_print_is_suggested_for_the_elderly_and_follows_its_size(
         timeout=WAIT,
     )
     dialog = _card_dialog(parent)
-    assert dialog.large.isChecked() and dialog.size.currentData() == "A5"
+    assert dialog.large.isChecked() and dialog.card_size.currentData() == "A5"
     assert "the patient is 82" in dialog.hint.text()
     dialog.large.setChecked(False)
-    assert dialog.size.currentData() == "A6"  # the normal card's size, until one is chosen
+    assert dialog.card_size.currentData() == "A6"  # the normal card's size, until one is chosen
     dialog.large.setChecked(True)
     dialog.accept()
     qtbot.waitUntil(lambda: bool(printed), timeout=WAIT)
@@ -377,13 +370,7 @@ def test_printing_leaves_no_temporary_file(
     tmp_path: Path,
     monkeypatch: Any,
 ) -> None:
-    # A temporary folder of the test's own (Python's and Qt's both read TMPDIR), so
-    # other programs' files in /tmp cannot be mistaken for ours.
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    monkeypatch.setenv("TMPDIR", str(temp))
-    monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    assert Path(tempfile.gettempdir()) == temp
+    temp = own_temp_dir(tmp_path, monkeypatch)  # Qt reads TMPDIR too
     before = {p.name for p in temp.iterdir()}
     parent = QWidget()
     qtbot.addWidget(parent)

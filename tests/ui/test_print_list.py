@@ -29,9 +29,8 @@ def text_of(data: bytes) -> str:
     return " ".join(" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(data)).pages)
 
 
-@pytest.fixture
-def doctor(ui_clinic: ClinicFixture, ctx: AppContext) -> uuid.UUID:
-    cf = ui_clinic
+def add_doctor(cf: ClinicFixture) -> uuid.UUID:
+    """李医生 (login li.doc, password some-pass-123), working Monday to Friday 08:00-17:00."""
     doc_id = staff.add_staff(
         cf.clinic,
         cf.director,
@@ -42,6 +41,13 @@ def doctor(ui_clinic: ClinicFixture, ctx: AppContext) -> uuid.UUID:
     ).value.id
     blocks = [rosters.RosterBlock(d, 8 * 60, 17 * 60) for d in range(5)]
     rosters.set_weekly_roster(cf.clinic, cf.director, doc_id, blocks)
+    return doc_id
+
+
+@pytest.fixture
+def doctor(ui_clinic: ClinicFixture, ctx: AppContext) -> uuid.UUID:
+    cf = ui_clinic
+    doc_id = add_doctor(cf)
     pid = patients.register_patient(
         cf.clinic, cf.director, family_name="欧阳", given_name="娜娜", phone="13812340001"
     ).value.id

@@ -154,13 +154,16 @@ def fonts_used(reader: PdfReader) -> list[Any]:
 
 
 def assert_fonts_embedded(data: bytes) -> None:
-    reader = PdfReader(io.BytesIO(data))
-    used = fonts_used(reader)
+    """Every font is a subset of the bundled TrueType face, never a standard font left to
+    the printer (the printouts of ``test_printouts`` are checked with this too)."""
+    used = fonts_used(PdfReader(io.BytesIO(data)))
     assert used
     for font in used:
-        # A subset of the bundled TrueType face, never a standard font left to the printer.
-        assert "Helvetica" not in str(font["/BaseFont"])
+        base = str(font["/BaseFont"])
+        assert "Helvetica" not in base and "Times" not in base
         assert font["/Subtype"] in ("/TrueType", "/Type0")
+        # A subset: reportlab names it with a six-letter tag, e.g. AAAAAA+ClinicSans.
+        assert re.match(r"/?[A-Z]{6}\+", base), base
         descriptor = font.get("/FontDescriptor")
         if descriptor is None:
             descendant = font["/DescendantFonts"][0].get_object()
@@ -168,17 +171,19 @@ def assert_fonts_embedded(data: bytes) -> None:
         assert "/FontFile2" in descriptor.get_object()
 
 
-def assert_inside_pages(data: bytes, tmp: Path) -> None:
-    """Every word poppler finds lies inside the page, clear of the paper's edge."""
+def assert_inside_margins(data: bytes, tmp: Path, margin: float, *, slack: float = 1.5) -> None:
+    """Every word poppler finds lies ``margin`` inside the page's edges (less a little
+    ``slack`` for the ink of bold letters)."""
     xml = pdftotext(data, tmp, "-bbox")
     pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.S)
     assert pages
+    low = margin - slack
     for width, height, body in pages:
-        for x0, y0, x1, y1 in re.findall(
-            r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', body
-        ):
-            assert float(x0) >= 20 and float(x1) <= float(width) - 20
-            assert float(y0) >= 20 and float(y1) <= float(height) - 20
+        words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', body)
+        assert words
+        for x0, y0, x1, y1 in words:
+            assert float(x0) >= low and float(x1) <= float(width) - low
+            assert float(y0) >= low and float(y1) <= float(height) - low
 
 
 # -- a real clinic ---------------------------------------------------------------------------
@@ -269,7 +274,7 @@ def test_next_day_list_pdf_from_real_bookings(
     # A4 landscape.
     assert (round(float(box.width)), round(float(box.height))) == (842, 595)
     assert_fonts_embedded(data)
-    assert_inside_pages(data, tmp_path)
+    assert_inside_margins(data, tmp_path, 20, slack=0)
 
     text = flat(pdftotext(data, tmp_path))
     assert "仁和诊所" in text
@@ -314,7 +319,7 @@ def test_doctor_day_sheet(
     assert "预约 3 人" in text and "医生手记" in text
     assert "赵大爷" in text and "黃嘉欣" not in text  # only this doctor's patients
     assert_fonts_embedded(data)
-    assert_inside_pages(data, tmp_path)
+    assert_inside_margins(data, tmp_path, 20, slack=0)
     render_page_1(data, "day_sheet")
 
     # A doctor with nothing booked still gets a sheet, named by the caller.
@@ -390,7 +395,7 @@ def test_120_appointments_for_4_doctors_paginate(cf: ClinicFixture, tmp_path: Pa
     everything = flat("".join(pages))
     for i in range(120):
         assert everything.count(f"试{i:03d}号") == 1  # each once: none lost, none twice
-    assert_inside_pages(data, tmp_path)
+    assert_inside_margins(data, tmp_path, 20, slack=0)
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "day_list_120.pdf").write_bytes(data)
 
@@ -461,7 +466,7 @@ def test_200_appointments_and_a_huge_note_paginate_cleanly(tmp_path: Path) -> No
     assert "在 " not in flat(pages[0])[:200]  # ready: no "printed early" warning
     for page in pages:
         assert "病历号" in flat(page)
-    assert_inside_pages(data, tmp_path)
+    assert_inside_margins(data, tmp_path, 20, slack=0)
     SHOTS.mkdir(parents=True, exist_ok=True)
     (SHOTS / "day_list_200.pdf").write_bytes(data)
     subprocess.run(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
-import shutil
 import subprocess
 import tempfile
 import uuid
@@ -24,11 +22,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
-from pypdf.generic import ContentStream
 from reportlab.lib.units import mm
 
 from clinic_desk.core import settings_catalog
-from clinic_desk.core.errors import BreakGlassReasonNeeded, PermissionDenied, ValidationError
+from clinic_desk.core.errors import (
+    BreakGlassReasonNeeded,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from clinic_desk.core.printing import fonts
 from clinic_desk.core.printing.forms import (
     FollowUpFormLabels,
@@ -72,15 +74,21 @@ from clinic_desk.core.services.appointments import FirstVisitInfoMissing
 from clinic_desk.core.services.base import Actor
 from clinic_desk.core.services.settings import update_settings
 from tests.conftest import ClinicFixture
+from tests.unit.test_day_list_pdf import (
+    assert_fonts_embedded,
+    assert_inside_margins,
+    needs_poppler,
+    squeeze,
+)
+from tests.unit.test_recovery_kit import assert_modules_print, form_and_placement, resources
 
 SH = ZoneInfo("Asia/Shanghai")
 PNG_DIR = Path(os.environ.get("CLINICDESK_PRINT_PNG", "/tmp/shots/printouts"))
-needs_poppler = pytest.mark.skipif(
-    shutil.which("pdftotext") is None or shutil.which("pdftoppm") is None,
-    reason="poppler-utils (pdftotext, pdftoppm) are not installed",
-)
 
 # -- the words in Simplified Chinese, as the translators would give them ----------------------
+
+ZH_WEEKDAYS = ("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日")
+ZH_WEEKDAYS_SHORT = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 
 ZH_CARD = MedicationCardLabels(
     title="用药提醒卡",
@@ -129,7 +137,7 @@ ZH_SLIP = SlipLabels(
     title="预约单",
     greeting="{name}，您的预约：",
     date_format="{year}年{month}月{day}日 {weekday}",
-    weekdays=("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
+    weekdays=ZH_WEEKDAYS,
     length="{n} 分钟",
     doctor="医生",
     place="地点",
@@ -153,8 +161,8 @@ ZH_FIRST = FirstVisitLabels(
     appointment_text="{day} {time}，{doctor}",
     appointment_no_doctor="{day} {time}",
     date_format="{year}年{month}月{day}日 {weekday}",
-    weekdays=("星期一", "星期二", "星期三", "星期四", "星期五", "星期六", "星期日"),
-    weekdays_short=("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    weekdays=ZH_WEEKDAYS,
+    weekdays_short=ZH_WEEKDAYS_SHORT,
     day_range="{first}至{last}",
     where="怎样找到我们",
     address="地址",
@@ -172,7 +180,7 @@ ZH_CONTACT = ContactCardLabels(
     phone="电话",
     hours="门诊时间",
     address="地址",
-    weekdays_short=("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+    weekdays_short=ZH_WEEKDAYS_SHORT,
     day_range="{first}至{last}",
     scan="扫码保存我们的联系方式",
 )
@@ -257,10 +265,6 @@ DRUGS = [
 # -- reading PDFs back ------------------------------------------------------------------------
 
 
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 def text_of(data: bytes) -> str:
     return " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
@@ -287,24 +291,6 @@ def page_sizes(data: bytes) -> list[tuple[float, float]]:
     ]
 
 
-def assert_fonts_embedded(data: bytes) -> None:
-    reader = PdfReader(io.BytesIO(data))
-    seen = 0
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].get_object().values():
-            font = font.get_object()
-            seen += 1
-            base = str(font["/BaseFont"])
-            assert "Helvetica" not in base and "Times" not in base
-            # A subset: reportlab names it with a six-letter tag, e.g. AAAAAA+ClinicSans.
-            assert re.match(r"/?[A-Z]{6}\+", base), base
-            descriptor = font.get("/FontDescriptor")
-            if descriptor is None:
-                descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
-            assert "/FontFile2" in descriptor.get_object()
-    assert seen
-
-
 def font_sizes(data: bytes, needle: str) -> list[float]:
     """The sizes ``needle`` is drawn at (the text matrix is never scaled here)."""
     found: list[float] = []
@@ -316,28 +302,6 @@ def font_sizes(data: bytes, needle: str) -> list[float]:
     for page in PdfReader(io.BytesIO(data)).pages:
         page.extract_text(visitor_text=visit)
     return found
-
-
-def pdftotext_bbox(data: bytes, tmp: Path) -> str:
-    path = tmp / f"doc-{uuid.uuid4().hex[:6]}.pdf"
-    path.write_bytes(data)
-    return subprocess.run(
-        ["pdftotext", "-bbox", str(path), "-"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def assert_inside_margins(data: bytes, tmp: Path, margin: float) -> None:
-    """Every word poppler finds lies inside the page's margins (a little slack for ink)."""
-    xml = pdftotext_bbox(data, tmp)
-    pages = re.findall(r'<page width="([\d.]+)" height="([\d.]+)">(.*?)</page>', xml, re.S)
-    assert pages
-    slack = 1.5
-    for width, height, body in pages:
-        words = re.findall(r'xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"', body)
-        assert words
-        for x0, y0, x1, y1 in words:
-            assert float(x0) >= margin - slack and float(x1) <= float(width) - margin + slack
-            assert float(y0) >= margin - slack and float(y1) <= float(height) - margin + slack
 
 
 def render_png(data: bytes, name: str) -> list[Path]:
@@ -593,7 +557,7 @@ def test_label_stock_sizes_and_margins(clinic: dict[str, Any], tmp_path: Path) -
     update_settings(
         cf.clinic, cf.director, {"printing.card_size": "label", "printing.label_stock": "4x6in"}
     )
-    settings = printouts.print_settings(cf.clinic)
+    settings = printouts.print_settings(cf.clinic, cf.director)
     assert settings.card_size == "4x6in" and settings.large_print_size == "A5"
 
 
@@ -694,6 +658,10 @@ def test_first_visit_sheet(clinic: dict[str, Any]) -> None:
         text_of(first_visit_sheet_pdf(blank))
     )
 
+    appointments.cancel(cf.clinic, cf.director, appointment, reason="患者有事")
+    cancelled = printouts.first_visit_sheet(cf.clinic, cf.director, appointment_id=appointment)
+    assert cancelled.patient == "张女士" and cancelled.day is None and cancelled.time == ""
+
     update_settings(cf.clinic, cf.director, {"clinic.first_visit_info": ""})
     with pytest.raises(FirstVisitInfoMissing):
         printouts.first_visit_sheet(cf.clinic, cf.director)
@@ -746,36 +714,8 @@ def test_contact_card(clinic: dict[str, Any]) -> None:
 def _qr_form(data: bytes) -> tuple[list[list[float]], list[float]]:
     """The QR form's rectangles (module units) and the matrix placing it on page 1."""
     reader = PdfReader(io.BytesIO(data))
-    page = reader.pages[0]
-    xobjects = page["/Resources"]["/XObject"]
-    name = next(k for k in xobjects if "QR" in k)
-    form = xobjects[name].get_object()
-    rects = [
-        [float(v) for v in operands]
-        for operands, op in ContentStream(form, reader).operations
-        if op == b"re"
-    ]
-    ctm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
-    stack: list[list[float]] = []
-    for operands, op in ContentStream(page.get_contents(), reader).operations:
-        if op == b"q":
-            stack.append(ctm)
-        elif op == b"Q":
-            ctm = stack.pop()
-        elif op == b"cm":
-            a, b, c, d, e, f = (float(v) for v in operands)
-            A, B, C, D, E, F = ctm
-            ctm = [
-                a * A + b * C,
-                a * B + b * D,
-                c * A + d * C,
-                c * B + d * D,
-                e * A + f * C + E,
-                e * B + f * D + F,
-            ]
-        elif op == b"Do" and operands[0] == name:
-            return rects, ctm
-    raise AssertionError("the QR form is never drawn")
+    name = next(k for k in resources(reader.pages[0])["/XObject"] if "QR" in k)
+    return form_and_placement(reader, name)
 
 
 @needs_poppler
@@ -806,14 +746,8 @@ def test_the_contact_card_qr_is_the_clinic_vcard_module_for_module(
         check=True,
     )  # fmt: skip
     image = image_mod.open(tmp_path / "card.png").convert("L")
-    scale, page_h = dpi / 72, page_sizes(data)[0][1]
-    for r in range(-4, n + 4):
-        for c in range(-4, n + 4):
-            dark = 0 <= r < n and 0 <= c < n and matrix[r][c]
-            px = (x0 + (c + 0.5) * module) * scale
-            py = (page_h - (y0 + (n - r - 0.5) * module)) * scale
-            value = image.getpixel((int(px), int(py)))
-            assert (value < 80) if dark else (value > 200), (r, c, value)
+    page_height = page_sizes(data)[0][1]
+    assert_modules_print(image, matrix, (module, x0, y0), page_height=page_height, dpi=dpi)
 
 
 def test_the_qr_code_holds_the_clinic_contact() -> None:
@@ -962,6 +896,8 @@ def test_permissions_are_checked_and_reads_audited(clinic: dict[str, Any]) -> No
     assert ("printout.medication_card", pharmacist.login, "ok", False) in actions
     assert ("printout.referral_letter", desk.login, "ok", True) in actions
     assert any(a[0] == "prescription.read" and a[2] == "denied" for a in actions)
+    # A refused printout about a patient is filed under the patient, as a refused read is.
+    assert ("followup.work", pharmacist.login, "denied", False) in actions
 
     rx = clinic["rx"]
     prescriptions.cancel_prescription(cf.clinic, clinic["doctor"], rx, reason="改方")
@@ -969,17 +905,33 @@ def test_permissions_are_checked_and_reads_audited(clinic: dict[str, Any]) -> No
         printouts.medication_card(cf.clinic, clinic["doctor"], rx)
 
 
-def test_no_patient_data_is_left_in_temporary_files(
-    clinic: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    cf = clinic["cf"]
-    appointment = _book(clinic, clinic["patient"])
-    # A temporary folder of the test's own, so other programs' files in /tmp do not count.
+def own_temp_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary folder of the test's own, made the process's (TMPDIR, ``tempfile``), so
+    that other programs' files in /tmp cannot be mistaken for ours."""
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
     assert Path(tempfile.gettempdir()) == temp
+    return temp
+
+
+def test_an_incoming_referral_has_no_letter(clinic: dict[str, Any]) -> None:
+    # The letter is ours to the hospital; one referred to us is answered another way.
+    cf = clinic["cf"]
+    incoming = referrals.log_incoming(
+        cf.clinic, cf.director, clinic["patient"], partner="社区卫生服务中心", reason="复查"
+    ).value.id
+    with pytest.raises(NotFound):
+        printouts.referral_letter(cf.clinic, clinic["doctor"], incoming)
+
+
+def test_no_patient_data_is_left_in_temporary_files(
+    clinic: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cf = clinic["cf"]
+    appointment = _book(clinic, clinic["patient"])
+    temp = own_temp_dir(tmp_path, monkeypatch)
     before = {p.name for p in temp.iterdir()}
     job = printouts.medication_card(cf.clinic, cf.director, clinic["rx"])
     outputs = [

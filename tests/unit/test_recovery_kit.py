@@ -385,11 +385,11 @@ def test_every_string_is_extractable_by_lupdate() -> None:
 # --- QR code -------------------------------------------------------------------------
 
 
-def _qr_form_and_placement(path: Path) -> tuple[list[list[float]], list[float]]:
-    """The QR form's rectangles (in module units) and the matrix placing it on the page."""
-    reader = PdfReader(path)
+def form_and_placement(reader: PdfReader, name: str) -> tuple[list[list[float]], list[float]]:
+    """The rectangles of page 1's form XObject ``name`` (in the form's own units: a QR
+    code's modules) and the matrix placing it on the page (the printouts' QR codes are
+    checked with this too)."""
     page = reader.pages[0]
-    name = f"/FormXob.{recovery_kit.QR_FORM}"
     form = resources(page)["/XObject"][name].get_object()
     rects = [
         [float(v) for v in operands]
@@ -410,7 +410,11 @@ def _qr_form_and_placement(path: Path) -> tuple[list[list[float]], list[float]]:
                    e * A + f * C + E, e * B + f * D + F]  # fmt: skip
         elif op == b"Do" and operands[0] == name:
             return rects, ctm
-    raise AssertionError("QR form is never drawn")
+    raise AssertionError(f"the form {name} is never drawn")
+
+
+def _qr_form_and_placement(path: Path) -> tuple[list[list[float]], list[float]]:
+    return form_and_placement(PdfReader(path), f"/FormXob.{recovery_kit.QR_FORM}")
 
 
 def test_qr_matrix_is_segno_qr_of_the_key(tmp_path: Path) -> None:
@@ -447,16 +451,29 @@ def test_qr_renders_module_for_module(tmp_path: Path) -> None:
         check=True,
     )  # fmt: skip
     image = image_mod.open(tmp_path / "page.png").convert("L")
-    scale = dpi / 72
-    page_h = A4[1]
     matrix = segno.make(KEY, error="q", micro=False).matrix
+    assert_modules_print(image, matrix, (module_pt, x0, y0), page_height=A4[1], dpi=dpi)
+
+
+def assert_modules_print(
+    image: Any,
+    matrix: Any,
+    placement: tuple[float, float, float],
+    *,
+    page_height: float,
+    dpi: int,
+) -> None:
+    """Sample the centre of each module of the page rendered as ``image`` (grey, at
+    ``dpi``): dark where the code is, white elsewhere, the quiet zone around it included.
+    ``placement`` is the module's side and the code's lower left corner, in points."""
+    module, x0, y0 = placement
+    scale = dpi / 72
     n = len(matrix)
-    # The quiet zone around the code must be white too.
     for r in range(-4, n + 4):
         for c in range(-4, n + 4):
             dark = 0 <= r < n and 0 <= c < n and matrix[r][c]
-            px = (x0 + (c + 0.5) * module_pt) * scale
-            py = (page_h - (y0 + (n - r - 0.5) * module_pt)) * scale
+            px = (x0 + (c + 0.5) * module) * scale
+            py = (page_height - (y0 + (n - r - 0.5) * module)) * scale
             value = image.getpixel((int(px), int(py)))
             assert (value < 80) if dark else (value > 200), (r, c, value)
 

@@ -25,8 +25,8 @@ import math
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, tzinfo
-from typing import Literal
+from datetime import UTC, date, datetime, tzinfo
+from typing import Literal, Protocol
 
 from reportlab.lib.pagesizes import A4, landscape, letter
 from reportlab.lib.units import mm
@@ -34,8 +34,8 @@ from reportlab.pdfgen.canvas import Canvas
 
 from clinic_desk.core.printing import fonts
 from clinic_desk.core.printing.fonts import draw_text, printable, text_width, wrap
+from clinic_desk.core.printing.layout import ALL, GREY, day_text, document_canvas, fill
 from clinic_desk.core.rules.phones import format_phone
-from clinic_desk.core.services.appointment_reports import DayList, DayListRow, DoctorDayList
 
 PageSize = Literal["A4", "Letter"]
 PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": A4, "Letter": letter}
@@ -43,12 +43,78 @@ PAGE_SIZES: dict[str, tuple[float, float]] = {"A4": A4, "Letter": letter}
 MARGIN_X: float = 12 * mm
 MARGIN_TOP: float = 12 * mm
 MARGIN_BOTTOM: float = 16 * mm  # the page number sits in here
-GREY = 0.35
 RULE_GREY = 0.55
 ZEBRA_GREY = 0.94  # every other row, light enough for a cheap laser printer
 HEAD_GREY = 0.86
 WRITE_LINE_GREY = 0.75
-ALL = 10_000  # "no limit" for wrap(): nothing on these pages is cut short
+
+
+# What the printout reads, as plain data. The services' DayList, DoctorDayList and
+# DayListRow (``services.appointment_reports``) fit these shapes, so the printing layer
+# needs nothing from the services: they call it, not the other way round.
+
+
+class PrintedRow(Protocol):
+    """One appointment on the list."""
+
+    @property
+    def local_time(self) -> str: ...  # "09:30", the clinic's wall clock
+    @property
+    def patient_name(self) -> str: ...
+    @property
+    def address(self) -> str: ...  # how to address the patient (spec C4)
+    @property
+    def phone(self) -> str: ...
+    @property
+    def record_no(self) -> str: ...
+    @property
+    def type_name(self) -> str: ...
+    @property
+    def purpose(self) -> str: ...
+    @property
+    def first_visit(self) -> bool: ...
+    @property
+    def special_needs(self) -> Sequence[str]: ...
+    @property
+    def add_on(self) -> bool: ...
+    @property
+    def on_holiday(self) -> bool: ...
+    @property
+    def notes(self) -> str: ...
+
+
+class PrintedDoctor(Protocol):
+    """One doctor's appointments, and whether the doctor is away that day."""
+
+    @property
+    def doctor_id(self) -> uuid.UUID: ...
+    @property
+    def doctor_name(self) -> str: ...
+    @property
+    def absence(self) -> str: ...  # "absent", "substitute" or ""
+    @property
+    def substitute_id(self) -> uuid.UUID | None: ...
+    @property
+    def rows(self) -> Sequence[PrintedRow]: ...
+
+
+class PrintedDay(Protocol):
+    """The day's list: when it was made, whether it is final, and each doctor's rows."""
+
+    @property
+    def day(self) -> date: ...
+    @property
+    def ready_at(self) -> datetime: ...
+    @property
+    def ready(self) -> bool: ...
+    @property
+    def made_at(self) -> datetime: ...
+    @property
+    def doctors(self) -> Sequence[PrintedDoctor]: ...
+    @property
+    def total(self) -> int: ...
+    @property
+    def add_ons(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -111,14 +177,6 @@ class DayListLabels:
             "accompanied": self.accompanied,
         }
         return words.get(code, code)
-
-
-def fill(template: str, **values: object) -> str:
-    """``template.format(**values)``, or the template itself if a translation broke it."""
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError, AttributeError):
-        return template
 
 
 # -- layout values -----------------------------------------------------------------------------
@@ -244,7 +302,7 @@ class _Layout:
         )
         return _Row(cells, shaded=False)
 
-    def row(self, r: DayListRow, shaded: bool) -> _Row:
+    def row(self, r: PrintedRow, shaded: bool) -> _Row:
         size = self.style.size
         phone = format_phone(r.phone, region=self.phone_region)
         cells: list[_Cell] = [
@@ -260,7 +318,7 @@ class _Layout:
             cells.append(())  # left blank for the doctor's pen
         return _Row(tuple(cells), shaded=shaded)
 
-    def _patient(self, r: DayListRow) -> _Cell:
+    def _patient(self, r: PrintedRow) -> _Cell:
         size, width = self.style.size, self.inner(1)
         name = printable(r.patient_name) or "—"
         address = printable(r.address)
@@ -275,7 +333,7 @@ class _Layout:
             return (*spans, (_Span(last, bold=True), _Span(gap + address)))
         return tuple([(_Span(s, bold=True),) for s in names] + _lines(address, size, width))
 
-    def _type(self, r: DayListRow) -> _Cell:
+    def _type(self, r: PrintedRow) -> _Cell:
         size, width = self.style.size, self.inner(4)
         type_name = printable(self.labels.type_names.get(r.type_name, r.type_name))
         purpose = printable(r.purpose)
@@ -288,7 +346,7 @@ class _Layout:
         grey = bool(type_name)
         return tuple(_lines(type_name, size, width) + _lines(r.purpose, size, width, grey=grey))
 
-    def _flags(self, r: DayListRow) -> list[str]:
+    def _flags(self, r: PrintedRow) -> list[str]:
         lab = self.labels
         words = []
         if r.first_visit:
@@ -586,20 +644,7 @@ class _Writer:
 # -- the documents -----------------------------------------------------------------------------
 
 
-def _day_text(day_list: DayList, labels: DayListLabels) -> str:
-    d = day_list.day
-    weekday = labels.weekdays[d.weekday()] if len(labels.weekdays) == 7 else ""
-    return fill(
-        labels.day_format,
-        date=d.isoformat(),
-        year=d.year,
-        month=d.month,
-        day=d.day,
-        weekday=weekday,
-    )
-
-
-def _notice(doctor: DoctorDayList, labels: DayListLabels, names: Mapping[uuid.UUID, str]) -> str:
+def _notice(doctor: PrintedDoctor, labels: DayListLabels, names: Mapping[uuid.UUID, str]) -> str:
     if doctor.absence == "absent":
         return labels.absent
     if doctor.absence == "substitute":
@@ -608,7 +653,7 @@ def _notice(doctor: DoctorDayList, labels: DayListLabels, names: Mapping[uuid.UU
     return ""
 
 
-def _rows(layout: _Layout, rows: Sequence[DayListRow]) -> list[_Row]:
+def _rows(layout: _Layout, rows: Sequence[PrintedRow]) -> list[_Row]:
     return [layout.row(r, shaded=i % 2 == 1) for i, r in enumerate(rows)]
 
 
@@ -629,11 +674,7 @@ def _render(
 
     def run(out: io.BytesIO, total: int) -> int:
         # The counting pass only measures: no text is drawn and nothing is saved.
-        make = fonts.measuring_canvas if total == 0 else fonts.new_canvas
-        c = make(out, pagesize=size, pageCompression=1)
-        c.setTitle(printable(title))
-        c.setAuthor("ClinicDesk")
-        c.setCreator("ClinicDesk")
+        c = document_canvas(out, pagesize=size, title=title, measuring=total == 0)
         writer = _Writer(c, page, layout, running=running, total_pages=total)
         draw(writer)
         pages = writer.finish()
@@ -650,7 +691,7 @@ def _render(
 
 def _header(
     w: _Writer,
-    day_list: DayList,
+    day_list: PrintedDay,
     *,
     clinic_name: str,
     title: str,
@@ -678,7 +719,7 @@ def _header(
 
 
 def next_day_list_pdf(
-    day_list: DayList,
+    day_list: PrintedDay,
     *,
     clinic_name: str,
     labels: DayListLabels | None = None,
@@ -697,7 +738,7 @@ def next_day_list_pdf(
     zone = timezone
     tomorrow = day_list.made_at.astimezone(zone).date().toordinal() + 1
     template = lab.title if day_list.day.toordinal() == tomorrow else lab.title_any_day
-    title = fill(template, day=_day_text(day_list, lab))
+    title = fill(template, day=day_text(lab.day_format, day_list.day, lab.weekdays))
     names = {d.doctor_id: d.doctor_name for d in day_list.doctors} | dict(staff_names or {})
 
     def draw(w: _Writer) -> None:
@@ -733,7 +774,7 @@ def next_day_list_pdf(
 
 
 def doctor_day_sheet_pdf(
-    day_list: DayList,
+    day_list: PrintedDay,
     doctor_id: uuid.UUID,
     *,
     clinic_name: str,
@@ -753,7 +794,8 @@ def doctor_day_sheet_pdf(
     zone = timezone
     doctor = next((d for d in day_list.doctors if d.doctor_id == doctor_id), None)
     name = doctor.doctor_name if doctor is not None else doctor_name
-    title = fill(lab.sheet_title, doctor=name or "—", day=_day_text(day_list, lab))
+    day = day_text(lab.day_format, day_list.day, lab.weekdays)
+    title = fill(lab.sheet_title, doctor=name or "—", day=day)
     names = {d.doctor_id: d.doctor_name for d in day_list.doctors} | dict(staff_names or {})
     rows = doctor.rows if doctor is not None else ()
 

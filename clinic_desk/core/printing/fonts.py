@@ -223,14 +223,13 @@ def draw_text(
     The font has no bold face, so bold text is filled and stroked with an
     outline in the fill colour, and spaced out by the outline's width.
     """
+    stroke = BOLD_STROKE * size if bold else 0.0
+    char_space += stroke
+    width = _width(text, size, mono) + char_space * len(text)
     if getattr(canvas, MEASURING, False):
-        if bold:
-            char_space += BOLD_STROKE * size
-        return float(pdfmetrics.stringWidth(text, _font(mono), size)) + char_space * len(text)
+        return width  # the measuring pass needs only the width: drawing is the costly part
     canvas.saveState()
     if bold:
-        stroke = BOLD_STROKE * size
-        char_space += stroke
         canvas.setLineWidth(stroke)
         canvas.setLineJoin(1)
         # The outline takes the colour of the letters, so grey text stays grey.
@@ -242,7 +241,7 @@ def draw_text(
     t.textOut(text)
     canvas.drawText(t)
     canvas.restoreState()
-    return float(pdfmetrics.stringWidth(text, _font(mono), size)) + char_space * len(text)
+    return width
 
 
 # A token is a run of whitespace, a single wide (CJK) character, which may break

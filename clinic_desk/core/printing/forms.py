@@ -17,13 +17,13 @@ from datetime import date
 
 from clinic_desk.core.printing.fonts import printable
 from clinic_desk.core.printing.layout import (
-    RULE_GREY,
     ClinicInfo,
     Flow,
     Line,
-    date_text,
+    day_text,
     fill,
     lines_height,
+    masthead,
     page_footer,
     render,
     wrap_lines,
@@ -106,10 +106,9 @@ class _FormWriter:
         h = max(heights)
         if h > flow.fresh_room():
             # Longer than a page (a very long address): the values flow on, unboxed.
-            for (label, value), cell in zip(parts, cells, strict=True):
+            for label, value in parts:
                 flow.lines(label, keep=1)
                 flow.lines(value or [Line("", self.size)], indent=self.pad, keep=1)
-                del cell
             return
         flow.need(h)
         top = flow.y
@@ -166,9 +165,7 @@ def followup_form_pdf(
 
     def draw(flow: Flow) -> None:
         w = _FormWriter(flow, size)
-        flow.text(form.clinic_name, size * 1.1, bold=True, grey=True)
-        flow.text(lab.title, size * 1.7, bold=True)
-        flow.rule(gap=3, grey=0, width=0.9)
+        masthead(flow, form.clinic_name, lab.title, name_size=size * 1.1, title_size=size * 1.7)
         w.section(lab.patient_section)
         w.row(
             [
@@ -197,11 +194,9 @@ def followup_form_pdf(
         w.row([(lab.check_date, "", 0.4), (lab.checker, "", 0.6)])
         w.row([(lab.evaluation, "", 1.0)], write_lines=4)
 
-    footer, height = page_footer(
-        form.clinic_name, width=spec.inner_width, size=8, page_label=lab.page
-    )
+    footer = page_footer(form.clinic_name, width=spec.inner_width, size=8, page_label=lab.page)
     title = f"{lab.title} · {form.patient_name}" if form.patient_name else lab.title
-    return render(spec, title=title, draw=draw, footer=footer, footer_height=height)
+    return render(spec, title=title, draw=draw, footer=footer)
 
 
 # -- the referral letter (C5) ------------------------------------------------------------------
@@ -279,7 +274,7 @@ def referral_letter_pdf(
     clinic = letter.clinic
 
     def day(d: date) -> str:
-        return date_text(lab.date_format, d.year, d.month, d.day)
+        return day_text(lab.date_format, d)
 
     def draw(flow: Flow) -> None:
         flow.text(clinic.name, size * 1.6, bold=True)
@@ -363,13 +358,9 @@ def referral_letter_pdf(
             if value.strip():
                 value_x = flow.left + flow.width * 0.25
                 flow.draw_line(Line(printable(value), size, bold=True), value_x)
-            flow.c.saveState()
-            flow.c.setStrokeGray(RULE_GREY)
-            flow.c.setLineWidth(0.5)
-            flow.c.line(
-                flow.left + flow.width * 0.25, line_y - 1, flow.left + flow.width * 0.7, line_y - 1
+            flow.hline(
+                line_y - 1, x0=flow.left + flow.width * 0.25, x1=flow.left + flow.width * 0.7
             )
-            flow.c.restoreState()
             flow.y -= size * 2.2
             flow.at_top = False
 
@@ -380,20 +371,14 @@ def referral_letter_pdf(
             flow.text(f"{clinic.name}  ·  {title}  ·  {letter.patient_name}", 8.5, grey=True)
             flow.rule(gap=3)
 
-    footer, height = page_footer(
+    footer = page_footer(
         f"{clinic.name}  ·  {lab.title}  ·  {letter.patient_name}",
         width=spec.inner_width,
         size=8,
         page_label=lab.page,
     )
-    return render(
-        spec,
-        title=f"{lab.title} · {letter.patient_name}",
-        draw=draw,
-        header=header,
-        footer=footer,
-        footer_height=height,
-    )
+    title = f"{lab.title} · {letter.patient_name}"
+    return render(spec, title=title, draw=draw, header=header, footer=footer)
 
 
 def _chinese(items: Sequence[str]) -> bool:

@@ -9,7 +9,6 @@ labels (English by default). Patients are named by their form of address
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,13 +16,16 @@ from reportlab.lib.units import mm
 
 from clinic_desk.core.printing.fonts import printable, text_width
 from clinic_desk.core.printing.layout import (
+    ALL,
     ClinicInfo,
     Flow,
     Line,
+    day_text,
     fill,
     fit_size,
     hours_lines,
     lines_height,
+    masthead,
     page_footer,
     render,
     wrap_lines,
@@ -33,27 +35,6 @@ from clinic_desk.core.printing.qr import draw_qr, make_qr
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _WEEKDAYS_SHORT = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _day(template: str, weekdays: Sequence[str], day: date) -> str:
-    weekday = weekdays[day.weekday()] if len(weekdays) == 7 else ""
-    return fill(
-        template,
-        year=day.year,
-        month=day.month,
-        day=day.day,
-        weekday=weekday,
-        date=day.isoformat(),
-    ).strip()
-
-
-ALL_LINES = 10_000
-
-
-def _clinic_header(flow: Flow, clinic: ClinicInfo, title: str, *, size: float) -> None:
-    flow.text(clinic.name, size * 0.8, bold=True, grey=True, keep=ALL_LINES)
-    flow.text(title, size, bold=True, keep=ALL_LINES)
-    flow.rule(gap=3, grey=0, width=0.9)
 
 
 def _contact_footer(clinic: ClinicInfo, phone_label: str) -> str:
@@ -135,13 +116,13 @@ def appointment_slip_pdf(
     clinic = slip.clinic
 
     def draw(flow: Flow) -> None:
-        _clinic_header(flow, clinic, lab.title, size=base * 1.4)
+        masthead(flow, clinic.name, lab.title, name_size=base * 1.4 * 0.8, title_size=base * 1.4)
         if slip.patient.strip():
             flow.gap(base * 0.4)
             flow.text(fill(lab.greeting, name=slip.patient.strip()), base * 1.2, bold=True)
         flow.gap(base * 0.5)
         # The date and time each on one line: a weekday broken in two is misread.
-        day = _day(lab.date_format, lab.weekdays, slip.day)
+        day = day_text(lab.date_format, slip.day, lab.weekdays)
         flow.text(day, fit_size(day, base * 1.5, flow.width, bold=True), bold=True)
         flow.text(slip.time, base * 2.2, bold=True)
         if slip.minutes:
@@ -171,16 +152,10 @@ def appointment_slip_pdf(
             how = fill(lab.change_desk_by if by else lab.change_desk, time=by)
         flow.text(how, base)
 
-    footer, height = page_footer(
+    footer = page_footer(
         _contact_footer(clinic, lab.phone), width=spec.inner_width, size=base * 0.75
     )
-    return render(
-        spec,
-        title=f"{lab.title} · {slip.patient}",
-        draw=draw,
-        footer=footer,
-        footer_height=height,
-    )
+    return render(spec, title=f"{lab.title} · {slip.patient}", draw=draw, footer=footer)
 
 
 # -- the first-visit information sheet (K2) ---------------------------------------------------
@@ -230,14 +205,14 @@ def first_visit_sheet_pdf(
     clinic = sheet.clinic
 
     def draw(flow: Flow) -> None:
-        _clinic_header(flow, clinic, lab.title, size=base * 1.6)
+        masthead(flow, clinic.name, lab.title, name_size=base * 1.6 * 0.8, title_size=base * 1.6)
         flow.gap(base * 0.4)
         if sheet.patient.strip():
             flow.text(fill(lab.welcome, name=sheet.patient.strip()), base * 1.15, bold=True)
         else:
             flow.text(fill(lab.welcome_plain, clinic=clinic.name), base * 1.15, bold=True)
         if sheet.day is not None:
-            day = _day(lab.date_format, lab.weekdays, sheet.day)
+            day = day_text(lab.date_format, sheet.day, lab.weekdays)
             template = lab.appointment_text if sheet.doctor.strip() else lab.appointment_no_doctor
             flow.heading(lab.appointment, base * 1.1, space=base * 0.8)
             flow.text(
@@ -260,16 +235,8 @@ def first_visit_sheet_pdf(
             flow.gap(base)
             flow.text(fill(lab.questions, phone=clinic.phone.strip()), base, bold=True)
 
-    footer, height = page_footer(
-        clinic.name, width=spec.inner_width, size=base * 0.7, page_label=lab.page
-    )
-    return render(
-        spec,
-        title=f"{lab.title} · {clinic.name}",
-        draw=draw,
-        footer=footer,
-        footer_height=height,
-    )
+    footer = page_footer(clinic.name, width=spec.inner_width, size=base * 0.7, page_label=lab.page)
+    return render(spec, title=f"{lab.title} · {clinic.name}", draw=draw, footer=footer)
 
 
 # -- the contact card (连心卡, K1) ------------------------------------------------------------
@@ -312,7 +279,7 @@ def contact_card_pdf(
 
     def draw(flow: Flow) -> None:
         flow.text(lab.title, base * 1.1, bold=True, grey=True)
-        flow.text(clinic.name, base * 1.7, bold=True, keep=ALL_LINES)
+        flow.text(clinic.name, base * 1.7, bold=True, keep=ALL)
         flow.rule(gap=3, grey=0, width=0.9)
         if card.patient.strip():
             flow.text(fill(lab.for_patient, name=card.patient.strip()), base * 1.1, bold=True)

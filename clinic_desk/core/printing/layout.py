@@ -1,5 +1,6 @@
 """What the hand-outs, letters and forms share: the clinic's details, and a writer that
-fills pages top to bottom.
+fills pages top to bottom. The day list and the recovery kit, which lay out their own
+pages, share the small pieces (``fill``, ``day_text``, ``document_canvas``).
 
 ``Flow`` wraps every text (nothing is ever cut short: ``wrap`` gets no line
 limit), starts a new page when the next line does not fit, and draws the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from reportlab.pdfgen.canvas import Canvas
 
@@ -36,8 +38,38 @@ def fill(template: str, **values: object) -> str:
         return template
 
 
-def date_text(template: str, year: int, month: int, day: int) -> str:
-    return fill(template, year=year, month=month, day=day)
+def day_text(template: str, day: date, weekdays: Sequence[str] = ()) -> str:
+    """``day`` through a translated template: {year}, {month}, {day} as numbers, {date} as
+    ISO and {weekday} from ``weekdays`` (Monday first; "" unless all seven are given)."""
+    weekday = weekdays[day.weekday()] if len(weekdays) == 7 else ""
+    return fill(
+        template,
+        year=day.year,
+        month=day.month,
+        day=day.day,
+        weekday=weekday,
+        date=day.isoformat(),
+    ).strip()
+
+
+def document_canvas(
+    out: io.BytesIO,
+    *,
+    pagesize: tuple[float, float],
+    title: str,
+    subject: str = "",
+    measuring: bool = False,
+) -> Canvas:
+    """A canvas with the document's metadata. A measuring canvas (the first of a
+    two-pass layout) draws no text and is never saved: see ``fonts.measuring_canvas``."""
+    make = fonts.measuring_canvas if measuring else fonts.new_canvas
+    c = make(out, pagesize=pagesize, pageCompression=1)
+    c.setTitle(printable(title))
+    c.setAuthor("ClinicDesk")
+    c.setCreator("ClinicDesk")
+    if subject:
+        c.setSubject(printable(subject))
+    return c
 
 
 @dataclass(frozen=True)
@@ -123,6 +155,14 @@ def lines_height(lines: Sequence[Line]) -> float:
 Draw = Callable[["Flow"], None]
 
 
+@dataclass(frozen=True)
+class Footer:
+    """What is drawn at the foot of every page, and the height kept free for it."""
+
+    draw: Draw
+    height: float
+
+
 class Flow:
     """Draws top to bottom on ``spec``-sized pages, starting new ones as needed."""
 
@@ -134,8 +174,7 @@ class Flow:
         total_pages: int,
         page_heights: Sequence[float] | None,
         header: Draw | None,
-        footer: Draw | None,
-        footer_height: float,
+        footer: Footer | None,
         measuring: bool = False,
     ) -> None:
         self.c = canvas
@@ -147,7 +186,7 @@ class Flow:
         self.page_heights = page_heights
         self.header = header
         self.footer = footer
-        self.footer_height = footer_height
+        self.footer_height = footer.height if footer is not None else 0.0
         self.used: list[float] = []  # each page's printed length, for a continuous roll
         self.page_no = 1
         self.left = spec.margin
@@ -177,7 +216,7 @@ class Flow:
 
     def _end_page(self) -> None:
         if self.footer is not None:
-            self.footer(self)
+            self.footer.draw(self)
         self.used.append(self.page_height - self.y + self.footer_height + self.spec.margin)
         self.c.showPage()
 
@@ -307,13 +346,25 @@ class Flow:
                 self.at_top = False
             self.y -= size * 0.25
 
-    def rule(self, *, gap: float = 4.0, grey: float = RULE_GREY, width: float = 0.6) -> None:
-        self.y -= gap
+    def hline(
+        self,
+        y: float,
+        *,
+        grey: float = RULE_GREY,
+        width: float = 0.5,
+        x0: float | None = None,
+        x1: float | None = None,
+    ) -> None:
+        """A line across the text width at ``y`` (or from ``x0`` to ``x1``); ``self.y`` stays."""
         self.c.saveState()
         self.c.setStrokeGray(grey)
         self.c.setLineWidth(width)
-        self.c.line(self.left, self.y, self.right, self.y)
+        self.c.line(self.left if x0 is None else x0, y, self.right if x1 is None else x1, y)
         self.c.restoreState()
+
+    def rule(self, *, gap: float = 4.0, grey: float = RULE_GREY, width: float = 0.6) -> None:
+        self.y -= gap
+        self.hline(self.y, grey=grey, width=width)
         self.y -= gap
 
     def boxed(self, text: str, size: float, *, bold: bool = True, pad: float = 5.0) -> None:
@@ -345,21 +396,20 @@ def render(
     title: str,
     draw: Draw,
     header: Draw | None = None,
-    footer: Draw | None = None,
-    footer_height: float = 0.0,
+    footer: Footer | None = None,
     subject: str = "",
 ) -> bytes:
     """Lay the document out twice (page count, roll lengths) and return the PDF."""
     fonts.register_fonts()
 
     def run(out: io.BytesIO, total: int, heights: Sequence[float] | None, measure: bool) -> Flow:
-        make = fonts.measuring_canvas if measure else fonts.new_canvas
-        c = make(out, pagesize=(spec.width, spec.height), pageCompression=1)
-        c.setTitle(printable(title))
-        c.setAuthor("ClinicDesk")
-        c.setCreator("ClinicDesk")
-        if subject:
-            c.setSubject(printable(subject))
+        c = document_canvas(
+            out,
+            pagesize=(spec.width, spec.height),
+            title=title,
+            subject=subject,
+            measuring=measure,
+        )
         flow = Flow(
             c,
             spec,
@@ -367,7 +417,6 @@ def render(
             page_heights=heights,
             header=header,
             footer=footer,
-            footer_height=footer_height,
             measuring=measure,
         )
         draw(flow)
@@ -387,11 +436,16 @@ def render(
     return buf.getvalue()
 
 
-def page_footer(
-    text: str, *, width: float, size: float = 7.5, page_label: str = ""
-) -> tuple[Draw, float]:
+def masthead(flow: Flow, name: str, title: str, *, name_size: float, title_size: float) -> None:
+    """The clinic's name (small, grey) over the document's title, and a heavy rule."""
+    flow.text(name, name_size, bold=True, grey=True, keep=ALL)
+    flow.text(title, title_size, bold=True, keep=ALL)
+    flow.rule(gap=3, grey=0, width=0.9)
+
+
+def page_footer(text: str, *, width: float, size: float = 7.5, page_label: str = "") -> Footer:
     """A grey footer (left, wrapped to as many lines as it needs) with the page number
-    (right) on every page, and its height. ``width`` is the page's inner width."""
+    (right) on every page. ``width`` is the page's inner width."""
     sample = fill(page_label, n=99, total=99) if page_label else ""
     page_w = text_width(printable(sample), size) + size if sample else 0.0
     room = max(width - page_w, size * 4)
@@ -409,7 +463,7 @@ def page_footer(
             y -= lead
         flow.c.setFillGray(0)
 
-    return draw, lead * max(len(lines), 1) + size
+    return Footer(draw, lead * max(len(lines), 1) + size)
 
 
 def fit_size(text: str, size: float, width: float, *, bold: bool = False) -> float:

@@ -31,8 +31,9 @@ from clinic_desk.core.printing.layout import (
     RULE_GREY,
     ClinicInfo,
     Flow,
+    Footer,
     Line,
-    date_text,
+    day_text,
     fill,
     lines_height,
     render,
@@ -190,15 +191,12 @@ class _Card:
                 second = fill(self.second.continued, title=second)
         return _join(first, second)
 
-    def _date(self, labels: MedicationCardLabels, day: date) -> str:
-        return date_text(labels.date_format, day.year, day.month, day.day)
-
     def issued_line(self) -> str:
         card = self.card
         if card.issued is None:
             return ""
         lab = self.lab
-        day = self._date(lab, card.issued)
+        day = day_text(lab.date_format, card.issued)
         if card.doctor.strip():
             return fill(lab.issued_by, date=day, doctor=card.doctor.strip())
         return fill(lab.issued, date=day)
@@ -320,13 +318,8 @@ class _Card:
         st = self.st
         lines, own_line = self._footer_layout(flow.width)
         height = self.footer_height(flow.width)
-        c = flow.c
-        c.saveState()
-        c.setStrokeGray(RULE_GREY)
-        c.setLineWidth(0.5)
         top = flow.spec.margin + height
-        c.line(flow.left, top, flow.right, top)
-        c.restoreState()
+        flow.hline(top)
         y_save = flow.y
         flow.y = top - 2
         for line in lines:
@@ -443,11 +436,7 @@ class _Card:
             flow.y -= st.pad * 0.6
             flow.lines(cautions, indent=st.pad, keep=1)
             flow.y = max(flow.y - st.pad * 0.6, flow.bottom)
-            flow.c.saveState()
-            flow.c.setStrokeGray(RULE_GREY)
-            flow.c.setLineWidth(0.5)
-            flow.c.line(flow.left, flow.y, flow.right, flow.y)
-            flow.c.restoreState()
+            flow.hline(flow.y)
 
     def _times(self, flow: Flow, drug: CardDrug, top: float) -> None:
         st = self.st
@@ -491,11 +480,7 @@ class _Card:
         if cautions:
             flow.lines(cautions, keep=1)
         flow.y = max(flow.y - st.pad, flow.bottom)
-        flow.c.saveState()
-        flow.c.setStrokeGray(0)
-        flow.c.setLineWidth(0.8)
-        flow.c.line(flow.left, flow.y, flow.right, flow.y)
-        flow.c.restoreState()
+        flow.hline(flow.y, grey=0, width=0.8)
         flow.at_top = False
 
     def _strip_cell_lines(self, time: str, width: float) -> list[Line]:
@@ -594,6 +579,5 @@ def medication_card_pdf(
         title=f"{title} · {card.patient}",
         draw=draw,
         header=writer.header,
-        footer=writer.footer,
-        footer_height=writer.footer_height(spec.inner_width),
+        footer=Footer(writer.footer, writer.footer_height(spec.inner_width)),
     )

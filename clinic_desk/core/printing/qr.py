@@ -7,6 +7,7 @@ offers to save it as a contact, with the clinic's name, phone and address.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 
 import segno
@@ -46,10 +47,27 @@ def contact_vcard(*, name: str, phone: str = "", address: str = "", note: str = 
     return "\r\n".join(lines)
 
 
+Matrix = Sequence[Sequence[int]]
+
+
+def dark_runs(matrix: Matrix) -> Iterator[tuple[int, int, int]]:
+    """Each horizontal run of dark modules as (column, row from the bottom, length):
+    a rectangle per run draws the code in far fewer pieces than one per module."""
+    n = len(matrix)
+    for r, row in enumerate(matrix):
+        start: int | None = None
+        for col, dark in enumerate([*row, 0]):
+            if dark and start is None:
+                start = col
+            elif not dark and start is not None:
+                yield start, n - 1 - r, col - start
+                start = None
+
+
 _OPS: dict[str, str] = {}
 
 
-def _ops(name: str, matrix: list[bytearray] | tuple[bytearray, ...]) -> str:
+def _ops(name: str, matrix: Matrix) -> str:
     """The modules as PDF path operators in module units, one rectangle per run of dark.
 
     Written out once per code (and kept, the clinic's code is on every card): through
@@ -58,16 +76,8 @@ def _ops(name: str, matrix: list[bytearray] | tuple[bytearray, ...]) -> str:
     """
     ops = _OPS.get(name)
     if ops is None:
-        n = len(matrix)
         parts = ["0 g"]
-        for r, row in enumerate(matrix):
-            start: int | None = None
-            for col, dark in enumerate([*row, 0]):
-                if dark and start is None:
-                    start = col
-                elif not dark and start is not None:
-                    parts.append(f"{start} {n - 1 - r} {col - start} 1 re")
-                    start = None
+        parts += [f"{x} {y} {length} 1 re" for x, y, length in dark_runs(matrix)]
         parts.append("f")
         ops = "\n".join(parts)
         if len(_OPS) > 64:

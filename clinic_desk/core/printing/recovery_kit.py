@@ -25,6 +25,8 @@ from clinic_desk.core.files import write_atomic
 from clinic_desk.core.i18n import Translate, english
 from clinic_desk.core.printing import fonts
 from clinic_desk.core.printing.fonts import draw_text, printable, text_width, wrap
+from clinic_desk.core.printing.layout import fill
+from clinic_desk.core.printing.qr import dark_runs
 
 CONTEXT = "RecoveryKit"
 QR_FORM = "RecoveryKeyQR"  # the form XObject holding the QR modules, one unit each
@@ -184,7 +186,7 @@ def _draw_page(
     return _paragraph(
         c,
         y - 48 * gap,
-        _fill(
+        fill(
             translate("RecoveryKit", "Stored by {name} on {date}"),
             name="_" * 28,
             date="_" * 16,
@@ -192,14 +194,6 @@ def _draw_page(
         size=11,
         max_lines=lines,
     )
-
-
-def _fill(template: str, **values: str) -> str:
-    # A translation with a broken placeholder must not stop the kit from printing.
-    try:
-        return template.format(**values)
-    except (KeyError, IndexError, ValueError):
-        return template
 
 
 def _title(c: Canvas, top: float, title: str) -> float:
@@ -326,14 +320,8 @@ def _draw_qr(c: Canvas, qr: segno.QRCode, *, x: float, y: float, module: float) 
     n = len(matrix)
     c.beginForm(QR_FORM, 0, 0, n, n)
     path = c.beginPath()
-    for r, row in enumerate(matrix):
-        start: int | None = None
-        for col, dark in enumerate([*row, 0]):
-            if dark and start is None:
-                start = col
-            elif not dark and start is not None:
-                path.rect(start, n - 1 - r, col - start, 1)
-                start = None
+    for col, row, length in dark_runs(matrix):
+        path.rect(col, row, length, 1)
     c.setFillGray(0)
     c.drawPath(path, stroke=0, fill=1)
     c.endForm()

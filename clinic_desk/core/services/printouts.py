@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,7 +37,6 @@ from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
     Allergy,
-    Appointment,
     AppointmentResource,
     Attachment,
     DoctorProfile,
@@ -74,7 +74,9 @@ class MedicationCardJob:
     age: int | None
 
 
-def print_settings(clinic: Clinic) -> PrintSettings:
+def print_settings(clinic: Clinic, actor: Actor) -> PrintSettings:
+    """The printing settings (no patient data: every role may read settings)."""
+    clinic.require(actor, Action.SETTINGS_READ)
     s = clinic.settings()
     stock = str(s["printing.label_stock"])
     return PrintSettings(
@@ -250,24 +252,68 @@ def _audit(
     )
 
 
-def _owner(
+def _require_about(
+    clinic: Clinic, actor: Actor, action: Action, patient_id: uuid.UUID | None
+) -> None:
+    """``clinic.require`` for a printout about a patient (or none, a blank one): a refusal
+    is audited against the patient, as a refused read of the record is."""
+    clinic.require(
+        actor,
+        action,
+        patient_id=patient_id,
+        object_type="patient" if patient_id is not None else "",
+        object_id=patient_id.hex if patient_id is not None else "",
+    )
+
+
+# The records a printout is made from, as a "not found" sentence names them.
+_WHAT: dict[type[Prescription] | type[Referral], str] = {
+    Prescription: QT_TRANSLATE_NOOP("Errors", "prescription"),
+    Referral: QT_TRANSLATE_NOOP("Errors", "referral"),
+}
+
+
+def _require_for_record(
     clinic: Clinic,
+    actor: Actor,
+    action: Action,
     model: type[Prescription] | type[Referral],
     row_id: uuid.UUID,
-    what: str,
-) -> uuid.UUID:
-    """The patient a prescription or referral belongs to, read before the permission
-    check that needs it: breaking the glass is per patient, and a refusal is audited
-    against the patient. Only the id is read, and outside any write transaction, as a
-    refusal is audited in a transaction of its own.
+    break_glass_reason: str | None,
+) -> bool:
+    """``clinic.require`` for one prescription or referral; True if the glass was broken.
+
+    The record's patient is read first, as the check needs it: breaking the glass is
+    per patient, and a refusal is audited against the patient. Only the id is read,
+    and outside any write transaction, as a refusal is audited in a transaction of
+    its own. An incoming referral has no letter: it is not found as one.
     """
     with clinic.store.unit_of_work(write=False) as uow:
-        found = uow.session.execute(
-            select(model.patient_id).where(model.id == row_id, model.deleted_at.is_(None))
-        ).scalar()
-        if found is None:
-            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", what))
-        return found
+        query = select(model.patient_id).where(model.id == row_id, model.deleted_at.is_(None))
+        if model is Referral:
+            query = query.where(Referral.direction == "out")
+        patient_id = uow.session.execute(query).scalar()
+    if patient_id is None:
+        raise NotFound(what=_WHAT[model])
+    return clinic.require(
+        actor,
+        action,
+        patient_id=patient_id,
+        break_glass_reason=break_glass_reason,
+        object_type=model.__tablename__,
+        object_id=row_id.hex,
+    )
+
+
+_Record = TypeVar("_Record", Prescription, Referral)
+
+
+def _live(session: Session, model: type[_Record], row_id: uuid.UUID) -> _Record:
+    """The prescription or referral, unless deleted since the permission check."""
+    row = session.get(model, row_id)
+    if row is None or row.deleted_at is not None:
+        raise NotFound(what=_WHAT[model])
+    return row
 
 
 # -- the medication card (D2) -----------------------------------------------------------------
@@ -287,20 +333,12 @@ def medication_card(
 
     ``second_language`` (bilingual cards) also gives the form of address in that language.
     """
-    patient_id = _owner(clinic, Prescription, prescription_id, "prescription")
-    glass = clinic.require(
-        actor,
-        Action.PRESCRIPTION_READ,
-        patient_id=patient_id,
-        break_glass_reason=break_glass_reason,
-        object_type="prescription",
-        object_id=prescription_id.hex,
+    glass = _require_for_record(
+        clinic, actor, Action.PRESCRIPTION_READ, Prescription, prescription_id, break_glass_reason
     )
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
-        rx = session.get(Prescription, prescription_id)
-        if rx is None or rx.deleted_at is not None:
-            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "prescription"))
+        rx = _live(session, Prescription, prescription_id)
         if rx.cancelled_at is not None:
             raise ValidationError(
                 QT_TRANSLATE_NOOP(
@@ -358,13 +396,6 @@ def medication_card(
 
 
 # -- the appointment slip and the first-visit sheet (A4, K2) ------------------------------------
-
-
-def _appointment(session: Session, appointment_id: uuid.UUID) -> Appointment:
-    row = session.get(Appointment, appointment_id)
-    if row is None or row.deleted_at is not None:
-        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "appointment"))
-    return row
 
 
 def _rooms(session: Session, appointment_id: uuid.UUID) -> str:
@@ -442,11 +473,15 @@ def first_visit_sheet(
 
     Raises ``appointments.FirstVisitInfoMissing`` until the director has written the text.
     """
-    clinic.require(actor, Action.APPOINTMENT_VIEW)
+    _require_about(clinic, actor, Action.APPOINTMENT_VIEW, patient_id)
     info = appointments.first_visit_info(clinic)
     view = appointments.get_appointment(clinic, actor, appointment_id) if appointment_id else None
     if view is not None:
         patient_id = view.patient_id
+        if view.status in appointments.INACTIVE_STATUSES:
+            # A cancelled or missed appointment's time would send the patient in for
+            # nothing: the sheet is then the patient's, without an appointment.
+            view = None
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
         clinic_data = _clinic_info(clinic, session)
@@ -487,7 +522,7 @@ def contact_card(
 ) -> ContactCard:
     """K1: the clinic's phone, hours and QR code; for one patient (their usual doctor)
     or blank, to hand out at the desk."""
-    clinic.require(actor, Action.PATIENT_SEARCH)
+    _require_about(clinic, actor, Action.PATIENT_SEARCH, patient_id)
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
         info = _clinic_info(clinic, session)
@@ -530,7 +565,7 @@ def followup_form(
     The diagnosis is the clinical record's: it is filled in only for those who may
     read it (spec C3) and left as a box to write in for customer service.
     """
-    clinic.require(actor, Action.FOLLOWUP_WORK)
+    _require_about(clinic, actor, Action.FOLLOWUP_WORK, patient_id)
     name = str(clinic.setting("clinic.name"))
     if patient_id is None:
         return FollowUpForm(clinic_name=name)
@@ -624,6 +659,24 @@ def _attachment_titles(
     return titles
 
 
+_Safety = TypeVar("_Safety", Allergy, Medication)
+
+
+def _current(session: Session, model: type[_Safety], patient_id: uuid.UUID) -> list[_Safety]:
+    """The patient's allergies or medication as of today (not ended), oldest first."""
+    return list(
+        session.execute(
+            select(model)
+            .where(
+                model.patient_id == patient_id,
+                model.deleted_at.is_(None),
+                model.ended_at.is_(None),
+            )
+            .order_by(model.created_at)
+        ).scalars()
+    )
+
+
 def _medication_lines(rows: Sequence[Medication]) -> tuple[str, ...]:
     return tuple(" ".join(x for x in (m.drug, m.dose, m.frequency) if x) for m in rows)
 
@@ -636,46 +689,19 @@ def referral_letter(
     break_glass_reason: str | None = None,
 ) -> ReferralLetter:
     """C5: the letter for an outgoing referral, with today's allergies and medication."""
-    patient_id = _owner(clinic, Referral, referral_id, "referral")
-    glass = clinic.require(
-        actor,
-        Action.CLINICAL_READ,
-        patient_id=patient_id,
-        break_glass_reason=break_glass_reason,
-        object_type="referral",
-        object_id=referral_id.hex,
+    glass = _require_for_record(
+        clinic, actor, Action.CLINICAL_READ, Referral, referral_id, break_glass_reason
     )
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
-        row = session.get(Referral, referral_id)
-        if row is None or row.deleted_at is not None:
-            raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "referral"))
+        row = _live(session, Referral, referral_id)
         patient = _patient(session, row.patient_id)
-        allergies = session.execute(
-            select(Allergy)
-            .where(
-                Allergy.patient_id == patient.id,
-                Allergy.deleted_at.is_(None),
-                Allergy.ended_at.is_(None),
-            )
-            .order_by(Allergy.created_at)
-        ).scalars()
         allergy_lines = tuple(
             a.substance
             + "".join(f" ({x})" for x in (a.reaction, a.severity) if x and x != "unknown")
-            for a in allergies
+            for a in _current(session, Allergy, patient.id)
         )
-        medication = list(
-            session.execute(
-                select(Medication)
-                .where(
-                    Medication.patient_id == patient.id,
-                    Medication.deleted_at.is_(None),
-                    Medication.ended_at.is_(None),
-                )
-                .order_by(Medication.created_at)
-            ).scalars()
-        )
+        medication = _current(session, Medication, patient.id)
         letter = ReferralLetter(
             clinic=_clinic_info(clinic, session),
             partner=row.partner,

@@ -73,8 +73,8 @@ def build_medication_card_pdf(
     page: str,
     large_print: bool,
 ) -> bytes:
-    del actor  # the data was read (and the read audited) when the job was made
-    settings = printouts.print_settings(clinic)
+    # The patient's data was read (and the read audited) when the job was made.
+    settings = printouts.print_settings(clinic, actor)
     card = job.card if second is not None else replace(job.card, patient_second="")
     return medication_card_pdf(
         card,
@@ -90,7 +90,7 @@ def build_appointment_slip_pdf(
     clinic: Clinic, actor: Actor, appointment_id: uuid.UUID, *, labels: SlipLabels, language: str
 ) -> bytes:
     slip = printouts.appointment_slip(clinic, actor, appointment_id, language=language)
-    settings = printouts.print_settings(clinic)
+    settings = printouts.print_settings(clinic, actor)
     return appointment_slip_pdf(
         slip, labels=labels, page=settings.slip_size, extra_margin_mm=settings.extra_margin_mm
     )
@@ -108,7 +108,7 @@ def build_first_visit_sheet_pdf(
     sheet = printouts.first_visit_sheet(
         clinic, actor, appointment_id=appointment_id, patient_id=patient_id, language=language
     )
-    settings = printouts.print_settings(clinic)
+    settings = printouts.print_settings(clinic, actor)
     return first_visit_sheet_pdf(
         sheet, labels=labels, page=FIRST_VISIT_PAGE, extra_margin_mm=settings.extra_margin_mm
     )
@@ -123,7 +123,7 @@ def build_contact_card_pdf(
     language: str,
 ) -> bytes:
     card = printouts.contact_card(clinic, actor, patient_id, language=language)
-    settings = printouts.print_settings(clinic)
+    settings = printouts.print_settings(clinic, actor)
     return contact_card_pdf(
         card, labels=labels, page=settings.slip_size, extra_margin_mm=settings.extra_margin_mm
     )
@@ -133,7 +133,7 @@ def build_followup_form_pdf(
     clinic: Clinic, actor: Actor, patient_id: uuid.UUID | None, *, labels: FollowUpFormLabels
 ) -> bytes:
     form = printouts.followup_form(clinic, actor, patient_id)
-    settings = printouts.print_settings(clinic)
+    settings = printouts.print_settings(clinic, actor)
     return followup_form_pdf(
         form, labels=labels, page=FORM_PAGE, extra_margin_mm=settings.extra_margin_mm
     )
@@ -150,7 +150,7 @@ def build_referral_letter_pdf(
     letter = printouts.referral_letter(
         clinic, actor, referral_id, break_glass_reason=break_glass_reason
     )
-    settings = printouts.print_settings(clinic)
+    settings = printouts.print_settings(clinic, actor)
     return referral_letter_pdf(
         letter, labels=labels, page=FORM_PAGE, extra_margin_mm=settings.extra_margin_mm
     )
@@ -159,10 +159,9 @@ def build_referral_letter_pdf(
 # -- GUI side --------------------------------------------------------------------------------
 
 
-def _file_name(title: str, suffix: str = "") -> str:
+def _file_name(title: str) -> str:
     # No patient name in the suggested file name: file lists and recent-file menus show it.
-    name = f"{title} {suffix}".strip()
-    return "".join(c if c not in '\\/:*?"<>|' else "-" for c in name) + ".pdf"
+    return "".join(c if c not in '\\/:*?"<>|' else "-" for c in title.strip()) + ".pdf"
 
 
 def start_print(
@@ -171,19 +170,21 @@ def start_print(
     build: Callable[..., bytes],
     *args: Any,
     title: str,
-    file_name: str,
+    file_name: str | None = None,
     on_done: Callable[[bytes], None] | None = None,
     **kwargs: Any,
 ) -> Operation | None:
-    """Build the PDF on the worker, then preview it (print, or save as PDF)."""
+    """Build the PDF on the worker, then preview it (print, or save as PDF under
+    ``file_name``, by default the title)."""
     actor = ctx.actor
     if actor is None:
         return None
+    save_name = file_name if file_name is not None else _file_name(title)
 
     def show(data: bytes) -> None:
         if on_done is not None:
             on_done(data)
-        preview.preview_and_print_pdf(parent, data, title=title, save_name=file_name)
+        preview.preview_and_print_pdf(parent, data, title=title, save_name=save_name)
 
     def fail(error: BaseException) -> None:
         QMessageBox.warning(parent, title, full_error_text(error))
@@ -210,7 +211,6 @@ def print_appointment_slip(
         build_appointment_slip_pdf,
         appointment_id,
         title=title,
-        file_name=_file_name(title),
         labels=labels.slip_labels(),
         language=labels.ui_language(),
     )
@@ -229,7 +229,6 @@ def print_first_visit_sheet(
         parent,
         build_first_visit_sheet_pdf,
         title=title,
-        file_name=_file_name(title),
         labels=labels.first_visit_labels(),
         language=labels.ui_language(),
         appointment_id=appointment_id,
@@ -247,7 +246,6 @@ def print_contact_card(
         build_contact_card_pdf,
         patient_id,
         title=title,
-        file_name=_file_name(title),
         labels=labels.contact_card_labels(),
         language=labels.ui_language(),
     )
@@ -263,7 +261,6 @@ def print_followup_form(
         build_followup_form_pdf,
         patient_id,
         title=title,
-        file_name=_file_name(title),
         labels=labels.followup_form_labels(),
     )
 
@@ -282,7 +279,6 @@ def print_referral_letter(
         build_referral_letter_pdf,
         referral_id,
         title=title,
-        file_name=_file_name(title),
         labels=labels.referral_letter_labels(),
         break_glass_reason=break_glass_reason,
     )
@@ -334,10 +330,10 @@ class MedicationCardDialog(QDialog):
         self.bilingual = QCheckBox(self)
         self.bilingual.setObjectName("bilingual")
         form.addRow(self.bilingual)
-        self.size = QComboBox(self)
-        self.size.setObjectName("card-size")
+        self.card_size = QComboBox(self)
+        self.card_size.setObjectName("card-size")
         self.size_label = QLabel(self)
-        form.addRow(self.size_label, self.size)
+        form.addRow(self.size_label, self.card_size)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -348,7 +344,7 @@ class MedicationCardDialog(QDialog):
         self.retranslate()
         self._pick_size()
         self.large.toggled.connect(self._large_toggled)
-        self.size.activated.connect(self._size_chosen)
+        self.card_size.activated.connect(self._size_chosen)
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("Print medication card"))
@@ -369,25 +365,25 @@ class MedicationCardDialog(QDialog):
                     n=threshold
                 )
             )
-        current = self.size.currentData()
-        self.size.clear()
+        current = self.card_size.currentData()
+        self.card_size.clear()
         names = {
             "A6": self.tr("A6 card"),
             "A5": self.tr("A5"),
             "A4": self.tr("A4"),
         }
         for page in PAPER_SIZES:
-            self.size.addItem(names[page], page)
+            self.card_size.addItem(names[page], page)
         stock = self.settings.label_stock
-        self.size.addItem(self.tr("Label ({stock})").format(stock=stock), stock)
+        self.card_size.addItem(self.tr("Label ({stock})").format(stock=stock), stock)
         if current is not None:
-            self.size.setCurrentIndex(max(0, combo_index(self.size, current)))
+            self.card_size.setCurrentIndex(max(0, combo_index(self.card_size, current)))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Preview…"))
 
     def _pick_size(self) -> None:
         s = self.settings
         wanted = s.large_print_size if self.large.isChecked() else s.card_size
-        self.size.setCurrentIndex(max(0, combo_index(self.size, wanted)))
+        self.card_size.setCurrentIndex(max(0, combo_index(self.card_size, wanted)))
 
     def _large_toggled(self, _on: bool) -> None:
         if not self.size_touched:  # follow the setting until the person picks a size
@@ -400,7 +396,7 @@ class MedicationCardDialog(QDialog):
         return CardChoice(
             large_print=self.large.isChecked(),
             bilingual=self.bilingual.isChecked(),
-            page=str(self.size.currentData()),
+            page=str(self.card_size.currentData()),
         )
 
 
@@ -421,7 +417,7 @@ def _read_card(
         second_language=second_language,
         break_glass_reason=break_glass_reason,
     )
-    return job, printouts.print_settings(clinic)
+    return job, printouts.print_settings(clinic, actor)
 
 
 class MedicationCardPrinter:
@@ -498,7 +494,6 @@ class MedicationCardPrinter:
             card_labels,
             second,
             title=title,
-            file_name=_file_name(title),
             page=choice.page,
             large_print=choice.large_print,
         )

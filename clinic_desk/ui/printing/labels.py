@@ -14,6 +14,7 @@ handed to a worker.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
@@ -69,13 +70,21 @@ def weekdays(language: str | None = None, *, short: bool = False) -> tuple[str, 
     return tuple(locale.dayName(d, kind) for d in range(1, 8))
 
 
+def _printing(translate: Translate) -> Callable[[str], str]:
+    """``translate`` for this module's own words (context "PrintLabels")."""
+    return functools.partial(translate, CONTEXT)
+
+
 def _table(translate: Translate, table: dict[str, str]) -> dict[str, str]:
     return {code: translate(prescribing.CONTEXT, label) for code, label in table.items()}
 
 
+# The meal timings said under a dot ("at bedtime" is a column of its own, "any" needs no word).
+_MEAL_CODES = ("before_meal", "after_meal", "with_meal", "empty_stomach")
+
+
 def medication_card_labels(translate: Translate = ui_translate) -> MedicationCardLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     return MedicationCardLabels(
         title=t(QT_TRANSLATE_NOOP("PrintLabels", "Medication reminder card")),
@@ -95,18 +104,12 @@ def medication_card_labels(translate: Translate = ui_translate) -> MedicationCar
         frequencies=_table(translate, {c: f.label for c, f in prescribing.FREQUENCIES.items()}),
         timings=_table(translate, prescribing.TIMINGS),
         routes=_table(translate, prescribing.ROUTES),
-        meal_short={
-            "before_meal": translate(prescribing.CONTEXT, prescribing.TIMINGS["before_meal"]),
-            "after_meal": translate(prescribing.CONTEXT, prescribing.TIMINGS["after_meal"]),
-            "with_meal": translate(prescribing.CONTEXT, prescribing.TIMINGS["with_meal"]),
-            "empty_stomach": translate(prescribing.CONTEXT, prescribing.TIMINGS["empty_stomach"]),
-        },
+        meal_short=_table(translate, {code: prescribing.TIMINGS[code] for code in _MEAL_CODES}),
     )
 
 
 def slip_labels(translate: Translate = ui_translate, language: str | None = None) -> SlipLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     return SlipLabels(
         title=t(QT_TRANSLATE_NOOP("PrintLabels", "Appointment slip")),
@@ -147,8 +150,7 @@ def slip_labels(translate: Translate = ui_translate, language: str | None = None
 def first_visit_labels(
     translate: Translate = ui_translate, language: str | None = None
 ) -> FirstVisitLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     return FirstVisitLabels(
         title=t(QT_TRANSLATE_NOOP("PrintLabels", "Your first visit")),
@@ -174,8 +176,7 @@ def first_visit_labels(
 def contact_card_labels(
     translate: Translate = ui_translate, language: str | None = None
 ) -> ContactCardLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     return ContactCardLabels(
         title=t(QT_TRANSLATE_NOOP("PrintLabels", "Contact card")),
@@ -197,8 +198,7 @@ def contact_card_labels(
 
 
 def followup_form_labels(translate: Translate = ui_translate) -> FollowUpFormLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     return FollowUpFormLabels(
         title=t(QT_TRANSLATE_NOOP("PrintLabels", "Follow-up call record")),
@@ -224,8 +224,7 @@ def followup_form_labels(translate: Translate = ui_translate) -> FollowUpFormLab
 
 
 def referral_letter_labels(translate: Translate = ui_translate) -> ReferralLetterLabels:
-    def t(text: str) -> str:
-        return translate(CONTEXT, text)
+    t = _printing(translate)
 
     def r(text: str) -> str:  # the referral words the core already marks
         return translate("Referral", text)
