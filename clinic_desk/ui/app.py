@@ -96,10 +96,12 @@ def run_app(
     lock = InstanceLock(data_dir)
     if not lock.acquire():
         QMessageBox.information(
-            None, "ClinicDesk",
+            None,
+            "ClinicDesk",
             app.translate(
-                "App", "ClinicDesk is already open with this clinic's data on this computer. "
-                "Switch to that window (look in the taskbar) instead of opening it twice."
+                "App",
+                "ClinicDesk is already open with this clinic's data on this computer. "
+                "Switch to that window (look in the taskbar) instead of opening it twice.",
             ),
         )
         return 1
@@ -136,7 +138,8 @@ def run_app(
         QTimer.singleShot(
             3000,
             lambda: ctx.runner.start(
-                maintenance.run_daily_backup_if_due, clinic,
+                maintenance.run_daily_backup_if_due,
+                clinic,
                 on_error=lambda e: window.statusBar().showMessage(error_text(e), 15000),
             ),
         )
@@ -144,6 +147,7 @@ def run_app(
             after_show(window)
         code = app.exec()
         ctx.runner.wait(30_000)
+        window.sync.stop()  # the sync thread must not outlive the open database
         clinic.close()
         return code
     finally:

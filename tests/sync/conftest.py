@@ -116,3 +116,47 @@ def make_joiner(
     )
     director = staff.sign_in(clinic, DIRECTOR, DIRECTOR_PASSWORD)
     return Station(clinic, director, data_dir, clock)
+
+
+# -- for the UI tests (tests/sync/test_sync_ui.py) ----------------------------------------------
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PgServer]:
+    """A PostgreSQL of one test's own, which it may stop and start (the hub going away)."""
+    server = PgServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def private_hub_url(private_pg: PgServer) -> str:
+    with psycopg.connect(private_pg.url(), autocommit=True) as conn:
+        conn.execute("CREATE DATABASE hub")
+    url = private_pg.url("hub")
+    hub.init_hub(url)
+    return url
+
+
+def make_standalone(tmp: Path, *, clock: ShiftedClock | None = None) -> Station:
+    """A clinic that does not sync (yet), with the same director as ``make_first``."""
+    clock = clock or ShiftedClock()
+    data_dir = tmp / "alone"
+    clinic_service.setup_clinic(
+        data_dir,
+        clinic_name="示例诊所",
+        director_login=DIRECTOR,
+        director_name="王院长",
+        director_password=DIRECTOR_PASSWORD,
+        passphrase=PASSPHRASE,
+        kdf=KdfParams.floor(),
+        use_keyring=False,
+        clock=clock,
+    )
+    clinic = clinic_service.open_clinic(
+        data_dir, passphrase=PASSPHRASE, use_keyring=False, clock=clock
+    )
+    director = staff.sign_in(clinic, DIRECTOR, DIRECTOR_PASSWORD)
+    return Station(clinic, director, data_dir, clock)

@@ -56,6 +56,7 @@ from clinic_desk.ui.reception.common import (
     local_time,
 )
 from clinic_desk.ui.settings.common import MessageLabel
+from clinic_desk.ui.sync.attention import AttentionBanner
 
 REFRESH_MS = 30_000
 #: queue statuses the desk still acts on (not done, not gone)
@@ -113,6 +114,9 @@ def _unbroken(text: str) -> str:
 class ReceptionPage(QWidget):
     """Feature "Reception" (Ctrl+1): the search, the counts, the board, the row actions."""
 
+    #: show something on another page: (feature key, target), e.g. ("calendar", (day, doctor))
+    sig_open_feature = Signal(str, object)
+
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
@@ -163,6 +167,10 @@ class ReceptionPage(QWidget):
         layout.addLayout(info)
         self.message = MessageLabel(self)
         layout.addWidget(self.message)
+        # Sync (issue 7): clashes from two desks that worked offline; hidden while none.
+        self.attention = AttentionBanner(ctx, self)
+        self.attention.sig_open.connect(self._open_attention_item)
+        layout.addWidget(self.attention)
 
         self.table = BoardTable(0, 8, self)
         self.table.setObjectName("reception-board")
@@ -518,6 +526,21 @@ class ReceptionPage(QWidget):
             if row_key(shown) == row_key(row):
                 self.table.selectRow(i)
                 self.table.scrollTo(self.table.model().index(i, 0))
+                return
+
+    def _open_attention_item(self, key: str, target: object) -> None:
+        """From the "needs attention" list: the board's own rows here, other pages by the
+        main window."""
+        if key != "reception":
+            self.sig_open_feature.emit(key, target)
+            return
+        ids = set(target) if isinstance(target, tuple) else set()
+        if self.doctor_id is not None:
+            self.doctor_combo.setCurrentIndex(0)  # both rows in view
+        for row in self.shown:
+            if row.entry_id in ids:
+                self.select_row_of(row)
+                self.table.setFocus()
                 return
 
     def focus_board(self) -> None:

@@ -1,4 +1,4 @@
-"""Settings: the clinic's settings, its staff and (director only) keys and backups."""
+"""Settings: the clinic's settings, its staff and (director only) keys, backups and sync."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from clinic_desk.ui.settings.clinic_form import ClinicSettingsTab
 from clinic_desk.ui.settings.rosters_tab import RostersTab
 from clinic_desk.ui.settings.security_tab import SecurityTab
 from clinic_desk.ui.settings.staff_tab import StaffTab
+from clinic_desk.ui.settings.sync_tab import SyncTab
 
 
 class SettingsPage(QWidget):
@@ -38,6 +39,10 @@ class SettingsPage(QWidget):
         if ctx.may(Action.KEYS_MANAGE) or ctx.may(Action.BACKUP_RUN):
             self.security_tab = SecurityTab(ctx, self)
             self.tabs.addTab(self.security_tab, "")
+        self.sync_tab: SyncTab | None = None
+        if ctx.may(Action.SYNC_MANAGE):
+            self.sync_tab = SyncTab(ctx, self)
+            self.tabs.addTab(self.sync_tab, "")
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -50,6 +55,8 @@ class SettingsPage(QWidget):
             self.tabs.setTabText(
                 self.tabs.indexOf(self.security_tab), self.tr("Security and backup")
             )
+        if self.sync_tab is not None:
+            self.tabs.setTabText(self.tabs.indexOf(self.sync_tab), self.tr("Sync"))
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -1,7 +1,10 @@
 """First run: the setup wizard that creates the clinic and hands over its recovery kit.
 
 Pages: language, clinic, director's account, clinic passphrase, creation (off the
-GUI thread), recovery kit. Every text is set in a page's ``retranslate()`` so a
+GUI thread), recovery kit. Or, for another computer of a clinic that already
+syncs (issue 7): language, joining (hub, pairing code, the director's sign-in),
+this computer's passphrase, joining (``join_clinic``, off the GUI thread on the
+wizard's runner), recovery kit. Every text is set in a page's ``retranslate()`` so a
 language chosen on the first page takes effect at once. Checks are the core's own
 (``check_clinic_name``, ``normalize_login``, ``check_new_password``, the passphrase
 rules), shown as sentences under the field; "Next" stays disabled until a page is
@@ -48,9 +51,13 @@ from clinic_desk.core.services.clinic import (
     MAX_CLINIC_NAME,
     SetupResult,
     check_clinic_name,
+    open_clinic,
     setup_clinic,
 )
 from clinic_desk.core.services.staff import MAX_LOGIN, normalize_login
+from clinic_desk.core.services.sync import join_clinic, parse_pairing_text
+from clinic_desk.core.sync.hub import checked_url
+from clinic_desk.core.sync.pairing import parse_code
 from clinic_desk.ui.errors import error_text, translate_core
 from clinic_desk.ui.i18n import LANGUAGE_NAMES, LANGUAGES, install_language, system_language
 from clinic_desk.ui.operations.runner import Runner
@@ -66,8 +73,11 @@ ERROR_STYLE = "color: #b00020;"
 HINT_STYLE = "color: palette(placeholder-text);"
 STRENGTH_COLOURS = ("#c62828", "#d84315", "#b26a00", "#2e7d32", "#1b5e20")  # score 0..4
 
-# Page ids, in order.
-WELCOME, CLINIC, DIRECTOR, PASSPHRASE, CREATE, KIT = range(6)
+# Page ids, in order (JOIN comes after the welcome page when joining a clinic that syncs).
+WELCOME, CLINIC, DIRECTOR, PASSPHRASE, CREATE, KIT, JOIN = range(7)
+HUB_PLACEHOLDER = "postgresql://user:password@host:5432/clinicdesk"
+MAX_HUB_URL = 1000
+MAX_CODE_TEXT = 2000  # a scanned QR code carries the hub address too
 
 
 @dataclass(frozen=True)
@@ -86,10 +96,54 @@ class SetupInput:
     passphrase_confirmation: str
 
 
+@dataclass(frozen=True)
+class JoinInput:
+    """What the person typed to join a clinic that already syncs, as ``join_clinic`` takes it."""
+
+    hub_url: str
+    code: str
+    director_login: str
+    director_password: str
+    passphrase: str
+    passphrase_confirmation: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    result: SetupResult
+    clinic_name: str
+
+
+def join_and_read_name(data_dir: Path, *, values: JoinInput, kdf: KdfParams | None) -> Joined:
+    """On the worker thread: join, then open the new copy once for the clinic's name
+    (printed on the recovery kit)."""
+    result = join_clinic(
+        data_dir,
+        hub_url=values.hub_url,
+        code=values.code,
+        passphrase=values.passphrase,
+        passphrase_confirmation=values.passphrase_confirmation,
+        director_login=values.director_login,
+        director_password=values.director_password,
+        kdf=kdf,
+    )
+    name = ""
+    try:
+        clinic = open_clinic(data_dir, passphrase=values.passphrase, use_keyring=False)
+    except ClinicError:
+        return Joined(result, name)
+    try:
+        name = str(clinic.setting("clinic.name"))
+    finally:
+        clinic.close()
+    return Joined(result, name)
+
+
 def zone_names() -> list[str]:
     """Time zones for the list: the Chinese-speaking regions first, then the rest A-Z."""
     available = {
-        z for z in zoneinfo.available_timezones()
+        z
+        for z in zoneinfo.available_timezones()
         if not z.startswith(("posix", "right/", "Etc/")) and z not in {"Factory", "localtime"}
     }
     rest = sorted(available - set(PREFERRED_ZONES) - {"UTC"})
@@ -138,13 +192,15 @@ def wrapped(parent: QWidget) -> QLabel:
     return label
 
 
-def _kit_pdf(
-    *, clinic_name: str, clinic_id: str, recovery_key: str, created_at: datetime
-) -> bytes:
+def _kit_pdf(*, clinic_name: str, clinic_id: str, recovery_key: str, created_at: datetime) -> bytes:
     buf = io.BytesIO()
     build_recovery_kit(
-        buf, clinic_name=clinic_name, clinic_id=clinic_id, recovery_key=recovery_key,
-        created_at=created_at, translate=translate_core,
+        buf,
+        clinic_name=clinic_name,
+        clinic_id=clinic_id,
+        recovery_key=recovery_key,
+        created_at=created_at,
+        translate=translate_core,
     )
     return buf.getvalue()
 
@@ -152,8 +208,7 @@ def _kit_pdf(
 def _safe_file_name(text: str, limit: int = 60) -> str:
     """Something every file system accepts: no path or reserved characters, not too long."""
     cleaned = "".join(
-        " " if ch in '<>:"/\\|?*' or unicodedata.category(ch).startswith("C") else ch
-        for ch in text
+        " " if ch in '<>:"/\\|?*' or unicodedata.category(ch).startswith("C") else ch for ch in text
     )
     return " ".join(cleaned.split())[:limit].strip(" .")
 
@@ -207,6 +262,24 @@ class WelcomePage(_Page):
         layout.addLayout(row)
         self.language_message = message_label(self, error=False)
         layout.addWidget(self.language_message)
+        layout.addSpacing(8)
+        self.mode_label = QLabel(self)
+        self.mode_label.setFont(font)
+        layout.addWidget(self.mode_label)
+        self.modes = QButtonGroup(self)
+        self.new_radio = QRadioButton(self)
+        self.new_radio.setObjectName("modeNew")
+        self.join_radio = QRadioButton(self)
+        self.join_radio.setObjectName("modeJoin")
+        self.new_radio.setChecked(True)
+        self.modes.addButton(self.new_radio)
+        self.modes.addButton(self.join_radio)
+        layout.addWidget(self.new_radio)
+        layout.addWidget(self.join_radio)
+        self.join_hint = message_label(self, error=False)
+        self.join_hint.show()
+        self.join_hint.setContentsMargins(24, 0, 0, 0)
+        layout.addWidget(self.join_hint)
         layout.addStretch(1)
         self.language = current_language()
         self.radios[self.language].setChecked(True)
@@ -228,8 +301,25 @@ class WelcomePage(_Page):
         self._missing = None if ok else code
         self.setup.retranslate_all()
 
+    def joining(self) -> bool:
+        return self.join_radio.isChecked()
+
+    def nextId(self) -> int:
+        return JOIN if self.joining() else CLINIC
+
     def retranslate(self) -> None:
         self.setTitle(self.tr("Welcome to ClinicDesk"))
+        self.mode_label.setText(self.tr("This computer"))
+        self.new_radio.setText(self.tr("Set up a new clinic"))
+        self.join_radio.setText(self.tr("Join a clinic that already syncs"))
+        self.join_hint.setText(
+            self.tr(
+                "For another computer of a clinic whose first workstation already syncs: "
+                "you need the hub address and a pairing code from that workstation "
+                "(Settings → Sync → Add a workstation), and the director's user name and "
+                "password."
+            )
+        )
         self.intro.setText(
             self.tr(
                 "This assistant sets up ClinicDesk for your clinic on this computer. It "
@@ -242,8 +332,12 @@ class WelcomePage(_Page):
         self.language_label.setText(self.tr("Language"))
         show_message(
             self.language_message,
-            self.tr("The translation files are missing, so the texts stay in English. "
-                    "Reinstall ClinicDesk to fix this.") if self._missing else "",
+            self.tr(
+                "The translation files are missing, so the texts stay in English. "
+                "Reinstall ClinicDesk to fix this."
+            )
+            if self._missing
+            else "",
         )
 
 
@@ -318,9 +412,9 @@ class ClinicPage(_Page):
         show_message(self.name_message, problem)
         show_message(
             self.zone_message,
-            "" if self.zone_ok() else self.tr(
-                "Choose a time zone from the list, such as Asia/Shanghai."
-            ),
+            ""
+            if self.zone_ok()
+            else self.tr("Choose a time zone from the list, such as Asia/Shanghai."),
         )
 
     def isComplete(self) -> bool:
@@ -329,8 +423,10 @@ class ClinicPage(_Page):
     def retranslate(self) -> None:
         self.setTitle(self.tr("Your clinic"))
         self.intro.setText(
-            self.tr("The clinic's name is printed on receipts, cards and the recovery kit. "
-                    "The address and phone can be filled in later in Settings.")
+            self.tr(
+                "The clinic's name is printed on receipts, cards and the recovery kit. "
+                "The address and phone can be filled in later in Settings."
+            )
         )
         self.name_label.setText(self.tr("Clinic name"))
         self.address_label.setText(self.tr("Address"))
@@ -371,8 +467,7 @@ class DirectorPage(_Page):
         self.password_label, self.confirm_label = QLabel(self), QLabel(self)
         form.addRow(self.name_label, self.name_edit)
         form.addRow(self.login_label, with_message(self.login_edit, self.login_message))
-        form.addRow(self.password_label,
-                    with_message(self.password_edit, self.password_message))
+        form.addRow(self.password_label, with_message(self.password_edit, self.password_message))
         form.addRow(self.confirm_label, with_message(self.confirm_edit, self.confirm_message))
 
         self._touched: set[QLineEdit] = set()
@@ -405,19 +500,14 @@ class DirectorPage(_Page):
         except ClinicError as error:
             password = error_text(error)
         if self.confirm_edit.text() != self.password_edit.text():
-            confirm = self.tr("The two passwords are not the same. Type the same password "
-                              "twice.")
+            confirm = self.tr("The two passwords are not the same. Type the same password twice.")
         return login, password, confirm
 
     def _check(self) -> None:
         login, password, confirm = self.problems()
         show_message(self.login_message, login if self.login_edit in self._touched else "")
-        show_message(
-            self.password_message, password if self.password_edit in self._touched else ""
-        )
-        show_message(
-            self.confirm_message, confirm if self.confirm_edit in self._touched else ""
-        )
+        show_message(self.password_message, password if self.password_edit in self._touched else "")
+        show_message(self.confirm_message, confirm if self.confirm_edit in self._touched else "")
 
     def isComplete(self) -> bool:
         return not any(self.problems())
@@ -425,9 +515,11 @@ class DirectorPage(_Page):
     def retranslate(self) -> None:
         self.setTitle(self.tr("The director's account"))
         self.intro.setText(
-            self.tr("The director manages the clinic in ClinicDesk: staff accounts, settings "
-                    "and keys. Everyone signs in with their own user name; the director adds "
-                    "the other staff later.")
+            self.tr(
+                "The director manages the clinic in ClinicDesk: staff accounts, settings "
+                "and keys. Everyone signs in with their own user name; the director adds "
+                "the other staff later."
+            )
         )
         self.name_label.setText(self.tr("Director's name"))
         self.login_label.setText(self.tr("User name"))
@@ -435,6 +527,125 @@ class DirectorPage(_Page):
         self.confirm_label.setText(self.tr("Password again"))
         self.name_edit.setPlaceholderText(self.tr("e.g. 王丽"))
         self.login_edit.setPlaceholderText(self.tr("e.g. wang.li (letters a-z and digits)"))
+        self._check()
+
+
+class JoinPage(_Page):
+    """The hub, the pairing code (typed, or a scanned QR code's text) and the director."""
+
+    def __init__(self, setup: SetupWizard) -> None:
+        super().__init__(setup)
+        layout = QVBoxLayout(self)
+        self.intro = wrapped(self)
+        layout.addWidget(self.intro)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+        self.hub_edit = QLineEdit(self)
+        self.hub_edit.setObjectName("joinHub")
+        self.hub_edit.setMaxLength(MAX_HUB_URL)
+        self.hub_edit.setPlaceholderText(HUB_PLACEHOLDER)
+        self.hub_message = message_label(self)
+        self.code_edit = QLineEdit(self)
+        self.code_edit.setObjectName("joinCode")
+        self.code_edit.setMaxLength(MAX_CODE_TEXT)
+        self.code_message = message_label(self)
+        self.login_edit = QLineEdit(self)
+        self.login_edit.setObjectName("joinLogin")
+        self.login_edit.setMaxLength(MAX_LOGIN)
+        self.password_edit = QLineEdit(self)
+        self.password_edit.setObjectName("joinPassword")
+        self.password_edit.setMaxLength(MAX_PASSWORD_CHARS)
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+
+        self.hub_label, self.code_label = QLabel(self), QLabel(self)
+        self.login_label, self.password_label = QLabel(self), QLabel(self)
+        form.addRow(self.hub_label, with_message(self.hub_edit, self.hub_message))
+        form.addRow(self.code_label, with_message(self.code_edit, self.code_message))
+        form.addRow(self.login_label, self.login_edit)
+        form.addRow(self.password_label, self.password_edit)
+
+        self._touched: set[QLineEdit] = set()
+        self.code_edit.textChanged.connect(self._code_changed)
+        for edit in (self.hub_edit, self.login_edit, self.password_edit):
+            edit.textChanged.connect(lambda _t, edit=edit: self._changed(edit))
+        self.retranslate()
+
+    def nextId(self) -> int:
+        return PASSPHRASE
+
+    def _code_changed(self, text: str) -> None:
+        # A scanner types the QR code's text: the hub address and the code, split here.
+        hub_url, code = self._parsed(text)
+        if hub_url is not None:
+            self.code_edit.blockSignals(True)
+            self.code_edit.setText(code)
+            self.code_edit.blockSignals(False)
+            self.hub_edit.setText(hub_url)
+        self._changed(self.code_edit)
+
+    @staticmethod
+    def _parsed(text: str) -> tuple[str | None, str]:
+        try:
+            return parse_pairing_text(text)
+        except ClinicError:
+            return None, text
+
+    def _changed(self, edit: QLineEdit) -> None:
+        if edit.text():
+            self._touched.add(edit)
+        self._check()
+        self.completeChanged.emit()
+
+    def problems(self) -> tuple[str, str]:
+        """Sentences for the hub address and the code ("" = fine)."""
+        hub = code = ""
+        try:
+            checked_url(self.hub_edit.text())
+        except ClinicError as error:
+            hub = error_text(error)
+        try:
+            _url, typed = parse_pairing_text(self.code_edit.text())
+            parse_code(typed)
+        except ClinicError as error:
+            code = error_text(error)
+        return hub, code
+
+    def _check(self) -> None:
+        hub, code = self.problems()
+        show_message(self.hub_message, hub if self.hub_edit in self._touched else "")
+        show_message(self.code_message, code if self.code_edit in self._touched else "")
+
+    def isComplete(self) -> bool:
+        return (
+            not any(self.problems())
+            and bool(self.login_edit.text().strip())
+            and bool(self.password_edit.text())
+        )
+
+    def login(self) -> str:
+        try:
+            return normalize_login(self.login_edit.text())
+        except ClinicError:
+            return self.login_edit.text().strip()
+
+    def retranslate(self) -> None:
+        self.setTitle(self.tr("Join a clinic that already syncs"))
+        self.intro.setText(
+            self.tr(
+                "On a computer that already syncs, the director opens Settings → Sync → "
+                "Add a workstation, which shows a pairing code and a QR code. Type the "
+                "hub address and the code here, or scan the QR code into the code field. "
+                "The director then signs in here once to confirm."
+            )
+        )
+        self.hub_label.setText(self.tr("Hub address"))
+        self.code_label.setText(self.tr("Pairing code"))
+        self.code_edit.setPlaceholderText(self.tr("e.g. 7KQ2M-XW4PD-9RTZB-H3N6C"))
+        self.login_label.setText(self.tr("Director's user name"))
+        self.password_label.setText(self.tr("Director's password"))
         self._check()
 
 
@@ -498,10 +709,13 @@ class PassphrasePage(_Page):
 
     def initializePage(self) -> None:
         # The clinic's name, login and phone may have changed: score again against them.
+        self.retranslate()  # a new clinic or joining one: the intro differs
         self.assess_now()
 
     def avoid(self) -> tuple[str, ...]:
         """The words the passphrase must not lean on, as ``setup_clinic`` checks them."""
+        if self.setup.joining():
+            return (self.setup.join_page.login(),)  # as ``join_clinic`` checks it
         name = unicodedata.normalize("NFC", self.setup.clinic_page.name_edit.text()).strip()
         phone = self.setup.clinic_page.phone_edit.text().strip()
         return (name, self.setup.director_page.login(), phone)
@@ -559,7 +773,8 @@ class PassphrasePage(_Page):
         show_message(
             self.confirm_message,
             self.tr("The two passphrases are not the same. Type the same passphrase twice.")
-            if confirm and confirm != self.passphrase_edit.text() else "",
+            if confirm and confirm != self.passphrase_edit.text()
+            else "",
         )
 
     def isComplete(self) -> bool:
@@ -572,15 +787,26 @@ class PassphrasePage(_Page):
         )
 
     def retranslate(self) -> None:
-        self.setTitle(self.tr("The clinic passphrase"))
-        self.intro.setText(
-            self.tr(
-                "The clinic passphrase opens the clinic's data on any computer: a new one, "
-                "or this one after a repair. Choose a sentence only you would say, of four "
-                "or more unrelated words; Chinese is fine. Do not lose it: keep it where "
-                "the director can find it, away from the computer."
+        if self.setup.joining():
+            self.setTitle(self.tr("This computer's passphrase"))
+            self.intro.setText(
+                self.tr(
+                    "Each workstation keeps its own encrypted copy of the clinic's data, "
+                    "opened by its own passphrase. Choose a sentence only you would say, of "
+                    "four or more unrelated words; Chinese is fine. Keep it where the "
+                    "director can find it, away from the computer."
+                )
             )
-        )
+        else:
+            self.setTitle(self.tr("The clinic passphrase"))
+            self.intro.setText(
+                self.tr(
+                    "The clinic passphrase opens the clinic's data on any computer: a new "
+                    "one, or this one after a repair. Choose a sentence only you would say, "
+                    "of four or more unrelated words; Chinese is fine. Do not lose it: keep "
+                    "it where the director can find it, away from the computer."
+                )
+            )
         self.passphrase_label.setText(self.tr("Passphrase"))
         self.confirm_label.setText(self.tr("Passphrase again"))
         self.show_box.setText(self.tr("Show what I type"))
@@ -623,10 +849,8 @@ class CreatePage(_Page):
         self.running = False
         self._error: BaseException | None = None
         self._values: SetupInput | None = None  # what the running creation was given
+        self._passphrase = ""
         self.retranslate()
-
-    def initializePage(self) -> None:
-        self.start()
 
     def start(self) -> None:
         if self.running or self.setup.result() is not None:
@@ -635,7 +859,20 @@ class CreatePage(_Page):
         self._error = None
         self.setup.set_busy(True)
         self._show_state()
+        if self.setup.joining():
+            joining = self.setup.join_values()
+            self._passphrase = joining.passphrase
+            self.setup.runner.start(
+                join_and_read_name,
+                self.setup.data_dir,
+                values=joining,
+                kdf=self.setup.kdf,
+                on_success=self._joined,
+                on_error=self._failed,
+            )
+            return
         values = self._values = self.setup.values()
+        self._passphrase = values.passphrase
         self.setup.runner.start(
             setup_clinic,
             self.setup.data_dir,
@@ -654,10 +891,13 @@ class CreatePage(_Page):
             on_error=self._failed,
         )
 
+    def _joined(self, joined: Joined) -> None:
+        self.setup.joined_clinic_name = joined.clinic_name
+        self._created(joined.result)
+
     def _created(self, result: SetupResult) -> None:
         self.running = False
-        assert self._values is not None
-        self.setup.set_created(result, datetime.now(UTC), self._values.passphrase)
+        self.setup.set_created(result, datetime.now(UTC), self._passphrase)
         self.setup.set_busy(False)
         self._show_state()
         self.completeChanged.emit()
@@ -677,15 +917,19 @@ class CreatePage(_Page):
         self.busy.setVisible(self.running)
         failed = self._error is not None
         self.retry.setVisible(failed)
-        if self.running:
+        if self.setup.joining():
+            self._show_join_state(failed)
+        elif self.running:
             self.status.setText(
                 self.tr("Creating the clinic's encrypted data. This takes a few seconds…")
             )
         elif failed:
             self.status.setText(
-                self.tr("The clinic could not be created. Nothing was changed on this "
-                        "computer. Fix the problem below, or go back and change what you "
-                        "typed, then try again.")
+                self.tr(
+                    "The clinic could not be created. Nothing was changed on this "
+                    "computer. Fix the problem below, or go back and change what you "
+                    "typed, then try again."
+                )
             )
         elif self.setup.result() is not None:
             self.status.setText(self.tr("The clinic is ready."))
@@ -693,8 +937,36 @@ class CreatePage(_Page):
             self.status.setText("")
         show_message(self.error, error_text(self._error) if self._error is not None else "")
 
+    def _show_join_state(self, failed: bool) -> None:
+        if self.running:
+            self.status.setText(
+                self.tr(
+                    "Joining the clinic: checking the pairing code and copying the "
+                    "clinic's data from the hub. This can take a minute…"
+                )
+            )
+        elif failed:
+            self.status.setText(
+                self.tr(
+                    "This computer could not join the clinic. Nothing was set up on this "
+                    "computer. Fix the problem below, or go back and change what you "
+                    "typed, then try again."
+                )
+            )
+        elif self.setup.result() is not None:
+            self.status.setText(self.tr("This computer has joined the clinic."))
+        else:
+            self.status.setText("")
+
+    def initializePage(self) -> None:
+        self.retranslate()
+        self.start()
+
     def retranslate(self) -> None:
-        self.setTitle(self.tr("Creating the clinic"))
+        if self.setup.joining():
+            self.setTitle(self.tr("Joining the clinic"))
+        else:
+            self.setTitle(self.tr("Creating the clinic"))
         self.folder.setText(
             self.tr("The clinic's data is kept in this folder: {path}").format(
                 path=str(self.setup.data_dir)
@@ -762,7 +1034,11 @@ class RecoveryKitPage(_Page):
         self.kept_box.toggled.connect(lambda _on: self.completeChanged.emit())
         self.retranslate()
 
+    def nextId(self) -> int:
+        return -1  # the last page (JOIN has a higher id but comes earlier)
+
     def initializePage(self) -> None:
+        self.retranslate()
         result = self.setup.result()
         key = result.recovery_key if result is not None else ""
         # Two rows of four groups, as on the printed kit.
@@ -787,7 +1063,7 @@ class RecoveryKitPage(_Page):
         self._set_status("building")
         self.setup.runner.start(
             _kit_pdf,
-            clinic_name=self.setup.values().clinic_name.strip(),
+            clinic_name=self.setup.clinic_name(),
             clinic_id=result.clinic_id,
             recovery_key=result.recovery_key,
             created_at=created_at,
@@ -812,7 +1088,7 @@ class RecoveryKitPage(_Page):
         assert self.kit is not None
         if then == "save":
             name = _safe_file_name(
-                self.tr("Recovery kit - {clinic}").format(clinic=self.setup.values().clinic_name)
+                self.tr("Recovery kit - {clinic}").format(clinic=self.setup.clinic_name())
             )
             try:
                 path = save_pdf_as(self, self.kit, f"{name or 'recovery-kit'}.pdf")
@@ -839,8 +1115,10 @@ class RecoveryKitPage(_Page):
             self.status,
             {
                 "building": self.tr("Preparing the recovery kit…"),
-                "saved": self.tr("Saved as {path}. Print it, keep the paper somewhere safe, "
-                                 "then delete the file.").format(path=detail),
+                "saved": self.tr(
+                    "Saved as {path}. Print it, keep the paper somewhere safe, "
+                    "then delete the file."
+                ).format(path=detail),
                 "printed": self.tr("The recovery kit was sent to the printer."),
                 "error": detail,
             }.get(what, ""),
@@ -848,14 +1126,28 @@ class RecoveryKitPage(_Page):
 
     def retranslate(self) -> None:
         self.setTitle(self.tr("The recovery kit"))
-        self.intro.setText(
-            self.tr("This is the clinic's recovery key. It opens the clinic's data if the "
-                    "passphrase is forgotten. It is shown only now: print the recovery kit, "
-                    "or save it as a PDF and print it soon.")
-        )
+        if self.setup.joining():
+            self.intro.setText(
+                self.tr(
+                    "This is the recovery key of this computer's copy of the clinic's "
+                    "data. It opens the copy if this computer's passphrase is forgotten. "
+                    "It is shown only now: print the recovery kit, or save it as a PDF "
+                    "and print it soon."
+                )
+            )
+        else:
+            self.intro.setText(
+                self.tr(
+                    "This is the clinic's recovery key. It opens the clinic's data if the "
+                    "passphrase is forgotten. It is shown only now: print the recovery "
+                    "kit, or save it as a PDF and print it soon."
+                )
+            )
         self.warning.setText(
-            self.tr("If the passphrase, this recovery key and every computer's saved key are "
-                    "all lost, the clinic's data cannot be recovered by anyone.")
+            self.tr(
+                "If the passphrase, this recovery key and every computer's saved key are "
+                "all lost, the clinic's data cannot be recovered by anyone."
+            )
         )
         self.save_button.setText(self.tr("Save as PDF…"))
         self.print_button.setText(self.tr("Print…"))
@@ -884,6 +1176,7 @@ class SetupWizard(QWizard):
         self.created_at: datetime | None = None
         self._result: SetupResult | None = None
         self._passphrase = ""
+        self.joined_clinic_name = ""  # when this computer joined a clinic that syncs
         self.setObjectName("setupWizard")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -891,6 +1184,7 @@ class SetupWizard(QWizard):
         self.welcome_page = WelcomePage(self)
         self.clinic_page = ClinicPage(self)
         self.director_page = DirectorPage(self)
+        self.join_page = JoinPage(self)
         self.passphrase_page = PassphrasePage(self)
         self.create_page = CreatePage(self)
         self.kit_page = RecoveryKitPage(self)
@@ -901,8 +1195,15 @@ class SetupWizard(QWizard):
         self.retranslate()
 
     def pages(self) -> tuple[_Page, ...]:
-        return (self.welcome_page, self.clinic_page, self.director_page,
-                self.passphrase_page, self.create_page, self.kit_page)
+        return (
+            self.welcome_page,
+            self.clinic_page,
+            self.director_page,
+            self.passphrase_page,
+            self.create_page,
+            self.kit_page,
+            self.join_page,
+        )
 
     # --- what the rest of the app reads -------------------------------------
 
@@ -916,6 +1217,27 @@ class SetupWizard(QWizard):
         (Shadows ``QDialog.result()``; ``exec()`` still returns the dialog code.)
         """
         return self._result
+
+    def joining(self) -> bool:
+        """This computer joins a clinic that already syncs (chosen on the first page)."""
+        return self.welcome_page.joining()
+
+    def clinic_name(self) -> str:
+        """The clinic's name for the recovery kit: typed, or the joined clinic's."""
+        if self.joining():
+            return self.joined_clinic_name
+        return self.clinic_page.name_edit.text().strip()
+
+    def join_values(self) -> JoinInput:
+        join = self.join_page
+        return JoinInput(
+            hub_url=join.hub_edit.text().strip(),
+            code=join.code_edit.text().strip(),
+            director_login=join.login(),
+            director_password=join.password_edit.text(),
+            passphrase=self.passphrase_page.passphrase_edit.text(),
+            passphrase_confirmation=self.passphrase_page.confirm_edit.text(),
+        )
 
     def values(self) -> SetupInput:
         clinic, director = self.clinic_page, self.director_page
@@ -979,8 +1301,10 @@ class SetupWizard(QWizard):
         answer = QMessageBox.question(
             self,
             self.tr("Close without the recovery kit?"),
-            self.tr("The clinic has been created, but its recovery key is shown only on this "
-                    "page. Close without printing or saving the recovery kit?"),
+            self.tr(
+                "The clinic has been created, but its recovery key is shown only on this "
+                "page. Close without printing or saving the recovery kit?"
+            ),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No,
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -28,6 +28,7 @@ from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.shell.features import FEATURES, Feature
 from clinic_desk.ui.signin.idle import IdleLock
 from clinic_desk.ui.signin.window import SignInWidget
+from clinic_desk.ui.sync.status import SyncController, SyncStatusLabel
 
 
 class MainWindow(QMainWindow):
@@ -67,6 +68,13 @@ class MainWindow(QMainWindow):
         self.search_bar.addWidget(self.search)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.search_bar)
         self.who = QLabel(self)
+        # Sync (issue 7): the loop starts once the window is up, if the clinic syncs.
+        self.sync = SyncController(ctx, self)
+        self.sync_label = SyncStatusLabel(ctx, self)
+        self.sync.sig_status.connect(self.sync_label.show_status)
+        self.sync.sig_running.connect(self._sync_running)
+        self.sync_label.sig_clicked.connect(self.sync_now)
+        self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.who)
         self.retranslate()
         self._show_signin(locked=False)
@@ -92,8 +100,16 @@ class MainWindow(QMainWindow):
         self.act_quit.triggered.connect(self.close)
         self.act_about = QAction(self)
         self.act_about.triggered.connect(self._about)
+        self.act_sync_now = QAction(self)
+        self.act_sync_now.setObjectName("syncNow")
+        self.act_sync_now.setShortcut(QKeySequence("F9"))
+        self.act_sync_now.triggered.connect(self.sync_now)
+        self.act_sync_now.setVisible(False)  # only on a workstation that syncs
+        self.act_sync_now.setEnabled(False)
         for act in (self.act_search, self.act_lock, self.act_signout):
             self.file_menu.addAction(act)
+        self.file_menu.addSeparator()
+        self.file_menu.addAction(self.act_sync_now)
         self.file_menu.addSeparator()
         self.file_menu.addAction(self.act_quit)
         self.help_menu.addAction(self.act_about)
@@ -109,6 +125,7 @@ class MainWindow(QMainWindow):
         self.act_signout.setText(self.tr("Sign out"))
         self.act_quit.setText(self.tr("Quit"))
         self.act_about.setText(self.tr("About ClinicDesk"))
+        self.act_sync_now.setText(self.tr("Sync now"))
         self.search.setPlaceholderText(
             self.tr("Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)")
         )
@@ -186,6 +203,9 @@ class MainWindow(QMainWindow):
         for feature in self.features:
             page = feature.factory(self.ctx)
             page.setObjectName(f"page_{feature.key}")
+            opener = getattr(page, "sig_open_feature", None)
+            if opener is not None:
+                opener.connect(self.open_in_feature)
             self.pages[feature.key] = page
             self.page_stack.addWidget(page)
             item = QListWidgetItem(feature.label())
@@ -203,6 +223,37 @@ class MainWindow(QMainWindow):
             return None
         self.nav.setCurrentRow([f.key for f in self.features].index(key))
         return self.pages[key]
+
+    def open_in_feature(self, key: str, target: object) -> None:
+        """A page asks to show something on another page (the desk's "needs attention"
+        list opens the calendar on a day, or the patients with one record number)."""
+        page = self.show_feature(key)
+        if page is None:
+            self.statusBar().showMessage(
+                self.tr("That screen is not open to your role; ask a colleague who uses it."),
+                10_000,
+            )
+            return
+        show_day = getattr(page, "show_day", None)
+        find = getattr(page, "find", None)
+        if key == "calendar" and isinstance(target, tuple) and show_day is not None:
+            show_day(*target)
+        elif key == "patients" and isinstance(target, str) and find is not None:
+            find(target)
+
+    # -- sync --------------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.sync.start()  # does nothing once started, or on a standalone workstation
+
+    def sync_now(self) -> None:
+        self.sync.sync_now()
+
+    def _sync_running(self, running: bool) -> None:
+        self.act_sync_now.setVisible(running)
+        self.act_sync_now.setEnabled(running)
+        self.sync_label.set_running(running)
 
     def lock(self) -> None:
         """Hide everything until the same or another staff member signs in."""
@@ -253,16 +304,19 @@ class MainWindow(QMainWindow):
 
         self.who.setText(
             self.tr("{name} ({role}) · {workstation}").format(
-                name=actor.display_name, role=QCoreApplication.translate("Roles", label),
+                name=actor.display_name,
+                role=QCoreApplication.translate("Roles", label),
                 workstation=self.ctx.clinic.workstation,
             )
         )
 
     def _about(self) -> None:
         QMessageBox.about(
-            self, self.tr("About ClinicDesk"),
-            self.tr("ClinicDesk {version}\nAn offline-first desktop program for small private "
-                    "clinics.").format(version=__version__),
+            self,
+            self.tr("About ClinicDesk"),
+            self.tr(
+                "ClinicDesk {version}\nAn offline-first desktop program for small private clinics."
+            ).format(version=__version__),
         )
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -271,6 +325,7 @@ class MainWindow(QMainWindow):
             self.ctx.runner.start(staff.sign_out, self.ctx.clinic, actor)
         self.idle.stop()
         self.ctx.runner.wait(10_000)
+        self.sync.stop()  # before the clinic is closed (app.py)
         super().closeEvent(event)
 
 
