@@ -232,6 +232,17 @@ def test_the_director_turns_sync_on_from_the_sync_tab(
         assert tab.table.item(0, 4).text() == "This computer"
         info = sync_service.sync_info(alone.clinic)
         assert info.enabled and info.name == "Front desk"
+        # Trimming the hub's log asks first, then sends a snapshot.
+        asked: list[str] = []
+        tab._ask = lambda title, text: asked.append(text) or True  # the person says yes
+        qtbot.mouseClick(tab.compact_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Snapshot sent" in tab.message.text(), timeout=WAIT)
+        assert "30 days" in asked[0] and not tab.message.is_error
+        # A full resync asks, replaces the copy from that snapshot, and keeps working.
+        qtbot.mouseClick(tab.resync_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "up to date" in tab.message.text(), timeout=WAIT)
+        assert not tab.message.is_error and len(asked) == 2
+        assert sync_service.sync_info(alone.clinic).device_id != info.device_id
     finally:
         _close(window)
         alone.clinic.close()

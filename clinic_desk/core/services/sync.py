@@ -629,9 +629,12 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
         )
     day_text = first.isoformat()
     for a, b, day, same_booking in clinic.store.read_rows(
+        # Settled once one of the two is marked "left" (same booking) or either is
+        # finished or left (same patient, two entries).
         "SELECT a.id, b.id, a.day, a.appointment_id IS NOT NULL "
         "AND a.appointment_id = b.appointment_id FROM queue_entry a JOIN queue_entry b "
-        "ON b.id > a.id AND b.day = a.day AND (b.appointment_id = a.appointment_id "
+        "ON b.id > a.id AND b.day = a.day AND ((b.appointment_id = a.appointment_id "
+        "AND a.status <> 'left' AND b.status <> 'left') "
         "OR (b.patient_id = a.patient_id AND a.status NOT IN ('done', 'left') "
         "AND b.status NOT IN ('done', 'left'))) "
         "WHERE a.day >= ? AND a.deleted_at IS NULL AND b.deleted_at IS NULL "
@@ -647,8 +650,10 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
             )
         )
     for a, b, day, number in clinic.store.read_rows(
+        # A number matters while both patients wait for it to be called.
         "SELECT a.id, b.id, a.day, a.queue_no FROM queue_entry a JOIN queue_entry b "
         "ON b.day = a.day AND b.queue_no = a.queue_no AND b.id > a.id "
+        "AND a.status NOT IN ('done', 'left') AND b.status NOT IN ('done', 'left') "
         "WHERE a.day >= ? AND a.deleted_at IS NULL AND b.deleted_at IS NULL "
         "ORDER BY a.day, a.queue_no, a.id, b.id",
         (day_text,),

@@ -199,6 +199,7 @@ class RoundResult:
     conflicts: int = 0
     tables: frozenset[str] = frozenset()
     patient_rows: int = 0
+    patient_ids: frozenset[uuid.UUID] = frozenset()  # patients whose record changed
 
 
 class _Stopped(Exception):
@@ -269,6 +270,7 @@ class SyncEngine:
             conflicts=result.applied.conflicts,
             tables=frozenset(result.applied.tables),
             patient_rows=sum(1 for t, _ in result.applied.rows if t == "patient"),
+            patient_ids=frozenset(uuid.UUID(hex=p) for p in result.applied.patients),
         )
 
     def _mark_ok(self) -> None:
@@ -437,6 +439,7 @@ class SyncEngine:
         self.fault("applied")  # applied, not committed: a crash here loses the batch, no more
         total.applied.tables |= applied.tables
         total.applied.rows |= applied.rows
+        total.applied.patients |= applied.patients
         total.applied.conflicts += applied.conflicts
         if stop is not None:
             raise _Stopped(stop, cursor)

@@ -49,6 +49,7 @@ class Applied:
 
     tables: set[str] = field(default_factory=set)
     rows: set[tuple[str, Any]] = field(default_factory=set)  # (table, first key)
+    patients: set[str] = field(default_factory=set)  # ids of patients whose record changed
     conflicts: int = 0
 
 
@@ -269,6 +270,10 @@ def _apply_change(
         save_clocks(conn, table, k1, k2, row_clocks)
     applied.tables.add(table)
     applied.rows.add((table, k1))
+    # Whose record this touched, so an open patient file redraws (its own rows or a child's).
+    owner = k1 if table == "patient" else winners.get("patient_id", (local or {}).get("patient_id"))
+    if isinstance(owner, str):
+        applied.patients.add(owner)
 
 
 def _settle_unique(

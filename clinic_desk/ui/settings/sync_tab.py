@@ -139,9 +139,17 @@ class SyncTab(QWidget):
         self.conflicts_button = QPushButton(self.on_box)
         self.conflicts_button.setObjectName("openConflicts")
         self.conflicts_button.clicked.connect(self._conflicts_clicked)
+        self.compact_button = QPushButton(self.on_box)
+        self.compact_button.setObjectName("compactHub")
+        self.compact_button.clicked.connect(self.compact)
+        self.resync_button = QPushButton(self.on_box)
+        self.resync_button.setObjectName("fullResync")
+        self.resync_button.clicked.connect(self.full_resync)
         row.addWidget(self.add_button)
         row.addWidget(self.conflicts_button)
         row.addStretch(1)
+        row.addWidget(self.compact_button)
+        row.addWidget(self.resync_button)
         on.addLayout(row)
         layout.addWidget(self.on_box)
 
@@ -219,6 +227,20 @@ class SyncTab(QWidget):
         self.pending_label.setText(self.tr("Changes not sent yet"))
         self.last_label.setText(self.tr("Last sync"))
         self.add_button.setText(self.tr("Add a workstation…"))
+        self.compact_button.setText(self.tr("Trim the hub's log…"))
+        self.compact_button.setToolTip(
+            self.tr(
+                "Send a snapshot of this copy so the hub can drop the changes every "
+                "workstation already has. New workstations then start from the snapshot."
+            )
+        )
+        self.resync_button.setText(self.tr("Full resync…"))
+        self.resync_button.setToolTip(
+            self.tr(
+                "Replace this computer's copy with the hub's, after it was away longer than "
+                "the hub keeps its log."
+            )
+        )
         self.stations_box.setTitle(self.tr("Workstations"))
         self.table.setHorizontalHeaderLabels(
             [
@@ -389,6 +411,8 @@ class SyncTab(QWidget):
             and station.removed_at is None
         )
         self.add_button.setEnabled(not self.busy)
+        self.compact_button.setEnabled(not self.busy)
+        self.resync_button.setEnabled(not self.busy)
 
     # -- turning sync on ------------------------------------------------------------------
 
@@ -505,6 +529,90 @@ class SyncTab(QWidget):
         self.ctx.broadcast(written.changes)
 
     def _remove_failed(self, error: BaseException) -> None:
+        self.busy = False
+        self._update_buttons()
+        self.message.show_error(error_text(error))
+
+    # -- the hub's log (snapshots) ---------------------------------------------------------
+
+    def _ask(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(
+            self,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def compact(self) -> None:
+        actor = self.ctx.actor
+        if actor is None or self.busy:
+            return
+        if not self._ask(
+            self.tr("Trim the hub's log"),
+            self.tr(
+                "Send a snapshot of this computer's copy to the hub? The hub then keeps only "
+                "the changes some active workstation has not received yet. A workstation "
+                "switched off for more than {days} days will need a full resync when it "
+                "comes back."
+            ).format(days=self.ctx.clinic.setting("sync.inactive_after_days")),
+        ):
+            return
+        self.busy = True
+        self._update_buttons()
+        self.message.show_info(self.tr("Sending the snapshot…"))
+        self.ctx.runner.start(
+            sync_service.compact_hub,
+            self.ctx.clinic,
+            actor,
+            on_success=self._compacted,
+            on_error=self._long_failed,
+            owner=self,
+        )
+
+    def _compacted(self, result: Any) -> None:
+        self.busy = False
+        self._update_buttons()
+        self.message.show_ok(
+            self.tr("Snapshot sent ({rows} rows); the hub trimmed its log.").format(
+                rows=result.rows
+            )
+        )
+
+    def full_resync(self) -> None:
+        actor = self.ctx.actor
+        if actor is None or self.busy:
+            return
+        if not self._ask(
+            self.tr("Full resync"),
+            self.tr(
+                "Replace this computer's copy of the clinic with the hub's? Changes made "
+                "here that were not sent yet are sent first. This takes a while for a large "
+                "clinic; keep ClinicDesk open until it says it is done."
+            ),
+        ):
+            return
+        self.busy = True
+        self._update_buttons()
+        self.message.show_info(self.tr("Resyncing from the hub…"))
+        self.ctx.runner.start(
+            sync_service.full_resync,
+            self.ctx.clinic,
+            actor,
+            on_success=self._resynced,
+            on_error=self._long_failed,
+            owner=self,
+        )
+
+    def _resynced(self, written: Any) -> None:
+        self.busy = False
+        self._update_buttons()
+        self.message.show_ok(self.tr("This copy is up to date with the hub again."))
+        self.ctx.broadcast(written.changes)
+        self.reload()
+
+    def _long_failed(self, error: BaseException) -> None:
         self.busy = False
         self._update_buttons()
         self.message.show_error(error_text(error))

@@ -230,7 +230,7 @@ class SyncController(QObject):
         self.rounds_with_changes += 1
         self._relaying = True
         try:
-            self.ctx.broadcast(Changes(topics))
+            self.ctx.broadcast(Changes(topics, result.patient_ids))
         finally:
             self._relaying = False
 
