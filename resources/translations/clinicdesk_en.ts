@@ -645,6 +645,136 @@
     </message>
 </context>
 <context>
+    <name>AttentionBanner</name>
+    <message numerus="yes">
+        <source>⚠ %n items need attention — show them</source>
+        <extracomment>open ``target`` on the page ``key`` (see ``AttentionPanel.sig_open``) a new list arrived (``AttentionList``)</extracomment>
+        <translation>
+            <numerusform>⚠ %n items need attention — show them</numerusform>
+            <numerusform>⚠ %n items need attention — show them</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clashes from two workstations that worked while they could not reach each other. Click to see what to do.</source>
+        <translation>Clashes from two workstations that worked while they could not reach each other. Click to see what to do.</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionPanel</name>
+    <message>
+        <source>Needs attention</source>
+        <extracomment>open ``target`` on the page ``key`` (&quot;calendar&quot;, &quot;reception&quot;, &quot;patients&quot;)</extracomment>
+        <translation>Needs attention</translation>
+    </message>
+    <message>
+        <source>Two workstations that could not reach each other made changes that clash. Settle each one as usual; the change reaches every workstation and the item leaves this list.</source>
+        <translation>Two workstations that could not reach each other made changes that clash. Settle each one as usual; the change reaches every workstation and the item leaves this list.</translation>
+    </message>
+    <message>
+        <source>Nothing needs attention now.</source>
+        <translation>Nothing needs attention now.</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionTexts</name>
+    <message>
+        <source>today</source>
+        <translation>today</translation>
+    </message>
+    <message>
+        <source>yesterday</source>
+        <translation>yesterday</translation>
+    </message>
+    <message>
+        <source>tomorrow</source>
+        <translation>tomorrow</translation>
+    </message>
+    <message>
+        <source>on {month}/{day}</source>
+        <translation>on {month}/{day}</translation>
+    </message>
+    <message>
+        <source>{doctor} has two bookings at {time} {date} (made at two desks while offline)</source>
+        <translation>{doctor} has two bookings at {time} {date} (made at two desks while offline)</translation>
+    </message>
+    <message>
+        <source>A doctor</source>
+        <translation>A doctor</translation>
+    </message>
+    <message>
+        <source>{resource} is booked twice at {time} {date} (made at two desks while offline)</source>
+        <translation>{resource} is booked twice at {time} {date} (made at two desks while offline)</translation>
+    </message>
+    <message>
+        <source>A room or device</source>
+        <translation>A room or device</translation>
+    </message>
+    <message>
+        <source>A patient</source>
+        <translation>A patient</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date} for one booking</source>
+        <translation>{patient} was checked in twice {date} for one booking</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date}</source>
+        <translation>{patient} was checked in twice {date}</translation>
+    </message>
+    <message>
+        <source>Queue number {no} was given twice {date}</source>
+        <translation>Queue number {no} was given twice {date}</translation>
+    </message>
+    <message>
+        <source>Record number {no} is on two patients</source>
+        <translation>Record number {no} is on two patients</translation>
+    </message>
+    <message>
+        <source>Two workstations made changes that clash ({kind})</source>
+        <translation>Two workstations made changes that clash ({kind})</translation>
+    </message>
+    <message>
+        <source>Call the patients if needed, then cancel or move one of the two bookings on the calendar.</source>
+        <translation>Call the patients if needed, then cancel or move one of the two bookings on the calendar.</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do unless the records are wrong.</source>
+        <translation>That day is over; nothing to do unless the records are wrong.</translation>
+    </message>
+    <message>
+        <source>Keep one of the two places in the queue: select the other on the board and choose “Left without being seen”.</source>
+        <translation>Keep one of the two places in the queue: select the other on the board and choose “Left without being seen”.</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do.</source>
+        <translation>That day is over; nothing to do.</translation>
+    </message>
+    <message>
+        <source>Both patients hold the same number: when it is called, call them by name too.</source>
+        <translation>Both patients hold the same number: when it is called, call them by name too.</translation>
+    </message>
+    <message>
+        <source>If both files are the same person, merge them in Patients; otherwise tell whoever looks after ClinicDesk, who will give one file a new number.</source>
+        <translation>If both files are the same person, merge them in Patients; otherwise tell whoever looks after ClinicDesk, who will give one file a new number.</translation>
+    </message>
+    <message>
+        <source>Tell whoever looks after ClinicDesk.</source>
+        <translation>Tell whoever looks after ClinicDesk.</translation>
+    </message>
+    <message>
+        <source>Open the calendar</source>
+        <translation>Open the calendar</translation>
+    </message>
+    <message>
+        <source>Show on the board</source>
+        <translation>Show on the board</translation>
+    </message>
+    <message>
+        <source>Show the two patients</source>
+        <translation>Show the two patients</translation>
+    </message>
+</context>
+<context>
     <name>BookingDialog</name>
     <message>
         <source>New appointment</source>
@@ -1485,6 +1615,273 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Sync conflicts</source>
+        <translation>Sync conflicts</translation>
+    </message>
+    <message>
+        <source>Two workstations changed the same thing without seeing each other&apos;s change. The later change is in the record now; the earlier value is kept here. Keep the record as it is, or restore the lost value (every workstation gets it).</source>
+        <translation>Two workstations changed the same thing without seeing each other&apos;s change. The later change is in the record now; the earlier value is kept here. Keep the record as it is, or restore the lost value (every workstation gets it).</translation>
+    </message>
+    <message>
+        <source>There are no open conflicts.</source>
+        <translation>There are no open conflicts.</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>In the record now</source>
+        <translation>In the record now</translation>
+    </message>
+    <message>
+        <source>Lost value</source>
+        <translation>Lost value</translation>
+    </message>
+    <message>
+        <source>Lost change made</source>
+        <translation>Lost change made</translation>
+    </message>
+    <message>
+        <source>Kept change made</source>
+        <translation>Kept change made</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>Allergy</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>Medication</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>Condition</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>Vital signs</translation>
+    </message>
+    <message>
+        <source>Prescription</source>
+        <translation>Prescription</translation>
+    </message>
+    <message>
+        <source>Prescription line</source>
+        <translation>Prescription line</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>Referral</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>Appointment</translation>
+    </message>
+    <message>
+        <source>Appointment type</source>
+        <translation>Appointment type</translation>
+    </message>
+    <message>
+        <source>Waiting list</source>
+        <translation>Waiting list</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>Staff member</source>
+        <translation>Staff member</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>Setting</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>Roster</translation>
+    </message>
+    <message>
+        <source>Roster change</source>
+        <translation>Roster change</translation>
+    </message>
+    <message>
+        <source>Room or device</source>
+        <translation>Room or device</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s profile</source>
+        <translation>Doctor&apos;s profile</translation>
+    </message>
+    <message>
+        <source>Clinic closure</source>
+        <translation>Clinic closure</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>phone</translation>
+    </message>
+    <message>
+        <source>family name</source>
+        <translation>family name</translation>
+    </message>
+    <message>
+        <source>given name</source>
+        <translation>given name</translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation>date of birth</translation>
+    </message>
+    <message>
+        <source>sex</source>
+        <translation>sex</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>address</translation>
+    </message>
+    <message>
+        <source>notes for the desk</source>
+        <translation>notes for the desk</translation>
+    </message>
+    <message>
+        <source>notes</source>
+        <translation>notes</translation>
+    </message>
+    <message>
+        <source>occupation</source>
+        <translation>occupation</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>ID number</translation>
+    </message>
+    <message>
+        <source>record number</source>
+        <translation>record number</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>status</translation>
+    </message>
+    <message>
+        <source>start time</source>
+        <translation>start time</translation>
+    </message>
+    <message>
+        <source>end time</source>
+        <translation>end time</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>doctor</translation>
+    </message>
+    <message>
+        <source>patient</source>
+        <translation>patient</translation>
+    </message>
+    <message>
+        <source>user name</source>
+        <translation>user name</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>name</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>role</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>value</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>removed</translation>
+    </message>
+    <message>
+        <source>substance</source>
+        <translation>substance</translation>
+    </message>
+    <message>
+        <source>severity</source>
+        <translation>severity</translation>
+    </message>
+    <message>
+        <source>reaction</source>
+        <translation>reaction</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>(empty)</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>record #{short}</source>
+        <translation>record #{short}</translation>
+    </message>
+    <message>
+        <source>workstation {id}</source>
+        <translation>workstation {id}</translation>
+    </message>
+    <message>
+        <source>{time} at {workstation}</source>
+        <translation>{time} at {workstation}</translation>
+    </message>
+    <message>
+        <source>Workstation names could not be read from the hub: {reason}</source>
+        <translation>Workstation names could not be read from the hub: {reason}</translation>
+    </message>
+    <message>
+        <source>renamed to {value}</source>
+        <translation>renamed to {value}</translation>
+    </message>
+    <message>
+        <source>Two records had the same {field}; the later one was renamed so both stay.</source>
+        <translation>Two records had the same {field}; the later one was renamed so both stay.</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>Keep</translation>
+    </message>
+    <message>
+        <source>The record stays as it is; this item is closed.</source>
+        <translation>The record stays as it is; this item is closed.</translation>
+    </message>
+    <message>
+        <source>Restore lost value</source>
+        <translation>Restore lost value</translation>
+    </message>
+    <message>
+        <source>Not possible here: change the record itself.</source>
+        <translation>Not possible here: change the record itself.</translation>
+    </message>
+    <message>
+        <source>Write the lost value back into the record, on every workstation.</source>
+        <translation>Write the lost value back into the record, on every workstation.</translation>
+    </message>
+</context>
+<context>
     <name>ContactsTab</name>
     <message>
         <source>Log a contact…</source>
@@ -1544,6 +1941,22 @@
     <message>
         <source>The clinic is ready.</source>
         <translation>The clinic is ready.</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
+        <translation>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</translation>
+    </message>
+    <message>
+        <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
+        <translation>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</translation>
+    </message>
+    <message>
+        <source>This computer has joined the clinic.</source>
+        <translation>This computer has joined the clinic.</translation>
+    </message>
+    <message>
+        <source>Joining the clinic</source>
+        <translation>Joining the clinic</translation>
     </message>
     <message>
         <source>Creating the clinic</source>
@@ -3845,8 +4258,8 @@
         <translation>The hub is missing some of this workstation&apos;s earlier changes ({detail}). Sync stopped so nothing is applied out of order; tell whoever looks after ClinicDesk.</translation>
     </message>
     <message>
-        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
-        <translation>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</translation>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: the director chooses Settings → Sync → Full resync…; nothing made here is lost.</source>
+        <translation>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: the director chooses Settings → Sync → Full resync…; nothing made here is lost.</translation>
     </message>
     <message>
         <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
@@ -3855,6 +4268,10 @@
     <message>
         <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
         <translation>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</translation>
+    </message>
+    <message>
+        <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
+        <translation>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</translation>
     </message>
 </context>
 <context>
@@ -4302,6 +4719,37 @@
     </message>
 </context>
 <context>
+    <name>JoinPage</name>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>Join a clinic that already syncs</translation>
+    </message>
+    <message>
+        <source>On a computer that already syncs, the director opens Settings → Sync → Add a workstation, which shows a pairing code and a QR code. Type the hub address and the code here, or scan the QR code into the code field. The director then signs in here once to confirm.</source>
+        <translation>On a computer that already syncs, the director opens Settings → Sync → Add a workstation, which shows a pairing code and a QR code. Type the hub address and the code here, or scan the QR code into the code field. The director then signs in here once to confirm.</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>Hub address</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>Pairing code</translation>
+    </message>
+    <message>
+        <source>e.g. 7KQ2M-XW4PD-9RTZB-H3N6C</source>
+        <translation>e.g. 7KQ2M-XW4PD-9RTZB-H3N6C</translation>
+    </message>
+    <message>
+        <source>Director&apos;s user name</source>
+        <translation>Director&apos;s user name</translation>
+    </message>
+    <message>
+        <source>Director&apos;s password</source>
+        <translation>Director&apos;s password</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>{clinic} — ClinicDesk</source>
@@ -4340,8 +4788,16 @@
         <translation>About ClinicDesk</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>Sync now</translation>
+    </message>
+    <message>
         <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
         <translation>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</translation>
+    </message>
+    <message>
+        <source>That screen is not open to your role; ask a colleague who uses it.</source>
+        <translation>That screen is not open to your role; ask a colleague who uses it.</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -4651,6 +5107,61 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>PairingDialog</name>
+    <message>
+        <source>Add a workstation</source>
+        <translation>Add a workstation</translation>
+    </message>
+    <message>
+        <source>Name of the new workstation</source>
+        <translation>Name of the new workstation</translation>
+    </message>
+    <message>
+        <source>e.g. Dr Wang&apos;s room</source>
+        <translation>e.g. Dr Wang&apos;s room</translation>
+    </message>
+    <message>
+        <source>Create pairing code</source>
+        <translation>Create pairing code</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Copy the code</source>
+        <translation>Copy the code</translation>
+    </message>
+    <message>
+        <source>A pairing code lets one more computer join this clinic&apos;s sync. Give the computer a name people recognise; it appears in the list of workstations.</source>
+        <translation>A pairing code lets one more computer join this clinic&apos;s sync. Give the computer a name people recognise; it appears in the list of workstations.</translation>
+    </message>
+    <message>
+        <source>The pairing code for “{name}”. It is shown only now.</source>
+        <translation>The pairing code for “{name}”. It is shown only now.</translation>
+    </message>
+    <message>
+        <source>On the new computer: install ClinicDesk and start it. In the first-run setup choose “Join a clinic that already syncs”. Type the hub address and this code, or scan the QR code into the code field (it carries both), then the director&apos;s user name and password.</source>
+        <translation>On the new computer: install ClinicDesk and start it. In the first-run setup choose “Join a clinic that already syncs”. Type the hub address and this code, or scan the QR code into the code field (it carries both), then the director&apos;s user name and password.</translation>
+    </message>
+    <message>
+        <source>Registering the workstation on the hub…</source>
+        <translation>Registering the workstation on the hub…</translation>
+    </message>
+    <message>
+        <source>This code expired at {time}. Close this window and create a new one.</source>
+        <translation>This code expired at {time}. Close this window and create a new one.</translation>
+    </message>
+    <message>
+        <source>The code works once, until {time}.</source>
+        <translation>The code works once, until {time}.</translation>
+    </message>
+    <message>
+        <source>The code is on the clipboard.</source>
+        <translation>The code is on the clipboard.</translation>
+    </message>
+</context>
+<context>
     <name>Passphrase</name>
     <message>
         <source>Use at least {n} characters.</source>
@@ -4698,6 +5209,14 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The two passphrases are not the same. Type the same passphrase twice.</source>
         <translation>The two passphrases are not the same. Type the same passphrase twice.</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s passphrase</source>
+        <translation>This computer&apos;s passphrase</translation>
+    </message>
+    <message>
+        <source>Each workstation keeps its own encrypted copy of the clinic&apos;s data, opened by its own passphrase. Choose a sentence only you would say, of four or more unrelated words; Chinese is fine. Keep it where the director can find it, away from the computer.</source>
+        <translation>Each workstation keeps its own encrypted copy of the clinic&apos;s data, opened by its own passphrase. Choose a sentence only you would say, of four or more unrelated words; Chinese is fine. Keep it where the director can find it, away from the computer.</translation>
     </message>
     <message>
         <source>The clinic passphrase</source>
@@ -6080,7 +6599,7 @@ An offline-first desktop program for small private clinics.</translation>
     <name>ReceptionPage</name>
     <message>
         <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
-        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet) show something on another page: (feature key, target), e.g. (&quot;calendar&quot;, (day, doctor))</extracomment>
         <translation>Find the patient: name, pinyin initials (zs), phone digits… then Enter</translation>
     </message>
     <message>
@@ -6358,6 +6877,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The recovery kit</source>
         <translation>The recovery kit</translation>
+    </message>
+    <message>
+        <source>This is the recovery key of this computer&apos;s copy of the clinic&apos;s data. It opens the copy if this computer&apos;s passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
+        <translation>This is the recovery key of this computer&apos;s copy of the clinic&apos;s data. It opens the copy if this computer&apos;s passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</translation>
     </message>
     <message>
         <source>This is the clinic&apos;s recovery key. It opens the clinic&apos;s data if the passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
@@ -7523,6 +8046,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>A pairing code stays valid for (minutes)</translation>
     </message>
     <message>
+        <source>A workstation unseen this long no longer holds the hub&apos;s log (days)</source>
+        <translation>A workstation unseen this long no longer holds the hub&apos;s log (days)</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>Cold / physical exam: message within (hours)</translation>
     </message>
@@ -7648,6 +8175,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Security and backup</source>
         <translation>Security and backup</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>Sync</translation>
     </message>
 </context>
 <context>
@@ -7871,6 +8402,243 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>Must choose a new password at the next sign-in.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusLabel</name>
+    <message>
+        <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
+        <extracomment>every topic a screen may redraw on (not the audit log or backups: they never sync) the clinical record: each of these rows belongs to a patient&apos;s file a new ``SyncStatus`` (GUI thread) the loop started (True) or stopped (False)</extracomment>
+        <translation>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Offline since {time} — %n changes kept here</source>
+        <translation>
+            <numerusform>Offline since {time} — %n changes kept here</numerusform>
+            <numerusform>Offline since {time} — %n changes kept here</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Sync stopped: {reason}</source>
+        <translation>Sync stopped: {reason}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending %n changes…</source>
+        <translation>
+            <numerusform>Sending %n changes…</numerusform>
+            <numerusform>Sending %n changes…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>Synced</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>Syncing…</translation>
+    </message>
+    <message>
+        <source>Last synced at {time}.</source>
+        <translation>Last synced at {time}.</translation>
+    </message>
+    <message>
+        <source>Not synced yet since ClinicDesk started.</source>
+        <translation>Not synced yet since ClinicDesk started.</translation>
+    </message>
+    <message>
+        <source>Click (or press F9) to sync now.</source>
+        <translation>Click (or press F9) to sync now.</translation>
+    </message>
+</context>
+<context>
+    <name>SyncTab</name>
+    <message>
+        <source>Sync between workstations</source>
+        <translation>Sync between workstations</translation>
+    </message>
+    <message>
+        <source>With sync, several computers of the clinic share its data. Each keeps its own encrypted copy and keeps working when the network is down; changes go through a hub, a PostgreSQL database on the clinic&apos;s server or in the cloud, which only ever holds them encrypted. Ask whoever looks after the clinic&apos;s network for the hub&apos;s address.</source>
+        <translation>With sync, several computers of the clinic share its data. Each keeps its own encrypted copy and keeps working when the network is down; changes go through a hub, a PostgreSQL database on the clinic&apos;s server or in the cloud, which only ever holds them encrypted. Ask whoever looks after the clinic&apos;s network for the hub&apos;s address.</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>Hub address</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s name</source>
+        <translation>This workstation&apos;s name</translation>
+    </message>
+    <message>
+        <source>e.g. Front desk</source>
+        <translation>e.g. Front desk</translation>
+    </message>
+    <message>
+        <source>Make this the clinic&apos;s first workstation</source>
+        <translation>Make this the clinic&apos;s first workstation</translation>
+    </message>
+    <message>
+        <source>To add another computer later, create a pairing code here once sync is on. A computer that already has its own clinic data cannot join; the new computer joins during ClinicDesk&apos;s first-run setup.</source>
+        <translation>To add another computer later, create a pairing code here once sync is on. A computer that already has its own clinic data cannot join; the new computer joins during ClinicDesk&apos;s first-run setup.</translation>
+    </message>
+    <message>
+        <source>This workstation syncs</source>
+        <translation>This workstation syncs</translation>
+    </message>
+    <message>
+        <source>Hub</source>
+        <translation>Hub</translation>
+    </message>
+    <message>
+        <source>This workstation</source>
+        <translation>This workstation</translation>
+    </message>
+    <message>
+        <source>Changes not sent yet</source>
+        <translation>Changes not sent yet</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>Last sync</translation>
+    </message>
+    <message>
+        <source>Add a workstation…</source>
+        <translation>Add a workstation…</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log…</source>
+        <translation>Trim the hub&apos;s log…</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this copy so the hub can drop the changes every workstation already has. New workstations then start from the snapshot.</source>
+        <translation>Send a snapshot of this copy so the hub can drop the changes every workstation already has. New workstations then start from the snapshot.</translation>
+    </message>
+    <message>
+        <source>Full resync…</source>
+        <translation>Full resync…</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy with the hub&apos;s, after it was away longer than the hub keeps its log.</source>
+        <translation>Replace this computer&apos;s copy with the hub&apos;s, after it was away longer than the hub keeps its log.</translation>
+    </message>
+    <message>
+        <source>Workstations</source>
+        <translation>Workstations</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>Enrolled</translation>
+    </message>
+    <message>
+        <source>Last seen by the hub</source>
+        <translation>Last seen by the hub</translation>
+    </message>
+    <message>
+        <source>Changes sent</source>
+        <translation>Changes sent</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>Remove…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>Refresh</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>not yet</translation>
+    </message>
+    <message>
+        <source>Conflicts… ({n} open)</source>
+        <translation>Conflicts… ({n} open)</translation>
+    </message>
+    <message>
+        <source>Conflicts…</source>
+        <translation>Conflicts…</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>This computer</translation>
+    </message>
+    <message>
+        <source>Removed {time}</source>
+        <translation>Removed {time}</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>never</translation>
+    </message>
+    <message>
+        <source>The list could not be read from the hub: {reason}</source>
+        <translation>The list could not be read from the hub: {reason}</translation>
+    </message>
+    <message>
+        <source>Reading the list from the hub…</source>
+        <translation>Reading the list from the hub…</translation>
+    </message>
+    <message>
+        <source>Connecting to the hub…</source>
+        <translation>Connecting to the hub…</translation>
+    </message>
+    <message>
+        <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>
+        <translation>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</translation>
+    </message>
+    <message>
+        <source>Remove a workstation</source>
+        <translation>Remove a workstation</translation>
+    </message>
+    <message>
+        <source>Remove “{name}” from the clinic&apos;s sync? The hub will refuse its changes from now on; what it has not sent yet stays on that computer only. To use it again, set it up anew with a pairing code.</source>
+        <translation>Remove “{name}” from the clinic&apos;s sync? The hub will refuse its changes from now on; what it has not sent yet stays on that computer only. To use it again, set it up anew with a pairing code.</translation>
+    </message>
+    <message>
+        <source>Removing the workstation…</source>
+        <translation>Removing the workstation…</translation>
+    </message>
+    <message>
+        <source>The workstation was removed.</source>
+        <translation>The workstation was removed.</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log</source>
+        <translation>Trim the hub&apos;s log</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this computer&apos;s copy to the hub? The hub then keeps only the changes some active workstation has not received yet. A workstation switched off for more than {days} days will need a full resync when it comes back.</source>
+        <translation>Send a snapshot of this computer&apos;s copy to the hub? The hub then keeps only the changes some active workstation has not received yet. A workstation switched off for more than {days} days will need a full resync when it comes back.</translation>
+    </message>
+    <message>
+        <source>Sending the snapshot…</source>
+        <translation>Sending the snapshot…</translation>
+    </message>
+    <message>
+        <source>Snapshot sent ({rows} rows); the hub trimmed its log.</source>
+        <translation>Snapshot sent ({rows} rows); the hub trimmed its log.</translation>
+    </message>
+    <message>
+        <source>Full resync</source>
+        <translation>Full resync</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy of the clinic with the hub&apos;s? Changes made here that were not sent yet are sent first. This takes a while for a large clinic; keep ClinicDesk open until it says it is done.</source>
+        <translation>Replace this computer&apos;s copy of the clinic with the hub&apos;s? Changes made here that were not sent yet are sent first. This takes a while for a large clinic; keep ClinicDesk open until it says it is done.</translation>
+    </message>
+    <message>
+        <source>Resyncing from the hub…</source>
+        <translation>Resyncing from the hub…</translation>
+    </message>
+    <message>
+        <source>This copy is up to date with the hub again.</source>
+        <translation>This copy is up to date with the hub again.</translation>
     </message>
 </context>
 <context>
@@ -8657,6 +9425,22 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Welcome to ClinicDesk</source>
         <translation>Welcome to ClinicDesk</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>This computer</translation>
+    </message>
+    <message>
+        <source>Set up a new clinic</source>
+        <translation>Set up a new clinic</translation>
+    </message>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>Join a clinic that already syncs</translation>
+    </message>
+    <message>
+        <source>For another computer of a clinic whose first workstation already syncs: you need the hub address and a pairing code from that workstation (Settings → Sync → Add a workstation), and the director&apos;s user name and password.</source>
+        <translation>For another computer of a clinic whose first workstation already syncs: you need the hub address and a pairing code from that workstation (Settings → Sync → Add a workstation), and the director&apos;s user name and password.</translation>
     </message>
     <message>
         <source>This assistant sets up ClinicDesk for your clinic on this computer. It takes about five minutes. You will need the clinic&apos;s name and address, a user name and password for the director, and a clinic passphrase. At the end you print the clinic&apos;s recovery kit, so have a printer ready or save it as a PDF.</source>

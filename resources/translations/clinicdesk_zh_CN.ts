@@ -644,6 +644,135 @@
     </message>
 </context>
 <context>
+    <name>AttentionBanner</name>
+    <message numerus="yes">
+        <source>⚠ %n items need attention — show them</source>
+        <extracomment>open ``target`` on the page ``key`` (see ``AttentionPanel.sig_open``) a new list arrived (``AttentionList``)</extracomment>
+        <translation>
+            <numerusform>⚠ 有 %n 项需要处理，点击查看</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clashes from two workstations that worked while they could not reach each other. Click to see what to do.</source>
+        <translation>两台工作站在无法互相连接期间各自操作而产生的冲突。点击查看处理方法。</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionPanel</name>
+    <message>
+        <source>Needs attention</source>
+        <extracomment>open ``target`` on the page ``key`` (&quot;calendar&quot;, &quot;reception&quot;, &quot;patients&quot;)</extracomment>
+        <translation>需要处理</translation>
+    </message>
+    <message>
+        <source>Two workstations that could not reach each other made changes that clash. Settle each one as usual; the change reaches every workstation and the item leaves this list.</source>
+        <translation>两台无法互相连接的工作站做出了相互冲突的修改。请按平常的方式逐项处理；处理结果会同步到每台工作站，该项也会从此列表中移除。</translation>
+    </message>
+    <message>
+        <source>Nothing needs attention now.</source>
+        <translation>目前没有需要处理的事项。</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionTexts</name>
+    <message>
+        <source>today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>tomorrow</source>
+        <translation>明天</translation>
+    </message>
+    <message>
+        <source>on {month}/{day}</source>
+        <translation>{month}月{day}日</translation>
+    </message>
+    <message>
+        <source>{doctor} has two bookings at {time} {date} (made at two desks while offline)</source>
+        <translation>{doctor}{date} {time} 有两个预约（离线期间在两台工作站上分别预约）</translation>
+    </message>
+    <message>
+        <source>A doctor</source>
+        <translation>某位医生</translation>
+    </message>
+    <message>
+        <source>{resource} is booked twice at {time} {date} (made at two desks while offline)</source>
+        <translation>{resource}{date} {time} 被预约了两次（离线期间在两台工作站上分别预约）</translation>
+    </message>
+    <message>
+        <source>A room or device</source>
+        <translation>某个诊室或设备</translation>
+    </message>
+    <message>
+        <source>A patient</source>
+        <translation>某位患者</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date} for one booking</source>
+        <translation>{patient}{date}凭同一个预约签到了两次</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date}</source>
+        <translation>{patient}{date}签到了两次</translation>
+    </message>
+    <message>
+        <source>Queue number {no} was given twice {date}</source>
+        <translation>{date}的排队号 {no} 发出了两次</translation>
+    </message>
+    <message>
+        <source>Record number {no} is on two patients</source>
+        <translation>病历号 {no} 同时分配给了两位患者</translation>
+    </message>
+    <message>
+        <source>Two workstations made changes that clash ({kind})</source>
+        <translation>两台工作站的修改相互冲突（{kind}）</translation>
+    </message>
+    <message>
+        <source>Call the patients if needed, then cancel or move one of the two bookings on the calendar.</source>
+        <translation>如有需要请先联系患者，然后在日程中取消其中一个预约或为其改约。</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do unless the records are wrong.</source>
+        <translation>当天已经结束；除非记录有误，否则无需处理。</translation>
+    </message>
+    <message>
+        <source>Keep one of the two places in the queue: select the other on the board and choose “Left without being seen”.</source>
+        <translation>两个候诊位置只保留一个：在看板上选中另一个，然后选择“未就诊离开”。</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do.</source>
+        <translation>当天已经结束，无需处理。</translation>
+    </message>
+    <message>
+        <source>Both patients hold the same number: when it is called, call them by name too.</source>
+        <translation>两位患者拿到的是同一个号：叫到这个号时，请同时叫患者的姓名。</translation>
+    </message>
+    <message>
+        <source>If both files are the same person, merge them in Patients; otherwise tell whoever looks after ClinicDesk, who will give one file a new number.</source>
+        <translation>如果两份档案是同一个人，请在“患者”中合并；否则请告知负责维护 ClinicDesk 的人员，由其为其中一份档案分配新的病历号。</translation>
+    </message>
+    <message>
+        <source>Tell whoever looks after ClinicDesk.</source>
+        <translation>请告知负责维护 ClinicDesk 的人员。</translation>
+    </message>
+    <message>
+        <source>Open the calendar</source>
+        <translation>打开日程</translation>
+    </message>
+    <message>
+        <source>Show on the board</source>
+        <translation>在看板上显示</translation>
+    </message>
+    <message>
+        <source>Show the two patients</source>
+        <translation>查看这两位患者</translation>
+    </message>
+</context>
+<context>
     <name>BookingDialog</name>
     <message>
         <source>New appointment</source>
@@ -1480,6 +1609,273 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Sync conflicts</source>
+        <translation>同步冲突</translation>
+    </message>
+    <message>
+        <source>Two workstations changed the same thing without seeing each other&apos;s change. The later change is in the record now; the earlier value is kept here. Keep the record as it is, or restore the lost value (every workstation gets it).</source>
+        <translation>两台工作站在看不到对方修改的情况下修改了同一项内容。记录中现在保存的是较晚的修改；较早的值保留在这里。您可以让记录保持原样，或恢复被覆盖的值（所有工作站都会随之更新）。</translation>
+    </message>
+    <message>
+        <source>There are no open conflicts.</source>
+        <translation>没有待处理的冲突。</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>In the record now</source>
+        <translation>记录中的当前值</translation>
+    </message>
+    <message>
+        <source>Lost value</source>
+        <translation>被覆盖的值</translation>
+    </message>
+    <message>
+        <source>Lost change made</source>
+        <translation>被覆盖的修改</translation>
+    </message>
+    <message>
+        <source>Kept change made</source>
+        <translation>保留的修改</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>过敏记录</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用药记录</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>疾病记录</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>就诊记录</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>生命体征记录</translation>
+    </message>
+    <message>
+        <source>Prescription</source>
+        <translation>处方</translation>
+    </message>
+    <message>
+        <source>Prescription line</source>
+        <translation>处方明细</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>转诊单</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>预约</translation>
+    </message>
+    <message>
+        <source>Appointment type</source>
+        <translation>预约类型</translation>
+    </message>
+    <message>
+        <source>Waiting list</source>
+        <translation>候补名单</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>候诊队列</translation>
+    </message>
+    <message>
+        <source>Staff member</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>排班</translation>
+    </message>
+    <message>
+        <source>Roster change</source>
+        <translation>排班调整</translation>
+    </message>
+    <message>
+        <source>Room or device</source>
+        <translation>诊室或设备</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s profile</source>
+        <translation>医生资料</translation>
+    </message>
+    <message>
+        <source>Clinic closure</source>
+        <translation>休诊日</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>notes for the desk</source>
+        <translation>前台备注</translation>
+    </message>
+    <message>
+        <source>notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>occupation</source>
+        <translation>职业</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>证件号码</translation>
+    </message>
+    <message>
+        <source>record number</source>
+        <translation>病历号</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>start time</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>end time</source>
+        <translation>结束时间</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>user name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>substance</source>
+        <translation>过敏原</translation>
+    </message>
+    <message>
+        <source>severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>reaction</source>
+        <translation>反应</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>record #{short}</source>
+        <translation>记录 #{short}</translation>
+    </message>
+    <message>
+        <source>workstation {id}</source>
+        <translation>工作站 {id}</translation>
+    </message>
+    <message>
+        <source>{time} at {workstation}</source>
+        <translation>{time}（{workstation}）</translation>
+    </message>
+    <message>
+        <source>Workstation names could not be read from the hub: {reason}</source>
+        <translation>无法从同步服务器读取工作站名称：{reason}</translation>
+    </message>
+    <message>
+        <source>renamed to {value}</source>
+        <translation>已重命名为 {value}</translation>
+    </message>
+    <message>
+        <source>Two records had the same {field}; the later one was renamed so both stay.</source>
+        <translation>两条记录的{field}相同；较晚的一条已重命名，以便两条都能保留。</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保持原样</translation>
+    </message>
+    <message>
+        <source>The record stays as it is; this item is closed.</source>
+        <translation>记录保持不变，此项随即关闭。</translation>
+    </message>
+    <message>
+        <source>Restore lost value</source>
+        <translation>恢复被覆盖的值</translation>
+    </message>
+    <message>
+        <source>Not possible here: change the record itself.</source>
+        <translation>无法在此恢复：请直接修改该记录。</translation>
+    </message>
+    <message>
+        <source>Write the lost value back into the record, on every workstation.</source>
+        <translation>将丢失的值写回该条记录，所有工作站都会随之更新。</translation>
+    </message>
+</context>
+<context>
     <name>ContactsTab</name>
     <message>
         <source>Log a contact…</source>
@@ -1539,6 +1935,22 @@
     <message>
         <source>The clinic is ready.</source>
         <translation>诊所已创建完成。</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
+        <translation>正在加入诊所：正在核对配对码，并从同步服务器复制诊所数据。可能需要一分钟左右…</translation>
+    </message>
+    <message>
+        <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
+        <translation>这台电脑未能加入诊所，本机上没有进行任何设置。请解决下面列出的问题，或返回修改已输入的内容，然后重试。</translation>
+    </message>
+    <message>
+        <source>This computer has joined the clinic.</source>
+        <translation>这台电脑已加入诊所。</translation>
+    </message>
+    <message>
+        <source>Joining the clinic</source>
+        <translation>正在加入诊所</translation>
     </message>
     <message>
         <source>Creating the clinic</source>
@@ -3836,8 +4248,8 @@
         <translation>同步服务器缺少这台工作站之前的部分修改（{detail}）。同步已停止，以免数据按错误顺序写入；请告知负责维护 ClinicDesk 的人员。</translation>
     </message>
     <message>
-        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
-        <translation>这台工作站离线的时间超过了同步服务器保留修改记录的期限，需要从服务器获取完整副本：请在同步页面选择“完全重新同步”。</translation>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: the director chooses Settings → Sync → Full resync…; nothing made here is lost.</source>
+        <translation>这台工作站离线的时间超过了同步服务器保留修改记录的期限，需要从同步服务器获取一份完整副本：请院长选择“设置 → 同步 → 完整重新同步…”；本机所做的内容都不会丢失。</translation>
     </message>
     <message>
         <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
@@ -3846,6 +4258,10 @@
     <message>
         <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
         <translation>同步服务器上没有这个配对码：它可能已被使用、已过期，或输入有误。请在已加入同步的工作站上生成新的配对码。</translation>
+    </message>
+    <message>
+        <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
+        <translation>本机的修改仍在发送中，现在制作快照会遗漏这些修改。请过一分钟再试。</translation>
     </message>
 </context>
 <context>
@@ -4293,6 +4709,37 @@
     </message>
 </context>
 <context>
+    <name>JoinPage</name>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>加入已启用同步的诊所</translation>
+    </message>
+    <message>
+        <source>On a computer that already syncs, the director opens Settings → Sync → Add a workstation, which shows a pairing code and a QR code. Type the hub address and the code here, or scan the QR code into the code field. The director then signs in here once to confirm.</source>
+        <translation>请院长在一台已启用同步的电脑上打开“设置 → 同步 → 添加工作站”，屏幕上会显示配对码和二维码。请在此输入同步服务器地址和配对码，或将二维码扫描到配对码栏中。随后院长需在此登录一次以确认。</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>同步服务器地址</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>配对码</translation>
+    </message>
+    <message>
+        <source>e.g. 7KQ2M-XW4PD-9RTZB-H3N6C</source>
+        <translation>例如 7KQ2M-XW4PD-9RTZB-H3N6C</translation>
+    </message>
+    <message>
+        <source>Director&apos;s user name</source>
+        <translation>院长的用户名</translation>
+    </message>
+    <message>
+        <source>Director&apos;s password</source>
+        <translation>院长的密码</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>{clinic} — ClinicDesk</source>
@@ -4331,8 +4778,16 @@
         <translation>关于 ClinicDesk</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
         <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
         <translation>查找患者：姓名、拼音、电话号码、证件号码（Ctrl+K / F2）</translation>
+    </message>
+    <message>
+        <source>That screen is not open to your role; ask a colleague who uses it.</source>
+        <translation>您的角色无法打开该页面；请找使用该页面的同事协助。</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -4642,6 +5097,61 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PairingDialog</name>
+    <message>
+        <source>Add a workstation</source>
+        <translation>添加工作站</translation>
+    </message>
+    <message>
+        <source>Name of the new workstation</source>
+        <translation>新工作站名称</translation>
+    </message>
+    <message>
+        <source>e.g. Dr Wang&apos;s room</source>
+        <translation>例如 王医生诊室</translation>
+    </message>
+    <message>
+        <source>Create pairing code</source>
+        <translation>生成配对码</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Copy the code</source>
+        <translation>复制配对码</translation>
+    </message>
+    <message>
+        <source>A pairing code lets one more computer join this clinic&apos;s sync. Give the computer a name people recognise; it appears in the list of workstations.</source>
+        <translation>配对码可让另一台电脑加入本诊所的同步。请给这台电脑起一个大家都认得出的名称，它会显示在工作站列表中。</translation>
+    </message>
+    <message>
+        <source>The pairing code for “{name}”. It is shown only now.</source>
+        <translation>“{name}”的配对码。它只在此时显示。</translation>
+    </message>
+    <message>
+        <source>On the new computer: install ClinicDesk and start it. In the first-run setup choose “Join a clinic that already syncs”. Type the hub address and this code, or scan the QR code into the code field (it carries both), then the director&apos;s user name and password.</source>
+        <translation>在新电脑上：安装并启动 ClinicDesk。在首次运行的设置向导中选择“加入已启用同步的诊所”。输入同步服务器地址和此配对码，或将二维码扫描到配对码栏中（二维码包含这两项），然后输入院长的用户名和密码。</translation>
+    </message>
+    <message>
+        <source>Registering the workstation on the hub…</source>
+        <translation>正在同步服务器上登记工作站…</translation>
+    </message>
+    <message>
+        <source>This code expired at {time}. Close this window and create a new one.</source>
+        <translation>此配对码已于 {time} 过期。请关闭此窗口并重新生成。</translation>
+    </message>
+    <message>
+        <source>The code works once, until {time}.</source>
+        <translation>此配对码只能使用一次，有效期至 {time}。</translation>
+    </message>
+    <message>
+        <source>The code is on the clipboard.</source>
+        <translation>配对码已复制到剪贴板。</translation>
+    </message>
+</context>
+<context>
     <name>Passphrase</name>
     <message>
         <source>Use at least {n} characters.</source>
@@ -4689,6 +5199,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The two passphrases are not the same. Type the same passphrase twice.</source>
         <translation>两次输入的口令不一致。请输入两次相同的口令。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s passphrase</source>
+        <translation>本机口令</translation>
+    </message>
+    <message>
+        <source>Each workstation keeps its own encrypted copy of the clinic&apos;s data, opened by its own passphrase. Choose a sentence only you would say, of four or more unrelated words; Chinese is fine. Keep it where the director can find it, away from the computer.</source>
+        <translation>每台工作站都保存一份自己的诊所数据加密副本，用各自的口令打开。请选择一句只有您才会说的话，由四个或更多互不相关的词语组成；可以使用中文。请把它保存在院长能找到、且远离电脑的地方。</translation>
     </message>
     <message>
         <source>The clinic passphrase</source>
@@ -5644,7 +6162,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Issued {date} by {doctor}</source>
-        <translation>开具日期：{date}　医生：{doctor}</translation>
+        <translation>开具日期：{date}&#x3000;医生：{doctor}</translation>
     </message>
     <message>
         <source>Medicine</source>
@@ -6066,7 +6584,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>ReceptionPage</name>
     <message>
         <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
-        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet) show something on another page: (feature key, target), e.g. (&quot;calendar&quot;, (day, doctor))</extracomment>
         <translation>查找患者：姓名、拼音首字母（zs）、电话号码…，然后按 Enter</translation>
     </message>
     <message>
@@ -6343,6 +6861,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The recovery kit</source>
         <translation>恢复密钥单</translation>
+    </message>
+    <message>
+        <source>This is the recovery key of this computer&apos;s copy of the clinic&apos;s data. It opens the copy if this computer&apos;s passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
+        <translation>这是本机诊所数据副本的恢复密钥。忘记本机口令时，可用它打开这份副本。它只在此时显示：请打印恢复密钥单，或另存为 PDF 并尽快打印。</translation>
     </message>
     <message>
         <source>This is the clinic&apos;s recovery key. It opens the clinic&apos;s data if the passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
@@ -7506,6 +8028,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>配对码有效期（分钟）</translation>
     </message>
     <message>
+        <source>A workstation unseen this long no longer holds the hub&apos;s log (days)</source>
+        <translation>工作站超过多久未连接后不再为其保留同步服务器的修改记录（天）</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>感冒/体检：短信回访时限（小时）</translation>
     </message>
@@ -7631,6 +8157,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Security and backup</source>
         <translation>安全与备份</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
     </message>
 </context>
 <context>
@@ -7854,6 +8384,241 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>下次登录时必须设置新密码。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusLabel</name>
+    <message>
+        <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
+        <extracomment>every topic a screen may redraw on (not the audit log or backups: they never sync) the clinical record: each of these rows belongs to a patient&apos;s file a new ``SyncStatus`` (GUI thread) the loop started (True) or stopped (False)</extracomment>
+        <translation>出现意外问题。详细信息已记录在日志文件中；请告知负责诊所电脑维护的人员。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Offline since {time} — %n changes kept here</source>
+        <translation>
+            <numerusform>自 {time} 起离线 — %n 项修改暂存在本机</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Sync stopped: {reason}</source>
+        <translation>同步已停止：{reason}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending %n changes…</source>
+        <translation>
+            <numerusform>正在发送 %n 项修改…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Last synced at {time}.</source>
+        <translation>上次同步时间：{time}。</translation>
+    </message>
+    <message>
+        <source>Not synced yet since ClinicDesk started.</source>
+        <translation>自 ClinicDesk 启动以来尚未同步。</translation>
+    </message>
+    <message>
+        <source>Click (or press F9) to sync now.</source>
+        <translation>点击（或按 F9）立即同步。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncTab</name>
+    <message>
+        <source>Sync between workstations</source>
+        <translation>工作站之间的同步</translation>
+    </message>
+    <message>
+        <source>With sync, several computers of the clinic share its data. Each keeps its own encrypted copy and keeps working when the network is down; changes go through a hub, a PostgreSQL database on the clinic&apos;s server or in the cloud, which only ever holds them encrypted. Ask whoever looks after the clinic&apos;s network for the hub&apos;s address.</source>
+        <translation>启用同步后，诊所的多台电脑可以共享诊所数据。每台电脑都保存一份自己的加密副本，网络中断时也能继续工作；修改通过同步服务器传递，同步服务器是一个位于诊所服务器或云端的 PostgreSQL 数据库，其中保存的始终是加密后的数据。同步服务器地址请向负责诊所网络的人员索取。</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>同步服务器地址</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s name</source>
+        <translation>本工作站名称</translation>
+    </message>
+    <message>
+        <source>e.g. Front desk</source>
+        <translation>例如 前台</translation>
+    </message>
+    <message>
+        <source>Make this the clinic&apos;s first workstation</source>
+        <translation>将本机设为诊所的第一台工作站</translation>
+    </message>
+    <message>
+        <source>To add another computer later, create a pairing code here once sync is on. A computer that already has its own clinic data cannot join; the new computer joins during ClinicDesk&apos;s first-run setup.</source>
+        <translation>以后如需添加其他电脑，请在启用同步后在此生成配对码。已有自己诊所数据的电脑无法加入；新电脑在 ClinicDesk 首次运行的设置向导中加入。</translation>
+    </message>
+    <message>
+        <source>This workstation syncs</source>
+        <translation>本工作站已启用同步</translation>
+    </message>
+    <message>
+        <source>Hub</source>
+        <translation>同步服务器</translation>
+    </message>
+    <message>
+        <source>This workstation</source>
+        <translation>本工作站</translation>
+    </message>
+    <message>
+        <source>Changes not sent yet</source>
+        <translation>尚未发送的修改</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>上次同步</translation>
+    </message>
+    <message>
+        <source>Add a workstation…</source>
+        <translation>添加工作站…</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log…</source>
+        <translation>精简同步服务器的修改记录…</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this copy so the hub can drop the changes every workstation already has. New workstations then start from the snapshot.</source>
+        <translation>将本机副本的快照发送到同步服务器，以便同步服务器删除所有工作站都已收到的修改。之后新加入的工作站将从该快照开始。</translation>
+    </message>
+    <message>
+        <source>Full resync…</source>
+        <translation>完整重新同步…</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy with the hub&apos;s, after it was away longer than the hub keeps its log.</source>
+        <translation>当本机离线时间超过同步服务器保留修改记录的期限后，用同步服务器上的副本替换本机副本。</translation>
+    </message>
+    <message>
+        <source>Workstations</source>
+        <translation>工作站</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>加入时间</translation>
+    </message>
+    <message>
+        <source>Last seen by the hub</source>
+        <translation>最后连接同步服务器</translation>
+    </message>
+    <message>
+        <source>Changes sent</source>
+        <translation>已发送修改</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Conflicts… ({n} open)</source>
+        <translation>同步冲突…（{n} 项待处理）</translation>
+    </message>
+    <message>
+        <source>Conflicts…</source>
+        <translation>同步冲突…</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Removed {time}</source>
+        <translation>已于 {time} 移除</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>从未连接</translation>
+    </message>
+    <message>
+        <source>The list could not be read from the hub: {reason}</source>
+        <translation>无法从同步服务器读取列表：{reason}</translation>
+    </message>
+    <message>
+        <source>Reading the list from the hub…</source>
+        <translation>正在从同步服务器读取列表…</translation>
+    </message>
+    <message>
+        <source>Connecting to the hub…</source>
+        <translation>正在连接同步服务器…</translation>
+    </message>
+    <message>
+        <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>
+        <translation>本机现已成为诊所的第一台工作站，其数据正在发送到同步服务器；请通过“添加工作站…”添加其他电脑。</translation>
+    </message>
+    <message>
+        <source>Remove a workstation</source>
+        <translation>移除工作站</translation>
+    </message>
+    <message>
+        <source>Remove “{name}” from the clinic&apos;s sync? The hub will refuse its changes from now on; what it has not sent yet stays on that computer only. To use it again, set it up anew with a pairing code.</source>
+        <translation>要将“{name}”移出诊所同步吗？从现在起，同步服务器将拒绝接收它的修改；它尚未发送的内容只会保留在那台电脑上。如需再次使用，请用配对码重新设置。</translation>
+    </message>
+    <message>
+        <source>Removing the workstation…</source>
+        <translation>正在移除工作站…</translation>
+    </message>
+    <message>
+        <source>The workstation was removed.</source>
+        <translation>工作站已移除。</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log</source>
+        <translation>精简同步服务器的修改记录</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this computer&apos;s copy to the hub? The hub then keeps only the changes some active workstation has not received yet. A workstation switched off for more than {days} days will need a full resync when it comes back.</source>
+        <translation>要将本机副本的快照发送到同步服务器吗？之后同步服务器只保留仍有活跃工作站尚未收到的修改。关机超过 {days} 天的工作站重新上线时，需要进行完整重新同步。</translation>
+    </message>
+    <message>
+        <source>Sending the snapshot…</source>
+        <translation>正在发送快照…</translation>
+    </message>
+    <message>
+        <source>Snapshot sent ({rows} rows); the hub trimmed its log.</source>
+        <translation>快照已发送（{rows} 行）；同步服务器已精简其修改记录。</translation>
+    </message>
+    <message>
+        <source>Full resync</source>
+        <translation>完整重新同步</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy of the clinic with the hub&apos;s? Changes made here that were not sent yet are sent first. This takes a while for a large clinic; keep ClinicDesk open until it says it is done.</source>
+        <translation>要用同步服务器上的副本替换本机的诊所副本吗？本机尚未发送的修改会先发送出去。诊所数据较多时需要一段时间；请保持 ClinicDesk 打开，直到提示完成。</translation>
+    </message>
+    <message>
+        <source>Resyncing from the hub…</source>
+        <translation>正在从同步服务器重新同步…</translation>
+    </message>
+    <message>
+        <source>This copy is up to date with the hub again.</source>
+        <translation>本机副本已与同步服务器重新保持一致。</translation>
     </message>
 </context>
 <context>
@@ -8639,6 +9404,22 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Welcome to ClinicDesk</source>
         <translation>欢迎使用 ClinicDesk</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>这台电脑</translation>
+    </message>
+    <message>
+        <source>Set up a new clinic</source>
+        <translation>设置新诊所</translation>
+    </message>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>加入已启用同步的诊所</translation>
+    </message>
+    <message>
+        <source>For another computer of a clinic whose first workstation already syncs: you need the hub address and a pairing code from that workstation (Settings → Sync → Add a workstation), and the director&apos;s user name and password.</source>
+        <translation>适用于诊所的其他电脑（诊所的第一台工作站已启用同步）：您需要同步服务器地址、从该工作站获取的配对码（“设置 → 同步 → 添加工作站”），以及院长的用户名和密码。</translation>
     </message>
     <message>
         <source>This assistant sets up ClinicDesk for your clinic on this computer. It takes about five minutes. You will need the clinic&apos;s name and address, a user name and password for the director, and a clinic passphrase. At the end you print the clinic&apos;s recovery kit, so have a printer ready or save it as a PDF.</source>

@@ -644,6 +644,135 @@
     </message>
 </context>
 <context>
+    <name>AttentionBanner</name>
+    <message numerus="yes">
+        <source>⚠ %n items need attention — show them</source>
+        <extracomment>open ``target`` on the page ``key`` (see ``AttentionPanel.sig_open``) a new list arrived (``AttentionList``)</extracomment>
+        <translation>
+            <numerusform>⚠ 有 %n 項需要處理，點選查看</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Clashes from two workstations that worked while they could not reach each other. Click to see what to do.</source>
+        <translation>兩台工作站在無法互相連線期間各自作業而產生的衝突。點選查看處理方式。</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionPanel</name>
+    <message>
+        <source>Needs attention</source>
+        <extracomment>open ``target`` on the page ``key`` (&quot;calendar&quot;, &quot;reception&quot;, &quot;patients&quot;)</extracomment>
+        <translation>需要處理</translation>
+    </message>
+    <message>
+        <source>Two workstations that could not reach each other made changes that clash. Settle each one as usual; the change reaches every workstation and the item leaves this list.</source>
+        <translation>兩台無法互相連線的工作站做了互相衝突的變更。請依平常的方式逐項處理；處理結果會同步到每台工作站，該項目也會從此清單中移除。</translation>
+    </message>
+    <message>
+        <source>Nothing needs attention now.</source>
+        <translation>目前沒有需要處理的事項。</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionTexts</name>
+    <message>
+        <source>today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>tomorrow</source>
+        <translation>明天</translation>
+    </message>
+    <message>
+        <source>on {month}/{day}</source>
+        <translation>{month}月{day}日</translation>
+    </message>
+    <message>
+        <source>{doctor} has two bookings at {time} {date} (made at two desks while offline)</source>
+        <translation>{doctor}{date} {time} 有兩筆預約（離線期間在兩台工作站上分別預約）</translation>
+    </message>
+    <message>
+        <source>A doctor</source>
+        <translation>某位醫師</translation>
+    </message>
+    <message>
+        <source>{resource} is booked twice at {time} {date} (made at two desks while offline)</source>
+        <translation>{resource}{date} {time} 被預約了兩次（離線期間在兩台工作站上分別預約）</translation>
+    </message>
+    <message>
+        <source>A room or device</source>
+        <translation>某個診間或設備</translation>
+    </message>
+    <message>
+        <source>A patient</source>
+        <translation>某位病患</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date} for one booking</source>
+        <translation>{patient}{date}以同一筆預約報到了兩次</translation>
+    </message>
+    <message>
+        <source>{patient} was checked in twice {date}</source>
+        <translation>{patient}{date}報到了兩次</translation>
+    </message>
+    <message>
+        <source>Queue number {no} was given twice {date}</source>
+        <translation>{date}的看診號碼 {no} 發出了兩次</translation>
+    </message>
+    <message>
+        <source>Record number {no} is on two patients</source>
+        <translation>病歷號 {no} 同時分配給了兩位病患</translation>
+    </message>
+    <message>
+        <source>Two workstations made changes that clash ({kind})</source>
+        <translation>兩台工作站的變更互相衝突（{kind}）</translation>
+    </message>
+    <message>
+        <source>Call the patients if needed, then cancel or move one of the two bookings on the calendar.</source>
+        <translation>如有需要請先聯絡病患，再於行事曆中取消其中一筆預約或為其改約。</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do unless the records are wrong.</source>
+        <translation>當天已經結束；除非紀錄有誤，否則無需處理。</translation>
+    </message>
+    <message>
+        <source>Keep one of the two places in the queue: select the other on the board and choose “Left without being seen”.</source>
+        <translation>兩個候診位置只保留一個：在看板上選取另一個，然後選擇「未看診離開」。</translation>
+    </message>
+    <message>
+        <source>That day is over; nothing to do.</source>
+        <translation>當天已經結束，無需處理。</translation>
+    </message>
+    <message>
+        <source>Both patients hold the same number: when it is called, call them by name too.</source>
+        <translation>兩位病患拿到的是同一個號碼：叫到這個號碼時，請同時叫病患的姓名。</translation>
+    </message>
+    <message>
+        <source>If both files are the same person, merge them in Patients; otherwise tell whoever looks after ClinicDesk, who will give one file a new number.</source>
+        <translation>如果兩份檔案是同一個人，請在「病患」中合併；否則請告知負責維護 ClinicDesk 的人員，由其為其中一份檔案分配新的病歷號。</translation>
+    </message>
+    <message>
+        <source>Tell whoever looks after ClinicDesk.</source>
+        <translation>請告知負責維護 ClinicDesk 的人員。</translation>
+    </message>
+    <message>
+        <source>Open the calendar</source>
+        <translation>開啟行事曆</translation>
+    </message>
+    <message>
+        <source>Show on the board</source>
+        <translation>在看板上顯示</translation>
+    </message>
+    <message>
+        <source>Show the two patients</source>
+        <translation>查看這兩位病患</translation>
+    </message>
+</context>
+<context>
     <name>BookingDialog</name>
     <message>
         <source>New appointment</source>
@@ -1480,6 +1609,273 @@
     </message>
 </context>
 <context>
+    <name>ConflictsDialog</name>
+    <message>
+        <source>Sync conflicts</source>
+        <translation>同步衝突</translation>
+    </message>
+    <message>
+        <source>Two workstations changed the same thing without seeing each other&apos;s change. The later change is in the record now; the earlier value is kept here. Keep the record as it is, or restore the lost value (every workstation gets it).</source>
+        <translation>兩台工作站在看不到對方變更的情況下修改了同一項內容。紀錄中目前保存的是較晚的變更；較早的值保留在這裡。您可以讓紀錄保持原樣，或還原被覆蓋的值（所有工作站都會隨之更新）。</translation>
+    </message>
+    <message>
+        <source>There are no open conflicts.</source>
+        <translation>沒有待處理的衝突。</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>項目</translation>
+    </message>
+    <message>
+        <source>In the record now</source>
+        <translation>紀錄中的目前值</translation>
+    </message>
+    <message>
+        <source>Lost value</source>
+        <translation>被覆蓋的值</translation>
+    </message>
+    <message>
+        <source>Lost change made</source>
+        <translation>被覆蓋的變更</translation>
+    </message>
+    <message>
+        <source>Kept change made</source>
+        <translation>保留的變更</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Allergy</source>
+        <translation>過敏紀錄</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用藥紀錄</translation>
+    </message>
+    <message>
+        <source>Condition</source>
+        <translation>疾病紀錄</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>就診紀錄</translation>
+    </message>
+    <message>
+        <source>Vital signs</source>
+        <translation>生命徵象紀錄</translation>
+    </message>
+    <message>
+        <source>Prescription</source>
+        <translation>處方</translation>
+    </message>
+    <message>
+        <source>Prescription line</source>
+        <translation>處方明細</translation>
+    </message>
+    <message>
+        <source>Referral</source>
+        <translation>轉診單</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>預約</translation>
+    </message>
+    <message>
+        <source>Appointment type</source>
+        <translation>預約類型</translation>
+    </message>
+    <message>
+        <source>Waiting list</source>
+        <translation>候補名單</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>候診名單</translation>
+    </message>
+    <message>
+        <source>Staff member</source>
+        <translation>員工</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>設定項目</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>排班</translation>
+    </message>
+    <message>
+        <source>Roster change</source>
+        <translation>排班異動</translation>
+    </message>
+    <message>
+        <source>Room or device</source>
+        <translation>診間或設備</translation>
+    </message>
+    <message>
+        <source>Doctor&apos;s profile</source>
+        <translation>醫師資料</translation>
+    </message>
+    <message>
+        <source>Clinic closure</source>
+        <translation>休診日</translation>
+    </message>
+    <message>
+        <source>phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>family name</source>
+        <translation>姓</translation>
+    </message>
+    <message>
+        <source>given name</source>
+        <translation>名</translation>
+    </message>
+    <message>
+        <source>date of birth</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>notes for the desk</source>
+        <translation>櫃檯備註</translation>
+    </message>
+    <message>
+        <source>notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>occupation</source>
+        <translation>職業</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>證件號碼</translation>
+    </message>
+    <message>
+        <source>record number</source>
+        <translation>病歷號</translation>
+    </message>
+    <message>
+        <source>status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>start time</source>
+        <translation>開始時間</translation>
+    </message>
+    <message>
+        <source>end time</source>
+        <translation>結束時間</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>user name</source>
+        <translation>使用者名稱</translation>
+    </message>
+    <message>
+        <source>name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>removed</source>
+        <translation>已移除</translation>
+    </message>
+    <message>
+        <source>substance</source>
+        <translation>過敏原</translation>
+    </message>
+    <message>
+        <source>severity</source>
+        <translation>嚴重程度</translation>
+    </message>
+    <message>
+        <source>reaction</source>
+        <translation>反應</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>record #{short}</source>
+        <translation>紀錄 #{short}</translation>
+    </message>
+    <message>
+        <source>workstation {id}</source>
+        <translation>工作站 {id}</translation>
+    </message>
+    <message>
+        <source>{time} at {workstation}</source>
+        <translation>{time}（{workstation}）</translation>
+    </message>
+    <message>
+        <source>Workstation names could not be read from the hub: {reason}</source>
+        <translation>無法從同步伺服器讀取工作站名稱：{reason}</translation>
+    </message>
+    <message>
+        <source>renamed to {value}</source>
+        <translation>已重新命名為 {value}</translation>
+    </message>
+    <message>
+        <source>Two records had the same {field}; the later one was renamed so both stay.</source>
+        <translation>兩筆紀錄的{field}相同；較晚的一筆已重新命名，以便兩筆都能保留。</translation>
+    </message>
+    <message>
+        <source>Keep</source>
+        <translation>保持原樣</translation>
+    </message>
+    <message>
+        <source>The record stays as it is; this item is closed.</source>
+        <translation>紀錄保持不變，此項目隨即關閉。</translation>
+    </message>
+    <message>
+        <source>Restore lost value</source>
+        <translation>還原被覆蓋的值</translation>
+    </message>
+    <message>
+        <source>Not possible here: change the record itself.</source>
+        <translation>無法在此還原：請直接修改該筆紀錄。</translation>
+    </message>
+    <message>
+        <source>Write the lost value back into the record, on every workstation.</source>
+        <translation>將遺失的值寫回該筆資料，所有工作站都會隨之更新。</translation>
+    </message>
+</context>
+<context>
     <name>ContactsTab</name>
     <message>
         <source>Log a contact…</source>
@@ -1539,6 +1935,22 @@
     <message>
         <source>The clinic is ready.</source>
         <translation>診所已建立完成。</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
+        <translation>正在加入診所：正在核對配對碼，並從同步伺服器複製診所資料。可能需要一分鐘左右…</translation>
+    </message>
+    <message>
+        <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
+        <translation>這台電腦無法加入診所，這台電腦上沒有做任何設定。請解決下方列出的問題，或返回修改已輸入的內容，然後再試一次。</translation>
+    </message>
+    <message>
+        <source>This computer has joined the clinic.</source>
+        <translation>這台電腦已加入診所。</translation>
+    </message>
+    <message>
+        <source>Joining the clinic</source>
+        <translation>正在加入診所</translation>
     </message>
     <message>
         <source>Creating the clinic</source>
@@ -3836,8 +4248,8 @@
         <translation>同步伺服器缺少這台工作站先前的部分變更（{detail}）。同步已停止，以免資料依錯誤順序寫入；請告知負責維護 ClinicDesk 的人員。</translation>
     </message>
     <message>
-        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: choose &quot;Full resync&quot; on the sync page.</source>
-        <translation>這台工作站離線的時間超過了同步伺服器保留變更紀錄的期限，需要從伺服器取得完整副本：請在同步頁面選擇「完整重新同步」。</translation>
+        <source>This workstation was away longer than the hub keeps its log of changes. It needs a full copy from the hub: the director chooses Settings → Sync → Full resync…; nothing made here is lost.</source>
+        <translation>這台工作站離線的時間超過了同步伺服器保留變更紀錄的期限，需要從同步伺服器取得一份完整副本：請院長選擇「設定 → 同步 → 完整重新同步…」；這台電腦上所做的內容都不會遺失。</translation>
     </message>
     <message>
         <source>That is not a pairing code: it has 20 letters and digits in four groups, like 7KQ2M-XW4PD-9RTZB-H3N6C. Check it on the enrolled workstation&apos;s screen.</source>
@@ -3846,6 +4258,10 @@
     <message>
         <source>The hub has no such pairing code: it was already used, it expired, or it was typed wrongly. Create a new one on an enrolled workstation.</source>
         <translation>同步伺服器上沒有這個配對碼：它可能已被使用、已過期，或輸入有誤。請在已加入同步的工作站上產生新的配對碼。</translation>
+    </message>
+    <message>
+        <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
+        <translation>這台電腦的變更仍在傳送中，現在建立快照會遺漏這些變更。請過一分鐘再試。</translation>
     </message>
 </context>
 <context>
@@ -4293,6 +4709,37 @@
     </message>
 </context>
 <context>
+    <name>JoinPage</name>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>加入已啟用同步的診所</translation>
+    </message>
+    <message>
+        <source>On a computer that already syncs, the director opens Settings → Sync → Add a workstation, which shows a pairing code and a QR code. Type the hub address and the code here, or scan the QR code into the code field. The director then signs in here once to confirm.</source>
+        <translation>請院長在一台已啟用同步的電腦上開啟「設定 → 同步 → 新增工作站」，螢幕上會顯示配對碼和 QR Code。請在此輸入同步伺服器位址和配對碼，或將 QR Code 掃描到配對碼欄位中。隨後院長需在此登入一次以確認。</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>同步伺服器位址</translation>
+    </message>
+    <message>
+        <source>Pairing code</source>
+        <translation>配對碼</translation>
+    </message>
+    <message>
+        <source>e.g. 7KQ2M-XW4PD-9RTZB-H3N6C</source>
+        <translation>例如 7KQ2M-XW4PD-9RTZB-H3N6C</translation>
+    </message>
+    <message>
+        <source>Director&apos;s user name</source>
+        <translation>院長的使用者名稱</translation>
+    </message>
+    <message>
+        <source>Director&apos;s password</source>
+        <translation>院長的密碼</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>{clinic} — ClinicDesk</source>
@@ -4331,8 +4778,16 @@
         <translation>關於 ClinicDesk</translation>
     </message>
     <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
         <source>Find a patient: name, pinyin, phone digits, ID (Ctrl+K / F2)</source>
         <translation>搜尋病患：姓名、拼音、電話號碼、證件號碼（Ctrl+K / F2）</translation>
+    </message>
+    <message>
+        <source>That screen is not open to your role; ask a colleague who uses it.</source>
+        <translation>您的角色無法開啟該頁面；請找使用該頁面的同事協助。</translation>
     </message>
     <message>
         <source>Not signed in</source>
@@ -4642,6 +5097,61 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PairingDialog</name>
+    <message>
+        <source>Add a workstation</source>
+        <translation>新增工作站</translation>
+    </message>
+    <message>
+        <source>Name of the new workstation</source>
+        <translation>新工作站名稱</translation>
+    </message>
+    <message>
+        <source>e.g. Dr Wang&apos;s room</source>
+        <translation>例如 王醫師診間</translation>
+    </message>
+    <message>
+        <source>Create pairing code</source>
+        <translation>產生配對碼</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Copy the code</source>
+        <translation>複製配對碼</translation>
+    </message>
+    <message>
+        <source>A pairing code lets one more computer join this clinic&apos;s sync. Give the computer a name people recognise; it appears in the list of workstations.</source>
+        <translation>配對碼可讓另一台電腦加入本診所的同步。請為這台電腦取一個大家都認得出的名稱，它會顯示在工作站清單中。</translation>
+    </message>
+    <message>
+        <source>The pairing code for “{name}”. It is shown only now.</source>
+        <translation>「{name}」的配對碼。它只在此時顯示。</translation>
+    </message>
+    <message>
+        <source>On the new computer: install ClinicDesk and start it. In the first-run setup choose “Join a clinic that already syncs”. Type the hub address and this code, or scan the QR code into the code field (it carries both), then the director&apos;s user name and password.</source>
+        <translation>在新電腦上：安裝並啟動 ClinicDesk。在首次執行的設定精靈中選擇「加入已啟用同步的診所」。輸入同步伺服器位址和此配對碼，或將 QR Code 掃描到配對碼欄位中（QR Code 包含這兩項），然後輸入院長的使用者名稱和密碼。</translation>
+    </message>
+    <message>
+        <source>Registering the workstation on the hub…</source>
+        <translation>正在同步伺服器上登記工作站…</translation>
+    </message>
+    <message>
+        <source>This code expired at {time}. Close this window and create a new one.</source>
+        <translation>此配對碼已於 {time} 過期。請關閉此視窗並重新產生。</translation>
+    </message>
+    <message>
+        <source>The code works once, until {time}.</source>
+        <translation>此配對碼只能使用一次，有效期限至 {time}。</translation>
+    </message>
+    <message>
+        <source>The code is on the clipboard.</source>
+        <translation>配對碼已複製到剪貼簿。</translation>
+    </message>
+</context>
+<context>
     <name>Passphrase</name>
     <message>
         <source>Use at least {n} characters.</source>
@@ -4689,6 +5199,14 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The two passphrases are not the same. Type the same passphrase twice.</source>
         <translation>兩次輸入的通關密語不一致。請輸入兩次相同的通關密語。</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s passphrase</source>
+        <translation>這台電腦的通關密語</translation>
+    </message>
+    <message>
+        <source>Each workstation keeps its own encrypted copy of the clinic&apos;s data, opened by its own passphrase. Choose a sentence only you would say, of four or more unrelated words; Chinese is fine. Keep it where the director can find it, away from the computer.</source>
+        <translation>每台工作站都保存一份自己的診所資料加密副本，以各自的通關密語開啟。請選擇一句只有您才會說的話，由四個或更多互不相關的詞語組成；可以使用中文。請將它保存在院長找得到、且遠離電腦的地方。</translation>
     </message>
     <message>
         <source>The clinic passphrase</source>
@@ -5644,7 +6162,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Issued {date} by {doctor}</source>
-        <translation>開立日期：{date}　醫師：{doctor}</translation>
+        <translation>開立日期：{date}&#x3000;醫師：{doctor}</translation>
     </message>
     <message>
         <source>Medicine</source>
@@ -6066,7 +6584,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>ReceptionPage</name>
     <message>
         <source>Find the patient: name, pinyin initials (zs), phone digits… then Enter</source>
-        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet)</extracomment>
+        <extracomment>queue statuses the desk still acts on (not done, not gone) booked rows the desk can check in (arrived: marked on the calendar, not queued yet) show something on another page: (feature key, target), e.g. (&quot;calendar&quot;, (day, doctor))</extracomment>
         <translation>搜尋病患：姓名、拼音首字母（zs）、電話號碼…，然後按 Enter</translation>
     </message>
     <message>
@@ -6343,6 +6861,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The recovery kit</source>
         <translation>復原金鑰單</translation>
+    </message>
+    <message>
+        <source>This is the recovery key of this computer&apos;s copy of the clinic&apos;s data. It opens the copy if this computer&apos;s passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
+        <translation>這是這台電腦診所資料副本的復原金鑰。忘記這台電腦的通關密語時，可用它開啟這份副本。它只在此時顯示：請列印復原金鑰單，或另存為 PDF 並儘快列印。</translation>
     </message>
     <message>
         <source>This is the clinic&apos;s recovery key. It opens the clinic&apos;s data if the passphrase is forgotten. It is shown only now: print the recovery kit, or save it as a PDF and print it soon.</source>
@@ -7506,6 +8028,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>配對碼有效期限（分鐘）</translation>
     </message>
     <message>
+        <source>A workstation unseen this long no longer holds the hub&apos;s log (days)</source>
+        <translation>工作站超過多久未連線後不再為其保留同步伺服器的變更紀錄（天）</translation>
+    </message>
+    <message>
         <source>Cold / physical exam: message within (hours)</source>
         <translation>感冒／健檢：簡訊回訪時限（小時）</translation>
     </message>
@@ -7631,6 +8157,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Security and backup</source>
         <translation>安全性與備份</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
     </message>
 </context>
 <context>
@@ -7854,6 +8384,241 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Must choose a new password at the next sign-in.</source>
         <translation>下次登入時必須設定新密碼。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncStatusLabel</name>
+    <message>
+        <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
+        <extracomment>every topic a screen may redraw on (not the audit log or backups: they never sync) the clinical record: each of these rows belongs to a patient&apos;s file a new ``SyncStatus`` (GUI thread) the loop started (True) or stopped (False)</extracomment>
+        <translation>發生未預期的問題。詳細資訊已記錄在記錄檔中；請告知負責診所電腦維護的人員。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Offline since {time} — %n changes kept here</source>
+        <translation>
+            <numerusform>自 {time} 起離線 — %n 項變更暫存在這台電腦</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Sync stopped: {reason}</source>
+        <translation>同步已停止：{reason}</translation>
+    </message>
+    <message numerus="yes">
+        <source>Sending %n changes…</source>
+        <translation>
+            <numerusform>正在傳送 %n 項變更…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>正在同步…</translation>
+    </message>
+    <message>
+        <source>Last synced at {time}.</source>
+        <translation>上次同步時間：{time}。</translation>
+    </message>
+    <message>
+        <source>Not synced yet since ClinicDesk started.</source>
+        <translation>自 ClinicDesk 啟動以來尚未同步。</translation>
+    </message>
+    <message>
+        <source>Click (or press F9) to sync now.</source>
+        <translation>按一下（或按 F9）立即同步。</translation>
+    </message>
+</context>
+<context>
+    <name>SyncTab</name>
+    <message>
+        <source>Sync between workstations</source>
+        <translation>工作站之間的同步</translation>
+    </message>
+    <message>
+        <source>With sync, several computers of the clinic share its data. Each keeps its own encrypted copy and keeps working when the network is down; changes go through a hub, a PostgreSQL database on the clinic&apos;s server or in the cloud, which only ever holds them encrypted. Ask whoever looks after the clinic&apos;s network for the hub&apos;s address.</source>
+        <translation>啟用同步後，診所的多台電腦可以共用診所資料。每台電腦都保存一份自己的加密副本，網路中斷時也能繼續工作；變更透過同步伺服器傳遞，同步伺服器是一個位於診所伺服器或雲端的 PostgreSQL 資料庫，其中存放的始終是加密後的資料。同步伺服器位址請向負責診所網路的人員索取。</translation>
+    </message>
+    <message>
+        <source>Hub address</source>
+        <translation>同步伺服器位址</translation>
+    </message>
+    <message>
+        <source>This workstation&apos;s name</source>
+        <translation>這台工作站的名稱</translation>
+    </message>
+    <message>
+        <source>e.g. Front desk</source>
+        <translation>例如 櫃檯</translation>
+    </message>
+    <message>
+        <source>Make this the clinic&apos;s first workstation</source>
+        <translation>將這台電腦設為診所的第一台工作站</translation>
+    </message>
+    <message>
+        <source>To add another computer later, create a pairing code here once sync is on. A computer that already has its own clinic data cannot join; the new computer joins during ClinicDesk&apos;s first-run setup.</source>
+        <translation>日後如需新增其他電腦，請在啟用同步後在此產生配對碼。已有自己診所資料的電腦無法加入；新電腦在 ClinicDesk 首次執行的設定精靈中加入。</translation>
+    </message>
+    <message>
+        <source>This workstation syncs</source>
+        <translation>這台工作站已啟用同步</translation>
+    </message>
+    <message>
+        <source>Hub</source>
+        <translation>同步伺服器</translation>
+    </message>
+    <message>
+        <source>This workstation</source>
+        <translation>這台工作站</translation>
+    </message>
+    <message>
+        <source>Changes not sent yet</source>
+        <translation>尚未傳送的變更</translation>
+    </message>
+    <message>
+        <source>Last sync</source>
+        <translation>上次同步</translation>
+    </message>
+    <message>
+        <source>Add a workstation…</source>
+        <translation>新增工作站…</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log…</source>
+        <translation>精簡同步伺服器的變更紀錄…</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this copy so the hub can drop the changes every workstation already has. New workstations then start from the snapshot.</source>
+        <translation>將這台電腦副本的快照傳送到同步伺服器，讓同步伺服器刪除所有工作站都已收到的變更。之後新加入的工作站將從該快照開始。</translation>
+    </message>
+    <message>
+        <source>Full resync…</source>
+        <translation>完整重新同步…</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy with the hub&apos;s, after it was away longer than the hub keeps its log.</source>
+        <translation>當這台電腦離線時間超過同步伺服器保留變更紀錄的期限後，以同步伺服器上的副本取代這台電腦的副本。</translation>
+    </message>
+    <message>
+        <source>Workstations</source>
+        <translation>工作站</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>加入時間</translation>
+    </message>
+    <message>
+        <source>Last seen by the hub</source>
+        <translation>最後連線同步伺服器</translation>
+    </message>
+    <message>
+        <source>Changes sent</source>
+        <translation>已傳送變更</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>重新整理</translation>
+    </message>
+    <message>
+        <source>not yet</source>
+        <translation>尚未同步</translation>
+    </message>
+    <message>
+        <source>Conflicts… ({n} open)</source>
+        <translation>同步衝突…（{n} 項待處理）</translation>
+    </message>
+    <message>
+        <source>Conflicts…</source>
+        <translation>同步衝突…</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>這台電腦</translation>
+    </message>
+    <message>
+        <source>Removed {time}</source>
+        <translation>已於 {time} 移除</translation>
+    </message>
+    <message>
+        <source>never</source>
+        <translation>從未連線</translation>
+    </message>
+    <message>
+        <source>The list could not be read from the hub: {reason}</source>
+        <translation>無法從同步伺服器讀取清單：{reason}</translation>
+    </message>
+    <message>
+        <source>Reading the list from the hub…</source>
+        <translation>正在從同步伺服器讀取清單…</translation>
+    </message>
+    <message>
+        <source>Connecting to the hub…</source>
+        <translation>正在連線到同步伺服器…</translation>
+    </message>
+    <message>
+        <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>
+        <translation>這台電腦現已成為診所的第一台工作站，其資料正在傳送到同步伺服器；請透過「新增工作站…」加入其他電腦。</translation>
+    </message>
+    <message>
+        <source>Remove a workstation</source>
+        <translation>移除工作站</translation>
+    </message>
+    <message>
+        <source>Remove “{name}” from the clinic&apos;s sync? The hub will refuse its changes from now on; what it has not sent yet stays on that computer only. To use it again, set it up anew with a pairing code.</source>
+        <translation>要將「{name}」移出診所同步嗎？從現在起，同步伺服器將拒絕接收它的變更；它尚未傳送的內容只會保留在那台電腦上。如需再次使用，請使用配對碼重新設定。</translation>
+    </message>
+    <message>
+        <source>Removing the workstation…</source>
+        <translation>正在移除工作站…</translation>
+    </message>
+    <message>
+        <source>The workstation was removed.</source>
+        <translation>工作站已移除。</translation>
+    </message>
+    <message>
+        <source>Trim the hub&apos;s log</source>
+        <translation>精簡同步伺服器的變更紀錄</translation>
+    </message>
+    <message>
+        <source>Send a snapshot of this computer&apos;s copy to the hub? The hub then keeps only the changes some active workstation has not received yet. A workstation switched off for more than {days} days will need a full resync when it comes back.</source>
+        <translation>要將這台電腦副本的快照傳送到同步伺服器嗎？之後同步伺服器只保留仍有使用中工作站尚未收到的變更。關機超過 {days} 天的工作站重新上線時，需要進行完整重新同步。</translation>
+    </message>
+    <message>
+        <source>Sending the snapshot…</source>
+        <translation>正在傳送快照…</translation>
+    </message>
+    <message>
+        <source>Snapshot sent ({rows} rows); the hub trimmed its log.</source>
+        <translation>快照已傳送（{rows} 列）；同步伺服器已精簡其變更紀錄。</translation>
+    </message>
+    <message>
+        <source>Full resync</source>
+        <translation>完整重新同步</translation>
+    </message>
+    <message>
+        <source>Replace this computer&apos;s copy of the clinic with the hub&apos;s? Changes made here that were not sent yet are sent first. This takes a while for a large clinic; keep ClinicDesk open until it says it is done.</source>
+        <translation>要以同步伺服器上的副本取代這台電腦的診所副本嗎？這台電腦尚未傳送的變更會先傳送出去。診所資料較多時需要一段時間；請保持 ClinicDesk 開啟，直到顯示完成為止。</translation>
+    </message>
+    <message>
+        <source>Resyncing from the hub…</source>
+        <translation>正在從同步伺服器重新同步…</translation>
+    </message>
+    <message>
+        <source>This copy is up to date with the hub again.</source>
+        <translation>這台電腦的副本已與同步伺服器重新保持一致。</translation>
     </message>
 </context>
 <context>
@@ -8639,6 +9404,22 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Welcome to ClinicDesk</source>
         <translation>歡迎使用 ClinicDesk</translation>
+    </message>
+    <message>
+        <source>This computer</source>
+        <translation>這台電腦</translation>
+    </message>
+    <message>
+        <source>Set up a new clinic</source>
+        <translation>設定新診所</translation>
+    </message>
+    <message>
+        <source>Join a clinic that already syncs</source>
+        <translation>加入已啟用同步的診所</translation>
+    </message>
+    <message>
+        <source>For another computer of a clinic whose first workstation already syncs: you need the hub address and a pairing code from that workstation (Settings → Sync → Add a workstation), and the director&apos;s user name and password.</source>
+        <translation>適用於診所的其他電腦（診所的第一台工作站已啟用同步）：您需要同步伺服器位址、從該工作站取得的配對碼（「設定 → 同步 → 新增工作站」），以及院長的使用者名稱和密碼。</translation>
     </message>
     <message>
         <source>This assistant sets up ClinicDesk for your clinic on this computer. It takes about five minutes. You will need the clinic&apos;s name and address, a user name and password for the director, and a clinic passphrase. At the end you print the clinic&apos;s recovery kit, so have a printer ready or save it as a PDF.</source>
