@@ -113,7 +113,8 @@ class BeyondHorizon(HubError):
     template = QT_TRANSLATE_NOOP(
         "Errors",
         "This workstation was away longer than the hub keeps its log of changes. It "
-        'needs a full copy from the hub: choose "Full resync" on the sync page.',
+        "needs a full copy from the hub: the director chooses Settings → Sync → "
+        "Full resync…; nothing made here is lost.",
     )
 
 
@@ -133,6 +134,19 @@ def _short(error: BaseException) -> str:
     return text[0][:200] if text else type(error).__name__
 
 
+def _connect_failed(error: psycopg.OperationalError) -> HubError:
+    """Why a connection failed: the hub away, or the hub there but refusing this login.
+
+    Once the server has asked for a password it is reachable: the address's
+    user name, password or database is wrong, and trying again will not help,
+    so that is not "cannot be reached".
+    """
+    pgconn = getattr(error, "pgconn", None)
+    if pgconn is not None and (pgconn.used_password or pgconn.needs_password):
+        return HubError(detail=_short(error))
+    return HubUnreachable(detail=_short(error))
+
+
 def checked_url(url: str) -> str:
     """The URL to connect with: a PostgreSQL one, verifying certificates off this host."""
     url = (url or "").strip()
@@ -142,6 +156,9 @@ def checked_url(url: str) -> str:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError as error:
         raise HubUrlInvalid(detail=_short(error)) from error
+    port = str(params.get("port") or "")
+    if port and not all(p.strip().isdigit() for p in port.split(",")):
+        raise HubUrlInvalid(detail=f"port {port[:20]}")  # else "cannot be reached" forever
     host = str(params.get("host") or "")
     local = all(h in LOCAL_HOSTS or h.startswith("/") for h in host.split(","))
     if not local and params.get("sslmode") not in ("verify-full", "verify-ca"):
@@ -214,7 +231,7 @@ def _connect(url: str) -> Iterator[psycopg.Connection[Any]]:
     try:
         conn = psycopg.connect(checked_url(url), autocommit=True)
     except psycopg.OperationalError as error:
-        raise HubUnreachable(detail=_short(error)) from error
+        raise _connect_failed(error) from error
     try:
         yield conn
     except psycopg.errors.RaiseException as error:
@@ -336,7 +353,7 @@ class HubClient(_SnapshotCalls):
             try:
                 self._conn = psycopg.connect(checked_url(self.url), autocommit=True)
             except psycopg.OperationalError as error:
-                raise HubUnreachable(detail=_short(error)) from error
+                raise _connect_failed(error) from error
         try:
             yield self._conn
         except psycopg.Error as error:

@@ -1,0 +1,1 @@
+"""Helpers for the sync fault tests and the sync bench (issue 7)."""
