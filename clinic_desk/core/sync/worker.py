@@ -28,6 +28,7 @@ PENDING = "pending"
 OFFLINE = "offline"
 ERROR = "error"
 SYNCING = "syncing"
+RETRY_SOON_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class SyncLoop:
     def _run(self) -> None:
         eng: sync_engine.SyncEngine | None = None
         while not self._stop.is_set():
+            retry_soon = False
             try:
                 if eng is None:
                     eng = sync_engine.SyncEngine(self.clinic)
@@ -104,6 +106,9 @@ class SyncLoop:
             except HubUnreachable as error:
                 if self._offline_since is None:
                     self._offline_since = self.clinic.now()
+                    # A hub that restarted leaves our connection stale; the next
+                    # attempt reconnects, so try again soon before waiting long.
+                    retry_soon = True
                 self._report(
                     SyncStatus(
                         OFFLINE,
@@ -140,7 +145,7 @@ class SyncLoop:
                 if eng is not None:
                     eng.close()
                 eng = None
-            self._wake.wait(self.interval_s)
+            self._wake.wait(min(RETRY_SOON_S, self.interval_s) if retry_soon else self.interval_s)
             self._wake.clear()
         if eng is not None:
             eng.close()
