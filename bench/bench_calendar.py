@@ -10,23 +10,30 @@ folder first. The clinic opens with its clock fixed at the dataset's "now"
 (``gen_dataset.now_utc``: 10:00 on ``gen_dataset.TODAY``), signed in as the
 director, and times, over repeated runs:
 
-* week load: ``appointments.appointments_between`` for the week containing TODAY
-  and the 8 doctors, plus ``rosters.working_spans_range`` for them over its 7 days;
+* week load: ``appointments.calendar_rows`` (what the calendar page loads: the rows
+  the grid draws) for the week containing TODAY and the 8 doctors, plus
+  ``rosters.working_spans_range`` for them over its 7 days; and, for comparison,
+  ``appointments.appointments_between``, the same appointments as full views;
 * draw: an offscreen ``AppointmentGrid`` of 56 columns (8 doctors x 7 days, one
   screen: the issue's "a week of 8 doctors, about 2,000 appointments" drawn at
-  once), ``set_data`` then ``grab()`` at 1600x1000; and, for comparison, the same
+  once), ``set_data`` then ``grab()`` at 1600x1000, with the bundled CJK font
+  registered as the app does; and, for comparison, the same
   week as the app shows it today: 7 day views of 8 columns, each ``load_view``
   plus ``set_data`` and ``grab()``, one after another;
 * ``appointments.next_free_slot`` for each doctor, 15 and 60 minutes, from now;
 * ``appointments.remaining_free_count`` for the 8 doctors, today and tomorrow.
 
 Each is shown with its bare-SQLite floor: the same SELECT run by the ``sqlite3``
-module on an unencrypted copy (``sqlcipher_export``) -- for the week load the
-appointment view query joined to patient and staff names, for the next free
-slot the queries loading the doctor's appointment times for the window searched.
+module on an unencrypted copy (``sqlcipher_export``, in a temporary folder removed
+at the end) -- for the week load ``calendar_rows``'s statement (and, beside it,
+the full view query of ``appointments_between``), for the next free slot the
+queries loading the doctor's appointment times for the window searched.
 Prints median and p95 milliseconds and the ratio to the floor; ``--json`` writes
 them to PATH. Targets: week load + draw under 100 ms, next free slot under
 20 ms (p95). ``--profile`` shows where the time goes in each timed operation.
+
+It only reads the appointments, but opening the clinic and signing in write their
+audit rows ("clinic.unlock", "signin") to DIR's database, as the app does.
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ from clinic_desk.core.services.clinic import open_clinic
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connect
 from clinic_desk.ui.calendar.grid import AppointmentGrid, Column
 from clinic_desk.ui.calendar.page import load_view
+from clinic_desk.ui.fonts import register_fonts
 
 TARGET_WEEK_MS = 100.0
 TARGET_NEXT_FREE_MS = 20.0
@@ -70,6 +78,7 @@ WIDTH, HEIGHT = 1600, 1000
 
 # The service's own statement pieces, so the floor runs exactly its SELECT.
 _VIEW_SQL = appointments._VIEW_SQL
+_CALENDAR_SQL = appointments._CALENDAR_SQL
 _db_time = appointments._db_time
 _MAX = timedelta(minutes=appointments.MAX_MINUTES)
 _ACTIVE = sorted(appointments.ACTIVE_STATUSES)
@@ -114,14 +123,24 @@ def export_plain(clinic: Clinic, target: Path) -> None:
 # -- the floors: the services' SELECTs on the plaintext copy -----------------------------
 
 
+def _week_where(ids: list[str]) -> str:
+    return (
+        " AND a.starts_at >= ? AND a.starts_at < ? AND a.ends_at > ?"
+        + f" AND a.doctor_id IN ({marks(len(ids))})"
+        + f" AND a.status NOT IN ({marks(len(_HIDDEN))})"
+    )
+
+
 def week_floor(plain: sqlite3.Connection, ids: list[str], start: datetime, end: datetime):
     """``appointments_between``'s one statement (view columns, patient and staff names)."""
-    sql = (
-        _VIEW_SQL
-        + " AND a.starts_at >= ? AND a.starts_at < ? AND a.ends_at > ?"
-        + f" AND a.doctor_id IN ({marks(len(ids))})"
-        + f" AND a.status NOT IN ({marks(len(_HIDDEN))}) ORDER BY a.starts_at"
-    )
+    sql = _VIEW_SQL + _week_where(ids) + " ORDER BY a.starts_at"
+    params = [_db_time(start - _MAX), _db_time(end), _db_time(start), *ids, *_HIDDEN]
+    return plain.execute(sql, params).fetchall()
+
+
+def calendar_floor(plain: sqlite3.Connection, ids: list[str], start: datetime, end: datetime):
+    """``calendar_rows``'s one statement (the grid's columns, patient names, type)."""
+    sql = _CALENDAR_SQL + _week_where(ids) + " ORDER BY a.doctor_id, a.starts_at"
     params = [_db_time(start - _MAX), _db_time(end), _db_time(start), *ids, *_HIDDEN]
     return plain.execute(sql, params).fetchall()
 
@@ -212,6 +231,7 @@ def main() -> int:
     args = parser.parse_args()
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    register_fonts(app)  # as the app does: the names and headers are drawn in Chinese
     work = Path(tempfile.mkdtemp(prefix="clinicdesk-bench-calendar-"))
     try:
         data_dir = Path(args.dir) if args.dir else work / "clinic"
@@ -269,7 +289,7 @@ def measure(
     heap.settle_after_start()  # as the app does once its window is up
 
     def week_load() -> tuple[list[Any], list[Column]]:
-        rows = appointments.appointments_between(clinic, actor, start, end, doctor_ids=ids)
+        rows = appointments.calendar_rows(clinic, actor, start, end, doctor_ids=ids)
         spans = rosters.working_spans_range(clinic, ids, first, last)
         columns = [
             Column(d.id, day, f"{d.display_name} {day:%m/%d}", "", False, tuple(spans[d.id, day]))
@@ -308,6 +328,11 @@ def measure(
         if record:
             timer.add("week load + draw", time.perf_counter() - t0)
         timer.run(
+            "  calendar_rows",
+            lambda: appointments.calendar_rows(clinic, actor, start, end, doctor_ids=ids),
+            record=record,
+        )
+        timer.run(
             "  appointments_between",
             lambda: appointments.appointments_between(clinic, actor, start, end, doctor_ids=ids),
             record=record,
@@ -319,6 +344,8 @@ def measure(
         )
         timer.run("7 day views (load_view + draw)", day_views, record=record)
         timer.run("floor: week view SELECT", lambda: week_floor(plain, hexes, start, end),
+                  record=record)  # fmt: skip
+        timer.run("floor: calendar SELECT", lambda: calendar_floor(plain, hexes, start, end),
                   record=record)  # fmt: skip
         for minutes in (15, 60):
             for doctor, doctor_hex in zip(ids, hexes, strict=True):
@@ -355,9 +382,10 @@ def measure(
         app.processEvents()
 
     floor_of = {
-        "week load": "floor: week view SELECT",
+        "week load": "floor: calendar SELECT",
+        "  calendar_rows": "floor: calendar SELECT",
         "  appointments_between": "floor: week view SELECT",
-        "week load + draw": "floor: week view SELECT",
+        "week load + draw": "floor: calendar SELECT",
         "next free slot 15 min": "floor: next free 15",
         "next free slot 60 min": "floor: next free 60",
         "free count, today": "floor: free count today",
@@ -371,6 +399,7 @@ def measure(
     figures: dict[str, dict[str, Any]] = {}
     for name in (
         "week load",
+        "  calendar_rows",
         "  appointments_between",
         "  working_spans_range",
         "draw 56 columns",
@@ -409,7 +438,9 @@ def measure(
     print(header)
     print("-" * len(header))
     for name, r in figures.items():
-        indent = "  " if name in ("appointments_between", "working_spans_range") else ""
+        indent = (
+            "  " if name in ("calendar_rows", "appointments_between", "working_spans_range") else ""
+        )
         floor_text = (
             f"{r['floor_median_ms']:9.2f} {r['floor_p95_ms']:9.2f} {r['ratio']:6.1f}"
             if "floor_median_ms" in r

@@ -14,7 +14,7 @@ from clinic_desk.core.services import appointments, patients, rosters, staff
 from clinic_desk.core.services.base import Actor
 from clinic_desk.ui.calendar.booking import BookingDialog
 from clinic_desk.ui.calendar.grid import HEADER_HEIGHT, TIME_WIDTH
-from clinic_desk.ui.calendar.page import CalendarPage
+from clinic_desk.ui.calendar.page import CalendarPage, load_view
 from clinic_desk.ui.context import AppContext
 from tests.conftest import ClinicFixture
 
@@ -223,7 +223,8 @@ def test_cancelling_offers_the_freed_slot_to_the_waitlist(  # type: ignore[no-un
     _wait_loaded(qtbot, page)
     qtbot.waitUntil(lambda: len(page.grid.blocks) == 3, timeout=5000)
     view = page.grid.blocks[0].view
-    page._appointment_activated(view)
+    page._appointment_activated(view)  # reads the full appointment, then opens it
+    qtbot.waitUntil(lambda: page.findChild(AppointmentDialog) is not None, timeout=5000)
     dialog = page.findChild(AppointmentDialog)
     assert dialog is not None
     dialog.reason.setText("病人改期")
@@ -238,15 +239,21 @@ def test_blocks_carry_their_type_colour(  # type: ignore[no-untyped-def]
     qtbot, ctx: AppContext, ui_clinic: ClinicFixture, book: dict[str, object]
 ) -> None:
     """Issue 5: colour by type as well as by status (the block's left edge)."""
-    exam = next(t for t in rosters.list_appointment_types(ui_clinic.clinic, ui_clinic.director)
-                if t.name == "Physical exam")
-    rosters.update_appointment_type(ui_clinic.clinic, ui_clinic.director, exam.id,
-                                    color="#8E24AA")
+    exam = next(
+        t
+        for t in rosters.list_appointment_types(ui_clinic.clinic, ui_clinic.director)
+        if t.name == "Physical exam"
+    )
+    rosters.update_appointment_type(ui_clinic.clinic, ui_clinic.director, exam.id, color="#8E24AA")
     appointments.book(
-        ui_clinic.clinic, book["desk"], patient_id=book["patients"][0].id,  # type: ignore[arg-type, index]
+        ui_clinic.clinic,
+        book["desk"],
+        patient_id=book["patients"][0].id,  # type: ignore[arg-type, index]
         doctor_id=book["doctors"][0].staff_id,  # type: ignore[index]
-        starts_at=datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI), type_id=exam.id,
-        channel="online", identity_checked=True,
+        starts_at=datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI),
+        type_id=exam.id,
+        channel="online",
+        identity_checked=True,
     )
     ctx.set_actor(book["desk"])  # type: ignore[arg-type]
     page = CalendarPage(ctx)
@@ -259,3 +266,74 @@ def test_blocks_carry_their_type_colour(  # type: ignore[no-untyped-def]
     colours = {b.view.type_color for b in page.grid.blocks}
     assert "#8E24AA" in colours
     page.grab().save("/tmp/shots/calendar_type_colour.png")
+
+
+def test_the_grid_holds_calendar_rows_and_a_block_opens_as_it_is_now(  # type: ignore[no-untyped-def]
+    qtbot, ctx: AppContext, ui_clinic: ClinicFixture, book: dict[str, object]
+) -> None:
+    """Issue 5: the book loads the slim rows; opening one reads the whole appointment
+    afresh, so a change made at another desk meanwhile is what the dialog shows."""
+    from clinic_desk.ui.calendar.booking import AppointmentDialog
+
+    desk = book["desk"]
+    data = load_view(ui_clinic.clinic, desk, "week", TOMORROW, None)  # type: ignore[arg-type]
+    assert data.appointments and all(
+        isinstance(r, appointments.CalendarRow) for r in data.appointments
+    )
+    ctx.set_actor(desk)  # type: ignore[arg-type]
+    page = CalendarPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_day(TOMORROW)
+    _wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 3, timeout=5000)
+    row = page.grid.blocks[0].view
+    assert isinstance(row, appointments.CalendarRow) and row.status == "booked"
+    appointments.confirm_appointment(ui_clinic.clinic, desk, row.id)  # type: ignore[arg-type]
+    page._appointment_activated(row)
+    qtbot.waitUntil(lambda: page.findChild(AppointmentDialog) is not None, timeout=5000)
+    dialog = page.findChild(AppointmentDialog)
+    assert dialog is not None and isinstance(dialog.view, appointments.AppointmentView)
+    assert dialog.view.id == row.id and dialog.view.status == "confirmed"
+    assert dialog.view.doctor_name in ("李医生", "赵医生")
+    dialog.reject()
+
+
+def test_a_booking_from_elsewhere_shows_on_the_next_load(  # type: ignore[no-untyped-def]
+    qtbot, ctx: AppContext, ui_clinic: ClinicFixture, book: dict[str, object]
+) -> None:
+    """No cache between loads: a booking made by another window appears when the page
+    hears of it, and one that vanished meanwhile is reported when opened."""
+    from clinic_desk.core.store.models import Appointment
+
+    desk = book["desk"]
+    ctx.set_actor(desk)  # type: ignore[arg-type]
+    page = CalendarPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1280, 800)
+    page.show()
+    page.show_day(TOMORROW)
+    _wait_loaded(qtbot, page)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 3, timeout=5000)
+    written = appointments.book(
+        ui_clinic.clinic,
+        desk,  # type: ignore[arg-type]
+        patient_id=book["patients"][0].id,  # type: ignore[index]
+        doctor_id=book["doctors"][1].staff_id,  # type: ignore[index]
+        starts_at=datetime(2026, 11, 24, 9, 0, tzinfo=SHANGHAI),
+        channel="phone",
+        identity_checked=True,
+    )
+    ctx.broadcast(written.changes)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 4, timeout=5000)
+    row = next(b.view for b in page.grid.blocks if b.view.id == written.value.id)
+    # Removed meanwhile (as a merge of patient records does): reported, and the book reloads.
+    with ui_clinic.clinic.store.unit_of_work(write=True) as uow:
+        found = uow.session.get(Appointment, row.id)
+        assert found is not None
+        found.deleted_at = ui_clinic.clinic.now()
+        uow.commit()
+    page._appointment_activated(row)
+    qtbot.waitUntil(lambda: len(page.grid.blocks) == 3, timeout=5000)
+    assert "appointment" in page.message.text()

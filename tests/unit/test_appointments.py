@@ -698,6 +698,104 @@ def test_week_view_filters_and_order(desk: Desk) -> None:
     assert [v.id for v in history] == [c.id, b.id, a.id]  # newest first
 
 
+def _grid_fields(view: ap.AppointmentView | ap.CalendarRow) -> tuple[object, ...]:
+    """What the calendar grid draws from an appointment, read by the view's field names."""
+    return (
+        view.id,
+        view.doctor_id,
+        view.patient_id,
+        view.patient_name,
+        view.starts_at,
+        view.ends_at,
+        view.minutes,
+        view.status,
+        view.active,
+        view.type_name,
+        view.type_color,
+        view.purpose,
+        view.add_on,
+        view.series_id,
+        view.on_holiday,
+    )
+
+
+def test_calendar_rows_are_the_week_views_appointments(desk: Desk) -> None:
+    """Issue 5: the grid's slim rows carry the same appointments, with the same values."""
+    from clinic_desk.core.services import series
+
+    cf = desk.cf
+    latin = _patient(cf, "Smith", "Anna", "13900002222")
+    kind = rosters.add_appointment_type(
+        cf.clinic, cf.director, name="体检", default_minutes=30, color="#8E24AA"
+    ).value
+    plain = desk.book(at(WED, 9), purpose="复诊")
+    typed = desk.book(at(WED, 10), doctor=desk.dr_wu, patient=latin, minutes=None, type_id=kind.id)
+    add_on = desk.book(at(WED, 9, 5), patient=desk.pat2, add_on=True)
+    gone = desk.book(at(THU, 9), patient=desk.pat2)
+    ap.cancel(cf.clinic, cf.director, gone.id, reason="患者来电取消")
+    repeated = series.create_series(
+        cf.clinic,
+        cf.director,
+        patient_id=desk.pat,
+        doctor_id=desk.dr_wu,
+        first_day=THU,
+        start_minute=14 * 60,
+        minutes=20,
+        frequency="weekly",
+        count=2,
+        channel="phone",
+        identity_checked=True,
+    ).value
+    start, end = at(date(2026, 11, 23), 0), at(date(2026, 11, 30), 0)
+    for include_cancelled in (False, True):
+        full = ap.appointments_between(
+            cf.clinic, cf.director, start, end, include_cancelled=include_cancelled
+        )
+        rows = ap.calendar_rows(
+            cf.clinic, cf.director, start, end, include_cancelled=include_cancelled
+        )
+        assert all(isinstance(r, ap.CalendarRow) for r in rows)
+        assert sorted(map(_grid_fields, rows), key=str) == sorted(map(_grid_fields, full), key=str)
+        assert (gone.id in {r.id for r in rows}) is include_cancelled
+    rows = ap.calendar_rows(cf.clinic, cf.director, start, end)
+    by_id = {r.id: r for r in rows}
+    assert by_id[typed.id].patient_name == "Anna Smith"
+    assert (by_id[typed.id].type_name, by_id[typed.id].type_color) == ("体检", "#8E24AA")
+    assert by_id[add_on.id].add_on and not by_id[plain.id].add_on
+    assert by_id[plain.id].series_id is None
+    assert {r.series_id for r in rows if r.series_id is not None} == {repeated.id}
+    # Ids stay the stored text until asked for; the full view is one call away.
+    assert by_id[plain.id].key == plain.id.hex
+    assert ap.get_appointment(cf.clinic, cf.director, by_id[plain.id].id) == plain
+    # Ordered by doctor, then start (the index's order).
+    keys = [(r.doctor_id.hex, r.starts_at) for r in rows]
+    assert keys == sorted(keys)
+
+
+def test_calendar_rows_filters_and_reads_afresh(desk: Desk) -> None:
+    """The same window, doctor and permission rules as appointments_between; no cache."""
+    cf = desk.cf
+    a = desk.book(at(WED, 9))
+    b = desk.book(at(THU, 9), doctor=desk.dr_wu)
+    desk.book(at(date(2026, 12, 2), 9))  # next week
+    week = (at(date(2026, 11, 23), 0), at(date(2026, 11, 30), 0))
+    assert {r.id for r in ap.calendar_rows(cf.clinic, cf.director, *week)} == {a.id, b.id}
+    only_wu = ap.calendar_rows(cf.clinic, cf.director, *week, doctor_ids=[desk.dr_wu])
+    assert [r.id for r in only_wu] == [b.id]
+    assert ap.calendar_rows(cf.clinic, cf.director, *week, doctor_ids=[]) == []
+    assert ap.calendar_rows(cf.clinic, cf.director, week[1], week[0]) == []
+    # Overlapping the window's start counts.
+    assert [
+        r.id for r in ap.calendar_rows(cf.clinic, cf.director, at(WED, 9, 10), at(WED, 9, 11))
+    ] == [a.id]
+    with pytest.raises(PermissionDenied):
+        ap.calendar_rows(cf.clinic, _actor(cf, Role.PHARMACIST), *week)
+    # A booking made meanwhile (another desk) is in the next read; a cancelled one is not.
+    c = desk.book(at(FRI, 11), patient=desk.pat2)
+    ap.cancel(cf.clinic, cf.director, a.id, reason="改期")
+    assert {r.id for r in ap.calendar_rows(cf.clinic, cf.director, *week)} == {b.id, c.id}
+
+
 def test_free_slots_and_remaining_count(cf: ClinicFixture, desk: Desk) -> None:
     """A6: the desk sees each doctor's remaining free slots at once."""
     slots_wed = ap.free_slots_for_day(cf.clinic, cf.director, desk.dr_li, WED, minutes=15)

@@ -10,9 +10,13 @@ booking service, which applies the same checks as the dialog.
 
 from __future__ import annotations
 
+import gc
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,6 +45,7 @@ STATUS_COLORS: dict[str, str] = {
 HEADER_HEIGHT = 40
 TIME_WIDTH = 56
 EDGE = 6  # pixels at an appointment's bottom that resize instead of move
+_MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -78,13 +83,50 @@ class Block:
         return QRectF(*self.geometry)
 
 
+_by_time = attrgetter("start_minute", "end_minute")
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Hold the cycle collector while ~2,000 blocks and rectangles are made (none in a
+    cycle): left on, it ran five young-generation passes per load and draw of a week,
+    and every tenth pass walks the week's rows and blocks again (bench_calendar.py)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def identity(view: Any) -> Any:
+    """What names one appointment across reloads: a CalendarRow's stored id text
+    (``key``), else the view's ``id``. Comparing keys parses no UUIDs."""
+    key = getattr(view, "key", None)
+    return view.id if key is None else key
+
+
+@dataclass(slots=True)
+class _BlockLayout:
+    """Where every block goes for one width and time scale: the rectangles per status
+    and per type colour, and the blocks wide enough for text, made once and drawn by
+    every paint until the data, the width or the scale change (scrolling repaints)."""
+
+    blocks: list[Block]  # the list it was made for (set_data makes a new one)
+    key: tuple[Any, ...]
+    fills: list[tuple[str, list[QRectF]]]
+    strips: list[tuple[str, list[QRectF]]]
+    with_text: list[Block]
+
+
 def assign_lanes(blocks: list[Block]) -> None:
     """Give overlapping blocks of one column separate lanes (greedy, by start time)."""
     by_column: dict[int, list[Block]] = {}
     for block in blocks:
         by_column.setdefault(block.column, []).append(block)
     for column_blocks in by_column.values():
-        column_blocks.sort(key=lambda b: (b.start_minute, b.end_minute))
+        column_blocks.sort(key=_by_time)
         cluster: list[Block] = []
         lane_ends: list[int] = []  # where each lane of the current cluster is free again
         cluster_end = -1
@@ -164,6 +206,7 @@ class AppointmentGrid(QWidget):
         self._preview: tuple[int, int, int] | None = None  # column, start, minutes
         self.status_labels: dict[str, str] = {}
         self._background_cache: tuple[tuple[Any, ...], QPixmap] | None = None
+        self._layout: _BlockLayout | None = None
 
     # -- data ---------------------------------------------------------------------------
 
@@ -175,37 +218,43 @@ class AppointmentGrid(QWidget):
         zone: ZoneInfo,
         slot_minutes: int,
     ) -> None:
+        """Show ``appointments`` (CalendarRows, or anything with the same fields)."""
         self.columns = columns
         self.zone = zone
         self.slot_minutes = max(5, slot_minutes)
         # Keyed by the id's integer: hashing a UUID runs Python code, an int does not.
         index = {(c.doctor_id.int, c.day): i for i, c in enumerate(columns)}
         blocks: list[Block] = []
+        add = blocks.append
         earliest, latest = 8 * 60, 18 * 60
         for c in columns:
             for start, end in c.working:
                 earliest, latest = min(earliest, start), max(latest, end)
-        selected_id = self.selected.view.id if self.selected is not None else None
-        self.selected = None
-        for view in appointments:
-            start = view.starts_at.astimezone(zone)
-            col = index.get((view.doctor_id.int, start.date()))
-            if col is None:
-                continue
-            s = start.hour * 60 + start.minute
-            e = s + max(5, int((view.ends_at - view.starts_at).total_seconds()) // 60)
-            if s < earliest:
-                earliest = s
-            if e > latest:
-                latest = e
-            block = Block(view, col, s, e)
-            blocks.append(block)
-            if view.id == selected_id:
-                self.selected = block
-        assign_lanes(blocks)
+        with _no_cycle_collection():
+            for view in appointments:
+                start = view.starts_at.astimezone(zone)
+                col = index.get((view.doctor_id.int, start.date()))
+                if col is None:
+                    continue
+                s = start.hour * 60 + start.minute
+                minutes = (view.ends_at - view.starts_at) // _MINUTE
+                e = s + (minutes if minutes > 5 else 5)
+                if s < earliest:
+                    earliest = s
+                if e > latest:
+                    latest = e
+                add(Block(view, col, s, e))
+            assign_lanes(blocks)
+        # The selection stays on the same appointment, found by its id once (not per row).
+        selected = None
+        if self.selected is not None:
+            wanted = identity(self.selected.view)
+            selected = next((b for b in blocks if identity(b.view) == wanted), None)
+        self.selected = selected
         self.first_minute = (earliest // 60) * 60
         self.last_minute = min(24 * 60, ((latest + 59) // 60) * 60)
         self.blocks = blocks
+        self._layout = None
         self.updateGeometry()
         self.update()
 
@@ -278,7 +327,9 @@ class AppointmentGrid(QWidget):
             self.width(),
             self.height(),
             ratio,
-            tuple(self.columns),
+            # What it draws of the columns: titles and subtitles ("12 free") are the
+            # headers' and change with every booking, so they are not part of the key.
+            tuple((c.working, c.closed) for c in self.columns),
             self.first_minute,
             self.last_minute,
             self.slot_minutes,
@@ -389,44 +440,73 @@ class AppointmentGrid(QWidget):
                 rect, Qt.AlignmentFlag.AlignCenter, _elided(small_metrics, c.subtitle, elide_width)
             )
 
+    def _block_layout(self, width: float, line_height: int) -> _BlockLayout:
+        """Place every block (``geometry``) and sort the rectangles by colour, once per
+        data, width and scale: a week of 56 columns holds ~2,000 blocks."""
+        first, slot, row = self.first_minute, self.slot_minutes, self.row_height
+        key = (width, line_height, first, slot, row)
+        layout = self._layout
+        if layout is not None and layout.blocks is self.blocks and layout.key == key:
+            return layout
+        by_status: dict[str, list[QRectF]] = {}
+        first_of: dict[str, Any] = {}  # each status's earliest start
+        by_type: dict[str, list[QRectF]] = {}
+        with_text: list[Block] = []
+        lefts = [TIME_WIDTH + i * width + 2 for i in range(len(self.columns))]
+        one_lane = (width - 4) / 1
+        # The text area (inside the type strip and margins) must fit a few characters.
+        text_height = line_height - 4
+        with _no_cycle_collection():
+            for block in self.blocks:
+                lanes = block.lanes
+                if lanes == 1:
+                    lane_width = one_lane
+                    left = lefts[block.column]
+                else:
+                    lane_width = (width - 4) / lanes
+                    left = lefts[block.column] + block.lane * lane_width
+                start = block.start_minute
+                top = HEADER_HEIGHT + (start - first) / slot * row + 1
+                height = (block.end_minute - start) / slot * row - 2
+                block.geometry = (left, top, lane_width, height)
+                view = block.view
+                status = view.status
+                rects = by_status.get(status)
+                if rects is None:
+                    rects = by_status[status] = []
+                    first_of[status] = view.starts_at
+                elif view.starts_at < first_of[status]:
+                    first_of[status] = view.starts_at
+                rects.append(QRectF(left, top, lane_width, height))
+                type_color = getattr(view, "type_color", "")
+                if type_color:
+                    strips = by_type.get(type_color)
+                    if strips is None:
+                        strips = by_type[type_color] = []
+                    strips.append(QRectF(left, top, 4, height))
+                if lane_width - 9 >= 24 and height - 2 >= text_height:
+                    with_text.append(block)
+        # Colours in the order of their first appointment, as the rows came by start time
+        # before: side-by-side blocks share a border pixel, and the later colour takes it.
+        fills = sorted(by_status.items(), key=lambda item: first_of[item[0]])
+        layout = _BlockLayout(self.blocks, key, fills, list(by_type.items()), with_text)
+        self._layout = layout
+        return layout
+
     def _paint_blocks(self, painter: QPainter, event: Any, width: float, small: QFont) -> None:
-        # Appointments: only those in the exposed region (the scroll area shows a part).
-        # Rectangles are collected per status and per type colour and drawn with one
-        # call each: a week of 56 columns holds ~2,000 blocks and no readable text.
+        # Rectangles are drawn with one call per status and per type colour (Qt clips
+        # them to the exposed part); the text, the costly part, only where exposed.
         metrics = QFontMetrics(small)
         line_height = metrics.height()
         exposed = event.rect()
-        top_limit, bottom_limit = exposed.top(), exposed.bottom() + 1
-        left_limit, right_limit = exposed.left(), exposed.right() + 1
-        by_status: dict[str, list[QRectF]] = {}
-        by_type: dict[str, list[QRectF]] = {}
-        with_text: list[Block] = []
-        first, slot, row = self.first_minute, self.slot_minutes, self.row_height
-        for block in self.blocks:
-            lane_width = (width - 4) / block.lanes
-            left = TIME_WIDTH + block.column * width + 2 + block.lane * lane_width
-            top = HEADER_HEIGHT + (block.start_minute - first) / slot * row + 1
-            height = (block.end_minute - block.start_minute) / slot * row - 2
-            block.geometry = (left, top, lane_width, height)
-            if top > bottom_limit or top + height < top_limit:
-                continue
-            if left > right_limit or left + lane_width < left_limit:
-                continue
-            view = block.view
-            by_status.setdefault(view.status, []).append(QRectF(left, top, lane_width, height))
-            type_color = getattr(view, "type_color", "") or ""
-            if type_color:
-                by_type.setdefault(type_color, []).append(QRectF(left, top, 4, height))
-            # The text area (inside the type strip and margins) must fit a few characters.
-            if lane_width - 9 >= 24 and height - 2 >= line_height - 4:
-                with_text.append(block)
-        for status, rects in by_status.items():
+        layout = self._block_layout(width, line_height)
+        for status, rects in layout.fills:
             color = QColor(STATUS_COLORS.get(status, "#90caf9"))
             painter.setPen(QPen(color.darker(130), 1))
             painter.setBrush(color)
             painter.drawRects(rects)
         painter.setPen(Qt.PenStyle.NoPen)
-        for type_color, rects in by_type.items():
+        for type_color, rects in layout.strips:
             painter.setBrush(QColor(type_color))
             painter.drawRects(rects)
         if self.selected is not None and self.selected.rect.intersects(QRectF(exposed)):
@@ -434,7 +514,14 @@ class AppointmentGrid(QWidget):
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(self.selected.rect)
         painter.setPen(QColor("#212121"))
-        for block in with_text:
+        top_limit, bottom_limit = exposed.top(), exposed.bottom() + 1
+        left_limit, right_limit = exposed.left(), exposed.right() + 1
+        for block in layout.with_text:
+            left, top, lane_width, height = block.geometry
+            if top > bottom_limit or top + height < top_limit:
+                continue
+            if left > right_limit or left + lane_width < left_limit:
+                continue
             inner = block.rect.adjusted(6, 1, -3, -1)
             lines = block_lines(block, self.zone)
             shown = lines if inner.height() > line_height * 2 else lines[:1]

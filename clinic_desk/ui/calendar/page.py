@@ -8,6 +8,7 @@ checks as the dialog; a refusal is shown and the grid redraws as it was.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -49,7 +50,7 @@ class ViewData:
     mode: str
     first_day: date
     columns: list[Column]
-    appointments: list[Any]
+    appointments: list[appointments.CalendarRow]  # what the blocks draw; see _with_full_view
     zone: ZoneInfo
     slot_minutes: int
     doctors: list[Any]
@@ -86,7 +87,7 @@ def load_view(
         first = anchor.replace(day=1)
         last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
         start, end = _local_bounds(zone, first, last)
-        rows = appointments.appointments_between(clinic, actor, start, end)
+        rows = appointments.calendar_rows(clinic, actor, start, end)
         counts: dict[date, int] = {}
         for a in rows:
             day = a.starts_at.astimezone(zone).date()
@@ -104,7 +105,8 @@ def load_view(
     doctor_ids = sorted({d.id for d, _day in pairs})
     spans = rosters.working_spans_range(clinic, doctor_ids, days[0], days[-1])
     start, end = _local_bounds(zone, days[0], days[-1])
-    rows = appointments.appointments_between(clinic, actor, start, end, doctor_ids=doctor_ids)
+    # The grid's rows only (CalendarRow): the full view of one is read when it is opened.
+    rows = appointments.calendar_rows(clinic, actor, start, end, doctor_ids=doctor_ids)
     free: dict[tuple[uuid.UUID, date], int] = {}
     for day in days:
         for did, n in appointments.remaining_free_count(clinic, actor, day, doctor_ids).items():
@@ -157,6 +159,7 @@ class CalendarPage(QWidget):
         self.doctor_id: uuid.UUID | None = None
         self.data: ViewData | None = None
         self._ticket = 0
+        self._error_after_reload: str | None = None  # shown once the reload is drawn
         layout = QVBoxLayout(self)
         bar = QHBoxLayout()
         self.prev_button = QPushButton("◀", self)
@@ -420,8 +423,11 @@ class CalendarPage(QWidget):
                     "Settings → Rosters."
                 )
             )
+        elif self._error_after_reload:
+            self.message.show_error(self._error_after_reload)
         else:
             self.message.clear()
+        self._error_after_reload = None
         self.grid.set_data(
             data.columns, data.appointments, zone=data.zone, slot_minutes=data.slot_minutes
         )
@@ -531,7 +537,39 @@ class CalendarPage(QWidget):
     def open_series_change(self, view: Any, **prefill: Any) -> None:
         from clinic_desk.ui.calendar.series_change import SeriesChangeDialog
 
-        SeriesChangeDialog(self.ctx, view, self, **prefill).open()
+        self._with_full_view(
+            view, lambda full: SeriesChangeDialog(self.ctx, full, self, **prefill).open()
+        )
+
+    def _with_full_view(
+        self, row: Any, then: Callable[[appointments.AppointmentView], None]
+    ) -> None:
+        """Call ``then`` with the appointment's full view, as it is now.
+
+        The grid's blocks hold CalendarRows (what a block draws); the dialogs show
+        every field, read when a block is opened. One that was deleted meanwhile is
+        reported above the reloaded book.
+        """
+        if isinstance(row, appointments.AppointmentView):
+            then(row)
+            return
+        actor = self.ctx.actor
+        if actor is None:
+            return
+
+        def failed(error: BaseException) -> None:
+            self._error_after_reload = full_error_text(error)
+            self.reload()
+
+        self.ctx.runner.start(
+            appointments.get_appointment,
+            self.ctx.clinic,
+            actor,
+            row.id,
+            on_success=then,
+            on_error=failed,
+            owner=self,
+        )
 
     def _move(
         self,
@@ -628,7 +666,10 @@ class CalendarPage(QWidget):
             doctors=self.data.doctors if self.data else [],
         ).open()
 
-    def _appointment_activated(self, view: Any) -> None:
+    def _appointment_activated(self, row: Any) -> None:
+        self._with_full_view(row, self._open_appointment)
+
+    def _open_appointment(self, view: appointments.AppointmentView) -> None:
         from clinic_desk.ui.calendar.booking import AppointmentDialog
 
         dialog = AppointmentDialog(self.ctx, view, self)
