@@ -36,6 +36,7 @@ from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import display_name
+from clinic_desk.core.store.base import stored_utc
 from clinic_desk.core.store.models import (
     Appointment,
     AppointmentResource,
@@ -516,9 +517,7 @@ WHERE a.deleted_at IS NULL
 """
 
 
-def _db_time(moment: datetime) -> str:
-    """A UTC instant as UTCDateTime stores it (naive UTC text, microseconds)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+_db_time = stored_utc  # the text a UTCDateTime column holds
 
 
 def _marks(values: Sequence[object]) -> str:

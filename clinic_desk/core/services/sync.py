@@ -40,6 +40,7 @@ from clinic_desk.core.services.clinic import (
 )
 from clinic_desk.core.services.patient_search import rebuild_search_index, reindex_patient
 from clinic_desk.core.services.rosters import DEFAULT_TYPES_META
+from clinic_desk.core.store.base import stored_utc
 from clinic_desk.core.store.models import Patient
 from clinic_desk.core.sync import codec, engine, hub, pairing, snapshot, tables
 from clinic_desk.core.sync.capture import load_hlc
@@ -399,9 +400,12 @@ def compact_hub(clinic: Clinic, actor: Actor) -> snapshot.SnapshotResult:
     clinic.audit_now(
         actor,
         audit.AuditEvent(
-            action="sync.compact", object_type="snapshot", object_id=result.snapshot_id,
-            detail=json.dumps({"upto": result.upto, "rows": result.rows,
-                               "horizon": result.horizon}),
+            action="sync.compact",
+            object_type="snapshot",
+            object_id=result.snapshot_id,
+            detail=json.dumps(
+                {"upto": result.upto, "rows": result.rows, "horizon": result.horizon}
+            ),
         ),
     )
     return result
@@ -531,8 +535,8 @@ def settle_conflict(
             (
                 "restored" if restore else "kept",
                 actor.staff_id.hex if actor.staff_id else None,
-                _db_time(now),
-                _db_time(now),
+                stored_utc(now),
+                stored_utc(now),
                 conflict_id.hex,
             ),
         )
@@ -548,10 +552,6 @@ def settle_conflict(
         )
         uow.commit()
     return Written(None, Changes(frozenset({Topic.SYNC, _topic_of(table)})))
-
-
-def _db_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _topic_of(table: str) -> Topic:
@@ -590,7 +590,7 @@ def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) 
     first = since or clinic.today() - timedelta(days=1)
     zone = clinic.timezone()
     start = datetime.combine(first, datetime.min.time(), zone)
-    lo = _db_time(start)
+    lo = stored_utc(start)
     items: list[Attention] = []
     for a, b, doctor, starts in clinic.store.read_rows(
         "SELECT a.id, b.id, a.doctor_id, a.starts_at FROM appointment a JOIN appointment b "

@@ -35,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def stored_utc(moment: datetime) -> str:
+    """The text a ``UTCDateTime`` column holds, for plain-SQL comparisons and writes."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC; refuses naive datetimes so no local time slips in."""
 

@@ -150,19 +150,25 @@ def _genesis_changes(conn: Any, spec: tables.TableSpec, keys: list[Any]) -> list
         f"({', '.join('?' for _ in keys)})",
         tuple(keys),
     ).all()
-    return [_genesis_change(spec, row) for row in rows]
+    return [row_change(spec, row) for row in rows]
 
 
-def _genesis_change(spec: tables.TableSpec, row: Any) -> dict[str, Any]:
+def row_change(
+    spec: tables.TableSpec, row: Any, clocks: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A whole row as a change carrying its own clocks (none: zero, any real change wins)."""
     values = dict(zip(spec.columns, row, strict=True))
     k1 = values[spec.keys[0]]
     k2 = values[spec.keys[1]] if len(spec.keys) > 1 else ""
-    return {
+    change: dict[str, Any] = {
         "t": spec.name,
         "k": [codec.encode_value(k1), codec.encode_value(k2)],
         "f": {c: codec.encode_value(v) for c, v in values.items()},
-        "c": {},
+        "c": clocks or {},
     }
+    if clocks and clocks.get("b"):
+        change["b"] = clocks["b"]
+    return change
 
 
 def write_snapshot(conn: Any, specs: dict[str, tables.TableSpec], hlc: int) -> int:
@@ -180,7 +186,7 @@ def write_snapshot(conn: Any, specs: dict[str, tables.TableSpec], hlc: int) -> i
             rows = cursor.fetchmany(SNAPSHOT_ROWS)
             if not rows:
                 break
-            changes = [_genesis_change(spec, row) for row in rows]
+            changes = [row_change(spec, row) for row in rows]
             conn.exec_driver_sql(
                 "INSERT INTO sync_outbox (op_id, hlc, payload) VALUES (?, ?, ?)",
                 (secrets.token_hex(16), hlc, codec.pack({"changes": changes})),

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from clinic_desk.core.store.base import stored_utc
 from clinic_desk.core.sync import codec
 from clinic_desk.core.sync.capture import (
     field_base,
@@ -57,10 +58,6 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _db_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 def row_key_text(k1: Any, k2: Any) -> str:
     parts = [k1 if isinstance(k1, str) else codec.dumps(codec.encode_value(k1))]
     if k2 not in ("", None):
@@ -91,7 +88,7 @@ def record_conflict(
     # Dated by the winning change, not by when this copy noticed: every copy that
     # notices writes the very same row.
     del now
-    stamp = _db_time(datetime.fromtimestamp(wall_ms(max(loser, winner).hlc) / 1000, UTC))
+    stamp = stored_utc(datetime.fromtimestamp(wall_ms(max(loser, winner).hlc) / 1000, UTC))
     conn.exec_driver_sql(
         "INSERT OR IGNORE INTO sync_conflict (id, kind, tbl, row_key, col, loser_value, "
         "winner_value, loser_hlc, loser_node, winner_hlc, winner_node, status, resolved_by, "

@@ -32,6 +32,7 @@ from clinic_desk.core.sync.engine import (
     SyncEngine,
     SyncState,
     new_device,
+    row_change,
     synced_table_order,
 )
 from clinic_desk.core.sync.envelope import key_id
@@ -89,13 +90,13 @@ def make_snapshot(eng: SyncEngine, *, inactive_days: int) -> SnapshotResult:
         if conn.exec_driver_sql("SELECT count(*) FROM sync_outbox").scalar():
             raise SnapshotNotNow()
         upto = int(
-            conn.exec_driver_sql(
-                "SELECT value FROM meta WHERE key = ?", (META_CURSOR,)
-            ).scalar()
+            conn.exec_driver_sql("SELECT value FROM meta WHERE key = ?", (META_CURSOR,)).scalar()
             or 0
         )
-        peers = {r[0]: int(r[1]) for r in conn.exec_driver_sql(
-            "SELECT device_id, last_seq FROM sync_peer")}
+        peers = {
+            r[0]: int(r[1])
+            for r in conn.exec_driver_sql("SELECT device_id, last_seq FROM sync_peer")
+        }
         own = conn.exec_driver_sql(
             "SELECT seq FROM sqlite_sequence WHERE name = 'sync_outbox'"
         ).scalar()
@@ -108,7 +109,7 @@ def make_snapshot(eng: SyncEngine, *, inactive_days: int) -> SnapshotResult:
             k2 = f't."{spec.keys[1]}"' if len(spec.keys) > 1 else "''"
             cursor = conn.exec_driver_sql(
                 f'SELECT {cols}, r.clocks FROM "{table}" t LEFT JOIN sync_row r '
-                f"ON r.tbl = ? AND r.k1 = t.\"{spec.keys[0]}\" AND r.k2 = {k2} "
+                f'ON r.tbl = ? AND r.k1 = t."{spec.keys[0]}" AND r.k2 = {k2} '
                 "ORDER BY t.rowid",
                 (table,),
             )
@@ -116,26 +117,18 @@ def make_snapshot(eng: SyncEngine, *, inactive_days: int) -> SnapshotResult:
                 batch = cursor.fetchmany(SNAPSHOT_ROWS)
                 if not batch:
                     break
-                put({"changes": [_change(spec, row) for row in batch]}, upto)
+                put(
+                    {
+                        "changes": [
+                            row_change(spec, row[:-1], json.loads(row[-1]) if row[-1] else None)
+                            for row in batch
+                        ]
+                    },
+                    upto,
+                )
                 rows += len(batch)
     horizon = eng.hub.snapshot_finish(state.creds, snapshot_id, chunks, inactive_days)
     return SnapshotResult(snapshot_id, upto, chunks, rows, horizon)
-
-
-def _change(spec: tables.TableSpec, row: Any) -> dict[str, Any]:
-    values = dict(zip(spec.columns, row[:-1], strict=True))
-    clocks = json.loads(row[-1]) if row[-1] else {}
-    k1 = values[spec.keys[0]]
-    k2 = values[spec.keys[1]] if len(spec.keys) > 1 else ""
-    change: dict[str, Any] = {
-        "t": spec.name,
-        "k": [codec.encode_value(k1), codec.encode_value(k2)],
-        "f": {c: codec.encode_value(v) for c, v in values.items()},
-        "c": clocks,
-    }
-    if clocks.get("b"):
-        change["b"] = clocks["b"]
-    return change
 
 
 def load_snapshot(eng: SyncEngine, conn: Any, info: SnapshotInfo, now: Any) -> Applied:
@@ -149,10 +142,13 @@ def load_snapshot(eng: SyncEngine, conn: Any, info: SnapshotInfo, now: Any) -> A
         if kid != key_id(state.sync_key):
             raise SyncDamaged(device="hub", detail="a snapshot sealed with another sync key")
         try:
-            payload = codec.unpack(aead.decrypt(
-                nonce, sealed,
-                _aad(state.creds.clinic_id, info.snapshot_id, info.upto_seq, chunk, kid),
-            ))
+            payload = codec.unpack(
+                aead.decrypt(
+                    nonce,
+                    sealed,
+                    _aad(state.creds.clinic_id, info.snapshot_id, info.upto_seq, chunk, kid),
+                )
+            )
         except InvalidTag as error:
             raise SyncDamaged(device="hub", detail="a snapshot altered on the way") from error
         if "peers" in payload:
@@ -192,7 +188,10 @@ def full_resync(eng: SyncEngine) -> int:
     device_id, token = new_device()
     eng.hub.register_device(old.creds, device_id, token, old.name)
     new_state = SyncState(
-        old.url, Credentials(old.creds.clinic_id, device_id, token), old.sync_key, old.name,
+        old.url,
+        Credentials(old.creds.clinic_id, device_id, token),
+        old.sync_key,
+        old.name,
         info.upto_seq,
     )
     eng.state = new_state
@@ -209,9 +208,7 @@ def full_resync(eng: SyncEngine) -> int:
         conn.exec_driver_sql("DELETE FROM sqlite_sequence WHERE name = 'sync_outbox'")
         applied = load_snapshot(eng, conn, info, eng.clinic.now())
         for key, value in ((META_NODE, device_id), (META_TOKEN, token.hex())):
-            conn.exec_driver_sql(
-                "UPDATE meta SET value = ? WHERE key = ?", (value, key)
-            )
+            conn.exec_driver_sql("UPDATE meta SET value = ? WHERE key = ?", (value, key))
         uow.commit()
     eng.clinic.store.forget_sync_state()
     eng.hub.revoke_device(new_state.creds, old.device_id)
