@@ -19,7 +19,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 @dataclass(frozen=True)
 class SettingDef:
     key: str
-    kind: str  # "int", "bool", "time", "text", "choice"
+    kind: str  # "int", "bool", "time", "text", "secret" (text shown as dots), "choice"
     default: Any
     label: str
     group: str
@@ -112,6 +112,7 @@ G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
 G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
 G_PRINTING = QT_TRANSLATE_NOOP("Settings", "Printing")
 G_SYNC = QT_TRANSLATE_NOOP("Settings", "Sync")
+G_MESSAGES = QT_TRANSLATE_NOOP("Settings", "Messages")
 
 LANGUAGES = ("zh_CN", "zh_TW", "en")
 
@@ -126,6 +127,14 @@ _CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "none"),
     QT_TRANSLATE_NOOP("Settings", "masked"),  # 张**女士 on the waiting-room screen
     QT_TRANSLATE_NOOP("Settings", "honorific"),  # 张女士
+)
+# The follow-up and message groups' choices.
+_MESSAGE_CHOICE_LABELS = (
+    QT_TRANSLATE_NOOP("Settings", "later"),  # a due date on a closed day moves to the next open day
+    QT_TRANSLATE_NOOP("Settings", "earlier"),
+    QT_TRANSLATE_NOOP("Settings", "keep"),
+    QT_TRANSLATE_NOOP("Settings", "starttls"),
+    QT_TRANSLATE_NOOP("Settings", "ssl"),
 )
 # The printing group's choices (label stock, card sizes).
 _PRINTING_CHOICE_LABELS = (
@@ -246,15 +255,20 @@ CATALOG: tuple[SettingDef, ...] = (
        QT_TRANSLATE_NOOP("Settings", "A workstation unseen this long no longer holds the hub's "
                          "log (days)"), G_SYNC, minimum=1, maximum=365),
     # Follow-up (spec E1)
-    _d("followup.message_within_hours", "int", 24,
-       QT_TRANSLATE_NOOP("Settings", "Cold / physical exam: message within (hours)"),
-       G_FOLLOWUP, spec="E1", minimum=1, maximum=240),
-    _d("followup.chronic_call_min_days", "int", 3,
-       QT_TRANSLATE_NOOP("Settings", "Chronic / post-operative call: from day"), G_FOLLOWUP,
-       spec="E1", minimum=0, maximum=60),
-    _d("followup.chronic_call_max_days", "int", 7,
-       QT_TRANSLATE_NOOP("Settings", "Chronic / post-operative call: by day"), G_FOLLOWUP,
-       spec="E1", minimum=1, maximum=60),
+    # The plans themselves (E1: which calls, when, by whom) are edited in their own tab
+    # (followup_plan rows); these are the rules around them.
+    _d("followup.closed_day_rule", "choice", "later",
+       QT_TRANSLATE_NOOP("Settings", "A follow-up due on a closed day moves"), G_FOLLOWUP,
+       spec="E1", choices=("later", "earlier", "keep")),
+    _d("followup.retry_hours", "int", 4,
+       QT_TRANSLATE_NOOP("Settings", "No answer: try again after (hours)"), G_FOLLOWUP,
+       spec="E5", minimum=1, maximum=7 * 24),
+    _d("followup.max_attempts", "int", 3,
+       QT_TRANSLATE_NOOP("Settings", "No answer: give up after this many tries"), G_FOLLOWUP,
+       spec="E5", minimum=1, maximum=20),
+    _d("followup.no_show_callback_days", "int", 2,
+       QT_TRANSLATE_NOOP("Settings", "Call back no-shows of the last (days; 0: never)"),
+       G_FOLLOWUP, spec="A9", minimum=0, maximum=30),
     _d("followup.random_sample_percent", "int", 10,
        QT_TRANSLATE_NOOP("Settings", "Everyone else: monthly random sample (%)"), G_FOLLOWUP,
        spec="E1", minimum=0, maximum=100),
@@ -330,6 +344,39 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("printing.contact_qr", "text", "",
        QT_TRANSLATE_NOOP("Settings", "QR code on cards (empty: the clinic's contact)"),
        G_PRINTING, spec="K1", max_length=500),
+    # Messages: the reminder outbox (A5, E7). E-mail goes through the clinic's own mail
+    # server; SMS and WeChat leave as a batch file for the bulk platform, or through a
+    # gateway plug-in.
+    _d("outbox.smtp_host", "text", "", QT_TRANSLATE_NOOP("Settings", "Mail server (SMTP)"),
+       G_MESSAGES, spec="A5", max_length=200),
+    _d("outbox.smtp_port", "int", 587, QT_TRANSLATE_NOOP("Settings", "Mail server port"),
+       G_MESSAGES, minimum=1, maximum=65535),
+    _d("outbox.smtp_security", "choice", "starttls",
+       QT_TRANSLATE_NOOP("Settings", "Mail server security"), G_MESSAGES,
+       choices=("starttls", "ssl", "none")),
+    _d("outbox.smtp_user", "text", "", QT_TRANSLATE_NOOP("Settings", "Mail server user name"),
+       G_MESSAGES, max_length=200),
+    # Kept in the encrypted clinic database like the rest; shown as dots.
+    _d("outbox.smtp_password", "secret", "",
+       QT_TRANSLATE_NOOP("Settings", "Mail server password"), G_MESSAGES, max_length=200),
+    _d("outbox.smtp_from", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "Send e-mail as (address)"), G_MESSAGES, max_length=200),
+    _d("outbox.smtp_timeout_seconds", "int", 20,
+       QT_TRANSLATE_NOOP("Settings", "Give up on the mail server after (seconds)"), G_MESSAGES,
+       minimum=3, maximum=300),
+    _d("outbox.retry_minutes", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "A message that could not go: try again after (minutes)"),
+       G_MESSAGES, minimum=1, maximum=24 * 60),
+    _d("outbox.max_attempts", "int", 5,
+       QT_TRANSLATE_NOOP("Settings", "A message that could not go: give up after tries"),
+       G_MESSAGES, minimum=1, maximum=50),
+    _d("outbox.send_from", "time", "08:00",
+       QT_TRANSLATE_NOOP("Settings", "Send messages from"), G_MESSAGES, spec="A5"),
+    _d("outbox.send_until", "time", "21:00",
+       QT_TRANSLATE_NOOP("Settings", "Send messages until"), G_MESSAGES, spec="A5"),
+    _d("outbox.sending_workstation", "text", "",
+       QT_TRANSLATE_NOOP("Settings", "Workstation that sends (empty: this one)"), G_MESSAGES,
+       max_length=64),
 )
 
 BY_KEY: dict[str, SettingDef] = {d.key: d for d in CATALOG}
@@ -352,12 +399,12 @@ def _is_time_zone(name: str) -> bool:
 
 def check_together(values: dict[str, Any]) -> None:
     """Rules between settings, checked on the merged result of a change."""
-    if values["followup.chronic_call_min_days"] > values["followup.chronic_call_max_days"]:
+    if values["outbox.send_from"] >= values["outbox.send_until"]:
         raise ValidationError(
             QT_TRANSLATE_NOOP(
                 "Errors",
-                "The chronic follow-up call cannot start after its last day. Make the "
-                "'from day' no later than the 'by day'.",
+                "Messages cannot start being sent after the time they stop. Make "
+                "'send from' earlier than 'send until'.",
             )
         )
 

@@ -121,7 +121,7 @@ def test_form_shows_defaults_and_saves_changes_in_one_audited_call(qtbot, env: E
     assert row.label.text() == "Waiting-time alert after (minutes)"
     assert [tab.group_list.item(i).text() for i in range(tab.group_list.count())] == [
         "Clinic", "Security", "Backup", "Patients", "Appointments", "Reception", "Sync",
-        "Follow-up", "Complaints", "Quality", "Printing",
+        "Follow-up", "Complaints", "Quality", "Printing", "Messages",
     ]
     assert not tab.save_button.isEnabled()  # nothing changed yet
 
@@ -165,16 +165,16 @@ def test_invalid_values_show_a_sentence_and_nothing_is_saved(qtbot, env: Env) ->
     assert "clinic name is empty" in tab.message.text()
     assert not tab.save({"clinic.timezone": "Mars/Olympus"})
     assert "time zone" in tab.message.text()
-    assert not tab.save({"followup.chronic_call_min_days": 9})
-    assert "must not be later than" in tab.message.text()
+    assert not tab.save({"outbox.send_from": "22:00"})
+    assert "must be earlier than" in tab.message.text()
     # Typed on screen, the pair is checked against each other as well.
-    editor(tab, "followup.chronic_call_min_days").setValue(9)
+    editor(tab, "outbox.send_from").setTime(QTime(21, 30))
     qtbot.mouseClick(tab.save_button, Qt.MouseButton.LeftButton)
-    assert tab.message.is_error and "must not be later than" in tab.message.text()
+    assert tab.message.is_error and "must be earlier than" in tab.message.text()
 
     page.ctx.runner.wait(WAIT)
     assert env.clinic.setting("clinic.address") == ""
-    assert env.clinic.setting("followup.chronic_call_min_days") == 3
+    assert env.clinic.setting("outbox.send_from") == "08:00"
     assert "settings.update" not in audit_actions(env)
 
 

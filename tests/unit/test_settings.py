@@ -57,7 +57,7 @@ def test_update_validates_all_before_writing_any(cf: ClinicFixture) -> None:
         ("clinic.name", "   "),
         ("clinic.timezone", "Mars/Olympus"),
         ("clinic.timezone", "../../etc/passwd"),
-        ("followup.chronic_call_min_days", 30),
+        ("outbox.send_from", "23:00"),
     ],
 )
 def test_bad_values_get_a_sentence(cf: ClinicFixture, key: str, value: object) -> None:

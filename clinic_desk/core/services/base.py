@@ -67,6 +67,8 @@ class Topic(StrEnum):
     AUDIT = "audit"
     BACKUP = "backup"
     SYNC = "sync"
+    FOLLOWUPS = "followups"
+    OUTBOX = "outbox"
 
 
 @dataclass(frozen=True)

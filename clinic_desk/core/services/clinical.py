@@ -75,6 +75,7 @@ VISIT_CATEGORIES = (
     "physical_exam",
     "physical_exam_positive",
     "chronic",
+    "chronic_discharge",
     "post_operative",
     "family_planning",
     "inpatient_surgery",
@@ -89,6 +90,7 @@ VISIT_CATEGORY_LABELS: dict[str, str] = {
         "VisitCategory", "Physical examination with findings"
     ),
     "chronic": QT_TRANSLATE_NOOP("VisitCategory", "Chronic condition"),
+    "chronic_discharge": QT_TRANSLATE_NOOP("VisitCategory", "Chronic condition, discharged"),
     "post_operative": QT_TRANSLATE_NOOP("VisitCategory", "After an operation"),
     "family_planning": QT_TRANSLATE_NOOP("VisitCategory", "Family planning"),
     "inpatient_surgery": QT_TRANSLATE_NOOP("VisitCategory", "Inpatient surgery"),

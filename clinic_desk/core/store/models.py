@@ -132,6 +132,11 @@ class Patient(IdMixin, TimestampMixin, Base):
     desk_notes: Mapped[str] = mapped_column(Text, default="")
     # The form of address the patient asked for (spec C4), overriding the rule.
     honorific_override: Mapped[str] = mapped_column(String(50), default="")
+    # Follow-up and messages (issue 9, E1-E7): the date of death ends every call and
+    # message; the opt-outs end calls or messages (tasks closed with the reason).
+    deceased_on: Mapped[date | None] = mapped_column(Date, default=None)
+    opt_out_calls: Mapped[bool] = mapped_column(Boolean, default=False)
+    opt_out_messages: Mapped[bool] = mapped_column(Boolean, default=False)
     # A merged-away duplicate points at the record that absorbed it.
     merged_into: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("patient.id"), default=None
@@ -658,6 +663,221 @@ class WaitAlert(IdMixin, TimestampMixin, Base):
     handled_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
     actions: Mapped[str] = mapped_column(String(200), default="")  # comma codes (WAIT_ACTIONS)
     note: Mapped[str] = mapped_column(String(500), default="")
+
+
+# -- follow-up plans, the call worklist and the reminder outbox (issue 9, spec E1-E7, A5, G1) ---
+# Rows a workstation derives from shared data (plan tasks, confirmation calls, reminder
+# messages, the shipped plans) get ids derived from what they come from, so two
+# workstations deriving the same thing offline write the same row and sync merges them.
+
+
+class FollowupPlan(IdMixin, TimestampMixin, Base):
+    """The follow-up plan for one visit category (spec E1), editable by the clinic.
+
+    ``steps`` is JSON: a list of {"after_days", "within_days", "channel", "caller",
+    "level", "checks_previous"}; see ``core.services.followups``.
+    """
+
+    __tablename__ = "followup_plan"
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    steps: Mapped[str] = mapped_column(Text, default="[]")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class FollowupTask(IdMixin, TimestampMixin, Base):
+    """One call or message someone should make, with its due window (spec E1, E3, A5).
+
+    ``kind``: plan (from a finished visit), confirm (the day-before call, A5),
+    no_show (a callback), manual, and later renewal, complaint, survey. ``source_id``
+    is what it came from: the visit (the first version of it), the queue entry, the
+    appointment. Closed tasks keep why (``close_reason``); nothing is deleted.
+    """
+
+    __tablename__ = "followup_task"
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    plan_category: Mapped[str] = mapped_column(String(32), default="")
+    step_no: Mapped[int] = mapped_column(Integer, default=0)
+    level: Mapped[int] = mapped_column(Integer, default=0)  # chronic discharge 1-3 (E1)
+    # phone | message | wechat | email | letter | home_visit (E2)
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    # Who should call (E3): doctor (the attending one) | nurse | customer_service | health_manager
+    caller_role: Mapped[str] = mapped_column(String(24), default="customer_service")
+    assignee_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("staff.id"), default=None
+    )
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # Level 3 of the chronic discharge plan also checks that levels 1-2 happened (E1).
+    checks_previous: Mapped[bool] = mapped_column(Boolean, default=False)
+    due_from: Mapped[date] = mapped_column(Date)
+    due_by: Mapped[date] = mapped_column(Date)
+    # open | done | closed
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    close_reason: Mapped[str] = mapped_column(String(32), default="")
+    close_note: Mapped[str] = mapped_column(String(500), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    last_outcome: Mapped[str] = mapped_column(String(16), default="")
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    done_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+    __table_args__ = (
+        Index("ix_followup_task_status_due_from", "status", "due_from"),
+        Index("ix_followup_task_patient_id", "patient_id"),
+        Index("ix_followup_task_source_id", "source_id"),
+        Index("ix_followup_task_due_by", "due_by"),
+    )
+
+
+class FollowupCall(IdMixin, TimestampMixin, Base):
+    """One attempt to reach a patient and what was heard (spec E4, E5, G1), with the
+    supervisor's spot check (抽查, E6)."""
+
+    __tablename__ = "followup_call"
+    task_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("followup_task.id"), default=None
+    )
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    caller_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(16), default="phone")
+    department: Mapped[str] = mapped_column(String(50), default="")
+    # reached | no_answer | wrong_number | refused
+    outcome: Mapped[str] = mapped_column(String(16))
+    recovery: Mapped[str] = mapped_column(String(16), default="")
+    adherence: Mapped[str] = mapped_column(String(16), default="")
+    satisfaction: Mapped[str] = mapped_column(Text, default="{}")  # JSON {question: 1-5}
+    open_answer: Mapped[str] = mapped_column(Text, default="")
+    suggestions: Mapped[str] = mapped_column(Text, default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # Level 3 of a chronic discharge plan: did levels 1-2 happen? "" | yes | no
+    previous_levels: Mapped[str] = mapped_column(String(8), default="")
+    check_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    check_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    check_rating: Mapped[str] = mapped_column(String(12), default="")
+    check_note: Mapped[str] = mapped_column(String(500), default="")
+
+    __table_args__ = (
+        Index("ix_followup_call_called_at", "called_at"),
+        Index("ix_followup_call_patient_id_called_at", "patient_id", "called_at"),
+        Index("ix_followup_call_task_id", "task_id"),
+    )
+
+
+class FollowupForward(IdMixin, TimestampMixin, Base):
+    """A suggestion heard on a call and forwarded to a department (抄告, E5), tracked
+    until the department answers."""
+
+    __tablename__ = "followup_forward"
+    call_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("followup_call.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    department: Mapped[str] = mapped_column(String(50))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="open")  # open | answered
+    response: Mapped[str] = mapped_column(Text, default="")
+    forwarded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    answered_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_followup_forward_status", "status"),)
+
+
+class Complaint(IdMixin, TimestampMixin, Base):
+    """A complaint as received (spec F1-F3). Issue 9 opens them from follow-up calls;
+    issue 10 builds the rest of the loop (deadlines, response, closure) on this table."""
+
+    __tablename__ = "complaint"
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("patient.id"), default=None
+    )
+    complainant: Mapped[str] = mapped_column(String(100), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(500), default="")
+    # in_person | phone | letter | website | suggestion_box | followup_call (F1)
+    channel: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    staff_concerned: Mapped[str] = mapped_column(String(200), default="")
+    severity: Mapped[str] = mapped_column(String(12), default="normal")  # normal | serious
+    # First-contact responsibility (首接负责制, F3): the receiver owns it.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    source_call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+    __table_args__ = (Index("ix_complaint_status_received_at", "status", "received_at"),)
+
+
+class MessageTemplate(IdMixin, TimestampMixin, Base):
+    """The words of one kind of message (spec A5, E1, E7), editable by the clinic.
+
+    Placeholders only for what may be said: {honorific}, {clinic}, {clinic_phone},
+    {date}, {time}, {doctor}; never a diagnosis or a drug (checked when rendered).
+    """
+
+    __tablename__ = "message_template"
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(100), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class OutboxMessage(IdMixin, TimestampMixin, Base):
+    """One message to one patient and what became of it (spec A5, E7).
+
+    ``state``: queued (waiting, possibly after a temporary failure, with ``last_error``
+    and ``next_try_at``), sending (handed to the gateway; if the program stops here it
+    is not sent again by itself: someone looks), sent, exported (in an SMS/WeChat batch
+    file), failed (for good, with the reason), cancelled (opt-out, death, withdrawn).
+    """
+
+    __tablename__ = "outbox_message"
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("patient.id"), default=None
+    )
+    channel: Mapped[str] = mapped_column(String(12))  # sms | email | wechat
+    address: Mapped[str] = mapped_column(String(200), default="")
+    purpose: Mapped[str] = mapped_column(String(24), default="")
+    template_code: Mapped[str] = mapped_column(String(32), default="")
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    source_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+    next_try_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    gateway: Mapped[str] = mapped_column(String(32), default="")
+    batch: Mapped[str] = mapped_column(String(40), default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+    __table_args__ = (
+        Index("ix_outbox_message_state_not_before", "state", "not_before"),
+        Index("ix_outbox_message_patient_id", "patient_id"),
+        Index("ix_outbox_message_source_id", "source_id"),
+    )
+
+
+class Campaign(IdMixin, TimestampMixin, Base):
+    """A personal health reminder sent to a chosen group (spec E7) through the outbox."""
+
+    __tablename__ = "campaign"
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    criteria: Mapped[str] = mapped_column(Text, default="{}")  # JSON: who was chosen
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[str] = mapped_column(Text, default="{}")  # JSON {reason: count}
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
 
 
 # -- sync (issue 7) -------------------------------------------------------------------------

@@ -47,8 +47,9 @@ TIME_FORMAT = "HH:mm"
 # No seed default exists for the clinic's own name, address and phone: "Restore
 # defaults" leaves them as they are instead of blanking them.
 IDENTITY_KEYS = frozenset({"clinic.name", "clinic.address", "clinic.phone"})
-# Pairs that must stay in order: (first, last).
-ORDERED_PAIRS = (("followup.chronic_call_min_days", "followup.chronic_call_max_days"),)
+# Pairs that must stay in order: (first, last), the first strictly earlier ("HH:MM"
+# text compares in clock order).
+ORDERED_PAIRS = (("outbox.send_from", "outbox.send_until"),)
 
 
 def setting_label(definition: SettingDef) -> str:
@@ -73,7 +74,9 @@ def value_text(definition: SettingDef, value: Any) -> str:
         )
     if definition.kind == "choice":
         return choice_text(str(value))
-    if definition.kind == "text" and not str(value):
+    if definition.kind == "secret":
+        return "••••" if str(value) else QCoreApplication.translate("ClinicSettingsTab", "(empty)")
+    if definition.kind in ("text", "secret") and not str(value):
         return QCoreApplication.translate("ClinicSettingsTab", "(empty)")
     return str(value)
 
@@ -122,6 +125,8 @@ class SettingRow:
             return combo
         line = QLineEdit(parent)
         line.setMaxLength(d.max_length)
+        if d.kind == "secret":  # a password: dots on screen, never in a tooltip
+            line.setEchoMode(QLineEdit.EchoMode.Password)
         if d.max_length <= 8:  # a code such as "CN": a short box says so
             line.setFixedWidth(line.fontMetrics().horizontalAdvance("M") * 6 + 16)
         else:
@@ -462,10 +467,10 @@ class ClinicSettingsTab(QWidget):
                 )
         merged = {**self.baseline, **clean}
         for first, last in ORDERED_PAIRS:
-            if first in merged and last in merged and int(merged[first]) > int(merged[last]):
+            if first in merged and last in merged and merged[first] >= merged[last]:
                 raise _Invalid(
                     first if first in clean else last,
-                    self.tr("“{first}” must not be later than “{last}”.").format(
+                    self.tr("“{first}” must be earlier than “{last}”.").format(
                         first=setting_label(BY_KEY[first]), last=setting_label(BY_KEY[last])
                     ),
                 )
