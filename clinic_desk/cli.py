@@ -566,6 +566,43 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- the reminder outbox (issue 9) ---------------------------------------------------
+
+
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    """Send the due e-mail (and plug-in gateway) messages: for a scheduled task."""
+    from clinic_desk.core.services import outbox
+    from clinic_desk.core.services.base import Actor
+
+    clinic = _open(args)
+    try:
+        report = outbox.send_due(clinic, Actor.system("outbox"))
+    finally:
+        clinic.close()
+    print(f"Sent {report.sent}, failed {report.failed}, waiting for later {report.deferred}.")
+    for problem in report.errors:
+        print(problem, file=sys.stderr)
+    # Non-zero when the server was unreachable or misconfigured, so the scheduler shows it.
+    return 1 if report.errors else 0
+
+
+def cmd_outbox_export(args: argparse.Namespace) -> int:
+    from clinic_desk.core.services import outbox
+    from clinic_desk.core.services.base import Actor
+
+    clinic = _open(args)
+    try:
+        result = outbox.export_batch(clinic, Actor.system("outbox"), args.channel, Path(args.path))
+    finally:
+        clinic.close()
+    if result.count == 0:
+        print(f"No {args.channel} messages are waiting; no file was written.")
+        return 0
+    print(f"{result.count} messages written to {result.path} (batch {result.batch}).")
+    print("Upload the file to the bulk-message platform; these messages are not exported again.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clinic-desk",
@@ -662,6 +699,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="this workstation's name, e.g. \"Front desk\"")
     p = command("sync-pair", cmd_sync_pair, "make a pairing code for a new workstation")
     p.add_argument("--name", required=True, help="the new workstation's name")
+    # The reminder outbox (issue 9).
+    outbox_parser = sub.add_parser("outbox", help="send or export the patients' messages")
+    outbox_sub = outbox_parser.add_subparsers(
+        dest="outbox_command", metavar="OUTBOX-COMMAND", required=True
+    )
+    p = outbox_sub.add_parser(
+        "send",
+        help="send the due e-mail messages (for a scheduled task)",
+        description="Send every due e-mail (and plug-in gateway) message now, within the "
+        "clinic's sending hours. Exits 1 when the mail server could not be used.",
+    )
+    p.add_argument("--data-dir", help="the clinic's data folder")
+    p.set_defaults(func=cmd_outbox_send)
+    p = outbox_sub.add_parser(
+        "export",
+        help="write the due SMS or WeChat messages to a CSV file for the bulk platform",
+        description="Write the due messages of a channel to a CSV batch file (UTF-8, phone "
+        "and content) and mark them exported, so they are never in another batch.",
+    )
+    p.add_argument("--data-dir", help="the clinic's data folder")
+    p.add_argument("--channel", choices=["sms", "wechat"], default="sms")
+    p.add_argument("path", metavar="PATH", help="the .csv file to write, or a folder for it")
+    p.set_defaults(func=cmd_outbox_export)
     p = command("join", cmd_join, "set this computer up as another workstation of a clinic")
     p.add_argument("--hub", help="the hub's postgresql:// address")
     p.add_argument("--code", help="the pairing code (or set CLINIC_DESK_PAIRING_CODE)")

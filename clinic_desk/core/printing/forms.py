@@ -72,6 +72,10 @@ class FollowUpForm:
     address: str = ""
     phone: str = ""
     notes: str = ""
+    # The supervisor's spot check (抽查, E6), when the form is printed from a checked call.
+    check_date: str = ""
+    checker: str = ""
+    evaluation: str = ""
 
 
 # A cell: (label, value, share of the row's width); rows are drawn as boxes.
@@ -191,8 +195,8 @@ def followup_form_pdf(
         w.row([(lab.address, form.address, 0.65), (lab.phone, form.phone, 0.35)])
         w.row([(lab.notes, form.notes, 1.0)], write_lines=9)
         w.section(lab.check_section)
-        w.row([(lab.check_date, "", 0.4), (lab.checker, "", 0.6)])
-        w.row([(lab.evaluation, "", 1.0)], write_lines=4)
+        w.row([(lab.check_date, form.check_date, 0.4), (lab.checker, form.checker, 0.6)])
+        w.row([(lab.evaluation, form.evaluation, 1.0)], write_lines=4)
 
     footer = page_footer(form.clinic_name, width=spec.inner_width, size=8, page_label=lab.page)
     title = f"{lab.title} · {form.patient_name}" if form.patient_name else lab.title

@@ -1123,6 +1123,15 @@ def _visit_columns(
     return columns
 
 
+def _plan_followups(clinic: Clinic, uow: UnitOfWork, actor: Actor, row: Visit) -> Changes:
+    """A finished visit starts its category's follow-up plan (issue 9, E1), in the
+    visit's own transaction: the visit and its tasks commit together."""
+    # Imported here: the follow-up service reads visits through this module.
+    from clinic_desk.core.services import followups
+
+    return followups.visit_finished_in(clinic, uow, actor, row)
+
+
 def record_visit(
     clinic: Clinic,
     actor: Actor,
@@ -1159,9 +1168,10 @@ def record_visit(
             **_visit_columns(clinic, uow, fields, None),
         )
         _add_audited(clinic, uow, actor, row, "clinical.visit_record", patient_id)
+        planned = _plan_followups(clinic, uow, actor, row)
         view = _visit(row)
         uow.commit()
-    return Written(view, _changed(patient_id))
+    return Written(view, _changed(patient_id) | planned)
 
 
 def correct_visit(
@@ -1221,9 +1231,10 @@ def correct_visit(
             reason=why,
             detail={"corrects": old.id.hex},
         )
+        planned = _plan_followups(clinic, uow, actor, row)
         view = _visit(row)
         uow.commit()
-    return Written(view, _changed(patient_id))
+    return Written(view, _changed(patient_id) | planned)
 
 
 # --- clinical notes (written by patients.add_clinical_note) ---------------------------------

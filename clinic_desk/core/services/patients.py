@@ -54,8 +54,10 @@ __all__ = [
     "honorific_style",
     "merge_patients",
     "read_clinical_record",
+    "record_death",
     "register_patient",
     "search_patients",
+    "set_contact_opt_out",
     "update_patient",
 ]
 
@@ -84,6 +86,10 @@ class PatientDetails:
     merged_into: uuid.UUID | None
     created_at: datetime
     updated_at: datetime
+    # Follow-up and messages (issue 9): calls and messages stop after a death or an opt-out.
+    deceased_on: date | None = None
+    opt_out_calls: bool = False
+    opt_out_messages: bool = False
 
     @property
     def full_name(self) -> str:
@@ -180,7 +186,17 @@ def _details(clinic: Clinic, p: Patient) -> PatientDetails:
     if age is not None and age >= style.elderly_age and "elderly" not in needs:
         needs.append("elderly")
     return PatientDetails(
-        p.id, p.record_no, data, tuple(needs), age, p.merged_into, p.created_at, p.updated_at
+        p.id,
+        p.record_no,
+        data,
+        tuple(needs),
+        age,
+        p.merged_into,
+        p.created_at,
+        p.updated_at,
+        deceased_on=p.deceased_on,
+        opt_out_calls=bool(p.opt_out_calls),
+        opt_out_messages=bool(p.opt_out_messages),
     )
 
 
@@ -449,6 +465,192 @@ def update_patient(
         details = _details(clinic, patient)
         uow.commit()
     return Written(details, Changes(frozenset({Topic.PATIENTS}), frozenset({patient_id})))
+
+
+# -- death and contact opt-outs (issue 9, E1-E7) -----------------------------------------
+
+MAX_CONTACT_NOTE = 500
+
+
+def _contact_note(note: str) -> str:
+    if not isinstance(note, str):
+        raise ValidationError(QT_TRANSLATE_NOOP("Errors", "The note should be text."))
+    text = " ".join(unicodedata.normalize("NFC", note).split())
+    if any(unicodedata.category(c) == "Cc" for c in text):
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The note contains invisible control characters. Type it again, or paste it "
+                "as plain text.",
+            )
+        )
+    if len(text) > MAX_CONTACT_NOTE:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("Errors", "The note is too long: use at most {n} characters."),
+            n=MAX_CONTACT_NOTE,
+        )
+    return text
+
+
+def _unmerged(uow: UnitOfWork, patient_id: uuid.UUID) -> Patient:
+    patient = _load(uow, patient_id)
+    if patient.merged_into is not None:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "This record was merged into another one. Open that record to change the "
+                "patient's details.",
+            )
+        )
+    return patient
+
+
+def _contact_changes(patient_id: uuid.UUID) -> Changes:
+    return Changes(
+        frozenset({Topic.PATIENTS, Topic.FOLLOWUPS, Topic.OUTBOX}), frozenset({patient_id})
+    )
+
+
+def record_death(
+    clinic: Clinic, actor: Actor, patient_id: uuid.UUID, *, on: date, note: str = ""
+) -> Written[PatientDetails]:
+    """The patient died on ``on``: every open follow-up closes (deceased) and every queued
+    message is cancelled, in the same transaction; no new ones are made."""
+    # Imported here: both services read patients through this module.
+    from clinic_desk.core.services import followups, outbox
+
+    clinic.require(actor, Action.PATIENT_EDIT, patient_id=patient_id)
+    if not isinstance(on, date) or isinstance(on, datetime):
+        raise ValidationError(QT_TRANSLATE_NOOP("Errors", "The date of death should be a date."))
+    if on.year < 1900:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP("Errors", "That date is too long ago. Check the year."),
+        )
+    if on > clinic.today():
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "The date of death ({day}) cannot be in the future. Check the date."
+            ),
+            day=on.isoformat(),
+        )
+    text = _contact_note(note)
+    with clinic.store.unit_of_work(write=True) as uow:
+        patient = _unmerged(uow, patient_id)
+        if patient.birth_date is not None and on < patient.birth_date:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "The date of death ({day}) is before the birth date ({birth}). Check both "
+                    "dates.",
+                ),
+                day=on.isoformat(),
+                birth=patient.birth_date.isoformat(),
+            )
+        before = patient.deceased_on
+        patient.deceased_on = on
+        patient.updated_by = actor.staff_id
+        patient.updated_at = clinic.now()
+        closed = followups.close_for_patient_in(
+            clinic, uow, patient_id, reason="deceased", note=text
+        )
+        cancelled = outbox.cancel_for_patient_in(clinic, uow, patient_id, reason="deceased")
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="patient.death",
+                object_type="patient",
+                object_id=patient_id.hex,
+                patient_id=patient_id,
+                reason=text,
+                detail=json.dumps(
+                    {
+                        "on": on.isoformat(),
+                        "before": before.isoformat() if before else None,
+                        "tasks_closed": len(closed),
+                        "messages_cancelled": cancelled,
+                    }
+                ),
+            ),
+        )
+        details = _details(clinic, patient)
+        uow.commit()
+    return Written(details, _contact_changes(patient_id))
+
+
+def set_contact_opt_out(
+    clinic: Clinic,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    *,
+    calls: bool,
+    messages: bool,
+    note: str = "",
+) -> Written[PatientDetails]:
+    """The patient's wish not to be called or not to get messages. Turning one on closes
+    the open follow-ups of that kind (opted out) and, for messages, cancels the queued
+    ones; turning it off again reopens nothing."""
+    from clinic_desk.core.services import followups, outbox
+
+    clinic.require(actor, Action.PATIENT_EDIT, patient_id=patient_id)
+    if not isinstance(calls, bool) or not isinstance(messages, bool):
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Say whether the patient wants calls and whether they want messages."
+            )
+        )
+    text = _contact_note(note)
+    with clinic.store.unit_of_work(write=True) as uow:
+        patient = _unmerged(uow, patient_id)
+        before = (bool(patient.opt_out_calls), bool(patient.opt_out_messages))
+        closed: list[uuid.UUID] = []
+        cancelled = 0
+        if calls and not before[0]:
+            closed += followups.close_for_patient_in(
+                clinic,
+                uow,
+                patient_id,
+                reason="opted_out",
+                channels=sorted(followups.CALL_CHANNELS),
+                note=text,
+            )
+        if messages and not before[1]:
+            closed += followups.close_for_patient_in(
+                clinic,
+                uow,
+                patient_id,
+                reason="opted_out",
+                channels=sorted(followups.MESSAGE_CHANNELS),
+                note=text,
+            )
+            cancelled = outbox.cancel_for_patient_in(clinic, uow, patient_id, reason="opted_out")
+        if before != (calls, messages):
+            patient.opt_out_calls = calls
+            patient.opt_out_messages = messages
+            patient.updated_by = actor.staff_id
+            patient.updated_at = clinic.now()
+            clinic.audit(
+                uow,
+                actor,
+                audit.AuditEvent(
+                    action="patient.contact_opt_out",
+                    object_type="patient",
+                    object_id=patient_id.hex,
+                    patient_id=patient_id,
+                    reason=text,
+                    detail=json.dumps(
+                        {
+                            "calls": calls,
+                            "messages": messages,
+                            "tasks_closed": len(closed),
+                            "messages_cancelled": cancelled,
+                        }
+                    ),
+                ),
+            )
+        details = _details(clinic, patient)
+        uow.commit()
+    return Written(details, _contact_changes(patient_id))
 
 
 def _patient_tables() -> list[Any]:

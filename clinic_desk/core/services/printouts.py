@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TypeVar
 
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import NotFound, ValidationError
-from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.printing.forms import FollowUpForm, ReferralLetter
 from clinic_desk.core.printing.handouts import AppointmentSlip, ContactCard, FirstVisitSheet
 from clinic_desk.core.printing.layout import ClinicInfo
@@ -32,7 +32,7 @@ from clinic_desk.core.rules import honorifics
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
-from clinic_desk.core.services import appointments, patients
+from clinic_desk.core.services import appointments, followups, patients
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
@@ -40,6 +40,7 @@ from clinic_desk.core.store.models import (
     AppointmentResource,
     Attachment,
     DoctorProfile,
+    FollowupCall,
     Medication,
     Patient,
     Prescription,
@@ -557,19 +558,104 @@ def contact_card(
 # -- the follow-up call record (E4) -------------------------------------------------------------
 
 
+# The words of the call's answers on the form (E4, E5, G1).
+_CALL_WORDS = {
+    "outcome": QT_TRANSLATE_NOOP("Printouts", "Outcome"),
+    "recovery": QT_TRANSLATE_NOOP("Printouts", "Recovery"),
+    "adherence": QT_TRANSLATE_NOOP("Printouts", "Medication"),
+    "satisfaction": QT_TRANSLATE_NOOP("Printouts", "Satisfaction (1-5)"),
+    "previous_levels": QT_TRANSLATE_NOOP("Printouts", "Nurse and doctor followed up"),
+    "open_answer": QT_TRANSLATE_NOOP("Printouts", "In the patient's words"),
+    "suggestions": QT_TRANSLATE_NOOP("Printouts", "Suggestions"),
+    "notes": QT_TRANSLATE_NOOP("Printouts", "Notes"),
+    "yes": QT_TRANSLATE_NOOP("Printouts", "yes"),
+    "no": QT_TRANSLATE_NOOP("Printouts", "no"),
+    "overall": QT_TRANSLATE_NOOP("Printouts", "overall"),
+    "doctor": QT_TRANSLATE_NOOP("Printouts", "doctor"),
+    "staff": QT_TRANSLATE_NOOP("Printouts", "staff"),
+    "waiting": QT_TRANSLATE_NOOP("Printouts", "waiting"),
+    "environment": QT_TRANSLATE_NOOP("Printouts", "environment"),
+}
+
+
+def _call_lines(call: FollowupCall, translate: Translate) -> str:
+    """The call's answers, one short line each, for the form's notes box."""
+
+    def word(key: str) -> str:
+        return translate("Printouts", _CALL_WORDS[key])
+
+    def coded(table: dict[str, str], code: str) -> str:
+        return translate("Followup", table[code]) if code in table else code
+
+    lines = [f"{word('outcome')}: {coded(followups.OUTCOME_LABELS, call.outcome)}"]
+    if call.recovery:
+        lines.append(f"{word('recovery')}: {coded(followups.RECOVERY_LABELS, call.recovery)}")
+    if call.adherence:
+        lines.append(f"{word('adherence')}: {coded(followups.ADHERENCE_LABELS, call.adherence)}")
+    try:
+        scores = json.loads(call.satisfaction or "{}")
+    except ValueError:
+        scores = {}
+    if isinstance(scores, dict):
+        shown = [f"{word(k)} {scores[k]}" for k in followups.SATISFACTION_KEYS if k in scores]
+        if shown:
+            lines.append(f"{word('satisfaction')}: {', '.join(shown)}")
+    if call.previous_levels in ("yes", "no"):
+        lines.append(f"{word('previous_levels')}: {word(call.previous_levels)}")
+    for key, text in (
+        ("open_answer", call.open_answer),
+        ("suggestions", call.suggestions),
+        ("notes", call.notes),
+    ):
+        if text:
+            lines.append(f"{word(key)}: {text}")
+    return "\n".join(lines)
+
+
+def _call_patient(clinic: Clinic, call_id: uuid.UUID) -> uuid.UUID:
+    """The patient of a call, read before the permission check (which needs it)."""
+    with clinic.store.unit_of_work(write=False) as uow:
+        patient_id = uow.session.execute(
+            select(FollowupCall.patient_id).where(
+                FollowupCall.id == call_id, FollowupCall.deleted_at.is_(None)
+            )
+        ).scalar()
+    if patient_id is None:
+        raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "follow-up call"))
+    return patient_id
+
+
 def followup_form(
-    clinic: Clinic, actor: Actor, patient_id: uuid.UUID | None = None
+    clinic: Clinic,
+    actor: Actor,
+    patient_id: uuid.UUID | None = None,
+    *,
+    call_id: uuid.UUID | None = None,
+    translate: Translate = english,
 ) -> FollowUpForm:
-    """E4: the seed's form, blank (no patient) or filled from the record.
+    """E4: the seed's form, blank (no patient), filled from the record, or filled from a
+    call (``call_id``): its caller, date, department, answers and the spot check.
 
     The diagnosis is the clinical record's: it is filled in only for those who may
     read it (spec C3) and left as a box to write in for customer service.
+    ``translate`` gives the words of the call's answers in the form's language.
     """
+    if call_id is not None:
+        owner = _call_patient(clinic, call_id)
+        if patient_id is not None and patient_id != owner:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "That call was made to another patient. Print the form from the call itself.",
+                )
+            )
+        patient_id = owner
     _require_about(clinic, actor, Action.FOLLOWUP_WORK, patient_id)
     name = str(clinic.setting("clinic.name"))
     if patient_id is None:
         return FollowUpForm(clinic_name=name)
     clinical = actor.is_system or allowed(actor.role, Action.CLINICAL_READ)
+    zone = clinic.timezone()
     with clinic.store.unit_of_work(write=True) as uow:
         session = uow.session
         patient = _patient(session, patient_id)
@@ -587,7 +673,7 @@ def followup_form(
         diagnosis = ""
         if last is not None:
             moment = last.finished_at or last.visit_at
-            ended = moment.astimezone(clinic.timezone()).date()
+            ended = moment.astimezone(zone).date()
             if clinical:
                 diagnosis = last.diagnosis.strip()
             if last.doctor_id is not None:
@@ -613,14 +699,35 @@ def followup_form(
             address=patient.address,
             phone=_phone(clinic, patient.phone),
         )
+        if call_id is not None:
+            call = session.get(FollowupCall, call_id)
+            if call is None:
+                raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "follow-up call"))
+            rating = followups.RATING_LABELS.get(call.check_rating, "")
+            form = replace(
+                form,
+                caller=_staff_name(session, call.caller_id),
+                department=call.department or department,
+                call_date=call.called_at.astimezone(zone).date().isoformat(),
+                notes=_call_lines(call, translate),
+                check_date=(
+                    call.check_at.astimezone(zone).date().isoformat() if call.check_at else ""
+                ),
+                checker=_staff_name(session, call.check_by),
+                evaluation=" ".join(
+                    x
+                    for x in (translate("Followup", rating) if rating else "", call.check_note)
+                    if x
+                ),
+            )
         _audit(
             clinic,
             uow,
             actor,
             "followup_form",
             patient.id,
-            object_type="patient",
-            object_id=patient.id,
+            object_type="followup_call" if call_id is not None else "patient",
+            object_id=call_id if call_id is not None else patient.id,
             detail={"diagnosis": bool(diagnosis)},
         )
         uow.commit()

@@ -2106,6 +2106,11 @@ def finish_consultation(
         if category:
             entry.visit_category = category
             extra["visit_category"] = category
+        if entry.visit_category:
+            # The follow-up plan starts with the finish (E1), in this transaction.
+            from clinic_desk.core.services import followups  # it reads the queue here
+
+            followups.queue_finished_in(clinic, uow, actor, entry, now, audits)
         if entry.appointment_id is None:
             return False
         booking = ap._load(uow.session, entry.appointment_id)
