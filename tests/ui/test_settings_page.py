@@ -296,7 +296,9 @@ def test_a_doctor_sees_settings_read_only_and_the_service_refuses(qtbot, env: En
     page = make_page(qtbot, env, doctor)
     tab = page.clinic_tab
     assert page.staff_tab is None and page.security_tab is None
-    assert page.tabs.count() == 2  # settings (read-only) and rosters (read-only)
+    # settings, rosters, follow-up plans and message templates, all read-only
+    assert page.tabs.count() == 4
+    assert page.plans_tab is not None and not page.plans_tab.save_button.isVisible()
     assert editor(tab, "reception.wait_alert_minutes").value() == 15
     assert all(not row.editor.isEnabled() for row in tab.rows.values())
     assert not tab.save_button.isVisible() and not tab.revert_button.isVisible()

@@ -196,6 +196,10 @@ class PatientFileView(QWidget):
             wanted.append(ReportsTab(self.ctx, self.patient_id, self))
         if self.may_read(Action.CLINICAL_READ) or self.ctx.may(Action.REFERRAL_DESK):
             wanted.append(ReferralsTab(self.ctx, self.patient_id, self))
+        if self.ctx.may(Action.FOLLOWUP_WORK) or self.ctx.may(Action.PATIENT_EDIT):
+            from clinic_desk.ui.followups.patient_tab import PatientFollowupsTab
+
+            wanted.append(PatientFollowupsTab(self.ctx, self.patient_id, self))
         for extra in wanted:
             self.extra_tabs.append(extra)
             self.tabs.insertTab(position, extra, "")

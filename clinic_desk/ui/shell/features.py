@@ -69,6 +69,12 @@ def _settings(ctx: AppContext) -> QWidget:
     return SettingsPage(ctx)
 
 
+def _followups(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.followups.page import FollowupsPage
+
+    return FollowupsPage(ctx)
+
+
 def _queue(ctx: AppContext) -> QWidget:
     from clinic_desk.ui.reception.queue import DoctorQueuePage
 
@@ -83,7 +89,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("patients", QT_TRANSLATE_NOOP("Features", "Patients"), Action.PATIENT_SEARCH,
             _patients, "Ctrl+3"),
     Feature("followups", QT_TRANSLATE_NOOP("Features", "Follow-ups"), Action.FOLLOWUP_WORK,
-            _coming(QT_TRANSLATE_NOOP("Features", "Follow-ups")), "Ctrl+4"),
+            _followups, "Ctrl+4"),
     Feature("quality", QT_TRANSLATE_NOOP("Features", "Complaints & quality"),
             Action.COMPLAINT_HANDLE,
             _coming(QT_TRANSLATE_NOOP("Features", "Complaints & quality")), "Ctrl+5"),

@@ -25,6 +25,7 @@ from clinic_desk.core.security.permissions import ROLE_LABELS, Action, Role
 from clinic_desk.core.services import staff
 from clinic_desk.core.services.base import Actor, Clock, system_clock
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.followups.sender import OutboxSender
 from clinic_desk.ui.shell.features import FEATURES, Feature
 from clinic_desk.ui.signin.idle import IdleLock
 from clinic_desk.ui.signin.window import SignInWidget
@@ -75,6 +76,8 @@ class MainWindow(QMainWindow):
         self.sync.sig_running.connect(self._sync_running)
         self.sync_label.sig_clicked.connect(self.sync_now)
         self.statusBar().addPermanentWidget(self.sync_label)
+        # The outbox's e-mails (issue 9) go from here if this is the sending workstation.
+        self.outbox_sender = OutboxSender(ctx, self)
         self.statusBar().addPermanentWidget(self.who)
         self.retranslate()
         self._show_signin(locked=False)
@@ -246,6 +249,7 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self.sync.start()  # does nothing once started, or on a standalone workstation
+        self.outbox_sender.start()
 
     def sync_now(self) -> None:
         self.sync.sync_now()
@@ -324,6 +328,7 @@ class MainWindow(QMainWindow):
         if actor is not None:
             self.ctx.runner.start(staff.sign_out, self.ctx.clinic, actor)
         self.idle.stop()
+        self.outbox_sender.stop()
         self.ctx.runner.wait(10_000)
         self.sync.stop()  # before the clinic is closed (app.py)
         super().closeEvent(event)
