@@ -23,7 +23,18 @@ visits). The build runs in steps, each timed:
    allows), rooms and devices never double-booked; past ones done, no-show or
    cancelled (some late), future ones booked or confirmed; the week containing
    ``TODAY`` and the next about 2,000 each (``bench/bench_calendar.py`` loads the
-   first, with the clock at ``now_utc``).
+   first, with the clock at ``now_utc``);
+6. ``follow-ups`` (issue 9): the four visit categories the demo's diagnoses never give
+   (chronic discharge, post-operative, family planning, inpatient surgery) for 1-3% of
+   the visits each; each finished visit's tasks as the default plans
+   (``followups.DEFAULT_PLANS``) make them, ids and due dates as
+   ``followups.plan_for_visit_in`` derives them; the past ones mostly done (some late,
+   a few closed unreachable, no contact, deceased or opted out), about 300 still open
+   overdue and about 150 in their window on ``TODAY``; a call row for each attempt
+   (reached ones with the survey for 60%, some spot-checked); patients' contact
+   preferences (60% text messages), a few deaths and opt-outs; the week-before
+   reminder of each appointment of a patient who prefers text messages, exported in
+   the past, queued for the coming week (the 7th day ahead is ``prepare_worklist``'s).
 
 Everything is deterministic from ``--seed``. To add a step (visits,
 appointments...), write a function ``(clinic, seed) -> int`` (rows written)
@@ -41,6 +52,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import cProfile
+import hashlib
 import io
 import itertools
 import json
@@ -55,16 +67,21 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
+from clinic_desk.core.outbox import templates
+from clinic_desk.core.rules import honorifics
 from clinic_desk.core.rules.id_documents import DocumentKind, gb11643_check_char
 from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
-from clinic_desk.core.services import demo, rosters, staff
+from clinic_desk.core.services import demo, followups, reception, rosters, staff
+from clinic_desk.core.services import patients as patient_service
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.patient_search import search_keys_for
 from clinic_desk.core.services.rosters import RosterBlock
+from clinic_desk.core.store.base import SYNCED_ROW_NAMESPACE
 from clinic_desk.core.store.engine import DB_FILENAME
 from clinic_desk.core.store.models import (
     Appointment,
@@ -721,12 +738,596 @@ def step_appointments(clinic: Clinic, seed: int) -> int:
     return written + len(book.holds)
 
 
+# -- issue 9: follow-up tasks and their calls, and the reminder outbox --------------------
+
+# The demo's diagnoses never give these four categories: a share of all visits moves to
+# each from the category it refines (a chronic patient discharged; a check after an
+# operation done elsewhere; family planning, women only; an inpatient operation).
+_RECATEGORISE = (
+    ("chronic_discharge", 0.01, "chronic", ""),
+    ("post_operative", 0.03, "other", ""),
+    ("family_planning", 0.01, "other", "F"),
+    ("inpatient_surgery", 0.01, "other_treatment", ""),
+)
+DONE_SHARE = 0.92  # tasks whose window closed before TODAY: done, some of them late
+LATE_SHARE = 0.12  # of the done: after the window closed
+REFUSED_SHARE = 0.01  # of the done: the patient would not talk (recorded, done)
+WRONG_NUMBER_SHARE = 0.15  # of the not done: closed no_contact; the rest unreachable
+OVERDUE_OPEN = 0.26  # tasks whose window closed yesterday and are still open; fewer
+OVERDUE_DECAY = 0.85  # each day further back (about 300 overdue in all)
+IN_WINDOW_DAILY = 0.55  # tasks in their window: the share of those still open done each day
+NO_ANSWER_FIRST = 0.15  # done calls that took no-answer attempts first
+SATISFACTION_SHARE = 0.60  # reached calls where the patient answered the survey
+SPOT_CHECK_SHARE = 0.05  # reached calls a supervisor checked (抽查, E6)
+DECEASED_SHARE = 0.03  # of the patients 75 and older, with no visit since
+OPT_OUT_SHARE = 0.01  # asked for no calls from some day; a third for no messages either
+SMS_SHARE = 0.60  # prefer text messages: the appointment reminders go to them
+CALL_ONLY_SHARE = 0.30  # said "call my mobile" and nothing else; the rest said nothing
+WORK_MINUTES = (8 * 60 + 30, 17 * 60 + 30)  # when calls are made, local time
+MESSAGE_MINUTE = 8 * 60  # the reminders go out at 08:00 local (outbox.send_from)
+_SCORES = (5, 5, 5, 5, 4, 4, 4, 3, 2)
+_RECOVERY = ("recovered", "improving", "improving", "unchanged", "worse")
+_ADHERENCE = ("as_prescribed", "as_prescribed", "as_prescribed", "sometimes_missed", "stopped")
+_MEDICINE_PLANS = frozenset({"chronic", "chronic_discharge"})  # calls that ask about them
+_OPEN_ANSWERS = ("医生很耐心，讲得很清楚", "候诊时间有点长", "护士态度很好", "希望停车方便些")
+_SUGGESTIONS = ("希望增加周末门诊", "建议药房多开一个窗口", "希望能在网上查化验结果")
+_TASK_COLUMNS = (
+    "id created_at updated_at deleted_at patient_id kind source_id plan_category step_no "
+    "level channel caller_role assignee_id doctor_id department title checks_previous "
+    "due_from due_by status close_reason close_note attempts next_try_at last_outcome "
+    "done_at done_by created_by"
+).split()
+_CALL_COLUMNS = (
+    "id created_at updated_at deleted_at task_id patient_id caller_id called_at channel "
+    "department outcome recovery adherence satisfaction open_answer suggestions notes "
+    "previous_levels check_at check_by check_rating check_note"
+).split()
+_MESSAGE_COLUMNS = (
+    "id created_at updated_at deleted_at patient_id channel address purpose template_code "
+    "subject body source_id campaign_id not_before state attempts last_error next_try_at "
+    "sent_at gateway batch created_by"
+).split()
+FOLLOWUP_FACTS: dict[str, Any] = {}  # filled by step_followups, printed by main
+_NAMESPACE_BYTES = SYNCED_ROW_NAMESPACE.bytes
+
+
+def _text(moment: datetime | None) -> str | None:
+    """A naive UTC moment as a ``UTCDateTime`` column stores it."""
+    return None if moment is None else moment.isoformat(" ", "microseconds")
+
+
+def _uuid5_hex(name: str) -> str:
+    """``uuid.uuid5(SYNCED_ROW_NAMESPACE, name).hex`` without the UUID objects (a million
+    of them cost seconds here); ``step_followups`` checks it against the service's ids."""
+    digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    return digest.hex()
+
+
+def _dashed(hex_id: str) -> str:
+    """``str(uuid.UUID(hex_id))``: the form the derived ids' names are made of."""
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+
+
+def _insert(table: str, columns: list[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+class _Person:
+    """A patient as the follow-up step sees them, and what it decides for them."""
+
+    __slots__ = (
+        "birth", "channels", "death_noted", "deceased_on", "family", "given", "honorific",
+        "id", "opt_out_at", "opt_out_messages", "phone", "sex",
+    )  # fmt: skip
+
+    def __init__(
+        self, pid: str, family: str, given: str, sex: str, birth: str | None, phone: str
+    ) -> None:
+        self.id, self.family, self.given, self.sex, self.phone = pid, family, given, sex, phone
+        self.birth = date.fromisoformat(birth) if birth else None
+        self.channels = ""
+        self.deceased_on: date | None = None
+        self.death_noted: datetime | None = None  # when the desk recorded it (naive UTC)
+        self.opt_out_at: datetime | None = None
+        self.opt_out_messages = False
+        self.honorific = ""
+
+
+class _Followups:
+    """Each finished visit's plan tasks as the service makes them (``plan_for_visit_in``),
+    each lived through to TODAY (done on time or late, unreachable, still open) with its
+    calls; rows in stored form, flushed in batches."""
+
+    def __init__(self, clinic: Clinic, seed: int, conn: Any) -> None:
+        self.rng = random.Random(f"gen-dataset-followups:{seed}")
+        self.ids = random.Random(f"gen-dataset-followup-ids:{seed}")
+        self.conn = conn
+        self.tz = clinic.timezone()
+        self.now = now_utc(clinic).replace(tzinfo=None)  # naive UTC, like the rows
+        self.percent = int(clinic.setting("followup.random_sample_percent"))
+        self.rule = str(clinic.setting("followup.closed_day_rule"))
+        self.retry = timedelta(hours=int(clinic.setting("followup.retry_hours")))
+        self.max_attempts = int(clinic.setting("followup.max_attempts"))
+        self.closed: frozenset[date] = frozenset()
+        self.callers: dict[str, list[str]] = {}  # caller role -> staff ids (hex)
+        self.supervisor = ""
+        self.bases: dict[date, datetime] = {}
+        self.tasks: list[tuple[object, ...]] = []
+        self.calls: list[tuple[object, ...]] = []
+        self.written = {"tasks": 0, "calls": 0}
+        self.facts: dict[str, int] = {}
+
+    # -- time ------------------------------------------------------------------------
+
+    def utc(self, day: date, minute: int) -> datetime:
+        """Local ``day`` at ``minute``, as naive UTC (the day's offset at noon)."""
+        base = self.bases.get(day)
+        if base is None:
+            noon = datetime(day.year, day.month, day.day, 12, tzinfo=self.tz)
+            base = self.bases[day] = noon.astimezone(UTC).replace(tzinfo=None) - _NOON
+        return base + timedelta(minutes=minute)
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.replace(tzinfo=UTC).astimezone(self.tz).date()
+
+    def work_time(self, day: date, after: datetime) -> datetime:
+        """A moment in working hours on ``day``, after ``after`` and before now."""
+        moment = self.utc(day, _between(self.rng, *WORK_MINUTES))
+        if moment <= after:
+            moment = after + timedelta(minutes=_between(self.rng, 5, 120))
+        return min(moment, self.now - timedelta(minutes=_between(self.rng, 1, 30)))
+
+    def _count(self, key: str) -> None:
+        self.facts[key] = self.facts.get(key, 0) + 1
+
+    # -- one visit -------------------------------------------------------------------
+
+    def visit(
+        self,
+        visit_id: str,
+        person: _Person,
+        doctor: str | None,
+        department: str,
+        category: str,
+        finished: datetime,
+        finished_text: str,
+    ) -> None:
+        source = _dashed(visit_id)
+        if category in followups.SAMPLED_CATEGORIES and not self.sampled(source):
+            return
+        day = self.local_day(finished)
+        for step_no, step in enumerate(followups.DEFAULT_PLANS[category]):
+            calls = step.channel in followups.CALL_CHANNELS
+            if person.opt_out_at is not None and finished >= person.opt_out_at:
+                if calls or person.opt_out_messages:
+                    continue  # an opted-out patient gets no such task
+            start = day + timedelta(days=step.after_days)
+            due_from = followups._move(start, self.closed, self.rule, day)
+            due_by = followups._move(
+                start + timedelta(days=step.within_days), self.closed, self.rule, day
+            )
+            self._task(
+                _uuid5_hex(f"followup:{source}:{category}:{step_no}"),
+                person,
+                visit_id,
+                category,
+                step_no,
+                step,
+                doctor,
+                department,
+                due_from,
+                max(due_by, due_from),
+                finished,
+                finished_text,
+            )
+
+    def sampled(self, source: str) -> bool:
+        """``followups.is_sampled`` on the dashed text of the visit id."""
+        return int(_uuid5_hex(f"sample:{source}")[:8], 16) % 100 < self.percent
+
+    def _task(
+        self,
+        task_id: str,
+        person: _Person,
+        source: str,
+        category: str,
+        step_no: int,
+        step: Any,
+        doctor: str | None,
+        department: str,
+        due_from: date,
+        due_by: date,
+        created: datetime,
+        created_text: str,
+    ) -> None:
+        r = self.rng
+        calls = step.channel in followups.CALL_CHANNELS
+        assignee = doctor if step.caller == "doctor" else None
+        pool = self.callers.get(step.caller) or [self.supervisor]
+        caller = assignee or pool[int(r.random() * len(pool))]
+        status, reason, outcome = "open", "", ""
+        when: datetime | None = None  # when it was done or closed
+        no_answers = 0  # unanswered calls before that, or so far when still open
+        if due_by < TODAY:
+            age = (TODAY - due_by).days
+            if r.random() < OVERDUE_OPEN * OVERDUE_DECAY ** (age - 1):
+                no_answers = int(r.random() * self.max_attempts) if calls else 0
+            elif r.random() < DONE_SHARE or not calls:
+                status = "done"
+                outcome = "refused" if calls and r.random() < REFUSED_SHARE else "reached"
+                if r.random() < LATE_SHARE:
+                    on = min(due_by + timedelta(days=1 + int(r.expovariate(1 / 3))), TODAY)
+                else:
+                    on = due_from + timedelta(days=int(r.random() * ((due_by - due_from).days + 1)))
+                when = self.work_time(on, created)
+                if calls and r.random() < NO_ANSWER_FIRST:
+                    no_answers = 1 + (r.random() < 0.3)
+            else:
+                status = "closed"
+                when = self.work_time(due_by, created)
+                if r.random() < WRONG_NUMBER_SHARE:
+                    reason, outcome = "no_contact", "wrong_number"
+                else:
+                    reason, outcome = "unreachable", "no_answer"
+                    no_answers = self.max_attempts - 1
+        elif due_from <= TODAY:  # in its window today
+            elapsed = (TODAY - due_from).days
+            if r.random() < 1 - (1 - IN_WINDOW_DAILY) ** elapsed:
+                status, outcome = "done", "reached"
+                on = due_from + timedelta(days=int(r.random() * (elapsed + 1)))
+                when = self.work_time(on, created)
+            elif calls and elapsed:
+                no_answers = int(r.random() < 0.15)
+        # A death or an opt-out closes what was still open then, as the service does.
+        for noted, why, applies in (
+            (person.death_noted, "deceased", True),
+            (person.opt_out_at, "opted_out", calls or person.opt_out_messages),
+        ):
+            if applies and noted is not None and noted > created and (when is None or when > noted):
+                status, reason, outcome, when, no_answers = "closed", why, "", noted, 0
+                break
+        # The calls, oldest first: unanswered attempts, then the one that settled it.
+        attempts = 0
+        last_call: datetime | None = None
+        for k in range(no_answers, 0, -1):
+            moment = (when or self.now) - self.retry * k - timedelta(minutes=_between(r, 0, 180))
+            if moment > created:
+                self._call(task_id, person, caller, moment, step, category, department, "no_answer")
+                attempts, last_call = attempts + 1, moment
+        if outcome and when is not None:
+            self._call(task_id, person, caller, when, step, category, department, outcome)
+            attempts += 1
+        if status == "open":
+            if due_from > TODAY:
+                self._count("open, due later")
+            elif due_by < TODAY:
+                self._count("open, overdue")
+            else:
+                self._count("open, due today")
+        else:
+            self._count(f"{status} {reason}".strip())
+        done = status == "done"
+        when_text = _text(when)
+        self.tasks.append((
+            task_id, created_text, when_text or _text(last_call) or created_text, None, person.id,
+            "plan", source, category, step_no, step.level, step.channel, step.caller, assignee,
+            doctor, department, "", int(step.checks_previous), due_from.isoformat(),
+            due_by.isoformat(), status, reason, "", attempts,
+            _text(last_call + self.retry) if status == "open" and last_call else None,
+            outcome or ("no_answer" if attempts else ""), when_text if done else None,
+            caller if done else None, doctor,
+        ))  # fmt: skip
+        if len(self.tasks) >= BATCH:
+            self.flush()
+
+    def _call(
+        self,
+        task_id: str,
+        person: _Person,
+        caller: str,
+        at: datetime,
+        step: Any,
+        category: str,
+        department: str,
+        outcome: str,
+    ) -> None:
+        r = self.rng
+        recovery = adherence = survey = open_answer = suggestion = previous = ""
+        rating = ""
+        checked: datetime | None = None
+        if outcome == "reached" and step.channel in followups.CALL_CHANNELS:
+            if not category.startswith("physical_exam"):
+                recovery = r.choice(_RECOVERY)
+            if category in _MEDICINE_PLANS:
+                adherence = r.choice(_ADHERENCE)
+            if r.random() < SATISFACTION_SHARE:
+                scores = {k: r.choice(_SCORES) for k in followups.SATISFACTION_KEYS}
+                survey = json.dumps(scores, sort_keys=True)
+                if r.random() < 0.15:
+                    open_answer = r.choice(_OPEN_ANSWERS)
+                if r.random() < 0.04:
+                    suggestion = r.choice(_SUGGESTIONS)
+            if step.checks_previous:
+                previous = "yes" if r.random() < 0.9 else "no"
+            if r.random() < SPOT_CHECK_SHARE and caller != self.supervisor:
+                checked = at + timedelta(days=1 + int(r.random() * 7))
+                if checked >= self.now:
+                    checked = None
+                else:
+                    rating = "good" if r.random() < 0.8 else r.choice(("acceptable", "poor"))
+        at_text = _text(at)
+        self.calls.append((
+            demo._uuid7(self.ids, at.replace(tzinfo=UTC)).hex, at_text, _text(checked) or at_text,
+            None, task_id, person.id, caller, at_text, step.channel, department, outcome,
+            recovery, adherence, survey or "{}", open_answer, suggestion, "", previous,
+            _text(checked), self.supervisor if checked else None, rating, "",
+        ))  # fmt: skip
+
+    def flush(self) -> None:
+        if self.tasks:
+            self.conn.exec_driver_sql(_insert("followup_task", _TASK_COLUMNS), self.tasks)
+            self.written["tasks"] += len(self.tasks)
+            self.tasks.clear()
+        if self.calls:
+            self.conn.exec_driver_sql(_insert("followup_call", _CALL_COLUMNS), self.calls)
+            self.written["calls"] += len(self.calls)
+            self.calls.clear()
+
+
+def _people(
+    clinic: Clinic,
+    conn: Any,
+    rng: random.Random,
+    first_visit: dict[str, datetime],
+    last_visit: dict[str, datetime],
+    fu: _Followups,
+) -> dict[str, _Person]:
+    """Every live patient, with the deaths, opt-outs and contact preferences decided."""
+    people: dict[str, _Person] = {}
+    for row in conn.exec_driver_sql(
+        "SELECT id, family_name, given_name, sex, birth_date, phone FROM patient "
+        "WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY created_at, id"
+    ):
+        person = people[row[0]] = _Person(*row)
+        draw = rng.random()
+        if person.phone:
+            person.channels = (
+                "sms"
+                if draw < SMS_SHARE
+                else "mobile"
+                if draw < SMS_SHARE + CALL_ONLY_SHARE
+                else ""
+            )
+        last = last_visit.get(person.id)
+        old = person.birth is not None and (TODAY - person.birth).days >= 75 * 365.25
+        if old and last is not None and rng.random() < DECEASED_SHARE:
+            after = fu.local_day(last) + timedelta(days=1)
+            if after < TODAY:
+                person.deceased_on = after + timedelta(
+                    days=int(rng.random() * (TODAY - after).days)
+                )
+                noted = person.deceased_on + timedelta(days=int(rng.random() * 4))
+                person.death_noted = fu.work_time(min(noted, TODAY), last)
+        elif person.id in first_visit and rng.random() < OPT_OUT_SHARE:
+            start = fu.local_day(first_visit[person.id])
+            day = start + timedelta(days=int(rng.random() * max(1, (TODAY - start).days)))
+            person.opt_out_at = fu.work_time(day, first_visit[person.id])
+            person.opt_out_messages = rng.random() < 1 / 3
+    return people
+
+
+def _reminders(
+    clinic: Clinic,
+    conn: Any,
+    people: dict[str, _Person],
+    fu: _Followups,
+    staff_names: dict[str, str],
+    seed: int,
+) -> dict[str, int]:
+    """The week-before reminder (A5) of each appointment of a patient who prefers text
+    messages: exported in the morning's SMS batch for the past days, still queued for
+    TODAY and the 6 days after (the 7th day ahead is ``prepare_worklist``'s, as on any
+    morning). None for a booking cancelled before its reminder went out."""
+    rng = random.Random(f"gen-dataset-reminders:{seed}")
+    language = str(clinic.setting("clinic.language"))
+    template = templates.default_template("reminder_week", language)
+    style = patient_service.honorific_style(clinic)
+    language_ = language if language in honorifics.LANGUAGES else "zh_CN"
+    automatic = {
+        "clinic": str(clinic.setting("clinic.name")),
+        "clinic_phone": str(clinic.setting("clinic.phone")),
+    }
+    ahead = timedelta(days=int(clinic.setting("appointments.reminder_message_days")))
+    batches: dict[date, str] = {}
+    rows: list[tuple[object, ...]] = []
+    written: dict[str, int] = {}
+    sql = _insert("outbox_message", _MESSAGE_COLUMNS)
+    for (
+        appointment_id,
+        patient_id,
+        doctor_id,
+        starts_text,
+        status,
+        created_text,
+        cancelled,
+    ) in conn.exec_driver_sql(
+        "SELECT id, patient_id, doctor_id, starts_at, status, created_at, cancelled_at "
+        "FROM appointment WHERE deleted_at IS NULL AND starts_at < ? "
+        "ORDER BY starts_at, id",
+        (_text(fu.utc(TODAY + ahead, 0)),),
+    ).fetchall():
+        person = people.get(patient_id)
+        if person is None or person.channels != "sms" or not person.phone:
+            continue
+        starts = datetime.fromisoformat(starts_text)
+        day = fu.local_day(starts)
+        created = datetime.fromisoformat(created_text)
+        not_before = max(created, fu.utc(day - ahead, MESSAGE_MINUTE))
+        stop = min(
+            (at for at in (person.death_noted, person.opt_out_at if person.opt_out_messages
+                           else None) if at is not None),
+            default=None,
+        )  # fmt: skip
+        if stop is not None and stop <= not_before:
+            continue  # never queued: the outbox skips them
+        if not person.honorific:
+            sex: Any = person.sex if person.sex in ("F", "M") else "U"
+            whom = honorifics.Person(person.family, person.given, sex, person.birth)
+            person.honorific = honorifics.address(
+                whom, today=TODAY, language=language_, style=style
+            )
+        values = templates.appointment_values(
+            starts.replace(tzinfo=UTC), fu.tz, language, doctor=staff_names.get(doctor_id, "")
+        )
+        body = templates.render(
+            template.body, {**values, **automatic, "honorific": person.honorific}
+        )
+        out_day = fu.local_day(not_before)
+        if fu.utc(out_day, MESSAGE_MINUTE + 30) < not_before:
+            out_day += timedelta(days=1)  # after the morning's batch: in the next one
+        out = fu.utc(out_day, MESSAGE_MINUTE + 30) if day < TODAY else fu.now
+        if status == "cancelled" and (not cancelled or datetime.fromisoformat(cancelled) <= out):
+            continue  # cancelled before it went out (or, this week, already)
+        state, batch, gateway, sent, reason = "queued", "", "", None, ""
+        if stop is not None and stop <= out:
+            state, reason = "cancelled", "deceased" if stop == person.death_noted else "opted_out"
+        elif day < TODAY:
+            state, gateway, sent = "exported", "file", out
+            if out_day not in batches:
+                batches[out_day] = f"sms-{out_day:%Y%m%d}-083000-{rng.getrandbits(16):04x}"
+            batch = batches[out_day]
+        written[state] = written.get(state, 0) + 1
+        message_id = _uuid5_hex(f"reminder:{_dashed(appointment_id)}")
+        rows.append((
+            message_id, _text(not_before), _text(sent or stop or not_before), None, patient_id,
+            "sms", person.phone, "reminder", "reminder_week", "", body, appointment_id, None,
+            _text(not_before), state, int(state == "exported"), reason, None, _text(sent), gateway,
+            batch, None,
+        ))  # fmt: skip
+        if len(rows) >= BATCH:
+            conn.exec_driver_sql(sql, rows)
+            rows.clear()
+    if rows:
+        conn.exec_driver_sql(sql, rows)
+    return written
+
+
+def step_followups(clinic: Clinic, seed: int) -> int:
+    """Follow-up tasks for every finished visit as the default plans make them, lived
+    through to TODAY (mostly done, a realistic backlog still open), their calls, the
+    patients' deaths, opt-outs and contact preferences, and the reminder outbox."""
+    rng = random.Random(f"gen-dataset-followup-people:{seed}")
+    with clinic.store.unit_of_work(write=True) as uow:
+        conn = uow.session.connection()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        fu = _Followups(clinic, seed, conn)
+        staff_rows = conn.exec_driver_sql(
+            "SELECT s.id, s.role, s.display_name, p.specialties FROM staff s "
+            "LEFT JOIN doctor_profile p ON p.staff_id = s.id AND p.deleted_at IS NULL "
+            "WHERE s.deleted_at IS NULL ORDER BY s.login"
+        ).fetchall()
+        staff_names = {sid: name for sid, _, name, _ in staff_rows}
+        departments = {
+            sid: reception._specialties(spec or "")[0][: followups.MAX_DEPARTMENT]
+            for sid, _, _, spec in staff_rows
+            if reception._specialties(spec or "")
+        }
+        for sid, role, _, _ in staff_rows:
+            caller = followups.ROLE_CALLER.get(Role(role))
+            if caller:
+                fu.callers.setdefault(caller, []).append(sid)
+            if role == Role.DIRECTOR.value:
+                fu.supervisor = sid
+        visits = conn.exec_driver_sql(
+            "SELECT v.id, v.patient_id, v.doctor_id, v.category, v.finished_at, p.sex "
+            "FROM visit v JOIN patient p ON p.id = v.patient_id "
+            "WHERE v.deleted_at IS NULL AND v.finished_at IS NOT NULL "
+            "AND p.deleted_at IS NULL AND p.merged_into IS NULL "
+            "ORDER BY v.finished_at, v.id"
+        ).fetchall()
+        first = fu.local_day(datetime.fromisoformat(visits[0][4])) if visits else TODAY
+        closed: set[date] = set()
+        while first <= TODAY + timedelta(days=200):  # a year at a time, as the service allows
+            last = min(first + timedelta(days=365), TODAY + timedelta(days=200))
+            closed.update(
+                d.day for d in rosters.calendar_days_in(uow, clinic, first, last) if d.closed
+            )
+            first = last + timedelta(days=1)
+        fu.closed = frozenset(closed)
+        # Re-categorise (see _RECATEGORISE): each visit of a source category moves with
+        # the share that makes the target's share of all visits.
+        pool: dict[tuple[str, str], int] = {}
+        for _, _, _, category, _, sex in visits:
+            pool[category, ""] = pool.get((category, ""), 0) + 1
+            pool[category, sex] = pool.get((category, sex), 0) + 1
+        moved: list[tuple[str, str]] = []
+        first_visit: dict[str, datetime] = {}
+        last_visit: dict[str, datetime] = {}
+        parsed = []
+        for visit_id, patient_id, doctor_id, category, finished_text, sex in visits:
+            finished = datetime.fromisoformat(finished_text)
+            first_visit.setdefault(patient_id, finished)
+            last_visit[patient_id] = finished
+            draw = rng.random()
+            for target, share, source, only_sex in _RECATEGORISE:
+                if category == source and (not only_sex or sex == only_sex):
+                    chance = share * len(visits) / max(pool[source, only_sex], 1)
+                    if draw < chance:
+                        category = target
+                        moved.append((target, visit_id))
+                        break
+                    draw -= chance
+            parsed.append((visit_id, patient_id, doctor_id, category, finished, finished_text))
+        if moved:
+            conn.exec_driver_sql("UPDATE visit SET category = ? WHERE id = ?", moved)
+        people = _people(clinic, conn, rng, first_visit, last_visit, fu)
+        if visits:  # the derived ids must be the service's own
+            first_id = uuid.UUID(visits[0][0])
+            service_id = followups.task_id_for(first_id, "other", 0).hex
+            service_sampled = followups.is_sampled(first_id, fu.percent)
+            if (
+                _uuid5_hex(f"followup:{first_id}:other:0") != service_id
+                or fu.sampled(str(first_id)) != service_sampled
+            ):
+                raise RuntimeError("the follow-up ids differ from the followups service's")
+        for visit_id, patient_id, doctor_id, category, finished, text in parsed:
+            person = people.get(patient_id)
+            if person is not None:
+                department = departments.get(doctor_id, "") if doctor_id else ""
+                fu.visit(visit_id, person, doctor_id, department, category, finished, text)
+        fu.flush()
+        conn.exec_driver_sql(
+            "UPDATE patient SET contact_channels = ?, deceased_on = ?, opt_out_calls = ?, "
+            "opt_out_messages = ? WHERE id = ?",
+            [
+                (p.channels, p.deceased_on.isoformat() if p.deceased_on else None,
+                 int(p.opt_out_at is not None), int(p.opt_out_messages), p.id)
+                for p in people.values()
+            ],
+        )  # fmt: skip
+        messages = _reminders(clinic, conn, people, fu, staff_names, seed)
+        uow.commit()
+    FOLLOWUP_FACTS.update(
+        recategorised=len(moved),
+        tasks=fu.written["tasks"],
+        calls=fu.written["calls"],
+        task_states=dict(sorted(fu.facts.items())),
+        messages=messages,
+        deceased=sum(p.deceased_on is not None for p in people.values()),
+        opted_out=sum(p.opt_out_at is not None for p in people.values()),
+    )
+    return len(moved) + fu.written["tasks"] + fu.written["calls"] + sum(messages.values())
+
+
 Step = Callable[[Clinic, int], int]
 STEPS: list[tuple[str, Step]] = [
     ("registry", step_registry),
     ("search index", step_search_index),
     ("calendar setup", step_calendar_setup),
     ("appointments", step_appointments),
+    ("follow-ups", step_followups),
 ]
 
 
@@ -804,6 +1405,15 @@ def main() -> int:
                 f"calendar:    {f['appointments']:,} appointments {f['first_day']} to "
                 f"{f['last_day']}, {f['resource_holds']:,} room/device holds; today {f['today']}: "
                 f"{f['this_week']:,} rows this week, {f['next_week']:,} next week"
+            )
+        if FOLLOWUP_FACTS:
+            u = FOLLOWUP_FACTS
+            states = ", ".join(f"{n:,} {k}" for k, n in u["task_states"].items())
+            sent = ", ".join(f"{n:,} {k}" for k, n in u["messages"].items())
+            print(
+                f"follow-ups:  {u['tasks']:,} tasks ({states}), {u['calls']:,} calls; "
+                f"{u['recategorised']:,} visits re-categorised; {u['deceased']:,} patients "
+                f"deceased, {u['opted_out']:,} opted out; reminders: {sent}"
             )
         print(f"total:       {total:6.2f} s; files {size / 1e6:,.1f} MB")
         if profiler:
