@@ -365,6 +365,7 @@ def test_unknown_result_is_flagged_and_resent_only_when_confirmed(
 
         return ask
 
+    assert panel.arrived_button.isEnabled()
     panel.confirm_resend = say(False)  # type: ignore[method-assign]
     qtbot.mouseClick(panel.resend_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
@@ -391,6 +392,20 @@ def test_unknown_result_is_flagged_and_resent_only_when_confirmed(
     show(qtbot, panel, "cancelled")
     assert cells(panel, COL_ERROR) == ["改为电话通知"]
     assert panel.table.horizontalHeaderItem(COL_ERROR).text() == "Why cancelled"
+
+
+def test_a_message_checked_as_arrived_is_marked_sent(qtbot, ui_clinic, ctx, people) -> None:
+    queue(ui_clinic, people["email"])
+    outbox.send_due(ui_clinic.clinic, ui_clinic.director, gateway=CrashingGateway())
+    panel = make_panel(qtbot, ctx, ui_clinic.director)
+    show(qtbot, panel, "sending")
+    panel.table.selectRow(0)
+    assert panel.arrived_button.isEnabled() and panel.arrived_button.isVisible()
+    qtbot.mouseClick(panel.arrived_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.sending_warning.isVisible(), timeout=WAIT)
+    counts = outbox.counts(ui_clinic.clinic, ui_clinic.director)
+    assert counts.get("sending", 0) == 0 and counts["sent"] == 1
+    assert "marked as sent" in panel.message.text()
 
 
 def test_customer_service_queues_but_does_not_send_or_export(qtbot, ui_clinic, ctx, people) -> None:

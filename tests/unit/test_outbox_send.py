@@ -223,6 +223,28 @@ def test_a_message_left_sending_is_not_sent_again_by_itself(
     assert len(smtp.handler.received) == 1
 
 
+def test_a_message_left_sending_can_be_marked_arrived_and_is_never_resent(
+    cf: ClinicFixture, smtp: Server
+) -> None:
+    _configure(cf, smtp.port)
+    mid = _queue(cf, _patient(cf, "arrived@example.com"))
+    with pytest.raises(ValidationError) as caught:
+        outbox.mark_arrived(cf.clinic, cf.director, mid)  # still queued: nothing to settle
+    assert "result is unknown" in caught.value.message()
+    with cf.clinic.store.unit_of_work(write=True) as uow:
+        row = uow.session.get(OutboxMessage, mid)
+        assert row is not None
+        row.state, row.attempts = "sending", 1
+        uow.commit()
+    view = outbox.mark_arrived(cf.clinic, cf.director, mid).value
+    assert view.state == "sent" and view.sent_at == cf.clock()
+    cf.clock.advance(days=1)
+    assert outbox.send_due(cf.clinic, cf.director).sent == 0
+    assert smtp.handler.received == []
+    with pytest.raises(ValidationError):
+        outbox.mark_arrived(cf.clinic, cf.director, mid)  # already sent
+
+
 class Peeking:
     """A gateway that looks at the database, through its own connection, while it sends."""
 
@@ -669,3 +691,21 @@ def test_gateway_protocol_failures_carry_a_sentence() -> None:
     failure = TemporaryFailure("Server {host} is busy.", host="smtp.example.com", whole_server=True)
     assert failure.reason == "Server smtp.example.com is busy." and failure.whole_server
     assert TemporaryFailure("{not a template}").reason == "{not a template}"
+
+
+def test_a_delivery_failure_is_kept_as_a_sentence_each_language_can_show() -> None:
+    """last_error keeps the template and the server's words apart (a Chinese desk shows
+    its own sentence around the server's English reply)."""
+    stored = outbox._stored_reason("The mail server refused it: {reply}", {"reply": "550 no"})
+    assert outbox.read_reason(stored) == (
+        "The mail server refused it: {reply}",
+        {"reply": "550 no"},
+    )
+    assert outbox.reason_text(stored) == "The mail server refused it: 550 no"
+    zh = outbox.reason_text(
+        stored, lambda _c, t: t.replace("The mail server refused it", "邮件服务器拒收")
+    )
+    assert zh == "邮件服务器拒收: 550 no"
+    huge = outbox._stored_reason("{a} {b} {c}", {"a": "x" * 400, "b": "y" * 400, "c": "z"})
+    assert len(huge) <= 500 and outbox.read_reason(huge)[0] == "{a} {b} {c}"
+    assert outbox.reason_text("rebooked by phone") == "rebooked by phone"  # a person's words

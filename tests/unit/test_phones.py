@@ -208,3 +208,13 @@ def test_random_text_only_ever_raises_validation_error(text, region) -> None:
     phone_digits_for_search(text)
     format_phone(text, region=region)
     is_mobile(text)
+
+
+@given(st.integers(min_value=13_000_000_000, max_value=19_999_999_999))
+@settings(max_examples=300)
+def test_mainland_mobile_shortcut_matches_phonenumbers(digits: int) -> None:
+    """format_phone skips parsing for +861x mobiles (worklist speed, issue 9); the text
+    must be what phonenumbers itself gives, for every such number."""
+    e164 = f"+86{digits}"
+    expected = phonenumbers.format_number(phonenumbers.parse(e164), PhoneNumberFormat.NATIONAL)
+    assert phones.format_phone(e164, region="CN") == expected

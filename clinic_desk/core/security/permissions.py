@@ -92,10 +92,12 @@ _FRONT_DESK = {
 ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Action.MEMBERSHIP_MANAGE}),
     # The triage nurse takes vitals and confirms allergies and current
-    # medication at check-in (spec B2, B3), and reads the record to triage.
+    # medication at check-in (spec B2, B3), and reads the record to triage; the
+    # responsible nurse makes the same-day call of a chronic discharge (E1 level 1).
     Role.TRIAGE_NURSE: frozenset(
         _FRONT_DESK
-        | {Action.VITALS_RECORD, Action.CLINICAL_READ, Action.SAFETY_READ, Action.SAFETY_WRITE}
+        | {Action.VITALS_RECORD, Action.CLINICAL_READ, Action.SAFETY_READ, Action.SAFETY_WRITE,
+           Action.FOLLOWUP_WORK}
     ),
     Role.DOCTOR: frozenset(
         {

@@ -52,7 +52,6 @@ from clinic_desk.core.store.models import (
     FollowupPlan,
     FollowupTask,
     Medication,
-    OutboxMessage,
     Patient,
     QueueEntry,
     Staff,
@@ -1577,32 +1576,27 @@ def prepare_worklist(clinic: Clinic, actor: Actor, day: date | None = None) -> W
                 Appointment.deleted_at.is_(None),
             )
         ).all()
-        message_ids = {b[0]: uuid.uuid5(SYNCED_ROW_NAMESPACE, f"reminder:{b[0]}") for b in soon}
-        sent_before = set(
-            s.execute(
-                select(OutboxMessage.id).where(OutboxMessage.id.in_(list(message_ids.values())))
-            ).scalars()
+        zone = clinic.timezone()
+        results = outbox.queue_many_in(
+            clinic,
+            uow,
+            purpose="reminder",
+            template_code="reminder_week",
+            requests=[
+                outbox.QueueRequest(
+                    patient_id=patient_id,
+                    message_id=uuid.uuid5(SYNCED_ROW_NAMESPACE, f"reminder:{appointment_id}"),
+                    values=message_templates.appointment_values(
+                        starts_at, zone, language, doctor=doctor
+                    ),
+                    source_id=appointment_id,
+                )
+                for appointment_id, patient_id, starts_at, doctor in soon
+            ],
+            not_before=now,
+            created_by=actor.staff_id,
         )
-        for appointment_id, patient_id, starts_at, doctor in soon:
-            message_id = message_ids[appointment_id]
-            if message_id in sent_before:
-                continue
-            result = outbox.queue_in(
-                clinic,
-                uow,
-                patient_id=patient_id,
-                purpose="reminder",
-                template_code="reminder_week",
-                values=message_templates.appointment_values(
-                    starts_at, clinic.timezone(), language, doctor=doctor
-                ),
-                not_before=now,
-                source_id=appointment_id,
-                message_id=message_id,
-                created_by=actor.staff_id,
-            )
-            if isinstance(result, uuid.UUID):
-                queued.append(result)
+        queued += [r for r in results if isinstance(r, uuid.UUID)]
         if made or closed or queued:
             clinic.audit(
                 uow,

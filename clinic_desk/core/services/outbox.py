@@ -31,7 +31,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import NotFound, ValidationError
-from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.outbox import export as batch_export
 from clinic_desk.core.outbox import templates
 from clinic_desk.core.outbox.gateways import (
@@ -166,12 +166,14 @@ class MessageView:
     not_before: datetime
     state: str
     attempts: int
-    last_error: str
+    last_error: str  # in English; ``error_template``/``error_params`` for other languages
     next_try_at: datetime | None
     sent_at: datetime | None
     batch: str
     gateway: str
     created_at: datetime
+    error_template: str = ""  # context "Outbox"; "" when the reason is a person's own words
+    error_params: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -762,6 +764,85 @@ def queue_in(
         return problem.reason
 
 
+@dataclass(frozen=True)
+class QueueRequest:
+    """One message of a batch for ``queue_many_in``."""
+
+    patient_id: uuid.UUID
+    message_id: uuid.UUID
+    values: Mapping[str, str] = field(default_factory=dict)
+    source_id: uuid.UUID | None = None
+
+
+def queue_many_in(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    *,
+    purpose: str,
+    template_code: str,
+    requests: Sequence[QueueRequest],
+    not_before: datetime,
+    created_by: uuid.UUID | None = None,
+) -> list[uuid.UUID | str]:
+    """``queue_in`` for many messages of one template (the day's reminders), in order.
+
+    One query each for the ids already queued, the patients, the template and the
+    words no message may contain, and no flush per message: the first worklist of a
+    day queues hundreds of reminders, one by one that took seconds.
+    """
+    s = uow.session
+    ids = [r.message_id for r in requests]
+    existing: set[uuid.UUID] = set()
+    for part in _chunks(ids):
+        existing.update(
+            s.execute(select(OutboxMessage.id).where(OutboxMessage.id.in_(part))).scalars()
+        )
+    patient_ids = list(dict.fromkeys(r.patient_id for r in requests))
+    for part in _chunks(patient_ids):
+        s.execute(select(Patient).where(Patient.id.in_(part))).scalars().all()  # identity map
+    stored = _template_text(s, _known_code(template_code))
+    if stored is not None and not stored[2]:
+        return ["inactive"] * len(requests)
+    if stored is None:
+        default = templates.default_template(template_code, _language(clinic))
+        text = (default.subject, default.body)
+    else:
+        text = (stored[0], stored[1])
+    words = _sensitive(s, patient_ids)
+    results: list[uuid.UUID | str] = []
+    with s.no_autoflush:
+        for request in requests:
+            if request.message_id in existing:
+                results.append("duplicate")
+                continue
+            patient = s.get(Patient, request.patient_id)
+            # A merged-away record's message goes to the one that absorbed it: its words.
+            merged = patient is not None and patient.merged_into is not None
+            try:
+                results.append(
+                    _queue(
+                        clinic,
+                        uow,
+                        patient_id=request.patient_id,
+                        purpose=purpose,
+                        template_code=template_code,
+                        values=request.values,
+                        not_before=not_before,
+                        source_id=request.source_id,
+                        campaign_id=None,
+                        message_id=request.message_id,
+                        created_by=created_by,
+                        text=text,
+                        fragments=None if merged else words.get(request.patient_id),
+                        fresh_id=True,
+                    )
+                )
+            except _Unsendable as problem:
+                log.warning("message not queued (%s): %s", problem.reason, problem.message())
+                results.append(problem.reason)
+    return results
+
+
 def _skip_error(reason: str, patient: Patient | None = None) -> ValidationError:
     if reason == "invalid_email":
         return ValidationError(
@@ -895,7 +976,42 @@ def _query() -> Any:
     )
 
 
+def _stored_reason(template: str, params: Mapping[str, Any]) -> str:
+    """A delivery failure as kept in ``last_error``: its sentence and values, so each
+    workstation shows it in its own language (the server's own words stay as they are)."""
+    for limit in (160, 60, 20):  # the column holds 500 characters: whole JSON, shorter values
+        shown = {k: str(v)[:limit] for k, v in params.items()}
+        stored = json.dumps({"t": template, "p": shown}, ensure_ascii=False)
+        if len(stored) <= 500:
+            return stored
+    return (template.format(**params) if params else template)[:500]
+
+
+def read_reason(stored: str) -> tuple[str, dict[str, str]]:
+    """(template, values) of a stored reason; ("", {}) for plain text (a person's words)."""
+    if not stored.startswith('{"t":'):
+        return "", {}
+    try:
+        data = json.loads(stored)
+        return str(data["t"]), {str(k): str(v) for k, v in dict(data["p"]).items()}
+    except (ValueError, KeyError, TypeError):
+        return "", {}
+
+
+def reason_text(stored: str, translate: Translate = english) -> str:
+    """``last_error`` as a sentence in the ``translate`` language."""
+    template, params = read_reason(stored)
+    if not template:
+        return stored
+    text = translate("Outbox", template)
+    try:
+        return text.format(**params) if params else text
+    except (KeyError, IndexError, ValueError):
+        return template.format(**params) if params else template
+
+
 def _view(row: OutboxMessage, family: str | None, given: str | None) -> MessageView:
+    template, params = read_reason(row.last_error)
     return MessageView(
         id=row.id,
         patient_id=row.patient_id,
@@ -908,12 +1024,14 @@ def _view(row: OutboxMessage, family: str | None, given: str | None) -> MessageV
         not_before=row.not_before,
         state=row.state,
         attempts=row.attempts,
-        last_error=row.last_error,
+        last_error=reason_text(row.last_error),
         next_try_at=row.next_try_at,
         sent_at=row.sent_at,
         batch=row.batch,
         gateway=row.gateway,
         created_at=row.created_at,
+        error_template=template,
+        error_params=params,
     )
 
 
@@ -1076,6 +1194,46 @@ def retry_message(
                 object_id=row.id.hex,
                 patient_id=row.patient_id,
                 detail=f"from={before} confirmed={confirm}",
+            ),
+        )
+        uow.commit()
+        view = _one(s, message_id)
+    return Written(view, _changes(message_id, view.patient_id))
+
+
+def mark_arrived(clinic: Clinic, actor: Actor, message_id: uuid.UUID) -> Written[MessageView]:
+    """A message left "sending" (result unknown) that someone checked did arrive: sent.
+
+    The check (the patient said so, the mail server's log) is the person's; the audit
+    row names them.
+    """
+    clinic.require(actor, Action.FOLLOWUP_SUPERVISE)
+    now = clinic.now()
+    with clinic.store.unit_of_work(write=True) as uow:
+        s = uow.session
+        row = _load_message(s, message_id)
+        if row.state != "sending":
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "Only a message whose result is unknown can be marked as arrived; this "
+                    "one is {state}.",
+                ),
+                state=row.state,
+            )
+        row.state = "sent"
+        row.sent_at = now
+        row.next_try_at = None
+        row.updated_at = now
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="outbox.mark_arrived",
+                object_type="outbox_message",
+                object_id=row.id.hex,
+                patient_id=row.patient_id,
+                detail="from=sending",
             ),
         )
         uow.commit()
@@ -1313,7 +1471,7 @@ def send_due(
                     actor,
                     message_id,
                     outcome="server" if failure.whole_server else "temporary",
-                    reason=failure.reason,
+                    reason=_stored_reason(failure.template, failure.params),
                     moment=moment,
                 )
                 if state == "failed":
@@ -1329,19 +1487,21 @@ def send_due(
                     actor,
                     message_id,
                     outcome="permanent",
-                    reason=failure.reason,
+                    reason=_stored_reason(failure.template, failure.params),
                     moment=moment,
                 )
                 failed += 1
             except Exception as error:  # a plug-in's bug: whether it went is unknown
                 log.exception("gateway %s failed unexpectedly", gw.name)
-                reason = QT_TRANSLATE_NOOP(
+                template = QT_TRANSLATE_NOOP(
                     "Outbox",
                     "Sending stopped unexpectedly ({detail}); it is not known whether the "
                     "message went. Check, then retry it with confirmation.",
-                ).format(detail=(str(error) or type(error).__name__)[:200])
-                _finish(clinic, actor, message_id, outcome="unknown", reason=reason, moment=moment)
-                errors.append(reason)
+                )
+                detail = (str(error) or type(error).__name__)[:200]
+                stored = _stored_reason(template, {"detail": detail})
+                _finish(clinic, actor, message_id, outcome="unknown", reason=stored, moment=moment)
+                errors.append(template.format(detail=detail))
             else:
                 _finish(clinic, actor, message_id, outcome="sent", reason="", moment=moment)
                 sent += 1

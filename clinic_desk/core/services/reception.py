@@ -2129,7 +2129,7 @@ def finish_consultation(
         )
         return True
 
-    return _change(
+    written = _change(
         clinic,
         actor,
         entry_id,
@@ -2139,6 +2139,8 @@ def finish_consultation(
         action="reception.finish",
         apply=apply,
     )
+    # The plan's calls are new rows on the worklist: its screens redraw.
+    return Written(written.value, written.changes | Changes(frozenset({Topic.FOLLOWUPS})))
 
 
 def send_back(

@@ -83,6 +83,17 @@ WARNING_STYLE = (
 # -- words for the outbox's codes (module level: the campaign dialog uses them too) ---------
 
 
+def error_shown(m: MessageView) -> str:
+    """Why the message did not go, in the language on screen (the server's words as sent)."""
+    if not m.error_template:
+        return m.last_error
+    text = QCoreApplication.translate("Outbox", m.error_template)
+    try:
+        return text.format(**m.error_params)
+    except (KeyError, IndexError, ValueError):
+        return m.last_error
+
+
 def message_state(state: str) -> str:
     return {
         "queued": QCoreApplication.translate("OutboxPanel", "Queued"),
@@ -235,11 +246,15 @@ class OutboxPanel(QWidget):
         self.resend_button = QPushButton(self)
         self.resend_button.setObjectName("outboxMarkResend")
         self.resend_button.clicked.connect(self.mark_resend)
+        self.arrived_button = QPushButton(self)
+        self.arrived_button.setObjectName("outboxMarkArrived")
+        self.arrived_button.clicked.connect(self.mark_arrived)
         self.cancel_button = QPushButton(self)
         self.cancel_button.setObjectName("outboxCancel")
         self.cancel_button.clicked.connect(self.cancel)
         rows.addWidget(self.retry_button)
         rows.addWidget(self.resend_button)
+        rows.addWidget(self.arrived_button)
         rows.addWidget(self.cancel_button)
         rows.addStretch(1)
         layout.addLayout(rows)
@@ -275,6 +290,10 @@ class OutboxPanel(QWidget):
                 "not send: put it back in the queue"
             )
         )
+        self.arrived_button.setText(self.tr("It did arrive"))
+        self.arrived_button.setToolTip(
+            self.tr("For a message whose result is unknown that you checked reached the patient")
+        )
         self.cancel_button.setText(self.tr("Cancel message…"))
         self.table.set_headers(
             [
@@ -309,6 +328,7 @@ class OutboxPanel(QWidget):
             self.export_wechat_button,
             self.retry_button,
             self.resend_button,
+            self.arrived_button,
         )
         for b in supervised:
             b.setVisible(supervise)
@@ -389,7 +409,8 @@ class OutboxPanel(QWidget):
                     "(the connection broke or ClinicDesk stopped): whether they arrived is "
                     "unknown. They are not sent again by themselves. Ask the patient or check "
                     "the mail server's log; if one did not arrive, choose it in the “Sending "
-                    "(result unknown)” list and use “Mark to send again…”.",
+                    "(result unknown)” list and use “Mark to send again…”; if it did, “It did "
+                    "arrive”.",
                     "",
                     stuck,
                 )
@@ -407,7 +428,7 @@ class OutboxPanel(QWidget):
                     message_purpose(m.purpose),
                     message_state(m.state),
                     str(m.attempts),
-                    m.last_error,
+                    error_shown(m),
                     local(self.ctx, m.sent_at),
                 ],
             )
@@ -428,7 +449,7 @@ class OutboxPanel(QWidget):
         for r, m in enumerate(messages):
             error = self.table.item(r, COL_ERROR)
             if error is not None and m.last_error:
-                error.setToolTip(m.last_error)
+                error.setToolTip(error_shown(m))
             if m.state == "sending":
                 item = self.table.item(r, COL_STATE)
                 if item is not None:
@@ -472,7 +493,7 @@ class OutboxPanel(QWidget):
         else:
             parts = [m.subject, m.body] if m.subject else [m.body]
             if m.last_error:
-                parts.append(self.tr("Last error: {reason}").format(reason=m.last_error))
+                parts.append(self.tr("Last error: {reason}").format(reason=error_shown(m)))
             self.details.setPlainText("\n\n".join(parts))
         self._update_buttons()
 
@@ -482,6 +503,7 @@ class OutboxPanel(QWidget):
         self.send_button.setEnabled(idle)
         self.retry_button.setEnabled(idle and m is not None and m.state == "failed")
         self.resend_button.setEnabled(idle and m is not None and m.state in ("sending", "exported"))
+        self.arrived_button.setEnabled(idle and m is not None and m.state == "sending")
         self.cancel_button.setEnabled(idle and m is not None and m.state == "queued")
         self.queue_button.setEnabled(idle)
         self._show_gateways()
@@ -688,6 +710,16 @@ class OutboxPanel(QWidget):
             m.id,
             confirm=True,
             done_text=self.tr("The message is back in the queue and goes with the next sending."),
+        )
+
+    def mark_arrived(self) -> None:
+        m = self.selected()
+        if m is None or m.state != "sending":
+            return
+        self._run(
+            outbox.mark_arrived,
+            m.id,
+            done_text=self.tr("The message is marked as sent."),
         )
 
     def cancel(self) -> None:
