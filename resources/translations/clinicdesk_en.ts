@@ -215,6 +215,57 @@
     </message>
 </context>
 <context>
+    <name>AddFollowupDialog</name>
+    <message>
+        <source>Add a follow-up</source>
+        <translation>Add a follow-up</translation>
+    </message>
+    <message>
+        <source>A call or message that no plan made: it appears on the list of whoever should make it from the first day.</source>
+        <translation>A call or message that no plan made: it appears on the list of whoever should make it from the first day.</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>Find the patient: name, phone digits…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>What for</source>
+        <translation>What for</translation>
+    </message>
+    <message>
+        <source>e.g. ask about the new blood pressure tablets</source>
+        <translation>e.g. ask about the new blood pressure tablets</translation>
+    </message>
+    <message>
+        <source>Call between</source>
+        <translation>Call between</translation>
+    </message>
+    <message>
+        <source>and</source>
+        <translation>and</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>How</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>Who calls</translation>
+    </message>
+    <message>
+        <source>I will make this call myself</source>
+        <translation>I will make this call myself</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>Choose the patient first: search and pick one.</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -1147,6 +1198,538 @@
     </message>
 </context>
 <context>
+    <name>CallDialog</name>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>Second phone</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>Follow-up call</translation>
+    </message>
+    <message>
+        <source>What to say</source>
+        <translation>What to say</translation>
+    </message>
+    <message>
+        <source>How to reach them (click to copy)</source>
+        <translation>How to reach them (click to copy)</translation>
+    </message>
+    <message>
+        <source>From the record</source>
+        <translation>From the record</translation>
+    </message>
+    <message>
+        <source>Earlier attempts</source>
+        <translation>Earlier attempts</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>Reached</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>No answer</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>Wrong number</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>Refused to talk</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Did the level 1 and 2 calls happen?</source>
+        <translation>Did the level 1 and 2 calls happen?</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>Recovery</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>Medication</translation>
+    </message>
+    <message>
+        <source>Satisfaction, 1 (very dissatisfied) to 5 (very satisfied): click, or press 1-5 on the row; leave it empty if the patient did not answer.</source>
+        <translation>Satisfaction, 1 (very dissatisfied) to 5 (very satisfied): click, or press 1-5 on the row; leave it empty if the patient did not answer.</translation>
+    </message>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = very dissatisfied … 5 = very satisfied; 0 clears</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>Anything else the patient said</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>Suggestions</translation>
+    </message>
+    <message>
+        <source>Forward to department</source>
+        <translation>Forward to department</translation>
+    </message>
+    <message>
+        <source>The department gets the suggestions as an item to answer (抄告)</source>
+        <translation>The department gets the suggestions as an item to answer (抄告)</translation>
+    </message>
+    <message>
+        <source>The patient is complaining</source>
+        <translation>The patient is complaining</translation>
+    </message>
+    <message>
+        <source>Opens a complaint with you as its owner until it is closed</source>
+        <translation>Opens a complaint with you as its owner until it is closed</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>The complaint</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment</source>
+        <translation>Confirm the appointment</translation>
+    </message>
+    <message>
+        <source>Send the follow-up advice</source>
+        <translation>Send the follow-up advice</translation>
+    </message>
+    <message>
+        <source>Queues the “follow-up advice” message for the patient in the outbox</source>
+        <translation>Queues the “follow-up advice” message for the patient in the outbox</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>Print the call record…</translation>
+    </message>
+    <message>
+        <source>The follow-up form filled from this call</source>
+        <translation>The follow-up form filled from this call</translation>
+    </message>
+    <message>
+        <source>Save the call</source>
+        <translation>Save the call</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n year</numerusform>
+            <numerusform>%n years</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>Record no. {no}</translation>
+    </message>
+    <message>
+        <source>Doctor: {name}</source>
+        <translation>Doctor: {name}</translation>
+    </message>
+    <message>
+        <source>Department: {name}</source>
+        <translation>Department: {name}</translation>
+    </message>
+    <message>
+        <source>Appointment: {time}</source>
+        <translation>Appointment: {time}</translation>
+    </message>
+    <message>
+        <source>Address: {address}</source>
+        <translation>Address: {address}</translation>
+    </message>
+    <message>
+        <source>Due {first} to {last}</source>
+        <translation>Due {first} to {last}</translation>
+    </message>
+    <message>
+        <source>The clinical summary is not shown for your role.</source>
+        <translation>The clinical summary is not shown for your role.</translation>
+    </message>
+    <message>
+        <source>Nothing recorded yet.</source>
+        <translation>Nothing recorded yet.</translation>
+    </message>
+    <message>
+        <source>This patient has died. Do not call; close the task.</source>
+        <translation>This patient has died. Do not call; close the task.</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be called. Do not call; close the task.</source>
+        <translation>This patient asked not to be called. Do not call; close the task.</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>the doctor</translation>
+    </message>
+    <message>
+        <source>Hello, is this {who}? This is {me} from {clinic}.</source>
+        <translation>Hello, is this {who}? This is {me} from {clinic}.</translation>
+    </message>
+    <message>
+        <source>This follow-up is a {channel} to {who}: the recovery advice and a reminder to come back if it does not get better.</source>
+        <translation>This follow-up is a {channel} to {who}: the recovery advice and a reminder to come back if it does not get better.</translation>
+    </message>
+    <message>
+        <source>Queue it with “Send the follow-up advice”, then save the follow-up as reached. If there is no way to send it, call instead.</source>
+        <translation>Queue it with “Send the follow-up advice”, then save the follow-up as reached. If there is no way to send it, call instead.</translation>
+    </message>
+    <message>
+        <source>We are calling to confirm your appointment with {doctor} at {time}. Will you be able to come?</source>
+        <translation>We are calling to confirm your appointment with {doctor} at {time}. Will you be able to come?</translation>
+    </message>
+    <message>
+        <source>Yes: tick “Confirm the appointment”. No: offer another time, and note what the patient said.</source>
+        <translation>Yes: tick “Confirm the appointment”. No: offer another time, and note what the patient said.</translation>
+    </message>
+    <message>
+        <source>You had an appointment with {doctor} at {time} and we missed you. We hope all is well. Would you like to book another time?</source>
+        <translation>You had an appointment with {doctor} at {time} and we missed you. We hope all is well. Would you like to book another time?</translation>
+    </message>
+    <message>
+        <source>Note the reason the patient gives.</source>
+        <translation>Note the reason the patient gives.</translation>
+    </message>
+    <message>
+        <source>We are calling about: {what}</source>
+        <translation>We are calling about: {what}</translation>
+    </message>
+    <message>
+        <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
+        <translation>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</translation>
+    </message>
+    <message>
+        <source>How are you feeling now?</source>
+        <translation>How are you feeling now?</translation>
+    </message>
+    <message>
+        <source>Are you taking your medicine as the doctor advised?</source>
+        <translation>Are you taking your medicine as the doctor advised?</translation>
+    </message>
+    <message>
+        <source>On the day you went home, did a nurse call you? And did {doctor} call you in the two weeks after?</source>
+        <translation>On the day you went home, did a nurse call you? And did {doctor} call you in the two weeks after?</translation>
+    </message>
+    <message>
+        <source>On a scale of 1 to 5, how satisfied are you with your visit? (the questions on the right)</source>
+        <translation>On a scale of 1 to 5, how satisfied are you with your visit? (the questions on the right)</translation>
+    </message>
+    <message>
+        <source>Is there anything we could do better?</source>
+        <translation>Is there anything we could do better?</translation>
+    </message>
+    <message>
+        <source>Thank you, {who}. Call us any time if anything changes.</source>
+        <translation>Thank you, {who}. Call us any time if anything changes.</translation>
+    </message>
+    <message>
+        <source>Queued to {address}. Save the follow-up to finish it.</source>
+        <translation>Queued to {address}. Save the follow-up to finish it.</translation>
+    </message>
+    <message>
+        <source>How is the wound healing? Any fever, redness or pain?</source>
+        <translation>How is the wound healing? Any fever, redness or pain?</translation>
+    </message>
+    <message>
+        <source>Any bleeding, pain or fever since the procedure?</source>
+        <translation>Any bleeding, pain or fever since the procedure?</translation>
+    </message>
+    <message>
+        <source>Are your readings (blood pressure, blood sugar) under control?</source>
+        <translation>Are your readings (blood pressure, blood sugar) under control?</translation>
+    </message>
+    <message>
+        <source>Have you arranged the further check the report recommended?</source>
+        <translation>Have you arranged the further check the report recommended?</translation>
+    </message>
+    <message>
+        <source>Have the fever and the cough gone?</source>
+        <translation>Have the fever and the cough gone?</translation>
+    </message>
+    <message>
+        <source>Copy to the clipboard</source>
+        <translation>Copy to the clipboard</translation>
+    </message>
+    <message>
+        <source>No phone or other contact recorded.</source>
+        <translation>No phone or other contact recorded.</translation>
+    </message>
+    <message>
+        <source>Copied {value} to the clipboard.</source>
+        <translation>Copied {value} to the clipboard.</translation>
+    </message>
+    <message>
+        <source>Level {level} ({who}): {state}</source>
+        <translation>Level {level} ({who}): {state}</translation>
+    </message>
+    <message>
+        <source>Choose the outcome of the call first.</source>
+        <translation>Choose the outcome of the call first.</translation>
+    </message>
+    <message>
+        <source>Write what the patient complains about, or untick the complaint.</source>
+        <translation>Write what the patient complains about, or untick the complaint.</translation>
+    </message>
+    <message>
+        <source>Choose or type the department the suggestions go to.</source>
+        <translation>Choose or type the department the suggestions go to.</translation>
+    </message>
+    <message>
+        <source>Write the suggestions to forward, or untick the forwarding.</source>
+        <translation>Write the suggestions to forward, or untick the forwarding.</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Saved.</translation>
+    </message>
+    <message>
+        <source>Saved. No answer: the call comes back after {time}.</source>
+        <translation>Saved. No answer: the call comes back after {time}.</translation>
+    </message>
+    <message>
+        <source>Saved. The task is closed: {reason}.</source>
+        <translation>Saved. The task is closed: {reason}.</translation>
+    </message>
+    <message>
+        <source>Saved. This call is done.</source>
+        <translation>Saved. This call is done.</translation>
+    </message>
+    <message>
+        <source>The suggestions were forwarded to {department}.</source>
+        <translation>The suggestions were forwarded to {department}.</translation>
+    </message>
+    <message>
+        <source>A complaint was opened; you own it until it is closed.</source>
+        <translation>A complaint was opened; you own it until it is closed.</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignDialog</name>
+    <message>
+        <source>Health reminders</source>
+        <translation>Health reminders</translation>
+    </message>
+    <message>
+        <source>Send a seasonal tip or a reminder to a group of patients. Each gets it on their own channel (SMS, WeChat or e-mail), addressed politely; patients who opted out of messages are left out. Never name a diagnosis or a medicine in the text.</source>
+        <translation>Send a seasonal tip or a reminder to a group of patients. Each gets it on their own channel (SMS, WeChat or e-mail), addressed politely; patients who opted out of messages are left out. Never name a diagnosis or a medicine in the text.</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>e.g. Flu season 2026</source>
+        <translation>e.g. Flu season 2026</translation>
+    </message>
+    <message>
+        <source>Who gets it</source>
+        <translation>Who gets it</translation>
+    </message>
+    <message>
+        <source>Condition contains</source>
+        <translation>Condition contains</translation>
+    </message>
+    <message>
+        <source>e.g. 高血压, or empty for everyone</source>
+        <translation>e.g. 高血压, or empty for everyone</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>Age</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>any</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>Sex</translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation>Anyone</translation>
+    </message>
+    <message>
+        <source>Women</source>
+        <translation>Women</translation>
+    </message>
+    <message>
+        <source>Men</source>
+        <translation>Men</translation>
+    </message>
+    <message>
+        <source>Visited since</source>
+        <translation>Visited since</translation>
+    </message>
+    <message>
+        <source>only patients seen since</source>
+        <translation>only patients seen since</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>Kind of visit</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>Any</translation>
+    </message>
+    <message>
+        <source>The message</source>
+        <translation>The message</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>Subject (e-mail)</translation>
+    </message>
+    <message>
+        <source>Past health reminders</source>
+        <translation>Past health reminders</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Started</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>Skipped</translation>
+    </message>
+    <message>
+        <source>Messages now</source>
+        <translation>Messages now</translation>
+    </message>
+    <message>
+        <source>Start…</source>
+        <translation>Start…</translation>
+    </message>
+    <message>
+        <source>{n} {reason}</source>
+        <translation>{n} {reason}</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>; </translation>
+    </message>
+    <message>
+        <source>{n} {state}</source>
+        <translation>{n} {state}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it.</source>
+        <translation>
+            <numerusform>%n patient will get it.</numerusform>
+            <numerusform>%n patients will get it.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{reach}; %n skipped ({why}).</source>
+        <translation>
+            <numerusform>{reach}; %n skipped ({why}).</numerusform>
+            <numerusform>{reach}; %n skipped ({why}).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it</source>
+        <translation>
+            <numerusform>%n patient will get it</numerusform>
+            <numerusform>%n patients will get it</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Counting the patients…</source>
+        <translation>Counting the patients…</translation>
+    </message>
+    <message>
+        <source>Ms Zhang reads: {text}</source>
+        <translation>Ms Zhang reads: {text}</translation>
+    </message>
+    <message>
+        <source>Start the health reminder</source>
+        <translation>Start the health reminder</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queue “{name}” for %n patient(s)? E-mails go with the next sending; SMS and WeChat messages with the next batch export.</source>
+        <translation>
+            <numerusform>Queue “{name}” for %n patient? E-mails go with the next sending; SMS and WeChat messages with the next batch export.</numerusform>
+            <numerusform>Queue “{name}” for %n patients? E-mails go with the next sending; SMS and WeChat messages with the next batch export.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queuing the messages…</source>
+        <translation>Queuing the messages…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued for %n patient(s).</source>
+        <translation>
+            <numerusform>Queued for %n patient.</numerusform>
+            <numerusform>Queued for %n patients.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not sent to: {who}.</source>
+        <translation>Not sent to: {who}.</translation>
+    </message>
+</context>
+<context>
     <name>CandidatesBox</name>
     <message>
         <source>Patient</source>
@@ -1504,8 +2087,8 @@
         <translation>{label}: type a time zone name such as Asia/Shanghai.</translation>
     </message>
     <message>
-        <source>“{first}” must not be later than “{last}”.</source>
-        <translation>“{first}” must not be later than “{last}”.</translation>
+        <source>“{first}” must be earlier than “{last}”.</source>
+        <translation>“{first}” must be earlier than “{last}”.</translation>
     </message>
     <message>
         <source>There are no changes to save.</source>
@@ -1522,6 +2105,25 @@
     <message>
         <source>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</source>
         <translation>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</translation>
+    </message>
+</context>
+<context>
+    <name>CloseTaskDialog</name>
+    <message>
+        <source>Close the task</source>
+        <translation>Close the task</translation>
+    </message>
+    <message>
+        <source>{patient}: {what}. The task leaves the list; it stays in the patient&apos;s history with the reason. If the patient died or wants no more calls, record that in the patient file instead: it ends all their calls and messages.</source>
+        <translation>{patient}: {what}. The task leaves the list; it stays in the patient&apos;s history with the reason. If the patient died or wants no more calls, record that in the patient file instead: it ends all their calls and messages.</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>Why</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
     </message>
 </context>
 <context>
@@ -2193,6 +2795,29 @@
     <message>
         <source>Day sheet for the doctor shown</source>
         <translation>Day sheet for the doctor shown</translation>
+    </message>
+</context>
+<context>
+    <name>DeathDialog</name>
+    <message>
+        <source>Record death</source>
+        <translation>Record death</translation>
+    </message>
+    <message>
+        <source>No more calls or messages go to this patient. {what}</source>
+        <translation>No more calls or messages go to this patient. {what}</translation>
+    </message>
+    <message>
+        <source>Date of death</source>
+        <translation>Date of death</translation>
+    </message>
+    <message>
+        <source>Note (how the clinic learned of it)</source>
+        <translation>Note (how the clinic learned of it)</translation>
+    </message>
+    <message>
+        <source>Record the death?</source>
+        <translation>Record the death?</translation>
     </message>
 </context>
 <context>
@@ -3090,6 +3715,34 @@
         <translation>This record was merged into another one. Open that record to change the patient&apos;s details.</translation>
     </message>
     <message>
+        <source>The note should be text.</source>
+        <translation>The note should be text.</translation>
+    </message>
+    <message>
+        <source>The note contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>The note contains invisible control characters. Type it again, or paste it as plain text.</translation>
+    </message>
+    <message>
+        <source>The date of death should be a date.</source>
+        <translation>The date of death should be a date.</translation>
+    </message>
+    <message>
+        <source>That date is too long ago. Check the year.</source>
+        <translation>That date is too long ago. Check the year.</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) cannot be in the future. Check the date.</source>
+        <translation>The date of death ({day}) cannot be in the future. Check the date.</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) is before the birth date ({birth}). Check both dates.</source>
+        <translation>The date of death ({day}) is before the birth date ({birth}). Check both dates.</translation>
+    </message>
+    <message>
+        <source>Say whether the patient wants calls and whether they want messages.</source>
+        <translation>Say whether the patient wants calls and whether they want messages.</translation>
+    </message>
+    <message>
         <source>Say why these two records are the same patient (at least 4 characters).</source>
         <translation>Say why these two records are the same patient (at least 4 characters).</translation>
     </message>
@@ -3158,12 +3811,192 @@
         <translation>{color} is not a colour code. Use # and six hexadecimal digits, such as #3A7BD5, or leave it empty.</translation>
     </message>
     <message>
+        <source>The plan&apos;s steps should be a list of steps.</source>
+        <translation>The plan&apos;s steps should be a list of steps.</translation>
+    </message>
+    <message>
+        <source>A plan needs at least one step. Add a step, or switch the plan off instead.</source>
+        <translation>A plan needs at least one step. Add a step, or switch the plan off instead.</translation>
+    </message>
+    <message>
+        <source>A plan has at most {n} steps. Remove some steps.</source>
+        <translation>A plan has at most {n} steps. Remove some steps.</translation>
+    </message>
+    <message>
+        <source>Step {n} is not a plan step.</source>
+        <translation>Step {n} is not a plan step.</translation>
+    </message>
+    <message>
+        <source>Step {n}: the days after the visit and the days allowed should each be a whole number from 0 to {top}.</source>
+        <translation>Step {n}: the days after the visit and the days allowed should each be a whole number from 0 to {top}.</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose how the patient is contacted.</source>
+        <translation>Step {n}: choose how the patient is contacted.</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose who makes the contact.</source>
+        <translation>Step {n}: choose who makes the contact.</translation>
+    </message>
+    <message>
+        <source>Step {n}: the level should be a whole number from 0 to {top}.</source>
+        <translation>Step {n}: the level should be a whole number from 0 to {top}.</translation>
+    </message>
+    <message>
+        <source>Say whether the plan is in use.</source>
+        <translation>Say whether the plan is in use.</translation>
+    </message>
+    <message>
+        <source>This should be text.</source>
+        <translation>This should be text.</translation>
+    </message>
+    <message>
+        <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>This text contains invisible control characters. Type it again, or paste it as plain text.</translation>
+    </message>
+    <message>
+        <source>staff member</source>
+        <translation>staff member</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s role does not make follow-up calls. Choose someone else, or leave the task to the pool.</source>
+        <translation>{name}&apos;s role does not make follow-up calls. Choose someone else, or leave the task to the pool.</translation>
+    </message>
+    <message>
+        <source>follow-up task</source>
+        <translation>follow-up task</translation>
+    </message>
+    <message>
+        <source>This follow-up is already {status}, so it cannot be changed. Refresh the list.</source>
+        <translation>This follow-up is already {status}, so it cannot be changed. Refresh the list.</translation>
+    </message>
+    <message>
+        <source>Choose whose follow-ups to show: mine, my role&apos;s, or all.</source>
+        <translation>Choose whose follow-ups to show: mine, my role&apos;s, or all.</translation>
+    </message>
+    <message>
+        <source>Choose the kinds of follow-up to show.</source>
+        <translation>Choose the kinds of follow-up to show.</translation>
+    </message>
+    <message>
+        <source>Say what the follow-up is for (for example: pass on the test result).</source>
+        <translation>Say what the follow-up is for (for example: pass on the test result).</translation>
+    </message>
+    <message>
         <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
         <translation>The last day ({last}) is before the first day ({first}). Swap them.</translation>
     </message>
     <message>
+        <source>Choose days from today to at most {n} days ahead, for a window of at most {n} days.</source>
+        <translation>Choose days from today to at most {n} days ahead, for a window of at most {n} days.</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is contacted.</source>
+        <translation>Choose how the patient is contacted.</translation>
+    </message>
+    <message>
+        <source>Choose who makes the contact.</source>
+        <translation>Choose who makes the contact.</translation>
+    </message>
+    <message>
+        <source>This patient is recorded as deceased, so no follow-up is added.</source>
+        <translation>This patient is recorded as deceased, so no follow-up is added.</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be contacted this way. Choose another way, or change the patient&apos;s contact choices first.</source>
+        <translation>This patient asked not to be contacted this way. Choose another way, or change the patient&apos;s contact choices first.</translation>
+    </message>
+    <message>
+        <source>Choose why the follow-up is closed.</source>
+        <translation>Choose why the follow-up is closed.</translation>
+    </message>
+    <message>
+        <source>The satisfaction answers should be scores per question.</source>
+        <translation>The satisfaction answers should be scores per question.</translation>
+    </message>
+    <message>
+        <source>There is no satisfaction question “{key}”. Use the questions given.</source>
+        <translation>There is no satisfaction question “{key}”. Use the questions given.</translation>
+    </message>
+    <message>
+        <source>Each satisfaction answer is a score from 1 (poor) to 5 (very good).</source>
+        <translation>Each satisfaction answer is a score from 1 (poor) to 5 (very good).</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: reached, no answer, wrong number or refused.</source>
+        <translation>Choose how the call went: reached, no answer, wrong number or refused.</translation>
+    </message>
+    <message>
+        <source>Choose how the patient was contacted.</source>
+        <translation>Choose how the patient was contacted.</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is recovering.</source>
+        <translation>Choose how the patient is recovering.</translation>
+    </message>
+    <message>
+        <source>Choose how the patient takes the medication.</source>
+        <translation>Choose how the patient takes the medication.</translation>
+    </message>
+    <message>
+        <source>Say whether the nurse&apos;s and the doctor&apos;s follow-ups took place.</source>
+        <translation>Say whether the nurse&apos;s and the doctor&apos;s follow-ups took place.</translation>
+    </message>
+    <message>
+        <source>Say whether the patient confirmed the appointment.</source>
+        <translation>Say whether the patient confirmed the appointment.</translation>
+    </message>
+    <message>
+        <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
+        <translation>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</translation>
+    </message>
+    <message>
+        <source>Write the suggestion to forward to {department}, or do not forward.</source>
+        <translation>Write the suggestion to forward to {department}, or do not forward.</translation>
+    </message>
+    <message>
+        <source>follow-up call</source>
+        <translation>follow-up call</translation>
+    </message>
+    <message>
+        <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
+        <translation>Only a confirmation call that reached the patient can confirm the appointment.</translation>
+    </message>
+    <message>
+        <source>Ask whether the nurse and the doctor followed up, and record the answer.</source>
+        <translation>Ask whether the nurse and the doctor followed up, and record the answer.</translation>
+    </message>
+    <message>
         <source>That date range is too long: choose at most {n} days at a time.</source>
         <translation>That date range is too long: choose at most {n} days at a time.</translation>
+    </message>
+    <message>
+        <source>Choose how the call was: good, acceptable or poor.</source>
+        <translation>Choose how the call was: good, acceptable or poor.</translation>
+    </message>
+    <message>
+        <source>You made this call, so you cannot check it yourself. Ask another supervisor to check it.</source>
+        <translation>You made this call, so you cannot check it yourself. Ask another supervisor to check it.</translation>
+    </message>
+    <message>
+        <source>Choose which forwarded suggestions to show.</source>
+        <translation>Choose which forwarded suggestions to show.</translation>
+    </message>
+    <message>
+        <source>Write the department&apos;s answer to the suggestion.</source>
+        <translation>Write the department&apos;s answer to the suggestion.</translation>
+    </message>
+    <message>
+        <source>forwarded suggestion</source>
+        <translation>forwarded suggestion</translation>
+    </message>
+    <message>
+        <source>This suggestion has been answered already. Refresh the list.</source>
+        <translation>This suggestion has been answered already. Refresh the list.</translation>
+    </message>
+    <message>
+        <source>Choose whether to count per department or per doctor.</source>
+        <translation>Choose whether to count per department or per doctor.</translation>
     </message>
     <message>
         <source>{where}: give the start and end as times of day, such as 08:30.</source>
@@ -3310,8 +4143,8 @@
         <translation>{label}: use at most {n} characters.</translation>
     </message>
     <message>
-        <source>The chronic follow-up call cannot start after its last day. Make the &apos;from day&apos; no later than the &apos;by day&apos;.</source>
-        <translation>The chronic follow-up call cannot start after its last day. Make the &apos;from day&apos; no later than the &apos;by day&apos;.</translation>
+        <source>Messages cannot start being sent after the time they stop. Make &apos;send from&apos; earlier than &apos;send until&apos;.</source>
+        <translation>Messages cannot start being sent after the time they stop. Make &apos;send from&apos; earlier than &apos;send until&apos;.</translation>
     </message>
     <message>
         <source>{path} is a file, not a folder. Choose a folder for the clinic&apos;s data.</source>
@@ -3870,6 +4703,10 @@
         <translation>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</translation>
     </message>
     <message>
+        <source>That call was made to another patient. Print the form from the call itself.</source>
+        <translation>That call was made to another patient. Print the form from the call itself.</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>referral</translation>
     </message>
@@ -4273,6 +5110,222 @@
         <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
         <translation>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</translation>
     </message>
+    <message>
+        <source>The disk holding {folder} is full, so the batch file was not written and no message is marked exported. Free some space or choose another folder.</source>
+        <translation>The disk holding {folder} is full, so the batch file was not written and no message is marked exported. Free some space or choose another folder.</translation>
+    </message>
+    <message>
+        <source>ClinicDesk may not write in {folder}, so no message is marked exported. Choose a folder you can write to, such as Documents.</source>
+        <translation>ClinicDesk may not write in {folder}, so no message is marked exported. Choose a folder you can write to, such as Documents.</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist. Choose an existing folder.</source>
+        <translation>The folder {folder} does not exist. Choose an existing folder.</translation>
+    </message>
+    <message>
+        <source>The batch file could not be written in {folder} ({detail}). No message is marked exported; try another folder.</source>
+        <translation>The batch file could not be written in {folder} ({detail}). No message is marked exported; try another folder.</translation>
+    </message>
+    <message>
+        <source>{path} already exists; an earlier batch is not overwritten. Choose another name or folder.</source>
+        <translation>{path} already exists; an earlier batch is not overwritten. Choose another name or folder.</translation>
+    </message>
+    <message>
+        <source>The {what} has a lone {{ or }}. Write placeholders as a name in braces, like {{honorific}}, and type a brace as {{{{ or }}}}.</source>
+        <translation>The {what} has a lone {{ or }}. Write placeholders as a name in braces, like {{honorific}}, and type a brace as {{{{ or }}}}.</translation>
+    </message>
+    <message>
+        <source>Write the placeholder {{{name}}} plainly, without &apos;:&apos; or &apos;!&apos; after the name.</source>
+        <translation>Write the placeholder {{{name}}} plainly, without &apos;:&apos; or &apos;!&apos; after the name.</translation>
+    </message>
+    <message>
+        <source>The {what} is empty. Type what the patient should read.</source>
+        <translation>The {what} is empty. Type what the patient should read.</translation>
+    </message>
+    <message>
+        <source>The {what} contains control characters (perhaps pasted from another program). Retype it; the subject must be a single line.</source>
+        <translation>The {what} contains control characters (perhaps pasted from another program). Retype it; the subject must be a single line.</translation>
+    </message>
+    <message>
+        <source>The subject is {n} characters long: use at most {top}.</source>
+        <translation>The subject is {n} characters long: use at most {top}.</translation>
+    </message>
+    <message>
+        <source>The {what} is {n} characters long: use at most {top}.</source>
+        <translation>The {what} is {n} characters long: use at most {top}.</translation>
+    </message>
+    <message>
+        <source>The {what} starts with &apos;{first}&apos;, which a spreadsheet would read as a formula in the SMS batch file. Start it with a word, such as {{honorific}}.</source>
+        <translation>The {what} starts with &apos;{first}&apos;, which a spreadsheet would read as a formula in the SMS batch file. Start it with a word, such as {{honorific}}.</translation>
+    </message>
+    <message>
+        <source>The {what} uses {{{name}}}, which ClinicDesk cannot fill. Use only these placeholders: {allowed}.</source>
+        <translation>The {what} uses {{{name}}}, which ClinicDesk cannot fill. Use only these placeholders: {allowed}.</translation>
+    </message>
+    <message>
+        <source>The message needs a value for {{{name}}}, and none was given. Give it, or take the placeholder out of the template.</source>
+        <translation>The message needs a value for {{{name}}}, and none was given. Give it, or take the placeholder out of the template.</translation>
+    </message>
+    <message>
+        <source>The {label} needs a date, a time and a time zone.</source>
+        <translation>The {label} needs a date, a time and a time zone.</translation>
+    </message>
+    <message>
+        <source>The reason is too long: use at most {n} characters.</source>
+        <translation>The reason is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>There is no message template &apos;{code}&apos;. Choose one of the list.</source>
+        <translation>There is no message template &apos;{code}&apos;. Choose one of the list.</translation>
+    </message>
+    <message>
+        <source>The template&apos;s name is too long: use at most {n} characters.</source>
+        <translation>The template&apos;s name is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>This kind of message has no {{{name}}} to fill (it is not about an appointment). Use only {allowed}.</source>
+        <translation>This kind of message has no {{{name}}} to fill (it is not about an appointment). Use only {allowed}.</translation>
+    </message>
+    <message>
+        <source>Choose whether the template is on.</source>
+        <translation>Choose whether the template is on.</translation>
+    </message>
+    <message>
+        <source>A message value &apos;{name}&apos; cannot be given: ClinicDesk fills {{honorific}}, {{clinic}} and {{clinic_phone}} itself, and knows only {allowed}.</source>
+        <translation>A message value &apos;{name}&apos; cannot be given: ClinicDesk fills {{honorific}}, {{clinic}} and {{clinic_phone}} itself, and knows only {allowed}.</translation>
+    </message>
+    <message>
+        <source>The message gives the clinic&apos;s phone number, which is not set. Set it in Settings &gt; Clinic.</source>
+        <translation>The message gives the clinic&apos;s phone number, which is not set. Set it in Settings &gt; Clinic.</translation>
+    </message>
+    <message>
+        <source>The message is empty. Type what the patient should read.</source>
+        <translation>The message is empty. Type what the patient should read.</translation>
+    </message>
+    <message>
+        <source>The text message would be {n} characters long; SMS platforms cut messages beyond {top}. Shorten it.</source>
+        <translation>The text message would be {n} characters long; SMS platforms cut messages beyond {top}. Shorten it.</translation>
+    </message>
+    <message>
+        <source>campaign</source>
+        <translation>campaign</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s e-mail address &apos;{email}&apos; is not a valid address, and there is no mobile or WeChat to use instead. Correct it in the patient&apos;s record.</source>
+        <translation>The patient&apos;s e-mail address &apos;{email}&apos; is not a valid address, and there is no mobile or WeChat to use instead. Correct it in the patient&apos;s record.</translation>
+    </message>
+    <message>
+        <source>This patient asked not to receive messages, so none is queued.</source>
+        <translation>This patient asked not to receive messages, so none is queued.</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s death is recorded, so no message is sent.</source>
+        <translation>This patient&apos;s death is recorded, so no message is sent.</translation>
+    </message>
+    <message>
+        <source>This patient has no mainland mobile number, e-mail address or WeChat id to send to. Add one in the patient&apos;s record, or call instead.</source>
+        <translation>This patient has no mainland mobile number, e-mail address or WeChat id to send to. Add one in the patient&apos;s record, or call instead.</translation>
+    </message>
+    <message>
+        <source>This message is already in the outbox.</source>
+        <translation>This message is already in the outbox.</translation>
+    </message>
+    <message>
+        <source>This message would mention the patient&apos;s diagnosis or a medicine they take, which messages never do (someone else may read them). Change the wording.</source>
+        <translation>This message would mention the patient&apos;s diagnosis or a medicine they take, which messages never do (someone else may read them). Change the wording.</translation>
+    </message>
+    <message>
+        <source>This message template is switched off. Switch it on under the message templates, or choose another.</source>
+        <translation>This message template is switched off. Switch it on under the message templates, or choose another.</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>message</translation>
+    </message>
+    <message>
+        <source>&apos;{state}&apos; is not a message state. Use one of {all}.</source>
+        <translation>&apos;{state}&apos; is not a message state. Use one of {all}.</translation>
+    </message>
+    <message>
+        <source>Show from 1 to 100000 messages at a time.</source>
+        <translation>Show from 1 to 100000 messages at a time.</translation>
+    </message>
+    <message>
+        <source>Say why the message is cancelled (for example: rebooked).</source>
+        <translation>Say why the message is cancelled (for example: rebooked).</translation>
+    </message>
+    <message>
+        <source>This message is {state}, so it can no longer be cancelled. Refresh the list.</source>
+        <translation>This message is {state}, so it can no longer be cancelled. Refresh the list.</translation>
+    </message>
+    <message>
+        <source>This message may already have reached the patient (it is {state}). Check that it did not, then confirm to send it again.</source>
+        <translation>This message may already have reached the patient (it is {state}). Check that it did not, then confirm to send it again.</translation>
+    </message>
+    <message>
+        <source>Only a failed message can be tried again; this one is {state}.</source>
+        <translation>Only a failed message can be tried again; this one is {state}.</translation>
+    </message>
+    <message>
+        <source>Only a message whose result is unknown can be marked as arrived; this one is {state}.</source>
+        <translation>Only a message whose result is unknown can be marked as arrived; this one is {state}.</translation>
+    </message>
+    <message>
+        <source>Several workstations share this clinic. Choose the one that sends messages in Settings &gt; Messages, so that no message goes out twice.</source>
+        <translation>Several workstations share this clinic. Choose the one that sends messages in Settings &gt; Messages, so that no message goes out twice.</translation>
+    </message>
+    <message>
+        <source>Messages are sent from the workstation &apos;{name}&apos;, not this one, so that none goes out twice. Send from there, or change it in Settings &gt; Messages.</source>
+        <translation>Messages are sent from the workstation &apos;{name}&apos;, not this one, so that none goes out twice. Send from there, or change it in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>Only SMS and WeChat messages go out in a batch file; e-mail is sent.</source>
+        <translation>Only SMS and WeChat messages go out in a batch file; e-mail is sent.</translation>
+    </message>
+    <message>
+        <source>These messages are sent through the gateway &apos;{name}&apos;, so there is no batch file to make.</source>
+        <translation>These messages are sent through the gateway &apos;{name}&apos;, so there is no batch file to make.</translation>
+    </message>
+    <message>
+        <source>The condition to look for is too long: use at most {n} characters.</source>
+        <translation>The condition to look for is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>Ages are whole numbers from 0 to 150.</source>
+        <translation>Ages are whole numbers from 0 to 150.</translation>
+    </message>
+    <message>
+        <source>The youngest age ({low}) is above the oldest ({high}). Swap them.</source>
+        <translation>The youngest age ({low}) is above the oldest ({high}). Swap them.</translation>
+    </message>
+    <message>
+        <source>Choose the patients&apos; sex, or any.</source>
+        <translation>Choose the patients&apos; sex, or any.</translation>
+    </message>
+    <message>
+        <source>&apos;Visited since&apos; should be a day up to today.</source>
+        <translation>&apos;Visited since&apos; should be a day up to today.</translation>
+    </message>
+    <message>
+        <source>Choose a visit category from the list, or any.</source>
+        <translation>Choose a visit category from the list, or any.</translation>
+    </message>
+    <message>
+        <source>Give the campaign a name (for example: 冬季保暖提醒).</source>
+        <translation>Give the campaign a name (for example: 冬季保暖提醒).</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s name is too long: use at most {n} characters.</source>
+        <translation>The campaign&apos;s name is too long: use at most {n} characters.</translation>
+    </message>
+    <message>
+        <source>A campaign message cannot use {{{name}}}: it has no appointment. Use {{honorific}}, {{clinic}} and {{clinic_phone}} only.</source>
+        <translation>A campaign message cannot use {{{name}}}: it has no appointment. Use {{honorific}}, {{clinic}} and {{clinic_phone}} only.</translation>
+    </message>
+    <message>
+        <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
+        <translation>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -4397,6 +5450,432 @@
     <message>
         <source>Choose the kind of visit: the follow-up plan depends on it.</source>
         <translation>Choose the kind of visit: the follow-up plan depends on it.</translation>
+    </message>
+</context>
+<context>
+    <name>Followup</name>
+    <message>
+        <source>Phone call</source>
+        <translation>Phone call</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>Text message</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>Home visit</translation>
+    </message>
+    <message>
+        <source>Attending doctor</source>
+        <translation>Attending doctor</translation>
+    </message>
+    <message>
+        <source>Nurse</source>
+        <translation>Nurse</translation>
+    </message>
+    <message>
+        <source>Customer service</source>
+        <translation>Customer service</translation>
+    </message>
+    <message>
+        <source>Health manager</source>
+        <translation>Health manager</translation>
+    </message>
+    <message>
+        <source>Follow-up after a visit</source>
+        <translation>Follow-up after a visit</translation>
+    </message>
+    <message>
+        <source>Confirm tomorrow&apos;s appointment</source>
+        <translation>Confirm tomorrow&apos;s appointment</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>Missed appointment</translation>
+    </message>
+    <message>
+        <source>Added by hand</source>
+        <translation>Added by hand</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>Reached</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>No answer</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>Wrong number</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>Refused to talk</translation>
+    </message>
+    <message>
+        <source>Recovered</source>
+        <translation>Recovered</translation>
+    </message>
+    <message>
+        <source>Improving</source>
+        <translation>Improving</translation>
+    </message>
+    <message>
+        <source>Unchanged</source>
+        <translation>Unchanged</translation>
+    </message>
+    <message>
+        <source>Worse</source>
+        <translation>Worse</translation>
+    </message>
+    <message>
+        <source>Takes it as prescribed</source>
+        <translation>Takes it as prescribed</translation>
+    </message>
+    <message>
+        <source>Sometimes misses a dose</source>
+        <translation>Sometimes misses a dose</translation>
+    </message>
+    <message>
+        <source>Stopped taking it</source>
+        <translation>Stopped taking it</translation>
+    </message>
+    <message>
+        <source>No medication</source>
+        <translation>No medication</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>Good</translation>
+    </message>
+    <message>
+        <source>Acceptable</source>
+        <translation>Acceptable</translation>
+    </message>
+    <message>
+        <source>Poor</source>
+        <translation>Poor</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupClose</name>
+    <message>
+        <source>The patient died</source>
+        <translation>The patient died</translation>
+    </message>
+    <message>
+        <source>The patient asked not to be contacted</source>
+        <translation>The patient asked not to be contacted</translation>
+    </message>
+    <message>
+        <source>The visit&apos;s category was changed</source>
+        <translation>The visit&apos;s category was changed</translation>
+    </message>
+    <message>
+        <source>No longer needed</source>
+        <translation>No longer needed</translation>
+    </message>
+    <message>
+        <source>The appointment was cancelled, moved or confirmed</source>
+        <translation>The appointment was cancelled, moved or confirmed</translation>
+    </message>
+    <message>
+        <source>Not reached after several tries</source>
+        <translation>Not reached after several tries</translation>
+    </message>
+    <message>
+        <source>No working contact (wrong number)</source>
+        <translation>No working contact (wrong number)</translation>
+    </message>
+    <message>
+        <source>Duplicate of another task</source>
+        <translation>Duplicate of another task</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupPlansTab</name>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>checks</source>
+        <translation>checks</translation>
+    </message>
+    <message>
+        <source>This call also asks whether the earlier levels&apos; calls happened.</source>
+        <translation>This call also asks whether the earlier levels&apos; calls happened.</translation>
+    </message>
+    <message>
+        <source>After (days)</source>
+        <translation>After (days)</translation>
+    </message>
+    <message>
+        <source>Within (days)</source>
+        <translation>Within (days)</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>How</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>Who calls</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <source>Earlier levels</source>
+        <translation>Earlier levels</translation>
+    </message>
+    <message>
+        <source>Days after the visit finished when the call is due (0: the same day).</source>
+        <translation>Days after the visit finished when the call is due (0: the same day).</translation>
+    </message>
+    <message>
+        <source>How many days the caller has from then; a closed day moves the deadline.</source>
+        <translation>How many days the caller has from then; a closed day moves the deadline.</translation>
+    </message>
+    <message>
+        <source>Levels 1-3 of the chronic discharge plan; “—” for other plans.</source>
+        <translation>Levels 1-3 of the chronic discharge plan; “—” for other plans.</translation>
+    </message>
+    <message>
+        <source>Make follow-ups for this kind of visit</source>
+        <translation>Make follow-ups for this kind of visit</translation>
+    </message>
+    <message>
+        <source>Add a step</source>
+        <translation>Add a step</translation>
+    </message>
+    <message>
+        <source>Remove the step</source>
+        <translation>Remove the step</translation>
+    </message>
+    <message>
+        <source>Random sample each month</source>
+        <translation>Random sample each month</translation>
+    </message>
+    <message>
+        <source>A changed plan applies to visits finished from now on. Follow-ups already on the list keep their dates.</source>
+        <translation>A changed plan applies to visits finished from now on. Follow-ups already on the list keep their dates.</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the plans.</source>
+        <translation>Only a supervisor (the director or a health manager) can change the plans.</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>Restore the default…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>{category} (changed)</source>
+        <translation>{category} (changed)</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Unsaved changes</translation>
+    </message>
+    <message>
+        <source>The changes to the plan for “{category}” are not saved. Discard them?</source>
+        <translation>The changes to the plan for “{category}” are not saved. Discard them?</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>Changed here, not saved yet.</translation>
+    </message>
+    <message>
+        <source>The shipped default plan.</source>
+        <translation>The shipped default plan.</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>Changed by the clinic.</translation>
+    </message>
+    <message>
+        <source>Visits of this kind get a call only if drawn in the sample: this share of them, chosen at random.</source>
+        <translation>Visits of this kind get a call only if drawn in the sample: this share of them, chosen at random.</translation>
+    </message>
+    <message>
+        <source>Saved. Visits finished from now on follow this plan; follow-ups already on the list keep their dates.</source>
+        <translation>Saved. Visits finished from now on follow this plan; follow-ups already on the list keep their dates.</translation>
+    </message>
+    <message>
+        <source>Restore the default plan</source>
+        <translation>Restore the default plan</translation>
+    </message>
+    <message>
+        <source>Replace the plan for “{category}” with the one ClinicDesk ships? Follow-ups already on the list keep their dates.</source>
+        <translation>Replace the plan for “{category}” with the one ClinicDesk ships? Follow-ups already on the list keep their dates.</translation>
+    </message>
+    <message>
+        <source>The default plan is back.</source>
+        <translation>The default plan is back.</translation>
+    </message>
+</context>
+<context>
+    <name>Followups</name>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment at {time}</source>
+        <translation>Confirm the appointment at {time}</translation>
+    </message>
+    <message>
+        <source>Missed the appointment at {time}</source>
+        <translation>Missed the appointment at {time}</translation>
+    </message>
+    <message>
+        <source>{plan}, level {level}</source>
+        <translation>{plan}, level {level}</translation>
+    </message>
+    <message>
+        <source>%n day(s) overdue</source>
+        <translation>%n day(s) overdue</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>By {day}</source>
+        <translation>By {day}</translation>
+    </message>
+    <message>
+        <source>{role} (anyone)</source>
+        <translation>{role} (anyone)</translation>
+    </message>
+    <message>
+        <source>try again after {time}</source>
+        <translation>try again after {time}</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupsPage</name>
+    <message>
+        <source>Today&apos;s calls</source>
+        <translation>Today&apos;s calls</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>Messages</translation>
+    </message>
+    <message>
+        <source>Spot checks</source>
+        <translation>Spot checks</translation>
+    </message>
+    <message>
+        <source>Follow-up rates</source>
+        <translation>Follow-up rates</translation>
+    </message>
+    <message>
+        <source>Forwarded suggestions</source>
+        <translation>Forwarded suggestions</translation>
+    </message>
+    <message>
+        <source>Health reminders…</source>
+        <translation>Health reminders…</translation>
+    </message>
+    <message>
+        <source>Seasonal advice or condition tips to a group of patients, by message</source>
+        <translation>Seasonal advice or condition tips to a group of patients, by message</translation>
+    </message>
+</context>
+<context>
+    <name>ForwardsPanel</name>
+    <message>
+        <source>&amp;Show</source>
+        <translation>&amp;Show</translation>
+    </message>
+    <message>
+        <source>Waiting for an answer</source>
+        <translation>Waiting for an answer</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>Answer…</translation>
+    </message>
+    <message>
+        <source>Suggestions heard on follow-up calls and forwarded to a department (抄告). Each stays here until the department&apos;s answer is recorded.</source>
+        <translation>Suggestions heard on follow-up calls and forwarded to a department (抄告). Each stays here until the department&apos;s answer is recorded.</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>Forwarded</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>Suggestion</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>{answer} ({who}, {day})</source>
+        <translation>{answer} ({who}, {day})</translation>
+    </message>
+    <message>
+        <source>Nothing here.</source>
+        <translation>Nothing here.</translation>
+    </message>
+    <message>
+        <source>The department&apos;s answer</source>
+        <translation>The department&apos;s answer</translation>
+    </message>
+    <message>
+        <source>{department}, about {patient}: {text}</source>
+        <translation>{department}, about {patient}: {text}</translation>
     </message>
 </context>
 <context>
@@ -4944,6 +6423,596 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>MessageTemplatesTab</name>
+    <message>
+        <source>%n characters: too long for an SMS (at most {top}); it can go only by e-mail.</source>
+        <translation>%n characters: too long for an SMS (at most {top}); it can go only by e-mail.</translation>
+    </message>
+    <message>
+        <source>%n characters: 1 SMS.</source>
+        <translation>%n characters: 1 SMS.</translation>
+    </message>
+    <message>
+        <source>%n characters: sent as {parts} SMS joined together ({single} characters fit in one).</source>
+        <translation>%n characters: sent as {parts} SMS joined together ({single} characters fit in one).</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>Subject (e-mail)</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>In use</translation>
+    </message>
+    <message>
+        <source>Preview for a sample patient (Ms Zhang, tomorrow 09:30)</source>
+        <translation>Preview for a sample patient (Ms Zhang, tomorrow 09:30)</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the wording.</source>
+        <translation>Only a supervisor (the director or a health manager) can change the wording.</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>Restore the default…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <source>{name} (changed)</source>
+        <translation>{name} (changed)</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>Unsaved changes</translation>
+    </message>
+    <message>
+        <source>The changes to “{name}” are not saved. Discard them?</source>
+        <translation>The changes to “{name}” are not saved. Discard them?</translation>
+    </message>
+    <message>
+        <source>Subject: {subject}</source>
+        <translation>Subject: {subject}</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>Changed here, not saved yet.</translation>
+    </message>
+    <message>
+        <source>The shipped wording.</source>
+        <translation>The shipped wording.</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>Changed by the clinic.</translation>
+    </message>
+    <message>
+        <source>Saved. New messages use this wording.</source>
+        <translation>Saved. New messages use this wording.</translation>
+    </message>
+    <message>
+        <source>Restore the default wording</source>
+        <translation>Restore the default wording</translation>
+    </message>
+    <message>
+        <source>Replace the wording of “{name}” with the one ClinicDesk ships?</source>
+        <translation>Replace the wording of “{name}” with the one ClinicDesk ships?</translation>
+    </message>
+    <message>
+        <source>The default wording is back.</source>
+        <translation>The default wording is back.</translation>
+    </message>
+</context>
+<context>
+    <name>OptOutDialog</name>
+    <message>
+        <source>Calls and messages</source>
+        <translation>Calls and messages</translation>
+    </message>
+    <message>
+        <source>What the patient agreed to. Ticking a box stops that kind of contact; unticking it later reopens nothing.</source>
+        <translation>What the patient agreed to. Ticking a box stops that kind of contact; unticking it later reopens nothing.</translation>
+    </message>
+    <message>
+        <source>The patient does not want follow-up calls</source>
+        <translation>The patient does not want follow-up calls</translation>
+    </message>
+    <message>
+        <source>The patient does not want messages</source>
+        <translation>The patient does not want messages</translation>
+    </message>
+    <message>
+        <source>Note (when and how they said so)</source>
+        <translation>Note (when and how they said so)</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open follow-up call(s) will be closed.</source>
+        <translation>
+            <numerusform>%n open follow-up call will be closed.</numerusform>
+            <numerusform>%n open follow-up calls will be closed.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open follow-up calls will be closed.</source>
+        <translation>Open follow-up calls will be closed.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open message follow-up(s) will be closed.</source>
+        <translation>
+            <numerusform>%n open message follow-up will be closed.</numerusform>
+            <numerusform>%n open message follow-ups will be closed.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n queued message(s) will be cancelled.</source>
+        <translation>
+            <numerusform>%n queued message will be cancelled.</numerusform>
+            <numerusform>%n queued messages will be cancelled.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queued messages will be cancelled.</source>
+        <translation>Queued messages will be cancelled.</translation>
+    </message>
+    <message>
+        <source>Save?</source>
+        <translation>Save?</translation>
+    </message>
+</context>
+<context>
+    <name>Outbox</name>
+    <message>
+        <source>No mail server is set, so e-mail waits. Set the mail server in Settings &gt; Messages.</source>
+        <translation>No mail server is set, so e-mail waits. Set the mail server in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>No sender address is set, so e-mail waits. Set &apos;Send e-mail as&apos; (or the mail server user name) in Settings &gt; Messages.</source>
+        <translation>No sender address is set, so e-mail waits. Set &apos;Send e-mail as&apos; (or the mail server user name) in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>Choose the mail server security (starttls, ssl or none).</source>
+        <translation>Choose the mail server security (starttls, ssl or none).</translation>
+    </message>
+    <message>
+        <source>{address} is not an e-mail address ({detail}). Correct it in the patient&apos;s record.</source>
+        <translation>{address} is not an e-mail address ({detail}). Correct it in the patient&apos;s record.</translation>
+    </message>
+    <message>
+        <source>The mail server {host}:{port} did not answer within {seconds} seconds. The message stays queued and is tried again later.</source>
+        <translation>The mail server {host}:{port} did not answer within {seconds} seconds. The message stays queued and is tried again later.</translation>
+    </message>
+    <message>
+        <source>The mail server&apos;s certificate could not be verified ({detail}). Check the server name in Settings &gt; Messages.</source>
+        <translation>The mail server&apos;s certificate could not be verified ({detail}). Check the server name in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>A secure connection to the mail server failed ({detail}). Check the security setting: usually ssl for port 465 and starttls for port 587.</source>
+        <translation>A secure connection to the mail server failed ({detail}). Check the security setting: usually ssl for port 465 and starttls for port 587.</translation>
+    </message>
+    <message>
+        <source>Cannot reach the mail server {host}:{port} ({detail}). Check the server and port in Settings &gt; Messages and the network; the message is tried again later.</source>
+        <translation>Cannot reach the mail server {host}:{port} ({detail}). Check the server and port in Settings &gt; Messages and the network; the message is tried again later.</translation>
+    </message>
+    <message>
+        <source>The mail server {host} turned the connection away: {reply}. The message is tried again later.</source>
+        <translation>The mail server {host} turned the connection away: {reply}. The message is tried again later.</translation>
+    </message>
+    <message>
+        <source>The mail server {host} does not offer STARTTLS. Choose &apos;ssl&apos; (usually port 465) or, only inside the clinic&apos;s own network, &apos;none&apos; in Settings &gt; Messages.</source>
+        <translation>The mail server {host} does not offer STARTTLS. Choose &apos;ssl&apos; (usually port 465) or, only inside the clinic&apos;s own network, &apos;none&apos; in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>The mail server did not accept the user name or password ({reply}). Check them in Settings &gt; Messages; many mail services want an app password (授权码) here.</source>
+        <translation>The mail server did not accept the user name or password ({reply}). Check them in Settings &gt; Messages; many mail services want an app password (授权码) here.</translation>
+    </message>
+    <message>
+        <source>The mail server does not take a user name and password on this connection. Choose &apos;starttls&apos; or &apos;ssl&apos;, or clear the user name.</source>
+        <translation>The mail server does not take a user name and password on this connection. Choose &apos;starttls&apos; or &apos;ssl&apos;, or clear the user name.</translation>
+    </message>
+    <message>
+        <source>The mail server refused the address {address}: {reply}. Check the address in the patient&apos;s record.</source>
+        <translation>The mail server refused the address {address}: {reply}. Check the address in the patient&apos;s record.</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for {address} for now: {reply}. It is tried again later.</source>
+        <translation>The mail server did not take the message for {address} for now: {reply}. It is tried again later.</translation>
+    </message>
+    <message>
+        <source>The mail server refused the sender address {sender}: {reply}. Check &apos;Send e-mail as&apos; in Settings &gt; Messages.</source>
+        <translation>The mail server refused the sender address {sender}: {reply}. Check &apos;Send e-mail as&apos; in Settings &gt; Messages.</translation>
+    </message>
+    <message>
+        <source>The mail server refused the message: {reply}.</source>
+        <translation>The mail server refused the message: {reply}.</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for now: {reply}. It is tried again later.</source>
+        <translation>The mail server did not take the message for now: {reply}. It is tried again later.</translation>
+    </message>
+    <message>
+        <source>The mail server cannot take the address {address} (it has characters beyond plain letters and digits). Use another address.</source>
+        <translation>The mail server cannot take the address {address} (it has characters beyond plain letters and digits). Use another address.</translation>
+    </message>
+    <message>
+        <source>The message gateway plug-in &apos;{name}&apos; could not be used ({detail}). Reinstall or remove it; until then its channel&apos;s messages wait for the batch file.</source>
+        <translation>The message gateway plug-in &apos;{name}&apos; could not be used ({detail}). Reinstall or remove it; until then its channel&apos;s messages wait for the batch file.</translation>
+    </message>
+    <message>
+        <source>Appointment reminder, a week before</source>
+        <translation>Appointment reminder, a week before</translation>
+    </message>
+    <message>
+        <source>After the visit: advice and revisit</source>
+        <translation>After the visit: advice and revisit</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>Missed appointment</translation>
+    </message>
+    <message>
+        <source>Health reminder (campaign)</source>
+        <translation>Health reminder (campaign)</translation>
+    </message>
+    <message>
+        <source>how the patient is addressed (张女士)</source>
+        <translation>how the patient is addressed (张女士)</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s name</source>
+        <translation>the clinic&apos;s name</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone</source>
+        <translation>the clinic&apos;s phone</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s date</source>
+        <translation>the appointment&apos;s date</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s time</source>
+        <translation>the appointment&apos;s time</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s day of the week</source>
+        <translation>the appointment&apos;s day of the week</translation>
+    </message>
+    <message>
+        <source>the doctor&apos;s name</source>
+        <translation>the doctor&apos;s name</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>message</translation>
+    </message>
+    <message>
+        <source>asked for no messages</source>
+        <translation>asked for no messages</translation>
+    </message>
+    <message>
+        <source>deceased</source>
+        <translation>deceased</translation>
+    </message>
+    <message>
+        <source>no mobile, e-mail or WeChat</source>
+        <translation>no mobile, e-mail or WeChat</translation>
+    </message>
+    <message>
+        <source>e-mail address not valid</source>
+        <translation>e-mail address not valid</translation>
+    </message>
+    <message>
+        <source>already queued</source>
+        <translation>already queued</translation>
+    </message>
+    <message>
+        <source>text would mention their diagnosis or medicine</source>
+        <translation>text would mention their diagnosis or medicine</translation>
+    </message>
+    <message>
+        <source>template switched off</source>
+        <translation>template switched off</translation>
+    </message>
+    <message>
+        <source>template needs a value it was not given</source>
+        <translation>template needs a value it was not given</translation>
+    </message>
+    <message>
+        <source>too long for a text message</source>
+        <translation>too long for a text message</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone is not set</source>
+        <translation>the clinic&apos;s phone is not set</translation>
+    </message>
+    <message>
+        <source>Sending stopped unexpectedly ({detail}); it is not known whether the message went. Check, then retry it with confirmation.</source>
+        <translation>Sending stopped unexpectedly ({detail}); it is not known whether the message went. Check, then retry it with confirmation.</translation>
+    </message>
+    <message>
+        <source>campaign message</source>
+        <translation>campaign message</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>Queued</source>
+        <translation>Queued</translation>
+    </message>
+    <message>
+        <source>Sending (result unknown)</source>
+        <translation>Sending (result unknown)</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Sent</translation>
+    </message>
+    <message>
+        <source>Exported</source>
+        <translation>Exported</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Cancelled</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>SMS</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>Reminders and health messages waiting to go, and what became of each. E-mails go through the clinic&apos;s mail server; SMS and WeChat messages are exported as a batch file for the bulk-messaging platform.</source>
+        <translation>Reminders and health messages waiting to go, and what became of each. E-mails go through the clinic&apos;s mail server; SMS and WeChat messages are exported as a batch file for the bulk-messaging platform.</translation>
+    </message>
+    <message>
+        <source>Send due e-mails now</source>
+        <translation>Send due e-mails now</translation>
+    </message>
+    <message>
+        <source>Export SMS batch…</source>
+        <translation>Export SMS batch…</translation>
+    </message>
+    <message>
+        <source>Export WeChat batch…</source>
+        <translation>Export WeChat batch…</translation>
+    </message>
+    <message>
+        <source>Queue a message…</source>
+        <translation>Queue a message…</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Try again</translation>
+    </message>
+    <message>
+        <source>Put a failed message back in the queue</source>
+        <translation>Put a failed message back in the queue</translation>
+    </message>
+    <message>
+        <source>Mark to send again…</source>
+        <translation>Mark to send again…</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown, or an exported one the platform did not send: put it back in the queue</source>
+        <translation>For a message whose result is unknown, or an exported one the platform did not send: put it back in the queue</translation>
+    </message>
+    <message>
+        <source>It did arrive</source>
+        <translation>It did arrive</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown that you checked reached the patient</source>
+        <translation>For a message whose result is unknown that you checked reached the patient</translation>
+    </message>
+    <message>
+        <source>Cancel message…</source>
+        <translation>Cancel message…</translation>
+    </message>
+    <message>
+        <source>When due</source>
+        <translation>When due</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>Purpose</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>Tries</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>Last error</translation>
+    </message>
+    <message>
+        <source>Sent at</source>
+        <translation>Sent at</translation>
+    </message>
+    <message>
+        <source>{state} ({n})</source>
+        <translation>{state} ({n})</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) were handed to the mail server but no answer came back (the connection broke or ClinicDesk stopped): whether they arrived is unknown. They are not sent again by themselves. Ask the patient or check the mail server&apos;s log; if one did not arrive, choose it in the “Sending (result unknown)” list and use “Mark to send again…”; if it did, “It did arrive”.</source>
+        <translation>
+            <numerusform>%n message were handed to the mail server but no answer came back (the connection broke or ClinicDesk stopped): whether they arrived is unknown. They are not sent again by themselves. Ask the patient or check the mail server&apos;s log; if one did not arrive, choose it in the “Sending (result unknown)” list and use “Mark to send again…”; if it did, “It did arrive”.</numerusform>
+            <numerusform>%n messages were handed to the mail server but no answer came back (the connection broke or ClinicDesk stopped): whether they arrived is unknown. They are not sent again by themselves. Ask the patient or check the mail server&apos;s log; if one did not arrive, choose it in the “Sending (result unknown)” list and use “Mark to send again…”; if it did, “It did arrive”.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Why cancelled</source>
+        <translation>Why cancelled</translation>
+    </message>
+    <message>
+        <source>Sent or not: unknown. See the warning above.</source>
+        <translation>Sent or not: unknown. See the warning above.</translation>
+    </message>
+    <message>
+        <source>Only the latest {n} are listed.</source>
+        <translation>Only the latest {n} are listed.</translation>
+    </message>
+    <message>
+        <source>No messages in this list.</source>
+        <translation>No messages in this list.</translation>
+    </message>
+    <message>
+        <source>{channel} messages go through the “{name}” plug-in.</source>
+        <translation>{channel} messages go through the “{name}” plug-in.</translation>
+    </message>
+    <message>
+        <source>Last error: {reason}</source>
+        <translation>Last error: {reason}</translation>
+    </message>
+    <message>
+        <source>Sending the due e-mails…</source>
+        <translation>Sending the due e-mails…</translation>
+    </message>
+    <message>
+        <source>No e-mails were due.</source>
+        <translation>No e-mails were due.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n e-mail(s) sent.</source>
+        <translation>
+            <numerusform>%n e-mail sent.</numerusform>
+            <numerusform>%n e-mails sent.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be delivered (see “Failed”).</source>
+        <translation>
+            <numerusform>%n could not be delivered (see “Failed”).</numerusform>
+            <numerusform>%n could not be delivered (see “Failed”).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n wait for the sending hours ({start}–{end}).</source>
+        <translation>
+            <numerusform>%n waits for the sending hours ({start}–{end}).</numerusform>
+            <numerusform>%n wait for the sending hours ({start}–{end}).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stay queued and are tried again later.</source>
+        <translation>
+            <numerusform>%n stays queued and is tried again later.</numerusform>
+            <numerusform>%n stay queued and are tried again later.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save the SMS batch as</source>
+        <translation>Save the SMS batch as</translation>
+    </message>
+    <message>
+        <source>Save the WeChat batch as</source>
+        <translation>Save the WeChat batch as</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV file (*.csv)</translation>
+    </message>
+    <message>
+        <source>Writing the batch file…</source>
+        <translation>Writing the batch file…</translation>
+    </message>
+    <message>
+        <source>No SMS messages are waiting to be exported; no file was written.</source>
+        <translation>No SMS messages are waiting to be exported; no file was written.</translation>
+    </message>
+    <message>
+        <source>No WeChat messages are waiting to be exported; no file was written.</source>
+        <translation>No WeChat messages are waiting to be exported; no file was written.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n SMS message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>%n SMS message saved to {path}.</numerusform>
+            <numerusform>%n SMS messages saved to {path}.</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n WeChat message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>%n WeChat message saved to {path}.</numerusform>
+            <numerusform>%n WeChat messages saved to {path}.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Upload the file to the bulk-messaging platform; it also opens in Excel or WPS. These messages are now marked exported (batch {batch}) and will not be exported again.</source>
+        <translation>Upload the file to the bulk-messaging platform; it also opens in Excel or WPS. These messages are now marked exported (batch {batch}) and will not be exported again.</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue.</source>
+        <translation>The message is back in the queue.</translation>
+    </message>
+    <message>
+        <source>This message to {patient} went out in the batch file {batch}. Put it back in the queue only if the platform did not send it: otherwise the patient gets it twice.</source>
+        <translation>This message to {patient} went out in the batch file {batch}. Put it back in the queue only if the platform did not send it: otherwise the patient gets it twice.</translation>
+    </message>
+    <message>
+        <source>Whether this message reached {patient} is unknown: the mail server took it but its answer never came. If it did arrive, sending again means the patient gets it twice. Put it back in the queue?</source>
+        <translation>Whether this message reached {patient} is unknown: the mail server took it but its answer never came. If it did arrive, sending again means the patient gets it twice. Put it back in the queue?</translation>
+    </message>
+    <message>
+        <source>Send again?</source>
+        <translation>Send again?</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue and goes with the next sending.</source>
+        <translation>The message is back in the queue and goes with the next sending.</translation>
+    </message>
+    <message>
+        <source>The message is marked as sent.</source>
+        <translation>The message is marked as sent.</translation>
+    </message>
+    <message>
+        <source>Cancel the message</source>
+        <translation>Cancel the message</translation>
+    </message>
+    <message>
+        <source>Why is the message to {patient} cancelled?</source>
+        <translation>Why is the message to {patient} cancelled?</translation>
+    </message>
+    <message>
+        <source>The message was cancelled; it will not be sent.</source>
+        <translation>The message was cancelled; it will not be sent.</translation>
+    </message>
+</context>
+<context>
     <name>OverviewTab</name>
     <message>
         <source>ID document</source>
@@ -5484,6 +7553,101 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>PatientFollowupsTab</name>
+    <message>
+        <source>Follow-ups</source>
+        <translation>Follow-ups</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>Add a follow-up…</translation>
+    </message>
+    <message>
+        <source>Record death…</source>
+        <translation>Record death…</translation>
+    </message>
+    <message>
+        <source>Calls and messages…</source>
+        <translation>Calls and messages…</translation>
+    </message>
+    <message>
+        <source>Whether the patient agrees to follow-up calls and to messages</source>
+        <translation>Whether the patient agrees to follow-up calls and to messages</translation>
+    </message>
+    <message>
+        <source>Calls and messages to make</source>
+        <translation>Calls and messages to make</translation>
+    </message>
+    <message>
+        <source>Calls made</source>
+        <translation>Calls made</translation>
+    </message>
+    <message>
+        <source>Follow-up calls are listed for the staff who make them.</source>
+        <translation>Follow-up calls are listed for the staff who make them.</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>Caller</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>Called</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Spot check</source>
+        <translation>Spot check</translation>
+    </message>
+    <message>
+        <source>Died {day}</source>
+        <translation>Died {day}</translation>
+    </message>
+    <message>
+        <source>No calls</source>
+        <translation>No calls</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>No messages</translation>
+    </message>
+</context>
+<context>
     <name>PatientFormDialog</name>
     <message>
         <source>Patient details</source>
@@ -5715,6 +7879,17 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF files (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>PeriodBar</name>
+    <message>
+        <source>&amp;From</source>
+        <translation>&amp;From</translation>
+    </message>
+    <message>
+        <source>&amp;to</source>
+        <translation>&amp;to</translation>
     </message>
 </context>
 <context>
@@ -6482,6 +8657,186 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Signature</source>
         <translation>Signature</translation>
+    </message>
+</context>
+<context>
+    <name>Printouts</name>
+    <message>
+        <source>Outcome</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>Recovery</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>Medication</translation>
+    </message>
+    <message>
+        <source>Satisfaction (1-5)</source>
+        <translation>Satisfaction (1-5)</translation>
+    </message>
+    <message>
+        <source>Nurse and doctor followed up</source>
+        <translation>Nurse and doctor followed up</translation>
+    </message>
+    <message>
+        <source>In the patient&apos;s words</source>
+        <translation>In the patient&apos;s words</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>Suggestions</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>yes</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>no</translation>
+    </message>
+    <message>
+        <source>overall</source>
+        <translation>overall</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>doctor</translation>
+    </message>
+    <message>
+        <source>staff</source>
+        <translation>staff</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>waiting</translation>
+    </message>
+    <message>
+        <source>environment</source>
+        <translation>environment</translation>
+    </message>
+</context>
+<context>
+    <name>QueueMessageDialog</name>
+    <message>
+        <source>Queue a message</source>
+        <translation>Queue a message</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>Name, pinyin initials, phone digits or record number</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>Message</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>Appointment</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>The patient reads</source>
+        <translation>The patient reads</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>Queue</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>Choose the patient first: search and pick one.</translation>
+    </message>
+</context>
+<context>
+    <name>RatesPanel</name>
+    <message>
+        <source>This month</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <source>&amp;Per</source>
+        <translation>&amp;Per</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Due: planned follow-ups whose deadline falls in the period, except those ended because the patient died, opted out or the visit was re-categorised. On time: done by the deadline.</source>
+        <translation>Due: planned follow-ups whose deadline falls in the period, except those ended because the patient died, opted out or the visit was re-categorised. On time: done by the deadline.</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>Follow-up rate</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>On time</translation>
+    </message>
+    <message>
+        <source>On-time rate</source>
+        <translation>On-time rate</translation>
+    </message>
+    <message>
+        <source>(no doctor recorded)</source>
+        <translation>(no doctor recorded)</translation>
+    </message>
+    <message>
+        <source>(no department)</source>
+        <translation>(no department)</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>No follow-ups were due in this period.</source>
+        <translation>No follow-ups were due in this period.</translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message>
+        <source>Reassign the call</source>
+        <translation>Reassign the call</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>Who calls</translation>
+    </message>
+    <message>
+        <source>No one in particular: anyone in {role}</source>
+        <translation>No one in particular: anyone in {role}</translation>
     </message>
 </context>
 <context>
@@ -7455,6 +9810,29 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>Satisfaction</name>
+    <message>
+        <source>Overall, how satisfied are you with your visit?</source>
+        <translation>Overall, how satisfied are you with your visit?</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the doctor&apos;s explanation?</source>
+        <translation>How satisfied are you with the doctor&apos;s explanation?</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the staff&apos;s attitude?</source>
+        <translation>How satisfied are you with the staff&apos;s attitude?</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the waiting time?</source>
+        <translation>How satisfied are you with the waiting time?</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the clinic&apos;s environment?</source>
+        <translation>How satisfied are you with the clinic&apos;s environment?</translation>
+    </message>
+</context>
+<context>
     <name>SearchView</name>
     <message>
         <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
@@ -7846,6 +10224,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Sync</translation>
     </message>
     <message>
+        <source>Messages</source>
+        <translation>Messages</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>uncle</translation>
     </message>
@@ -7876,6 +10258,26 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>honorific</source>
         <translation>honorific</translation>
+    </message>
+    <message>
+        <source>later</source>
+        <translation>later</translation>
+    </message>
+    <message>
+        <source>earlier</source>
+        <translation>earlier</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>keep</translation>
+    </message>
+    <message>
+        <source>starttls</source>
+        <translation>starttls</translation>
+    </message>
+    <message>
+        <source>ssl</source>
+        <translation>ssl</translation>
     </message>
     <message>
         <source>62mm</source>
@@ -8050,16 +10452,68 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>A workstation unseen this long no longer holds the hub&apos;s log (days)</translation>
     </message>
     <message>
-        <source>Cold / physical exam: message within (hours)</source>
-        <translation>Cold / physical exam: message within (hours)</translation>
+        <source>A follow-up due on a closed day moves</source>
+        <translation>A follow-up due on a closed day moves</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: from day</source>
-        <translation>Chronic / post-operative call: from day</translation>
+        <source>No answer: try again after (hours)</source>
+        <translation>No answer: try again after (hours)</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: by day</source>
-        <translation>Chronic / post-operative call: by day</translation>
+        <source>No answer: give up after this many tries</source>
+        <translation>No answer: give up after this many tries</translation>
+    </message>
+    <message>
+        <source>Call back no-shows of the last (days; 0: never)</source>
+        <translation>Call back no-shows of the last (days; 0: never)</translation>
+    </message>
+    <message>
+        <source>Mail server (SMTP)</source>
+        <translation>Mail server (SMTP)</translation>
+    </message>
+    <message>
+        <source>Mail server port</source>
+        <translation>Mail server port</translation>
+    </message>
+    <message>
+        <source>Mail server security</source>
+        <translation>Mail server security</translation>
+    </message>
+    <message>
+        <source>Mail server user name</source>
+        <translation>Mail server user name</translation>
+    </message>
+    <message>
+        <source>Mail server password</source>
+        <translation>Mail server password</translation>
+    </message>
+    <message>
+        <source>Send e-mail as (address)</source>
+        <translation>Send e-mail as (address)</translation>
+    </message>
+    <message>
+        <source>Give up on the mail server after (seconds)</source>
+        <translation>Give up on the mail server after (seconds)</translation>
+    </message>
+    <message>
+        <source>A message that could not go: try again after (minutes)</source>
+        <translation>A message that could not go: try again after (minutes)</translation>
+    </message>
+    <message>
+        <source>A message that could not go: give up after tries</source>
+        <translation>A message that could not go: give up after tries</translation>
+    </message>
+    <message>
+        <source>Send messages from</source>
+        <translation>Send messages from</translation>
+    </message>
+    <message>
+        <source>Send messages until</source>
+        <translation>Send messages until</translation>
+    </message>
+    <message>
+        <source>Workstation that sends (empty: this one)</source>
+        <translation>Workstation that sends (empty: this one)</translation>
     </message>
     <message>
         <source>Everyone else: monthly random sample (%)</source>
@@ -8173,6 +10627,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Rosters</translation>
     </message>
     <message>
+        <source>Follow-up plans</source>
+        <translation>Follow-up plans</translation>
+    </message>
+    <message>
+        <source>Message templates</source>
+        <translation>Message templates</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>Security and backup</translation>
     </message>
@@ -8249,6 +10711,125 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Checking…</source>
         <translation>Checking…</translation>
+    </message>
+</context>
+<context>
+    <name>SpotChecksPanel</name>
+    <message>
+        <source>Only calls not checked yet</source>
+        <translation>Only calls not checked yet</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>Evaluation</translation>
+    </message>
+    <message>
+        <source>What was good or should change (optional)</source>
+        <translation>What was good or should change (optional)</translation>
+    </message>
+    <message>
+        <source>Save the check</source>
+        <translation>Save the check</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>Print the call record…</translation>
+    </message>
+    <message>
+        <source>Your own calls are checked by someone else.</source>
+        <translation>Your own calls are checked by someone else.</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>Caller</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>Outcome</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>Satisfaction</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>Checked</translation>
+    </message>
+    <message>
+        <source>{rating} · {who} · {day}</source>
+        <translation>{rating} · {who} · {day}</translation>
+    </message>
+    <message>
+        <source>No calls in this period.</source>
+        <translation>No calls in this period.</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>Recovery</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>Medication</translation>
+    </message>
+    <message>
+        <source>Did levels 1 and 2 happen?</source>
+        <translation>Did levels 1 and 2 happen?</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>Yes</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>No</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>Anything else the patient said</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>Suggestions</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>Notes</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>Forwarded</translation>
+    </message>
+    <message>
+        <source>to the department (抄告)</source>
+        <translation>to the department (抄告)</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Complaint</translation>
+    </message>
+    <message>
+        <source>opened from this call</source>
+        <translation>opened from this call</translation>
+    </message>
+    <message>
+        <source>Choose the evaluation: good, acceptable or poor.</source>
+        <translation>Choose the evaluation: good, acceptable or poor.</translation>
+    </message>
+    <message>
+        <source>Check saved.</source>
+        <translation>Check saved.</translation>
     </message>
 </context>
 <context>
@@ -8756,6 +11337,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Chronic condition</source>
         <translation>Chronic condition</translation>
+    </message>
+    <message>
+        <source>Chronic condition, discharged</source>
+        <translation>Chronic condition, discharged</translation>
     </message>
     <message>
         <source>After an operation</source>
@@ -9453,6 +12038,121 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The translation files are missing, so the texts stay in English. Reinstall ClinicDesk to fix this.</source>
         <translation>The translation files are missing, so the texts stay in English. Reinstall ClinicDesk to fix this.</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistPanel</name>
+    <message>
+        <source>&amp;Day</source>
+        <translation>&amp;Day</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>Today</translation>
+    </message>
+    <message>
+        <source>Back to today&apos;s list (Ctrl+T)</source>
+        <translation>Back to today&apos;s list (Ctrl+T)</translation>
+    </message>
+    <message>
+        <source>&amp;Calls for</source>
+        <translation>&amp;Calls for</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>Mine</translation>
+    </message>
+    <message>
+        <source>My role</source>
+        <translation>My role</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>Everyone</translation>
+    </message>
+    <message>
+        <source>&amp;Kind</source>
+        <translation>&amp;Kind</translation>
+    </message>
+    <message>
+        <source>Also calls to try again later</source>
+        <translation>Also calls to try again later</translation>
+    </message>
+    <message>
+        <source>Show the calls that were not answered and wait for their next try</source>
+        <translation>Show the calls that were not answered and wait for their next try</translation>
+    </message>
+    <message>
+        <source>Call…</source>
+        <translation>Call…</translation>
+    </message>
+    <message>
+        <source>Open the call for the selected patient (Enter)</source>
+        <translation>Open the call for the selected patient (Enter)</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>Add a follow-up…</translation>
+    </message>
+    <message>
+        <source>A call or message for a patient, by hand (Ctrl+N)</source>
+        <translation>A call or message for a patient, by hand (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Reassign…</source>
+        <translation>Reassign…</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <source>End the task without a call, with the reason</source>
+        <translation>End the task without a call, with the reason</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>Caller</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>Attempts</translation>
+    </message>
+    <message>
+        <source>All kinds ({n})</source>
+        <translation>All kinds ({n})</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Nothing to call on {day}.</source>
+        <translation>Nothing to call on {day}.</translation>
+    </message>
+    <message>
+        <source>{n} shown</source>
+        <translation>{n} shown</translation>
     </message>
 </context>
 </TS>

@@ -214,6 +214,57 @@
     </message>
 </context>
 <context>
+    <name>AddFollowupDialog</name>
+    <message>
+        <source>Add a follow-up</source>
+        <translation>添加回访</translation>
+    </message>
+    <message>
+        <source>A call or message that no plan made: it appears on the list of whoever should make it from the first day.</source>
+        <translation>不属于任何回访方案的电话或消息：从第一天起就会出现在应负责人员的回访清单上。</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>查找患者：姓名、电话号码…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>What for</source>
+        <translation>回访事由</translation>
+    </message>
+    <message>
+        <source>e.g. ask about the new blood pressure tablets</source>
+        <translation>例如：询问新降压药的服用情况</translation>
+    </message>
+    <message>
+        <source>Call between</source>
+        <translation>回访日期：从</translation>
+    </message>
+    <message>
+        <source>and</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>I will make this call myself</source>
+        <translation>由我本人回访</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>请先选择患者：搜索后选中一位。</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -1141,6 +1192,532 @@
     </message>
 </context>
 <context>
+    <name>CallDialog</name>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>备用电话</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>电话回访</translation>
+    </message>
+    <message>
+        <source>What to say</source>
+        <translation>话术</translation>
+    </message>
+    <message>
+        <source>How to reach them (click to copy)</source>
+        <translation>联系方式（点击复制）</translation>
+    </message>
+    <message>
+        <source>From the record</source>
+        <translation>病历摘要</translation>
+    </message>
+    <message>
+        <source>Earlier attempts</source>
+        <translation>之前的回访记录</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>回访结果</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>已联系上</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>号码错误</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>拒绝交谈</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Did the level 1 and 2 calls happen?</source>
+        <translation>第 1、2 级回访是否已完成？</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>康复情况</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用药情况</translation>
+    </message>
+    <message>
+        <source>Satisfaction, 1 (very dissatisfied) to 5 (very satisfied): click, or press 1-5 on the row; leave it empty if the patient did not answer.</source>
+        <translation>满意度评分，1（非常不满意）至 5（非常满意）：点击评分，或在该行按 1-5 键；患者未回答则留空。</translation>
+    </message>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = 非常不满意 … 5 = 非常满意；0 清除</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>患者的其他反馈</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意见和建议</translation>
+    </message>
+    <message>
+        <source>Forward to department</source>
+        <translation>抄告科室</translation>
+    </message>
+    <message>
+        <source>The department gets the suggestions as an item to answer (抄告)</source>
+        <translation>科室会收到这些建议，作为待回复事项（抄告）</translation>
+    </message>
+    <message>
+        <source>The patient is complaining</source>
+        <translation>患者有投诉</translation>
+    </message>
+    <message>
+        <source>Opens a complaint with you as its owner until it is closed</source>
+        <translation>创建一条投诉，由您负责跟进直至结案</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投诉内容</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment</source>
+        <translation>确认预约</translation>
+    </message>
+    <message>
+        <source>Send the follow-up advice</source>
+        <translation>发送复诊建议</translation>
+    </message>
+    <message>
+        <source>Queues the “follow-up advice” message for the patient in the outbox</source>
+        <translation>将“复诊建议”消息加入该患者的待发送队列</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>打印回访记录…</translation>
+    </message>
+    <message>
+        <source>The follow-up form filled from this call</source>
+        <translation>根据本次回访内容填写的回访表</translation>
+    </message>
+    <message>
+        <source>Save the call</source>
+        <translation>保存回访</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n 岁</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病历号 {no}</translation>
+    </message>
+    <message>
+        <source>Doctor: {name}</source>
+        <translation>医生：{name}</translation>
+    </message>
+    <message>
+        <source>Department: {name}</source>
+        <translation>科室：{name}</translation>
+    </message>
+    <message>
+        <source>Appointment: {time}</source>
+        <translation>预约：{time}</translation>
+    </message>
+    <message>
+        <source>Address: {address}</source>
+        <translation>地址：{address}</translation>
+    </message>
+    <message>
+        <source>Due {first} to {last}</source>
+        <translation>应于 {first} 至 {last} 回访</translation>
+    </message>
+    <message>
+        <source>The clinical summary is not shown for your role.</source>
+        <translation>您的角色无权查看病历摘要。</translation>
+    </message>
+    <message>
+        <source>Nothing recorded yet.</source>
+        <translation>暂无记录。</translation>
+    </message>
+    <message>
+        <source>This patient has died. Do not call; close the task.</source>
+        <translation>该患者已去世。请勿致电，并关闭此任务。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be called. Do not call; close the task.</source>
+        <translation>该患者要求不接收电话。请勿致电，并关闭此任务。</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Hello, is this {who}? This is {me} from {clinic}.</source>
+        <translation>您好，请问是{who}吗？我是{clinic}的{me}。</translation>
+    </message>
+    <message>
+        <source>This follow-up is a {channel} to {who}: the recovery advice and a reminder to come back if it does not get better.</source>
+        <translation>本次回访以{channel}的方式发给{who}：内容为康复建议，并提醒如未好转请回来复诊。</translation>
+    </message>
+    <message>
+        <source>Queue it with “Send the follow-up advice”, then save the follow-up as reached. If there is no way to send it, call instead.</source>
+        <translation>请点击“发送复诊建议”将其加入待发送队列，然后将回访保存为“已联系上”。如无法发送，请改为电话回访。</translation>
+    </message>
+    <message>
+        <source>We are calling to confirm your appointment with {doctor} at {time}. Will you be able to come?</source>
+        <translation>我们打电话来确认您 {time} 在{doctor}处的预约。请问您能按时来吗？</translation>
+    </message>
+    <message>
+        <source>Yes: tick “Confirm the appointment”. No: offer another time, and note what the patient said.</source>
+        <translation>能来：勾选“确认预约”。不能来：为患者另约时间，并记下患者的说法。</translation>
+    </message>
+    <message>
+        <source>You had an appointment with {doctor} at {time} and we missed you. We hope all is well. Would you like to book another time?</source>
+        <translation>您原本预约了 {time} 在{doctor}处就诊，但没有见到您。希望您一切都好。需要为您重新预约吗？</translation>
+    </message>
+    <message>
+        <source>Note the reason the patient gives.</source>
+        <translation>记下患者给出的原因。</translation>
+    </message>
+    <message>
+        <source>We are calling about: {what}</source>
+        <translation>我们来电是关于：{what}</translation>
+    </message>
+    <message>
+        <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
+        <translation>我们打电话来问问您在{doctor}处就诊后恢复得怎么样。请问您现在方便说几分钟吗？</translation>
+    </message>
+    <message>
+        <source>How are you feeling now?</source>
+        <translation>您现在感觉怎么样？</translation>
+    </message>
+    <message>
+        <source>Are you taking your medicine as the doctor advised?</source>
+        <translation>您有没有按医生的嘱咐服药？</translation>
+    </message>
+    <message>
+        <source>On the day you went home, did a nurse call you? And did {doctor} call you in the two weeks after?</source>
+        <translation>您出院当天，护士有没有给您打电话？出院后两周内，{doctor}有没有给您打过电话？</translation>
+    </message>
+    <message>
+        <source>On a scale of 1 to 5, how satisfied are you with your visit? (the questions on the right)</source>
+        <translation>按 1 到 5 分，您对这次就诊的满意程度如何？（问题见右侧）</translation>
+    </message>
+    <message>
+        <source>Is there anything we could do better?</source>
+        <translation>您觉得我们还有哪些地方可以做得更好？</translation>
+    </message>
+    <message>
+        <source>Thank you, {who}. Call us any time if anything changes.</source>
+        <translation>谢谢您，{who}。如有任何变化，请随时给我们打电话。</translation>
+    </message>
+    <message>
+        <source>Queued to {address}. Save the follow-up to finish it.</source>
+        <translation>已加入待发送队列，发往 {address}。请保存回访以完成此任务。</translation>
+    </message>
+    <message>
+        <source>How is the wound healing? Any fever, redness or pain?</source>
+        <translation>伤口愈合得怎么样？有没有发热、红肿或疼痛？</translation>
+    </message>
+    <message>
+        <source>Any bleeding, pain or fever since the procedure?</source>
+        <translation>术后有没有出血、疼痛或发热？</translation>
+    </message>
+    <message>
+        <source>Are your readings (blood pressure, blood sugar) under control?</source>
+        <translation>您的指标（血压、血糖）控制得好吗？</translation>
+    </message>
+    <message>
+        <source>Have you arranged the further check the report recommended?</source>
+        <translation>报告建议的进一步检查，您安排了吗？</translation>
+    </message>
+    <message>
+        <source>Have the fever and the cough gone?</source>
+        <translation>发热和咳嗽好了吗？</translation>
+    </message>
+    <message>
+        <source>Copy to the clipboard</source>
+        <translation>复制到剪贴板</translation>
+    </message>
+    <message>
+        <source>No phone or other contact recorded.</source>
+        <translation>未登记电话或其他联系方式。</translation>
+    </message>
+    <message>
+        <source>Copied {value} to the clipboard.</source>
+        <translation>已将 {value} 复制到剪贴板。</translation>
+    </message>
+    <message>
+        <source>Level {level} ({who}): {state}</source>
+        <translation>第 {level} 级（{who}）：{state}</translation>
+    </message>
+    <message>
+        <source>Choose the outcome of the call first.</source>
+        <translation>请先选择回访结果。</translation>
+    </message>
+    <message>
+        <source>Write what the patient complains about, or untick the complaint.</source>
+        <translation>请填写患者投诉的内容，或取消勾选“患者有投诉”。</translation>
+    </message>
+    <message>
+        <source>Choose or type the department the suggestions go to.</source>
+        <translation>请选择或输入接收建议的科室。</translation>
+    </message>
+    <message>
+        <source>Write the suggestions to forward, or untick the forwarding.</source>
+        <translation>请填写要抄告的建议，或取消勾选“抄告科室”。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+    <message>
+        <source>Saved. No answer: the call comes back after {time}.</source>
+        <translation>已保存。无人接听：此回访将在 {time} 后重新出现。</translation>
+    </message>
+    <message>
+        <source>Saved. The task is closed: {reason}.</source>
+        <translation>已保存。任务已关闭：{reason}。</translation>
+    </message>
+    <message>
+        <source>Saved. This call is done.</source>
+        <translation>已保存。此次回访已完成。</translation>
+    </message>
+    <message>
+        <source>The suggestions were forwarded to {department}.</source>
+        <translation>建议已抄告{department}。</translation>
+    </message>
+    <message>
+        <source>A complaint was opened; you own it until it is closed.</source>
+        <translation>已创建一条投诉；在结案之前由您负责。</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignDialog</name>
+    <message>
+        <source>Health reminders</source>
+        <translation>健康提醒</translation>
+    </message>
+    <message>
+        <source>Send a seasonal tip or a reminder to a group of patients. Each gets it on their own channel (SMS, WeChat or e-mail), addressed politely; patients who opted out of messages are left out. Never name a diagnosis or a medicine in the text.</source>
+        <translation>向一组患者发送季节性健康提示或提醒。每位患者通过各自的渠道（短信、微信或电子邮件）收到，并以礼貌的称呼开头；已拒收消息的患者不会收到。正文中切勿提及诊断或药品。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>e.g. Flu season 2026</source>
+        <translation>例如：2026 年流感季提醒</translation>
+    </message>
+    <message>
+        <source>Who gets it</source>
+        <translation>发送对象</translation>
+    </message>
+    <message>
+        <source>Condition contains</source>
+        <translation>慢病名称包含</translation>
+    </message>
+    <message>
+        <source>e.g. 高血压, or empty for everyone</source>
+        <translation>例如：高血压；留空则为全部患者</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Women</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Men</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Visited since</source>
+        <translation>就诊时间</translation>
+    </message>
+    <message>
+        <source>only patients seen since</source>
+        <translation>仅限此日期以来就诊过的患者</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就诊类别</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>The message</source>
+        <translation>消息内容</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>主题（电子邮件）</translation>
+    </message>
+    <message>
+        <source>Past health reminders</source>
+        <translation>以往的健康提醒</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>发起时间</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>发起人</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>已排队</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>未发送</translation>
+    </message>
+    <message>
+        <source>Messages now</source>
+        <translation>消息现状</translation>
+    </message>
+    <message>
+        <source>Start…</source>
+        <translation>发起…</translation>
+    </message>
+    <message>
+        <source>{n} {reason}</source>
+        <translation>{reason} {n} 人</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{n} {state}</source>
+        <translation>{state} {n} 条</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it.</source>
+        <translation>
+            <numerusform>将有 %n 位患者收到。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{reach}; %n skipped ({why}).</source>
+        <translation>
+            <numerusform>{reach}；%n 人不发送（{why}）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it</source>
+        <translation>
+            <numerusform>将有 %n 位患者收到</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Counting the patients…</source>
+        <translation>正在统计患者人数…</translation>
+    </message>
+    <message>
+        <source>Ms Zhang reads: {text}</source>
+        <translation>张女士将看到：{text}</translation>
+    </message>
+    <message>
+        <source>Start the health reminder</source>
+        <translation>发起健康提醒</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queue “{name}” for %n patient(s)? E-mails go with the next sending; SMS and WeChat messages with the next batch export.</source>
+        <translation>
+            <numerusform>要为 %n 位患者排队发送“{name}”吗？电子邮件将在下次发送时发出；短信和微信消息将在下次导出批量文件时发出。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queuing the messages…</source>
+        <translation>正在排队消息…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued for %n patient(s).</source>
+        <translation>
+            <numerusform>已为 %n 位患者排队。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not sent to: {who}.</source>
+        <translation>未发送：{who}。</translation>
+    </message>
+</context>
+<context>
     <name>CandidatesBox</name>
     <message>
         <source>Patient</source>
@@ -1498,8 +2075,8 @@
         <translation>{label}：请输入时区名称，例如 Asia/Shanghai。</translation>
     </message>
     <message>
-        <source>“{first}” must not be later than “{last}”.</source>
-        <translation>“{first}”不能晚于“{last}”。</translation>
+        <source>“{first}” must be earlier than “{last}”.</source>
+        <translation>“{first}”必须早于“{last}”。</translation>
     </message>
     <message>
         <source>There are no changes to save.</source>
@@ -1516,6 +2093,25 @@
     <message>
         <source>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</source>
         <translation>设置已保存，但当前安装中没有{language}的翻译，界面将保持原样。请重新安装 ClinicDesk 以恢复翻译。</translation>
+    </message>
+</context>
+<context>
+    <name>CloseTaskDialog</name>
+    <message>
+        <source>Close the task</source>
+        <translation>关闭任务</translation>
+    </message>
+    <message>
+        <source>{patient}: {what}. The task leaves the list; it stays in the patient&apos;s history with the reason. If the patient died or wants no more calls, record that in the patient file instead: it ends all their calls and messages.</source>
+        <translation>{patient}：{what}。此任务将从清单中移除，但会连同关闭原因保留在患者的历史记录中。如果患者已去世或不想再接到电话，请改在患者档案中登记：这样会终止对其所有的电话和消息。</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
@@ -2184,6 +2780,29 @@
     <message>
         <source>Day sheet for the doctor shown</source>
         <translation>所显示医生的日程单</translation>
+    </message>
+</context>
+<context>
+    <name>DeathDialog</name>
+    <message>
+        <source>Record death</source>
+        <translation>登记死亡</translation>
+    </message>
+    <message>
+        <source>No more calls or messages go to this patient. {what}</source>
+        <translation>今后不会再给该患者打电话或发消息。{what}</translation>
+    </message>
+    <message>
+        <source>Date of death</source>
+        <translation>死亡日期</translation>
+    </message>
+    <message>
+        <source>Note (how the clinic learned of it)</source>
+        <translation>备注（诊所如何得知）</translation>
+    </message>
+    <message>
+        <source>Record the death?</source>
+        <translation>确定登记死亡吗？</translation>
     </message>
 </context>
 <context>
@@ -3080,6 +3699,34 @@
         <translation>此档案已合并到另一份档案中。请打开那份档案修改患者信息。</translation>
     </message>
     <message>
+        <source>The note should be text.</source>
+        <translation>备注应为文本。</translation>
+    </message>
+    <message>
+        <source>The note contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>备注中含有不可见的控制字符。请重新输入，或以纯文本方式粘贴。</translation>
+    </message>
+    <message>
+        <source>The date of death should be a date.</source>
+        <translation>死亡日期应为日期。</translation>
+    </message>
+    <message>
+        <source>That date is too long ago. Check the year.</source>
+        <translation>该日期过早，请检查年份。</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) cannot be in the future. Check the date.</source>
+        <translation>死亡日期（{day}）不能晚于今天。请检查日期。</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) is before the birth date ({birth}). Check both dates.</source>
+        <translation>死亡日期（{day}）早于出生日期（{birth}）。请检查这两个日期。</translation>
+    </message>
+    <message>
+        <source>Say whether the patient wants calls and whether they want messages.</source>
+        <translation>请说明患者是否愿意接听电话，以及是否愿意接收消息。</translation>
+    </message>
+    <message>
         <source>Say why these two records are the same patient (at least 4 characters).</source>
         <translation>请说明为什么这两份档案是同一位患者（至少 4 个字符）。</translation>
     </message>
@@ -3148,12 +3795,192 @@
         <translation>{color} 不是有效的颜色代码。请使用 # 加六位十六进制数字，例如 #3A7BD5，或留空。</translation>
     </message>
     <message>
+        <source>The plan&apos;s steps should be a list of steps.</source>
+        <translation>方案的步骤应为一个步骤列表。</translation>
+    </message>
+    <message>
+        <source>A plan needs at least one step. Add a step, or switch the plan off instead.</source>
+        <translation>方案至少需要一个步骤。请添加步骤，或改为停用该方案。</translation>
+    </message>
+    <message>
+        <source>A plan has at most {n} steps. Remove some steps.</source>
+        <translation>一个方案最多 {n} 个步骤。请删除部分步骤。</translation>
+    </message>
+    <message>
+        <source>Step {n} is not a plan step.</source>
+        <translation>第 {n} 步不是有效的方案步骤。</translation>
+    </message>
+    <message>
+        <source>Step {n}: the days after the visit and the days allowed should each be a whole number from 0 to {top}.</source>
+        <translation>第 {n} 步：就诊后天数和可用天数都应为 0 到 {top} 之间的整数。</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose how the patient is contacted.</source>
+        <translation>第 {n} 步：请选择联系患者的方式。</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose who makes the contact.</source>
+        <translation>第 {n} 步：请选择回访人。</translation>
+    </message>
+    <message>
+        <source>Step {n}: the level should be a whole number from 0 to {top}.</source>
+        <translation>第 {n} 步：级别应为 0 到 {top} 之间的整数。</translation>
+    </message>
+    <message>
+        <source>Say whether the plan is in use.</source>
+        <translation>请说明该方案是否启用。</translation>
+    </message>
+    <message>
+        <source>This should be text.</source>
+        <translation>此处应为文本。</translation>
+    </message>
+    <message>
+        <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>此文本中含有不可见的控制字符。请重新输入，或以纯文本方式粘贴。</translation>
+    </message>
+    <message>
+        <source>staff member</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s role does not make follow-up calls. Choose someone else, or leave the task to the pool.</source>
+        <translation>{name}的角色不负责回访。请选择其他人，或将任务留在公共任务池中。</translation>
+    </message>
+    <message>
+        <source>follow-up task</source>
+        <translation>回访任务</translation>
+    </message>
+    <message>
+        <source>This follow-up is already {status}, so it cannot be changed. Refresh the list.</source>
+        <translation>此回访当前状态为“{status}”，无法修改。请刷新列表。</translation>
+    </message>
+    <message>
+        <source>Choose whose follow-ups to show: mine, my role&apos;s, or all.</source>
+        <translation>请选择要显示谁的回访：我的、我所在角色的，或全部。</translation>
+    </message>
+    <message>
+        <source>Choose the kinds of follow-up to show.</source>
+        <translation>请选择要显示的回访类型。</translation>
+    </message>
+    <message>
+        <source>Say what the follow-up is for (for example: pass on the test result).</source>
+        <translation>请说明回访的事由（例如：告知检查结果）。</translation>
+    </message>
+    <message>
         <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
         <translation>结束日期（{last}）早于开始日期（{first}）。请将两者对调。</translation>
     </message>
     <message>
+        <source>Choose days from today to at most {n} days ahead, for a window of at most {n} days.</source>
+        <translation>请选择从今天起最多 {n} 天内的日期，时间范围最长 {n} 天。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is contacted.</source>
+        <translation>请选择联系患者的方式。</translation>
+    </message>
+    <message>
+        <source>Choose who makes the contact.</source>
+        <translation>请选择回访人。</translation>
+    </message>
+    <message>
+        <source>This patient is recorded as deceased, so no follow-up is added.</source>
+        <translation>该患者已登记为死亡，不能添加回访。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be contacted this way. Choose another way, or change the patient&apos;s contact choices first.</source>
+        <translation>该患者要求不以此方式联系。请选择其他方式，或先修改患者的联系偏好。</translation>
+    </message>
+    <message>
+        <source>Choose why the follow-up is closed.</source>
+        <translation>请选择关闭回访的原因。</translation>
+    </message>
+    <message>
+        <source>The satisfaction answers should be scores per question.</source>
+        <translation>满意度回答应为每个问题的评分。</translation>
+    </message>
+    <message>
+        <source>There is no satisfaction question “{key}”. Use the questions given.</source>
+        <translation>没有满意度问题“{key}”。请使用给定的问题。</translation>
+    </message>
+    <message>
+        <source>Each satisfaction answer is a score from 1 (poor) to 5 (very good).</source>
+        <translation>每项满意度评分应为 1（差）到 5（很好）之间的分数。</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: reached, no answer, wrong number or refused.</source>
+        <translation>请选择回访结果：已联系上、无人接听、号码错误或拒绝交谈。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient was contacted.</source>
+        <translation>请选择联系患者所用的方式。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is recovering.</source>
+        <translation>请选择患者的康复情况。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient takes the medication.</source>
+        <translation>请选择患者的用药情况。</translation>
+    </message>
+    <message>
+        <source>Say whether the nurse&apos;s and the doctor&apos;s follow-ups took place.</source>
+        <translation>请说明护士和医生的回访是否已完成。</translation>
+    </message>
+    <message>
+        <source>Say whether the patient confirmed the appointment.</source>
+        <translation>请说明患者是否已确认预约。</translation>
+    </message>
+    <message>
+        <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
+        <translation>没有联系上患者，因此本次回访不应有回答内容。请选择“已联系上”，或清除回答，仅保留备注。</translation>
+    </message>
+    <message>
+        <source>Write the suggestion to forward to {department}, or do not forward.</source>
+        <translation>请填写要抄告{department}的建议，或不抄告。</translation>
+    </message>
+    <message>
+        <source>follow-up call</source>
+        <translation>电话回访</translation>
+    </message>
+    <message>
+        <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
+        <translation>只有已联系上患者的预约确认电话才能确认预约。</translation>
+    </message>
+    <message>
+        <source>Ask whether the nurse and the doctor followed up, and record the answer.</source>
+        <translation>请询问护士和医生是否已回访，并记录回答。</translation>
+    </message>
+    <message>
         <source>That date range is too long: choose at most {n} days at a time.</source>
         <translation>日期范围太长：每次最多选择 {n} 天。</translation>
+    </message>
+    <message>
+        <source>Choose how the call was: good, acceptable or poor.</source>
+        <translation>请选择本次回访的质量：好、一般或差。</translation>
+    </message>
+    <message>
+        <source>You made this call, so you cannot check it yourself. Ask another supervisor to check it.</source>
+        <translation>这通电话是您打的，不能由您本人抽查。请另一位主管抽查。</translation>
+    </message>
+    <message>
+        <source>Choose which forwarded suggestions to show.</source>
+        <translation>请选择要显示哪些抄告的建议。</translation>
+    </message>
+    <message>
+        <source>Write the department&apos;s answer to the suggestion.</source>
+        <translation>请填写科室对该建议的答复。</translation>
+    </message>
+    <message>
+        <source>forwarded suggestion</source>
+        <translation>抄告的建议</translation>
+    </message>
+    <message>
+        <source>This suggestion has been answered already. Refresh the list.</source>
+        <translation>该建议已答复。请刷新列表。</translation>
+    </message>
+    <message>
+        <source>Choose whether to count per department or per doctor.</source>
+        <translation>请选择按科室还是按医生统计。</translation>
     </message>
     <message>
         <source>{where}: give the start and end as times of day, such as 08:30.</source>
@@ -3300,8 +4127,8 @@
         <translation>{label}：最多只能使用 {n} 个字符。</translation>
     </message>
     <message>
-        <source>The chronic follow-up call cannot start after its last day. Make the &apos;from day&apos; no later than the &apos;by day&apos;.</source>
-        <translation>慢病电话回访的开始日不能晚于截止日。请将“最早第几天”设为不晚于“最晚第几天”。</translation>
+        <source>Messages cannot start being sent after the time they stop. Make &apos;send from&apos; earlier than &apos;send until&apos;.</source>
+        <translation>消息的开始发送时间不能晚于停止发送时间。请将“发送开始时间”设得早于“发送截止时间”。</translation>
     </message>
     <message>
         <source>{path} is a file, not a folder. Choose a folder for the clinic&apos;s data.</source>
@@ -3860,6 +4687,10 @@
         <translation>此预约已取消或已爽约，没有可打印的预约单。请先重新预约。</translation>
     </message>
     <message>
+        <source>That call was made to another patient. Print the form from the call itself.</source>
+        <translation>这通电话打给的是另一位患者。请从该通电话本身打印回访表。</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>转诊单</translation>
     </message>
@@ -4263,6 +5094,222 @@
         <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
         <translation>本机的修改仍在发送中，现在制作快照会遗漏这些修改。请过一分钟再试。</translation>
     </message>
+    <message>
+        <source>The disk holding {folder} is full, so the batch file was not written and no message is marked exported. Free some space or choose another folder.</source>
+        <translation>{folder} 所在的磁盘已满，批量文件未写入，也没有消息被标记为已导出。请释放一些空间或选择其他文件夹。</translation>
+    </message>
+    <message>
+        <source>ClinicDesk may not write in {folder}, so no message is marked exported. Choose a folder you can write to, such as Documents.</source>
+        <translation>ClinicDesk 无权写入 {folder}，因此没有消息被标记为已导出。请选择一个您有写入权限的文件夹，例如“文档”。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist. Choose an existing folder.</source>
+        <translation>文件夹 {folder} 不存在。请选择一个已有的文件夹。</translation>
+    </message>
+    <message>
+        <source>The batch file could not be written in {folder} ({detail}). No message is marked exported; try another folder.</source>
+        <translation>无法在 {folder} 中写入批量文件（{detail}）。没有消息被标记为已导出；请尝试其他文件夹。</translation>
+    </message>
+    <message>
+        <source>{path} already exists; an earlier batch is not overwritten. Choose another name or folder.</source>
+        <translation>{path} 已存在；不会覆盖之前的批量文件。请选择其他文件名或文件夹。</translation>
+    </message>
+    <message>
+        <source>The {what} has a lone {{ or }}. Write placeholders as a name in braces, like {{honorific}}, and type a brace as {{{{ or }}}}.</source>
+        <translation>{what}中有一个落单的 {{ 或 }}。占位符应写成用花括号括起来的名称，如 {{honorific}}；要输入花括号本身，请写成 {{{{ 或 }}}}。</translation>
+    </message>
+    <message>
+        <source>Write the placeholder {{{name}}} plainly, without &apos;:&apos; or &apos;!&apos; after the name.</source>
+        <translation>请直接写占位符 {{{name}}}，名称后不要加“:”或“!”。</translation>
+    </message>
+    <message>
+        <source>The {what} is empty. Type what the patient should read.</source>
+        <translation>{what}为空。请输入患者要看到的内容。</translation>
+    </message>
+    <message>
+        <source>The {what} contains control characters (perhaps pasted from another program). Retype it; the subject must be a single line.</source>
+        <translation>{what}中含有控制字符（可能是从其他程序粘贴来的）。请重新输入；标题必须为单行。</translation>
+    </message>
+    <message>
+        <source>The subject is {n} characters long: use at most {top}.</source>
+        <translation>标题长 {n} 个字符：最多 {top} 个。</translation>
+    </message>
+    <message>
+        <source>The {what} is {n} characters long: use at most {top}.</source>
+        <translation>{what}长 {n} 个字符：最多 {top} 个。</translation>
+    </message>
+    <message>
+        <source>The {what} starts with &apos;{first}&apos;, which a spreadsheet would read as a formula in the SMS batch file. Start it with a word, such as {{honorific}}.</source>
+        <translation>{what}以“{first}”开头，在短信批量文件中会被电子表格当作公式。请以文字开头，例如 {{honorific}}。</translation>
+    </message>
+    <message>
+        <source>The {what} uses {{{name}}}, which ClinicDesk cannot fill. Use only these placeholders: {allowed}.</source>
+        <translation>{what}中使用了 {{{name}}}，ClinicDesk 无法填充。只能使用以下占位符：{allowed}。</translation>
+    </message>
+    <message>
+        <source>The message needs a value for {{{name}}}, and none was given. Give it, or take the placeholder out of the template.</source>
+        <translation>消息需要 {{{name}}} 的值，但未提供。请提供该值，或从模板中删除此占位符。</translation>
+    </message>
+    <message>
+        <source>The {label} needs a date, a time and a time zone.</source>
+        <translation>{label}需要包含日期、时间和时区。</translation>
+    </message>
+    <message>
+        <source>The reason is too long: use at most {n} characters.</source>
+        <translation>原因过长：最多 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>There is no message template &apos;{code}&apos;. Choose one of the list.</source>
+        <translation>没有消息模板“{code}”。请从列表中选择一个。</translation>
+    </message>
+    <message>
+        <source>The template&apos;s name is too long: use at most {n} characters.</source>
+        <translation>模板名称过长：最多 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>This kind of message has no {{{name}}} to fill (it is not about an appointment). Use only {allowed}.</source>
+        <translation>此类消息没有可填入 {{{name}}} 的内容（它与预约无关）。只能使用 {allowed}。</translation>
+    </message>
+    <message>
+        <source>Choose whether the template is on.</source>
+        <translation>请选择是否启用该模板。</translation>
+    </message>
+    <message>
+        <source>A message value &apos;{name}&apos; cannot be given: ClinicDesk fills {{honorific}}, {{clinic}} and {{clinic_phone}} itself, and knows only {allowed}.</source>
+        <translation>不能提供消息值“{name}”：ClinicDesk 会自动填写 {{honorific}}、{{clinic}} 和 {{clinic_phone}}，且只认识 {allowed}。</translation>
+    </message>
+    <message>
+        <source>The message gives the clinic&apos;s phone number, which is not set. Set it in Settings &gt; Clinic.</source>
+        <translation>消息中包含诊所电话，但尚未设置。请在“设置 → 诊所”中设置。</translation>
+    </message>
+    <message>
+        <source>The message is empty. Type what the patient should read.</source>
+        <translation>消息为空。请输入患者要看到的内容。</translation>
+    </message>
+    <message>
+        <source>The text message would be {n} characters long; SMS platforms cut messages beyond {top}. Shorten it.</source>
+        <translation>这条短信将长达 {n} 个字；短信平台会截断超过 {top} 个字的内容。请缩短。</translation>
+    </message>
+    <message>
+        <source>campaign</source>
+        <translation>健康提醒</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s e-mail address &apos;{email}&apos; is not a valid address, and there is no mobile or WeChat to use instead. Correct it in the patient&apos;s record.</source>
+        <translation>患者的电子邮件地址“{email}”无效，且没有可替代的手机号或微信。请在患者资料中更正。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to receive messages, so none is queued.</source>
+        <translation>该患者要求不接收消息，因此未加入待发送队列。</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s death is recorded, so no message is sent.</source>
+        <translation>该患者已登记死亡，因此不会发送消息。</translation>
+    </message>
+    <message>
+        <source>This patient has no mainland mobile number, e-mail address or WeChat id to send to. Add one in the patient&apos;s record, or call instead.</source>
+        <translation>该患者没有可发送的内地手机号、电子邮件地址或微信号。请在患者资料中添加，或改为电话联系。</translation>
+    </message>
+    <message>
+        <source>This message is already in the outbox.</source>
+        <translation>此消息已在待发送队列中。</translation>
+    </message>
+    <message>
+        <source>This message would mention the patient&apos;s diagnosis or a medicine they take, which messages never do (someone else may read them). Change the wording.</source>
+        <translation>此消息会提及患者的诊断或所用药品，而消息中绝不能出现这些内容（可能被他人看到）。请修改措辞。</translation>
+    </message>
+    <message>
+        <source>This message template is switched off. Switch it on under the message templates, or choose another.</source>
+        <translation>此消息模板已停用。请在消息模板中启用它，或选择其他模板。</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>&apos;{state}&apos; is not a message state. Use one of {all}.</source>
+        <translation>“{state}”不是有效的消息状态。请使用以下之一：{all}。</translation>
+    </message>
+    <message>
+        <source>Show from 1 to 100000 messages at a time.</source>
+        <translation>每次显示 1 到 100000 条消息。</translation>
+    </message>
+    <message>
+        <source>Say why the message is cancelled (for example: rebooked).</source>
+        <translation>请说明取消消息的原因（例如：已改约）。</translation>
+    </message>
+    <message>
+        <source>This message is {state}, so it can no longer be cancelled. Refresh the list.</source>
+        <translation>此消息状态为“{state}”，已无法取消。请刷新列表。</translation>
+    </message>
+    <message>
+        <source>This message may already have reached the patient (it is {state}). Check that it did not, then confirm to send it again.</source>
+        <translation>此消息可能已送达患者（状态为“{state}”）。请先确认未送达，再确认重新发送。</translation>
+    </message>
+    <message>
+        <source>Only a failed message can be tried again; this one is {state}.</source>
+        <translation>只有发送失败的消息才能重试；此消息状态为“{state}”。</translation>
+    </message>
+    <message>
+        <source>Only a message whose result is unknown can be marked as arrived; this one is {state}.</source>
+        <translation>只有结果未知的消息才能标记为已送达；此消息状态为“{state}”。</translation>
+    </message>
+    <message>
+        <source>Several workstations share this clinic. Choose the one that sends messages in Settings &gt; Messages, so that no message goes out twice.</source>
+        <translation>本诊所有多台工作站。请在“设置 → 消息”中指定负责发送消息的工作站，以免消息重复发出。</translation>
+    </message>
+    <message>
+        <source>Messages are sent from the workstation &apos;{name}&apos;, not this one, so that none goes out twice. Send from there, or change it in Settings &gt; Messages.</source>
+        <translation>消息由工作站“{name}”发送，而不是本机，以免重复发出。请在该工作站上发送，或在“设置 → 消息”中更改。</translation>
+    </message>
+    <message>
+        <source>Only SMS and WeChat messages go out in a batch file; e-mail is sent.</source>
+        <translation>只有短信和微信消息通过批量文件发出；电子邮件会直接发送。</translation>
+    </message>
+    <message>
+        <source>These messages are sent through the gateway &apos;{name}&apos;, so there is no batch file to make.</source>
+        <translation>这些消息通过网关“{name}”发送，因此无需生成批量文件。</translation>
+    </message>
+    <message>
+        <source>The condition to look for is too long: use at most {n} characters.</source>
+        <translation>要查找的病情条件过长：最多 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>Ages are whole numbers from 0 to 150.</source>
+        <translation>年龄应为 0 到 150 之间的整数。</translation>
+    </message>
+    <message>
+        <source>The youngest age ({low}) is above the oldest ({high}). Swap them.</source>
+        <translation>最小年龄（{low}）大于最大年龄（{high}）。请对调。</translation>
+    </message>
+    <message>
+        <source>Choose the patients&apos; sex, or any.</source>
+        <translation>请选择患者性别，或选择“不限”。</translation>
+    </message>
+    <message>
+        <source>&apos;Visited since&apos; should be a day up to today.</source>
+        <translation>“就诊日期起”应为不晚于今天的日期。</translation>
+    </message>
+    <message>
+        <source>Choose a visit category from the list, or any.</source>
+        <translation>请从列表中选择就诊类型，或选择“不限”。</translation>
+    </message>
+    <message>
+        <source>Give the campaign a name (for example: 冬季保暖提醒).</source>
+        <translation>请为健康提醒命名（例如：冬季保暖提醒）。</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s name is too long: use at most {n} characters.</source>
+        <translation>健康提醒名称过长：最多 {n} 个字符。</translation>
+    </message>
+    <message>
+        <source>A campaign message cannot use {{{name}}}: it has no appointment. Use {{honorific}}, {{clinic}} and {{clinic_phone}} only.</source>
+        <translation>健康提醒消息不能使用 {{{name}}}：它不涉及预约。只能使用 {{honorific}}、{{clinic}} 和 {{clinic_phone}}。</translation>
+    </message>
+    <message>
+        <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
+        <translation>消息中提到了筛选患者所依据的病情（{word}）。消息绝不能提及诊断：请改写为一般性建议。</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -4387,6 +5434,432 @@
     <message>
         <source>Choose the kind of visit: the follow-up plan depends on it.</source>
         <translation>请选择就诊类型：回访计划取决于此。</translation>
+    </message>
+</context>
+<context>
+    <name>Followup</name>
+    <message>
+        <source>Phone call</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>上门随访</translation>
+    </message>
+    <message>
+        <source>Attending doctor</source>
+        <translation>主治医生</translation>
+    </message>
+    <message>
+        <source>Nurse</source>
+        <translation>护士</translation>
+    </message>
+    <message>
+        <source>Customer service</source>
+        <translation>客服</translation>
+    </message>
+    <message>
+        <source>Health manager</source>
+        <translation>健康管理师</translation>
+    </message>
+    <message>
+        <source>Follow-up after a visit</source>
+        <translation>诊后回访</translation>
+    </message>
+    <message>
+        <source>Confirm tomorrow&apos;s appointment</source>
+        <translation>确认明日预约</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>爽约回访</translation>
+    </message>
+    <message>
+        <source>Added by hand</source>
+        <translation>手动添加</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>已接通</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>无人接听</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>号码错误</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>拒绝沟通</translation>
+    </message>
+    <message>
+        <source>Recovered</source>
+        <translation>已痊愈</translation>
+    </message>
+    <message>
+        <source>Improving</source>
+        <translation>好转</translation>
+    </message>
+    <message>
+        <source>Unchanged</source>
+        <translation>无变化</translation>
+    </message>
+    <message>
+        <source>Worse</source>
+        <translation>加重</translation>
+    </message>
+    <message>
+        <source>Takes it as prescribed</source>
+        <translation>遵医嘱服药</translation>
+    </message>
+    <message>
+        <source>Sometimes misses a dose</source>
+        <translation>偶有漏服</translation>
+    </message>
+    <message>
+        <source>Stopped taking it</source>
+        <translation>已停药</translation>
+    </message>
+    <message>
+        <source>No medication</source>
+        <translation>无用药</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>满意</translation>
+    </message>
+    <message>
+        <source>Acceptable</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Poor</source>
+        <translation>不满意</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupClose</name>
+    <message>
+        <source>The patient died</source>
+        <translation>患者已死亡</translation>
+    </message>
+    <message>
+        <source>The patient asked not to be contacted</source>
+        <translation>患者要求不再联系</translation>
+    </message>
+    <message>
+        <source>The visit&apos;s category was changed</source>
+        <translation>就诊类别已更改</translation>
+    </message>
+    <message>
+        <source>No longer needed</source>
+        <translation>已无需回访</translation>
+    </message>
+    <message>
+        <source>The appointment was cancelled, moved or confirmed</source>
+        <translation>预约已取消、改期或已确认</translation>
+    </message>
+    <message>
+        <source>Not reached after several tries</source>
+        <translation>多次联系未果</translation>
+    </message>
+    <message>
+        <source>No working contact (wrong number)</source>
+        <translation>无有效联系方式（号码错误）</translation>
+    </message>
+    <message>
+        <source>Duplicate of another task</source>
+        <translation>与其他任务重复</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupPlansTab</name>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>checks</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <source>This call also asks whether the earlier levels&apos; calls happened.</source>
+        <translation>此次回访还需核实前几级回访是否已完成。</translation>
+    </message>
+    <message>
+        <source>After (days)</source>
+        <translation>就诊后（天）</translation>
+    </message>
+    <message>
+        <source>Within (days)</source>
+        <translation>期限（天）</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Earlier levels</source>
+        <translation>前级核查</translation>
+    </message>
+    <message>
+        <source>Days after the visit finished when the call is due (0: the same day).</source>
+        <translation>就诊结束后第几天应回访（0 表示当天）。</translation>
+    </message>
+    <message>
+        <source>How many days the caller has from then; a closed day moves the deadline.</source>
+        <translation>自该日起可用于回访的天数；截止日遇休息日按规则顺延或提前。</translation>
+    </message>
+    <message>
+        <source>Levels 1-3 of the chronic discharge plan; “—” for other plans.</source>
+        <translation>慢病出院三级回访的第 1-3 级；其他方案为“—”。</translation>
+    </message>
+    <message>
+        <source>Make follow-ups for this kind of visit</source>
+        <translation>此类就诊生成回访任务</translation>
+    </message>
+    <message>
+        <source>Add a step</source>
+        <translation>添加一步</translation>
+    </message>
+    <message>
+        <source>Remove the step</source>
+        <translation>删除此步</translation>
+    </message>
+    <message>
+        <source>Random sample each month</source>
+        <translation>每月随机抽样比例</translation>
+    </message>
+    <message>
+        <source>A changed plan applies to visits finished from now on. Follow-ups already on the list keep their dates.</source>
+        <translation>修改后的方案适用于今后结束的就诊；已在回访清单上的任务保持原日期不变。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the plans.</source>
+        <translation>只有主管（院长或健康管理师）可以修改回访方案。</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>恢复默认…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>{category} (changed)</source>
+        <translation>{category}（已修改）</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>尚未保存的修改</translation>
+    </message>
+    <message>
+        <source>The changes to the plan for “{category}” are not saved. Discard them?</source>
+        <translation>“{category}”回访方案的修改尚未保存。要放弃这些修改吗？</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>已在此修改，尚未保存。</translation>
+    </message>
+    <message>
+        <source>The shipped default plan.</source>
+        <translation>系统自带的默认方案。</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>已由本诊所修改。</translation>
+    </message>
+    <message>
+        <source>Visits of this kind get a call only if drawn in the sample: this share of them, chosen at random.</source>
+        <translation>此类就诊仅在被抽中时才回访：按此比例随机抽取。</translation>
+    </message>
+    <message>
+        <source>Saved. Visits finished from now on follow this plan; follow-ups already on the list keep their dates.</source>
+        <translation>已保存。今后结束的就诊将按此方案回访；已在清单上的回访保持原日期。</translation>
+    </message>
+    <message>
+        <source>Restore the default plan</source>
+        <translation>恢复默认方案</translation>
+    </message>
+    <message>
+        <source>Replace the plan for “{category}” with the one ClinicDesk ships? Follow-ups already on the list keep their dates.</source>
+        <translation>要用系统自带的方案替换“{category}”的回访方案吗？已在清单上的回访保持原日期。</translation>
+    </message>
+    <message>
+        <source>The default plan is back.</source>
+        <translation>已恢复默认方案。</translation>
+    </message>
+</context>
+<context>
+    <name>Followups</name>
+    <message>
+        <source>Open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已关闭</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment at {time}</source>
+        <translation>确认 {time} 的预约</translation>
+    </message>
+    <message>
+        <source>Missed the appointment at {time}</source>
+        <translation>爽约：{time} 的预约</translation>
+    </message>
+    <message>
+        <source>{plan}, level {level}</source>
+        <translation>{plan}，{level}级回访</translation>
+    </message>
+    <message>
+        <source>%n day(s) overdue</source>
+        <translation>已逾期 %n 天</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>By {day}</source>
+        <translation>{day} 前</translation>
+    </message>
+    <message>
+        <source>{role} (anyone)</source>
+        <translation>{role}（任一人）</translation>
+    </message>
+    <message>
+        <source>try again after {time}</source>
+        <translation>{time} 后再拨</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupsPage</name>
+    <message>
+        <source>Today&apos;s calls</source>
+        <translation>今日回访</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Spot checks</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>Follow-up rates</source>
+        <translation>回访率</translation>
+    </message>
+    <message>
+        <source>Forwarded suggestions</source>
+        <translation>抄告建议</translation>
+    </message>
+    <message>
+        <source>Health reminders…</source>
+        <translation>健康提醒…</translation>
+    </message>
+    <message>
+        <source>Seasonal advice or condition tips to a group of patients, by message</source>
+        <translation>通过消息向一组患者发送季节性建议或病情提示</translation>
+    </message>
+</context>
+<context>
+    <name>ForwardsPanel</name>
+    <message>
+        <source>&amp;Show</source>
+        <translation>显示(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Waiting for an answer</source>
+        <translation>待回复</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>回复…</translation>
+    </message>
+    <message>
+        <source>Suggestions heard on follow-up calls and forwarded to a department (抄告). Each stays here until the department&apos;s answer is recorded.</source>
+        <translation>回访中收集并抄告相关科室的建议。每条建议会一直留在此处，直至登记科室的回复。</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>抄告日期</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建议</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>抄告人</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>{answer} ({who}, {day})</source>
+        <translation>{answer}（{who}，{day}）</translation>
+    </message>
+    <message>
+        <source>Nothing here.</source>
+        <translation>暂无内容。</translation>
+    </message>
+    <message>
+        <source>The department&apos;s answer</source>
+        <translation>科室回复</translation>
+    </message>
+    <message>
+        <source>{department}, about {patient}: {text}</source>
+        <translation>{department}，关于{patient}：{text}</translation>
     </message>
 </context>
 <context>
@@ -4934,6 +6407,586 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>MessageTemplatesTab</name>
+    <message>
+        <source>%n characters: too long for an SMS (at most {top}); it can go only by e-mail.</source>
+        <translation>共 %n 字：超出短信长度上限（最多 {top} 字），只能通过电子邮件发送。</translation>
+    </message>
+    <message>
+        <source>%n characters: 1 SMS.</source>
+        <translation>共 %n 字：1 条短信。</translation>
+    </message>
+    <message>
+        <source>%n characters: sent as {parts} SMS joined together ({single} characters fit in one).</source>
+        <translation>共 %n 字：将拆成 {parts} 条短信拼接发送（每条最多 {single} 字）。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>主题（电子邮件）</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>启用</translation>
+    </message>
+    <message>
+        <source>Preview for a sample patient (Ms Zhang, tomorrow 09:30)</source>
+        <translation>示例患者预览（张女士，明天 09:30）</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the wording.</source>
+        <translation>只有主管（院长或健康管理师）可以修改消息内容。</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>恢复默认…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>{name} (changed)</source>
+        <translation>{name}（已修改）</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>尚未保存的修改</translation>
+    </message>
+    <message>
+        <source>The changes to “{name}” are not saved. Discard them?</source>
+        <translation>“{name}”的修改尚未保存。要放弃这些修改吗？</translation>
+    </message>
+    <message>
+        <source>Subject: {subject}</source>
+        <translation>主题：{subject}</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>已在此修改，尚未保存。</translation>
+    </message>
+    <message>
+        <source>The shipped wording.</source>
+        <translation>系统自带的文字。</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>已由本诊所修改。</translation>
+    </message>
+    <message>
+        <source>Saved. New messages use this wording.</source>
+        <translation>已保存。新消息将使用此文字。</translation>
+    </message>
+    <message>
+        <source>Restore the default wording</source>
+        <translation>恢复默认文字</translation>
+    </message>
+    <message>
+        <source>Replace the wording of “{name}” with the one ClinicDesk ships?</source>
+        <translation>要用系统自带的文字替换“{name}”吗？</translation>
+    </message>
+    <message>
+        <source>The default wording is back.</source>
+        <translation>已恢复默认文字。</translation>
+    </message>
+</context>
+<context>
+    <name>OptOutDialog</name>
+    <message>
+        <source>Calls and messages</source>
+        <translation>电话与消息</translation>
+    </message>
+    <message>
+        <source>What the patient agreed to. Ticking a box stops that kind of contact; unticking it later reopens nothing.</source>
+        <translation>按患者的意愿设置。勾选后即停止该类联系；之后取消勾选也不会重新开启已关闭的回访或消息。</translation>
+    </message>
+    <message>
+        <source>The patient does not want follow-up calls</source>
+        <translation>患者不接收回访电话</translation>
+    </message>
+    <message>
+        <source>The patient does not want messages</source>
+        <translation>患者不接收消息</translation>
+    </message>
+    <message>
+        <source>Note (when and how they said so)</source>
+        <translation>备注（何时、以何种方式提出）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open follow-up call(s) will be closed.</source>
+        <translation>
+            <numerusform>将关闭 %n 个待处理的电话回访。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open follow-up calls will be closed.</source>
+        <translation>将关闭待处理的电话回访。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open message follow-up(s) will be closed.</source>
+        <translation>
+            <numerusform>将关闭 %n 个待处理的消息回访。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n queued message(s) will be cancelled.</source>
+        <translation>
+            <numerusform>将取消 %n 条待发消息。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queued messages will be cancelled.</source>
+        <translation>将取消待发消息。</translation>
+    </message>
+    <message>
+        <source>Save?</source>
+        <translation>是否保存？</translation>
+    </message>
+</context>
+<context>
+    <name>Outbox</name>
+    <message>
+        <source>No mail server is set, so e-mail waits. Set the mail server in Settings &gt; Messages.</source>
+        <translation>尚未设置邮件服务器，电子邮件暂不发送。请在“设置 → 消息”中设置邮件服务器。</translation>
+    </message>
+    <message>
+        <source>No sender address is set, so e-mail waits. Set &apos;Send e-mail as&apos; (or the mail server user name) in Settings &gt; Messages.</source>
+        <translation>尚未设置发件地址，电子邮件暂不发送。请在“设置 → 消息”中设置“发件地址”（或邮件服务器用户名）。</translation>
+    </message>
+    <message>
+        <source>Choose the mail server security (starttls, ssl or none).</source>
+        <translation>请选择邮件服务器的安全方式（starttls、ssl 或 none）。</translation>
+    </message>
+    <message>
+        <source>{address} is not an e-mail address ({detail}). Correct it in the patient&apos;s record.</source>
+        <translation>{address} 不是有效的电子邮件地址（{detail}）。请在患者档案中更正。</translation>
+    </message>
+    <message>
+        <source>The mail server {host}:{port} did not answer within {seconds} seconds. The message stays queued and is tried again later.</source>
+        <translation>邮件服务器 {host}:{port} 在 {seconds} 秒内未响应。消息仍在待发队列中，稍后将重试。</translation>
+    </message>
+    <message>
+        <source>The mail server&apos;s certificate could not be verified ({detail}). Check the server name in Settings &gt; Messages.</source>
+        <translation>无法验证邮件服务器的证书（{detail}）。请在“设置 → 消息”中检查服务器名称。</translation>
+    </message>
+    <message>
+        <source>A secure connection to the mail server failed ({detail}). Check the security setting: usually ssl for port 465 and starttls for port 587.</source>
+        <translation>与邮件服务器建立安全连接失败（{detail}）。请检查安全方式设置：端口 465 通常用 ssl，端口 587 通常用 starttls。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the mail server {host}:{port} ({detail}). Check the server and port in Settings &gt; Messages and the network; the message is tried again later.</source>
+        <translation>无法连接邮件服务器 {host}:{port}（{detail}）。请检查“设置 → 消息”中的服务器和端口以及网络；稍后将重试发送该消息。</translation>
+    </message>
+    <message>
+        <source>The mail server {host} turned the connection away: {reply}. The message is tried again later.</source>
+        <translation>邮件服务器 {host} 拒绝了连接：{reply}。稍后将重试发送该消息。</translation>
+    </message>
+    <message>
+        <source>The mail server {host} does not offer STARTTLS. Choose &apos;ssl&apos; (usually port 465) or, only inside the clinic&apos;s own network, &apos;none&apos; in Settings &gt; Messages.</source>
+        <translation>邮件服务器 {host} 不支持 STARTTLS。请在“设置 → 消息”中选择“ssl”（通常为端口 465），或仅在诊所内部网络中选择“none”。</translation>
+    </message>
+    <message>
+        <source>The mail server did not accept the user name or password ({reply}). Check them in Settings &gt; Messages; many mail services want an app password (授权码) here.</source>
+        <translation>邮件服务器不接受该用户名或密码（{reply}）。请在“设置 → 消息”中检查；许多邮箱服务在此需要填写授权码，而非登录密码。</translation>
+    </message>
+    <message>
+        <source>The mail server does not take a user name and password on this connection. Choose &apos;starttls&apos; or &apos;ssl&apos;, or clear the user name.</source>
+        <translation>邮件服务器在此连接上不接受用户名和密码。请选择“starttls”或“ssl”，或清空用户名。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the address {address}: {reply}. Check the address in the patient&apos;s record.</source>
+        <translation>邮件服务器拒收地址 {address}：{reply}。请检查患者档案中的地址。</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for {address} for now: {reply}. It is tried again later.</source>
+        <translation>邮件服务器暂未接收发往 {address} 的消息：{reply}。稍后将重试。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the sender address {sender}: {reply}. Check &apos;Send e-mail as&apos; in Settings &gt; Messages.</source>
+        <translation>邮件服务器拒绝了发件地址 {sender}：{reply}。请检查“设置 → 消息”中的“发件地址”。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the message: {reply}.</source>
+        <translation>邮件服务器拒收该消息：{reply}。</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for now: {reply}. It is tried again later.</source>
+        <translation>邮件服务器暂未接收该消息：{reply}。稍后将重试。</translation>
+    </message>
+    <message>
+        <source>The mail server cannot take the address {address} (it has characters beyond plain letters and digits). Use another address.</source>
+        <translation>邮件服务器无法处理地址 {address}（含有字母和数字以外的字符）。请使用其他地址。</translation>
+    </message>
+    <message>
+        <source>The message gateway plug-in &apos;{name}&apos; could not be used ({detail}). Reinstall or remove it; until then its channel&apos;s messages wait for the batch file.</source>
+        <translation>无法使用消息网关插件“{name}”（{detail}）。请重新安装或移除该插件；在此之前，该渠道的消息将等待批量导出文件发送。</translation>
+    </message>
+    <message>
+        <source>Appointment reminder, a week before</source>
+        <translation>预约提醒（提前一周）</translation>
+    </message>
+    <message>
+        <source>After the visit: advice and revisit</source>
+        <translation>诊后：医嘱与复诊提醒</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>爽约提醒</translation>
+    </message>
+    <message>
+        <source>Health reminder (campaign)</source>
+        <translation>健康提醒（群发）</translation>
+    </message>
+    <message>
+        <source>how the patient is addressed (张女士)</source>
+        <translation>患者尊称（张女士）</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s name</source>
+        <translation>诊所名称</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone</source>
+        <translation>诊所电话</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s date</source>
+        <translation>预约日期</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s time</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s day of the week</source>
+        <translation>预约星期</translation>
+    </message>
+    <message>
+        <source>the doctor&apos;s name</source>
+        <translation>医生姓名</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>asked for no messages</source>
+        <translation>已拒收消息</translation>
+    </message>
+    <message>
+        <source>deceased</source>
+        <translation>已故</translation>
+    </message>
+    <message>
+        <source>no mobile, e-mail or WeChat</source>
+        <translation>无手机号、电子邮件或微信</translation>
+    </message>
+    <message>
+        <source>e-mail address not valid</source>
+        <translation>电子邮件地址无效</translation>
+    </message>
+    <message>
+        <source>already queued</source>
+        <translation>已在待发队列中</translation>
+    </message>
+    <message>
+        <source>text would mention their diagnosis or medicine</source>
+        <translation>内容会提及其诊断或药品</translation>
+    </message>
+    <message>
+        <source>template switched off</source>
+        <translation>模板已停用</translation>
+    </message>
+    <message>
+        <source>template needs a value it was not given</source>
+        <translation>模板缺少所需的值</translation>
+    </message>
+    <message>
+        <source>too long for a text message</source>
+        <translation>超出短信长度</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone is not set</source>
+        <translation>未设置诊所电话</translation>
+    </message>
+    <message>
+        <source>Sending stopped unexpectedly ({detail}); it is not known whether the message went. Check, then retry it with confirmation.</source>
+        <translation>发送意外中断（{detail}），无法确定消息是否已发出。请先核实，再确认重发。</translation>
+    </message>
+    <message>
+        <source>campaign message</source>
+        <translation>群发消息</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>Queued</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <source>Sending (result unknown)</source>
+        <translation>发送中（结果未知）</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>已发送</translation>
+    </message>
+    <message>
+        <source>Exported</source>
+        <translation>已导出</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Reminders and health messages waiting to go, and what became of each. E-mails go through the clinic&apos;s mail server; SMS and WeChat messages are exported as a batch file for the bulk-messaging platform.</source>
+        <translation>待发送的提醒和健康消息，以及每条消息的结果。电子邮件通过诊所的邮件服务器发送；短信和微信消息导出为批量文件，交由群发平台发送。</translation>
+    </message>
+    <message>
+        <source>Send due e-mails now</source>
+        <translation>立即发送到期的电子邮件</translation>
+    </message>
+    <message>
+        <source>Export SMS batch…</source>
+        <translation>导出短信批量文件…</translation>
+    </message>
+    <message>
+        <source>Export WeChat batch…</source>
+        <translation>导出微信批量文件…</translation>
+    </message>
+    <message>
+        <source>Queue a message…</source>
+        <translation>新建消息…</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Put a failed message back in the queue</source>
+        <translation>把发送失败的消息重新放回待发送队列</translation>
+    </message>
+    <message>
+        <source>Mark to send again…</source>
+        <translation>标记为重新发送…</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown, or an exported one the platform did not send: put it back in the queue</source>
+        <translation>用于结果未知的消息，或已导出但群发平台未发出的消息：重新放回待发送队列</translation>
+    </message>
+    <message>
+        <source>It did arrive</source>
+        <translation>已送达</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown that you checked reached the patient</source>
+        <translation>用于结果未知、但经核实已送达患者的消息</translation>
+    </message>
+    <message>
+        <source>Cancel message…</source>
+        <translation>取消消息…</translation>
+    </message>
+    <message>
+        <source>When due</source>
+        <translation>发送时间</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>号码/地址</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近的错误</translation>
+    </message>
+    <message>
+        <source>Sent at</source>
+        <translation>发出时间</translation>
+    </message>
+    <message>
+        <source>{state} ({n})</source>
+        <translation>{state}（{n}）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) were handed to the mail server but no answer came back (the connection broke or ClinicDesk stopped): whether they arrived is unknown. They are not sent again by themselves. Ask the patient or check the mail server&apos;s log; if one did not arrive, choose it in the “Sending (result unknown)” list and use “Mark to send again…”; if it did, “It did arrive”.</source>
+        <translation>
+            <numerusform>有 %n 条消息已交给邮件服务器，但一直没有收到回应（连接中断或 ClinicDesk 已停止运行）：无法确定是否已送达。这些消息不会自动重发。请询问患者或查看邮件服务器日志；如果某条未送达，请在“发送中（结果未知）”列表中选中它并使用“标记为重新发送…”；如果已送达，请使用“已送达”。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Why cancelled</source>
+        <translation>取消原因</translation>
+    </message>
+    <message>
+        <source>Sent or not: unknown. See the warning above.</source>
+        <translation>是否已发出：未知。请看上方的提示。</translation>
+    </message>
+    <message>
+        <source>Only the latest {n} are listed.</source>
+        <translation>仅列出最近的 {n} 条。</translation>
+    </message>
+    <message>
+        <source>No messages in this list.</source>
+        <translation>此列表中没有消息。</translation>
+    </message>
+    <message>
+        <source>{channel} messages go through the “{name}” plug-in.</source>
+        <translation>{channel}消息通过插件“{name}”发送。</translation>
+    </message>
+    <message>
+        <source>Last error: {reason}</source>
+        <translation>最近的错误：{reason}</translation>
+    </message>
+    <message>
+        <source>Sending the due e-mails…</source>
+        <translation>正在发送到期的电子邮件…</translation>
+    </message>
+    <message>
+        <source>No e-mails were due.</source>
+        <translation>没有到期的电子邮件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n e-mail(s) sent.</source>
+        <translation>
+            <numerusform>已发送 %n 封电子邮件。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be delivered (see “Failed”).</source>
+        <translation>
+            <numerusform>%n 封无法投递（见“失败”）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n wait for the sending hours ({start}–{end}).</source>
+        <translation>
+            <numerusform>%n 封等待发送时段（{start}–{end}）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stay queued and are tried again later.</source>
+        <translation>
+            <numerusform>%n 封仍在队列中，稍后重试。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save the SMS batch as</source>
+        <translation>短信批量文件另存为</translation>
+    </message>
+    <message>
+        <source>Save the WeChat batch as</source>
+        <translation>微信批量文件另存为</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Writing the batch file…</source>
+        <translation>正在写入批量文件…</translation>
+    </message>
+    <message>
+        <source>No SMS messages are waiting to be exported; no file was written.</source>
+        <translation>没有待导出的短信，未生成文件。</translation>
+    </message>
+    <message>
+        <source>No WeChat messages are waiting to be exported; no file was written.</source>
+        <translation>没有待导出的微信消息，未生成文件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n SMS message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>已将 %n 条短信保存到 {path}。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n WeChat message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>已将 %n 条微信消息保存到 {path}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Upload the file to the bulk-messaging platform; it also opens in Excel or WPS. These messages are now marked exported (batch {batch}) and will not be exported again.</source>
+        <translation>请把文件上传到群发平台；该文件也可以用 Excel 或 WPS 打开。这些消息已标记为已导出（批次 {batch}），不会再次导出。</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue.</source>
+        <translation>消息已重新放回待发送队列。</translation>
+    </message>
+    <message>
+        <source>This message to {patient} went out in the batch file {batch}. Put it back in the queue only if the platform did not send it: otherwise the patient gets it twice.</source>
+        <translation>发给{patient}的这条消息已在批量文件 {batch} 中导出。只有在群发平台确实没有发出时才重新放回队列，否则患者会收到两次。</translation>
+    </message>
+    <message>
+        <source>Whether this message reached {patient} is unknown: the mail server took it but its answer never came. If it did arrive, sending again means the patient gets it twice. Put it back in the queue?</source>
+        <translation>无法确定{patient}是否已收到这条消息：邮件服务器已接收，但一直没有回应。如果其实已经送达，重新发送会让患者收到两次。要重新放回待发送队列吗？</translation>
+    </message>
+    <message>
+        <source>Send again?</source>
+        <translation>重新发送？</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue and goes with the next sending.</source>
+        <translation>消息已重新放回队列，将在下次发送时发出。</translation>
+    </message>
+    <message>
+        <source>The message is marked as sent.</source>
+        <translation>该消息已标记为已发送。</translation>
+    </message>
+    <message>
+        <source>Cancel the message</source>
+        <translation>取消消息</translation>
+    </message>
+    <message>
+        <source>Why is the message to {patient} cancelled?</source>
+        <translation>为什么取消发给{patient}的消息？</translation>
+    </message>
+    <message>
+        <source>The message was cancelled; it will not be sent.</source>
+        <translation>消息已取消，不会发送。</translation>
+    </message>
+</context>
+<context>
     <name>OverviewTab</name>
     <message>
         <source>ID document</source>
@@ -5473,6 +7526,101 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PatientFollowupsTab</name>
+    <message>
+        <source>Follow-ups</source>
+        <translation>回访</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>添加回访…</translation>
+    </message>
+    <message>
+        <source>Record death…</source>
+        <translation>登记死亡…</translation>
+    </message>
+    <message>
+        <source>Calls and messages…</source>
+        <translation>电话和消息…</translation>
+    </message>
+    <message>
+        <source>Whether the patient agrees to follow-up calls and to messages</source>
+        <translation>患者是否同意接收回访电话和消息</translation>
+    </message>
+    <message>
+        <source>Calls and messages to make</source>
+        <translation>待办电话和消息</translation>
+    </message>
+    <message>
+        <source>Calls made</source>
+        <translation>已完成的回访</translation>
+    </message>
+    <message>
+        <source>Follow-up calls are listed for the staff who make them.</source>
+        <translation>回访电话仅对负责回访的工作人员显示。</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>回访时间</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Spot check</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>Died {day}</source>
+        <translation>{day} 死亡</translation>
+    </message>
+    <message>
+        <source>No calls</source>
+        <translation>无回访记录</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>无消息</translation>
+    </message>
+</context>
+<context>
     <name>PatientFormDialog</name>
     <message>
         <source>Patient details</source>
@@ -5704,6 +7852,17 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>PeriodBar</name>
+    <message>
+        <source>&amp;From</source>
+        <translation>从(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;to</source>
+        <translation>至(&amp;T)</translation>
     </message>
 </context>
 <context>
@@ -6467,6 +8626,186 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Signature</source>
         <translation>签名</translation>
+    </message>
+</context>
+<context>
+    <name>Printouts</name>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>恢复情况</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用药情况</translation>
+    </message>
+    <message>
+        <source>Satisfaction (1-5)</source>
+        <translation>满意度（1-5）</translation>
+    </message>
+    <message>
+        <source>Nurse and doctor followed up</source>
+        <translation>护士和医生已回访</translation>
+    </message>
+    <message>
+        <source>In the patient&apos;s words</source>
+        <translation>患者原话</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意见建议</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>overall</source>
+        <translation>总体</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>staff</source>
+        <translation>工作人员</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>候诊</translation>
+    </message>
+    <message>
+        <source>environment</source>
+        <translation>环境</translation>
+    </message>
+</context>
+<context>
+    <name>QueueMessageDialog</name>
+    <message>
+        <source>Queue a message</source>
+        <translation>新建消息</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、电话号码或病历号</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>消息</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>预约时间</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>The patient reads</source>
+        <translation>患者将看到</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>加入待发送</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>请先选择患者：搜索后选中一位。</translation>
+    </message>
+</context>
+<context>
+    <name>RatesPanel</name>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>&amp;Per</source>
+        <translation>按(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Due: planned follow-ups whose deadline falls in the period, except those ended because the patient died, opted out or the visit was re-categorised. On time: done by the deadline.</source>
+        <translation>应回访：截止日期在本期间内的计划回访，不含因患者死亡、拒绝回访或就诊重新分类而终止的回访。按时：在截止日期前完成。</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>应回访</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已回访</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>回访率</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>按时</translation>
+    </message>
+    <message>
+        <source>On-time rate</source>
+        <translation>按时率</translation>
+    </message>
+    <message>
+        <source>(no doctor recorded)</source>
+        <translation>（未记录医生）</translation>
+    </message>
+    <message>
+        <source>(no department)</source>
+        <translation>（无科室）</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>No follow-ups were due in this period.</source>
+        <translation>本期间内没有应回访的记录。</translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message>
+        <source>Reassign the call</source>
+        <translation>转派回访</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>No one in particular: anyone in {role}</source>
+        <translation>不指定：{role}中任何人均可</translation>
     </message>
 </context>
 <context>
@@ -7439,6 +9778,29 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>Satisfaction</name>
+    <message>
+        <source>Overall, how satisfied are you with your visit?</source>
+        <translation>您对本次就诊的总体满意度如何？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the doctor&apos;s explanation?</source>
+        <translation>您对医生的解释说明满意吗？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the staff&apos;s attitude?</source>
+        <translation>您对工作人员的服务态度满意吗？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the waiting time?</source>
+        <translation>您对候诊时间满意吗？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the clinic&apos;s environment?</source>
+        <translation>您对诊所环境满意吗？</translation>
+    </message>
+</context>
+<context>
     <name>SearchView</name>
     <message>
         <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
@@ -7828,6 +10190,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>同步</translation>
     </message>
     <message>
+        <source>Messages</source>
+        <translation>消息</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>大爷/大妈</translation>
     </message>
@@ -7858,6 +10224,26 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>honorific</source>
         <translation>姓氏加尊称（张女士）</translation>
+    </message>
+    <message>
+        <source>later</source>
+        <translation>顺延</translation>
+    </message>
+    <message>
+        <source>earlier</source>
+        <translation>提前</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>不变</translation>
+    </message>
+    <message>
+        <source>starttls</source>
+        <translation>STARTTLS 加密</translation>
+    </message>
+    <message>
+        <source>ssl</source>
+        <translation>SSL 加密</translation>
     </message>
     <message>
         <source>62mm</source>
@@ -8032,16 +10418,68 @@ An offline-first desktop program for small private clinics.</source>
         <translation>工作站超过多久未连接后不再为其保留同步服务器的修改记录（天）</translation>
     </message>
     <message>
-        <source>Cold / physical exam: message within (hours)</source>
-        <translation>感冒/体检：短信回访时限（小时）</translation>
+        <source>A follow-up due on a closed day moves</source>
+        <translation>回访截止日遇休息日时</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: from day</source>
-        <translation>慢病/术后电话回访：最早第几天</translation>
+        <source>No answer: try again after (hours)</source>
+        <translation>无人接听：间隔多久后重拨（小时）</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: by day</source>
-        <translation>慢病/术后电话回访：最晚第几天</translation>
+        <source>No answer: give up after this many tries</source>
+        <translation>无人接听：尝试多少次后放弃</translation>
+    </message>
+    <message>
+        <source>Call back no-shows of the last (days; 0: never)</source>
+        <translation>回访最近几天内爽约的患者（天；0：不回访）</translation>
+    </message>
+    <message>
+        <source>Mail server (SMTP)</source>
+        <translation>邮件服务器（SMTP）</translation>
+    </message>
+    <message>
+        <source>Mail server port</source>
+        <translation>邮件服务器端口</translation>
+    </message>
+    <message>
+        <source>Mail server security</source>
+        <translation>邮件服务器加密方式</translation>
+    </message>
+    <message>
+        <source>Mail server user name</source>
+        <translation>邮件服务器用户名</translation>
+    </message>
+    <message>
+        <source>Mail server password</source>
+        <translation>邮件服务器密码</translation>
+    </message>
+    <message>
+        <source>Send e-mail as (address)</source>
+        <translation>发件人地址</translation>
+    </message>
+    <message>
+        <source>Give up on the mail server after (seconds)</source>
+        <translation>邮件服务器超时时间（秒）</translation>
+    </message>
+    <message>
+        <source>A message that could not go: try again after (minutes)</source>
+        <translation>消息发送失败：间隔多久后重试（分钟）</translation>
+    </message>
+    <message>
+        <source>A message that could not go: give up after tries</source>
+        <translation>消息发送失败：重试多少次后放弃</translation>
+    </message>
+    <message>
+        <source>Send messages from</source>
+        <translation>消息发送开始时间</translation>
+    </message>
+    <message>
+        <source>Send messages until</source>
+        <translation>消息发送结束时间</translation>
+    </message>
+    <message>
+        <source>Workstation that sends (empty: this one)</source>
+        <translation>负责发送的工作站（留空：本机）</translation>
     </message>
     <message>
         <source>Everyone else: monthly random sample (%)</source>
@@ -8155,6 +10593,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>排班</translation>
     </message>
     <message>
+        <source>Follow-up plans</source>
+        <translation>回访方案</translation>
+    </message>
+    <message>
+        <source>Message templates</source>
+        <translation>消息模板</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>安全与备份</translation>
     </message>
@@ -8231,6 +10677,125 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Checking…</source>
         <translation>正在验证…</translation>
+    </message>
+</context>
+<context>
+    <name>SpotChecksPanel</name>
+    <message>
+        <source>Only calls not checked yet</source>
+        <translation>仅显示未抽查的回访</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>评价</translation>
+    </message>
+    <message>
+        <source>What was good or should change (optional)</source>
+        <translation>做得好的地方或需改进之处（选填）</translation>
+    </message>
+    <message>
+        <source>Save the check</source>
+        <translation>保存抽查</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>打印回访记录…</translation>
+    </message>
+    <message>
+        <source>Your own calls are checked by someone else.</source>
+        <translation>您本人的回访由其他人抽查。</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>满意度</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>{rating} · {who} · {day}</source>
+        <translation>{rating} · {who} · {day}</translation>
+    </message>
+    <message>
+        <source>No calls in this period.</source>
+        <translation>本期间内没有回访记录。</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>恢复情况</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用药情况</translation>
+    </message>
+    <message>
+        <source>Did levels 1 and 2 happen?</source>
+        <translation>一、二级回访是否已完成？</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>患者的其他反馈</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意见建议</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>已抄告</translation>
+    </message>
+    <message>
+        <source>to the department (抄告)</source>
+        <translation>抄告相关科室</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>opened from this call</source>
+        <translation>由本次回访发起</translation>
+    </message>
+    <message>
+        <source>Choose the evaluation: good, acceptable or poor.</source>
+        <translation>请选择评价：好、一般或差。</translation>
+    </message>
+    <message>
+        <source>Check saved.</source>
+        <translation>抽查已保存。</translation>
     </message>
 </context>
 <context>
@@ -8736,6 +11301,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Chronic condition</source>
         <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Chronic condition, discharged</source>
+        <translation>慢性病，已出院</translation>
     </message>
     <message>
         <source>After an operation</source>
@@ -9432,6 +12001,121 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The translation files are missing, so the texts stay in English. Reinstall ClinicDesk to fix this.</source>
         <translation>缺少翻译文件，因此界面文字仍显示为英文。请重新安装 ClinicDesk 以解决此问题。</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistPanel</name>
+    <message>
+        <source>&amp;Day</source>
+        <translation>日期(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Back to today&apos;s list (Ctrl+T)</source>
+        <translation>返回今日回访清单（Ctrl+T）</translation>
+    </message>
+    <message>
+        <source>&amp;Calls for</source>
+        <translation>回访人(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <source>My role</source>
+        <translation>我的角色</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>所有人</translation>
+    </message>
+    <message>
+        <source>&amp;Kind</source>
+        <translation>类别(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Also calls to try again later</source>
+        <translation>包括稍后重拨的回访</translation>
+    </message>
+    <message>
+        <source>Show the calls that were not answered and wait for their next try</source>
+        <translation>显示无人接听、等待下次重拨的回访</translation>
+    </message>
+    <message>
+        <source>Call…</source>
+        <translation>回访…</translation>
+    </message>
+    <message>
+        <source>Open the call for the selected patient (Enter)</source>
+        <translation>为所选患者打开回访（Enter）</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>添加回访…</translation>
+    </message>
+    <message>
+        <source>A call or message for a patient, by hand (Ctrl+N)</source>
+        <translation>手动为患者添加电话或消息（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Reassign…</source>
+        <translation>转派…</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>结束…</translation>
+    </message>
+    <message>
+        <source>End the task without a call, with the reason</source>
+        <translation>不回访直接结束任务，并填写原因</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>渠道</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回访人</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>尝试次数</translation>
+    </message>
+    <message>
+        <source>All kinds ({n})</source>
+        <translation>全部类别（{n}）</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Nothing to call on {day}.</source>
+        <translation>{day} 没有需要回访的患者。</translation>
+    </message>
+    <message>
+        <source>{n} shown</source>
+        <translation>显示 {n} 条</translation>
     </message>
 </context>
 </TS>

@@ -214,6 +214,57 @@
     </message>
 </context>
 <context>
+    <name>AddFollowupDialog</name>
+    <message>
+        <source>Add a follow-up</source>
+        <translation>新增回訪</translation>
+    </message>
+    <message>
+        <source>A call or message that no plan made: it appears on the list of whoever should make it from the first day.</source>
+        <translation>不屬於任何回訪方案的電話或訊息：從第一天起就會出現在應負責人員的回訪清單上。</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>搜尋病患：姓名、電話號碼…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>What for</source>
+        <translation>回訪事由</translation>
+    </message>
+    <message>
+        <source>e.g. ask about the new blood pressure tablets</source>
+        <translation>例如：詢問新降血壓藥的服用情況</translation>
+    </message>
+    <message>
+        <source>Call between</source>
+        <translation>回訪日期：從</translation>
+    </message>
+    <message>
+        <source>and</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>I will make this call myself</source>
+        <translation>由我本人回訪</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>請先選擇病患：搜尋後選取一位。</translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -1141,6 +1192,532 @@
     </message>
 </context>
 <context>
+    <name>CallDialog</name>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Second phone</source>
+        <translation>備用電話</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>QQ</source>
+        <translation>QQ</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>電話回訪</translation>
+    </message>
+    <message>
+        <source>What to say</source>
+        <translation>話術</translation>
+    </message>
+    <message>
+        <source>How to reach them (click to copy)</source>
+        <translation>聯絡方式（點選複製）</translation>
+    </message>
+    <message>
+        <source>From the record</source>
+        <translation>病歷摘要</translation>
+    </message>
+    <message>
+        <source>Earlier attempts</source>
+        <translation>先前的回訪紀錄</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>回訪結果</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>已聯絡上</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>無人接聽</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>號碼錯誤</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>拒絕交談</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Did the level 1 and 2 calls happen?</source>
+        <translation>第 1、2 級回訪是否已完成？</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>康復情況</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用藥情況</translation>
+    </message>
+    <message>
+        <source>Satisfaction, 1 (very dissatisfied) to 5 (very satisfied): click, or press 1-5 on the row; leave it empty if the patient did not answer.</source>
+        <translation>滿意度評分，1（非常不滿意）至 5（非常滿意）：點選評分，或在該列按 1-5 鍵；病患未回答則留空。</translation>
+    </message>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = 非常不滿意 … 5 = 非常滿意；0 清除</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>病患的其他回饋</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意見和建議</translation>
+    </message>
+    <message>
+        <source>Forward to department</source>
+        <translation>轉知科別</translation>
+    </message>
+    <message>
+        <source>The department gets the suggestions as an item to answer (抄告)</source>
+        <translation>科別會收到這些建議，作為待回覆事項（轉知，即抄告）</translation>
+    </message>
+    <message>
+        <source>The patient is complaining</source>
+        <translation>病患有投訴</translation>
+    </message>
+    <message>
+        <source>Opens a complaint with you as its owner until it is closed</source>
+        <translation>建立一筆投訴，由您負責跟進直到結案</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投訴內容</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment</source>
+        <translation>確認預約</translation>
+    </message>
+    <message>
+        <source>Send the follow-up advice</source>
+        <translation>傳送回診建議</translation>
+    </message>
+    <message>
+        <source>Queues the “follow-up advice” message for the patient in the outbox</source>
+        <translation>將「回診建議」訊息加入該病患的待傳送佇列</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>列印回訪紀錄…</translation>
+    </message>
+    <message>
+        <source>The follow-up form filled from this call</source>
+        <translation>依本次回訪內容填寫的回訪表</translation>
+    </message>
+    <message>
+        <source>Save the call</source>
+        <translation>儲存回訪</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>關閉</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n year(s)</source>
+        <translation>
+            <numerusform>%n 歲</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Record no. {no}</source>
+        <translation>病歷號 {no}</translation>
+    </message>
+    <message>
+        <source>Doctor: {name}</source>
+        <translation>醫師：{name}</translation>
+    </message>
+    <message>
+        <source>Department: {name}</source>
+        <translation>科別：{name}</translation>
+    </message>
+    <message>
+        <source>Appointment: {time}</source>
+        <translation>預約：{time}</translation>
+    </message>
+    <message>
+        <source>Address: {address}</source>
+        <translation>地址：{address}</translation>
+    </message>
+    <message>
+        <source>Due {first} to {last}</source>
+        <translation>應於 {first} 至 {last} 回訪</translation>
+    </message>
+    <message>
+        <source>The clinical summary is not shown for your role.</source>
+        <translation>您的角色無權查看病歷摘要。</translation>
+    </message>
+    <message>
+        <source>Nothing recorded yet.</source>
+        <translation>尚無紀錄。</translation>
+    </message>
+    <message>
+        <source>This patient has died. Do not call; close the task.</source>
+        <translation>該病患已過世。請勿致電，並關閉此任務。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be called. Do not call; close the task.</source>
+        <translation>該病患要求不接聽電話。請勿致電，並關閉此任務。</translation>
+    </message>
+    <message>
+        <source>the doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Hello, is this {who}? This is {me} from {clinic}.</source>
+        <translation>您好，請問是{who}嗎？我是{clinic}的{me}。</translation>
+    </message>
+    <message>
+        <source>This follow-up is a {channel} to {who}: the recovery advice and a reminder to come back if it does not get better.</source>
+        <translation>本次回訪以{channel}的方式傳給{who}：內容為康復建議，並提醒如未好轉請回診。</translation>
+    </message>
+    <message>
+        <source>Queue it with “Send the follow-up advice”, then save the follow-up as reached. If there is no way to send it, call instead.</source>
+        <translation>請點選「傳送回診建議」將其加入待傳送佇列，然後將回訪儲存為「已聯絡上」。如無法傳送，請改為電話回訪。</translation>
+    </message>
+    <message>
+        <source>We are calling to confirm your appointment with {doctor} at {time}. Will you be able to come?</source>
+        <translation>我們打電話來確認您 {time} 在{doctor}處的預約。請問您能準時來嗎？</translation>
+    </message>
+    <message>
+        <source>Yes: tick “Confirm the appointment”. No: offer another time, and note what the patient said.</source>
+        <translation>能來：勾選「確認預約」。不能來：為病患另約時間，並記下病患的說法。</translation>
+    </message>
+    <message>
+        <source>You had an appointment with {doctor} at {time} and we missed you. We hope all is well. Would you like to book another time?</source>
+        <translation>您原本預約了 {time} 在{doctor}處看診，但沒有見到您。希望您一切安好。需要為您重新預約嗎？</translation>
+    </message>
+    <message>
+        <source>Note the reason the patient gives.</source>
+        <translation>記下病患提出的原因。</translation>
+    </message>
+    <message>
+        <source>We are calling about: {what}</source>
+        <translation>我們來電是關於：{what}</translation>
+    </message>
+    <message>
+        <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
+        <translation>我們打電話來問問您在{doctor}處看診後恢復得如何。請問您現在方便談幾分鐘嗎？</translation>
+    </message>
+    <message>
+        <source>How are you feeling now?</source>
+        <translation>您現在感覺如何？</translation>
+    </message>
+    <message>
+        <source>Are you taking your medicine as the doctor advised?</source>
+        <translation>您有沒有依醫師的指示服藥？</translation>
+    </message>
+    <message>
+        <source>On the day you went home, did a nurse call you? And did {doctor} call you in the two weeks after?</source>
+        <translation>您出院當天，護理師有沒有打電話給您？出院後兩週內，{doctor}有沒有打過電話給您？</translation>
+    </message>
+    <message>
+        <source>On a scale of 1 to 5, how satisfied are you with your visit? (the questions on the right)</source>
+        <translation>以 1 到 5 分，您對這次看診的滿意程度如何？（問題見右側）</translation>
+    </message>
+    <message>
+        <source>Is there anything we could do better?</source>
+        <translation>您覺得我們還有哪些地方可以做得更好？</translation>
+    </message>
+    <message>
+        <source>Thank you, {who}. Call us any time if anything changes.</source>
+        <translation>謝謝您，{who}。如有任何變化，請隨時打電話給我們。</translation>
+    </message>
+    <message>
+        <source>Queued to {address}. Save the follow-up to finish it.</source>
+        <translation>已加入待傳送佇列，傳送至 {address}。請儲存回訪以完成此任務。</translation>
+    </message>
+    <message>
+        <source>How is the wound healing? Any fever, redness or pain?</source>
+        <translation>傷口癒合得如何？有沒有發燒、紅腫或疼痛？</translation>
+    </message>
+    <message>
+        <source>Any bleeding, pain or fever since the procedure?</source>
+        <translation>術後有沒有出血、疼痛或發燒？</translation>
+    </message>
+    <message>
+        <source>Are your readings (blood pressure, blood sugar) under control?</source>
+        <translation>您的數值（血壓、血糖）控制得好嗎？</translation>
+    </message>
+    <message>
+        <source>Have you arranged the further check the report recommended?</source>
+        <translation>報告建議的進一步檢查，您安排了嗎？</translation>
+    </message>
+    <message>
+        <source>Have the fever and the cough gone?</source>
+        <translation>發燒和咳嗽好了嗎？</translation>
+    </message>
+    <message>
+        <source>Copy to the clipboard</source>
+        <translation>複製到剪貼簿</translation>
+    </message>
+    <message>
+        <source>No phone or other contact recorded.</source>
+        <translation>未登錄電話或其他聯絡方式。</translation>
+    </message>
+    <message>
+        <source>Copied {value} to the clipboard.</source>
+        <translation>已將 {value} 複製到剪貼簿。</translation>
+    </message>
+    <message>
+        <source>Level {level} ({who}): {state}</source>
+        <translation>第 {level} 級（{who}）：{state}</translation>
+    </message>
+    <message>
+        <source>Choose the outcome of the call first.</source>
+        <translation>請先選擇回訪結果。</translation>
+    </message>
+    <message>
+        <source>Write what the patient complains about, or untick the complaint.</source>
+        <translation>請填寫病患投訴的內容，或取消勾選「病患有投訴」。</translation>
+    </message>
+    <message>
+        <source>Choose or type the department the suggestions go to.</source>
+        <translation>請選擇或輸入接收建議的科別。</translation>
+    </message>
+    <message>
+        <source>Write the suggestions to forward, or untick the forwarding.</source>
+        <translation>請填寫要轉知的建議，或取消勾選「轉知科別」。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已儲存。</translation>
+    </message>
+    <message>
+        <source>Saved. No answer: the call comes back after {time}.</source>
+        <translation>已儲存。無人接聽：此回訪將在 {time} 後重新出現。</translation>
+    </message>
+    <message>
+        <source>Saved. The task is closed: {reason}.</source>
+        <translation>已儲存。任務已關閉：{reason}。</translation>
+    </message>
+    <message>
+        <source>Saved. This call is done.</source>
+        <translation>已儲存。此次回訪已完成。</translation>
+    </message>
+    <message>
+        <source>The suggestions were forwarded to {department}.</source>
+        <translation>建議已轉知{department}。</translation>
+    </message>
+    <message>
+        <source>A complaint was opened; you own it until it is closed.</source>
+        <translation>已建立一筆投訴；在結案之前由您負責。</translation>
+    </message>
+</context>
+<context>
+    <name>CampaignDialog</name>
+    <message>
+        <source>Health reminders</source>
+        <translation>健康提醒</translation>
+    </message>
+    <message>
+        <source>Send a seasonal tip or a reminder to a group of patients. Each gets it on their own channel (SMS, WeChat or e-mail), addressed politely; patients who opted out of messages are left out. Never name a diagnosis or a medicine in the text.</source>
+        <translation>向一組病患傳送季節性健康提示或提醒。每位病患透過各自的管道（簡訊、微信或電子郵件）收到，並以禮貌的稱呼開頭；已拒收訊息的病患不會收到。內文中切勿提及診斷或藥品。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>e.g. Flu season 2026</source>
+        <translation>例如：2026 年流感季提醒</translation>
+    </message>
+    <message>
+        <source>Who gets it</source>
+        <translation>傳送對象</translation>
+    </message>
+    <message>
+        <source>Condition contains</source>
+        <translation>慢性病名稱包含</translation>
+    </message>
+    <message>
+        <source>e.g. 高血压, or empty for everyone</source>
+        <translation>例如：高血壓；留空則為全部病患</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年齡</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性別</translation>
+    </message>
+    <message>
+        <source>Anyone</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>Women</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Men</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Visited since</source>
+        <translation>就診時間</translation>
+    </message>
+    <message>
+        <source>only patients seen since</source>
+        <translation>僅限此日期以來就診過的病患</translation>
+    </message>
+    <message>
+        <source>Kind of visit</source>
+        <translation>就診類別</translation>
+    </message>
+    <message>
+        <source>Any</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>The message</source>
+        <translation>訊息內容</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>主旨（電子郵件）</translation>
+    </message>
+    <message>
+        <source>Past health reminders</source>
+        <translation>以往的健康提醒</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>發起時間</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>發起人</translation>
+    </message>
+    <message>
+        <source>Queued</source>
+        <translation>已排入</translation>
+    </message>
+    <message>
+        <source>Skipped</source>
+        <translation>未傳送</translation>
+    </message>
+    <message>
+        <source>Messages now</source>
+        <translation>訊息現況</translation>
+    </message>
+    <message>
+        <source>Start…</source>
+        <translation>發起…</translation>
+    </message>
+    <message>
+        <source>{n} {reason}</source>
+        <translation>{reason} {n} 人</translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>{n} {state}</source>
+        <translation>{state} {n} 則</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it.</source>
+        <translation>
+            <numerusform>將有 %n 位病患收到。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>{reach}; %n skipped ({why}).</source>
+        <translation>
+            <numerusform>{reach}；%n 人不傳送（{why}）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n patient(s) will get it</source>
+        <translation>
+            <numerusform>將有 %n 位病患收到</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Counting the patients…</source>
+        <translation>正在統計病患人數…</translation>
+    </message>
+    <message>
+        <source>Ms Zhang reads: {text}</source>
+        <translation>張女士將看到：{text}</translation>
+    </message>
+    <message>
+        <source>Start the health reminder</source>
+        <translation>發起健康提醒</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queue “{name}” for %n patient(s)? E-mails go with the next sending; SMS and WeChat messages with the next batch export.</source>
+        <translation>
+            <numerusform>要為 %n 位病患排入傳送「{name}」嗎？電子郵件將在下次傳送時寄出；簡訊和微信訊息將在下次匯出批次檔案時送出。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queuing the messages…</source>
+        <translation>正在排入訊息…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Queued for %n patient(s).</source>
+        <translation>
+            <numerusform>已為 %n 位病患排入。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Not sent to: {who}.</source>
+        <translation>未傳送：{who}。</translation>
+    </message>
+</context>
+<context>
     <name>CandidatesBox</name>
     <message>
         <source>Patient</source>
@@ -1498,8 +2075,8 @@
         <translation>{label}：請輸入時區名稱，例如 Asia/Taipei。</translation>
     </message>
     <message>
-        <source>“{first}” must not be later than “{last}”.</source>
-        <translation>「{first}」不能晚於「{last}」。</translation>
+        <source>“{first}” must be earlier than “{last}”.</source>
+        <translation>「{first}」必須早於「{last}」。</translation>
     </message>
     <message>
         <source>There are no changes to save.</source>
@@ -1516,6 +2093,25 @@
     <message>
         <source>Settings saved, but this installation has no translation for {language}; the screens stay as they were. Reinstall ClinicDesk to restore it.</source>
         <translation>設定已儲存，但目前的安裝中沒有{language}的翻譯，介面將保持原樣。請重新安裝 ClinicDesk 以還原翻譯。</translation>
+    </message>
+</context>
+<context>
+    <name>CloseTaskDialog</name>
+    <message>
+        <source>Close the task</source>
+        <translation>關閉任務</translation>
+    </message>
+    <message>
+        <source>{patient}: {what}. The task leaves the list; it stays in the patient&apos;s history with the reason. If the patient died or wants no more calls, record that in the patient file instead: it ends all their calls and messages.</source>
+        <translation>{patient}：{what}。此任務將從清單中移除，但會連同關閉原因保留在病患的歷史紀錄中。如果病患已過世或不想再接到電話，請改在病患檔案中登錄：這樣會終止對其所有的電話和訊息。</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>備註</translation>
     </message>
 </context>
 <context>
@@ -2184,6 +2780,29 @@
     <message>
         <source>Day sheet for the doctor shown</source>
         <translation>所顯示醫生的日程表</translation>
+    </message>
+</context>
+<context>
+    <name>DeathDialog</name>
+    <message>
+        <source>Record death</source>
+        <translation>登錄死亡</translation>
+    </message>
+    <message>
+        <source>No more calls or messages go to this patient. {what}</source>
+        <translation>今後不會再打電話或傳訊息給該病患。{what}</translation>
+    </message>
+    <message>
+        <source>Date of death</source>
+        <translation>死亡日期</translation>
+    </message>
+    <message>
+        <source>Note (how the clinic learned of it)</source>
+        <translation>備註（診所如何得知）</translation>
+    </message>
+    <message>
+        <source>Record the death?</source>
+        <translation>確定登錄死亡嗎？</translation>
     </message>
 </context>
 <context>
@@ -3080,6 +3699,34 @@
         <translation>此檔案已合併到另一份檔案中。請開啟該檔案修改病患資料。</translation>
     </message>
     <message>
+        <source>The note should be text.</source>
+        <translation>備註應為文字。</translation>
+    </message>
+    <message>
+        <source>The note contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>備註中含有不可見的控制字元。請重新輸入，或以純文字方式貼上。</translation>
+    </message>
+    <message>
+        <source>The date of death should be a date.</source>
+        <translation>死亡日期應為日期。</translation>
+    </message>
+    <message>
+        <source>That date is too long ago. Check the year.</source>
+        <translation>該日期過早，請檢查年份。</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) cannot be in the future. Check the date.</source>
+        <translation>死亡日期（{day}）不能晚於今天。請檢查日期。</translation>
+    </message>
+    <message>
+        <source>The date of death ({day}) is before the birth date ({birth}). Check both dates.</source>
+        <translation>死亡日期（{day}）早於出生日期（{birth}）。請檢查這兩個日期。</translation>
+    </message>
+    <message>
+        <source>Say whether the patient wants calls and whether they want messages.</source>
+        <translation>請說明病患是否願意接聽電話，以及是否願意接收訊息。</translation>
+    </message>
+    <message>
         <source>Say why these two records are the same patient (at least 4 characters).</source>
         <translation>請說明為什麼這兩份檔案是同一位病患（至少 4 個字元）。</translation>
     </message>
@@ -3148,12 +3795,192 @@
         <translation>{color} 不是有效的色碼。請使用 # 加六位十六進位數字，例如 #3A7BD5，或留空。</translation>
     </message>
     <message>
+        <source>The plan&apos;s steps should be a list of steps.</source>
+        <translation>方案的步驟應為一個步驟清單。</translation>
+    </message>
+    <message>
+        <source>A plan needs at least one step. Add a step, or switch the plan off instead.</source>
+        <translation>方案至少需要一個步驟。請新增步驟，或改為停用該方案。</translation>
+    </message>
+    <message>
+        <source>A plan has at most {n} steps. Remove some steps.</source>
+        <translation>一個方案最多 {n} 個步驟。請刪除部分步驟。</translation>
+    </message>
+    <message>
+        <source>Step {n} is not a plan step.</source>
+        <translation>第 {n} 步不是有效的方案步驟。</translation>
+    </message>
+    <message>
+        <source>Step {n}: the days after the visit and the days allowed should each be a whole number from 0 to {top}.</source>
+        <translation>第 {n} 步：就診後天數和可用天數都應為 0 到 {top} 之間的整數。</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose how the patient is contacted.</source>
+        <translation>第 {n} 步：請選擇聯絡病患的方式。</translation>
+    </message>
+    <message>
+        <source>Step {n}: choose who makes the contact.</source>
+        <translation>第 {n} 步：請選擇回訪人。</translation>
+    </message>
+    <message>
+        <source>Step {n}: the level should be a whole number from 0 to {top}.</source>
+        <translation>第 {n} 步：級別應為 0 到 {top} 之間的整數。</translation>
+    </message>
+    <message>
+        <source>Say whether the plan is in use.</source>
+        <translation>請說明該方案是否啟用。</translation>
+    </message>
+    <message>
+        <source>This should be text.</source>
+        <translation>此處應為文字。</translation>
+    </message>
+    <message>
+        <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
+        <translation>此文字中含有不可見的控制字元。請重新輸入，或以純文字方式貼上。</translation>
+    </message>
+    <message>
+        <source>staff member</source>
+        <translation>員工</translation>
+    </message>
+    <message>
+        <source>{name}&apos;s role does not make follow-up calls. Choose someone else, or leave the task to the pool.</source>
+        <translation>{name}的角色不負責回訪。請選擇其他人，或將任務留在公共任務池中。</translation>
+    </message>
+    <message>
+        <source>follow-up task</source>
+        <translation>回訪任務</translation>
+    </message>
+    <message>
+        <source>This follow-up is already {status}, so it cannot be changed. Refresh the list.</source>
+        <translation>此回訪目前狀態為「{status}」，無法修改。請重新整理清單。</translation>
+    </message>
+    <message>
+        <source>Choose whose follow-ups to show: mine, my role&apos;s, or all.</source>
+        <translation>請選擇要顯示誰的回訪：我的、我所屬角色的，或全部。</translation>
+    </message>
+    <message>
+        <source>Choose the kinds of follow-up to show.</source>
+        <translation>請選擇要顯示的回訪類型。</translation>
+    </message>
+    <message>
+        <source>Say what the follow-up is for (for example: pass on the test result).</source>
+        <translation>請說明回訪的事由（例如：告知檢查結果）。</translation>
+    </message>
+    <message>
         <source>The last day ({last}) is before the first day ({first}). Swap them.</source>
         <translation>結束日期（{last}）早於開始日期（{first}）。請將兩者對調。</translation>
     </message>
     <message>
+        <source>Choose days from today to at most {n} days ahead, for a window of at most {n} days.</source>
+        <translation>請選擇從今天起最多 {n} 天內的日期，時間範圍最長 {n} 天。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is contacted.</source>
+        <translation>請選擇聯絡病患的方式。</translation>
+    </message>
+    <message>
+        <source>Choose who makes the contact.</source>
+        <translation>請選擇回訪人。</translation>
+    </message>
+    <message>
+        <source>This patient is recorded as deceased, so no follow-up is added.</source>
+        <translation>該病患已登錄為死亡，無法新增回訪。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to be contacted this way. Choose another way, or change the patient&apos;s contact choices first.</source>
+        <translation>該病患要求不以此方式聯絡。請選擇其他方式，或先修改病患的聯絡偏好。</translation>
+    </message>
+    <message>
+        <source>Choose why the follow-up is closed.</source>
+        <translation>請選擇關閉回訪的原因。</translation>
+    </message>
+    <message>
+        <source>The satisfaction answers should be scores per question.</source>
+        <translation>滿意度回答應為每個問題的評分。</translation>
+    </message>
+    <message>
+        <source>There is no satisfaction question “{key}”. Use the questions given.</source>
+        <translation>沒有滿意度問題「{key}」。請使用既定的問題。</translation>
+    </message>
+    <message>
+        <source>Each satisfaction answer is a score from 1 (poor) to 5 (very good).</source>
+        <translation>每項滿意度評分應為 1（差）到 5（很好）之間的分數。</translation>
+    </message>
+    <message>
+        <source>Choose how the call went: reached, no answer, wrong number or refused.</source>
+        <translation>請選擇回訪結果：已聯絡上、無人接聽、號碼錯誤或拒絕交談。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient was contacted.</source>
+        <translation>請選擇聯絡病患所用的方式。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient is recovering.</source>
+        <translation>請選擇病患的康復情況。</translation>
+    </message>
+    <message>
+        <source>Choose how the patient takes the medication.</source>
+        <translation>請選擇病患的用藥情況。</translation>
+    </message>
+    <message>
+        <source>Say whether the nurse&apos;s and the doctor&apos;s follow-ups took place.</source>
+        <translation>請說明護理師和醫師的回訪是否已完成。</translation>
+    </message>
+    <message>
+        <source>Say whether the patient confirmed the appointment.</source>
+        <translation>請說明病患是否已確認預約。</translation>
+    </message>
+    <message>
+        <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
+        <translation>沒有聯絡上病患，因此本次回訪不應有回答內容。請選擇「已聯絡上」，或清除回答，僅保留備註。</translation>
+    </message>
+    <message>
+        <source>Write the suggestion to forward to {department}, or do not forward.</source>
+        <translation>請填寫要轉知{department}的建議，或不轉知。</translation>
+    </message>
+    <message>
+        <source>follow-up call</source>
+        <translation>電話回訪</translation>
+    </message>
+    <message>
+        <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
+        <translation>只有已聯絡上病患的預約確認電話才能確認預約。</translation>
+    </message>
+    <message>
+        <source>Ask whether the nurse and the doctor followed up, and record the answer.</source>
+        <translation>請詢問護理師和醫師是否已回訪，並記錄回答。</translation>
+    </message>
+    <message>
         <source>That date range is too long: choose at most {n} days at a time.</source>
         <translation>日期範圍太長：每次最多選擇 {n} 天。</translation>
+    </message>
+    <message>
+        <source>Choose how the call was: good, acceptable or poor.</source>
+        <translation>請選擇本次回訪的品質：好、普通或差。</translation>
+    </message>
+    <message>
+        <source>You made this call, so you cannot check it yourself. Ask another supervisor to check it.</source>
+        <translation>這通電話是您打的，不能由您本人抽查。請另一位主管抽查。</translation>
+    </message>
+    <message>
+        <source>Choose which forwarded suggestions to show.</source>
+        <translation>請選擇要顯示哪些轉知的建議。</translation>
+    </message>
+    <message>
+        <source>Write the department&apos;s answer to the suggestion.</source>
+        <translation>請填寫科別對該建議的答覆。</translation>
+    </message>
+    <message>
+        <source>forwarded suggestion</source>
+        <translation>轉知的建議</translation>
+    </message>
+    <message>
+        <source>This suggestion has been answered already. Refresh the list.</source>
+        <translation>該建議已答覆。請重新整理清單。</translation>
+    </message>
+    <message>
+        <source>Choose whether to count per department or per doctor.</source>
+        <translation>請選擇依科別還是依醫師統計。</translation>
     </message>
     <message>
         <source>{where}: give the start and end as times of day, such as 08:30.</source>
@@ -3300,8 +4127,8 @@
         <translation>{label}：最多只能使用 {n} 個字元。</translation>
     </message>
     <message>
-        <source>The chronic follow-up call cannot start after its last day. Make the &apos;from day&apos; no later than the &apos;by day&apos;.</source>
-        <translation>慢性病電話回訪的開始日不能晚於截止日。請將「最早第幾天」設為不晚於「最晚第幾天」。</translation>
+        <source>Messages cannot start being sent after the time they stop. Make &apos;send from&apos; earlier than &apos;send until&apos;.</source>
+        <translation>訊息的開始傳送時間不能晚於停止傳送時間。請將「傳送開始時間」設得早於「傳送截止時間」。</translation>
     </message>
     <message>
         <source>{path} is a file, not a folder. Choose a folder for the clinic&apos;s data.</source>
@@ -3860,6 +4687,10 @@
         <translation>此預約已取消或已爽約，沒有可列印的預約單。請先重新預約。</translation>
     </message>
     <message>
+        <source>That call was made to another patient. Print the form from the call itself.</source>
+        <translation>這通電話打給的是另一位病患。請從該通電話本身列印回訪表。</translation>
+    </message>
+    <message>
         <source>referral</source>
         <translation>轉診單</translation>
     </message>
@@ -4263,6 +5094,222 @@
         <source>Changes made here are still being sent, so a snapshot now would miss them. Try again in a minute.</source>
         <translation>這台電腦的變更仍在傳送中，現在建立快照會遺漏這些變更。請過一分鐘再試。</translation>
     </message>
+    <message>
+        <source>The disk holding {folder} is full, so the batch file was not written and no message is marked exported. Free some space or choose another folder.</source>
+        <translation>{folder} 所在的磁碟已滿，批次檔未寫入，也沒有訊息被標記為已匯出。請釋出一些空間或選擇其他資料夾。</translation>
+    </message>
+    <message>
+        <source>ClinicDesk may not write in {folder}, so no message is marked exported. Choose a folder you can write to, such as Documents.</source>
+        <translation>ClinicDesk 無權寫入 {folder}，因此沒有訊息被標記為已匯出。請選擇一個您有寫入權限的資料夾，例如「文件」。</translation>
+    </message>
+    <message>
+        <source>The folder {folder} does not exist. Choose an existing folder.</source>
+        <translation>資料夾 {folder} 不存在。請選擇一個既有的資料夾。</translation>
+    </message>
+    <message>
+        <source>The batch file could not be written in {folder} ({detail}). No message is marked exported; try another folder.</source>
+        <translation>無法在 {folder} 中寫入批次檔（{detail}）。沒有訊息被標記為已匯出；請嘗試其他資料夾。</translation>
+    </message>
+    <message>
+        <source>{path} already exists; an earlier batch is not overwritten. Choose another name or folder.</source>
+        <translation>{path} 已存在；不會覆蓋先前的批次檔。請選擇其他檔名或資料夾。</translation>
+    </message>
+    <message>
+        <source>The {what} has a lone {{ or }}. Write placeholders as a name in braces, like {{honorific}}, and type a brace as {{{{ or }}}}.</source>
+        <translation>{what}中有一個落單的 {{ 或 }}。預留位置應寫成以大括號括起來的名稱，如 {{honorific}}；若要輸入大括號本身，請寫成 {{{{ 或 }}}}。</translation>
+    </message>
+    <message>
+        <source>Write the placeholder {{{name}}} plainly, without &apos;:&apos; or &apos;!&apos; after the name.</source>
+        <translation>請直接寫預留位置 {{{name}}}，名稱後不要加「:」或「!」。</translation>
+    </message>
+    <message>
+        <source>The {what} is empty. Type what the patient should read.</source>
+        <translation>{what}為空白。請輸入病患要看到的內容。</translation>
+    </message>
+    <message>
+        <source>The {what} contains control characters (perhaps pasted from another program). Retype it; the subject must be a single line.</source>
+        <translation>{what}中含有控制字元（可能是從其他程式貼上的）。請重新輸入；主旨必須為單行。</translation>
+    </message>
+    <message>
+        <source>The subject is {n} characters long: use at most {top}.</source>
+        <translation>主旨長 {n} 個字元：最多 {top} 個。</translation>
+    </message>
+    <message>
+        <source>The {what} is {n} characters long: use at most {top}.</source>
+        <translation>{what}長 {n} 個字元：最多 {top} 個。</translation>
+    </message>
+    <message>
+        <source>The {what} starts with &apos;{first}&apos;, which a spreadsheet would read as a formula in the SMS batch file. Start it with a word, such as {{honorific}}.</source>
+        <translation>{what}以「{first}」開頭，在簡訊批次檔中會被試算表當作公式。請以文字開頭，例如 {{honorific}}。</translation>
+    </message>
+    <message>
+        <source>The {what} uses {{{name}}}, which ClinicDesk cannot fill. Use only these placeholders: {allowed}.</source>
+        <translation>{what}中使用了 {{{name}}}，ClinicDesk 無法填入。只能使用以下預留位置：{allowed}。</translation>
+    </message>
+    <message>
+        <source>The message needs a value for {{{name}}}, and none was given. Give it, or take the placeholder out of the template.</source>
+        <translation>訊息需要 {{{name}}} 的值，但未提供。請提供該值，或從範本中刪除此預留位置。</translation>
+    </message>
+    <message>
+        <source>The {label} needs a date, a time and a time zone.</source>
+        <translation>{label}需要包含日期、時間和時區。</translation>
+    </message>
+    <message>
+        <source>The reason is too long: use at most {n} characters.</source>
+        <translation>原因過長：最多 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>There is no message template &apos;{code}&apos;. Choose one of the list.</source>
+        <translation>沒有訊息範本「{code}」。請從清單中選擇一個。</translation>
+    </message>
+    <message>
+        <source>The template&apos;s name is too long: use at most {n} characters.</source>
+        <translation>範本名稱過長：最多 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>This kind of message has no {{{name}}} to fill (it is not about an appointment). Use only {allowed}.</source>
+        <translation>此類訊息沒有可填入 {{{name}}} 的內容（它與預約無關）。只能使用 {allowed}。</translation>
+    </message>
+    <message>
+        <source>Choose whether the template is on.</source>
+        <translation>請選擇是否啟用該範本。</translation>
+    </message>
+    <message>
+        <source>A message value &apos;{name}&apos; cannot be given: ClinicDesk fills {{honorific}}, {{clinic}} and {{clinic_phone}} itself, and knows only {allowed}.</source>
+        <translation>無法提供訊息值「{name}」：ClinicDesk 會自動填入 {{honorific}}、{{clinic}} 和 {{clinic_phone}}，且只認得 {allowed}。</translation>
+    </message>
+    <message>
+        <source>The message gives the clinic&apos;s phone number, which is not set. Set it in Settings &gt; Clinic.</source>
+        <translation>訊息中包含診所電話，但尚未設定。請在「設定 → 診所」中設定。</translation>
+    </message>
+    <message>
+        <source>The message is empty. Type what the patient should read.</source>
+        <translation>訊息為空白。請輸入病患要看到的內容。</translation>
+    </message>
+    <message>
+        <source>The text message would be {n} characters long; SMS platforms cut messages beyond {top}. Shorten it.</source>
+        <translation>這則簡訊將長達 {n} 個字；簡訊平台會截斷超過 {top} 個字的內容。請縮短。</translation>
+    </message>
+    <message>
+        <source>campaign</source>
+        <translation>健康提醒</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s e-mail address &apos;{email}&apos; is not a valid address, and there is no mobile or WeChat to use instead. Correct it in the patient&apos;s record.</source>
+        <translation>病患的電子郵件地址「{email}」無效，且沒有可替代的手機號碼或微信。請在病患資料中更正。</translation>
+    </message>
+    <message>
+        <source>This patient asked not to receive messages, so none is queued.</source>
+        <translation>該病患要求不接收訊息，因此未加入待傳送佇列。</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s death is recorded, so no message is sent.</source>
+        <translation>該病患已登錄死亡，因此不會傳送訊息。</translation>
+    </message>
+    <message>
+        <source>This patient has no mainland mobile number, e-mail address or WeChat id to send to. Add one in the patient&apos;s record, or call instead.</source>
+        <translation>該病患沒有可傳送的中國大陸手機號碼、電子郵件地址或微信 ID。請在病患資料中新增，或改為電話聯絡。</translation>
+    </message>
+    <message>
+        <source>This message is already in the outbox.</source>
+        <translation>此訊息已在待傳送佇列中。</translation>
+    </message>
+    <message>
+        <source>This message would mention the patient&apos;s diagnosis or a medicine they take, which messages never do (someone else may read them). Change the wording.</source>
+        <translation>此訊息會提及病患的診斷或所用藥品，而訊息中絕不能出現這些內容（可能被他人看到）。請修改措辭。</translation>
+    </message>
+    <message>
+        <source>This message template is switched off. Switch it on under the message templates, or choose another.</source>
+        <translation>此訊息範本已停用。請在訊息範本中啟用它，或選擇其他範本。</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>訊息</translation>
+    </message>
+    <message>
+        <source>&apos;{state}&apos; is not a message state. Use one of {all}.</source>
+        <translation>「{state}」不是有效的訊息狀態。請使用以下之一：{all}。</translation>
+    </message>
+    <message>
+        <source>Show from 1 to 100000 messages at a time.</source>
+        <translation>每次顯示 1 到 100000 則訊息。</translation>
+    </message>
+    <message>
+        <source>Say why the message is cancelled (for example: rebooked).</source>
+        <translation>請說明取消訊息的原因（例如：已改約）。</translation>
+    </message>
+    <message>
+        <source>This message is {state}, so it can no longer be cancelled. Refresh the list.</source>
+        <translation>此訊息狀態為「{state}」，已無法取消。請重新整理清單。</translation>
+    </message>
+    <message>
+        <source>This message may already have reached the patient (it is {state}). Check that it did not, then confirm to send it again.</source>
+        <translation>此訊息可能已送達病患（狀態為「{state}」）。請先確認未送達，再確認重新傳送。</translation>
+    </message>
+    <message>
+        <source>Only a failed message can be tried again; this one is {state}.</source>
+        <translation>只有傳送失敗的訊息才能重試；此訊息狀態為「{state}」。</translation>
+    </message>
+    <message>
+        <source>Only a message whose result is unknown can be marked as arrived; this one is {state}.</source>
+        <translation>只有結果未知的訊息才能標記為已送達；此訊息狀態為「{state}」。</translation>
+    </message>
+    <message>
+        <source>Several workstations share this clinic. Choose the one that sends messages in Settings &gt; Messages, so that no message goes out twice.</source>
+        <translation>本診所有多台工作站。請在「設定 → 訊息」中指定負責傳送訊息的工作站，以免訊息重複送出。</translation>
+    </message>
+    <message>
+        <source>Messages are sent from the workstation &apos;{name}&apos;, not this one, so that none goes out twice. Send from there, or change it in Settings &gt; Messages.</source>
+        <translation>訊息由工作站「{name}」傳送，而不是這台電腦，以免重複送出。請在該工作站上傳送，或在「設定 → 訊息」中變更。</translation>
+    </message>
+    <message>
+        <source>Only SMS and WeChat messages go out in a batch file; e-mail is sent.</source>
+        <translation>只有簡訊和微信訊息透過批次檔送出；電子郵件會直接寄出。</translation>
+    </message>
+    <message>
+        <source>These messages are sent through the gateway &apos;{name}&apos;, so there is no batch file to make.</source>
+        <translation>這些訊息透過閘道「{name}」傳送，因此無需產生批次檔。</translation>
+    </message>
+    <message>
+        <source>The condition to look for is too long: use at most {n} characters.</source>
+        <translation>要搜尋的病情條件過長：最多 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>Ages are whole numbers from 0 to 150.</source>
+        <translation>年齡應為 0 到 150 之間的整數。</translation>
+    </message>
+    <message>
+        <source>The youngest age ({low}) is above the oldest ({high}). Swap them.</source>
+        <translation>最小年齡（{low}）大於最大年齡（{high}）。請對調。</translation>
+    </message>
+    <message>
+        <source>Choose the patients&apos; sex, or any.</source>
+        <translation>請選擇病患性別，或選擇「不限」。</translation>
+    </message>
+    <message>
+        <source>&apos;Visited since&apos; should be a day up to today.</source>
+        <translation>「就診日期起」應為不晚於今天的日期。</translation>
+    </message>
+    <message>
+        <source>Choose a visit category from the list, or any.</source>
+        <translation>請從清單中選擇就診類型，或選擇「不限」。</translation>
+    </message>
+    <message>
+        <source>Give the campaign a name (for example: 冬季保暖提醒).</source>
+        <translation>請為健康提醒命名（例如：冬季保暖提醒）。</translation>
+    </message>
+    <message>
+        <source>The campaign&apos;s name is too long: use at most {n} characters.</source>
+        <translation>健康提醒名稱過長：最多 {n} 個字元。</translation>
+    </message>
+    <message>
+        <source>A campaign message cannot use {{{name}}}: it has no appointment. Use {{honorific}}, {{clinic}} and {{clinic_phone}} only.</source>
+        <translation>健康提醒訊息不能使用 {{{name}}}：它不涉及預約。只能使用 {{honorific}}、{{clinic}} 和 {{clinic_phone}}。</translation>
+    </message>
+    <message>
+        <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
+        <translation>訊息中提到了篩選病患所依據的病情（{word}）。訊息絕不能提及診斷：請改寫為一般性建議。</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -4387,6 +5434,432 @@
     <message>
         <source>Choose the kind of visit: the follow-up plan depends on it.</source>
         <translation>請選擇就診類型：回訪計畫取決於此。</translation>
+    </message>
+</context>
+<context>
+    <name>Followup</name>
+    <message>
+        <source>Phone call</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>簡訊</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Home visit</source>
+        <translation>到府訪視</translation>
+    </message>
+    <message>
+        <source>Attending doctor</source>
+        <translation>主治醫師</translation>
+    </message>
+    <message>
+        <source>Nurse</source>
+        <translation>護理師</translation>
+    </message>
+    <message>
+        <source>Customer service</source>
+        <translation>客服</translation>
+    </message>
+    <message>
+        <source>Health manager</source>
+        <translation>健康管理師</translation>
+    </message>
+    <message>
+        <source>Follow-up after a visit</source>
+        <translation>看診後回訪</translation>
+    </message>
+    <message>
+        <source>Confirm tomorrow&apos;s appointment</source>
+        <translation>確認明日預約</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>爽約回訪</translation>
+    </message>
+    <message>
+        <source>Added by hand</source>
+        <translation>手動新增</translation>
+    </message>
+    <message>
+        <source>Reached</source>
+        <translation>已聯繫上</translation>
+    </message>
+    <message>
+        <source>No answer</source>
+        <translation>無人接聽</translation>
+    </message>
+    <message>
+        <source>Wrong number</source>
+        <translation>號碼錯誤</translation>
+    </message>
+    <message>
+        <source>Refused to talk</source>
+        <translation>拒絕溝通</translation>
+    </message>
+    <message>
+        <source>Recovered</source>
+        <translation>已痊癒</translation>
+    </message>
+    <message>
+        <source>Improving</source>
+        <translation>好轉</translation>
+    </message>
+    <message>
+        <source>Unchanged</source>
+        <translation>無變化</translation>
+    </message>
+    <message>
+        <source>Worse</source>
+        <translation>惡化</translation>
+    </message>
+    <message>
+        <source>Takes it as prescribed</source>
+        <translation>遵醫囑服藥</translation>
+    </message>
+    <message>
+        <source>Sometimes misses a dose</source>
+        <translation>偶有漏服</translation>
+    </message>
+    <message>
+        <source>Stopped taking it</source>
+        <translation>已停藥</translation>
+    </message>
+    <message>
+        <source>No medication</source>
+        <translation>無用藥</translation>
+    </message>
+    <message>
+        <source>Good</source>
+        <translation>滿意</translation>
+    </message>
+    <message>
+        <source>Acceptable</source>
+        <translation>普通</translation>
+    </message>
+    <message>
+        <source>Poor</source>
+        <translation>不滿意</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupClose</name>
+    <message>
+        <source>The patient died</source>
+        <translation>病患已死亡</translation>
+    </message>
+    <message>
+        <source>The patient asked not to be contacted</source>
+        <translation>病患要求不再聯繫</translation>
+    </message>
+    <message>
+        <source>The visit&apos;s category was changed</source>
+        <translation>看診類別已變更</translation>
+    </message>
+    <message>
+        <source>No longer needed</source>
+        <translation>已無需回訪</translation>
+    </message>
+    <message>
+        <source>The appointment was cancelled, moved or confirmed</source>
+        <translation>預約已取消、改期或已確認</translation>
+    </message>
+    <message>
+        <source>Not reached after several tries</source>
+        <translation>多次聯繫未果</translation>
+    </message>
+    <message>
+        <source>No working contact (wrong number)</source>
+        <translation>無有效聯絡方式（號碼錯誤）</translation>
+    </message>
+    <message>
+        <source>Duplicate of another task</source>
+        <translation>與其他任務重複</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupPlansTab</name>
+    <message>
+        <source>—</source>
+        <translation>—</translation>
+    </message>
+    <message>
+        <source>checks</source>
+        <translation>核查</translation>
+    </message>
+    <message>
+        <source>This call also asks whether the earlier levels&apos; calls happened.</source>
+        <translation>此次回訪還需核實前幾級回訪是否已完成。</translation>
+    </message>
+    <message>
+        <source>After (days)</source>
+        <translation>就診後（天）</translation>
+    </message>
+    <message>
+        <source>Within (days)</source>
+        <translation>期限（天）</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>級別</translation>
+    </message>
+    <message>
+        <source>Earlier levels</source>
+        <translation>前級核查</translation>
+    </message>
+    <message>
+        <source>Days after the visit finished when the call is due (0: the same day).</source>
+        <translation>就診結束後第幾天應回訪（0 表示當天）。</translation>
+    </message>
+    <message>
+        <source>How many days the caller has from then; a closed day moves the deadline.</source>
+        <translation>自該日起可用於回訪的天數；截止日遇休診日依規則順延或提前。</translation>
+    </message>
+    <message>
+        <source>Levels 1-3 of the chronic discharge plan; “—” for other plans.</source>
+        <translation>慢性病出院三級回訪的第 1-3 級；其他方案為「—」。</translation>
+    </message>
+    <message>
+        <source>Make follow-ups for this kind of visit</source>
+        <translation>此類就診產生回訪任務</translation>
+    </message>
+    <message>
+        <source>Add a step</source>
+        <translation>新增一步</translation>
+    </message>
+    <message>
+        <source>Remove the step</source>
+        <translation>刪除此步</translation>
+    </message>
+    <message>
+        <source>Random sample each month</source>
+        <translation>每月隨機抽樣比例</translation>
+    </message>
+    <message>
+        <source>A changed plan applies to visits finished from now on. Follow-ups already on the list keep their dates.</source>
+        <translation>修改後的方案適用於今後結束的就診；已在回訪清單上的任務維持原日期不變。</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the plans.</source>
+        <translation>只有主管（院長或健康管理師）可以修改回訪方案。</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>還原預設…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>儲存</translation>
+    </message>
+    <message>
+        <source>{category} (changed)</source>
+        <translation>{category}（已修改）</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>尚未儲存的變更</translation>
+    </message>
+    <message>
+        <source>The changes to the plan for “{category}” are not saved. Discard them?</source>
+        <translation>「{category}」回訪方案的變更尚未儲存。要放棄這些變更嗎？</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>已在此修改，尚未儲存。</translation>
+    </message>
+    <message>
+        <source>The shipped default plan.</source>
+        <translation>系統內建的預設方案。</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>已由本診所修改。</translation>
+    </message>
+    <message>
+        <source>Visits of this kind get a call only if drawn in the sample: this share of them, chosen at random.</source>
+        <translation>此類就診僅在被抽中時才回訪：依此比例隨機抽取。</translation>
+    </message>
+    <message>
+        <source>Saved. Visits finished from now on follow this plan; follow-ups already on the list keep their dates.</source>
+        <translation>已儲存。今後結束的就診將依此方案回訪；已在清單上的回訪維持原日期。</translation>
+    </message>
+    <message>
+        <source>Restore the default plan</source>
+        <translation>還原預設方案</translation>
+    </message>
+    <message>
+        <source>Replace the plan for “{category}” with the one ClinicDesk ships? Follow-ups already on the list keep their dates.</source>
+        <translation>要用系統內建的方案取代「{category}」的回訪方案嗎？已在清單上的回訪維持原日期。</translation>
+    </message>
+    <message>
+        <source>The default plan is back.</source>
+        <translation>已還原預設方案。</translation>
+    </message>
+</context>
+<context>
+    <name>Followups</name>
+    <message>
+        <source>Open</source>
+        <translation>待處理</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已關閉</translation>
+    </message>
+    <message>
+        <source>Confirm the appointment at {time}</source>
+        <translation>確認 {time} 的預約</translation>
+    </message>
+    <message>
+        <source>Missed the appointment at {time}</source>
+        <translation>爽約：{time} 的預約</translation>
+    </message>
+    <message>
+        <source>{plan}, level {level}</source>
+        <translation>{plan}，第 {level} 級回訪</translation>
+    </message>
+    <message>
+        <source>%n day(s) overdue</source>
+        <translation>已逾期 %n 天</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>By {day}</source>
+        <translation>{day} 前</translation>
+    </message>
+    <message>
+        <source>{role} (anyone)</source>
+        <translation>{role}（任一人）</translation>
+    </message>
+    <message>
+        <source>try again after {time}</source>
+        <translation>{time} 後再撥</translation>
+    </message>
+</context>
+<context>
+    <name>FollowupsPage</name>
+    <message>
+        <source>Today&apos;s calls</source>
+        <translation>今日回訪</translation>
+    </message>
+    <message>
+        <source>Messages</source>
+        <translation>訊息</translation>
+    </message>
+    <message>
+        <source>Spot checks</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>Follow-up rates</source>
+        <translation>回訪率</translation>
+    </message>
+    <message>
+        <source>Forwarded suggestions</source>
+        <translation>轉知建議</translation>
+    </message>
+    <message>
+        <source>Health reminders…</source>
+        <translation>健康提醒…</translation>
+    </message>
+    <message>
+        <source>Seasonal advice or condition tips to a group of patients, by message</source>
+        <translation>透過訊息向一組病患傳送季節性建議或病情提示</translation>
+    </message>
+</context>
+<context>
+    <name>ForwardsPanel</name>
+    <message>
+        <source>&amp;Show</source>
+        <translation>顯示(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Waiting for an answer</source>
+        <translation>待回覆</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已回覆</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>回覆…</translation>
+    </message>
+    <message>
+        <source>Suggestions heard on follow-up calls and forwarded to a department (抄告). Each stays here until the department&apos;s answer is recorded.</source>
+        <translation>回訪中收集並轉知（抄告）相關科室的建議。每則建議會一直留在此處，直到登錄科室的回覆為止。</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>轉知日期</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Suggestion</source>
+        <translation>建議</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>轉知人</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>回覆</translation>
+    </message>
+    <message>
+        <source>{answer} ({who}, {day})</source>
+        <translation>{answer}（{who}，{day}）</translation>
+    </message>
+    <message>
+        <source>Nothing here.</source>
+        <translation>目前沒有資料。</translation>
+    </message>
+    <message>
+        <source>The department&apos;s answer</source>
+        <translation>科別回覆</translation>
+    </message>
+    <message>
+        <source>{department}, about {patient}: {text}</source>
+        <translation>{department}，關於{patient}：{text}</translation>
     </message>
 </context>
 <context>
@@ -4934,6 +6407,586 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>MessageTemplatesTab</name>
+    <message>
+        <source>%n characters: too long for an SMS (at most {top}); it can go only by e-mail.</source>
+        <translation>共 %n 字：超出簡訊長度上限（最多 {top} 字），只能以電子郵件傳送。</translation>
+    </message>
+    <message>
+        <source>%n characters: 1 SMS.</source>
+        <translation>共 %n 字：1 則簡訊。</translation>
+    </message>
+    <message>
+        <source>%n characters: sent as {parts} SMS joined together ({single} characters fit in one).</source>
+        <translation>共 %n 字：將拆成 {parts} 則簡訊合併傳送（每則最多 {single} 字）。</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>Subject (e-mail)</source>
+        <translation>主旨（電子郵件）</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>啟用</translation>
+    </message>
+    <message>
+        <source>Preview for a sample patient (Ms Zhang, tomorrow 09:30)</source>
+        <translation>範例病患預覽（張女士，明天 09:30）</translation>
+    </message>
+    <message>
+        <source>Only a supervisor (the director or a health manager) can change the wording.</source>
+        <translation>只有主管（院長或健康管理師）可以修改訊息內容。</translation>
+    </message>
+    <message>
+        <source>Restore the default…</source>
+        <translation>還原預設…</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>儲存</translation>
+    </message>
+    <message>
+        <source>{name} (changed)</source>
+        <translation>{name}（已修改）</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>尚未儲存的變更</translation>
+    </message>
+    <message>
+        <source>The changes to “{name}” are not saved. Discard them?</source>
+        <translation>「{name}」的變更尚未儲存。要放棄這些變更嗎？</translation>
+    </message>
+    <message>
+        <source>Subject: {subject}</source>
+        <translation>主旨：{subject}</translation>
+    </message>
+    <message>
+        <source>Changed here, not saved yet.</source>
+        <translation>已在此修改，尚未儲存。</translation>
+    </message>
+    <message>
+        <source>The shipped wording.</source>
+        <translation>系統內建的文字。</translation>
+    </message>
+    <message>
+        <source>Changed by the clinic.</source>
+        <translation>已由本診所修改。</translation>
+    </message>
+    <message>
+        <source>Saved. New messages use this wording.</source>
+        <translation>已儲存。新訊息將使用此文字。</translation>
+    </message>
+    <message>
+        <source>Restore the default wording</source>
+        <translation>還原預設文字</translation>
+    </message>
+    <message>
+        <source>Replace the wording of “{name}” with the one ClinicDesk ships?</source>
+        <translation>要用系統內建的文字取代「{name}」嗎？</translation>
+    </message>
+    <message>
+        <source>The default wording is back.</source>
+        <translation>已還原預設文字。</translation>
+    </message>
+</context>
+<context>
+    <name>OptOutDialog</name>
+    <message>
+        <source>Calls and messages</source>
+        <translation>電話與訊息</translation>
+    </message>
+    <message>
+        <source>What the patient agreed to. Ticking a box stops that kind of contact; unticking it later reopens nothing.</source>
+        <translation>依病患的意願設定。勾選後即停止該類聯繫；之後取消勾選也不會重新開啟已關閉的回訪或訊息。</translation>
+    </message>
+    <message>
+        <source>The patient does not want follow-up calls</source>
+        <translation>病患不接受回訪電話</translation>
+    </message>
+    <message>
+        <source>The patient does not want messages</source>
+        <translation>病患不接收訊息</translation>
+    </message>
+    <message>
+        <source>Note (when and how they said so)</source>
+        <translation>備註（何時、以何種方式提出）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open follow-up call(s) will be closed.</source>
+        <translation>
+            <numerusform>將關閉 %n 筆待處理的電話回訪。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open follow-up calls will be closed.</source>
+        <translation>將關閉待處理的電話回訪。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n open message follow-up(s) will be closed.</source>
+        <translation>
+            <numerusform>將關閉 %n 筆待處理的訊息回訪。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n queued message(s) will be cancelled.</source>
+        <translation>
+            <numerusform>將取消 %n 則待發訊息。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Queued messages will be cancelled.</source>
+        <translation>將取消待發訊息。</translation>
+    </message>
+    <message>
+        <source>Save?</source>
+        <translation>是否儲存？</translation>
+    </message>
+</context>
+<context>
+    <name>Outbox</name>
+    <message>
+        <source>No mail server is set, so e-mail waits. Set the mail server in Settings &gt; Messages.</source>
+        <translation>尚未設定郵件伺服器，電子郵件暫不寄出。請在「設定 → 訊息」中設定郵件伺服器。</translation>
+    </message>
+    <message>
+        <source>No sender address is set, so e-mail waits. Set &apos;Send e-mail as&apos; (or the mail server user name) in Settings &gt; Messages.</source>
+        <translation>尚未設定寄件地址，電子郵件暫不寄出。請在「設定 → 訊息」中設定「寄件地址」（或郵件伺服器使用者名稱）。</translation>
+    </message>
+    <message>
+        <source>Choose the mail server security (starttls, ssl or none).</source>
+        <translation>請選擇郵件伺服器的安全方式（starttls、ssl 或 none）。</translation>
+    </message>
+    <message>
+        <source>{address} is not an e-mail address ({detail}). Correct it in the patient&apos;s record.</source>
+        <translation>{address} 不是有效的電子郵件地址（{detail}）。請在病患資料中更正。</translation>
+    </message>
+    <message>
+        <source>The mail server {host}:{port} did not answer within {seconds} seconds. The message stays queued and is tried again later.</source>
+        <translation>郵件伺服器 {host}:{port} 在 {seconds} 秒內未回應。訊息仍在待發佇列中，稍後將重試。</translation>
+    </message>
+    <message>
+        <source>The mail server&apos;s certificate could not be verified ({detail}). Check the server name in Settings &gt; Messages.</source>
+        <translation>無法驗證郵件伺服器的憑證（{detail}）。請在「設定 → 訊息」中檢查伺服器名稱。</translation>
+    </message>
+    <message>
+        <source>A secure connection to the mail server failed ({detail}). Check the security setting: usually ssl for port 465 and starttls for port 587.</source>
+        <translation>與郵件伺服器建立安全連線失敗（{detail}）。請檢查安全方式設定：連接埠 465 通常用 ssl，連接埠 587 通常用 starttls。</translation>
+    </message>
+    <message>
+        <source>Cannot reach the mail server {host}:{port} ({detail}). Check the server and port in Settings &gt; Messages and the network; the message is tried again later.</source>
+        <translation>無法連線到郵件伺服器 {host}:{port}（{detail}）。請檢查「設定 → 訊息」中的伺服器和連接埠以及網路；稍後將重試寄送該訊息。</translation>
+    </message>
+    <message>
+        <source>The mail server {host} turned the connection away: {reply}. The message is tried again later.</source>
+        <translation>郵件伺服器 {host} 拒絕了連線：{reply}。稍後將重試寄送該訊息。</translation>
+    </message>
+    <message>
+        <source>The mail server {host} does not offer STARTTLS. Choose &apos;ssl&apos; (usually port 465) or, only inside the clinic&apos;s own network, &apos;none&apos; in Settings &gt; Messages.</source>
+        <translation>郵件伺服器 {host} 不支援 STARTTLS。請在「設定 → 訊息」中選擇「ssl」（通常為連接埠 465），或僅在診所內部網路中選擇「none」。</translation>
+    </message>
+    <message>
+        <source>The mail server did not accept the user name or password ({reply}). Check them in Settings &gt; Messages; many mail services want an app password (授权码) here.</source>
+        <translation>郵件伺服器不接受該使用者名稱或密碼（{reply}）。請在「設定 → 訊息」中檢查；許多郵件服務在此需要填寫應用程式密碼（授權碼）。</translation>
+    </message>
+    <message>
+        <source>The mail server does not take a user name and password on this connection. Choose &apos;starttls&apos; or &apos;ssl&apos;, or clear the user name.</source>
+        <translation>郵件伺服器在此連線上不接受使用者名稱和密碼。請選擇「starttls」或「ssl」，或清除使用者名稱。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the address {address}: {reply}. Check the address in the patient&apos;s record.</source>
+        <translation>郵件伺服器拒收地址 {address}：{reply}。請檢查病患資料中的地址。</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for {address} for now: {reply}. It is tried again later.</source>
+        <translation>郵件伺服器暫未接收寄往 {address} 的訊息：{reply}。稍後將重試。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the sender address {sender}: {reply}. Check &apos;Send e-mail as&apos; in Settings &gt; Messages.</source>
+        <translation>郵件伺服器拒絕了寄件地址 {sender}：{reply}。請檢查「設定 → 訊息」中的「寄件地址」。</translation>
+    </message>
+    <message>
+        <source>The mail server refused the message: {reply}.</source>
+        <translation>郵件伺服器拒收該訊息：{reply}。</translation>
+    </message>
+    <message>
+        <source>The mail server did not take the message for now: {reply}. It is tried again later.</source>
+        <translation>郵件伺服器暫未接收該訊息：{reply}。稍後將重試。</translation>
+    </message>
+    <message>
+        <source>The mail server cannot take the address {address} (it has characters beyond plain letters and digits). Use another address.</source>
+        <translation>郵件伺服器無法處理地址 {address}（含有字母和數字以外的字元）。請使用其他地址。</translation>
+    </message>
+    <message>
+        <source>The message gateway plug-in &apos;{name}&apos; could not be used ({detail}). Reinstall or remove it; until then its channel&apos;s messages wait for the batch file.</source>
+        <translation>無法使用訊息閘道外掛「{name}」（{detail}）。請重新安裝或移除該外掛；在此之前，該管道的訊息將等待批次匯出檔案寄送。</translation>
+    </message>
+    <message>
+        <source>Appointment reminder, a week before</source>
+        <translation>預約提醒（提前一週）</translation>
+    </message>
+    <message>
+        <source>After the visit: advice and revisit</source>
+        <translation>看診後：醫囑與複診提醒</translation>
+    </message>
+    <message>
+        <source>Missed appointment</source>
+        <translation>爽約提醒</translation>
+    </message>
+    <message>
+        <source>Health reminder (campaign)</source>
+        <translation>健康提醒（群發）</translation>
+    </message>
+    <message>
+        <source>how the patient is addressed (张女士)</source>
+        <translation>病患尊稱（張女士）</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s name</source>
+        <translation>診所名稱</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone</source>
+        <translation>診所電話</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s date</source>
+        <translation>預約日期</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s time</source>
+        <translation>預約時間</translation>
+    </message>
+    <message>
+        <source>the appointment&apos;s day of the week</source>
+        <translation>預約星期</translation>
+    </message>
+    <message>
+        <source>the doctor&apos;s name</source>
+        <translation>醫師姓名</translation>
+    </message>
+    <message>
+        <source>message</source>
+        <translation>訊息</translation>
+    </message>
+    <message>
+        <source>asked for no messages</source>
+        <translation>已拒收訊息</translation>
+    </message>
+    <message>
+        <source>deceased</source>
+        <translation>已故</translation>
+    </message>
+    <message>
+        <source>no mobile, e-mail or WeChat</source>
+        <translation>無手機號碼、電子郵件或微信</translation>
+    </message>
+    <message>
+        <source>e-mail address not valid</source>
+        <translation>電子郵件地址無效</translation>
+    </message>
+    <message>
+        <source>already queued</source>
+        <translation>已在待發佇列中</translation>
+    </message>
+    <message>
+        <source>text would mention their diagnosis or medicine</source>
+        <translation>內容會提及其診斷或藥品</translation>
+    </message>
+    <message>
+        <source>template switched off</source>
+        <translation>範本已停用</translation>
+    </message>
+    <message>
+        <source>template needs a value it was not given</source>
+        <translation>範本缺少所需的值</translation>
+    </message>
+    <message>
+        <source>too long for a text message</source>
+        <translation>超出簡訊長度</translation>
+    </message>
+    <message>
+        <source>the clinic&apos;s phone is not set</source>
+        <translation>未設定診所電話</translation>
+    </message>
+    <message>
+        <source>Sending stopped unexpectedly ({detail}); it is not known whether the message went. Check, then retry it with confirmation.</source>
+        <translation>寄送意外中斷（{detail}），無法確定訊息是否已送出。請先核實，再確認重送。</translation>
+    </message>
+    <message>
+        <source>campaign message</source>
+        <translation>群發訊息</translation>
+    </message>
+</context>
+<context>
+    <name>OutboxPanel</name>
+    <message>
+        <source>Queued</source>
+        <translation>待傳送</translation>
+    </message>
+    <message>
+        <source>Sending (result unknown)</source>
+        <translation>傳送中（結果未知）</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>已傳送</translation>
+    </message>
+    <message>
+        <source>Exported</source>
+        <translation>已匯出</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>SMS</source>
+        <translation>簡訊</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>Reminders and health messages waiting to go, and what became of each. E-mails go through the clinic&apos;s mail server; SMS and WeChat messages are exported as a batch file for the bulk-messaging platform.</source>
+        <translation>待傳送的提醒和健康訊息，以及每則訊息的結果。電子郵件透過診所的郵件伺服器寄出；簡訊和微信訊息匯出為批次檔案，交由群發平台傳送。</translation>
+    </message>
+    <message>
+        <source>Send due e-mails now</source>
+        <translation>立即寄出到期的電子郵件</translation>
+    </message>
+    <message>
+        <source>Export SMS batch…</source>
+        <translation>匯出簡訊批次檔…</translation>
+    </message>
+    <message>
+        <source>Export WeChat batch…</source>
+        <translation>匯出微信批次檔…</translation>
+    </message>
+    <message>
+        <source>Queue a message…</source>
+        <translation>新增訊息…</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>再試一次</translation>
+    </message>
+    <message>
+        <source>Put a failed message back in the queue</source>
+        <translation>把傳送失敗的訊息重新放回待傳送佇列</translation>
+    </message>
+    <message>
+        <source>Mark to send again…</source>
+        <translation>標記為重新傳送…</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown, or an exported one the platform did not send: put it back in the queue</source>
+        <translation>用於結果未知的訊息，或已匯出但群發平台未送出的訊息：重新放回待傳送佇列</translation>
+    </message>
+    <message>
+        <source>It did arrive</source>
+        <translation>已送達</translation>
+    </message>
+    <message>
+        <source>For a message whose result is unknown that you checked reached the patient</source>
+        <translation>用於結果未知、但經核實已送達病患的訊息</translation>
+    </message>
+    <message>
+        <source>Cancel message…</source>
+        <translation>取消訊息…</translation>
+    </message>
+    <message>
+        <source>When due</source>
+        <translation>傳送時間</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>管道</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>號碼／地址</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Tries</source>
+        <translation>嘗試次數</translation>
+    </message>
+    <message>
+        <source>Last error</source>
+        <translation>最近的錯誤</translation>
+    </message>
+    <message>
+        <source>Sent at</source>
+        <translation>送出時間</translation>
+    </message>
+    <message>
+        <source>{state} ({n})</source>
+        <translation>{state}（{n}）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) were handed to the mail server but no answer came back (the connection broke or ClinicDesk stopped): whether they arrived is unknown. They are not sent again by themselves. Ask the patient or check the mail server&apos;s log; if one did not arrive, choose it in the “Sending (result unknown)” list and use “Mark to send again…”; if it did, “It did arrive”.</source>
+        <translation>
+            <numerusform>有 %n 則訊息已交給郵件伺服器，但一直沒有收到回應（連線中斷或 ClinicDesk 已停止執行）：無法確定是否已送達。這些訊息不會自動重送。請詢問病患或查看郵件伺服器日誌；如果某則未送達，請在「傳送中（結果未知）」清單中選取它並使用「標記為重新傳送…」；如果已送達，請使用「已送達」。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Why cancelled</source>
+        <translation>取消原因</translation>
+    </message>
+    <message>
+        <source>Sent or not: unknown. See the warning above.</source>
+        <translation>是否已送出：未知。請看上方的提示。</translation>
+    </message>
+    <message>
+        <source>Only the latest {n} are listed.</source>
+        <translation>僅列出最近的 {n} 則。</translation>
+    </message>
+    <message>
+        <source>No messages in this list.</source>
+        <translation>此清單中沒有訊息。</translation>
+    </message>
+    <message>
+        <source>{channel} messages go through the “{name}” plug-in.</source>
+        <translation>{channel}訊息透過外掛「{name}」傳送。</translation>
+    </message>
+    <message>
+        <source>Last error: {reason}</source>
+        <translation>最近的錯誤：{reason}</translation>
+    </message>
+    <message>
+        <source>Sending the due e-mails…</source>
+        <translation>正在寄出到期的電子郵件…</translation>
+    </message>
+    <message>
+        <source>No e-mails were due.</source>
+        <translation>沒有到期的電子郵件。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n e-mail(s) sent.</source>
+        <translation>
+            <numerusform>已寄出 %n 封電子郵件。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n could not be delivered (see “Failed”).</source>
+        <translation>
+            <numerusform>%n 封無法投遞（見「失敗」）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n wait for the sending hours ({start}–{end}).</source>
+        <translation>
+            <numerusform>%n 封等待傳送時段（{start}–{end}）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n stay queued and are tried again later.</source>
+        <translation>
+            <numerusform>%n 封仍在佇列中，稍後重試。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save the SMS batch as</source>
+        <translation>簡訊批次檔另存為</translation>
+    </message>
+    <message>
+        <source>Save the WeChat batch as</source>
+        <translation>微信批次檔另存為</translation>
+    </message>
+    <message>
+        <source>CSV file (*.csv)</source>
+        <translation>CSV 檔案 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Writing the batch file…</source>
+        <translation>正在寫入批次檔…</translation>
+    </message>
+    <message>
+        <source>No SMS messages are waiting to be exported; no file was written.</source>
+        <translation>沒有待匯出的簡訊，未產生檔案。</translation>
+    </message>
+    <message>
+        <source>No WeChat messages are waiting to be exported; no file was written.</source>
+        <translation>沒有待匯出的微信訊息，未產生檔案。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n SMS message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>已將 %n 則簡訊儲存至 {path}。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n WeChat message(s) saved to {path}.</source>
+        <translation>
+            <numerusform>已將 %n 則微信訊息儲存至 {path}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Upload the file to the bulk-messaging platform; it also opens in Excel or WPS. These messages are now marked exported (batch {batch}) and will not be exported again.</source>
+        <translation>請把檔案上傳到群發平台；該檔案也可以用 Excel 或 WPS 開啟。這些訊息已標記為已匯出（批次 {batch}），不會再次匯出。</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue.</source>
+        <translation>訊息已重新放回待傳送佇列。</translation>
+    </message>
+    <message>
+        <source>This message to {patient} went out in the batch file {batch}. Put it back in the queue only if the platform did not send it: otherwise the patient gets it twice.</source>
+        <translation>傳給{patient}的這則訊息已在批次檔 {batch} 中匯出。只有在群發平台確實沒有送出時才重新放回佇列，否則病患會收到兩次。</translation>
+    </message>
+    <message>
+        <source>Whether this message reached {patient} is unknown: the mail server took it but its answer never came. If it did arrive, sending again means the patient gets it twice. Put it back in the queue?</source>
+        <translation>無法確定{patient}是否已收到這則訊息：郵件伺服器已接收，但一直沒有回應。如果其實已經送達，重新傳送會讓病患收到兩次。要重新放回待傳送佇列嗎？</translation>
+    </message>
+    <message>
+        <source>Send again?</source>
+        <translation>重新傳送？</translation>
+    </message>
+    <message>
+        <source>The message is back in the queue and goes with the next sending.</source>
+        <translation>訊息已重新放回佇列，將在下次傳送時送出。</translation>
+    </message>
+    <message>
+        <source>The message is marked as sent.</source>
+        <translation>該訊息已標記為已傳送。</translation>
+    </message>
+    <message>
+        <source>Cancel the message</source>
+        <translation>取消訊息</translation>
+    </message>
+    <message>
+        <source>Why is the message to {patient} cancelled?</source>
+        <translation>為什麼取消傳給{patient}的訊息？</translation>
+    </message>
+    <message>
+        <source>The message was cancelled; it will not be sent.</source>
+        <translation>訊息已取消，不會傳送。</translation>
+    </message>
+</context>
+<context>
     <name>OverviewTab</name>
     <message>
         <source>ID document</source>
@@ -5473,6 +7526,101 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>PatientFollowupsTab</name>
+    <message>
+        <source>Follow-ups</source>
+        <translation>回訪</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>新增回訪…</translation>
+    </message>
+    <message>
+        <source>Record death…</source>
+        <translation>登記死亡…</translation>
+    </message>
+    <message>
+        <source>Calls and messages…</source>
+        <translation>電話和訊息…</translation>
+    </message>
+    <message>
+        <source>Whether the patient agrees to follow-up calls and to messages</source>
+        <translation>病患是否同意接收回訪電話和訊息</translation>
+    </message>
+    <message>
+        <source>Calls and messages to make</source>
+        <translation>待辦電話和訊息</translation>
+    </message>
+    <message>
+        <source>Calls made</source>
+        <translation>已完成的回訪</translation>
+    </message>
+    <message>
+        <source>Follow-up calls are listed for the staff who make them.</source>
+        <translation>回訪電話僅對負責回訪的工作人員顯示。</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類別</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>內容</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>管道</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>嘗試次數</translation>
+    </message>
+    <message>
+        <source>Called</source>
+        <translation>回訪時間</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>結果</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Spot check</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>Died {day}</source>
+        <translation>{day} 死亡</translation>
+    </message>
+    <message>
+        <source>No calls</source>
+        <translation>無回訪紀錄</translation>
+    </message>
+    <message>
+        <source>No messages</source>
+        <translation>無訊息</translation>
+    </message>
+</context>
+<context>
     <name>PatientFormDialog</name>
     <message>
         <source>Patient details</source>
@@ -5704,6 +7852,17 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 檔案 (*.pdf)</translation>
+    </message>
+</context>
+<context>
+    <name>PeriodBar</name>
+    <message>
+        <source>&amp;From</source>
+        <translation>從(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;to</source>
+        <translation>至(&amp;T)</translation>
     </message>
 </context>
 <context>
@@ -6467,6 +8626,186 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Signature</source>
         <translation>簽名</translation>
+    </message>
+</context>
+<context>
+    <name>Printouts</name>
+    <message>
+        <source>Outcome</source>
+        <translation>結果</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>恢復情況</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用藥情況</translation>
+    </message>
+    <message>
+        <source>Satisfaction (1-5)</source>
+        <translation>滿意度（1-5）</translation>
+    </message>
+    <message>
+        <source>Nurse and doctor followed up</source>
+        <translation>護理師和醫師已回訪</translation>
+    </message>
+    <message>
+        <source>In the patient&apos;s words</source>
+        <translation>病患原話</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意見建議</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>overall</source>
+        <translation>整體</translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>staff</source>
+        <translation>工作人員</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>候診</translation>
+    </message>
+    <message>
+        <source>environment</source>
+        <translation>環境</translation>
+    </message>
+</context>
+<context>
+    <name>QueueMessageDialog</name>
+    <message>
+        <source>Queue a message</source>
+        <translation>新增訊息</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Name, pinyin initials, phone digits or record number</source>
+        <translation>姓名、拼音首字母、電話號碼或病歷號</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>訊息</translation>
+    </message>
+    <message>
+        <source>Appointment</source>
+        <translation>預約時間</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>The patient reads</source>
+        <translation>病患將看到</translation>
+    </message>
+    <message>
+        <source>Queue</source>
+        <translation>加入待傳送</translation>
+    </message>
+    <message>
+        <source>Choose the patient first: search and pick one.</source>
+        <translation>請先選擇病患：搜尋後選取一位。</translation>
+    </message>
+</context>
+<context>
+    <name>RatesPanel</name>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>&amp;Per</source>
+        <translation>按(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫師</translation>
+    </message>
+    <message>
+        <source>Due: planned follow-ups whose deadline falls in the period, except those ended because the patient died, opted out or the visit was re-categorised. On time: done by the deadline.</source>
+        <translation>應回訪：截止日期在本期間內的計畫回訪，不含因病患死亡、拒絕回訪或就診重新分類而終止的回訪。按時：在截止日期前完成。</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>應回訪</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已回訪</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>回訪率</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>按時</translation>
+    </message>
+    <message>
+        <source>On-time rate</source>
+        <translation>按時率</translation>
+    </message>
+    <message>
+        <source>(no doctor recorded)</source>
+        <translation>（未記錄醫師）</translation>
+    </message>
+    <message>
+        <source>(no department)</source>
+        <translation>（無科別）</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>No follow-ups were due in this period.</source>
+        <translation>本期間內沒有應回訪的紀錄。</translation>
+    </message>
+</context>
+<context>
+    <name>ReassignDialog</name>
+    <message>
+        <source>Reassign the call</source>
+        <translation>轉派回訪</translation>
+    </message>
+    <message>
+        <source>Who calls</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>No one in particular: anyone in {role}</source>
+        <translation>不指定：{role}中任何人皆可</translation>
     </message>
 </context>
 <context>
@@ -7439,6 +9778,29 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>Satisfaction</name>
+    <message>
+        <source>Overall, how satisfied are you with your visit?</source>
+        <translation>您對本次看診的整體滿意度如何？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the doctor&apos;s explanation?</source>
+        <translation>您對醫師的解釋說明滿意嗎？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the staff&apos;s attitude?</source>
+        <translation>您對工作人員的服務態度滿意嗎？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the waiting time?</source>
+        <translation>您對候診時間滿意嗎？</translation>
+    </message>
+    <message>
+        <source>How satisfied are you with the clinic&apos;s environment?</source>
+        <translation>您對診所環境滿意嗎？</translation>
+    </message>
+</context>
+<context>
     <name>SearchView</name>
     <message>
         <source>Search: name, pinyin or initials (zs), phone digits, ID or record number (Ctrl+K)</source>
@@ -7828,6 +10190,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>同步</translation>
     </message>
     <message>
+        <source>Messages</source>
+        <translation>訊息</translation>
+    </message>
+    <message>
         <source>uncle</source>
         <translation>伯伯/婆婆</translation>
     </message>
@@ -7858,6 +10224,26 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>honorific</source>
         <translation>姓氏加尊稱（張女士）</translation>
+    </message>
+    <message>
+        <source>later</source>
+        <translation>順延</translation>
+    </message>
+    <message>
+        <source>earlier</source>
+        <translation>提前</translation>
+    </message>
+    <message>
+        <source>keep</source>
+        <translation>不變</translation>
+    </message>
+    <message>
+        <source>starttls</source>
+        <translation>STARTTLS 加密</translation>
+    </message>
+    <message>
+        <source>ssl</source>
+        <translation>SSL 加密</translation>
     </message>
     <message>
         <source>62mm</source>
@@ -8032,16 +10418,68 @@ An offline-first desktop program for small private clinics.</source>
         <translation>工作站超過多久未連線後不再為其保留同步伺服器的變更紀錄（天）</translation>
     </message>
     <message>
-        <source>Cold / physical exam: message within (hours)</source>
-        <translation>感冒／健檢：簡訊回訪時限（小時）</translation>
+        <source>A follow-up due on a closed day moves</source>
+        <translation>回訪截止日遇休診日時</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: from day</source>
-        <translation>慢性病／術後電話回訪：最早第幾天</translation>
+        <source>No answer: try again after (hours)</source>
+        <translation>無人接聽：間隔多久後重撥（小時）</translation>
     </message>
     <message>
-        <source>Chronic / post-operative call: by day</source>
-        <translation>慢性病／術後電話回訪：最晚第幾天</translation>
+        <source>No answer: give up after this many tries</source>
+        <translation>無人接聽：嘗試多少次後放棄</translation>
+    </message>
+    <message>
+        <source>Call back no-shows of the last (days; 0: never)</source>
+        <translation>回訪最近幾天內爽約的病患（天；0：不回訪）</translation>
+    </message>
+    <message>
+        <source>Mail server (SMTP)</source>
+        <translation>郵件伺服器（SMTP）</translation>
+    </message>
+    <message>
+        <source>Mail server port</source>
+        <translation>郵件伺服器連接埠</translation>
+    </message>
+    <message>
+        <source>Mail server security</source>
+        <translation>郵件伺服器加密方式</translation>
+    </message>
+    <message>
+        <source>Mail server user name</source>
+        <translation>郵件伺服器使用者名稱</translation>
+    </message>
+    <message>
+        <source>Mail server password</source>
+        <translation>郵件伺服器密碼</translation>
+    </message>
+    <message>
+        <source>Send e-mail as (address)</source>
+        <translation>寄件人地址</translation>
+    </message>
+    <message>
+        <source>Give up on the mail server after (seconds)</source>
+        <translation>郵件伺服器逾時時間（秒）</translation>
+    </message>
+    <message>
+        <source>A message that could not go: try again after (minutes)</source>
+        <translation>訊息傳送失敗：間隔多久後重試（分鐘）</translation>
+    </message>
+    <message>
+        <source>A message that could not go: give up after tries</source>
+        <translation>訊息傳送失敗：重試多少次後放棄</translation>
+    </message>
+    <message>
+        <source>Send messages from</source>
+        <translation>訊息傳送開始時間</translation>
+    </message>
+    <message>
+        <source>Send messages until</source>
+        <translation>訊息傳送結束時間</translation>
+    </message>
+    <message>
+        <source>Workstation that sends (empty: this one)</source>
+        <translation>負責傳送的工作站（留空：本機）</translation>
     </message>
     <message>
         <source>Everyone else: monthly random sample (%)</source>
@@ -8155,6 +10593,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>排班</translation>
     </message>
     <message>
+        <source>Follow-up plans</source>
+        <translation>回訪方案</translation>
+    </message>
+    <message>
+        <source>Message templates</source>
+        <translation>訊息範本</translation>
+    </message>
+    <message>
         <source>Security and backup</source>
         <translation>安全性與備份</translation>
     </message>
@@ -8231,6 +10677,125 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Checking…</source>
         <translation>正在驗證…</translation>
+    </message>
+</context>
+<context>
+    <name>SpotChecksPanel</name>
+    <message>
+        <source>Only calls not checked yet</source>
+        <translation>僅顯示未抽查的回訪</translation>
+    </message>
+    <message>
+        <source>Evaluation</source>
+        <translation>評價</translation>
+    </message>
+    <message>
+        <source>What was good or should change (optional)</source>
+        <translation>做得好的地方或需改進之處（選填）</translation>
+    </message>
+    <message>
+        <source>Save the check</source>
+        <translation>儲存抽查</translation>
+    </message>
+    <message>
+        <source>Print the call record…</source>
+        <translation>列印回訪紀錄…</translation>
+    </message>
+    <message>
+        <source>Your own calls are checked by someone else.</source>
+        <translation>您本人的回訪由其他人抽查。</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>結果</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Satisfaction</source>
+        <translation>滿意度</translation>
+    </message>
+    <message>
+        <source>Checked</source>
+        <translation>抽查</translation>
+    </message>
+    <message>
+        <source>{rating} · {who} · {day}</source>
+        <translation>{rating} · {who} · {day}</translation>
+    </message>
+    <message>
+        <source>No calls in this period.</source>
+        <translation>本期間內沒有回訪紀錄。</translation>
+    </message>
+    <message>
+        <source>Recovery</source>
+        <translation>恢復情況</translation>
+    </message>
+    <message>
+        <source>Medication</source>
+        <translation>用藥情況</translation>
+    </message>
+    <message>
+        <source>Did levels 1 and 2 happen?</source>
+        <translation>一、二級回訪是否已完成？</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Anything else the patient said</source>
+        <translation>病患的其他回饋</translation>
+    </message>
+    <message>
+        <source>Suggestions</source>
+        <translation>意見建議</translation>
+    </message>
+    <message>
+        <source>Notes</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Forwarded</source>
+        <translation>已抄告</translation>
+    </message>
+    <message>
+        <source>to the department (抄告)</source>
+        <translation>抄告相關科別</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>opened from this call</source>
+        <translation>由本次回訪發起</translation>
+    </message>
+    <message>
+        <source>Choose the evaluation: good, acceptable or poor.</source>
+        <translation>請選擇評價：好、普通或差。</translation>
+    </message>
+    <message>
+        <source>Check saved.</source>
+        <translation>抽查已儲存。</translation>
     </message>
 </context>
 <context>
@@ -8736,6 +11301,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Chronic condition</source>
         <translation>慢性病</translation>
+    </message>
+    <message>
+        <source>Chronic condition, discharged</source>
+        <translation>慢性病，已出院</translation>
     </message>
     <message>
         <source>After an operation</source>
@@ -9432,6 +12001,121 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The translation files are missing, so the texts stay in English. Reinstall ClinicDesk to fix this.</source>
         <translation>缺少翻譯檔案，因此介面文字仍顯示為英文。請重新安裝 ClinicDesk 以解決此問題。</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistPanel</name>
+    <message>
+        <source>&amp;Day</source>
+        <translation>日期(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Back to today&apos;s list (Ctrl+T)</source>
+        <translation>返回今日回訪清單（Ctrl+T）</translation>
+    </message>
+    <message>
+        <source>&amp;Calls for</source>
+        <translation>回訪人(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我的</translation>
+    </message>
+    <message>
+        <source>My role</source>
+        <translation>我的角色</translation>
+    </message>
+    <message>
+        <source>Everyone</source>
+        <translation>所有人</translation>
+    </message>
+    <message>
+        <source>&amp;Kind</source>
+        <translation>類別(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Also calls to try again later</source>
+        <translation>包括稍後重撥的回訪</translation>
+    </message>
+    <message>
+        <source>Show the calls that were not answered and wait for their next try</source>
+        <translation>顯示無人接聽、等待下次重撥的回訪</translation>
+    </message>
+    <message>
+        <source>Call…</source>
+        <translation>回訪…</translation>
+    </message>
+    <message>
+        <source>Open the call for the selected patient (Enter)</source>
+        <translation>為所選病患開啟回訪（Enter）</translation>
+    </message>
+    <message>
+        <source>Add a follow-up…</source>
+        <translation>新增回訪…</translation>
+    </message>
+    <message>
+        <source>A call or message for a patient, by hand (Ctrl+N)</source>
+        <translation>手動為病患新增電話或訊息（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Reassign…</source>
+        <translation>轉派…</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>結束…</translation>
+    </message>
+    <message>
+        <source>End the task without a call, with the reason</source>
+        <translation>不回訪直接結束任務，並填寫原因</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>病患</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>內容</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>管道</translation>
+    </message>
+    <message>
+        <source>Caller</source>
+        <translation>回訪人</translation>
+    </message>
+    <message>
+        <source>Attempts</source>
+        <translation>嘗試次數</translation>
+    </message>
+    <message>
+        <source>All kinds ({n})</source>
+        <translation>全部類別（{n}）</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message>
+        <source>Nothing to call on {day}.</source>
+        <translation>{day} 沒有需要回訪的病患。</translation>
+    </message>
+    <message>
+        <source>{n} shown</source>
+        <translation>顯示 {n} 筆</translation>
     </message>
 </context>
 </TS>
