@@ -1511,6 +1511,10 @@
         <translation>Level {level} ({who}): {state}</translation>
     </message>
     <message>
+        <source>None: this is the first.</source>
+        <translation>None: this is the first.</translation>
+    </message>
+    <message>
         <source>Choose the outcome of the call first.</source>
         <translation>Choose the outcome of the call first.</translation>
     </message>
@@ -12149,6 +12153,20 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Nothing to call on {day}.</source>
         <translation>Nothing to call on {day}.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n call(s) or message(s) on {day}</source>
+        <translation>
+            <numerusform>%n call or message on {day}</numerusform>
+            <numerusform>%n calls or messages on {day}</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n overdue</numerusform>
+            <numerusform>%n overdue</numerusform>
+        </translation>
     </message>
     <message>
         <source>{n} shown</source>

@@ -1504,6 +1504,10 @@
         <translation>第 {level} 级（{who}）：{state}</translation>
     </message>
     <message>
+        <source>None: this is the first.</source>
+        <translation>无：这是第一次回访。</translation>
+    </message>
+    <message>
         <source>Choose the outcome of the call first.</source>
         <translation>请先选择回访结果。</translation>
     </message>
@@ -12112,6 +12116,18 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Nothing to call on {day}.</source>
         <translation>{day} 没有需要回访的患者。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n call(s) or message(s) on {day}</source>
+        <translation>
+            <numerusform>{day} 共 %n 条回访或消息</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n 条已逾期</numerusform>
+        </translation>
     </message>
     <message>
         <source>{n} shown</source>

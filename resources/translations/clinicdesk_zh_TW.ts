@@ -1504,6 +1504,10 @@
         <translation>第 {level} 級（{who}）：{state}</translation>
     </message>
     <message>
+        <source>None: this is the first.</source>
+        <translation>無：這是第一次回訪。</translation>
+    </message>
+    <message>
         <source>Choose the outcome of the call first.</source>
         <translation>請先選擇回訪結果。</translation>
     </message>
@@ -12112,6 +12116,18 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Nothing to call on {day}.</source>
         <translation>{day} 沒有需要回訪的病患。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n call(s) or message(s) on {day}</source>
+        <translation>
+            <numerusform>{day} 共 %n 筆回訪或訊息</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n 筆已逾期</numerusform>
+        </translation>
     </message>
     <message>
         <source>{n} shown</source>

@@ -37,7 +37,7 @@ from clinic_desk.ui.shell.features import FEATURES
 from tests.conftest import ClinicFixture
 from tests.ui.test_patient_form import type_text
 
-SHOTS = Path("/tmp/s9/shots")
+SHOTS = Path("/tmp/shots")
 TODAY = date(2026, 11, 23)
 WAIT = 10_000
 

@@ -779,9 +779,8 @@ class CallDialog(QDialog):
         if parts:
             self.history.setText("<br>".join(parts))
         else:
-            self.history.setText(
-                f"<span style='color:{GREY}'>{_esc(self.tr('None: this is the first.'))}</span>"
-            )
+            first = self.tr("None: this is the first.")
+            self.history.setText(f"<span style='color:{GREY}'>{_esc(first)}</span>")
 
     # -- the form follows the outcome ------------------------------------------------------
 

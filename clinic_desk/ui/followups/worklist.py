@@ -510,13 +510,11 @@ class WorklistPanel(QWidget):
         elif not items:
             self.counts.setText(self.tr("Nothing to call on {day}.").format(day=day.isoformat()))
         else:
-            text = QCoreApplication.translate(
-                "Followups", "%n call(s) or message(s) on {day}", "", len(items)
-            ).format(day=day.isoformat())
+            text = self.tr("%n call(s) or message(s) on {day}", "", len(items)).format(
+                day=day.isoformat()
+            )
             if data.overdue:
-                text += " · " + QCoreApplication.translate(
-                    "Followups", "%n overdue", "", data.overdue
-                )
+                text += " · " + self.tr("%n overdue", "", data.overdue)
             if len(shown) != len(items):
                 text += " · " + self.tr("{n} shown").format(n=len(shown))
             self.counts.setText(text)
