@@ -1628,19 +1628,22 @@ def _derive(
     """Confirmation or no-show tasks for ``bookings`` (id, patient, doctor, specialties):
     one per booking ever, its id derived from the booking's."""
     ids = {b[0]: uuid.uuid5(SYNCED_ROW_NAMESPACE, f"{kind}:{b[0]}") for b in bookings}
+    # Only what decides (every later run finds them all): whole rows for the few reopened.
     existing = {
-        row.id: row
-        for row in session.execute(
-            select(FollowupTask).where(FollowupTask.id.in_(list(ids.values())))
-        ).scalars()
+        task_id: status == "closed" and reason == "appointment_changed"
+        for task_id, status, reason in session.execute(
+            select(FollowupTask.id, FollowupTask.status, FollowupTask.close_reason).where(
+                FollowupTask.id.in_(list(ids.values()))
+            )
+        )
     }
     made: list[uuid.UUID] = []
     for appointment_id, patient_id, doctor_id, specialties in bookings:
         task_id = ids[appointment_id]
-        old = existing.get(task_id)
-        if old is not None:
+        if task_id in existing:
             # A booking moved back onto the list: its call is due again, on the new day.
-            if old.status == "closed" and old.close_reason == "appointment_changed":
+            old = session.get(FollowupTask, task_id) if existing[task_id] else None
+            if old is not None:
                 _reopen(old, now)
                 old.due_from = old.due_by = day
                 made.append(old.id)

@@ -797,7 +797,12 @@ def queue_many_in(
         existing.update(
             s.execute(select(OutboxMessage.id).where(OutboxMessage.id.in_(part))).scalars()
         )
-    patient_ids = list(dict.fromkeys(r.patient_id for r in requests))
+    # Later runs of the day find most already queued: load only what is new.
+    patient_ids = list(
+        dict.fromkeys(r.patient_id for r in requests if r.message_id not in existing)
+    )
+    if not patient_ids:
+        return ["duplicate"] * len(requests)
     for part in _chunks(patient_ids):
         s.execute(select(Patient).where(Patient.id.in_(part))).scalars().all()  # identity map
     stored = _template_text(s, _known_code(template_code))
