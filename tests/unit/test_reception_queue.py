@@ -229,7 +229,9 @@ def test_finish_links_the_visit_and_checks_the_category(desk: Desk) -> None:
     done = rc.finish_consultation(
         cf.clinic, li, entry.entry_id, visit_category="cold", visit_id=visit.id
     )
-    assert done.value.visit_id == visit.id and done.changes.topics == {Topic.RECEPTION}
+    # A walk-in: no booking changes; the plan's calls redraw the worklist (issue 9).
+    assert done.value.visit_id == visit.id
+    assert done.changes.topics == {Topic.RECEPTION, Topic.FOLLOWUPS}
     row = desk.row(entry.entry_id)
     assert row.visit_id == visit.id and row.status == "done"
     with pytest.raises(PermissionDenied):
