@@ -2221,6 +2221,37 @@
     </message>
 </context>
 <context>
+    <name>ComplaintStep</name>
+    <message>
+        <source>Accept</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>Contact the complainant</source>
+        <translation>Contact the complainant</translation>
+    </message>
+    <message>
+        <source>Answer (simple issue)</source>
+        <translation>Answer (simple issue)</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>Propose a solution</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <source>Rectify</source>
+        <translation>Rectify</translation>
+    </message>
+    <message>
+        <source>Answer (complex dispute)</source>
+        <translation>Answer (complex dispute)</translation>
+    </message>
+</context>
+<context>
     <name>ConflictsDialog</name>
     <message>
         <source>Sync conflicts</source>
@@ -5329,6 +5360,18 @@
     <message>
         <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
         <translation>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</translation>
+    </message>
+    <message>
+        <source>A deadline needs a time with its time zone.</source>
+        <translation>A deadline needs a time with its time zone.</translation>
+    </message>
+    <message>
+        <source>A time limit cannot be negative.</source>
+        <translation>A time limit cannot be negative.</translation>
+    </message>
+    <message>
+        <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
+        <translation>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</translation>
     </message>
 </context>
 <context>

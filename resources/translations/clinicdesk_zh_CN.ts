@@ -2209,6 +2209,37 @@
     </message>
 </context>
 <context>
+    <name>ComplaintStep</name>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Contact the complainant</source>
+        <translation>联系投诉人</translation>
+    </message>
+    <message>
+        <source>Answer (simple issue)</source>
+        <translation>答复（简单问题）</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>提出解决方案</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Rectify</source>
+        <translation>整改</translation>
+    </message>
+    <message>
+        <source>Answer (complex dispute)</source>
+        <translation>答复（复杂纠纷）</translation>
+    </message>
+</context>
+<context>
     <name>ConflictsDialog</name>
     <message>
         <source>Sync conflicts</source>
@@ -5313,6 +5344,18 @@
     <message>
         <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
         <translation>消息中提到了筛选患者所依据的病情（{word}）。消息绝不能提及诊断：请改写为一般性建议。</translation>
+    </message>
+    <message>
+        <source>A deadline needs a time with its time zone.</source>
+        <translation>计算期限需要带时区的时间。</translation>
+    </message>
+    <message>
+        <source>A time limit cannot be negative.</source>
+        <translation>时限不能为负数。</translation>
+    </message>
+    <message>
+        <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
+        <translation>无法计算期限：今后数年诊所每天都处于停诊状态。请检查诊所的停诊设置。</translation>
     </message>
 </context>
 <context>

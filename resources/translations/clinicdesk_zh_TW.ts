@@ -2209,6 +2209,37 @@
     </message>
 </context>
 <context>
+    <name>ComplaintStep</name>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Contact the complainant</source>
+        <translation>聯絡投訴人</translation>
+    </message>
+    <message>
+        <source>Answer (simple issue)</source>
+        <translation>答覆（簡單問題）</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>提出解決方案</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>結案</translation>
+    </message>
+    <message>
+        <source>Rectify</source>
+        <translation>整改</translation>
+    </message>
+    <message>
+        <source>Answer (complex dispute)</source>
+        <translation>答覆（複雜糾紛）</translation>
+    </message>
+</context>
+<context>
     <name>ConflictsDialog</name>
     <message>
         <source>Sync conflicts</source>
@@ -5313,6 +5344,18 @@
     <message>
         <source>The message names the condition the patients were chosen by ({word}). Messages never mention a diagnosis: write general advice instead.</source>
         <translation>訊息中提到了篩選病患所依據的病情（{word}）。訊息絕不能提及診斷：請改寫為一般性建議。</translation>
+    </message>
+    <message>
+        <source>A deadline needs a time with its time zone.</source>
+        <translation>計算期限需要帶時區的時間。</translation>
+    </message>
+    <message>
+        <source>A time limit cannot be negative.</source>
+        <translation>時限不能為負數。</translation>
+    </message>
+    <message>
+        <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
+        <translation>無法計算期限：今後數年診所每天都處於停診狀態。請檢查診所的停診設定。</translation>
     </message>
 </context>
 <context>
