@@ -259,6 +259,26 @@ def check_template(
     return subject, body
 
 
+def check_template_for(code: str, subject: str, body: str) -> tuple[str, str]:
+    """``check_template``, then only the placeholders this kind of message can fill
+    (a follow-up advice has no appointment): one check for saving and for the editor's
+    preview, so the typist reads the refusal the save would give."""
+    subject, body = check_template(subject, body)
+    usable = CODE_PLACEHOLDERS.get(code, PLACEHOLDERS)
+    for name in placeholders_in(subject) + placeholders_in(body):
+        if name not in usable:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "This kind of message has no {{{name}}} to fill (it is not about an "
+                    "appointment). Use only {allowed}.",
+                ),
+                name=name,
+                allowed=", ".join("{" + p + "}" for p in usable),
+            )
+    return subject, body
+
+
 def clean_value(value: str) -> str:
     """A placeholder's value on one line, without control characters."""
     text = unicodedata.normalize("NFC", str(value))

@@ -464,19 +464,7 @@ def save_template(
             ),
             n=templates.MAX_NAME,
         )
-    subject, body = templates.check_template(subject, body)
-    usable = templates.CODE_PLACEHOLDERS[code]
-    for placeholder in templates.placeholders_in(subject) + templates.placeholders_in(body):
-        if placeholder not in usable:
-            raise ValidationError(
-                QT_TRANSLATE_NOOP(
-                    "Errors",
-                    "This kind of message has no {{{name}}} to fill (it is not about an "
-                    "appointment). Use only {allowed}.",
-                ),
-                name=placeholder,
-                allowed=", ".join("{" + p + "}" for p in usable),
-            )
+    subject, body = templates.check_template_for(code, subject, body)
     if not isinstance(active, bool):
         raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose whether the template is on."))
     now = clinic.now()

@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_desk.core.errors import ClinicError, ValidationError
-from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.errors import ClinicError
 from clinic_desk.core.outbox import templates
 from clinic_desk.core.rules import honorifics
 from clinic_desk.core.security.permissions import Action
@@ -109,20 +108,7 @@ def template_name(view: TemplateView) -> str:
 def render_sample(clinic: Clinic, code: str, subject: str, body: str) -> tuple[str, str]:
     """The subject and body as the sample patient would read them; ValidationError as
     ``outbox.save_template`` would refuse them (unknown placeholder, empty body, ...)."""
-    subject, body = templates.check_template(subject, body)
-    usable = templates.CODE_PLACEHOLDERS.get(code, templates.PLACEHOLDERS)
-    for name in templates.placeholders_in(subject) + templates.placeholders_in(body):
-        if name not in usable:
-            # The service's own sentence (save_template), so the typist reads it now.
-            raise ValidationError(
-                QT_TRANSLATE_NOOP(
-                    "Errors",
-                    "This kind of message has no {{{name}}} to fill (it is not about an "
-                    "appointment). Use only {allowed}.",
-                ),
-                name=name,
-                allowed=", ".join("{" + p + "}" for p in usable),
-            )
+    subject, body = templates.check_template_for(code, subject, body)
     values = sample_values(clinic)
     return templates.render(subject, values), templates.render(body, values)
 
