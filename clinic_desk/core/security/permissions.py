@@ -74,9 +74,14 @@ class Action(StrEnum):
     # Follow-ups, complaints, quality, membership
     FOLLOWUP_WORK = "followup.work"
     FOLLOWUP_SUPERVISE = "followup.supervise"
+    # Anyone may receive a complaint and then owns it (F3, 首接负责制); customer service
+    # handles all of them; details stay with them, the owner and the director (C6).
+    COMPLAINT_RECORD = "complaint.record"
     COMPLAINT_HANDLE = "complaint.handle"
     COMPLAINT_READ_CONFIDENTIAL = "complaint.read_confidential"
     QUALITY_REPORTS = "quality.reports"
+    # Each role's end-of-day self-check (G4).
+    SELF_CHECK = "quality.self_check"
     MEMBERSHIP_MANAGE = "membership.manage"
     # Sync between workstations (issue 7): enrol, remove, review merge conflicts.
     SYNC_MANAGE = "sync.manage"
@@ -86,8 +91,10 @@ _FRONT_DESK = {
     Action.PATIENT_SEARCH, Action.PATIENT_REGISTER, Action.PATIENT_EDIT,
     Action.APPOINTMENT_VIEW, Action.APPOINTMENT_MANAGE, Action.ABSENCE_RECORD,
     Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
-    Action.REFERRAL_DESK,
+    Action.REFERRAL_DESK, Action.COMPLAINT_RECORD, Action.SELF_CHECK,
 }
+# What every role does besides its own work.
+_EVERYONE = {Action.COMPLAINT_RECORD, Action.SELF_CHECK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Action.MEMBERSHIP_MANAGE}),
@@ -108,11 +115,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.ABSENCE_RECORD,
             Action.QUEUE_MANAGE, Action.FOLLOWUP_WORK, Action.SETTINGS_READ,
         }
+        | _EVERYONE
     ),
     # Pharmacists see prescriptions and allergies, not notes or diagnoses (issue 4).
     Role.PHARMACIST: frozenset(
         {Action.PATIENT_SEARCH, Action.SAFETY_READ, Action.SAFETY_WRITE,
          Action.PRESCRIPTION_READ, Action.PHARMACY_GUIDANCE, Action.SETTINGS_READ}
+        | _EVERYONE
     ),
     Role.HEALTH_MANAGER: frozenset(
         {
@@ -120,13 +129,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.PRESCRIPTION_READ, Action.FOLLOWUP_WORK, Action.APPOINTMENT_VIEW,
             Action.FOLLOWUP_SUPERVISE, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
         }
+        | _EVERYONE
     ),
     Role.CUSTOMER_SERVICE: frozenset(
         {
             Action.PATIENT_SEARCH, Action.FOLLOWUP_WORK, Action.COMPLAINT_HANDLE,
             Action.COMPLAINT_READ_CONFIDENTIAL, Action.MEMBERSHIP_MANAGE, Action.SETTINGS_READ,
-            Action.APPOINTMENT_MANAGE, Action.APPOINTMENT_VIEW,
+            Action.APPOINTMENT_MANAGE, Action.APPOINTMENT_VIEW, Action.QUALITY_REPORTS,
         }
+        | _EVERYONE
     ),
     Role.DIRECTOR: frozenset(Action),
 }

@@ -69,6 +69,8 @@ class Topic(StrEnum):
     SYNC = "sync"
     FOLLOWUPS = "followups"
     OUTBOX = "outbox"
+    COMPLAINTS = "complaints"
+    QUALITY = "quality"
 
 
 @dataclass(frozen=True)

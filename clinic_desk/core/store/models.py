@@ -807,10 +807,183 @@ class Complaint(IdMixin, TimestampMixin, Base):
     # First-contact responsibility (首接负责制, F3): the receiver owns it.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # open | closed (the steps below say how far an open one has come)
     status: Mapped[str] = mapped_column(String(12), default="open")
     source_call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # Issue 10: the rest of the loop (F1-F6, C6).
+    # simple | complex: which answer deadline applies (F4).
+    complexity: Mapped[str] = mapped_column(String(8), default="simple", server_default="simple")
+    # The staff member the complaint is about, when it is one person (the dashboard's
+    # doctor filter); ``staff_concerned`` keeps the words as given.
+    staff_concerned_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # The suggestion-box opening a note came from (F1: opened weekly), else NULL.
+    box_opened_on: Mapped[date | None] = mapped_column(Date, default=None)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    solution_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    response: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Rectification (F6): what is to change, who sees to it, by when, when done.
+    rectification: Mapped[str] = mapped_column(Text, default="", server_default="")
+    rectify_owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    rectify_due: Mapped[date | None] = mapped_column(Date, default=None)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    rectify_note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The reply to the complainant: when, how (phone, letter, ...), what was said.
+    reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    reply_channel: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    reply_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # Serious events (F5): escalated to the director at once; seen when they sign in.
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    escalation_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    escalation_seen_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_complaint_status_received_at", "status", "received_at"),)
+    __table_args__ = (
+        Index("ix_complaint_status_received_at", "status", "received_at"),
+        Index("ix_complaint_received_at", "received_at"),
+        Index("ix_complaint_owner_id_status", "owner_id", "status"),
+    )
+
+
+class ComplaintEvent(IdMixin, TimestampMixin, Base):
+    """One step in a complaint's history (F3, F6): received, accepted, contacted,
+    answered, solution, handed_over, escalated, rectification_set, rectified, replied,
+    case_added, closed, reopened, note. Nothing is rewritten; the history is the record."""
+
+    __tablename__ = "complaint_event"
+    complaint_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("complaint.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON (hand-over: from, to)
+
+    __table_args__ = (Index("ix_complaint_event_complaint_id_at", "complaint_id", "at"),)
+
+
+class TrainingCase(IdMixin, TimestampMixin, Base):
+    """A complaint turned into a lesson for the training library (F6): anonymised,
+    no patient identifiers (checked when saved)."""
+
+    __tablename__ = "training_case"
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    title: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(50), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    lessons: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class RootCause(IdMixin, TimestampMixin, Base):
+    """A 5-Why analysis (G5) of a complaint or a problem found, due within
+    ``quality.root_cause_within_hours`` of when the problem was found."""
+
+    __tablename__ = "root_cause"
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    problem: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    whys: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of up to five answers
+    root_cause: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    found_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    status: Mapped[str] = mapped_column(String(8), default="open")  # open | done
+
+    __table_args__ = (Index("ix_root_cause_status_due_at", "status", "due_at"),)
+
+
+class Questionnaire(IdMixin, TimestampMixin, Base):
+    """A satisfaction questionnaire (G1): 1-5 items and open questions, editable.
+
+    ``items`` is JSON: [{"key": str, "kind": "scale" | "open", "text": str}]. Keys stay
+    when the wording changes, so answers from before an edit still count.
+    """
+
+    __tablename__ = "questionnaire"
+    name: Mapped[str] = mapped_column(String(100))
+    # weekly (the 10% sample) | outpatient | inpatient (the semi-annual surveys)
+    purpose: Mapped[str] = mapped_column(String(12), default="weekly")
+    items: Mapped[str] = mapped_column(Text, default="[]")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class SurveySample(IdMixin, TimestampMixin, Base):
+    """One patient drawn for a week's survey (G1). The id is derived from the week and
+    the patient, so two workstations drawing the same week write the same rows."""
+
+    __tablename__ = "survey_sample"
+    week_start: Mapped[date] = mapped_column(Date)  # the Monday
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    questionnaire_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    visit_day: Mapped[date | None] = mapped_column(Date, default=None)
+    mode: Mapped[str] = mapped_column(String(8), default="call")  # call | form
+    task_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # drawn | answered | declined | unreachable
+    status: Mapped[str] = mapped_column(String(12), default="drawn")
+
+    __table_args__ = (Index("ix_survey_sample_week_start", "week_start"),)
+
+
+class SurveyResponse(IdMixin, TimestampMixin, Base):
+    """A filled questionnaire (G1): from a survey call or a printed form typed in."""
+
+    __tablename__ = "survey_response"
+    sample_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    questionnaire_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("questionnaire.id"))
+    patient_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    doctor_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    department: Mapped[str] = mapped_column(String(50), default="")
+    via: Mapped[str] = mapped_column(String(8), default="call")  # call | form
+    answered_on: Mapped[date] = mapped_column(Date)
+    recorded_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+    __table_args__ = (Index("ix_survey_response_answered_on", "answered_on"),)
+
+
+class SurveyAnswer(IdMixin, TimestampMixin, Base):
+    """One answer of a response: a 1-5 score or an open text (one row each, so the
+    dashboard's figures are a plain count over this table)."""
+
+    __tablename__ = "survey_answer"
+    response_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("survey_response.id"))
+    item_key: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int | None] = mapped_column(Integer, default=None)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+    __table_args__ = (Index("ix_survey_answer_response_id", "response_id"),)
+
+
+class SelfCheckList(IdMixin, TimestampMixin, Base):
+    """A role's daily self-check list (G4, 当日服务自查表); the id is derived from the role."""
+
+    __tablename__ = "self_check_list"
+    role: Mapped[str] = mapped_column(String(24))
+    items: Mapped[str] = mapped_column(Text, default="[]")  # JSON list of strings
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class SelfCheck(IdMixin, TimestampMixin, Base):
+    """One staff member's self-check of one day (G4); the id is derived from both."""
+
+    __tablename__ = "self_check"
+    staff_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("staff.id"))
+    day: Mapped[date] = mapped_column(Date)
+    role: Mapped[str] = mapped_column(String(24))
+    # JSON [{"item": str, "ok": bool, "note": str}]
+    answers: Mapped[str] = mapped_column(Text, default="[]")
+    note: Mapped[str] = mapped_column(Text, default="")
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_self_check_day", "day"),)
 
 
 class MessageTemplate(IdMixin, TimestampMixin, Base):
