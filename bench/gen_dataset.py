@@ -76,7 +76,7 @@ from clinic_desk.core.rules import honorifics
 from clinic_desk.core.rules.id_documents import DocumentKind, gb11643_check_char
 from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
-from clinic_desk.core.services import demo, followups, reception, rosters, staff
+from clinic_desk.core.services import demo, followups, reception, rosters, staff, surveys
 from clinic_desk.core.services import patients as patient_service
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.patient_search import search_keys_for
@@ -780,7 +780,7 @@ _TASK_COLUMNS = (
 _CALL_COLUMNS = (
     "id created_at updated_at deleted_at task_id patient_id caller_id called_at channel "
     "department outcome recovery adherence satisfaction open_answer suggestions notes "
-    "previous_levels check_at check_by check_rating check_note"
+    "previous_levels check_at check_by check_rating check_note scored_answers satisfied_answers"
 ).split()
 _MESSAGE_COLUMNS = (
     "id created_at updated_at deleted_at patient_id channel address purpose template_code "
@@ -1036,6 +1036,7 @@ class _Followups:
         r = self.rng
         recovery = adherence = survey = open_answer = suggestion = previous = ""
         rating = ""
+        scored = satisfied = 0
         checked: datetime | None = None
         if outcome == "reached" and step.channel in followups.CALL_CHANNELS:
             if not category.startswith("physical_exam"):
@@ -1045,6 +1046,8 @@ class _Followups:
             if r.random() < SATISFACTION_SHARE:
                 scores = {k: r.choice(_SCORES) for k in followups.SATISFACTION_KEYS}
                 survey = json.dumps(scores, sort_keys=True)
+                scored = len(scores)
+                satisfied = sum(1 for v in scores.values() if v >= 4)
                 if r.random() < 0.15:
                     open_answer = r.choice(_OPEN_ANSWERS)
                 if r.random() < 0.04:
@@ -1062,7 +1065,7 @@ class _Followups:
             demo._uuid7(self.ids, at.replace(tzinfo=UTC)).hex, at_text, _text(checked) or at_text,
             None, task_id, person.id, caller, at_text, step.channel, department, outcome,
             recovery, adherence, survey or "{}", open_answer, suggestion, "", previous,
-            _text(checked), self.supervisor if checked else None, rating, "",
+            _text(checked), self.supervisor if checked else None, rating, "", scored, satisfied,
         ))  # fmt: skip
 
     def flush(self) -> None:
@@ -1321,6 +1324,275 @@ def step_followups(clinic: Clinic, seed: int) -> int:
     return len(moved) + fu.written["tasks"] + fu.written["calls"] + sum(messages.values())
 
 
+# -- quality (issue 10) ---------------------------------------------------------------------------
+
+QUALITY_FACTS: dict[str, Any] = {}  # filled by step_quality, printed by main
+_COMPLAINT_TEXTS = (
+    "候诊时间太长，等了一个多小时", "护士态度不好", "收费不清楚", "预约后还要排队",
+    "医生解释太少", "停车不方便", "厕所不干净", "药房排队太久",
+)  # fmt: skip
+_IMPROVE_TEXTS = ("多开一个挂号窗口", "候诊区加些座位", "希望周末也有专家门诊", "")
+_WHYS = ("叫号系统故障", "没有备用方案", "维护计划未执行", "职责不清", "缺少检查表")
+
+
+def _insert_rows(conn: Any, table: str, rows: list[dict[str, Any]]) -> int:
+    """Bulk-insert ``rows``; columns a row leaves out get the empty value of their type
+    when the table needs one (NOT NULL), else NULL."""
+    if not rows:
+        return 0
+    info = conn.exec_driver_sql(f"PRAGMA table_info({table})").fetchall()
+    columns = [c[1] for c in info]
+    empty = {
+        c[1]: (0 if "INT" in c[2].upper() or "BOOL" in c[2].upper() else "") for c in info if c[3]
+    }
+    values = [tuple(r.get(c, empty.get(c)) for c in columns) for r in rows]
+    conn.exec_driver_sql(_insert(table, columns), values)
+    return len(rows)
+
+
+def step_quality(clinic: Clinic, seed: int) -> int:
+    """Issue 10 at busy-clinic rates over the dataset's years: 2-4 complaints a week (10%
+    serious, most closed within the week, some late, the last weeks' still open), the
+    weekly survey (10% of the week's patients answer the five questions), self-checks by
+    most staff on most open days, and a 5-Why root-cause analysis a month."""
+    rng = random.Random(f"gen-dataset-quality:{seed}")
+    zone = clinic.timezone()
+    written = 0
+    with clinic.store.unit_of_work(write=True) as uow:
+        conn = uow.session.connection()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        staff_rows = conn.exec_driver_sql(
+            "SELECT s.id, s.role, s.created_at, p.specialties FROM staff s "
+            "LEFT JOIN doctor_profile p ON p.staff_id = s.id AND p.deleted_at IS NULL "
+            "WHERE s.deleted_at IS NULL AND s.disabled_at IS NULL ORDER BY s.login"
+        ).fetchall()
+        departments = {
+            sid: reception._specialties(spec or "")[0][: followups.MAX_DEPARTMENT]
+            for sid, _, _, spec in staff_rows
+            if reception._specialties(spec or "")
+        }
+        doctors = [sid for sid, role, _, _ in staff_rows if role == Role.DOCTOR.value]
+        handlers = [
+            sid for sid, role, _, _ in staff_rows if role == Role.CUSTOMER_SERVICE.value
+        ] or [staff_rows[0][0]]
+        director = next(sid for sid, role, _, _ in staff_rows if role == Role.DIRECTOR.value)
+        visits = conn.exec_driver_sql(
+            "SELECT patient_id, doctor_id, finished_at FROM visit "
+            "WHERE deleted_at IS NULL AND finished_at IS NOT NULL ORDER BY finished_at"
+        ).fetchall()
+        first = datetime.fromisoformat(visits[0][2]).replace(tzinfo=UTC).astimezone(zone).date()
+        first -= timedelta(days=first.weekday())
+        closed_days: set[date] = set()
+        probe = first
+        while probe <= TODAY:
+            last = min(probe + timedelta(days=365), TODAY)
+            closed_days.update(
+                d.day for d in rosters.calendar_days_in(uow, clinic, probe, last) if d.closed
+            )
+            probe = last + timedelta(days=1)
+        now = now_utc(clinic).replace(tzinfo=None)
+
+        def local(day: date, minute: int) -> datetime:
+            """Naive UTC, as ``_text`` writes it."""
+            moment = datetime.combine(day, datetime.min.time(), zone) + timedelta(minutes=minute)
+            return moment.astimezone(UTC).replace(tzinfo=None)
+
+        # Complaints, and a root cause a month (half of them about a complaint).
+        complaint_rows: list[dict[str, Any]] = []
+        root_rows: list[dict[str, Any]] = []
+        week = first
+        month_seen: set[tuple[int, int]] = set()
+        while week + timedelta(days=6) < TODAY:
+            for _ in range(rng.choice((2, 3, 3, 4))):
+                received = local(week + timedelta(days=rng.randrange(7)), rng.randint(480, 1050))
+                age = now - received
+                doctor = rng.choice(doctors) if doctors and rng.random() < 0.6 else None
+                late = rng.random() < 0.12
+                close_after = timedelta(days=rng.uniform(8, 16) if late else rng.uniform(1, 6))
+                closed = age > close_after and rng.random() < 0.97
+                serious = rng.random() < 0.10
+                row: dict[str, Any] = {
+                    "id": new_hex(rng),
+                    "created_at": _text(received),
+                    "updated_at": _text(received),
+                    "channel": rng.choice(("in_person", "phone", "letter", "website",
+                                           "suggestion_box", "followup_call")),
+                    "content": rng.choice(_COMPLAINT_TEXTS),
+                    "complainant": "匿名" if rng.random() < 0.2 else "患者家属",
+                    "contact": _mobile(rng),
+                    "department": departments.get(doctor, "") if doctor else "",
+                    "severity": "serious" if serious else "normal",
+                    "complexity": "complex" if rng.random() < 0.1 else "simple",
+                    "owner_id": rng.choice(handlers),
+                    "recorded_by": rng.choice(handlers),
+                    "staff_concerned_id": doctor,
+                    "received_at": _text(received),
+                    "status": "closed" if closed else "open",
+                    "accepted_at": _text(received + timedelta(minutes=rng.randint(5, 70))),
+                    "contacted_at": _text(received + timedelta(minutes=rng.randint(30, 150))),
+                    "answered_at": _text(received + timedelta(hours=rng.randint(3, 30)))
+                    if closed or age > timedelta(days=1)
+                    else None,
+                    "reply_at": (
+                        _text(received + close_after - timedelta(hours=2)) if closed else None
+                    ),
+                    "reply_channel": "phone" if closed else "",
+                    "reply_text": "已电话回复并致歉" if closed else "",
+                    "response": "已核实并处理" if closed else "",
+                    "closed_at": _text(received + close_after) if closed else None,
+                    "closed_by": rng.choice(handlers) if closed else None,
+                    "escalated_at": _text(received) if serious else None,
+                    "escalation_seen_at": _text(received + timedelta(hours=20))
+                    if serious and age > timedelta(days=2)
+                    else None,
+                    "escalation_seen_by": director if serious and age > timedelta(days=2) else None,
+                    "reopened": 0,
+                }  # fmt: skip
+                complaint_rows.append(row)
+                key = (week.year, week.month)
+                if key not in month_seen:
+                    month_seen.add(key)
+                    found = received + timedelta(hours=rng.randint(1, 20))
+                    done = found + timedelta(hours=rng.uniform(6, 30))
+                    root_rows.append(
+                        {
+                            "id": new_hex(rng),
+                            "created_at": _text(found),
+                            "updated_at": _text(done),
+                            "complaint_id": row["id"] if rng.random() < 0.5 else None,
+                            "problem": row["content"],
+                            "department": row["department"],
+                            "whys": json.dumps(_WHYS[: rng.randint(3, 5)], ensure_ascii=False),
+                            "root_cause": "流程缺少备用方案",
+                            "actions": "增加备用叫号流程并培训",
+                            "owner_id": rng.choice(handlers),
+                            "found_at": _text(found),
+                            "due_at": _text(found + timedelta(hours=24)),
+                            "done_at": _text(done) if done < now else None,
+                            "status": "done" if done < now else "open",
+                        }
+                    )
+            week += timedelta(days=7)
+        written += _insert_rows(conn, "complaint", complaint_rows)
+        written += _insert_rows(conn, "root_cause", root_rows)
+
+        # The weekly survey: 10% of each week's patients answer it the week after.
+        questionnaire = uuid.uuid5(SYNCED_ROW_NAMESPACE, "questionnaire:weekly-default").hex
+        if not conn.exec_driver_sql(
+            "SELECT 1 FROM questionnaire WHERE id = ?", (questionnaire,)
+        ).first():
+            written += _insert_rows(
+                conn,
+                "questionnaire",
+                [
+                    {
+                        "id": questionnaire,
+                        "created_at": _text(local(first, 0)),
+                        "updated_at": _text(local(first, 0)),
+                        "name": "Weekly satisfaction survey",
+                        "purpose": "weekly",
+                        "items": json.dumps(
+                            [{"key": k, "kind": "scale", "text": t}
+                             for k, t in followups.SATISFACTION_QUESTIONS]
+                            + [{"key": "improve", "kind": "open", "text": surveys.IMPROVE_TEXT}]
+                        ),
+                        "active": 1,
+                    }
+                ],
+            )  # fmt: skip
+        seen: dict[date, dict[str, str | None]] = {}
+        for patient_id, doctor_id, finished in visits:
+            day = datetime.fromisoformat(finished).replace(tzinfo=UTC).astimezone(zone).date()
+            seen.setdefault(day - timedelta(days=day.weekday()), {})[patient_id] = doctor_id
+        responses: list[dict[str, Any]] = []
+        answers: list[dict[str, Any]] = []
+        for monday, patients in sorted(seen.items()):
+            answered_on = monday + timedelta(days=rng.randint(7, 11))
+            if answered_on >= TODAY:
+                continue
+            chosen = sorted(patients)
+            for patient_id in rng.sample(chosen, math.ceil(len(chosen) * 0.10)):
+                doctor_id = patients[patient_id]
+                moment = _text(local(answered_on, rng.randint(540, 1020)))
+                response = new_hex(rng)
+                responses.append(
+                    {
+                        "id": response, "created_at": moment, "updated_at": moment,
+                        "questionnaire_id": questionnaire, "patient_id": patient_id,
+                        "doctor_id": doctor_id,
+                        "department": departments.get(doctor_id, "") if doctor_id else "",
+                        "via": "call", "answered_on": answered_on.isoformat(),
+                        "recorded_by": rng.choice(handlers),
+                    }
+                )  # fmt: skip
+                for key in followups.SATISFACTION_KEYS:
+                    answers.append(
+                        {
+                            "id": new_hex(rng), "created_at": moment, "updated_at": moment,
+                            "response_id": response, "item_key": key,
+                            "score": rng.choices((5, 4, 3, 2, 1), (62, 31, 5, 1, 1))[0],
+                            "text": "",
+                        }
+                    )  # fmt: skip
+                improve = rng.choice(_IMPROVE_TEXTS)
+                if improve:
+                    answers.append(
+                        {
+                            "id": new_hex(rng), "created_at": moment, "updated_at": moment,
+                            "response_id": response, "item_key": "improve", "score": None,
+                            "text": improve,
+                        }
+                    )  # fmt: skip
+        written += _insert_rows(conn, "survey_response", responses)
+        for start in range(0, len(answers), BATCH * 10):
+            written += _insert_rows(conn, "survey_answer", answers[start : start + BATCH * 10])
+
+        # Self-checks: most staff, most open days (doctors Monday to Saturday).
+        checks: list[dict[str, Any]] = []
+        day = first
+        while day < TODAY:
+            if day not in closed_days:
+                for sid, role, created, _ in staff_rows:
+                    if datetime.fromisoformat(created).date() > day:
+                        continue
+                    if role == Role.DOCTOR.value and day.weekday() == 6:
+                        continue
+                    if rng.random() >= 0.9:
+                        continue
+                    items = surveys.DEFAULT_SELF_CHECKS.get(role, ())
+                    done_at = _text(local(day, rng.randint(1020, 1140)))
+                    checks.append(
+                        {
+                            "id": _uuid5_hex(f"self_check:{_dashed(sid)}:{day.isoformat()}"),
+                            "created_at": done_at, "updated_at": done_at, "staff_id": sid,
+                            "day": day.isoformat(), "role": role,
+                            "answers": json.dumps(
+                                [{"item": i, "ok": rng.random() > 0.03, "note": ""} for i in items],
+                                ensure_ascii=False,
+                            ),
+                            "note": "", "completed_at": done_at,
+                        }
+                    )  # fmt: skip
+            day += timedelta(days=1)
+        written += _insert_rows(conn, "self_check", checks)
+        uow.commit()
+    QUALITY_FACTS.update(
+        complaints=len(complaint_rows),
+        open=sum(r["status"] == "open" for r in complaint_rows),
+        serious=sum(r["severity"] == "serious" for r in complaint_rows),
+        root_causes=len(root_rows),
+        responses=len(responses),
+        answers=len(answers),
+        self_checks=len(checks),
+    )
+    return written
+
+
+def new_hex(rng: random.Random) -> str:
+    """A random row id (deterministic from the step's generator)."""
+    return uuid.UUID(int=rng.getrandbits(128), version=4).hex
+
+
 Step = Callable[[Clinic, int], int]
 STEPS: list[tuple[str, Step]] = [
     ("registry", step_registry),
@@ -1328,7 +1600,29 @@ STEPS: list[tuple[str, Step]] = [
     ("calendar setup", step_calendar_setup),
     ("appointments", step_appointments),
     ("follow-ups", step_followups),
+    ("quality", step_quality),
 ]
+
+
+def run_one_step(folder: str | None, name: str, seed: int) -> int:
+    """One step on an existing dataset (a step added after the dataset was built)."""
+    from clinic_desk.core.services.clinic import open_clinic
+
+    if folder is None or not (Path(folder) / DB_FILENAME).exists():
+        print("--only needs --dir with a clinic built by this script.", file=sys.stderr)
+        return 2
+    step = dict(STEPS)[name]
+    clinic = open_clinic(Path(folder), passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
+    try:
+        started = time.perf_counter()
+        written = step(clinic, seed)
+        seconds = time.perf_counter() - started
+    finally:
+        clinic.close()
+    print(f"{name + ':':13}{seconds:6.2f} s, {written:,} rows")
+    if QUALITY_FACTS:
+        print(f"quality:     {QUALITY_FACTS}")
+    return 0
 
 
 def main() -> int:
@@ -1338,7 +1632,14 @@ def main() -> int:
     parser.add_argument("--years", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--profile", action="store_true", help="show where the time goes")
+    parser.add_argument(
+        "--only",
+        choices=[name for name, _ in STEPS],
+        help="run this one step on the clinic already in --dir (built before the step existed)",
+    )
     args = parser.parse_args()
+    if args.only:
+        return run_one_step(args.dir, args.only, args.seed)
 
     keep = args.dir is not None
     data_dir = Path(args.dir) if keep else Path(tempfile.mkdtemp(prefix="clinicdesk-bench-"))
@@ -1415,6 +1716,8 @@ def main() -> int:
                 f"{u['recategorised']:,} visits re-categorised; {u['deceased']:,} patients "
                 f"deceased, {u['opted_out']:,} opted out; reminders: {sent}"
             )
+        if QUALITY_FACTS:
+            print(f"quality:     {QUALITY_FACTS}")
         print(f"total:       {total:6.2f} s; files {size / 1e6:,.1f} MB")
         if profiler:
             out = io.StringIO()

@@ -571,8 +571,10 @@ def test_rates_per_department_and_doctor_agree_with_a_direct_count(w: dict[str, 
     assert (
         followups.followup_rates(cf.clinic, cf.director, date(2027, 1, 1), date(2027, 1, 31)) == []
     )
+    # Customer service assesses the follow-up rate (seed 004: 随访率的考核), a doctor does not.
+    assert followups.followup_rates(cf.clinic, w["service"], first, last) == by_department
     with pytest.raises(PermissionDenied):
-        followups.followup_rates(cf.clinic, w["service"], first, last)
+        followups.followup_rates(cf.clinic, w["doctor"], first, last)
     with pytest.raises(ValidationError):
         followups.followup_rates(cf.clinic, cf.director, first, last, by="nurse")
     with pytest.raises(ValidationError):

@@ -38,7 +38,7 @@ from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role, allowed
 from clinic_desk.core.services import appointments as ap
-from clinic_desk.core.services import clinical, outbox, patients, reception, rosters
+from clinic_desk.core.services import clinical, complaints, outbox, patients, reception, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.clinical import InvalidEntry
 from clinic_desk.core.services.registry_rules import display_name
@@ -89,12 +89,14 @@ ROLE_CALLER: dict[Role, str] = {
     Role.HEALTH_MANAGER: "health_manager",
 }
 
-KINDS = ("plan", "confirm", "no_show", "manual")
+KINDS = ("plan", "confirm", "no_show", "manual", "survey")
 KIND_LABELS: dict[str, str] = {
     "plan": QT_TRANSLATE_NOOP("Followup", "Follow-up after a visit"),
     "confirm": QT_TRANSLATE_NOOP("Followup", "Confirm tomorrow's appointment"),
     "no_show": QT_TRANSLATE_NOOP("Followup", "Missed appointment"),
     "manual": QT_TRANSLATE_NOOP("Followup", "Added by hand"),
+    # The weekly satisfaction sample (G1), drawn by ``surveys.draw_week``.
+    "survey": QT_TRANSLATE_NOOP("Followup", "Satisfaction survey"),
 }
 STATUSES = ("open", "done", "closed")
 
@@ -564,6 +566,8 @@ class CallEntry:
     forward_to: str = ""  # a department: forward the suggestions (抄告)
     complaint: str = ""  # a complaint heard: opens one (text)
     confirm_appointment: bool = False  # confirm tasks: mark the booking confirmed
+    # Survey tasks (G1): the questionnaire's answers, a 1-5 score or words per item key.
+    survey_answers: Mapping[str, int | str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -1264,6 +1268,9 @@ def close_for_patient_in(
             )
             .execution_options(synchronize_session="fetch")
         )
+        from clinic_desk.core.services import surveys  # it builds on this module
+
+        surveys.samples_follow_tasks_in(clinic, uow, ids)
     return ids
 
 
@@ -1443,6 +1450,11 @@ def close_task(
         row.close_reason = reason
         row.close_note = text
         row.updated_at = clinic.now()
+        if row.kind == "survey":
+            from clinic_desk.core.services import surveys  # it builds on this module
+
+            s.flush()
+            surveys.samples_follow_tasks_in(clinic, uow, [row.id])
         _audit_task(
             clinic, uow, actor, "followup.task_close", row, reason=text, detail={"why": reason}
         )
@@ -1717,6 +1729,7 @@ class _Entry:
     forward_to: str
     complaint: str
     confirm_appointment: bool
+    survey_answers: dict[str, int | str]
 
 
 def _check_entry(entry: CallEntry) -> _Entry:
@@ -1754,6 +1767,11 @@ def _check_entry(entry: CallEntry) -> _Entry:
             "confirm_appointment",
             QT_TRANSLATE_NOOP("Errors", "Say whether the patient confirmed the appointment."),
         )
+    if not isinstance(entry.survey_answers, Mapping):
+        raise InvalidEntry(
+            "survey",
+            QT_TRANSLATE_NOOP("Errors", "The survey answers should be given per question."),
+        )
     checked = _Entry(
         outcome=entry.outcome,
         channel=entry.channel,
@@ -1767,6 +1785,7 @@ def _check_entry(entry: CallEntry) -> _Entry:
         forward_to=_text(entry.forward_to, "forward_to", limit=MAX_DEPARTMENT, multiline=False),
         complaint=_text(entry.complaint, "complaint", limit=MAX_TEXT),
         confirm_appointment=entry.confirm_appointment,
+        survey_answers=dict(entry.survey_answers),
     )
     heard = (
         checked.recovery,
@@ -1778,6 +1797,7 @@ def _check_entry(entry: CallEntry) -> _Entry:
         checked.forward_to,
         checked.complaint,
         checked.confirm_appointment,
+        checked.survey_answers,
     )
     if checked.outcome in _NOT_REACHED and any(heard):
         raise InvalidEntry(
@@ -1905,6 +1925,8 @@ def _record_call(
         recovery=entry.recovery,
         adherence=entry.adherence,
         satisfaction=json.dumps(entry.satisfaction, sort_keys=True),
+        scored_answers=len(entry.satisfaction),
+        satisfied_answers=sum(1 for score in entry.satisfaction.values() if score >= 4),
         open_answer=entry.open_answer,
         suggestions=entry.suggestions,
         notes=entry.notes,
@@ -1916,6 +1938,13 @@ def _record_call(
     s.flush()
     detail: dict[str, Any] = {"outcome": entry.outcome, "channel": entry.channel}
     confirmed = False
+    if entry.survey_answers and (row is None or row.kind != "survey"):
+        raise InvalidEntry(
+            "survey",
+            QT_TRANSLATE_NOOP(
+                "Errors", "Survey answers are recorded on a satisfaction survey call only."
+            ),
+        )
     if row is not None:
         row.attempts += 1
         row.last_outcome = entry.outcome
@@ -1946,6 +1975,8 @@ def _record_call(
         else:
             row.next_try_at = now + timedelta(hours=int(clinic.setting("followup.retry_hours")))
         detail["task_status"] = row.status
+        if row.kind == "survey":
+            _survey_call_in(clinic, uow, actor, row, entry, call.id)
         if entry.confirm_appointment and row.source_id is not None:
             ap.change_status_in(
                 clinic,
@@ -2011,6 +2042,7 @@ def _record_call(
             updated_at=now,
         )
         s.add(complaint)
+        complaints.received_in(uow, complaint)
         complaint_id = complaint.id
         events.append(
             audit.AuditEvent(
@@ -2024,6 +2056,33 @@ def _record_call(
     s.flush()
     clinic.audit_many(uow, actor, events)
     return call, forward_id, complaint_id, confirmed
+
+
+def _survey_call_in(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: FollowupTask,
+    entry: _Entry,
+    call_id: uuid.UUID,
+) -> None:
+    """A survey call (G1): reached → the answers (at least one); refused → the sample is
+    declined; closed unreachable → the sample is unreachable."""
+    # Imported here: surveys builds on this module (its questions, tasks and texts).
+    from clinic_desk.core.services import surveys
+
+    if entry.outcome == "reached":
+        surveys.record_response_in(clinic, uow, actor, row, entry.survey_answers, call_id)
+    elif entry.survey_answers:
+        raise InvalidEntry(
+            "survey",
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The patient refused the survey, so the call has no answers. Choose "
+                "“reached”, or clear the answers.",
+            ),
+        )
+    surveys.samples_follow_tasks_in(clinic, uow, [row.id])
 
 
 def log_call(
@@ -2068,18 +2127,18 @@ def log_call(
             complaint_id=complaint_id,
         )
         uow.commit()
-    return Written(
-        result,
-        _task_changes(
-            row.id,
-            call.id,
-            patient.id,
-            forward_id,
-            complaint_id,
-            row.source_id if confirmed else None,
-            appointments=confirmed,
-        ),
+    changes = _task_changes(
+        row.id,
+        call.id,
+        patient.id,
+        forward_id,
+        complaint_id,
+        row.source_id if confirmed or row.kind == "survey" else None,
+        appointments=confirmed,
     )
+    if row.kind == "survey":  # the sample's status and the survey results changed
+        changes = changes | Changes(frozenset({Topic.QUALITY}))
+    return Written(result, changes)
 
 
 def log_call_without_task(

@@ -752,6 +752,10 @@ class FollowupCall(IdMixin, TimestampMixin, Base):
     recovery: Mapped[str] = mapped_column(String(16), default="")
     adherence: Mapped[str] = mapped_column(String(16), default="")
     satisfaction: Mapped[str] = mapped_column(Text, default="{}")  # JSON {question: 1-5}
+    # The scores above counted when the call is written (issue 10): the dashboard sums
+    # them over a year of calls instead of parsing every call's JSON.
+    scored_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    satisfied_answers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     open_answer: Mapped[str] = mapped_column(Text, default="")
     suggestions: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")

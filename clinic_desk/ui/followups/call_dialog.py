@@ -9,6 +9,8 @@ recovery, medication, satisfaction (1-5 per question), the open answer,
 suggestions (forwarded to a department if asked: 抄告), a complaint heard,
 notes. Fields that do not apply to the outcome are off. Save logs the call in
 one service call; a refusal is shown in the dialog and nothing typed is lost.
+A survey call (G1: the weekly sample) asks the questionnaire's items instead
+of the fixed satisfaction questions; its answers go with the call.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from clinic_desk.ui.patients.common import full_error_text, local, tr_code
 from clinic_desk.ui.settings.common import ERROR_COLOR, MessageLabel, hint_label
 
 SURVEY_KINDS = ("plan", "manual")  # confirmation and no-show calls ask no survey
+QUESTIONNAIRE_KIND = "survey"  # the weekly sample's call: the questionnaire's own items
 
 
 def _esc(text: str) -> str:
@@ -404,6 +407,14 @@ class CallDialog(QDialog):
             self.satisfaction[key] = row
             self.satisfaction_labels[key] = label
             form.addRow(label, row)
+        # Filled with the questionnaire's items once a survey call's questions are read.
+        self.survey_box = QWidget(box)
+        self.survey_box.setObjectName("call-survey")
+        self.survey_layout = QVBoxLayout(self.survey_box)
+        self.survey_layout.setContentsMargins(0, 0, 0, 0)
+        self.survey_form: Any = None  # quality.surveys.AnswersForm
+        self.survey_box.hide()
+        form.addRow(self.survey_box)
 
         self.open_answer = _text_edit(box, "call-open-answer")
         self.open_row = QLabel(box)
@@ -538,10 +549,39 @@ class CallDialog(QDialog):
             self.department.addItem(name)
         channel = script.task.channel if script.task.channel in followups.CHANNELS else "phone"
         self.channel.setCurrentIndex(max(0, self.channel.findData(channel)))
-        self.save_button.setEnabled(True)
+        if script.task.kind == QUESTIONNAIRE_KIND:
+            self._load_survey()  # Save waits for the questions
+        else:
+            self.save_button.setEnabled(True)
         self._show_script()
         self._apply_outcome()
         self.outcome_buttons["reached"].setFocus()
+
+    def _load_survey(self) -> None:
+        from clinic_desk.core.services import surveys
+
+        actor = self.ctx.actor
+        if actor is None:
+            return
+        self.ctx.runner.start(
+            surveys.survey_questions_for_task,
+            self.ctx.clinic,
+            actor,
+            self.task_id,
+            on_success=self._survey_loaded,
+            on_error=self._load_failed,
+            owner=self,
+        )
+
+    def _survey_loaded(self, questionnaire: Any) -> None:
+        # Imported here: the quality page imports this dialog's ChoiceRow.
+        from clinic_desk.ui.quality.surveys import AnswersForm
+
+        self.survey_form = AnswersForm(self.survey_box)
+        self.survey_form.set_items(questionnaire.items if questionnaire is not None else ())
+        self.survey_layout.addWidget(self.survey_form)
+        self.save_button.setEnabled(True)
+        self._apply_outcome()
 
     def _show_script(self) -> None:
         s = self.script
@@ -640,6 +680,27 @@ class CallDialog(QDialog):
             lines.append(self.tr("Note the reason the patient gives."))
         elif task.kind == "manual":
             lines.append(self.tr("We are calling about: {what}").format(what=_esc(task.title)))
+        elif task.kind == QUESTIONNAIRE_KIND:
+            lines.append(
+                self.tr(
+                    "Thank you for visiting us recently. To improve our service we are asking "
+                    "a few of our patients about their visit. It takes about three minutes; may "
+                    "I ask you a few questions?"
+                )
+            )
+            lines.append(
+                self.tr(
+                    "Read the questions on the right one by one; for each, the patient gives a "
+                    "score from 1 (very dissatisfied) to 5 (very satisfied). Write down anything "
+                    "else they say."
+                )
+            )
+            lines.append(
+                self.tr(
+                    "Thank you very much, {who}, for your time and your opinion. We wish you "
+                    "good health."
+                ).format(who=who)
+            )
         else:
             lines.append(
                 self.tr(
@@ -803,7 +864,10 @@ class CallDialog(QDialog):
             row.setVisible(shown)
             label.setVisible(shown)
             row.setEnabled(on)
-        self.satisfaction_hint.setVisible(survey)
+        questionnaire = kind == QUESTIONNAIRE_KIND
+        self.satisfaction_hint.setVisible(survey or questionnaire)
+        self.survey_box.setVisible(questionnaire)
+        self.survey_box.setEnabled(reached)
         for key, row in self.satisfaction.items():
             row.setVisible(survey)
             self.satisfaction_labels[key].setVisible(survey)
@@ -865,6 +929,11 @@ class CallDialog(QDialog):
             for key, row in self.satisfaction.items()
             if on(row) and row.value()
         }
+        survey_answers = (
+            self.survey_form.as_mapping()
+            if self.survey_form is not None and on(self.survey_box)
+            else {}
+        )
         return followups.CallEntry(
             outcome=outcome,
             channel=self.channel.currentData() or "phone",
@@ -878,6 +947,7 @@ class CallDialog(QDialog):
             forward_to=forward_to,
             complaint=complaint,
             confirm_appointment=on(self.confirm) and self.confirm.isChecked(),
+            survey_answers=survey_answers,
         )
 
     def save(self) -> None:
@@ -914,6 +984,9 @@ class CallDialog(QDialog):
             "forward_to": self.department,
             "previous_levels": self.levels,
             "satisfaction": next(iter(self.satisfaction.values()), None),
+            "survey": (
+                next(iter(self.survey_form.scales.values()), None) if self.survey_form else None
+            ),
             "recovery": self.recovery,
             "adherence": self.adherence,
         }.get(field)

@@ -75,6 +75,12 @@ def _followups(ctx: AppContext) -> QWidget:
     return FollowupsPage(ctx)
 
 
+def _quality(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.quality.page import QualityPage
+
+    return QualityPage(ctx)
+
+
 def _queue(ctx: AppContext) -> QWidget:
     from clinic_desk.ui.reception.queue import DoctorQueuePage
 
@@ -91,8 +97,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("followups", QT_TRANSLATE_NOOP("Features", "Follow-ups"), Action.FOLLOWUP_WORK,
             _followups, "Ctrl+4"),
     Feature("quality", QT_TRANSLATE_NOOP("Features", "Complaints & quality"),
-            Action.COMPLAINT_HANDLE,
-            _coming(QT_TRANSLATE_NOOP("Features", "Complaints & quality")), "Ctrl+5"),
+            Action.COMPLAINT_RECORD, _quality, "Ctrl+5"),
     Feature("membership", QT_TRANSLATE_NOOP("Features", "Membership"), Action.MEMBERSHIP_MANAGE,
             _coming(QT_TRANSLATE_NOOP("Features", "Membership")), "Ctrl+6"),
     Feature("settings", QT_TRANSLATE_NOOP("Features", "Settings"), Action.SETTINGS_READ,

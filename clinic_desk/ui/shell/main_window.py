@@ -182,6 +182,11 @@ class MainWindow(QMainWindow):
             # lock or sign-out can still close it.
             self.password_dialog = ChangePasswordDialog(self.ctx, self, forced=True)
             self.password_dialog.open()
+        else:
+            # F5: serious complaints escalated to the director, shown at their sign-in.
+            from clinic_desk.ui.quality.complaint_dialog import check_escalations
+
+            check_escalations(self.ctx, self)
 
     def _build_work(self, actor: Actor) -> None:
         """Fresh pages for each sign-in: nothing of the last person's screen remains."""

@@ -225,8 +225,35 @@ def upgrade() -> None:
         batch_op.create_index("ix_complaint_owner_id_status", ["owner_id", "status"], unique=False)
         batch_op.create_index("ix_complaint_received_at", ["received_at"], unique=False)
 
+    with op.batch_alter_table("followup_call", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("scored_answers", sa.Integer(), server_default="0", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("satisfied_answers", sa.Integer(), server_default="0", nullable=False)
+        )
+    # Count the scores of the calls made before this version (1-5 whole numbers only).
+    keys = ("overall", "doctor", "staff", "waiting", "environment")
+    valid = [
+        f"(json_type(satisfaction, '$.{k}') = 'integer' "
+        f"AND json_extract(satisfaction, '$.{k}') BETWEEN 1 AND 5)"
+        for k in keys
+    ]
+    good = [
+        f"({v} AND json_extract(satisfaction, '$.{k}') >= 4)"
+        for v, k in zip(valid, keys, strict=True)
+    ]
+    op.execute(
+        f"UPDATE followup_call SET scored_answers = {' + '.join(valid)}, "
+        f"satisfied_answers = {' + '.join(good)} "
+        "WHERE satisfaction != '{}' AND json_valid(satisfaction)"
+    )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("followup_call", schema=None) as batch_op:
+        batch_op.drop_column("satisfied_answers")
+        batch_op.drop_column("scored_answers")
     with op.batch_alter_table("complaint", schema=None) as batch_op:
         batch_op.drop_index("ix_complaint_received_at")
         batch_op.drop_index("ix_complaint_owner_id_status")
