@@ -1443,6 +1443,18 @@
         <translation>We are calling about: {what}</translation>
     </message>
     <message>
+        <source>Thank you for visiting us recently. To improve our service we are asking a few of our patients about their visit. It takes about three minutes; may I ask you a few questions?</source>
+        <translation>Thank you for visiting us recently. To improve our service we are asking a few of our patients about their visit. It takes about three minutes; may I ask you a few questions?</translation>
+    </message>
+    <message>
+        <source>Read the questions on the right one by one; for each, the patient gives a score from 1 (very dissatisfied) to 5 (very satisfied). Write down anything else they say.</source>
+        <translation>Read the questions on the right one by one; for each, the patient gives a score from 1 (very dissatisfied) to 5 (very satisfied). Write down anything else they say.</translation>
+    </message>
+    <message>
+        <source>Thank you very much, {who}, for your time and your opinion. We wish you good health.</source>
+        <translation>Thank you very much, {who}, for your time and your opinion. We wish you good health.</translation>
+    </message>
+    <message>
         <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
         <translation>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</translation>
     </message>
@@ -2002,6 +2014,49 @@
     </message>
 </context>
 <context>
+    <name>ChecklistEditor</name>
+    <message>
+        <source>Role</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>Up</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>Down</translation>
+    </message>
+    <message>
+        <source>Save the checklist</source>
+        <translation>Save the checklist</translation>
+    </message>
+    <message>
+        <source>Double-click an item to change its words</source>
+        <translation>Double-click an item to change its words</translation>
+    </message>
+    <message>
+        <source>A checklist has at most {n} items.</source>
+        <translation>A checklist has at most {n} items.</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>New item</translation>
+    </message>
+    <message>
+        <source>Saved. The new list applies from now on.</source>
+        <translation>Saved. The new list applies from now on.</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -2221,6 +2276,553 @@
     </message>
 </context>
 <context>
+    <name>Complaint</name>
+    <message>
+        <source>In person</source>
+        <translation>In person</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>Phone</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>Letter</translation>
+    </message>
+    <message>
+        <source>Website</source>
+        <translation>Website</translation>
+    </message>
+    <message>
+        <source>Suggestion box</source>
+        <translation>Suggestion box</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>Follow-up call</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>Normal</translation>
+    </message>
+    <message>
+        <source>Serious</source>
+        <translation>Serious</translation>
+    </message>
+    <message>
+        <source>Simple issue</source>
+        <translation>Simple issue</translation>
+    </message>
+    <message>
+        <source>Complex dispute</source>
+        <translation>Complex dispute</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>Text message</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>WeChat</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>E-mail</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintDialog</name>
+    <message>
+        <source>Complaint</source>
+        <translation>Complaint</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>Complainant</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Contact</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>Staff concerned</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>The complaint</translation>
+    </message>
+    <message>
+        <source>Answer and solution</source>
+        <translation>Answer and solution</translation>
+    </message>
+    <message>
+        <source>Rectification</source>
+        <translation>Rectification</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>Reply to the complainant</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>Accept</translation>
+    </message>
+    <message>
+        <source>You take the complaint on</source>
+        <translation>You take the complaint on</translation>
+    </message>
+    <message>
+        <source>Record contact…</source>
+        <translation>Record contact…</translation>
+    </message>
+    <message>
+        <source>The first contact with the complainant</source>
+        <translation>The first contact with the complainant</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>Answer…</translation>
+    </message>
+    <message>
+        <source>What the clinic answers</source>
+        <translation>What the clinic answers</translation>
+    </message>
+    <message>
+        <source>Propose solution…</source>
+        <translation>Propose solution…</translation>
+    </message>
+    <message>
+        <source>The solution offered</source>
+        <translation>The solution offered</translation>
+    </message>
+    <message>
+        <source>Set rectification…</source>
+        <translation>Set rectification…</translation>
+    </message>
+    <message>
+        <source>What is to change, who sees to it, by when</source>
+        <translation>What is to change, who sees to it, by when</translation>
+    </message>
+    <message>
+        <source>Rectified…</source>
+        <translation>Rectified…</translation>
+    </message>
+    <message>
+        <source>The change has been made</source>
+        <translation>The change has been made</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant…</source>
+        <translation>Reply to the complainant…</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told</source>
+        <translation>When and how the complainant was told</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>Close…</translation>
+    </message>
+    <message>
+        <source>Close the complaint: the complainant must have had the reply</source>
+        <translation>Close the complaint: the complainant must have had the reply</translation>
+    </message>
+    <message>
+        <source>Reopen…</source>
+        <translation>Reopen…</translation>
+    </message>
+    <message>
+        <source>Open the closed complaint again, with a reason</source>
+        <translation>Open the closed complaint again, with a reason</translation>
+    </message>
+    <message>
+        <source>Hand over…</source>
+        <translation>Hand over…</translation>
+    </message>
+    <message>
+        <source>Give the complaint to a colleague</source>
+        <translation>Give the complaint to a colleague</translation>
+    </message>
+    <message>
+        <source>Add to training library…</source>
+        <translation>Add to training library…</translation>
+    </message>
+    <message>
+        <source>An anonymised case for everyone to learn from</source>
+        <translation>An anonymised case for everyone to learn from</translation>
+    </message>
+    <message>
+        <source>Root cause (5 Why)…</source>
+        <translation>Root cause (5 Why)…</translation>
+    </message>
+    <message>
+        <source>Ask why, five times</source>
+        <translation>Ask why, five times</translation>
+    </message>
+    <message>
+        <source>Add note…</source>
+        <translation>Add note…</translation>
+    </message>
+    <message>
+        <source>A note in the history</source>
+        <translation>A note in the history</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>History</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>When</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>What</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>Complaint {number}</source>
+        <translation>Complaint {number}</translation>
+    </message>
+    <message>
+        <source>{number} · {stage} · owner {owner}</source>
+        <translation>{number} · {stage} · owner {owner}</translation>
+    </message>
+    <message>
+        <source>Received {time}</source>
+        <translation>Received {time}</translation>
+    </message>
+    <message>
+        <source>recorded by {name}</source>
+        <translation>recorded by {name}</translation>
+    </message>
+    <message numerus="yes">
+        <source>reopened %n time(s)</source>
+        <translation>
+            <numerusform>reopened %n time</numerusform>
+            <numerusform>reopened %n times</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The details of this complaint are confidential: only customer service, the director and the complaint&apos;s owner read them.</source>
+        <translation>The details of this complaint are confidential: only customer service, the director and the complaint&apos;s owner read them.</translation>
+    </message>
+    <message>
+        <source>Serious: escalated to the director.</source>
+        <translation>Serious: escalated to the director.</translation>
+    </message>
+    <message>
+        <source>Closed {time} by {name}. Reopen to change it: every step is locked while it is closed.</source>
+        <translation>Closed {time} by {name}. Reopen to change it: every step is locked while it is closed.</translation>
+    </message>
+    <message>
+        <source>Only its owner, customer service and the director work this complaint; you may read it.</source>
+        <translation>Only its owner, customer service and the director work this complaint; you may read it.</translation>
+    </message>
+    <message>
+        <source>✓ done {time}</source>
+        <translation>✓ done {time}</translation>
+    </message>
+    <message>
+        <source>(late by {time})</source>
+        <translation>(late by {time})</translation>
+    </message>
+    <message>
+        <source>not needed</source>
+        <translation>not needed</translation>
+    </message>
+    <message>
+        <source>{action} — {owner}, by {due}</source>
+        <translation>{action} — {owner}, by {due}</translation>
+    </message>
+    <message>
+        <source>Done {time}: {note}</source>
+        <translation>Done {time}: {note}</translation>
+    </message>
+    <message>
+        <source>{time}, by {channel}: {text}</source>
+        <translation>{time}, by {channel}: {text}</translation>
+    </message>
+    <message>
+        <source>{old} to {new}</source>
+        <translation>{old} to {new}</translation>
+    </message>
+    <message>
+        <source>by {day}</source>
+        <translation>by {day}</translation>
+    </message>
+    <message>
+        <source>Accept the complaint</source>
+        <translation>Accept the complaint</translation>
+    </message>
+    <message>
+        <source>You take it on: the clock for the first contact keeps running.</source>
+        <translation>You take it on: the clock for the first contact keeps running.</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>Note (optional)</translation>
+    </message>
+    <message>
+        <source>Record the first contact</source>
+        <translation>Record the first contact</translation>
+    </message>
+    <message>
+        <source>How {who} was reached and what was agreed.</source>
+        <translation>How {who} was reached and what was agreed.</translation>
+    </message>
+    <message>
+        <source>the complainant</source>
+        <translation>the complainant</translation>
+    </message>
+    <message>
+        <source>What was said</source>
+        <translation>What was said</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>Answer</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s answer: what was found and what the clinic says about it.</source>
+        <translation>The clinic&apos;s answer: what was found and what the clinic says about it.</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>Propose a solution</translation>
+    </message>
+    <message>
+        <source>What the clinic offers to put it right.</source>
+        <translation>What the clinic offers to put it right.</translation>
+    </message>
+    <message>
+        <source>Solution</source>
+        <translation>Solution</translation>
+    </message>
+    <message>
+        <source>Set the rectification</source>
+        <translation>Set the rectification</translation>
+    </message>
+    <message>
+        <source>What is to change so it does not happen again, who sees to it and by when (the rectification deadline is the default).</source>
+        <translation>What is to change so it does not happen again, who sees to it and by when (the rectification deadline is the default).</translation>
+    </message>
+    <message>
+        <source>What is to change</source>
+        <translation>What is to change</translation>
+    </message>
+    <message>
+        <source>Who sees to it</source>
+        <translation>Who sees to it</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>Rectification done</translation>
+    </message>
+    <message>
+        <source>What was done</source>
+        <translation>What was done</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told the outcome, and what they were told.</source>
+        <translation>When and how the complainant was told the outcome, and what they were told.</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>How</translation>
+    </message>
+    <message>
+        <source>What they were told</source>
+        <translation>What they were told</translation>
+    </message>
+    <message>
+        <source>Close the complaint</source>
+        <translation>Close the complaint</translation>
+    </message>
+    <message>
+        <source>Closing needs the reply to the complainant, and the rectification done if one was set. An anonymous note no one can be told about closes with a note.</source>
+        <translation>Closing needs the reply to the complainant, and the rectification done if one was set. An anonymous note no one can be told about closes with a note.</translation>
+    </message>
+    <message>
+        <source>Reopen the complaint</source>
+        <translation>Reopen the complaint</translation>
+    </message>
+    <message>
+        <source>Say why it is opened again: the reason stays in its history.</source>
+        <translation>Say why it is opened again: the reason stays in its history.</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>Reason</translation>
+    </message>
+    <message>
+        <source>Hand the complaint over</source>
+        <translation>Hand the complaint over</translation>
+    </message>
+    <message>
+        <source>The colleague owns it from now on; the hand-over stays in its history.</source>
+        <translation>The colleague owns it from now on; the hand-over stays in its history.</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>To</translation>
+    </message>
+    <message>
+        <source>{channel} complaint, {department}</source>
+        <translation>{channel} complaint, {department}</translation>
+    </message>
+    <message>
+        <source>Add to the training library</source>
+        <translation>Add to the training library</translation>
+    </message>
+    <message>
+        <source>Cases are anonymised: write the summary in your own words, without the names of patients, complainants or staff, phone numbers or ID numbers.</source>
+        <translation>Cases are anonymised: write the summary in your own words, without the names of patients, complainants or staff, phone numbers or ID numbers.</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>What happened</translation>
+    </message>
+    <message>
+        <source>In general terms: no names, no phone or ID numbers.</source>
+        <translation>In general terms: no names, no phone or ID numbers.</translation>
+    </message>
+    <message>
+        <source>Lessons</source>
+        <translation>Lessons</translation>
+    </message>
+    <message>
+        <source>Add a note</source>
+        <translation>Add a note</translation>
+    </message>
+    <message>
+        <source>A note in the history.</source>
+        <translation>A note in the history.</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintEvent</name>
+    <message>
+        <source>Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <source>Complainant contacted</source>
+        <translation>Complainant contacted</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>Solution proposed</source>
+        <translation>Solution proposed</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>Handed over</translation>
+    </message>
+    <message>
+        <source>Escalated to the director</source>
+        <translation>Escalated to the director</translation>
+    </message>
+    <message>
+        <source>Seen by the director</source>
+        <translation>Seen by the director</translation>
+    </message>
+    <message>
+        <source>Rectification set</source>
+        <translation>Rectification set</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>Rectification done</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>Reply to the complainant</translation>
+    </message>
+    <message>
+        <source>Training case made</source>
+        <translation>Training case made</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>Reopened</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>Note</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintStage</name>
+    <message>
+        <source>Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>Accepted</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>Contacted</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>Rectifying</source>
+        <translation>Rectifying</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>Replied</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+</context>
+<context>
     <name>ComplaintStep</name>
     <message>
         <source>Accept</source>
@@ -2249,6 +2851,166 @@
     <message>
         <source>Answer (complex dispute)</source>
         <translation>Answer (complex dispute)</translation>
+    </message>
+</context>
+<context>
+    <name>Complaints</name>
+    <message>
+        <source>%n day(s)</source>
+        <translation>%n day(s)</translation>
+    </message>
+    <message>
+        <source>{h} h</source>
+        <translation>{h} h</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} h {m} min</translation>
+    </message>
+    <message>
+        <source>{m} min</source>
+        <translation>{m} min</translation>
+    </message>
+    <message>
+        <source>overdue by {time}</source>
+        <translation>overdue by {time}</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>{time} left</translation>
+    </message>
+    <message>
+        <source>{day} end of day</source>
+        <translation>{day} end of day</translation>
+    </message>
+    <message>
+        <source>{step}: {due} ({left})</source>
+        <translation>{step}: {due} ({left})</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPanel</name>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>Mine</translation>
+    </message>
+    <message>
+        <source>Only the complaints you own</source>
+        <translation>Only the complaints you own</translation>
+    </message>
+    <message>
+        <source>Overdue only</source>
+        <translation>Overdue only</translation>
+    </message>
+    <message>
+        <source>Received from</source>
+        <translation>Received from</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>to</translation>
+    </message>
+    <message>
+        <source>Search: number, complainant, words in it…</source>
+        <translation>Search: number, complainant, words in it…</translation>
+    </message>
+    <message>
+        <source>Record a complaint…</source>
+        <translation>Record a complaint…</translation>
+    </message>
+    <message>
+        <source>Whoever receives a complaint records it and owns it (Ctrl+N)</source>
+        <translation>Whoever receives a complaint records it and owns it (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Open suggestion box…</source>
+        <translation>Open suggestion box…</translation>
+    </message>
+    <message>
+        <source>Enter the week&apos;s notes from the box, all at once</source>
+        <translation>Enter the week&apos;s notes from the box, all at once</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Open…</translation>
+    </message>
+    <message>
+        <source>Open the selected complaint (Enter)</source>
+        <translation>Open the selected complaint (Enter)</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Severity</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>Stage</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Next deadline</source>
+        <translation>Next deadline</translation>
+    </message>
+    <message>
+        <source>Complainant and gist</source>
+        <translation>Complainant and gist</translation>
+    </message>
+    <message>
+        <source>Confidential</source>
+        <translation>Confidential</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>No complaint matches.</source>
+        <translation>No complaint matches.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n complaint(s)</source>
+        <translation>
+            <numerusform>%n complaint</numerusform>
+            <numerusform>%n complaints</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n overdue</numerusform>
+            <numerusform>%n overdue</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2606,6 +3368,153 @@
     <message>
         <source>Try again</source>
         <translation>Try again</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>{n} of {d} answers satisfied (4 or 5)</source>
+        <translation>{n} of {d} answers satisfied (4 or 5)</translation>
+    </message>
+    <message>
+        <source>{n} of {d} complaints closed</source>
+        <translation>{n} of {d} complaints closed</translation>
+    </message>
+    <message>
+        <source>{n} of {d} closed on time</source>
+        <translation>{n} of {d} closed on time</translation>
+    </message>
+    <message>
+        <source>{n} no-shows of {d} appointments due</source>
+        <translation>{n} no-shows of {d} appointments due</translation>
+    </message>
+    <message>
+        <source>over {d} waits</source>
+        <translation>over {d} waits</translation>
+    </message>
+    <message>
+        <source>{n} of {d} waits</source>
+        <translation>{n} of {d} waits</translation>
+    </message>
+    <message>
+        <source>{n} of {d} follow-ups done</source>
+        <translation>{n} of {d} follow-ups done</translation>
+    </message>
+    <message>
+        <source>{n} of {d} visits rebooked</source>
+        <translation>{n} of {d} visits rebooked</translation>
+    </message>
+    <message>
+        <source>{n} of {d} check-ins booked ahead</source>
+        <translation>{n} of {d} check-ins booked ahead</translation>
+    </message>
+    <message>
+        <source>{n} of {d} prescriptions cancelled</source>
+        <translation>{n} of {d} prescriptions cancelled</translation>
+    </message>
+    <message>
+        <source>{n} of {d}</source>
+        <translation>{n} of {d}</translation>
+    </message>
+    <message>
+        <source>No target</source>
+        <translation>No target</translation>
+    </message>
+    <message>
+        <source>Target ≥ {value}</source>
+        <translation>Target ≥ {value}</translation>
+    </message>
+    <message>
+        <source>Target ≤ {value}</source>
+        <translation>Target ≤ {value}</translation>
+    </message>
+    <message>
+        <source>No data in this period</source>
+        <translation>No data in this period</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPanel</name>
+    <message>
+        <source>Period</source>
+        <extracomment>asks the page to show another tab: &quot;complaints&quot; or &quot;selfcheck&quot;</extracomment>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>This week</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>This month</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>Last month</translation>
+    </message>
+    <message>
+        <source>This quarter</source>
+        <translation>This quarter</translation>
+    </message>
+    <message>
+        <source>This year</source>
+        <translation>This year</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>Dates</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>All doctors</translation>
+    </message>
+    <message>
+        <source>Click a figure to see its trend by week and by month. Green: the target is met; red: it is not; grey: nothing was counted. The dashed line is the target (Settings, Quality).</source>
+        <translation>Click a figure to see its trend by week and by month. Green: the target is met; red: it is not; grey: nothing was counted. The dashed line is the target (Settings, Quality).</translation>
+    </message>
+    <message>
+        <source>the clinic</source>
+        <translation>the clinic</translation>
+    </message>
+    <message>
+        <source>Nothing was recorded for {who} from {first} to {last}: no visits, appointments, calls, complaints or survey answers. Choose another period.</source>
+        <translation>Nothing was recorded for {who} from {first} to {last}: no visits, appointments, calls, complaints or survey answers. Choose another period.</translation>
+    </message>
+    <message>
+        <source>Open complaints: {n}</source>
+        <translation>Open complaints: {n}</translation>
+    </message>
+    <message>
+        <source>Overdue: {n}</source>
+        <translation>Overdue: {n}</translation>
+    </message>
+    <message>
+        <source>Escalations not seen: {n}</source>
+        <translation>Escalations not seen: {n}</translation>
+    </message>
+    <message>
+        <source>Missing self-checks: {n}</source>
+        <translation>Missing self-checks: {n}</translation>
+    </message>
+    <message>
+        <source>Show the complaints</source>
+        <translation>Show the complaints</translation>
+    </message>
+    <message>
+        <source>Show the self-checks</source>
+        <translation>Show the self-checks</translation>
+    </message>
+    <message>
+        <source>{metric} by week</source>
+        <translation>{metric} by week</translation>
+    </message>
+    <message>
+        <source>{metric} by month</source>
+        <translation>{metric} by month</translation>
     </message>
 </context>
 <context>
@@ -3237,6 +4146,37 @@
     <message>
         <source>Duplicate</source>
         <translation>Duplicate</translation>
+    </message>
+</context>
+<context>
+    <name>EnterFormDialog</name>
+    <message>
+        <source>Enter a returned form</source>
+        <translation>Enter a returned form</translation>
+    </message>
+    <message>
+        <source>e.g. 3F2A-9C1B; empty if the form has none</source>
+        <translation>e.g. 3F2A-9C1B; empty if the form has none</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>Questionnaire</translation>
+    </message>
+    <message>
+        <source>Reference code</source>
+        <translation>Reference code</translation>
+    </message>
+    <message>
+        <source>Answered on</source>
+        <translation>Answered on</translation>
+    </message>
+    <message>
+        <source>The code is printed small at the foot of the form. Leave a question empty if the patient did not answer it.</source>
+        <translation>The code is printed small at the foot of the form. Leave a question empty if the patient did not answer it.</translation>
+    </message>
+    <message>
+        <source>Enter at least one answer from the form.</source>
+        <translation>Enter at least one answer from the form.</translation>
     </message>
 </context>
 <context>
@@ -3882,12 +4822,156 @@
         <translation>Say whether the plan is in use.</translation>
     </message>
     <message>
+        <source>This complaint is closed. Reopen it (with a reason) to change it.</source>
+        <translation>This complaint is closed. Reopen it (with a reason) to change it.</translation>
+    </message>
+    <message>
+        <source>This cannot be empty. Type it in, then try again.</source>
+        <translation>This cannot be empty. Type it in, then try again.</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can do this. Sign in with your own account.</source>
+        <translation>Only a signed-in staff member can do this. Sign in with your own account.</translation>
+    </message>
+    <message>
+        <source>The case still names the patient or the complainant. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>The case still names the patient or the complainant. Remove names, phone numbers and ID numbers: cases are anonymised.</translation>
+    </message>
+    <message>
+        <source>The case still holds a phone number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>The case still holds a phone number. Remove names, phone numbers and ID numbers: cases are anonymised.</translation>
+    </message>
+    <message>
+        <source>The case still holds an ID number or a record number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>The case still holds an ID number or a record number. Remove names, phone numbers and ID numbers: cases are anonymised.</translation>
+    </message>
+    <message>
+        <source>Note {note}: {problem}</source>
+        <translation>Note {note}: {problem}</translation>
+    </message>
+    <message>
         <source>This should be text.</source>
         <translation>This should be text.</translation>
     </message>
     <message>
         <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
         <translation>This text contains invisible control characters. Type it again, or paste it as plain text.</translation>
+    </message>
+    <message>
+        <source>“{value}” is not one of the choices. Choose one of: {choices}.</source>
+        <translation>“{value}” is not one of the choices. Choose one of: {choices}.</translation>
+    </message>
+    <message>
+        <source>This should be a date and a time.</source>
+        <translation>This should be a date and a time.</translation>
+    </message>
+    <message>
+        <source>The time has no time zone, so it could be read two ways. Give the time with its time zone.</source>
+        <translation>The time has no time zone, so it could be read two ways. Give the time with its time zone.</translation>
+    </message>
+    <message>
+        <source>The time {when} is too far back (before {limit}). Check the date, then try again.</source>
+        <translation>The time {when} is too far back (before {limit}). Check the date, then try again.</translation>
+    </message>
+    <message>
+        <source>This should be a calendar date.</source>
+        <translation>This should be a calendar date.</translation>
+    </message>
+    <message>
+        <source>Choose a staff member.</source>
+        <translation>Choose a staff member.</translation>
+    </message>
+    <message>
+        <source>That staff member does not exist or their account is disabled. Choose someone who works here now.</source>
+        <translation>That staff member does not exist or their account is disabled. Choose someone who works here now.</translation>
+    </message>
+    <message>
+        <source>That staff member is not on the staff list. Choose another.</source>
+        <translation>That staff member is not on the staff list. Choose another.</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>complaint</translation>
+    </message>
+    <message>
+        <source>This is not a complaint entry.</source>
+        <translation>This is not a complaint entry.</translation>
+    </message>
+    <message>
+        <source>Who is complaining? Type the complainant&apos;s name (only suggestion-box notes may be anonymous).</source>
+        <translation>Who is complaining? Type the complainant&apos;s name (only suggestion-box notes may be anonymous).</translation>
+    </message>
+    <message>
+        <source>The box was opened too long ago ({when}). Check the date.</source>
+        <translation>The box was opened too long ago ({when}). Check the date.</translation>
+    </message>
+    <message>
+        <source>There are {count} notes; enter at most {n} at a time. Split the batch.</source>
+        <translation>There are {count} notes; enter at most {n} at a time. Split the batch.</translation>
+    </message>
+    <message>
+        <source>Every note is blank. Type what the notes say, then save.</source>
+        <translation>Every note is blank. Type what the notes say, then save.</translation>
+    </message>
+    <message>
+        <source>This complaint was accepted already. Nothing changed.</source>
+        <translation>This complaint was accepted already. Nothing changed.</translation>
+    </message>
+    <message>
+        <source>The due day {when} has passed. Choose today or a later day.</source>
+        <translation>The due day {when} has passed. Choose today or a later day.</translation>
+    </message>
+    <message>
+        <source>No rectification was set for this complaint. Set one first.</source>
+        <translation>No rectification was set for this complaint. Set one first.</translation>
+    </message>
+    <message>
+        <source>{name} owns this complaint already. Choose someone else.</source>
+        <translation>{name} owns this complaint already. Choose someone else.</translation>
+    </message>
+    <message>
+        <source>Nothing was changed. Change a field, then save.</source>
+        <translation>Nothing was changed. Change a field, then save.</translation>
+    </message>
+    <message>
+        <source>The complainant has not had a reply yet. Record the reply (when and how), then close the complaint.</source>
+        <translation>The complainant has not had a reply yet. Record the reply (when and how), then close the complaint.</translation>
+    </message>
+    <message>
+        <source>This anonymous note cannot be replied to. Write a closing note saying what was done, then close it.</source>
+        <translation>This anonymous note cannot be replied to. Write a closing note saying what was done, then close it.</translation>
+    </message>
+    <message>
+        <source>The rectification is not done yet. Record it as done, then close the complaint.</source>
+        <translation>The rectification is not done yet. Record it as done, then close the complaint.</translation>
+    </message>
+    <message>
+        <source>This complaint is open already. Nothing changed.</source>
+        <translation>This complaint is open already. Nothing changed.</translation>
+    </message>
+    <message>
+        <source>This complaint was not escalated. There is nothing to mark as seen.</source>
+        <translation>This complaint was not escalated. There is nothing to mark as seen.</translation>
+    </message>
+    <message>
+        <source>A training case was made from this complaint already. Open it in the training library instead.</source>
+        <translation>A training case was made from this complaint already. Open it in the training library instead.</translation>
+    </message>
+    <message>
+        <source>Give at most {n} whys, one per line.</source>
+        <translation>Give at most {n} whys, one per line.</translation>
+    </message>
+    <message>
+        <source>A why in the middle is empty. Fill it in or remove it.</source>
+        <translation>A why in the middle is empty. Fill it in or remove it.</translation>
+    </message>
+    <message>
+        <source>To finish the analysis, give at least one why, the root cause and the actions.</source>
+        <translation>To finish the analysis, give at least one why, the root cause and the actions.</translation>
+    </message>
+    <message>
+        <source>root-cause analysis</source>
+        <translation>root-cause analysis</translation>
     </message>
     <message>
         <source>staff member</source>
@@ -3982,6 +5066,10 @@
         <translation>Say whether the patient confirmed the appointment.</translation>
     </message>
     <message>
+        <source>The survey answers should be given per question.</source>
+        <translation>The survey answers should be given per question.</translation>
+    </message>
+    <message>
         <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
         <translation>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</translation>
     </message>
@@ -3992,6 +5080,14 @@
     <message>
         <source>follow-up call</source>
         <translation>follow-up call</translation>
+    </message>
+    <message>
+        <source>Survey answers are recorded on a satisfaction survey call only.</source>
+        <translation>Survey answers are recorded on a satisfaction survey call only.</translation>
+    </message>
+    <message>
+        <source>The patient refused the survey, so the call has no answers. Choose “reached”, or clear the answers.</source>
+        <translation>The patient refused the survey, so the call has no answers. Choose “reached”, or clear the answers.</translation>
     </message>
     <message>
         <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
@@ -5373,6 +6469,240 @@
         <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
         <translation>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</translation>
     </message>
+    <message>
+        <source>The {what} should be a date. Choose it on the calendar.</source>
+        <translation>The {what} should be a date. Choose it on the calendar.</translation>
+    </message>
+    <message>
+        <source>The period is {n} days long. Choose at most {max} days (a year); the yearly report compares longer spans.</source>
+        <translation>The period is {n} days long. Choose at most {max} days (a year); the yearly report compares longer spans.</translation>
+    </message>
+    <message>
+        <source>Choose the doctor from the list.</source>
+        <translation>Choose the doctor from the list.</translation>
+    </message>
+    <message>
+        <source>Show a trend of 1 to 36 months, or none.</source>
+        <translation>Show a trend of 1 to 36 months, or none.</translation>
+    </message>
+    <message>
+        <source>Choose a week, a month, a quarter or a year for the report.</source>
+        <translation>Choose a week, a month, a quarter or a year for the report.</translation>
+    </message>
+    <message>
+        <source>There is no table called {table} to export. Choose complaints, survey answers, follow-up calls, self-checks, root causes or metrics.</source>
+        <translation>There is no table called {table} to export. Choose complaints, survey answers, follow-up calls, self-checks, root causes or metrics.</translation>
+    </message>
+    <message>
+        <source>questionnaire</source>
+        <translation>questionnaire</translation>
+    </message>
+    <message>
+        <source>Give the questions as a list.</source>
+        <translation>Give the questions as a list.</translation>
+    </message>
+    <message>
+        <source>A questionnaire has 1 to {most} questions; this one has {n}. Add or remove questions.</source>
+        <translation>A questionnaire has 1 to {most} questions; this one has {n}. Add or remove questions.</translation>
+    </message>
+    <message>
+        <source>Question {n}: its key should be 1 to 32 small letters a-z, digits or underscores (for example: waiting_time).</source>
+        <translation>Question {n}: its key should be 1 to 32 small letters a-z, digits or underscores (for example: waiting_time).</translation>
+    </message>
+    <message>
+        <source>Question {n}: the key “{key}” is used twice. Give each its own.</source>
+        <translation>Question {n}: the key “{key}” is used twice. Give each its own.</translation>
+    </message>
+    <message>
+        <source>Question {n}: choose a score from 1 to 5 or an open question.</source>
+        <translation>Question {n}: choose a score from 1 to 5 or an open question.</translation>
+    </message>
+    <message>
+        <source>Question {n} has no text. Write the question.</source>
+        <translation>Question {n} has no text. Write the question.</translation>
+    </message>
+    <message>
+        <source>A questionnaire needs at least one question scored from 1 to 5: the satisfaction rate is counted from those.</source>
+        <translation>A questionnaire needs at least one question scored from 1 to 5: the satisfaction rate is counted from those.</translation>
+    </message>
+    <message>
+        <source>Give the questionnaire a name.</source>
+        <translation>Give the questionnaire a name.</translation>
+    </message>
+    <message>
+        <source>Choose what the questionnaire is for.</source>
+        <translation>Choose what the questionnaire is for.</translation>
+    </message>
+    <message>
+        <source>Say whether the questionnaire is in use.</source>
+        <translation>Say whether the questionnaire is in use.</translation>
+    </message>
+    <message>
+        <source>The question “{key}” already has answers, so it cannot change between a score and an open question. Add a new question with its own key instead.</source>
+        <translation>The question “{key}” already has answers, so it cannot change between a score and an open question. Add a new question with its own key instead.</translation>
+    </message>
+    <message>
+        <source>A survey week starts on a Monday; {day} is not one.</source>
+        <translation>A survey week starts on a Monday; {day} is not one.</translation>
+    </message>
+    <message>
+        <source>The week of {day} has not started yet. Draw this week&apos;s sample or an earlier week&apos;s.</source>
+        <translation>The week of {day} has not started yet. Draw this week&apos;s sample or an earlier week&apos;s.</translation>
+    </message>
+    <message>
+        <source>The week of {day} is more than a year ago: its patients are not asked any more. Choose a recent week.</source>
+        <translation>The week of {day} is more than a year ago: its patients are not asked any more. Choose a recent week.</translation>
+    </message>
+    <message>
+        <source>Choose how the sample is asked: by call or by form.</source>
+        <translation>Choose how the sample is asked: by call or by form.</translation>
+    </message>
+    <message>
+        <source>A reference code is 8 letters and digits, as printed at the foot of the form (for example 3F2A-9C1B). Check it and type it again.</source>
+        <translation>A reference code is 8 letters and digits, as printed at the foot of the form (for example 3F2A-9C1B). Check it and type it again.</translation>
+    </message>
+    <message>
+        <source>survey sample with that code</source>
+        <translation>survey sample with that code</translation>
+    </message>
+    <message>
+        <source>Give the answers as a list.</source>
+        <translation>Give the answers as a list.</translation>
+    </message>
+    <message>
+        <source>There is no question “{key}” in this questionnaire. Use the questions given.</source>
+        <translation>There is no question “{key}” in this questionnaire. Use the questions given.</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered twice. Keep one answer.</source>
+        <translation>The question “{key}” is answered twice. Keep one answer.</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 (very dissatisfied) to 5 (very satisfied).</source>
+        <translation>The question “{key}” is answered with a score from 1 (very dissatisfied) to 5 (very satisfied).</translation>
+    </message>
+    <message>
+        <source>The question “{key}” takes a score from 1 to 5, not text. Write remarks in an open question.</source>
+        <translation>The question “{key}” takes a score from 1 to 5, not text. Write remarks in an open question.</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered in words, not with a score.</source>
+        <translation>The question “{key}” is answered in words, not with a score.</translation>
+    </message>
+    <message>
+        <source>No question is answered. Record at least one answer, or leave it.</source>
+        <translation>No question is answered. Record at least one answer, or leave it.</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s survey was already answered on {day}. Each drawn patient answers once.</source>
+        <translation>This patient&apos;s survey was already answered on {day}. Each drawn patient answers once.</translation>
+    </message>
+    <message>
+        <source>Say whether the answers came by call or form.</source>
+        <translation>Say whether the answers came by call or form.</translation>
+    </message>
+    <message>
+        <source>The answer date {day} should be today or within the last year, not in the future.</source>
+        <translation>The answer date {day} should be today or within the last year, not in the future.</translation>
+    </message>
+    <message>
+        <source>survey sample</source>
+        <translation>survey sample</translation>
+    </message>
+    <message>
+        <source>This patient was drawn for another questionnaire. Enter the answers on the form printed for them.</source>
+        <translation>This patient was drawn for another questionnaire. Enter the answers on the form printed for them.</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 to 5 or with words.</source>
+        <translation>The question “{key}” is answered with a score from 1 to 5 or with words.</translation>
+    </message>
+    <message>
+        <source>This survey call&apos;s patient is no longer in the week&apos;s sample. Close the task as no longer needed.</source>
+        <translation>This survey call&apos;s patient is no longer in the week&apos;s sample. Close the task as no longer needed.</translation>
+    </message>
+    <message>
+        <source>Show the results by question, doctor or department.</source>
+        <translation>Show the results by question, doctor or department.</translation>
+    </message>
+    <message>
+        <source>Choose the role of the checklist.</source>
+        <translation>Choose the role of the checklist.</translation>
+    </message>
+    <message>
+        <source>Give the items as a list.</source>
+        <translation>Give the items as a list.</translation>
+    </message>
+    <message>
+        <source>Item {n} repeats an earlier one. Remove it.</source>
+        <translation>Item {n} repeats an earlier one. Remove it.</translation>
+    </message>
+    <message>
+        <source>A checklist has 1 to {most} items; this one has {n}.</source>
+        <translation>A checklist has 1 to {most} items; this one has {n}.</translation>
+    </message>
+    <message>
+        <source>Sign in as a staff member to fill in a self-check.</source>
+        <translation>Sign in as a staff member to fill in a self-check.</translation>
+    </message>
+    <message>
+        <source>A self-check is filled in for today, or for yesterday after a late shift; not for {day}.</source>
+        <translation>A self-check is filled in for today, or for yesterday after a late shift; not for {day}.</translation>
+    </message>
+    <message>
+        <source>Tick item {n}, or leave it unticked.</source>
+        <translation>Tick item {n}, or leave it unticked.</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}.</source>
+        <translation>Say what was missed in item {n}.</translation>
+    </message>
+    <message>
+        <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
+        <translation>The checklist was changed while you filled it in. Open it again and answer every item.</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationNotice</name>
+    <message>
+        <source>Serious complaints</source>
+        <translation>Serious complaints</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious complaint(s) escalated to you</source>
+        <translation>
+            <numerusform>%n serious complaint escalated to you</numerusform>
+            <numerusform>%n serious complaints escalated to you</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation>Seen</translation>
+    </message>
+    <message>
+        <source>You have read it: it leaves this notice</source>
+        <translation>You have read it: it leaves this notice</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>Number</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>Gist</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -5556,6 +6886,10 @@
     <message>
         <source>Added by hand</source>
         <translation>Added by hand</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>Satisfaction survey</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -6245,6 +7579,102 @@
     </message>
 </context>
 <context>
+    <name>IntakeDialog</name>
+    <message>
+        <source>Record a complaint</source>
+        <extracomment>the complaint was recorded: its id (the list opens it)</extracomment>
+        <translation>Record a complaint</translation>
+    </message>
+    <message>
+        <source>Write down what the person says, in their words. You receive it, so you own it until it is closed or handed over; its deadlines start from the time received.</source>
+        <translation>Write down what the person says, in their words. You receive it, so you own it until it is closed or handed over; its deadlines start from the time received.</translation>
+    </message>
+    <message>
+        <source>How it came</source>
+        <translation>How it came</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>Complainant</translation>
+    </message>
+    <message>
+        <source>Name as given</source>
+        <translation>Name as given</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>Contact</translation>
+    </message>
+    <message>
+        <source>Phone, e-mail or WeChat, as given</source>
+        <translation>Phone, e-mail or WeChat, as given</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>Address</translation>
+    </message>
+    <message>
+        <source>Patient (optional)</source>
+        <translation>Patient (optional)</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>Find the patient: name, phone digits…</translation>
+    </message>
+    <message>
+        <source>Not a patient</source>
+        <translation>Not a patient</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>Staff concerned</translation>
+    </message>
+    <message>
+        <source>As the complainant put it</source>
+        <translation>As the complainant put it</translation>
+    </message>
+    <message>
+        <source>(not one of our staff by name)</source>
+        <translation>(not one of our staff by name)</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Severity</translation>
+    </message>
+    <message>
+        <source>Complexity</source>
+        <translation>Complexity</translation>
+    </message>
+    <message>
+        <source>A complex dispute has 20 days for the answer instead of one</source>
+        <translation>A complex dispute has 20 days for the answer instead of one</translation>
+    </message>
+    <message>
+        <source>Received at</source>
+        <translation>Received at</translation>
+    </message>
+    <message>
+        <source>Now, or earlier for a letter that arrived before it was opened</source>
+        <translation>Now, or earlier for a letter that arrived before it was opened</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>The complaint</translation>
+    </message>
+    <message>
+        <source>A serious complaint goes to the director at once, when you save it.</source>
+        <translation>A serious complaint goes to the director at once, when you save it.</translation>
+    </message>
+    <message>
+        <source>Serious: harm to a patient, a safety risk or a threat to go public.</source>
+        <translation>Serious: harm to a patient, a safety risk or a threat to go public.</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
         <source>Join a clinic that already syncs</source>
@@ -6554,6 +7984,76 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The default wording is back.</source>
         <translation>The default wording is back.</translation>
+    </message>
+</context>
+<context>
+    <name>Metric</name>
+    <message>
+        <source>Satisfaction</source>
+        <translation>Satisfaction</translation>
+    </message>
+    <message>
+        <source>Complaints closed</source>
+        <translation>Complaints closed</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time</source>
+        <translation>Complaints closed on time</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>No-show rate</translation>
+    </message>
+    <message>
+        <source>Average wait</source>
+        <translation>Average wait</translation>
+    </message>
+    <message>
+        <source>Wait, 90th percentile</source>
+        <translation>Wait, 90th percentile</translation>
+    </message>
+    <message>
+        <source>Long waits</source>
+        <translation>Long waits</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>Follow-up rate</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>Revisit booking rate</translation>
+    </message>
+    <message>
+        <source>Booked visits</source>
+        <translation>Booked visits</translation>
+    </message>
+    <message>
+        <source>Prescription corrections</source>
+        <translation>Prescription corrections</translation>
+    </message>
+</context>
+<context>
+    <name>MissingPanel</name>
+    <message>
+        <source>Day</source>
+        <translation>Day</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>Staff</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>Role</translation>
+    </message>
+    <message>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
+        <translation>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</translation>
+    </message>
+    <message>
+        <source>Everyone who worked submitted their self-check.</source>
+        <translation>Everyone who worked submitted their self-check.</translation>
     </message>
 </context>
 <context>
@@ -8770,6 +10270,377 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>QualityChart</name>
+    <message>
+        <source>No data</source>
+        <translation>No data</translation>
+    </message>
+    <message>
+        <source>{value} min</source>
+        <translation>{value} min</translation>
+    </message>
+    <message>
+        <source>counted: {n}</source>
+        <translation>counted: {n}</translation>
+    </message>
+    <message>
+        <source>target: {target}</source>
+        <translation>target: {target}</translation>
+    </message>
+</context>
+<context>
+    <name>QualityPage</name>
+    <message>
+        <source>Complaints</source>
+        <translation>Complaints</translation>
+    </message>
+    <message>
+        <source>Root causes</source>
+        <translation>Root causes</translation>
+    </message>
+    <message>
+        <source>Training cases</source>
+        <translation>Training cases</translation>
+    </message>
+    <message>
+        <source>Surveys</source>
+        <translation>Surveys</translation>
+    </message>
+    <message>
+        <source>Self-check</source>
+        <translation>Self-check</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>Dashboard</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>Reports</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReport</name>
+    <message>
+        <source>Weekly complaint feedback</source>
+        <translation>Weekly complaint feedback</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis</source>
+        <translation>Monthly quality analysis</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary</source>
+        <translation>Quarterly quality summary</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary</source>
+        <translation>Yearly quality summary</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} min</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>Met</translation>
+    </message>
+    <message>
+        <source>Not met</source>
+        <translation>Not met</translation>
+    </message>
+    <message>
+        <source>Figures against their targets</source>
+        <translation>Figures against their targets</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>Metric</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>Value</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>Target</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>Result</translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation>Counted</translation>
+    </message>
+    <message>
+        <source>Target {value}</source>
+        <translation>Target {value}</translation>
+    </message>
+    <message>
+        <source>Trend over 12 months</source>
+        <translation>Trend over 12 months</translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>No data</translation>
+    </message>
+    <message>
+        <source>(confidential)</source>
+        <translation>(confidential)</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Closed</translation>
+    </message>
+    <message>
+        <source>Open, overdue</source>
+        <translation>Open, overdue</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>serious</source>
+        <translation>serious</translation>
+    </message>
+    <message>
+        <source>Complaint cases</source>
+        <translation>Complaint cases</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>No.</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Received</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>Channel</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>Gist</translation>
+    </message>
+    <message>
+        <source>No complaints were received.</source>
+        <translation>No complaints were received.</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>answered</translation>
+    </message>
+    <message>
+        <source>awaiting an answer</source>
+        <translation>awaiting an answer</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to departments</source>
+        <translation>Suggestions forwarded to departments</translation>
+    </message>
+    <message>
+        <source>No suggestions were forwarded.</source>
+        <translation>No suggestions were forwarded.</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>late</source>
+        <translation>late</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses (5 Whys)</source>
+        <translation>Root-cause analyses (5 Whys)</translation>
+    </message>
+    <message>
+        <source>Found</source>
+        <translation>Found</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>Root cause</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <source>No root-cause analysis in this period.</source>
+        <translation>No root-cause analysis in this period.</translation>
+    </message>
+    <message>
+        <source>{name}: {n} days missing</source>
+        <translation>{name}: {n} days missing</translation>
+    </message>
+    <message>
+        <source>Daily self-checks missing</source>
+        <translation>Daily self-checks missing</translation>
+    </message>
+    <message>
+        <source>Every self-check was done.</source>
+        <translation>Every self-check was done.</translation>
+    </message>
+    <message>
+        <source>Figures per month</source>
+        <translation>Figures per month</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Period</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>Complaints</translation>
+    </message>
+    <message>
+        <source>Closed in the period</source>
+        <translation>Closed in the period</translation>
+    </message>
+    <message>
+        <source>Received and still open</source>
+        <translation>Received and still open</translation>
+    </message>
+    <message>
+        <source>Open and overdue</source>
+        <translation>Open and overdue</translation>
+    </message>
+    <message>
+        <source>Open now (all periods)</source>
+        <translation>Open now (all periods)</translation>
+    </message>
+    <message>
+        <source>Serious, not yet seen by the director</source>
+        <translation>Serious, not yet seen by the director</translation>
+    </message>
+    <message>
+        <source>Satisfaction this week</source>
+        <translation>Satisfaction this week</translation>
+    </message>
+    <message>
+        <source>Answers counted</source>
+        <translation>Answers counted</translation>
+    </message>
+    <message>
+        <source>Made {time} by {name}</source>
+        <translation>Made {time} by {name}</translation>
+    </message>
+    <message>
+        <source>Internal quality document: complaint details are confidential.</source>
+        <translation>Internal quality document: complaint details are confidential.</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>Page {n} / {total}</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReports</name>
+    <message>
+        <source>Complaints</source>
+        <translation>Complaints</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>Survey answers</translation>
+    </message>
+    <message>
+        <source>Follow-up calls</source>
+        <translation>Follow-up calls</translation>
+    </message>
+    <message>
+        <source>Self-checks</source>
+        <translation>Self-checks</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses</source>
+        <translation>Root-cause analyses</translation>
+    </message>
+    <message>
+        <source>Dashboard figures</source>
+        <translation>Dashboard figures</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionnaireDialog</name>
+    <message>
+        <source>Questionnaires</source>
+        <translation>Questionnaires</translation>
+    </message>
+    <message>
+        <source>New questionnaire</source>
+        <translation>New questionnaire</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>Questionnaire</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <source>Used for</source>
+        <translation>Used for</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>Key</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>Kind</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>Add</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>Up</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>Down</translation>
+    </message>
+    <message>
+        <source>Keys are short codes (a-z, 0-9, _) the answers are stored under; once saved they stay. At least one item must be a 1-5 scale.</source>
+        <translation>Keys are short codes (a-z, 0-9, _) the answers are stored under; once saved they stay. At least one item must be a 1-5 scale.</translation>
+    </message>
+    <message>
+        <source>Saved keys cannot change: earlier answers use them</source>
+        <translation>Saved keys cannot change: earlier answers use them</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>Saved.</translation>
+    </message>
+</context>
+<context>
     <name>QueueMessageDialog</name>
     <message>
         <source>Queue a message</source>
@@ -9559,6 +11430,108 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>ReportsPanel</name>
+    <message>
+        <source>Quality reports</source>
+        <translation>Quality reports</translation>
+    </message>
+    <message>
+        <source>Week: complaint feedback</source>
+        <translation>Week: complaint feedback</translation>
+    </message>
+    <message>
+        <source>Month: analysis for the director</source>
+        <translation>Month: analysis for the director</translation>
+    </message>
+    <message>
+        <source>Quarter: summary</source>
+        <translation>Quarter: summary</translation>
+    </message>
+    <message>
+        <source>Year: summary</source>
+        <translation>Year: summary</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>Report</translation>
+    </message>
+    <message>
+        <source>Period holding</source>
+        <translation>Period holding</translation>
+    </message>
+    <message>
+        <source>Report as PDF</source>
+        <translation>Report as PDF</translation>
+    </message>
+    <message>
+        <source>The preview can print the report or save it as a PDF. Complaint details appear only for those who may read them.</source>
+        <translation>The preview can print the report or save it as a PDF. Complaint details appear only for those who may read them.</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>Preview…</translation>
+    </message>
+    <message>
+        <source>The figures behind it, as a CSV file</source>
+        <translation>The figures behind it, as a CSV file</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>Table</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>Export CSV…</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} to {last}</translation>
+    </message>
+    <message>
+        <source>Weekly complaint feedback {first} to {last}</source>
+        <translation>Weekly complaint feedback {first} to {last}</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis {first} to {last}</source>
+        <translation>Monthly quality analysis {first} to {last}</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary {first} to {last}</source>
+        <translation>Quarterly quality summary {first} to {last}</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary {first} to {last}</source>
+        <translation>Yearly quality summary {first} to {last}</translation>
+    </message>
+    <message>
+        <source>Building the report…</source>
+        <translation>Building the report…</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>Export CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV files (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>Exporting…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n row(s) of {table} to {path}.</source>
+        <translation>
+            <numerusform>Saved %n row of {table} to {path}.</numerusform>
+            <numerusform>Saved %n rows of {table} to {path}.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}. Nothing was saved. Choose a folder you may write to (for example your Documents) and try again.</source>
+        <translation>Could not write {path}: {reason}. Nothing was saved. Choose a folder you may write to (for example your Documents) and try again.</translation>
+    </message>
+</context>
+<context>
     <name>ReportsTab</name>
     <message>
         <source>Reports and assessments</source>
@@ -9826,6 +11799,146 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>RootCauseDialog</name>
+    <message>
+        <source>Root cause (5 Why)</source>
+        <translation>Root cause (5 Why)</translation>
+    </message>
+    <message>
+        <source>Ask why it happened, then why that happened, up to five times, until you reach a cause the clinic can change. Write in general terms: no names.</source>
+        <translation>Ask why it happened, then why that happened, up to five times, until you reach a cause the clinic can change. Write in general terms: no names.</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>What went wrong, in general terms</source>
+        <translation>What went wrong, in general terms</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Owner and due</source>
+        <translation>Owner and due</translation>
+    </message>
+    <message>
+        <source>Why {n}?</source>
+        <translation>Why {n}?</translation>
+    </message>
+    <message>
+        <source>Why did the problem happen?</source>
+        <translation>Why did the problem happen?</translation>
+    </message>
+    <message>
+        <source>Why did that happen?</source>
+        <translation>Why did that happen?</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>Root cause</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Actions</translation>
+    </message>
+    <message>
+        <source>What will change, who does it, by when</source>
+        <translation>What will change, who does it, by when</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>The analysis is complete: the root cause and the actions are written</source>
+        <translation>The analysis is complete: the root cause and the actions are written</translation>
+    </message>
+    <message numerus="yes">
+        <source>You; due %n hour(s) after it is found (now).</source>
+        <translation>
+            <numerusform>You; due %n hour after it is found (now).</numerusform>
+            <numerusform>You; due %n hours after it is found (now).</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>complaint {number}</source>
+        <translation>complaint {number}</translation>
+    </message>
+</context>
+<context>
+    <name>RootCausesPanel</name>
+    <message>
+        <source>{due} (done {time})</source>
+        <translation>{due} (done {time})</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>Open</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>Done</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <source>New analysis…</source>
+        <translation>New analysis…</translation>
+    </message>
+    <message>
+        <source>A problem found: ask why, five times, within a day</source>
+        <translation>A problem found: ask why, five times, within a day</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>Open…</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>Problem</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>Complaint</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>Owner</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>Due</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>Root cause</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n analysis(es)</source>
+        <translation>
+            <numerusform>%n analysis</numerusform>
+            <numerusform>%n analyses</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+</context>
+<context>
     <name>RostersTab</name>
     <message>
         <source>All day</source>
@@ -9877,6 +11990,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>How satisfied are you with the clinic&apos;s environment?</source>
         <translation>How satisfied are you with the clinic&apos;s environment?</translation>
+    </message>
+    <message>
+        <source>What could we do better?</source>
+        <translation>What could we do better?</translation>
     </message>
 </context>
 <context>
@@ -10022,6 +12139,164 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>The backup was cancelled; no file was written.</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheck</name>
+    <message>
+        <source>Every patient&apos;s details complete (no missing phone / ID)</source>
+        <translation>Every patient&apos;s details complete (no missing phone / ID)</translation>
+    </message>
+    <message>
+        <source>Tomorrow&apos;s bookings confirmed</source>
+        <translation>Tomorrow&apos;s bookings confirmed</translation>
+    </message>
+    <message>
+        <source>No-shows of the day marked and called back</source>
+        <translation>No-shows of the day marked and called back</translation>
+    </message>
+    <message>
+        <source>Waiting patients kept informed; long waits handled</source>
+        <translation>Waiting patients kept informed; long waits handled</translation>
+    </message>
+    <message>
+        <source>Front desk and waiting area tidy</source>
+        <translation>Front desk and waiting area tidy</translation>
+    </message>
+    <message>
+        <source>Vital signs recorded for every patient triaged</source>
+        <translation>Vital signs recorded for every patient triaged</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication confirmed at check-in</source>
+        <translation>Allergies and current medication confirmed at check-in</translation>
+    </message>
+    <message>
+        <source>Same-day follow-up calls made</source>
+        <translation>Same-day follow-up calls made</translation>
+    </message>
+    <message>
+        <source>Equipment cleaned and supplies restocked</source>
+        <translation>Equipment cleaned and supplies restocked</translation>
+    </message>
+    <message>
+        <source>Today&apos;s records complete and signed</source>
+        <translation>Today&apos;s records complete and signed</translation>
+    </message>
+    <message>
+        <source>Follow-up plans set for today&apos;s patients</source>
+        <translation>Follow-up plans set for today&apos;s patients</translation>
+    </message>
+    <message>
+        <source>Prescriptions checked and explained to patients</source>
+        <translation>Prescriptions checked and explained to patients</translation>
+    </message>
+    <message>
+        <source>Referrals and test results passed on</source>
+        <translation>Referrals and test results passed on</translation>
+    </message>
+    <message>
+        <source>Every prescription checked before dispensing</source>
+        <translation>Every prescription checked before dispensing</translation>
+    </message>
+    <message>
+        <source>Medication cards and guidance given</source>
+        <translation>Medication cards and guidance given</translation>
+    </message>
+    <message>
+        <source>Stock and expiry dates checked</source>
+        <translation>Stock and expiry dates checked</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up calls made or rescheduled</source>
+        <translation>Today&apos;s follow-up calls made or rescheduled</translation>
+    </message>
+    <message>
+        <source>Health records of today&apos;s members updated</source>
+        <translation>Health records of today&apos;s members updated</translation>
+    </message>
+    <message>
+        <source>Calls spot-checked</source>
+        <translation>Calls spot-checked</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up and survey calls made</source>
+        <translation>Today&apos;s follow-up and survey calls made</translation>
+    </message>
+    <message>
+        <source>Complaints of the day accepted and contacted on time</source>
+        <translation>Complaints of the day accepted and contacted on time</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to the departments</source>
+        <translation>Suggestions forwarded to the departments</translation>
+    </message>
+    <message>
+        <source>Complaint deadlines due tomorrow checked</source>
+        <translation>Complaint deadlines due tomorrow checked</translation>
+    </message>
+    <message>
+        <source>Escalated complaints seen and answered</source>
+        <translation>Escalated complaints seen and answered</translation>
+    </message>
+    <message>
+        <source>Quality dashboard reviewed</source>
+        <translation>Quality dashboard reviewed</translation>
+    </message>
+    <message>
+        <source>Staff self-checks of the day reviewed</source>
+        <translation>Staff self-checks of the day reviewed</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheckPanel</name>
+    <message>
+        <source>What was missed, and what you did</source>
+        <translation>What was missed, and what you did</translation>
+    </message>
+    <message>
+        <source>My self-check for {day}</source>
+        <translation>My self-check for {day}</translation>
+    </message>
+    <message>
+        <source>Anything else about today (optional)</source>
+        <translation>Anything else about today (optional)</translation>
+    </message>
+    <message>
+        <source>Missing self-checks</source>
+        <translation>Missing self-checks</translation>
+    </message>
+    <message>
+        <source>Checklists</source>
+        <translation>Checklists</translation>
+    </message>
+    <message>
+        <source>Your role has no checklist yet.</source>
+        <translation>Your role has no checklist yet.</translation>
+    </message>
+    <message>
+        <source>Not submitted yet: tick each item at the end of the day.</source>
+        <translation>Not submitted yet: tick each item at the end of the day.</translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation>Submit</translation>
+    </message>
+    <message>
+        <source>Submitted at {time}. You can change it and submit again.</source>
+        <translation>Submitted at {time}. You can change it and submit again.</translation>
+    </message>
+    <message>
+        <source>Update</source>
+        <translation>Update</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}, or tick it if it was done.</source>
+        <translation>Say what was missed in item {n}, or tick it if it was done.</translation>
+    </message>
+    <message>
+        <source>Thank you. Your self-check is saved.</source>
+        <translation>Thank you. Your self-check is saved.</translation>
     </message>
 </context>
 <context>
@@ -10513,6 +12788,42 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Call back no-shows of the last (days; 0: never)</source>
         <translation>Call back no-shows of the last (days; 0: never)</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time target (%)</source>
+        <translation>Complaints closed on time target (%)</translation>
+    </message>
+    <message>
+        <source>No-show rate at most (%)</source>
+        <translation>No-show rate at most (%)</translation>
+    </message>
+    <message>
+        <source>Average wait at most (minutes)</source>
+        <translation>Average wait at most (minutes)</translation>
+    </message>
+    <message>
+        <source>90% of patients wait at most (minutes)</source>
+        <translation>90% of patients wait at most (minutes)</translation>
+    </message>
+    <message>
+        <source>Follow-up rate target (%)</source>
+        <translation>Follow-up rate target (%)</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate target (%)</source>
+        <translation>Revisit booking rate target (%)</translation>
+    </message>
+    <message>
+        <source>Booked visits target (% of visits)</source>
+        <translation>Booked visits target (% of visits)</translation>
+    </message>
+    <message>
+        <source>Prescriptions corrected at most (%)</source>
+        <translation>Prescriptions corrected at most (%)</translation>
+    </message>
+    <message>
+        <source>Weekly survey: call the patients or hand out forms</source>
+        <translation>Weekly survey: call the patients or hand out forms</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -11033,6 +13344,270 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>SuggestionBoxDialog</name>
+    <message>
+        <source>Suggestion box</source>
+        <translation>Suggestion box</translation>
+    </message>
+    <message>
+        <source>Enter every note found in the box, one per row, then save them all at once. Name and contact only if the writer gave them; empty rows are skipped. Each note becomes a complaint you own, received on the day the box was opened.</source>
+        <translation>Enter every note found in the box, one per row, then save them all at once. Name and contact only if the writer gave them; empty rows are skipped. Each note becomes a complaint you own, received on the day the box was opened.</translation>
+    </message>
+    <message>
+        <source>&amp;Opened on</source>
+        <translation>&amp;Opened on</translation>
+    </message>
+    <message>
+        <source>What the note says</source>
+        <translation>What the note says</translation>
+    </message>
+    <message>
+        <source>Name (if given)</source>
+        <translation>Name (if given)</translation>
+    </message>
+    <message>
+        <source>Contact (if given)</source>
+        <translation>Contact (if given)</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>Severity</translation>
+    </message>
+    <message>
+        <source>Add a row</source>
+        <translation>Add a row</translation>
+    </message>
+    <message>
+        <source>Remove the row</source>
+        <translation>Remove the row</translation>
+    </message>
+    <message>
+        <source>Save all</source>
+        <translation>Save all</translation>
+    </message>
+    <message>
+        <source>At most {n} notes at a time: save these, then open the box again.</source>
+        <translation>At most {n} notes at a time: save these, then open the box again.</translation>
+    </message>
+    <message>
+        <source>Write at least one note, then save.</source>
+        <translation>Write at least one note, then save.</translation>
+    </message>
+</context>
+<context>
+    <name>Survey</name>
+    <message>
+        <source>Score from 1 to 5</source>
+        <translation>Score from 1 to 5</translation>
+    </message>
+    <message>
+        <source>Open question</source>
+        <translation>Open question</translation>
+    </message>
+    <message>
+        <source>Weekly sample</source>
+        <translation>Weekly sample</translation>
+    </message>
+    <message>
+        <source>Semi-annual outpatient survey</source>
+        <translation>Semi-annual outpatient survey</translation>
+    </message>
+    <message>
+        <source>Semi-annual inpatient survey</source>
+        <translation>Semi-annual inpatient survey</translation>
+    </message>
+    <message>
+        <source>Call the patient</source>
+        <translation>Call the patient</translation>
+    </message>
+    <message>
+        <source>Printed form</source>
+        <translation>Printed form</translation>
+    </message>
+    <message>
+        <source>Drawn</source>
+        <translation>Drawn</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>Answered</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>Declined</translation>
+    </message>
+    <message>
+        <source>Not reached</source>
+        <translation>Not reached</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>Satisfaction survey</translation>
+    </message>
+    <message>
+        <source>Weekly satisfaction survey</source>
+        <translation>Weekly satisfaction survey</translation>
+    </message>
+</context>
+<context>
+    <name>Surveys</name>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = very dissatisfied … 5 = very satisfied; 0 clears</translation>
+    </message>
+</context>
+<context>
+    <name>SurveysPanel</name>
+    <message>
+        <source>Weekly sample</source>
+        <translation>Weekly sample</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>Results</translation>
+    </message>
+    <message>
+        <source>Week of</source>
+        <translation>Week of</translation>
+    </message>
+    <message>
+        <source>The week before</source>
+        <translation>The week before</translation>
+    </message>
+    <message>
+        <source>The week after</source>
+        <translation>The week after</translation>
+    </message>
+    <message>
+        <source>Ask by</source>
+        <translation>Ask by</translation>
+    </message>
+    <message>
+        <source>Draw this week&apos;s sample</source>
+        <translation>Draw this week&apos;s sample</translation>
+    </message>
+    <message>
+        <source>Draws the week&apos;s share of patients seen (Settings, Quality). Drawing again keeps those already drawn; every workstation draws the same patients.</source>
+        <translation>Draws the week&apos;s share of patients seen (Settings, Quality). Drawing again keeps those already drawn; every workstation draws the same patients.</translation>
+    </message>
+    <message>
+        <source>Print forms…</source>
+        <translation>Print forms…</translation>
+    </message>
+    <message>
+        <source>Enter a returned form…</source>
+        <translation>Enter a returned form…</translation>
+    </message>
+    <message>
+        <source>Questionnaires…</source>
+        <translation>Questionnaires…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>Patient</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>Doctor</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>Visit</translation>
+    </message>
+    <message>
+        <source>Asked by</source>
+        <translation>Asked by</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>Code</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>By</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <source>Responses</source>
+        <translation>Responses</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>Answers</translation>
+    </message>
+    <message>
+        <source>Mean (1-5)</source>
+        <translation>Mean (1-5)</translation>
+    </message>
+    <message>
+        <source>Satisfied (4-5)</source>
+        <translation>Satisfied (4-5)</translation>
+    </message>
+    <message>
+        <source>Satisfied %</source>
+        <translation>Satisfied %</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} to {last}</translation>
+    </message>
+    <message>
+        <source>No patients were seen that week: nobody to ask.</source>
+        <translation>No patients were seen that week: nobody to ask.</translation>
+    </message>
+    <message>
+        <source>Drew {n} of {seen} patients seen ({percent} %).</source>
+        <translation>Drew {n} of {seen} patients seen ({percent} %).</translation>
+    </message>
+    <message>
+        <source>Not drawn yet for this week.</source>
+        <translation>Not drawn yet for this week.</translation>
+    </message>
+    <message>
+        <source>Patients seen: {seen}. Drawn: {n} ({percent} %), asked by {mode}. Answered so far: {answered}.</source>
+        <translation>Patients seen: {seen}. Drawn: {n} ({percent} %), asked by {mode}. Answered so far: {answered}.</translation>
+    </message>
+    <message>
+        <source>One form per patient drawn for a printed form, with its code</source>
+        <translation>One form per patient drawn for a printed form, with its code</translation>
+    </message>
+    <message>
+        <source>A blank form (no patient drawn for a printed form this week)</source>
+        <translation>A blank form (no patient drawn for a printed form this week)</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey forms</source>
+        <translation>Satisfaction survey forms</translation>
+    </message>
+    <message>
+        <source>The form&apos;s answers are saved.</source>
+        <translation>The form&apos;s answers are saved.</translation>
+    </message>
+    <message>
+        <source>(not recorded)</source>
+        <translation>(not recorded)</translation>
+    </message>
+    <message>
+        <source>No survey answers in this period.</source>
+        <translation>No survey answers in this period.</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusLabel</name>
     <message>
         <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
@@ -11267,6 +13842,40 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>This copy is up to date with the hub again.</source>
         <translation>This copy is up to date with the hub again.</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Title</source>
+        <translation>Title</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>Department</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>Added</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>Loading…</translation>
+    </message>
+    <message>
+        <source>No cases yet. A complaint&apos;s owner adds one from the complaint, once it has been answered.</source>
+        <translation>No cases yet. A complaint&apos;s owner adds one from the complaint, once it has been answered.</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s)</source>
+        <translation>
+            <numerusform>%n case</numerusform>
+            <numerusform>%n cases</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Added {day} by {name}</source>
+        <translation>Added {day} by {name}</translation>
     </message>
 </context>
 <context>

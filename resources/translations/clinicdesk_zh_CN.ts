@@ -1436,6 +1436,18 @@
         <translation>我们来电是关于：{what}</translation>
     </message>
     <message>
+        <source>Thank you for visiting us recently. To improve our service we are asking a few of our patients about their visit. It takes about three minutes; may I ask you a few questions?</source>
+        <translation>感谢您近期来我们诊所就诊。为了改进服务，我们正在请部分患者谈谈就诊感受，大约需要三分钟，可以请教您几个问题吗？</translation>
+    </message>
+    <message>
+        <source>Read the questions on the right one by one; for each, the patient gives a score from 1 (very dissatisfied) to 5 (very satisfied). Write down anything else they say.</source>
+        <translation>逐条读出右侧的问题，请患者为每一项打分：1（很不满意）到 5（很满意）。患者的其他意见请如实记下。</translation>
+    </message>
+    <message>
+        <source>Thank you very much, {who}, for your time and your opinion. We wish you good health.</source>
+        <translation>非常感谢{who}抽出时间给我们提意见，祝您身体健康！</translation>
+    </message>
+    <message>
         <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
         <translation>我们打电话来问问您在{doctor}处就诊后恢复得怎么样。请问您现在方便说几分钟吗？</translation>
     </message>
@@ -1990,6 +2002,49 @@
     </message>
 </context>
 <context>
+    <name>ChecklistEditor</name>
+    <message>
+        <source>Role</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Save the checklist</source>
+        <translation>保存自查表</translation>
+    </message>
+    <message>
+        <source>Double-click an item to change its words</source>
+        <translation>双击条目可修改文字</translation>
+    </message>
+    <message>
+        <source>A checklist has at most {n} items.</source>
+        <translation>自查表最多 {n} 项。</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>新条目</translation>
+    </message>
+    <message>
+        <source>Saved. The new list applies from now on.</source>
+        <translation>已保存，新自查表即日起生效。</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -2209,6 +2264,552 @@
     </message>
 </context>
 <context>
+    <name>Complaint</name>
+    <message>
+        <source>In person</source>
+        <translation>当面</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Website</source>
+        <translation>网站</translation>
+    </message>
+    <message>
+        <source>Suggestion box</source>
+        <translation>意见箱</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>电话回访</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Serious</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Simple issue</source>
+        <translation>简单问题</translation>
+    </message>
+    <message>
+        <source>Complex dispute</source>
+        <translation>复杂纠纷</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>短信</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>电子邮件</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintDialog</name>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>投诉人</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>涉及员工</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投诉内容</translation>
+    </message>
+    <message>
+        <source>Answer and solution</source>
+        <translation>答复与解决方案</translation>
+    </message>
+    <message>
+        <source>Rectification</source>
+        <translation>整改</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>回复投诉人</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>You take the complaint on</source>
+        <translation>由您受理此投诉</translation>
+    </message>
+    <message>
+        <source>Record contact…</source>
+        <translation>记录联系…</translation>
+    </message>
+    <message>
+        <source>The first contact with the complainant</source>
+        <translation>与投诉人的首次联系</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>答复…</translation>
+    </message>
+    <message>
+        <source>What the clinic answers</source>
+        <translation>诊所的答复</translation>
+    </message>
+    <message>
+        <source>Propose solution…</source>
+        <translation>提出解决方案…</translation>
+    </message>
+    <message>
+        <source>The solution offered</source>
+        <translation>提出的解决方案</translation>
+    </message>
+    <message>
+        <source>Set rectification…</source>
+        <translation>设定整改…</translation>
+    </message>
+    <message>
+        <source>What is to change, who sees to it, by when</source>
+        <translation>改什么、谁负责、何时完成</translation>
+    </message>
+    <message>
+        <source>Rectified…</source>
+        <translation>整改完成…</translation>
+    </message>
+    <message>
+        <source>The change has been made</source>
+        <translation>整改已落实</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant…</source>
+        <translation>回复投诉人…</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told</source>
+        <translation>何时以何种方式告知投诉人</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>结案…</translation>
+    </message>
+    <message>
+        <source>Close the complaint: the complainant must have had the reply</source>
+        <translation>结案：须已回复投诉人</translation>
+    </message>
+    <message>
+        <source>Reopen…</source>
+        <translation>重新打开…</translation>
+    </message>
+    <message>
+        <source>Open the closed complaint again, with a reason</source>
+        <translation>重新打开已结案的投诉，须说明原因</translation>
+    </message>
+    <message>
+        <source>Hand over…</source>
+        <translation>移交…</translation>
+    </message>
+    <message>
+        <source>Give the complaint to a colleague</source>
+        <translation>把投诉移交给同事</translation>
+    </message>
+    <message>
+        <source>Add to training library…</source>
+        <translation>加入培训案例库…</translation>
+    </message>
+    <message>
+        <source>An anonymised case for everyone to learn from</source>
+        <translation>匿名案例，供全员学习</translation>
+    </message>
+    <message>
+        <source>Root cause (5 Why)…</source>
+        <translation>根因分析（5 Why）…</translation>
+    </message>
+    <message>
+        <source>Ask why, five times</source>
+        <translation>连问五个为什么</translation>
+    </message>
+    <message>
+        <source>Add note…</source>
+        <translation>添加备注…</translation>
+    </message>
+    <message>
+        <source>A note in the history</source>
+        <translation>在处理记录中加一条备注</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>处理记录</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>经办人</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>Complaint {number}</source>
+        <translation>投诉 {number}</translation>
+    </message>
+    <message>
+        <source>{number} · {stage} · owner {owner}</source>
+        <translation>{number} · {stage} · 负责人 {owner}</translation>
+    </message>
+    <message>
+        <source>Received {time}</source>
+        <translation>{time} 收到</translation>
+    </message>
+    <message>
+        <source>recorded by {name}</source>
+        <translation>{name} 登记</translation>
+    </message>
+    <message numerus="yes">
+        <source>reopened %n time(s)</source>
+        <translation>
+            <numerusform>重新打开 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The details of this complaint are confidential: only customer service, the director and the complaint&apos;s owner read them.</source>
+        <translation>此投诉的详情保密：只有客服、院长和投诉负责人可以查看。</translation>
+    </message>
+    <message>
+        <source>Serious: escalated to the director.</source>
+        <translation>严重投诉：已上报院长。</translation>
+    </message>
+    <message>
+        <source>Closed {time} by {name}. Reopen to change it: every step is locked while it is closed.</source>
+        <translation>{name} 于 {time} 结案。如需修改请重新打开：结案后各步骤均已锁定。</translation>
+    </message>
+    <message>
+        <source>Only its owner, customer service and the director work this complaint; you may read it.</source>
+        <translation>只有负责人、客服和院长可以处理此投诉；您可以查看。</translation>
+    </message>
+    <message>
+        <source>✓ done {time}</source>
+        <translation>✓ {time} 完成</translation>
+    </message>
+    <message>
+        <source>(late by {time})</source>
+        <translation>（超时 {time}）</translation>
+    </message>
+    <message>
+        <source>not needed</source>
+        <translation>无需</translation>
+    </message>
+    <message>
+        <source>{action} — {owner}, by {due}</source>
+        <translation>{action} — {owner}，{due} 前完成</translation>
+    </message>
+    <message>
+        <source>Done {time}: {note}</source>
+        <translation>{time} 完成：{note}</translation>
+    </message>
+    <message>
+        <source>{time}, by {channel}: {text}</source>
+        <translation>{time}，{channel}：{text}</translation>
+    </message>
+    <message>
+        <source>{old} to {new}</source>
+        <translation>{old} 移交给 {new}</translation>
+    </message>
+    <message>
+        <source>by {day}</source>
+        <translation>{day} 前</translation>
+    </message>
+    <message>
+        <source>Accept the complaint</source>
+        <translation>受理投诉</translation>
+    </message>
+    <message>
+        <source>You take it on: the clock for the first contact keeps running.</source>
+        <translation>由您受理：首次联系的时限继续计算。</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>备注（可不填）</translation>
+    </message>
+    <message>
+        <source>Record the first contact</source>
+        <translation>记录首次联系</translation>
+    </message>
+    <message>
+        <source>How {who} was reached and what was agreed.</source>
+        <translation>如何联系到{who}，约定了什么。</translation>
+    </message>
+    <message>
+        <source>the complainant</source>
+        <translation>投诉人</translation>
+    </message>
+    <message>
+        <source>What was said</source>
+        <translation>沟通内容</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s answer: what was found and what the clinic says about it.</source>
+        <translation>诊所的答复：查明了什么，诊所如何说明。</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>提出解决方案</translation>
+    </message>
+    <message>
+        <source>What the clinic offers to put it right.</source>
+        <translation>诊所提出的补救办法。</translation>
+    </message>
+    <message>
+        <source>Solution</source>
+        <translation>解决方案</translation>
+    </message>
+    <message>
+        <source>Set the rectification</source>
+        <translation>设定整改</translation>
+    </message>
+    <message>
+        <source>What is to change so it does not happen again, who sees to it and by when (the rectification deadline is the default).</source>
+        <translation>为避免再次发生要改什么、谁负责、何时完成（默认为整改时限）。</translation>
+    </message>
+    <message>
+        <source>What is to change</source>
+        <translation>整改内容</translation>
+    </message>
+    <message>
+        <source>Who sees to it</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>整改完成</translation>
+    </message>
+    <message>
+        <source>What was done</source>
+        <translation>做了什么</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told the outcome, and what they were told.</source>
+        <translation>何时以何种方式把处理结果告知投诉人，告知了什么。</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>What they were told</source>
+        <translation>告知内容</translation>
+    </message>
+    <message>
+        <source>Close the complaint</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Closing needs the reply to the complainant, and the rectification done if one was set. An anonymous note no one can be told about closes with a note.</source>
+        <translation>结案前须已回复投诉人；如设定了整改，须已整改完成。无法回复的匿名意见凭结案备注结案。</translation>
+    </message>
+    <message>
+        <source>Reopen the complaint</source>
+        <translation>重新打开投诉</translation>
+    </message>
+    <message>
+        <source>Say why it is opened again: the reason stays in its history.</source>
+        <translation>说明重新打开的原因：原因会留在处理记录中。</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Hand the complaint over</source>
+        <translation>移交投诉</translation>
+    </message>
+    <message>
+        <source>The colleague owns it from now on; the hand-over stays in its history.</source>
+        <translation>此后由该同事负责；移交会留在处理记录中。</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>移交给</translation>
+    </message>
+    <message>
+        <source>{channel} complaint, {department}</source>
+        <translation>{channel}投诉，{department}</translation>
+    </message>
+    <message>
+        <source>Add to the training library</source>
+        <translation>加入培训案例库</translation>
+    </message>
+    <message>
+        <source>Cases are anonymised: write the summary in your own words, without the names of patients, complainants or staff, phone numbers or ID numbers.</source>
+        <translation>案例须匿名：请用自己的话写经过，不写患者、投诉人或员工的姓名，不写电话号码和证件号码。</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>经过</translation>
+    </message>
+    <message>
+        <source>In general terms: no names, no phone or ID numbers.</source>
+        <translation>概括描述：不写姓名、电话或证件号码。</translation>
+    </message>
+    <message>
+        <source>Lessons</source>
+        <translation>经验教训</translation>
+    </message>
+    <message>
+        <source>Add a note</source>
+        <translation>添加备注</translation>
+    </message>
+    <message>
+        <source>A note in the history.</source>
+        <translation>在处理记录中加一条备注。</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintEvent</name>
+    <message>
+        <source>Received</source>
+        <translation>收到投诉</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Complainant contacted</source>
+        <translation>联系投诉人</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>答复</translation>
+    </message>
+    <message>
+        <source>Solution proposed</source>
+        <translation>提出解决方案</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>移交</translation>
+    </message>
+    <message>
+        <source>Escalated to the director</source>
+        <translation>上报院长</translation>
+    </message>
+    <message>
+        <source>Seen by the director</source>
+        <translation>院长已阅</translation>
+    </message>
+    <message>
+        <source>Rectification set</source>
+        <translation>设定整改</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>整改完成</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>回复投诉人</translation>
+    </message>
+    <message>
+        <source>Training case made</source>
+        <translation>加入培训案例库</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>结案</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新打开</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintStage</name>
+    <message>
+        <source>Received</source>
+        <translation>已收到</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>已联系</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已答复</translation>
+    </message>
+    <message>
+        <source>Rectifying</source>
+        <translation>整改中</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>已回复</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+</context>
+<context>
     <name>ComplaintStep</name>
     <message>
         <source>Accept</source>
@@ -2237,6 +2838,164 @@
     <message>
         <source>Answer (complex dispute)</source>
         <translation>答复（复杂纠纷）</translation>
+    </message>
+</context>
+<context>
+    <name>Complaints</name>
+    <message>
+        <source>%n day(s)</source>
+        <translation>%n 天</translation>
+    </message>
+    <message>
+        <source>{h} h</source>
+        <translation>{h} 小时</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小时 {m} 分钟</translation>
+    </message>
+    <message>
+        <source>{m} min</source>
+        <translation>{m} 分钟</translation>
+    </message>
+    <message>
+        <source>overdue by {time}</source>
+        <translation>已超时 {time}</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>还剩 {time}</translation>
+    </message>
+    <message>
+        <source>{day} end of day</source>
+        <translation>{day} 当天结束前</translation>
+    </message>
+    <message>
+        <source>{step}: {due} ({left})</source>
+        <translation>{step}：{due}（{left}）</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPanel</name>
+    <message>
+        <source>Open</source>
+        <translation>未结案</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我负责的</translation>
+    </message>
+    <message>
+        <source>Only the complaints you own</source>
+        <translation>只看由您负责的投诉</translation>
+    </message>
+    <message>
+        <source>Overdue only</source>
+        <translation>只看超时的</translation>
+    </message>
+    <message>
+        <source>Received from</source>
+        <translation>收到日期从</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Search: number, complainant, words in it…</source>
+        <translation>搜索：编号、投诉人、内容中的字词…</translation>
+    </message>
+    <message>
+        <source>Record a complaint…</source>
+        <translation>登记投诉…</translation>
+    </message>
+    <message>
+        <source>Whoever receives a complaint records it and owns it (Ctrl+N)</source>
+        <translation>首接负责：谁接待谁登记、谁负责（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Open suggestion box…</source>
+        <translation>开启意见箱…</translation>
+    </message>
+    <message>
+        <source>Enter the week&apos;s notes from the box, all at once</source>
+        <translation>一次录入本周意见箱中的全部意见</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <source>Open the selected complaint (Enter)</source>
+        <translation>打开所选投诉（回车）</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>进度</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Next deadline</source>
+        <translation>下一时限</translation>
+    </message>
+    <message>
+        <source>Complainant and gist</source>
+        <translation>投诉人及摘要</translation>
+    </message>
+    <message>
+        <source>Confidential</source>
+        <translation>保密</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>No complaint matches.</source>
+        <translation>没有符合条件的投诉。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n complaint(s)</source>
+        <translation>
+            <numerusform>%n 件投诉</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n 件超时</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2594,6 +3353,153 @@
     <message>
         <source>Try again</source>
         <translation>重试</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>{n} of {d} answers satisfied (4 or 5)</source>
+        <translation>{d} 个评分中 {n} 个满意（4 或 5 分）</translation>
+    </message>
+    <message>
+        <source>{n} of {d} complaints closed</source>
+        <translation>{d} 件投诉中已结案 {n} 件</translation>
+    </message>
+    <message>
+        <source>{n} of {d} closed on time</source>
+        <translation>{d} 件结案中按时 {n} 件</translation>
+    </message>
+    <message>
+        <source>{n} no-shows of {d} appointments due</source>
+        <translation>{d} 个应到预约中爽约 {n} 个</translation>
+    </message>
+    <message>
+        <source>over {d} waits</source>
+        <translation>共 {d} 次候诊</translation>
+    </message>
+    <message>
+        <source>{n} of {d} waits</source>
+        <translation>{d} 次候诊中 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} follow-ups done</source>
+        <translation>{d} 个应随访中已完成 {n} 个</translation>
+    </message>
+    <message>
+        <source>{n} of {d} visits rebooked</source>
+        <translation>{d} 次就诊中复约 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} check-ins booked ahead</source>
+        <translation>{d} 次签到中预约就诊 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} prescriptions cancelled</source>
+        <translation>{d} 张处方中作废 {n} 张</translation>
+    </message>
+    <message>
+        <source>{n} of {d}</source>
+        <translation>{d} 中 {n}</translation>
+    </message>
+    <message>
+        <source>No target</source>
+        <translation>无目标值</translation>
+    </message>
+    <message>
+        <source>Target ≥ {value}</source>
+        <translation>目标 ≥ {value}</translation>
+    </message>
+    <message>
+        <source>Target ≤ {value}</source>
+        <translation>目标 ≤ {value}</translation>
+    </message>
+    <message>
+        <source>No data in this period</source>
+        <translation>本期无数据</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPanel</name>
+    <message>
+        <source>Period</source>
+        <extracomment>asks the page to show another tab: &quot;complaints&quot; or &quot;selfcheck&quot;</extracomment>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>This quarter</source>
+        <translation>本季度</translation>
+    </message>
+    <message>
+        <source>This year</source>
+        <translation>本年</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>自选日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部医生</translation>
+    </message>
+    <message>
+        <source>Click a figure to see its trend by week and by month. Green: the target is met; red: it is not; grey: nothing was counted. The dashed line is the target (Settings, Quality).</source>
+        <translation>点击指标可查看按周、按月的趋势。绿色：达标；红色：未达标；灰色：无数据。虚线为目标值（设置 › 质量）。</translation>
+    </message>
+    <message>
+        <source>the clinic</source>
+        <translation>全诊所</translation>
+    </message>
+    <message>
+        <source>Nothing was recorded for {who} from {first} to {last}: no visits, appointments, calls, complaints or survey answers. Choose another period.</source>
+        <translation>{first} 至 {last} 期间{who}没有任何记录：无就诊、预约、随访、投诉或调查答卷。请选择其他期间。</translation>
+    </message>
+    <message>
+        <source>Open complaints: {n}</source>
+        <translation>未结投诉：{n}</translation>
+    </message>
+    <message>
+        <source>Overdue: {n}</source>
+        <translation>已超时：{n}</translation>
+    </message>
+    <message>
+        <source>Escalations not seen: {n}</source>
+        <translation>未阅上报：{n}</translation>
+    </message>
+    <message>
+        <source>Missing self-checks: {n}</source>
+        <translation>未交自查：{n}</translation>
+    </message>
+    <message>
+        <source>Show the complaints</source>
+        <translation>查看投诉</translation>
+    </message>
+    <message>
+        <source>Show the self-checks</source>
+        <translation>查看自查</translation>
+    </message>
+    <message>
+        <source>{metric} by week</source>
+        <translation>{metric}（按周）</translation>
+    </message>
+    <message>
+        <source>{metric} by month</source>
+        <translation>{metric}（按月）</translation>
     </message>
 </context>
 <context>
@@ -3221,6 +4127,37 @@
     <message>
         <source>Duplicate</source>
         <translation>重复用药</translation>
+    </message>
+</context>
+<context>
+    <name>EnterFormDialog</name>
+    <message>
+        <source>Enter a returned form</source>
+        <translation>录入回收的问卷</translation>
+    </message>
+    <message>
+        <source>e.g. 3F2A-9C1B; empty if the form has none</source>
+        <translation>如 3F2A-9C1B；问卷上没有则留空</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>Reference code</source>
+        <translation>问卷编号</translation>
+    </message>
+    <message>
+        <source>Answered on</source>
+        <translation>填写日期</translation>
+    </message>
+    <message>
+        <source>The code is printed small at the foot of the form. Leave a question empty if the patient did not answer it.</source>
+        <translation>编号以小字印在问卷底部。患者未回答的题目请留空。</translation>
+    </message>
+    <message>
+        <source>Enter at least one answer from the form.</source>
+        <translation>请至少录入问卷上的一个答案。</translation>
     </message>
 </context>
 <context>
@@ -3866,12 +4803,156 @@
         <translation>请说明该方案是否启用。</translation>
     </message>
     <message>
+        <source>This complaint is closed. Reopen it (with a reason) to change it.</source>
+        <translation>此投诉已结案。如需修改，请先重新打开（须说明原因）。</translation>
+    </message>
+    <message>
+        <source>This cannot be empty. Type it in, then try again.</source>
+        <translation>此项不能为空。请填写后重试。</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can do this. Sign in with your own account.</source>
+        <translation>只有已登录的员工才能执行此操作。请使用您自己的账号登录。</translation>
+    </message>
+    <message>
+        <source>The case still names the patient or the complainant. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有患者或投诉人的姓名。请删除姓名、电话号码和证件号码：案例须匿名。</translation>
+    </message>
+    <message>
+        <source>The case still holds a phone number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有电话号码。请删除姓名、电话号码和证件号码：案例须匿名。</translation>
+    </message>
+    <message>
+        <source>The case still holds an ID number or a record number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有证件号码或病历号。请删除姓名、电话号码和证件号码：案例须匿名。</translation>
+    </message>
+    <message>
+        <source>Note {note}: {problem}</source>
+        <translation>第 {note} 条意见：{problem}</translation>
+    </message>
+    <message>
         <source>This should be text.</source>
         <translation>此处应为文本。</translation>
     </message>
     <message>
         <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
         <translation>此文本中含有不可见的控制字符。请重新输入，或以纯文本方式粘贴。</translation>
+    </message>
+    <message>
+        <source>“{value}” is not one of the choices. Choose one of: {choices}.</source>
+        <translation>“{value}”不是可选项。请从以下选项中选择：{choices}。</translation>
+    </message>
+    <message>
+        <source>This should be a date and a time.</source>
+        <translation>此处应为日期和时间。</translation>
+    </message>
+    <message>
+        <source>The time has no time zone, so it could be read two ways. Give the time with its time zone.</source>
+        <translation>该时间没有时区，可能有两种理解。请填写带时区的时间。</translation>
+    </message>
+    <message>
+        <source>The time {when} is too far back (before {limit}). Check the date, then try again.</source>
+        <translation>时间 {when} 太早（早于 {limit}）。请检查日期后重试。</translation>
+    </message>
+    <message>
+        <source>This should be a calendar date.</source>
+        <translation>此处应为日期。</translation>
+    </message>
+    <message>
+        <source>Choose a staff member.</source>
+        <translation>请选择一名员工。</translation>
+    </message>
+    <message>
+        <source>That staff member does not exist or their account is disabled. Choose someone who works here now.</source>
+        <translation>该员工不存在或其账号已停用。请选择目前在职的员工。</translation>
+    </message>
+    <message>
+        <source>That staff member is not on the staff list. Choose another.</source>
+        <translation>该员工不在员工名单中。请另选一人。</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>This is not a complaint entry.</source>
+        <translation>这不是投诉记录。</translation>
+    </message>
+    <message>
+        <source>Who is complaining? Type the complainant&apos;s name (only suggestion-box notes may be anonymous).</source>
+        <translation>投诉人是谁？请输入投诉人姓名（只有意见箱中的意见可以匿名）。</translation>
+    </message>
+    <message>
+        <source>The box was opened too long ago ({when}). Check the date.</source>
+        <translation>开箱日期（{when}）距今太久。请检查日期。</translation>
+    </message>
+    <message>
+        <source>There are {count} notes; enter at most {n} at a time. Split the batch.</source>
+        <translation>共有 {count} 条意见；每次最多录入 {n} 条。请分批录入。</translation>
+    </message>
+    <message>
+        <source>Every note is blank. Type what the notes say, then save.</source>
+        <translation>所有意见均为空。请填写意见内容后保存。</translation>
+    </message>
+    <message>
+        <source>This complaint was accepted already. Nothing changed.</source>
+        <translation>此投诉已受理，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>The due day {when} has passed. Choose today or a later day.</source>
+        <translation>截止日期 {when} 已过。请选择今天或之后的日期。</translation>
+    </message>
+    <message>
+        <source>No rectification was set for this complaint. Set one first.</source>
+        <translation>此投诉尚未设定整改。请先设定整改。</translation>
+    </message>
+    <message>
+        <source>{name} owns this complaint already. Choose someone else.</source>
+        <translation>此投诉已由{name}负责。请选择其他人。</translation>
+    </message>
+    <message>
+        <source>Nothing was changed. Change a field, then save.</source>
+        <translation>未做任何更改。请修改至少一个栏位后再保存。</translation>
+    </message>
+    <message>
+        <source>The complainant has not had a reply yet. Record the reply (when and how), then close the complaint.</source>
+        <translation>尚未回复投诉人。请先登记回复（时间和方式），再结案。</translation>
+    </message>
+    <message>
+        <source>This anonymous note cannot be replied to. Write a closing note saying what was done, then close it.</source>
+        <translation>此匿名意见无法回复。请填写结案备注，说明已做的处理，然后结案。</translation>
+    </message>
+    <message>
+        <source>The rectification is not done yet. Record it as done, then close the complaint.</source>
+        <translation>整改尚未完成。请先登记整改完成，再结案。</translation>
+    </message>
+    <message>
+        <source>This complaint is open already. Nothing changed.</source>
+        <translation>此投诉目前未结案，未做任何更改。</translation>
+    </message>
+    <message>
+        <source>This complaint was not escalated. There is nothing to mark as seen.</source>
+        <translation>此投诉未上报院长，无需标记为已阅。</translation>
+    </message>
+    <message>
+        <source>A training case was made from this complaint already. Open it in the training library instead.</source>
+        <translation>此投诉已加入培训案例库。请在培训案例库中打开该案例。</translation>
+    </message>
+    <message>
+        <source>Give at most {n} whys, one per line.</source>
+        <translation>最多填写 {n} 个“为什么”，每行一个。</translation>
+    </message>
+    <message>
+        <source>A why in the middle is empty. Fill it in or remove it.</source>
+        <translation>中间有一个“为什么”为空。请填写或删除。</translation>
+    </message>
+    <message>
+        <source>To finish the analysis, give at least one why, the root cause and the actions.</source>
+        <translation>要完成分析，请至少填写一个“为什么”，以及根本原因和改进措施。</translation>
+    </message>
+    <message>
+        <source>root-cause analysis</source>
+        <translation>根因分析</translation>
     </message>
     <message>
         <source>staff member</source>
@@ -3966,6 +5047,10 @@
         <translation>请说明患者是否已确认预约。</translation>
     </message>
     <message>
+        <source>The survey answers should be given per question.</source>
+        <translation>调查回答应按题目逐一填写。</translation>
+    </message>
+    <message>
         <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
         <translation>没有联系上患者，因此本次回访不应有回答内容。请选择“已联系上”，或清除回答，仅保留备注。</translation>
     </message>
@@ -3976,6 +5061,14 @@
     <message>
         <source>follow-up call</source>
         <translation>电话回访</translation>
+    </message>
+    <message>
+        <source>Survey answers are recorded on a satisfaction survey call only.</source>
+        <translation>调查回答只能在满意度调查电话中记录。</translation>
+    </message>
+    <message>
+        <source>The patient refused the survey, so the call has no answers. Choose “reached”, or clear the answers.</source>
+        <translation>患者拒绝了调查，因此本次电话不应有回答。请选择“已联系上”，或清除回答。</translation>
     </message>
     <message>
         <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
@@ -5357,6 +6450,239 @@
         <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
         <translation>无法计算期限：今后数年诊所每天都处于停诊状态。请检查诊所的停诊设置。</translation>
     </message>
+    <message>
+        <source>The {what} should be a date. Choose it on the calendar.</source>
+        <translation>{what}应为日期。请在日历中选择。</translation>
+    </message>
+    <message>
+        <source>The period is {n} days long. Choose at most {max} days (a year); the yearly report compares longer spans.</source>
+        <translation>所选期间长达 {n} 天。最多可选 {max} 天（一年）；更长的跨度请用年度报告对比。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor from the list.</source>
+        <translation>请从列表中选择医生。</translation>
+    </message>
+    <message>
+        <source>Show a trend of 1 to 36 months, or none.</source>
+        <translation>趋势请选择 1 至 36 个月，或不显示趋势。</translation>
+    </message>
+    <message>
+        <source>Choose a week, a month, a quarter or a year for the report.</source>
+        <translation>请为报告选择周、月、季度或年度。</translation>
+    </message>
+    <message>
+        <source>There is no table called {table} to export. Choose complaints, survey answers, follow-up calls, self-checks, root causes or metrics.</source>
+        <translation>没有名为 {table} 的数据表可导出。请选择投诉、调查答卷、随访电话、自查记录、根因分析或指标。</translation>
+    </message>
+    <message>
+        <source>questionnaire</source>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>Give the questions as a list.</source>
+        <translation>题目应以列表形式提供。</translation>
+    </message>
+    <message>
+        <source>A questionnaire has 1 to {most} questions; this one has {n}. Add or remove questions.</source>
+        <translation>问卷须有 1 至 {most} 道题目；此问卷有 {n} 道。请添加或删除题目。</translation>
+    </message>
+    <message>
+        <source>Question {n}: its key should be 1 to 32 small letters a-z, digits or underscores (for example: waiting_time).</source>
+        <translation>第 {n} 题：代码应为 1 至 32 个小写字母 a-z、数字或下划线（例如：waiting_time）。</translation>
+    </message>
+    <message>
+        <source>Question {n}: the key “{key}” is used twice. Give each its own.</source>
+        <translation>第 {n} 题：代码“{key}”重复使用。请为每道题设置不同的代码。</translation>
+    </message>
+    <message>
+        <source>Question {n}: choose a score from 1 to 5 or an open question.</source>
+        <translation>第 {n} 题：请选择 1 至 5 分评分题或开放式问题。</translation>
+    </message>
+    <message>
+        <source>Question {n} has no text. Write the question.</source>
+        <translation>第 {n} 题没有内容。请填写题目。</translation>
+    </message>
+    <message>
+        <source>A questionnaire needs at least one question scored from 1 to 5: the satisfaction rate is counted from those.</source>
+        <translation>问卷至少需要一道 1 至 5 分的评分题：满意率根据评分题计算。</translation>
+    </message>
+    <message>
+        <source>Give the questionnaire a name.</source>
+        <translation>请为问卷命名。</translation>
+    </message>
+    <message>
+        <source>Choose what the questionnaire is for.</source>
+        <translation>请选择问卷用途。</translation>
+    </message>
+    <message>
+        <source>Say whether the questionnaire is in use.</source>
+        <translation>请说明该问卷是否启用。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” already has answers, so it cannot change between a score and an open question. Add a new question with its own key instead.</source>
+        <translation>题目“{key}”已有回答，不能在评分题和开放式问题之间切换。请改为新增一道题目，并使用新的代码。</translation>
+    </message>
+    <message>
+        <source>A survey week starts on a Monday; {day} is not one.</source>
+        <translation>调查周从星期一开始；{day} 不是星期一。</translation>
+    </message>
+    <message>
+        <source>The week of {day} has not started yet. Draw this week&apos;s sample or an earlier week&apos;s.</source>
+        <translation>{day} 所在的周尚未开始。请抽取本周或之前各周的样本。</translation>
+    </message>
+    <message>
+        <source>The week of {day} is more than a year ago: its patients are not asked any more. Choose a recent week.</source>
+        <translation>{day} 所在的周已是一年多以前：不再对该周的患者进行调查。请选择最近的一周。</translation>
+    </message>
+    <message>
+        <source>Choose how the sample is asked: by call or by form.</source>
+        <translation>请选择调查方式：电话或纸质问卷。</translation>
+    </message>
+    <message>
+        <source>A reference code is 8 letters and digits, as printed at the foot of the form (for example 3F2A-9C1B). Check it and type it again.</source>
+        <translation>问卷编号由 8 位字母和数字组成，印在问卷底部（例如 3F2A-9C1B）。请核对后重新输入。</translation>
+    </message>
+    <message>
+        <source>survey sample with that code</source>
+        <translation>编号对应的调查样本</translation>
+    </message>
+    <message>
+        <source>Give the answers as a list.</source>
+        <translation>回答应以列表形式提供。</translation>
+    </message>
+    <message>
+        <source>There is no question “{key}” in this questionnaire. Use the questions given.</source>
+        <translation>此问卷中没有题目“{key}”。请使用问卷中的题目。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered twice. Keep one answer.</source>
+        <translation>题目“{key}”回答了两次。请只保留一个回答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 (very dissatisfied) to 5 (very satisfied).</source>
+        <translation>题目“{key}”应以 1（非常不满意）至 5（非常满意）的分数作答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” takes a score from 1 to 5, not text. Write remarks in an open question.</source>
+        <translation>题目“{key}”应填 1 至 5 分，不能填文字。意见请写在开放式问题中。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered in words, not with a score.</source>
+        <translation>题目“{key}”应以文字作答，而不是分数。</translation>
+    </message>
+    <message>
+        <source>No question is answered. Record at least one answer, or leave it.</source>
+        <translation>没有任何题目有回答。请至少记录一个回答，或放弃录入。</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s survey was already answered on {day}. Each drawn patient answers once.</source>
+        <translation>该患者已于 {day} 完成调查。每位抽中的患者只回答一次。</translation>
+    </message>
+    <message>
+        <source>Say whether the answers came by call or form.</source>
+        <translation>请说明回答来自电话还是纸质问卷。</translation>
+    </message>
+    <message>
+        <source>The answer date {day} should be today or within the last year, not in the future.</source>
+        <translation>回答日期 {day} 应为今天或一年以内的日期，不能是将来的日期。</translation>
+    </message>
+    <message>
+        <source>survey sample</source>
+        <translation>调查样本</translation>
+    </message>
+    <message>
+        <source>This patient was drawn for another questionnaire. Enter the answers on the form printed for them.</source>
+        <translation>该患者被抽中填写的是另一份问卷。请按为其打印的问卷录入回答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 to 5 or with words.</source>
+        <translation>题目“{key}”应以 1 至 5 分或文字作答。</translation>
+    </message>
+    <message>
+        <source>This survey call&apos;s patient is no longer in the week&apos;s sample. Close the task as no longer needed.</source>
+        <translation>此调查电话的患者已不在本周样本中。请以“已无需回访”为由关闭此任务。</translation>
+    </message>
+    <message>
+        <source>Show the results by question, doctor or department.</source>
+        <translation>请选择按题目、医生或科室显示结果。</translation>
+    </message>
+    <message>
+        <source>Choose the role of the checklist.</source>
+        <translation>请选择自查表适用的岗位。</translation>
+    </message>
+    <message>
+        <source>Give the items as a list.</source>
+        <translation>条目应以列表形式提供。</translation>
+    </message>
+    <message>
+        <source>Item {n} repeats an earlier one. Remove it.</source>
+        <translation>第 {n} 项与前面的条目重复。请删除。</translation>
+    </message>
+    <message>
+        <source>A checklist has 1 to {most} items; this one has {n}.</source>
+        <translation>自查表须有 1 至 {most} 项；此表有 {n} 项。</translation>
+    </message>
+    <message>
+        <source>Sign in as a staff member to fill in a self-check.</source>
+        <translation>请以员工身份登录后填写自查。</translation>
+    </message>
+    <message>
+        <source>A self-check is filled in for today, or for yesterday after a late shift; not for {day}.</source>
+        <translation>自查只能填写当天的，或在上晚班后补填前一天的；不能填写 {day} 的。</translation>
+    </message>
+    <message>
+        <source>Tick item {n}, or leave it unticked.</source>
+        <translation>请勾选第 {n} 项，或保持不勾选。</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}.</source>
+        <translation>请说明第 {n} 项漏做了什么。</translation>
+    </message>
+    <message>
+        <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
+        <translation>您填写期间自查表已被修改。请重新打开并逐项填写。</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationNotice</name>
+    <message>
+        <source>Serious complaints</source>
+        <translation>严重投诉</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious complaint(s) escalated to you</source>
+        <translation>
+            <numerusform>有 %n 件严重投诉上报给您</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation>已阅</translation>
+    </message>
+    <message>
+        <source>You have read it: it leaves this notice</source>
+        <translation>已阅：不再在此提醒</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>摘要</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -5540,6 +6866,10 @@
     <message>
         <source>Added by hand</source>
         <translation>手动添加</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>满意度调查</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -6229,6 +7559,102 @@
     </message>
 </context>
 <context>
+    <name>IntakeDialog</name>
+    <message>
+        <source>Record a complaint</source>
+        <extracomment>the complaint was recorded: its id (the list opens it)</extracomment>
+        <translation>登记投诉</translation>
+    </message>
+    <message>
+        <source>Write down what the person says, in their words. You receive it, so you own it until it is closed or handed over; its deadlines start from the time received.</source>
+        <translation>按对方的原话记录。您接待，您就是负责人，直至结案或移交；各项时限从收到时起算。</translation>
+    </message>
+    <message>
+        <source>How it came</source>
+        <translation>投诉来源</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>投诉人</translation>
+    </message>
+    <message>
+        <source>Name as given</source>
+        <translation>对方提供的姓名</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>联系方式</translation>
+    </message>
+    <message>
+        <source>Phone, e-mail or WeChat, as given</source>
+        <translation>电话、邮箱或微信，按对方提供的填写</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Patient (optional)</source>
+        <translation>患者（可不填）</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>查找患者：姓名、电话号码…</translation>
+    </message>
+    <message>
+        <source>Not a patient</source>
+        <translation>不是患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>涉及员工</translation>
+    </message>
+    <message>
+        <source>As the complainant put it</source>
+        <translation>按投诉人的说法</translation>
+    </message>
+    <message>
+        <source>(not one of our staff by name)</source>
+        <translation>（未指明哪位员工）</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Complexity</source>
+        <translation>复杂程度</translation>
+    </message>
+    <message>
+        <source>A complex dispute has 20 days for the answer instead of one</source>
+        <translation>复杂纠纷的答复时限为 20 天，而不是 1 天</translation>
+    </message>
+    <message>
+        <source>Received at</source>
+        <translation>收到时间</translation>
+    </message>
+    <message>
+        <source>Now, or earlier for a letter that arrived before it was opened</source>
+        <translation>现在；信件早于拆阅时送到的，填送到时间</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投诉内容</translation>
+    </message>
+    <message>
+        <source>A serious complaint goes to the director at once, when you save it.</source>
+        <translation>严重投诉在保存时立即上报院长。</translation>
+    </message>
+    <message>
+        <source>Serious: harm to a patient, a safety risk or a threat to go public.</source>
+        <translation>严重：患者受到伤害、存在安全风险或扬言投诉到外部。</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
         <source>Join a clinic that already syncs</source>
@@ -6538,6 +7964,76 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The default wording is back.</source>
         <translation>已恢复默认文字。</translation>
+    </message>
+</context>
+<context>
+    <name>Metric</name>
+    <message>
+        <source>Satisfaction</source>
+        <translation>满意度</translation>
+    </message>
+    <message>
+        <source>Complaints closed</source>
+        <translation>投诉结案率</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time</source>
+        <translation>投诉按时结案率</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>爽约率</translation>
+    </message>
+    <message>
+        <source>Average wait</source>
+        <translation>平均候诊时间</translation>
+    </message>
+    <message>
+        <source>Wait, 90th percentile</source>
+        <translation>90% 患者候诊时间</translation>
+    </message>
+    <message>
+        <source>Long waits</source>
+        <translation>候诊超时次数</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>回访率</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>复诊预约率</translation>
+    </message>
+    <message>
+        <source>Booked visits</source>
+        <translation>预约就诊率</translation>
+    </message>
+    <message>
+        <source>Prescription corrections</source>
+        <translation>处方更正率</translation>
+    </message>
+</context>
+<context>
+    <name>MissingPanel</name>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>员工</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>岗位</translation>
+    </message>
+    <message>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
+        <translation>医生按排班日计算，其他员工按诊所开诊日计算；今天以后的日期不列出。</translation>
+    </message>
+    <message>
+        <source>Everyone who worked submitted their self-check.</source>
+        <translation>当班员工均已提交自查。</translation>
     </message>
 </context>
 <context>
@@ -8739,6 +10235,377 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>QualityChart</name>
+    <message>
+        <source>No data</source>
+        <translation>无数据</translation>
+    </message>
+    <message>
+        <source>{value} min</source>
+        <translation>{value} 分钟</translation>
+    </message>
+    <message>
+        <source>counted: {n}</source>
+        <translation>计数：{n}</translation>
+    </message>
+    <message>
+        <source>target: {target}</source>
+        <translation>目标：{target}</translation>
+    </message>
+</context>
+<context>
+    <name>QualityPage</name>
+    <message>
+        <source>Complaints</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Root causes</source>
+        <translation>根因分析</translation>
+    </message>
+    <message>
+        <source>Training cases</source>
+        <translation>培训案例</translation>
+    </message>
+    <message>
+        <source>Surveys</source>
+        <translation>满意度调查</translation>
+    </message>
+    <message>
+        <source>Self-check</source>
+        <translation>每日自查</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>质量看板</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>报告</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReport</name>
+    <message>
+        <source>Weekly complaint feedback</source>
+        <translation>投诉周反馈</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis</source>
+        <translation>月度质量分析报告</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary</source>
+        <translation>季度质量汇总</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary</source>
+        <translation>年度质量汇总</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分钟</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>达标</translation>
+    </message>
+    <message>
+        <source>Not met</source>
+        <translation>未达标</translation>
+    </message>
+    <message>
+        <source>Figures against their targets</source>
+        <translation>指标达标情况</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指标</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>实际值</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>是否达标</translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation>统计数</translation>
+    </message>
+    <message>
+        <source>Target {value}</source>
+        <translation>目标 {value}</translation>
+    </message>
+    <message>
+        <source>Trend over 12 months</source>
+        <translation>近 12 个月趋势</translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>无数据</translation>
+    </message>
+    <message>
+        <source>(confidential)</source>
+        <translation>（保密）</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已结案</translation>
+    </message>
+    <message>
+        <source>Open, overdue</source>
+        <translation>处理中，已超时</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>处理中</translation>
+    </message>
+    <message>
+        <source>serious</source>
+        <translation>严重</translation>
+    </message>
+    <message>
+        <source>Complaint cases</source>
+        <translation>投诉明细</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>来源</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>No complaints were received.</source>
+        <translation>本期未收到投诉。</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>已答复</translation>
+    </message>
+    <message>
+        <source>awaiting an answer</source>
+        <translation>待答复</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to departments</source>
+        <translation>抄告科室的建议</translation>
+    </message>
+    <message>
+        <source>No suggestions were forwarded.</source>
+        <translation>本期没有抄告的建议。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>late</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses (5 Whys)</source>
+        <translation>根因分析（5 Why）</translation>
+    </message>
+    <message>
+        <source>Found</source>
+        <translation>发现日期</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>改进措施</translation>
+    </message>
+    <message>
+        <source>No root-cause analysis in this period.</source>
+        <translation>本期没有根因分析。</translation>
+    </message>
+    <message>
+        <source>{name}: {n} days missing</source>
+        <translation>{name}：{n} 天未交</translation>
+    </message>
+    <message>
+        <source>Daily self-checks missing</source>
+        <translation>未交每日自查</translation>
+    </message>
+    <message>
+        <source>Every self-check was done.</source>
+        <translation>每日自查均已完成。</translation>
+    </message>
+    <message>
+        <source>Figures per month</source>
+        <translation>各月指标</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Closed in the period</source>
+        <translation>本期结案</translation>
+    </message>
+    <message>
+        <source>Received and still open</source>
+        <translation>本期收到且未结案</translation>
+    </message>
+    <message>
+        <source>Open and overdue</source>
+        <translation>未结案且已超时</translation>
+    </message>
+    <message>
+        <source>Open now (all periods)</source>
+        <translation>目前未结案（所有期间）</translation>
+    </message>
+    <message>
+        <source>Serious, not yet seen by the director</source>
+        <translation>院长未阅的严重投诉</translation>
+    </message>
+    <message>
+        <source>Satisfaction this week</source>
+        <translation>本周满意度</translation>
+    </message>
+    <message>
+        <source>Answers counted</source>
+        <translation>计入答卷数</translation>
+    </message>
+    <message>
+        <source>Made {time} by {name}</source>
+        <translation>由 {name} 于 {time} 生成</translation>
+    </message>
+    <message>
+        <source>Internal quality document: complaint details are confidential.</source>
+        <translation>内部质量文件：投诉详情保密。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} / {total} 页</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReports</name>
+    <message>
+        <source>Complaints</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>调查答卷</translation>
+    </message>
+    <message>
+        <source>Follow-up calls</source>
+        <translation>随访电话</translation>
+    </message>
+    <message>
+        <source>Self-checks</source>
+        <translation>自查记录</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses</source>
+        <translation>根因分析</translation>
+    </message>
+    <message>
+        <source>Dashboard figures</source>
+        <translation>仪表盘指标</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionnaireDialog</name>
+    <message>
+        <source>Questionnaires</source>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>New questionnaire</source>
+        <translation>新建问卷</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>问卷</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Used for</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>代码</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>题目</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Keys are short codes (a-z, 0-9, _) the answers are stored under; once saved they stay. At least one item must be a 1-5 scale.</source>
+        <translation>代码是保存答案用的短代号（a-z、0-9、_），保存后不可更改。至少要有一道 1-5 分的评分题。</translation>
+    </message>
+    <message>
+        <source>Saved keys cannot change: earlier answers use them</source>
+        <translation>已保存的代码不能更改：以前的答案用到它</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
     <name>QueueMessageDialog</name>
     <message>
         <source>Queue a message</source>
@@ -9527,6 +11394,107 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ReportsPanel</name>
+    <message>
+        <source>Quality reports</source>
+        <translation>质量报告</translation>
+    </message>
+    <message>
+        <source>Week: complaint feedback</source>
+        <translation>周：投诉反馈</translation>
+    </message>
+    <message>
+        <source>Month: analysis for the director</source>
+        <translation>月：院长分析报告</translation>
+    </message>
+    <message>
+        <source>Quarter: summary</source>
+        <translation>季度：汇总</translation>
+    </message>
+    <message>
+        <source>Year: summary</source>
+        <translation>年度：汇总</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>报告</translation>
+    </message>
+    <message>
+        <source>Period holding</source>
+        <translation>所在期间包含</translation>
+    </message>
+    <message>
+        <source>Report as PDF</source>
+        <translation>PDF 报告</translation>
+    </message>
+    <message>
+        <source>The preview can print the report or save it as a PDF. Complaint details appear only for those who may read them.</source>
+        <translation>在预览中可打印报告或另存为 PDF。投诉详情只对有权查看的人显示。</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>预览…</translation>
+    </message>
+    <message>
+        <source>The figures behind it, as a CSV file</source>
+        <translation>报告所依据的数据（CSV 文件）</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>数据表</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Weekly complaint feedback {first} to {last}</source>
+        <translation>投诉周反馈 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis {first} to {last}</source>
+        <translation>月度质量分析 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary {first} to {last}</source>
+        <translation>季度质量汇总 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary {first} to {last}</source>
+        <translation>年度质量汇总 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Building the report…</source>
+        <translation>正在生成报告…</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>导出 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在导出…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n row(s) of {table} to {path}.</source>
+        <translation>
+            <numerusform>已将{table}的 %n 行保存到 {path}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}. Nothing was saved. Choose a folder you may write to (for example your Documents) and try again.</source>
+        <translation>无法写入 {path}：{reason}。未保存任何内容。请选择有写入权限的文件夹（例如“文档”）后重试。</translation>
+    </message>
+</context>
+<context>
     <name>ReportsTab</name>
     <message>
         <source>Reports and assessments</source>
@@ -9794,6 +11762,144 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>RootCauseDialog</name>
+    <message>
+        <source>Root cause (5 Why)</source>
+        <translation>根因分析（5 Why）</translation>
+    </message>
+    <message>
+        <source>Ask why it happened, then why that happened, up to five times, until you reach a cause the clinic can change. Write in general terms: no names.</source>
+        <translation>先问为什么会发生，再问那又是为什么，最多五次，直到找到诊所能改变的原因。概括描述，不写姓名。</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>What went wrong, in general terms</source>
+        <translation>出了什么问题（概括描述）</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Owner and due</source>
+        <translation>负责人及时限</translation>
+    </message>
+    <message>
+        <source>Why {n}?</source>
+        <translation>为什么 {n}？</translation>
+    </message>
+    <message>
+        <source>Why did the problem happen?</source>
+        <translation>问题为什么会发生？</translation>
+    </message>
+    <message>
+        <source>Why did that happen?</source>
+        <translation>那又是为什么？</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>改进措施</translation>
+    </message>
+    <message>
+        <source>What will change, who does it, by when</source>
+        <translation>改什么、谁来做、何时完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>The analysis is complete: the root cause and the actions are written</source>
+        <translation>分析完成：已写明根本原因和改进措施</translation>
+    </message>
+    <message numerus="yes">
+        <source>You; due %n hour(s) after it is found (now).</source>
+        <translation>
+            <numerusform>您；须在发现问题（现在）后 %n 小时内完成。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>complaint {number}</source>
+        <translation>投诉 {number}</translation>
+    </message>
+</context>
+<context>
+    <name>RootCausesPanel</name>
+    <message>
+        <source>{due} (done {time})</source>
+        <translation>{due}（{time} 完成）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>进行中</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>New analysis…</source>
+        <translation>新建分析…</translation>
+    </message>
+    <message>
+        <source>A problem found: ask why, five times, within a day</source>
+        <translation>发现问题：一天内连问五个为什么</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>打开…</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投诉</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>负责人</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>时限</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n analysis(es)</source>
+        <translation>
+            <numerusform>%n 项分析</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+</context>
+<context>
     <name>RostersTab</name>
     <message>
         <source>All day</source>
@@ -9845,6 +11951,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How satisfied are you with the clinic&apos;s environment?</source>
         <translation>您对诊所环境满意吗？</translation>
+    </message>
+    <message>
+        <source>What could we do better?</source>
+        <translation>您认为我们还有哪些地方可以改进？</translation>
     </message>
 </context>
 <context>
@@ -9989,6 +12099,164 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>备份已取消，未写入任何文件。</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheck</name>
+    <message>
+        <source>Every patient&apos;s details complete (no missing phone / ID)</source>
+        <translation>所有患者信息完整（电话、证件号无缺漏）</translation>
+    </message>
+    <message>
+        <source>Tomorrow&apos;s bookings confirmed</source>
+        <translation>明日预约已确认</translation>
+    </message>
+    <message>
+        <source>No-shows of the day marked and called back</source>
+        <translation>当日爽约已标记并回电</translation>
+    </message>
+    <message>
+        <source>Waiting patients kept informed; long waits handled</source>
+        <translation>已及时告知候诊患者进度；候诊超时已处理</translation>
+    </message>
+    <message>
+        <source>Front desk and waiting area tidy</source>
+        <translation>前台及候诊区整洁</translation>
+    </message>
+    <message>
+        <source>Vital signs recorded for every patient triaged</source>
+        <translation>每位分诊患者的生命体征均已记录</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication confirmed at check-in</source>
+        <translation>签到时已确认过敏史和当前用药</translation>
+    </message>
+    <message>
+        <source>Same-day follow-up calls made</source>
+        <translation>当日回访电话已完成</translation>
+    </message>
+    <message>
+        <source>Equipment cleaned and supplies restocked</source>
+        <translation>设备已清洁，耗材已补充</translation>
+    </message>
+    <message>
+        <source>Today&apos;s records complete and signed</source>
+        <translation>今日病历书写完整并已签名</translation>
+    </message>
+    <message>
+        <source>Follow-up plans set for today&apos;s patients</source>
+        <translation>今日患者的回访计划已设定</translation>
+    </message>
+    <message>
+        <source>Prescriptions checked and explained to patients</source>
+        <translation>处方已核对并向患者交代清楚</translation>
+    </message>
+    <message>
+        <source>Referrals and test results passed on</source>
+        <translation>转诊和检查结果已及时传达</translation>
+    </message>
+    <message>
+        <source>Every prescription checked before dispensing</source>
+        <translation>每张处方发药前均已审核</translation>
+    </message>
+    <message>
+        <source>Medication cards and guidance given</source>
+        <translation>已发放用药提醒卡并进行用药指导</translation>
+    </message>
+    <message>
+        <source>Stock and expiry dates checked</source>
+        <translation>库存及有效期已检查</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up calls made or rescheduled</source>
+        <translation>今日回访电话已完成或已改期</translation>
+    </message>
+    <message>
+        <source>Health records of today&apos;s members updated</source>
+        <translation>今日会员的健康档案已更新</translation>
+    </message>
+    <message>
+        <source>Calls spot-checked</source>
+        <translation>回访电话已抽查</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up and survey calls made</source>
+        <translation>今日回访及满意度调查电话已完成</translation>
+    </message>
+    <message>
+        <source>Complaints of the day accepted and contacted on time</source>
+        <translation>当日投诉均已按时受理并联系投诉人</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to the departments</source>
+        <translation>意见建议已抄告相关科室</translation>
+    </message>
+    <message>
+        <source>Complaint deadlines due tomorrow checked</source>
+        <translation>明日到期的投诉时限已核查</translation>
+    </message>
+    <message>
+        <source>Escalated complaints seen and answered</source>
+        <translation>上报的投诉已查阅并答复</translation>
+    </message>
+    <message>
+        <source>Quality dashboard reviewed</source>
+        <translation>质量看板已查看</translation>
+    </message>
+    <message>
+        <source>Staff self-checks of the day reviewed</source>
+        <translation>当日员工自查已审阅</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheckPanel</name>
+    <message>
+        <source>What was missed, and what you did</source>
+        <translation>漏做了什么，已如何处理</translation>
+    </message>
+    <message>
+        <source>My self-check for {day}</source>
+        <translation>我的当日自查（{day}）</translation>
+    </message>
+    <message>
+        <source>Anything else about today (optional)</source>
+        <translation>今天的其他情况（可不填）</translation>
+    </message>
+    <message>
+        <source>Missing self-checks</source>
+        <translation>未交自查</translation>
+    </message>
+    <message>
+        <source>Checklists</source>
+        <translation>自查表</translation>
+    </message>
+    <message>
+        <source>Your role has no checklist yet.</source>
+        <translation>您的岗位还没有自查表。</translation>
+    </message>
+    <message>
+        <source>Not submitted yet: tick each item at the end of the day.</source>
+        <translation>尚未提交：请在下班前逐项勾选。</translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <source>Submitted at {time}. You can change it and submit again.</source>
+        <translation>已于 {time} 提交，可修改后再次提交。</translation>
+    </message>
+    <message>
+        <source>Update</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}, or tick it if it was done.</source>
+        <translation>请说明第 {n} 项漏做了什么；如已完成请勾选。</translation>
+    </message>
+    <message>
+        <source>Thank you. Your self-check is saved.</source>
+        <translation>谢谢，您的自查已保存。</translation>
     </message>
 </context>
 <context>
@@ -10479,6 +12747,42 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Call back no-shows of the last (days; 0: never)</source>
         <translation>回访最近几天内爽约的患者（天；0：不回访）</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time target (%)</source>
+        <translation>投诉按时结案率目标（%）</translation>
+    </message>
+    <message>
+        <source>No-show rate at most (%)</source>
+        <translation>爽约率上限（%）</translation>
+    </message>
+    <message>
+        <source>Average wait at most (minutes)</source>
+        <translation>平均候诊时间上限（分钟）</translation>
+    </message>
+    <message>
+        <source>90% of patients wait at most (minutes)</source>
+        <translation>90% 患者候诊时间上限（分钟）</translation>
+    </message>
+    <message>
+        <source>Follow-up rate target (%)</source>
+        <translation>回访率目标（%）</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate target (%)</source>
+        <translation>复诊预约率目标（%）</translation>
+    </message>
+    <message>
+        <source>Booked visits target (% of visits)</source>
+        <translation>预约就诊率目标（占就诊人次的百分比）</translation>
+    </message>
+    <message>
+        <source>Prescriptions corrected at most (%)</source>
+        <translation>处方更正率上限（%）</translation>
+    </message>
+    <message>
+        <source>Weekly survey: call the patients or hand out forms</source>
+        <translation>每周满意度调查方式：电话调查或发放问卷</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -10999,6 +13303,270 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>SuggestionBoxDialog</name>
+    <message>
+        <source>Suggestion box</source>
+        <translation>意见箱</translation>
+    </message>
+    <message>
+        <source>Enter every note found in the box, one per row, then save them all at once. Name and contact only if the writer gave them; empty rows are skipped. Each note becomes a complaint you own, received on the day the box was opened.</source>
+        <translation>把箱中的每张意见条逐行录入，然后一次全部保存。姓名和联系方式仅在写信人留下时填写；空行会被跳过。每条意见成为一件由您负责的投诉，收到日期为开箱当天。</translation>
+    </message>
+    <message>
+        <source>&amp;Opened on</source>
+        <translation>开箱日期(&amp;O)</translation>
+    </message>
+    <message>
+        <source>What the note says</source>
+        <translation>意见内容</translation>
+    </message>
+    <message>
+        <source>Name (if given)</source>
+        <translation>姓名（如有）</translation>
+    </message>
+    <message>
+        <source>Contact (if given)</source>
+        <translation>联系方式（如有）</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>严重程度</translation>
+    </message>
+    <message>
+        <source>Add a row</source>
+        <translation>添加一行</translation>
+    </message>
+    <message>
+        <source>Remove the row</source>
+        <translation>删除此行</translation>
+    </message>
+    <message>
+        <source>Save all</source>
+        <translation>全部保存</translation>
+    </message>
+    <message>
+        <source>At most {n} notes at a time: save these, then open the box again.</source>
+        <translation>每次最多 {n} 条：请先保存这些，再继续录入。</translation>
+    </message>
+    <message>
+        <source>Write at least one note, then save.</source>
+        <translation>请至少填写一条意见，然后保存。</translation>
+    </message>
+</context>
+<context>
+    <name>Survey</name>
+    <message>
+        <source>Score from 1 to 5</source>
+        <translation>评分（1-5 分）</translation>
+    </message>
+    <message>
+        <source>Open question</source>
+        <translation>开放式问题</translation>
+    </message>
+    <message>
+        <source>Weekly sample</source>
+        <translation>每周抽样</translation>
+    </message>
+    <message>
+        <source>Semi-annual outpatient survey</source>
+        <translation>半年度门诊满意度调查</translation>
+    </message>
+    <message>
+        <source>Semi-annual inpatient survey</source>
+        <translation>半年度住院满意度调查</translation>
+    </message>
+    <message>
+        <source>Call the patient</source>
+        <translation>电话调查</translation>
+    </message>
+    <message>
+        <source>Printed form</source>
+        <translation>纸质问卷</translation>
+    </message>
+    <message>
+        <source>Drawn</source>
+        <translation>已抽中</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已作答</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>患者拒绝</translation>
+    </message>
+    <message>
+        <source>Not reached</source>
+        <translation>未联系上</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>满意度调查</translation>
+    </message>
+    <message>
+        <source>Weekly satisfaction survey</source>
+        <translation>每周满意度调查</translation>
+    </message>
+</context>
+<context>
+    <name>Surveys</name>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = 很不满意 … 5 = 很满意；按 0 清除</translation>
+    </message>
+</context>
+<context>
+    <name>SurveysPanel</name>
+    <message>
+        <source>Weekly sample</source>
+        <translation>每周抽样</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>调查结果</translation>
+    </message>
+    <message>
+        <source>Week of</source>
+        <translation>周起始日</translation>
+    </message>
+    <message>
+        <source>The week before</source>
+        <translation>上一周</translation>
+    </message>
+    <message>
+        <source>The week after</source>
+        <translation>下一周</translation>
+    </message>
+    <message>
+        <source>Ask by</source>
+        <translation>调查方式</translation>
+    </message>
+    <message>
+        <source>Draw this week&apos;s sample</source>
+        <translation>抽取本周样本</translation>
+    </message>
+    <message>
+        <source>Draws the week&apos;s share of patients seen (Settings, Quality). Drawing again keeps those already drawn; every workstation draws the same patients.</source>
+        <translation>按比例抽取本周就诊患者（设置 › 质量）。再次抽取会保留已抽中的患者；每台电脑抽到的患者相同。</translation>
+    </message>
+    <message>
+        <source>Print forms…</source>
+        <translation>打印问卷…</translation>
+    </message>
+    <message>
+        <source>Enter a returned form…</source>
+        <translation>录入回收问卷…</translation>
+    </message>
+    <message>
+        <source>Questionnaires…</source>
+        <translation>问卷管理…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>医生</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>就诊日</translation>
+    </message>
+    <message>
+        <source>Asked by</source>
+        <translation>调查方式</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>分组</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>题目</translation>
+    </message>
+    <message>
+        <source>Responses</source>
+        <translation>答卷数</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>评分数</translation>
+    </message>
+    <message>
+        <source>Mean (1-5)</source>
+        <translation>平均分（1-5）</translation>
+    </message>
+    <message>
+        <source>Satisfied (4-5)</source>
+        <translation>满意（4-5 分）</translation>
+    </message>
+    <message>
+        <source>Satisfied %</source>
+        <translation>满意率</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>No patients were seen that week: nobody to ask.</source>
+        <translation>该周没有就诊患者，无需调查。</translation>
+    </message>
+    <message>
+        <source>Drew {n} of {seen} patients seen ({percent} %).</source>
+        <translation>已从 {seen} 位就诊患者中抽取 {n} 位（{percent}%）。</translation>
+    </message>
+    <message>
+        <source>Not drawn yet for this week.</source>
+        <translation>本周尚未抽样。</translation>
+    </message>
+    <message>
+        <source>Patients seen: {seen}. Drawn: {n} ({percent} %), asked by {mode}. Answered so far: {answered}.</source>
+        <translation>就诊患者 {seen} 位，抽取 {n} 位（{percent}%），调查方式：{mode}。已答 {answered} 位。</translation>
+    </message>
+    <message>
+        <source>One form per patient drawn for a printed form, with its code</source>
+        <translation>为每位抽中的纸质问卷患者打印一份，附编号</translation>
+    </message>
+    <message>
+        <source>A blank form (no patient drawn for a printed form this week)</source>
+        <translation>空白问卷（本周没有抽中纸质问卷的患者）</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey forms</source>
+        <translation>满意度调查问卷</translation>
+    </message>
+    <message>
+        <source>The form&apos;s answers are saved.</source>
+        <translation>问卷答案已保存。</translation>
+    </message>
+    <message>
+        <source>(not recorded)</source>
+        <translation>（未记录）</translation>
+    </message>
+    <message>
+        <source>No survey answers in this period.</source>
+        <translation>本期没有调查答卷。</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusLabel</name>
     <message>
         <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
@@ -11231,6 +13799,39 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>This copy is up to date with the hub again.</source>
         <translation>本机副本已与同步服务器重新保持一致。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>添加日期</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>No cases yet. A complaint&apos;s owner adds one from the complaint, once it has been answered.</source>
+        <translation>还没有案例。投诉答复后，负责人可从投诉中添加案例。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s)</source>
+        <translation>
+            <numerusform>%n 个案例</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Added {day} by {name}</source>
+        <translation>{name} 于 {day} 添加</translation>
     </message>
 </context>
 <context>

@@ -1436,6 +1436,18 @@
         <translation>我們來電是關於：{what}</translation>
     </message>
     <message>
+        <source>Thank you for visiting us recently. To improve our service we are asking a few of our patients about their visit. It takes about three minutes; may I ask you a few questions?</source>
+        <translation>感謝您近期來我們診所就診。為了改進服務，我們正在請部分患者談談就診感受，大約需要三分鐘，可以請教您幾個問題嗎？</translation>
+    </message>
+    <message>
+        <source>Read the questions on the right one by one; for each, the patient gives a score from 1 (very dissatisfied) to 5 (very satisfied). Write down anything else they say.</source>
+        <translation>逐條讀出右側的問題，請患者為每一項打分：1（很不滿意）到 5（很滿意）。患者的其他意見請如實記下。</translation>
+    </message>
+    <message>
+        <source>Thank you very much, {who}, for your time and your opinion. We wish you good health.</source>
+        <translation>非常感謝{who}抽出時間給我們提意見，祝您身體健康！</translation>
+    </message>
+    <message>
         <source>We are calling to see how you are after your visit with {doctor}. Do you have a few minutes?</source>
         <translation>我們打電話來問問您在{doctor}處看診後恢復得如何。請問您現在方便談幾分鐘嗎？</translation>
     </message>
@@ -1990,6 +2002,49 @@
     </message>
 </context>
 <context>
+    <name>ChecklistEditor</name>
+    <message>
+        <source>Role</source>
+        <translation>崗位</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>刪除</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Save the checklist</source>
+        <translation>保存自查表</translation>
+    </message>
+    <message>
+        <source>Double-click an item to change its words</source>
+        <translation>雙擊條目可修改文字</translation>
+    </message>
+    <message>
+        <source>A checklist has at most {n} items.</source>
+        <translation>自查表最多 {n} 項。</translation>
+    </message>
+    <message>
+        <source>New item</source>
+        <translation>新條目</translation>
+    </message>
+    <message>
+        <source>Saved. The new list applies from now on.</source>
+        <translation>已保存，新自查表即日起生效。</translation>
+    </message>
+</context>
+<context>
     <name>ClinicPage</name>
     <message>
         <source>The name was cut at {n} characters: check its end.</source>
@@ -2209,6 +2264,552 @@
     </message>
 </context>
 <context>
+    <name>Complaint</name>
+    <message>
+        <source>In person</source>
+        <translation>當面</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>電話</translation>
+    </message>
+    <message>
+        <source>Letter</source>
+        <translation>信件</translation>
+    </message>
+    <message>
+        <source>Website</source>
+        <translation>網站</translation>
+    </message>
+    <message>
+        <source>Suggestion box</source>
+        <translation>意見箱</translation>
+    </message>
+    <message>
+        <source>Follow-up call</source>
+        <translation>電話回訪</translation>
+    </message>
+    <message>
+        <source>Normal</source>
+        <translation>一般</translation>
+    </message>
+    <message>
+        <source>Serious</source>
+        <translation>嚴重</translation>
+    </message>
+    <message>
+        <source>Simple issue</source>
+        <translation>簡單問題</translation>
+    </message>
+    <message>
+        <source>Complex dispute</source>
+        <translation>複雜糾紛</translation>
+    </message>
+    <message>
+        <source>Text message</source>
+        <translation>簡訊</translation>
+    </message>
+    <message>
+        <source>WeChat</source>
+        <translation>微信</translation>
+    </message>
+    <message>
+        <source>E-mail</source>
+        <translation>電子郵件</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintDialog</name>
+    <message>
+        <source>Complaint</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>投訴人</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>聯絡方式</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>涉及員工</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投訴內容</translation>
+    </message>
+    <message>
+        <source>Answer and solution</source>
+        <translation>答覆與解決方案</translation>
+    </message>
+    <message>
+        <source>Rectification</source>
+        <translation>整改</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>回覆投訴人</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>You take the complaint on</source>
+        <translation>由您受理此投訴</translation>
+    </message>
+    <message>
+        <source>Record contact…</source>
+        <translation>記錄聯絡…</translation>
+    </message>
+    <message>
+        <source>The first contact with the complainant</source>
+        <translation>與投訴人的首次聯絡</translation>
+    </message>
+    <message>
+        <source>Answer…</source>
+        <translation>答覆…</translation>
+    </message>
+    <message>
+        <source>What the clinic answers</source>
+        <translation>診所的答覆</translation>
+    </message>
+    <message>
+        <source>Propose solution…</source>
+        <translation>提出解決方案…</translation>
+    </message>
+    <message>
+        <source>The solution offered</source>
+        <translation>提出的解決方案</translation>
+    </message>
+    <message>
+        <source>Set rectification…</source>
+        <translation>設定整改…</translation>
+    </message>
+    <message>
+        <source>What is to change, who sees to it, by when</source>
+        <translation>改什麼、誰負責、何時完成</translation>
+    </message>
+    <message>
+        <source>Rectified…</source>
+        <translation>整改完成…</translation>
+    </message>
+    <message>
+        <source>The change has been made</source>
+        <translation>整改已落實</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant…</source>
+        <translation>回覆投訴人…</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told</source>
+        <translation>何時以何種方式告知投訴人</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>結案…</translation>
+    </message>
+    <message>
+        <source>Close the complaint: the complainant must have had the reply</source>
+        <translation>結案：須已回覆投訴人</translation>
+    </message>
+    <message>
+        <source>Reopen…</source>
+        <translation>重新開啟…</translation>
+    </message>
+    <message>
+        <source>Open the closed complaint again, with a reason</source>
+        <translation>重新開啟已結案的投訴，須說明原因</translation>
+    </message>
+    <message>
+        <source>Hand over…</source>
+        <translation>移交…</translation>
+    </message>
+    <message>
+        <source>Give the complaint to a colleague</source>
+        <translation>把投訴移交給同事</translation>
+    </message>
+    <message>
+        <source>Add to training library…</source>
+        <translation>加入培訓案例庫…</translation>
+    </message>
+    <message>
+        <source>An anonymised case for everyone to learn from</source>
+        <translation>匿名案例，供全員學習</translation>
+    </message>
+    <message>
+        <source>Root cause (5 Why)…</source>
+        <translation>根因分析（5 Why）…</translation>
+    </message>
+    <message>
+        <source>Ask why, five times</source>
+        <translation>連問五個為什麼</translation>
+    </message>
+    <message>
+        <source>Add note…</source>
+        <translation>新增備註…</translation>
+    </message>
+    <message>
+        <source>A note in the history</source>
+        <translation>在處理記錄中加一條備註</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>處理記錄</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>時間</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>事項</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>經辦人</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>備註</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message>
+        <source>Complaint {number}</source>
+        <translation>投訴 {number}</translation>
+    </message>
+    <message>
+        <source>{number} · {stage} · owner {owner}</source>
+        <translation>{number} · {stage} · 負責人 {owner}</translation>
+    </message>
+    <message>
+        <source>Received {time}</source>
+        <translation>{time} 收到</translation>
+    </message>
+    <message>
+        <source>recorded by {name}</source>
+        <translation>{name} 登記</translation>
+    </message>
+    <message numerus="yes">
+        <source>reopened %n time(s)</source>
+        <translation>
+            <numerusform>重新開啟 %n 次</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The details of this complaint are confidential: only customer service, the director and the complaint&apos;s owner read them.</source>
+        <translation>此投訴的詳情保密：只有客服、院長和投訴負責人可以查看。</translation>
+    </message>
+    <message>
+        <source>Serious: escalated to the director.</source>
+        <translation>嚴重投訴：已上報院長。</translation>
+    </message>
+    <message>
+        <source>Closed {time} by {name}. Reopen to change it: every step is locked while it is closed.</source>
+        <translation>{name} 於 {time} 結案。如需修改請重新開啟：結案後各步驟均已鎖定。</translation>
+    </message>
+    <message>
+        <source>Only its owner, customer service and the director work this complaint; you may read it.</source>
+        <translation>只有負責人、客服和院長可以處理此投訴；您可以查看。</translation>
+    </message>
+    <message>
+        <source>✓ done {time}</source>
+        <translation>✓ {time} 完成</translation>
+    </message>
+    <message>
+        <source>(late by {time})</source>
+        <translation>（逾時 {time}）</translation>
+    </message>
+    <message>
+        <source>not needed</source>
+        <translation>無需</translation>
+    </message>
+    <message>
+        <source>{action} — {owner}, by {due}</source>
+        <translation>{action} — {owner}，{due} 前完成</translation>
+    </message>
+    <message>
+        <source>Done {time}: {note}</source>
+        <translation>{time} 完成：{note}</translation>
+    </message>
+    <message>
+        <source>{time}, by {channel}: {text}</source>
+        <translation>{time}，{channel}：{text}</translation>
+    </message>
+    <message>
+        <source>{old} to {new}</source>
+        <translation>{old} 移交給 {new}</translation>
+    </message>
+    <message>
+        <source>by {day}</source>
+        <translation>{day} 前</translation>
+    </message>
+    <message>
+        <source>Accept the complaint</source>
+        <translation>受理投訴</translation>
+    </message>
+    <message>
+        <source>You take it on: the clock for the first contact keeps running.</source>
+        <translation>由您受理：首次聯絡的時限繼續計算。</translation>
+    </message>
+    <message>
+        <source>Note (optional)</source>
+        <translation>備註（可不填）</translation>
+    </message>
+    <message>
+        <source>Record the first contact</source>
+        <translation>記錄首次聯絡</translation>
+    </message>
+    <message>
+        <source>How {who} was reached and what was agreed.</source>
+        <translation>如何聯絡到{who}，約定了什麼。</translation>
+    </message>
+    <message>
+        <source>the complainant</source>
+        <translation>投訴人</translation>
+    </message>
+    <message>
+        <source>What was said</source>
+        <translation>溝通內容</translation>
+    </message>
+    <message>
+        <source>Answer</source>
+        <translation>答覆</translation>
+    </message>
+    <message>
+        <source>The clinic&apos;s answer: what was found and what the clinic says about it.</source>
+        <translation>診所的答覆：查明了什麼，診所如何說明。</translation>
+    </message>
+    <message>
+        <source>Propose a solution</source>
+        <translation>提出解決方案</translation>
+    </message>
+    <message>
+        <source>What the clinic offers to put it right.</source>
+        <translation>診所提出的補救辦法。</translation>
+    </message>
+    <message>
+        <source>Solution</source>
+        <translation>解決方案</translation>
+    </message>
+    <message>
+        <source>Set the rectification</source>
+        <translation>設定整改</translation>
+    </message>
+    <message>
+        <source>What is to change so it does not happen again, who sees to it and by when (the rectification deadline is the default).</source>
+        <translation>為避免再次發生要改什麼、誰負責、何時完成（預設為整改時限）。</translation>
+    </message>
+    <message>
+        <source>What is to change</source>
+        <translation>整改內容</translation>
+    </message>
+    <message>
+        <source>Who sees to it</source>
+        <translation>負責人</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>整改完成</translation>
+    </message>
+    <message>
+        <source>What was done</source>
+        <translation>做了什麼</translation>
+    </message>
+    <message>
+        <source>When and how the complainant was told the outcome, and what they were told.</source>
+        <translation>何時以何種方式把處理結果告知投訴人，告知了什麼。</translation>
+    </message>
+    <message>
+        <source>How</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>What they were told</source>
+        <translation>告知內容</translation>
+    </message>
+    <message>
+        <source>Close the complaint</source>
+        <translation>結案</translation>
+    </message>
+    <message>
+        <source>Closing needs the reply to the complainant, and the rectification done if one was set. An anonymous note no one can be told about closes with a note.</source>
+        <translation>結案前須已回覆投訴人；如設定了整改，須已整改完成。無法回覆的匿名意見憑結案備註結案。</translation>
+    </message>
+    <message>
+        <source>Reopen the complaint</source>
+        <translation>重新開啟投訴</translation>
+    </message>
+    <message>
+        <source>Say why it is opened again: the reason stays in its history.</source>
+        <translation>說明重新開啟的原因：原因會留在處理記錄中。</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Hand the complaint over</source>
+        <translation>移交投訴</translation>
+    </message>
+    <message>
+        <source>The colleague owns it from now on; the hand-over stays in its history.</source>
+        <translation>此後由該同事負責；移交會留在處理記錄中。</translation>
+    </message>
+    <message>
+        <source>To</source>
+        <translation>移交給</translation>
+    </message>
+    <message>
+        <source>{channel} complaint, {department}</source>
+        <translation>{channel}投訴，{department}</translation>
+    </message>
+    <message>
+        <source>Add to the training library</source>
+        <translation>加入培訓案例庫</translation>
+    </message>
+    <message>
+        <source>Cases are anonymised: write the summary in your own words, without the names of patients, complainants or staff, phone numbers or ID numbers.</source>
+        <translation>案例須匿名：請用自己的話寫經過，不寫患者、投訴人或員工的姓名，不寫電話號碼和證件號碼。</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>標題</translation>
+    </message>
+    <message>
+        <source>What happened</source>
+        <translation>經過</translation>
+    </message>
+    <message>
+        <source>In general terms: no names, no phone or ID numbers.</source>
+        <translation>概括描述：不寫姓名、電話或證件號碼。</translation>
+    </message>
+    <message>
+        <source>Lessons</source>
+        <translation>經驗教訓</translation>
+    </message>
+    <message>
+        <source>Add a note</source>
+        <translation>新增備註</translation>
+    </message>
+    <message>
+        <source>A note in the history.</source>
+        <translation>在處理記錄中加一條備註。</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintEvent</name>
+    <message>
+        <source>Received</source>
+        <translation>收到投訴</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>受理</translation>
+    </message>
+    <message>
+        <source>Complainant contacted</source>
+        <translation>聯絡投訴人</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>答覆</translation>
+    </message>
+    <message>
+        <source>Solution proposed</source>
+        <translation>提出解決方案</translation>
+    </message>
+    <message>
+        <source>Handed over</source>
+        <translation>移交</translation>
+    </message>
+    <message>
+        <source>Escalated to the director</source>
+        <translation>上報院長</translation>
+    </message>
+    <message>
+        <source>Seen by the director</source>
+        <translation>院長已閱</translation>
+    </message>
+    <message>
+        <source>Rectification set</source>
+        <translation>設定整改</translation>
+    </message>
+    <message>
+        <source>Rectification done</source>
+        <translation>整改完成</translation>
+    </message>
+    <message>
+        <source>Reply to the complainant</source>
+        <translation>回覆投訴人</translation>
+    </message>
+    <message>
+        <source>Training case made</source>
+        <translation>加入培訓案例庫</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>結案</translation>
+    </message>
+    <message>
+        <source>Reopened</source>
+        <translation>重新開啟</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>備註</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintStage</name>
+    <message>
+        <source>Received</source>
+        <translation>已收到</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>已受理</translation>
+    </message>
+    <message>
+        <source>Contacted</source>
+        <translation>已聯絡</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已答覆</translation>
+    </message>
+    <message>
+        <source>Rectifying</source>
+        <translation>整改中</translation>
+    </message>
+    <message>
+        <source>Replied</source>
+        <translation>已回覆</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已結案</translation>
+    </message>
+</context>
+<context>
     <name>ComplaintStep</name>
     <message>
         <source>Accept</source>
@@ -2237,6 +2838,164 @@
     <message>
         <source>Answer (complex dispute)</source>
         <translation>答覆（複雜糾紛）</translation>
+    </message>
+</context>
+<context>
+    <name>Complaints</name>
+    <message>
+        <source>%n day(s)</source>
+        <translation>%n 天</translation>
+    </message>
+    <message>
+        <source>{h} h</source>
+        <translation>{h} 小時</translation>
+    </message>
+    <message>
+        <source>{h} h {m} min</source>
+        <translation>{h} 小時 {m} 分鐘</translation>
+    </message>
+    <message>
+        <source>{m} min</source>
+        <translation>{m} 分鐘</translation>
+    </message>
+    <message>
+        <source>overdue by {time}</source>
+        <translation>已逾時 {time}</translation>
+    </message>
+    <message>
+        <source>{time} left</source>
+        <translation>還剩 {time}</translation>
+    </message>
+    <message>
+        <source>{day} end of day</source>
+        <translation>{day} 當天結束前</translation>
+    </message>
+    <message>
+        <source>{step}: {due} ({left})</source>
+        <translation>{step}：{due}（{left}）</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPanel</name>
+    <message>
+        <source>Open</source>
+        <translation>未結案</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已結案</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>Mine</source>
+        <translation>我負責的</translation>
+    </message>
+    <message>
+        <source>Only the complaints you own</source>
+        <translation>只看由您負責的投訴</translation>
+    </message>
+    <message>
+        <source>Overdue only</source>
+        <translation>只看逾時的</translation>
+    </message>
+    <message>
+        <source>Received from</source>
+        <translation>收到日期從</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>至</translation>
+    </message>
+    <message>
+        <source>Search: number, complainant, words in it…</source>
+        <translation>搜尋：編號、投訴人、內容中的字詞…</translation>
+    </message>
+    <message>
+        <source>Record a complaint…</source>
+        <translation>登記投訴…</translation>
+    </message>
+    <message>
+        <source>Whoever receives a complaint records it and owns it (Ctrl+N)</source>
+        <translation>首接負責：誰接待誰登記、誰負責（Ctrl+N）</translation>
+    </message>
+    <message>
+        <source>Open suggestion box…</source>
+        <translation>開啟意見箱…</translation>
+    </message>
+    <message>
+        <source>Enter the week&apos;s notes from the box, all at once</source>
+        <translation>一次錄入本週意見箱中的全部意見</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>開啟…</translation>
+    </message>
+    <message>
+        <source>Open the selected complaint (Enter)</source>
+        <translation>開啟所選投訴（Enter）</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>編號</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到時間</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>來源</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>嚴重程度</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>進度</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>負責人</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Next deadline</source>
+        <translation>下一時限</translation>
+    </message>
+    <message>
+        <source>Complainant and gist</source>
+        <translation>投訴人及摘要</translation>
+    </message>
+    <message>
+        <source>Confidential</source>
+        <translation>保密</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message>
+        <source>No complaint matches.</source>
+        <translation>沒有符合條件的投訴。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n complaint(s)</source>
+        <translation>
+            <numerusform>%n 件投訴</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n overdue</source>
+        <translation>
+            <numerusform>%n 件逾時</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -2594,6 +3353,153 @@
     <message>
         <source>Try again</source>
         <translation>再試一次</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>{n} of {d} answers satisfied (4 or 5)</source>
+        <translation>{d} 個評分中 {n} 個滿意（4 或 5 分）</translation>
+    </message>
+    <message>
+        <source>{n} of {d} complaints closed</source>
+        <translation>{d} 件投訴中已結案 {n} 件</translation>
+    </message>
+    <message>
+        <source>{n} of {d} closed on time</source>
+        <translation>{d} 件結案中按時 {n} 件</translation>
+    </message>
+    <message>
+        <source>{n} no-shows of {d} appointments due</source>
+        <translation>{d} 個應到預約中爽約 {n} 個</translation>
+    </message>
+    <message>
+        <source>over {d} waits</source>
+        <translation>共 {d} 次候診</translation>
+    </message>
+    <message>
+        <source>{n} of {d} waits</source>
+        <translation>{d} 次候診中 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} follow-ups done</source>
+        <translation>{d} 個應隨訪中已完成 {n} 個</translation>
+    </message>
+    <message>
+        <source>{n} of {d} visits rebooked</source>
+        <translation>{d} 次就診中復約 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} check-ins booked ahead</source>
+        <translation>{d} 次簽到中預約就診 {n} 次</translation>
+    </message>
+    <message>
+        <source>{n} of {d} prescriptions cancelled</source>
+        <translation>{d} 張處方中作廢 {n} 張</translation>
+    </message>
+    <message>
+        <source>{n} of {d}</source>
+        <translation>{d} 中 {n}</translation>
+    </message>
+    <message>
+        <source>No target</source>
+        <translation>無目標值</translation>
+    </message>
+    <message>
+        <source>Target ≥ {value}</source>
+        <translation>目標 ≥ {value}</translation>
+    </message>
+    <message>
+        <source>Target ≤ {value}</source>
+        <translation>目標 ≤ {value}</translation>
+    </message>
+    <message>
+        <source>No data in this period</source>
+        <translation>本期無數據</translation>
+    </message>
+</context>
+<context>
+    <name>DashboardPanel</name>
+    <message>
+        <source>Period</source>
+        <extracomment>asks the page to show another tab: &quot;complaints&quot; or &quot;selfcheck&quot;</extracomment>
+        <translation>期間</translation>
+    </message>
+    <message>
+        <source>This week</source>
+        <translation>本周</translation>
+    </message>
+    <message>
+        <source>This month</source>
+        <translation>本月</translation>
+    </message>
+    <message>
+        <source>Last month</source>
+        <translation>上月</translation>
+    </message>
+    <message>
+        <source>This quarter</source>
+        <translation>本季度</translation>
+    </message>
+    <message>
+        <source>This year</source>
+        <translation>本年</translation>
+    </message>
+    <message>
+        <source>Dates</source>
+        <translation>自選日期</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫生</translation>
+    </message>
+    <message>
+        <source>All doctors</source>
+        <translation>全部醫生</translation>
+    </message>
+    <message>
+        <source>Click a figure to see its trend by week and by month. Green: the target is met; red: it is not; grey: nothing was counted. The dashed line is the target (Settings, Quality).</source>
+        <translation>點擊指標可查看按周、按月的趨勢。綠色：達標；紅色：未達標；灰色：無數據。虛線為目標值（設置 › 質量）。</translation>
+    </message>
+    <message>
+        <source>the clinic</source>
+        <translation>全診所</translation>
+    </message>
+    <message>
+        <source>Nothing was recorded for {who} from {first} to {last}: no visits, appointments, calls, complaints or survey answers. Choose another period.</source>
+        <translation>{first} 至 {last} 期間{who}沒有任何記錄：無就診、預約、隨訪、投訴或調查答卷。請選擇其他期間。</translation>
+    </message>
+    <message>
+        <source>Open complaints: {n}</source>
+        <translation>未結投訴：{n}</translation>
+    </message>
+    <message>
+        <source>Overdue: {n}</source>
+        <translation>已超時：{n}</translation>
+    </message>
+    <message>
+        <source>Escalations not seen: {n}</source>
+        <translation>未閱上報：{n}</translation>
+    </message>
+    <message>
+        <source>Missing self-checks: {n}</source>
+        <translation>未交自查：{n}</translation>
+    </message>
+    <message>
+        <source>Show the complaints</source>
+        <translation>查看投訴</translation>
+    </message>
+    <message>
+        <source>Show the self-checks</source>
+        <translation>查看自查</translation>
+    </message>
+    <message>
+        <source>{metric} by week</source>
+        <translation>{metric}（按周）</translation>
+    </message>
+    <message>
+        <source>{metric} by month</source>
+        <translation>{metric}（按月）</translation>
     </message>
 </context>
 <context>
@@ -3221,6 +4127,37 @@
     <message>
         <source>Duplicate</source>
         <translation>重複用藥</translation>
+    </message>
+</context>
+<context>
+    <name>EnterFormDialog</name>
+    <message>
+        <source>Enter a returned form</source>
+        <translation>錄入回收的問卷</translation>
+    </message>
+    <message>
+        <source>e.g. 3F2A-9C1B; empty if the form has none</source>
+        <translation>如 3F2A-9C1B；問卷上沒有則留空</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>問卷</translation>
+    </message>
+    <message>
+        <source>Reference code</source>
+        <translation>問卷編號</translation>
+    </message>
+    <message>
+        <source>Answered on</source>
+        <translation>填寫日期</translation>
+    </message>
+    <message>
+        <source>The code is printed small at the foot of the form. Leave a question empty if the patient did not answer it.</source>
+        <translation>編號以小字印在問卷底部。患者未回答的題目請留空。</translation>
+    </message>
+    <message>
+        <source>Enter at least one answer from the form.</source>
+        <translation>請至少錄入問卷上的一個答案。</translation>
     </message>
 </context>
 <context>
@@ -3866,12 +4803,156 @@
         <translation>請說明該方案是否啟用。</translation>
     </message>
     <message>
+        <source>This complaint is closed. Reopen it (with a reason) to change it.</source>
+        <translation>此投訴已結案。如需修改，請先重新開啟（須說明原因）。</translation>
+    </message>
+    <message>
+        <source>This cannot be empty. Type it in, then try again.</source>
+        <translation>此欄位不能空白。請填寫後再試一次。</translation>
+    </message>
+    <message>
+        <source>Only a signed-in staff member can do this. Sign in with your own account.</source>
+        <translation>只有已登入的員工才能執行此操作。請使用您自己的帳號登入。</translation>
+    </message>
+    <message>
+        <source>The case still names the patient or the complainant. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有患者或投訴人的姓名。請刪除姓名、電話號碼和證件號碼：案例須匿名。</translation>
+    </message>
+    <message>
+        <source>The case still holds a phone number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有電話號碼。請刪除姓名、電話號碼和證件號碼：案例須匿名。</translation>
+    </message>
+    <message>
+        <source>The case still holds an ID number or a record number. Remove names, phone numbers and ID numbers: cases are anonymised.</source>
+        <translation>案例中仍有證件號碼或病歷號。請刪除姓名、電話號碼和證件號碼：案例須匿名。</translation>
+    </message>
+    <message>
+        <source>Note {note}: {problem}</source>
+        <translation>第 {note} 條意見：{problem}</translation>
+    </message>
+    <message>
         <source>This should be text.</source>
         <translation>此處應為文字。</translation>
     </message>
     <message>
         <source>This text contains invisible control characters. Type it again, or paste it as plain text.</source>
         <translation>此文字中含有不可見的控制字元。請重新輸入，或以純文字方式貼上。</translation>
+    </message>
+    <message>
+        <source>“{value}” is not one of the choices. Choose one of: {choices}.</source>
+        <translation>「{value}」不是可選項目。請從以下選項中選擇：{choices}。</translation>
+    </message>
+    <message>
+        <source>This should be a date and a time.</source>
+        <translation>此處應為日期和時間。</translation>
+    </message>
+    <message>
+        <source>The time has no time zone, so it could be read two ways. Give the time with its time zone.</source>
+        <translation>該時間沒有時區，可能有兩種解讀。請填寫含時區的時間。</translation>
+    </message>
+    <message>
+        <source>The time {when} is too far back (before {limit}). Check the date, then try again.</source>
+        <translation>時間 {when} 太早（早於 {limit}）。請檢查日期後再試一次。</translation>
+    </message>
+    <message>
+        <source>This should be a calendar date.</source>
+        <translation>此處應為日期。</translation>
+    </message>
+    <message>
+        <source>Choose a staff member.</source>
+        <translation>請選擇一位員工。</translation>
+    </message>
+    <message>
+        <source>That staff member does not exist or their account is disabled. Choose someone who works here now.</source>
+        <translation>該員工不存在或其帳號已停用。請選擇目前在職的員工。</translation>
+    </message>
+    <message>
+        <source>That staff member is not on the staff list. Choose another.</source>
+        <translation>該員工不在員工名單中。請另選一位。</translation>
+    </message>
+    <message>
+        <source>complaint</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>This is not a complaint entry.</source>
+        <translation>這不是投訴紀錄。</translation>
+    </message>
+    <message>
+        <source>Who is complaining? Type the complainant&apos;s name (only suggestion-box notes may be anonymous).</source>
+        <translation>投訴人是誰？請輸入投訴人姓名（只有意見箱中的意見可以匿名）。</translation>
+    </message>
+    <message>
+        <source>The box was opened too long ago ({when}). Check the date.</source>
+        <translation>開箱日期（{when}）距今太久。請檢查日期。</translation>
+    </message>
+    <message>
+        <source>There are {count} notes; enter at most {n} at a time. Split the batch.</source>
+        <translation>共有 {count} 條意見；每次最多輸入 {n} 條。請分批輸入。</translation>
+    </message>
+    <message>
+        <source>Every note is blank. Type what the notes say, then save.</source>
+        <translation>所有意見都是空白。請填寫意見內容後儲存。</translation>
+    </message>
+    <message>
+        <source>This complaint was accepted already. Nothing changed.</source>
+        <translation>此投訴已受理，未做任何變更。</translation>
+    </message>
+    <message>
+        <source>The due day {when} has passed. Choose today or a later day.</source>
+        <translation>期限 {when} 已過。請選擇今天或之後的日期。</translation>
+    </message>
+    <message>
+        <source>No rectification was set for this complaint. Set one first.</source>
+        <translation>此投訴尚未設定整改。請先設定整改。</translation>
+    </message>
+    <message>
+        <source>{name} owns this complaint already. Choose someone else.</source>
+        <translation>此投訴已由{name}負責。請選擇其他人。</translation>
+    </message>
+    <message>
+        <source>Nothing was changed. Change a field, then save.</source>
+        <translation>未做任何變更。請修改至少一個欄位後再儲存。</translation>
+    </message>
+    <message>
+        <source>The complainant has not had a reply yet. Record the reply (when and how), then close the complaint.</source>
+        <translation>尚未回覆投訴人。請先登記回覆（時間和方式），再結案。</translation>
+    </message>
+    <message>
+        <source>This anonymous note cannot be replied to. Write a closing note saying what was done, then close it.</source>
+        <translation>此匿名意見無法回覆。請填寫結案備註，說明已做的處理，然後結案。</translation>
+    </message>
+    <message>
+        <source>The rectification is not done yet. Record it as done, then close the complaint.</source>
+        <translation>整改尚未完成。請先登記整改完成，再結案。</translation>
+    </message>
+    <message>
+        <source>This complaint is open already. Nothing changed.</source>
+        <translation>此投訴目前未結案，未做任何變更。</translation>
+    </message>
+    <message>
+        <source>This complaint was not escalated. There is nothing to mark as seen.</source>
+        <translation>此投訴未上報院長，無需標記為已閱。</translation>
+    </message>
+    <message>
+        <source>A training case was made from this complaint already. Open it in the training library instead.</source>
+        <translation>此投訴已加入培訓案例庫。請在培訓案例庫中開啟該案例。</translation>
+    </message>
+    <message>
+        <source>Give at most {n} whys, one per line.</source>
+        <translation>最多填寫 {n} 個「為什麼」，每行一個。</translation>
+    </message>
+    <message>
+        <source>A why in the middle is empty. Fill it in or remove it.</source>
+        <translation>中間有一個「為什麼」是空白的。請填寫或刪除。</translation>
+    </message>
+    <message>
+        <source>To finish the analysis, give at least one why, the root cause and the actions.</source>
+        <translation>要完成分析，請至少填寫一個「為什麼」，以及根本原因和改進措施。</translation>
+    </message>
+    <message>
+        <source>root-cause analysis</source>
+        <translation>根因分析</translation>
     </message>
     <message>
         <source>staff member</source>
@@ -3966,6 +5047,10 @@
         <translation>請說明病患是否已確認預約。</translation>
     </message>
     <message>
+        <source>The survey answers should be given per question.</source>
+        <translation>調查回答應按題目逐一填寫。</translation>
+    </message>
+    <message>
         <source>Nobody was reached, so the call has no answers. Choose “reached”, or clear the answers and keep only the notes.</source>
         <translation>沒有聯絡上病患，因此本次回訪不應有回答內容。請選擇「已聯絡上」，或清除回答，僅保留備註。</translation>
     </message>
@@ -3976,6 +5061,14 @@
     <message>
         <source>follow-up call</source>
         <translation>電話回訪</translation>
+    </message>
+    <message>
+        <source>Survey answers are recorded on a satisfaction survey call only.</source>
+        <translation>調查回答只能在滿意度調查電話中記錄。</translation>
+    </message>
+    <message>
+        <source>The patient refused the survey, so the call has no answers. Choose “reached”, or clear the answers.</source>
+        <translation>病患拒絕了調查，因此本次電話不應有回答。請選擇「已聯絡上」，或清除回答。</translation>
     </message>
     <message>
         <source>Only a confirmation call that reached the patient can confirm the appointment.</source>
@@ -5357,6 +6450,239 @@
         <source>No deadline can be found: the clinic is closed on every day for years ahead. Check the clinic&apos;s closures.</source>
         <translation>無法計算期限：今後數年診所每天都處於停診狀態。請檢查診所的停診設定。</translation>
     </message>
+    <message>
+        <source>The {what} should be a date. Choose it on the calendar.</source>
+        <translation>{what}應為日期。請在行事曆中選擇。</translation>
+    </message>
+    <message>
+        <source>The period is {n} days long. Choose at most {max} days (a year); the yearly report compares longer spans.</source>
+        <translation>所選期間長達 {n} 天。最多可選 {max} 天（一年）；更長的跨度請用年度報告比較。</translation>
+    </message>
+    <message>
+        <source>Choose the doctor from the list.</source>
+        <translation>請從清單中選擇醫師。</translation>
+    </message>
+    <message>
+        <source>Show a trend of 1 to 36 months, or none.</source>
+        <translation>趨勢請選擇 1 至 36 個月，或不顯示趨勢。</translation>
+    </message>
+    <message>
+        <source>Choose a week, a month, a quarter or a year for the report.</source>
+        <translation>請為報告選擇週、月、季或年度。</translation>
+    </message>
+    <message>
+        <source>There is no table called {table} to export. Choose complaints, survey answers, follow-up calls, self-checks, root causes or metrics.</source>
+        <translation>沒有名為 {table} 的資料表可匯出。請選擇投訴、調查答卷、隨訪電話、自查記錄、根因分析或指標。</translation>
+    </message>
+    <message>
+        <source>questionnaire</source>
+        <translation>問卷</translation>
+    </message>
+    <message>
+        <source>Give the questions as a list.</source>
+        <translation>題目應以清單形式提供。</translation>
+    </message>
+    <message>
+        <source>A questionnaire has 1 to {most} questions; this one has {n}. Add or remove questions.</source>
+        <translation>問卷須有 1 至 {most} 題；此問卷有 {n} 題。請新增或刪除題目。</translation>
+    </message>
+    <message>
+        <source>Question {n}: its key should be 1 to 32 small letters a-z, digits or underscores (for example: waiting_time).</source>
+        <translation>第 {n} 題：代碼應為 1 至 32 個小寫字母 a-z、數字或底線（例如：waiting_time）。</translation>
+    </message>
+    <message>
+        <source>Question {n}: the key “{key}” is used twice. Give each its own.</source>
+        <translation>第 {n} 題：代碼「{key}」重複使用。請為每一題設定不同的代碼。</translation>
+    </message>
+    <message>
+        <source>Question {n}: choose a score from 1 to 5 or an open question.</source>
+        <translation>第 {n} 題：請選擇 1 至 5 分評分題或開放式問題。</translation>
+    </message>
+    <message>
+        <source>Question {n} has no text. Write the question.</source>
+        <translation>第 {n} 題沒有內容。請填寫題目。</translation>
+    </message>
+    <message>
+        <source>A questionnaire needs at least one question scored from 1 to 5: the satisfaction rate is counted from those.</source>
+        <translation>問卷至少需要一題 1 至 5 分的評分題：滿意率依評分題計算。</translation>
+    </message>
+    <message>
+        <source>Give the questionnaire a name.</source>
+        <translation>請為問卷命名。</translation>
+    </message>
+    <message>
+        <source>Choose what the questionnaire is for.</source>
+        <translation>請選擇問卷用途。</translation>
+    </message>
+    <message>
+        <source>Say whether the questionnaire is in use.</source>
+        <translation>請說明該問卷是否啟用。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” already has answers, so it cannot change between a score and an open question. Add a new question with its own key instead.</source>
+        <translation>題目「{key}」已有回答，不能在評分題和開放式問題之間切換。請改為新增一題，並使用新的代碼。</translation>
+    </message>
+    <message>
+        <source>A survey week starts on a Monday; {day} is not one.</source>
+        <translation>調查週從星期一開始；{day} 不是星期一。</translation>
+    </message>
+    <message>
+        <source>The week of {day} has not started yet. Draw this week&apos;s sample or an earlier week&apos;s.</source>
+        <translation>{day} 所在的週尚未開始。請抽取本週或之前各週的樣本。</translation>
+    </message>
+    <message>
+        <source>The week of {day} is more than a year ago: its patients are not asked any more. Choose a recent week.</source>
+        <translation>{day} 所在的週已是一年多以前：不再對該週的病患進行調查。請選擇最近的一週。</translation>
+    </message>
+    <message>
+        <source>Choose how the sample is asked: by call or by form.</source>
+        <translation>請選擇調查方式：電話或紙本問卷。</translation>
+    </message>
+    <message>
+        <source>A reference code is 8 letters and digits, as printed at the foot of the form (for example 3F2A-9C1B). Check it and type it again.</source>
+        <translation>問卷編號由 8 位字母和數字組成，印在問卷底部（例如 3F2A-9C1B）。請核對後重新輸入。</translation>
+    </message>
+    <message>
+        <source>survey sample with that code</source>
+        <translation>編號對應的調查樣本</translation>
+    </message>
+    <message>
+        <source>Give the answers as a list.</source>
+        <translation>回答應以清單形式提供。</translation>
+    </message>
+    <message>
+        <source>There is no question “{key}” in this questionnaire. Use the questions given.</source>
+        <translation>此問卷中沒有題目「{key}」。請使用問卷中的題目。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered twice. Keep one answer.</source>
+        <translation>題目「{key}」回答了兩次。請只保留一個回答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 (very dissatisfied) to 5 (very satisfied).</source>
+        <translation>題目「{key}」應以 1（非常不滿意）至 5（非常滿意）的分數作答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” takes a score from 1 to 5, not text. Write remarks in an open question.</source>
+        <translation>題目「{key}」應填 1 至 5 分，不能填文字。意見請寫在開放式問題中。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered in words, not with a score.</source>
+        <translation>題目「{key}」應以文字作答，而不是分數。</translation>
+    </message>
+    <message>
+        <source>No question is answered. Record at least one answer, or leave it.</source>
+        <translation>沒有任何題目有回答。請至少記錄一個回答，或放棄輸入。</translation>
+    </message>
+    <message>
+        <source>This patient&apos;s survey was already answered on {day}. Each drawn patient answers once.</source>
+        <translation>該病患已於 {day} 完成調查。每位抽中的病患只回答一次。</translation>
+    </message>
+    <message>
+        <source>Say whether the answers came by call or form.</source>
+        <translation>請說明回答來自電話還是紙本問卷。</translation>
+    </message>
+    <message>
+        <source>The answer date {day} should be today or within the last year, not in the future.</source>
+        <translation>回答日期 {day} 應為今天或一年以內的日期，不能是未來的日期。</translation>
+    </message>
+    <message>
+        <source>survey sample</source>
+        <translation>調查樣本</translation>
+    </message>
+    <message>
+        <source>This patient was drawn for another questionnaire. Enter the answers on the form printed for them.</source>
+        <translation>該病患被抽中填寫的是另一份問卷。請依為其列印的問卷輸入回答。</translation>
+    </message>
+    <message>
+        <source>The question “{key}” is answered with a score from 1 to 5 or with words.</source>
+        <translation>題目「{key}」應以 1 至 5 分或文字作答。</translation>
+    </message>
+    <message>
+        <source>This survey call&apos;s patient is no longer in the week&apos;s sample. Close the task as no longer needed.</source>
+        <translation>此調查電話的病患已不在本週樣本中。請以「已無需回訪」為由關閉此任務。</translation>
+    </message>
+    <message>
+        <source>Show the results by question, doctor or department.</source>
+        <translation>請選擇按題目、醫師或科別顯示結果。</translation>
+    </message>
+    <message>
+        <source>Choose the role of the checklist.</source>
+        <translation>請選擇自查表適用的崗位。</translation>
+    </message>
+    <message>
+        <source>Give the items as a list.</source>
+        <translation>條目應以清單形式提供。</translation>
+    </message>
+    <message>
+        <source>Item {n} repeats an earlier one. Remove it.</source>
+        <translation>第 {n} 項與前面的條目重複。請刪除。</translation>
+    </message>
+    <message>
+        <source>A checklist has 1 to {most} items; this one has {n}.</source>
+        <translation>自查表須有 1 至 {most} 項；此表有 {n} 項。</translation>
+    </message>
+    <message>
+        <source>Sign in as a staff member to fill in a self-check.</source>
+        <translation>請以員工身分登入後填寫自查。</translation>
+    </message>
+    <message>
+        <source>A self-check is filled in for today, or for yesterday after a late shift; not for {day}.</source>
+        <translation>自查只能填寫當天的，或在上晚班後補填前一天的；不能填寫 {day} 的。</translation>
+    </message>
+    <message>
+        <source>Tick item {n}, or leave it unticked.</source>
+        <translation>請勾選第 {n} 項，或保持不勾選。</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}.</source>
+        <translation>請說明第 {n} 項漏做了什麼。</translation>
+    </message>
+    <message>
+        <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
+        <translation>您填寫期間自查表已被修改。請重新開啟並逐項填寫。</translation>
+    </message>
+</context>
+<context>
+    <name>EscalationNotice</name>
+    <message>
+        <source>Serious complaints</source>
+        <translation>嚴重投訴</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n serious complaint(s) escalated to you</source>
+        <translation>
+            <numerusform>有 %n 件嚴重投訴上報給您</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>開啟</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation>已閱</translation>
+    </message>
+    <message>
+        <source>You have read it: it leaves this notice</source>
+        <translation>已閱：不再在此提醒</translation>
+    </message>
+    <message>
+        <source>Number</source>
+        <translation>編號</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到時間</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>負責人</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>摘要</translation>
+    </message>
 </context>
 <context>
     <name>ExceptionDialog</name>
@@ -5540,6 +6866,10 @@
     <message>
         <source>Added by hand</source>
         <translation>手動新增</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>滿意度調查</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -6229,6 +7559,102 @@
     </message>
 </context>
 <context>
+    <name>IntakeDialog</name>
+    <message>
+        <source>Record a complaint</source>
+        <extracomment>the complaint was recorded: its id (the list opens it)</extracomment>
+        <translation>登記投訴</translation>
+    </message>
+    <message>
+        <source>Write down what the person says, in their words. You receive it, so you own it until it is closed or handed over; its deadlines start from the time received.</source>
+        <translation>按對方的原話記錄。您接待，您就是負責人，直至結案或移交；各項時限從收到時起算。</translation>
+    </message>
+    <message>
+        <source>How it came</source>
+        <translation>投訴來源</translation>
+    </message>
+    <message>
+        <source>Complainant</source>
+        <translation>投訴人</translation>
+    </message>
+    <message>
+        <source>Name as given</source>
+        <translation>對方提供的姓名</translation>
+    </message>
+    <message>
+        <source>Contact</source>
+        <translation>聯絡方式</translation>
+    </message>
+    <message>
+        <source>Phone, e-mail or WeChat, as given</source>
+        <translation>電話、電郵或微信，按對方提供的填寫</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Patient (optional)</source>
+        <translation>患者（可不填）</translation>
+    </message>
+    <message>
+        <source>Find the patient: name, phone digits…</source>
+        <translation>查找患者：姓名、電話號碼…</translation>
+    </message>
+    <message>
+        <source>Not a patient</source>
+        <translation>不是患者</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Staff concerned</source>
+        <translation>涉及員工</translation>
+    </message>
+    <message>
+        <source>As the complainant put it</source>
+        <translation>按投訴人的說法</translation>
+    </message>
+    <message>
+        <source>(not one of our staff by name)</source>
+        <translation>（未指明哪位員工）</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>嚴重程度</translation>
+    </message>
+    <message>
+        <source>Complexity</source>
+        <translation>複雜程度</translation>
+    </message>
+    <message>
+        <source>A complex dispute has 20 days for the answer instead of one</source>
+        <translation>複雜糾紛的答覆時限為 20 天，而不是 1 天</translation>
+    </message>
+    <message>
+        <source>Received at</source>
+        <translation>收到時間</translation>
+    </message>
+    <message>
+        <source>Now, or earlier for a letter that arrived before it was opened</source>
+        <translation>現在；信件早於拆閱時送到的，填送到時間</translation>
+    </message>
+    <message>
+        <source>The complaint</source>
+        <translation>投訴內容</translation>
+    </message>
+    <message>
+        <source>A serious complaint goes to the director at once, when you save it.</source>
+        <translation>嚴重投訴在儲存時立即上報院長。</translation>
+    </message>
+    <message>
+        <source>Serious: harm to a patient, a safety risk or a threat to go public.</source>
+        <translation>嚴重：患者受到傷害、存在安全風險或揚言投訴到外部。</translation>
+    </message>
+</context>
+<context>
     <name>JoinPage</name>
     <message>
         <source>Join a clinic that already syncs</source>
@@ -6538,6 +7964,76 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The default wording is back.</source>
         <translation>已還原預設文字。</translation>
+    </message>
+</context>
+<context>
+    <name>Metric</name>
+    <message>
+        <source>Satisfaction</source>
+        <translation>滿意度</translation>
+    </message>
+    <message>
+        <source>Complaints closed</source>
+        <translation>投訴結案率</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time</source>
+        <translation>投訴按時結案率</translation>
+    </message>
+    <message>
+        <source>No-show rate</source>
+        <translation>未到診率</translation>
+    </message>
+    <message>
+        <source>Average wait</source>
+        <translation>平均候診時間</translation>
+    </message>
+    <message>
+        <source>Wait, 90th percentile</source>
+        <translation>90% 病患候診時間</translation>
+    </message>
+    <message>
+        <source>Long waits</source>
+        <translation>候診逾時次數</translation>
+    </message>
+    <message>
+        <source>Follow-up rate</source>
+        <translation>回訪率</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate</source>
+        <translation>複診預約率</translation>
+    </message>
+    <message>
+        <source>Booked visits</source>
+        <translation>預約就診率</translation>
+    </message>
+    <message>
+        <source>Prescription corrections</source>
+        <translation>處方更正率</translation>
+    </message>
+</context>
+<context>
+    <name>MissingPanel</name>
+    <message>
+        <source>Day</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Staff</source>
+        <translation>員工</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>崗位</translation>
+    </message>
+    <message>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
+        <translation>醫生按排班日計算，其他員工按診所開診日計算；今天以後的日期不列出。</translation>
+    </message>
+    <message>
+        <source>Everyone who worked submitted their self-check.</source>
+        <translation>當班員工均已提交自查。</translation>
     </message>
 </context>
 <context>
@@ -8739,6 +10235,377 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>QualityChart</name>
+    <message>
+        <source>No data</source>
+        <translation>無數據</translation>
+    </message>
+    <message>
+        <source>{value} min</source>
+        <translation>{value} 分鐘</translation>
+    </message>
+    <message>
+        <source>counted: {n}</source>
+        <translation>計數：{n}</translation>
+    </message>
+    <message>
+        <source>target: {target}</source>
+        <translation>目標：{target}</translation>
+    </message>
+</context>
+<context>
+    <name>QualityPage</name>
+    <message>
+        <source>Complaints</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>Root causes</source>
+        <translation>根因分析</translation>
+    </message>
+    <message>
+        <source>Training cases</source>
+        <translation>培訓案例</translation>
+    </message>
+    <message>
+        <source>Surveys</source>
+        <translation>滿意度調查</translation>
+    </message>
+    <message>
+        <source>Self-check</source>
+        <translation>每日自查</translation>
+    </message>
+    <message>
+        <source>Dashboard</source>
+        <translation>品質看板</translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation>報告</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReport</name>
+    <message>
+        <source>Weekly complaint feedback</source>
+        <translation>投訴週回饋</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis</source>
+        <translation>月度品質分析報告</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary</source>
+        <translation>季度品質彙總</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary</source>
+        <translation>年度品質彙總</translation>
+    </message>
+    <message>
+        <source>{n} min</source>
+        <translation>{n} 分鐘</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>達標</translation>
+    </message>
+    <message>
+        <source>Not met</source>
+        <translation>未達標</translation>
+    </message>
+    <message>
+        <source>Figures against their targets</source>
+        <translation>指標達標情況</translation>
+    </message>
+    <message>
+        <source>Metric</source>
+        <translation>指標</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>實際值</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目標</translation>
+    </message>
+    <message>
+        <source>Result</source>
+        <translation>是否達標</translation>
+    </message>
+    <message>
+        <source>Counted</source>
+        <translation>統計數</translation>
+    </message>
+    <message>
+        <source>Target {value}</source>
+        <translation>目標 {value}</translation>
+    </message>
+    <message>
+        <source>Trend over 12 months</source>
+        <translation>近 12 個月趨勢</translation>
+    </message>
+    <message>
+        <source>No data</source>
+        <translation>無資料</translation>
+    </message>
+    <message>
+        <source>(confidential)</source>
+        <translation>（保密）</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已結案</translation>
+    </message>
+    <message>
+        <source>Open, overdue</source>
+        <translation>處理中，已逾時</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>處理中</translation>
+    </message>
+    <message>
+        <source>serious</source>
+        <translation>嚴重</translation>
+    </message>
+    <message>
+        <source>Complaint cases</source>
+        <translation>投訴明細</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>編號</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>收到</translation>
+    </message>
+    <message>
+        <source>Channel</source>
+        <translation>來源</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科別</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Gist</source>
+        <translation>摘要</translation>
+    </message>
+    <message>
+        <source>No complaints were received.</source>
+        <translation>本期未收到投訴。</translation>
+    </message>
+    <message>
+        <source>answered</source>
+        <translation>已答覆</translation>
+    </message>
+    <message>
+        <source>awaiting an answer</source>
+        <translation>待答覆</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to departments</source>
+        <translation>轉知科別的建議</translation>
+    </message>
+    <message>
+        <source>No suggestions were forwarded.</source>
+        <translation>本期沒有轉知的建議。</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>late</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses (5 Whys)</source>
+        <translation>根因分析（5 Why）</translation>
+    </message>
+    <message>
+        <source>Found</source>
+        <translation>發現日期</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>改進措施</translation>
+    </message>
+    <message>
+        <source>No root-cause analysis in this period.</source>
+        <translation>本期沒有根因分析。</translation>
+    </message>
+    <message>
+        <source>{name}: {n} days missing</source>
+        <translation>{name}：{n} 天未交</translation>
+    </message>
+    <message>
+        <source>Daily self-checks missing</source>
+        <translation>未交每日自查</translation>
+    </message>
+    <message>
+        <source>Every self-check was done.</source>
+        <translation>每日自查均已完成。</translation>
+    </message>
+    <message>
+        <source>Figures per month</source>
+        <translation>各月指標</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>Closed in the period</source>
+        <translation>本期結案</translation>
+    </message>
+    <message>
+        <source>Received and still open</source>
+        <translation>本期收到且未結案</translation>
+    </message>
+    <message>
+        <source>Open and overdue</source>
+        <translation>未結案且已逾時</translation>
+    </message>
+    <message>
+        <source>Open now (all periods)</source>
+        <translation>目前未結案（所有期間）</translation>
+    </message>
+    <message>
+        <source>Serious, not yet seen by the director</source>
+        <translation>院長未閱的嚴重投訴</translation>
+    </message>
+    <message>
+        <source>Satisfaction this week</source>
+        <translation>本週滿意度</translation>
+    </message>
+    <message>
+        <source>Answers counted</source>
+        <translation>計入答卷數</translation>
+    </message>
+    <message>
+        <source>Made {time} by {name}</source>
+        <translation>由 {name} 於 {time} 產生</translation>
+    </message>
+    <message>
+        <source>Internal quality document: complaint details are confidential.</source>
+        <translation>內部品質文件：投訴詳情保密。</translation>
+    </message>
+    <message>
+        <source>Page {n} / {total}</source>
+        <translation>第 {n} / {total} 頁</translation>
+    </message>
+</context>
+<context>
+    <name>QualityReports</name>
+    <message>
+        <source>Complaints</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>Survey answers</source>
+        <translation>調查答卷</translation>
+    </message>
+    <message>
+        <source>Follow-up calls</source>
+        <translation>隨訪電話</translation>
+    </message>
+    <message>
+        <source>Self-checks</source>
+        <translation>自查記錄</translation>
+    </message>
+    <message>
+        <source>Root-cause analyses</source>
+        <translation>根因分析</translation>
+    </message>
+    <message>
+        <source>Dashboard figures</source>
+        <translation>儀表盤指標</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionnaireDialog</name>
+    <message>
+        <source>Questionnaires</source>
+        <translation>問卷</translation>
+    </message>
+    <message>
+        <source>New questionnaire</source>
+        <translation>新建問卷</translation>
+    </message>
+    <message>
+        <source>Questionnaire</source>
+        <translation>問卷</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名稱</translation>
+    </message>
+    <message>
+        <source>Used for</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>代碼</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>類型</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>題目</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>刪除</translation>
+    </message>
+    <message>
+        <source>Up</source>
+        <translation>上移</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>下移</translation>
+    </message>
+    <message>
+        <source>Keys are short codes (a-z, 0-9, _) the answers are stored under; once saved they stay. At least one item must be a 1-5 scale.</source>
+        <translation>代碼是保存答案用的短代號（a-z、0-9、_），保存後不可更改。至少要有一道 1-5 分的評分題。</translation>
+    </message>
+    <message>
+        <source>Saved keys cannot change: earlier answers use them</source>
+        <translation>已保存的代碼不能更改：以前的答案用到它</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
     <name>QueueMessageDialog</name>
     <message>
         <source>Queue a message</source>
@@ -9527,6 +11394,107 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>ReportsPanel</name>
+    <message>
+        <source>Quality reports</source>
+        <translation>質量報告</translation>
+    </message>
+    <message>
+        <source>Week: complaint feedback</source>
+        <translation>周：投訴反饋</translation>
+    </message>
+    <message>
+        <source>Month: analysis for the director</source>
+        <translation>月：院長分析報告</translation>
+    </message>
+    <message>
+        <source>Quarter: summary</source>
+        <translation>季度：彙總</translation>
+    </message>
+    <message>
+        <source>Year: summary</source>
+        <translation>年度：彙總</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>報告</translation>
+    </message>
+    <message>
+        <source>Period holding</source>
+        <translation>所在期間包含</translation>
+    </message>
+    <message>
+        <source>Report as PDF</source>
+        <translation>PDF 報告</translation>
+    </message>
+    <message>
+        <source>The preview can print the report or save it as a PDF. Complaint details appear only for those who may read them.</source>
+        <translation>在預覽中可打印報告或另存為 PDF。投訴詳情只對有權查看的人顯示。</translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation>預覽…</translation>
+    </message>
+    <message>
+        <source>The figures behind it, as a CSV file</source>
+        <translation>報告所依據的數據（CSV 文件）</translation>
+    </message>
+    <message>
+        <source>Table</source>
+        <translation>數據表</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>導出 CSV…</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Weekly complaint feedback {first} to {last}</source>
+        <translation>投訴周反饋 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Monthly quality analysis {first} to {last}</source>
+        <translation>月度質量分析 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Quarterly quality summary {first} to {last}</source>
+        <translation>季度質量彙總 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Yearly quality summary {first} to {last}</source>
+        <translation>年度質量彙總 {first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>Building the report…</source>
+        <translation>正在生成報告…</translation>
+    </message>
+    <message>
+        <source>Export CSV</source>
+        <translation>導出 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Exporting…</source>
+        <translation>正在導出…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n row(s) of {table} to {path}.</source>
+        <translation>
+            <numerusform>已將{table}的 %n 行保存到 {path}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Could not write {path}: {reason}. Nothing was saved. Choose a folder you may write to (for example your Documents) and try again.</source>
+        <translation>無法寫入 {path}：{reason}。未保存任何內容。請選擇有寫入權限的文件夾（例如“文檔”）後重試。</translation>
+    </message>
+</context>
+<context>
     <name>ReportsTab</name>
     <message>
         <source>Reports and assessments</source>
@@ -9794,6 +11762,144 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>RootCauseDialog</name>
+    <message>
+        <source>Root cause (5 Why)</source>
+        <translation>根因分析（5 Why）</translation>
+    </message>
+    <message>
+        <source>Ask why it happened, then why that happened, up to five times, until you reach a cause the clinic can change. Write in general terms: no names.</source>
+        <translation>先問為什麼會發生，再問那又是為什麼，最多五次，直到找到診所能改變的原因。概括描述，不寫姓名。</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>What went wrong, in general terms</source>
+        <translation>出了什麼問題（概括描述）</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Owner and due</source>
+        <translation>負責人及時限</translation>
+    </message>
+    <message>
+        <source>Why {n}?</source>
+        <translation>為什麼 {n}？</translation>
+    </message>
+    <message>
+        <source>Why did the problem happen?</source>
+        <translation>問題為什麼會發生？</translation>
+    </message>
+    <message>
+        <source>Why did that happen?</source>
+        <translation>那又是為什麼？</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>改進措施</translation>
+    </message>
+    <message>
+        <source>What will change, who does it, by when</source>
+        <translation>改什麼、誰來做、何時完成</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>The analysis is complete: the root cause and the actions are written</source>
+        <translation>分析完成：已寫明根本原因和改進措施</translation>
+    </message>
+    <message numerus="yes">
+        <source>You; due %n hour(s) after it is found (now).</source>
+        <translation>
+            <numerusform>您；須在發現問題（現在）後 %n 小時內完成。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message>
+        <source>complaint {number}</source>
+        <translation>投訴 {number}</translation>
+    </message>
+</context>
+<context>
+    <name>RootCausesPanel</name>
+    <message>
+        <source>{due} (done {time})</source>
+        <translation>{due}（{time} 完成）</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>進行中</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>New analysis…</source>
+        <translation>新增分析…</translation>
+    </message>
+    <message>
+        <source>A problem found: ask why, five times, within a day</source>
+        <translation>發現問題：一天內連問五個為什麼</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>開啟…</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>投訴</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Owner</source>
+        <translation>負責人</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>時限</translation>
+    </message>
+    <message>
+        <source>Root cause</source>
+        <translation>根本原因</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n analysis(es)</source>
+        <translation>
+            <numerusform>%n 項分析</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+</context>
+<context>
     <name>RostersTab</name>
     <message>
         <source>All day</source>
@@ -9845,6 +11951,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>How satisfied are you with the clinic&apos;s environment?</source>
         <translation>您對診所環境滿意嗎？</translation>
+    </message>
+    <message>
+        <source>What could we do better?</source>
+        <translation>您認為我們還有哪些地方可以改進？</translation>
     </message>
 </context>
 <context>
@@ -9989,6 +12099,164 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>The backup was cancelled; no file was written.</source>
         <translation>備份已取消，未寫入任何檔案。</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheck</name>
+    <message>
+        <source>Every patient&apos;s details complete (no missing phone / ID)</source>
+        <translation>所有病患資料完整（電話、身分證號無缺漏）</translation>
+    </message>
+    <message>
+        <source>Tomorrow&apos;s bookings confirmed</source>
+        <translation>明日預約已確認</translation>
+    </message>
+    <message>
+        <source>No-shows of the day marked and called back</source>
+        <translation>當日未到診已標記並回電</translation>
+    </message>
+    <message>
+        <source>Waiting patients kept informed; long waits handled</source>
+        <translation>已隨時告知候診病患進度；候診逾時已處理</translation>
+    </message>
+    <message>
+        <source>Front desk and waiting area tidy</source>
+        <translation>櫃檯及候診區整潔</translation>
+    </message>
+    <message>
+        <source>Vital signs recorded for every patient triaged</source>
+        <translation>每位分診病患的生命徵象均已記錄</translation>
+    </message>
+    <message>
+        <source>Allergies and current medication confirmed at check-in</source>
+        <translation>報到時已確認過敏史與目前用藥</translation>
+    </message>
+    <message>
+        <source>Same-day follow-up calls made</source>
+        <translation>當日回訪電話已完成</translation>
+    </message>
+    <message>
+        <source>Equipment cleaned and supplies restocked</source>
+        <translation>設備已清潔，耗材已補充</translation>
+    </message>
+    <message>
+        <source>Today&apos;s records complete and signed</source>
+        <translation>今日病歷記載完整並已簽名</translation>
+    </message>
+    <message>
+        <source>Follow-up plans set for today&apos;s patients</source>
+        <translation>今日病患的回訪計畫已設定</translation>
+    </message>
+    <message>
+        <source>Prescriptions checked and explained to patients</source>
+        <translation>處方已核對並向病患說明清楚</translation>
+    </message>
+    <message>
+        <source>Referrals and test results passed on</source>
+        <translation>轉診與檢查結果已及時轉達</translation>
+    </message>
+    <message>
+        <source>Every prescription checked before dispensing</source>
+        <translation>每張處方調劑前均已審核</translation>
+    </message>
+    <message>
+        <source>Medication cards and guidance given</source>
+        <translation>已發放用藥提醒卡並完成用藥指導</translation>
+    </message>
+    <message>
+        <source>Stock and expiry dates checked</source>
+        <translation>庫存及效期已檢查</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up calls made or rescheduled</source>
+        <translation>今日回訪電話已完成或已改期</translation>
+    </message>
+    <message>
+        <source>Health records of today&apos;s members updated</source>
+        <translation>今日會員的健康檔案已更新</translation>
+    </message>
+    <message>
+        <source>Calls spot-checked</source>
+        <translation>回訪電話已抽查</translation>
+    </message>
+    <message>
+        <source>Today&apos;s follow-up and survey calls made</source>
+        <translation>今日回訪及滿意度調查電話已完成</translation>
+    </message>
+    <message>
+        <source>Complaints of the day accepted and contacted on time</source>
+        <translation>當日投訴均已按時受理並聯絡投訴人</translation>
+    </message>
+    <message>
+        <source>Suggestions forwarded to the departments</source>
+        <translation>意見建議已轉知相關科別</translation>
+    </message>
+    <message>
+        <source>Complaint deadlines due tomorrow checked</source>
+        <translation>明日到期的投訴時限已核查</translation>
+    </message>
+    <message>
+        <source>Escalated complaints seen and answered</source>
+        <translation>上報的投訴已查閱並答覆</translation>
+    </message>
+    <message>
+        <source>Quality dashboard reviewed</source>
+        <translation>品質看板已查看</translation>
+    </message>
+    <message>
+        <source>Staff self-checks of the day reviewed</source>
+        <translation>當日員工自查已審閱</translation>
+    </message>
+</context>
+<context>
+    <name>SelfCheckPanel</name>
+    <message>
+        <source>What was missed, and what you did</source>
+        <translation>漏做了什麼，已如何處理</translation>
+    </message>
+    <message>
+        <source>My self-check for {day}</source>
+        <translation>我的當日自查（{day}）</translation>
+    </message>
+    <message>
+        <source>Anything else about today (optional)</source>
+        <translation>今天的其他情況（可不填）</translation>
+    </message>
+    <message>
+        <source>Missing self-checks</source>
+        <translation>未交自查</translation>
+    </message>
+    <message>
+        <source>Checklists</source>
+        <translation>自查表</translation>
+    </message>
+    <message>
+        <source>Your role has no checklist yet.</source>
+        <translation>您的崗位還沒有自查表。</translation>
+    </message>
+    <message>
+        <source>Not submitted yet: tick each item at the end of the day.</source>
+        <translation>尚未提交：請在下班前逐項勾選。</translation>
+    </message>
+    <message>
+        <source>Submit</source>
+        <translation>提交</translation>
+    </message>
+    <message>
+        <source>Submitted at {time}. You can change it and submit again.</source>
+        <translation>已於 {time} 提交，可修改後再次提交。</translation>
+    </message>
+    <message>
+        <source>Update</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Say what was missed in item {n}, or tick it if it was done.</source>
+        <translation>請說明第 {n} 項漏做了什麼；如已完成請勾選。</translation>
+    </message>
+    <message>
+        <source>Thank you. Your self-check is saved.</source>
+        <translation>謝謝，您的自查已保存。</translation>
     </message>
 </context>
 <context>
@@ -10479,6 +12747,42 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Call back no-shows of the last (days; 0: never)</source>
         <translation>回訪最近幾天內爽約的病患（天；0：不回訪）</translation>
+    </message>
+    <message>
+        <source>Complaints closed on time target (%)</source>
+        <translation>投訴按時結案率目標（%）</translation>
+    </message>
+    <message>
+        <source>No-show rate at most (%)</source>
+        <translation>未到診率上限（%）</translation>
+    </message>
+    <message>
+        <source>Average wait at most (minutes)</source>
+        <translation>平均候診時間上限（分鐘）</translation>
+    </message>
+    <message>
+        <source>90% of patients wait at most (minutes)</source>
+        <translation>90% 病患候診時間上限（分鐘）</translation>
+    </message>
+    <message>
+        <source>Follow-up rate target (%)</source>
+        <translation>回訪率目標（%）</translation>
+    </message>
+    <message>
+        <source>Revisit booking rate target (%)</source>
+        <translation>複診預約率目標（%）</translation>
+    </message>
+    <message>
+        <source>Booked visits target (% of visits)</source>
+        <translation>預約就診率目標（佔就診人次的百分比）</translation>
+    </message>
+    <message>
+        <source>Prescriptions corrected at most (%)</source>
+        <translation>處方更正率上限（%）</translation>
+    </message>
+    <message>
+        <source>Weekly survey: call the patients or hand out forms</source>
+        <translation>每週滿意度調查方式：電話調查或發放問卷</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -10999,6 +13303,270 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>SuggestionBoxDialog</name>
+    <message>
+        <source>Suggestion box</source>
+        <translation>意見箱</translation>
+    </message>
+    <message>
+        <source>Enter every note found in the box, one per row, then save them all at once. Name and contact only if the writer gave them; empty rows are skipped. Each note becomes a complaint you own, received on the day the box was opened.</source>
+        <translation>把箱中的每張意見條逐行錄入，然後一次全部儲存。姓名和聯絡方式僅在寫信人留下時填寫；空行會被略過。每條意見成為一件由您負責的投訴，收到日期為開箱當天。</translation>
+    </message>
+    <message>
+        <source>&amp;Opened on</source>
+        <translation>開箱日期(&amp;O)</translation>
+    </message>
+    <message>
+        <source>What the note says</source>
+        <translation>意見內容</translation>
+    </message>
+    <message>
+        <source>Name (if given)</source>
+        <translation>姓名（如有）</translation>
+    </message>
+    <message>
+        <source>Contact (if given)</source>
+        <translation>聯絡方式（如有）</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>嚴重程度</translation>
+    </message>
+    <message>
+        <source>Add a row</source>
+        <translation>新增一行</translation>
+    </message>
+    <message>
+        <source>Remove the row</source>
+        <translation>刪除此行</translation>
+    </message>
+    <message>
+        <source>Save all</source>
+        <translation>全部儲存</translation>
+    </message>
+    <message>
+        <source>At most {n} notes at a time: save these, then open the box again.</source>
+        <translation>每次最多 {n} 條：請先儲存這些，再繼續錄入。</translation>
+    </message>
+    <message>
+        <source>Write at least one note, then save.</source>
+        <translation>請至少填寫一條意見，然後儲存。</translation>
+    </message>
+</context>
+<context>
+    <name>Survey</name>
+    <message>
+        <source>Score from 1 to 5</source>
+        <translation>評分（1-5 分）</translation>
+    </message>
+    <message>
+        <source>Open question</source>
+        <translation>開放式問題</translation>
+    </message>
+    <message>
+        <source>Weekly sample</source>
+        <translation>每週抽樣</translation>
+    </message>
+    <message>
+        <source>Semi-annual outpatient survey</source>
+        <translation>半年度門診滿意度調查</translation>
+    </message>
+    <message>
+        <source>Semi-annual inpatient survey</source>
+        <translation>半年度住院滿意度調查</translation>
+    </message>
+    <message>
+        <source>Call the patient</source>
+        <translation>電話調查</translation>
+    </message>
+    <message>
+        <source>Printed form</source>
+        <translation>紙本問卷</translation>
+    </message>
+    <message>
+        <source>Drawn</source>
+        <translation>已抽中</translation>
+    </message>
+    <message>
+        <source>Answered</source>
+        <translation>已作答</translation>
+    </message>
+    <message>
+        <source>Declined</source>
+        <translation>病患婉拒</translation>
+    </message>
+    <message>
+        <source>Not reached</source>
+        <translation>未聯繫上</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey</source>
+        <translation>滿意度調查</translation>
+    </message>
+    <message>
+        <source>Weekly satisfaction survey</source>
+        <translation>每週滿意度調查</translation>
+    </message>
+</context>
+<context>
+    <name>Surveys</name>
+    <message>
+        <source>1 = very dissatisfied … 5 = very satisfied; 0 clears</source>
+        <translation>1 = 很不滿意 … 5 = 很滿意；按 0 清除</translation>
+    </message>
+</context>
+<context>
+    <name>SurveysPanel</name>
+    <message>
+        <source>Weekly sample</source>
+        <translation>每周抽樣</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>調查結果</translation>
+    </message>
+    <message>
+        <source>Week of</source>
+        <translation>周起始日</translation>
+    </message>
+    <message>
+        <source>The week before</source>
+        <translation>上一周</translation>
+    </message>
+    <message>
+        <source>The week after</source>
+        <translation>下一周</translation>
+    </message>
+    <message>
+        <source>Ask by</source>
+        <translation>調查方式</translation>
+    </message>
+    <message>
+        <source>Draw this week&apos;s sample</source>
+        <translation>抽取本周樣本</translation>
+    </message>
+    <message>
+        <source>Draws the week&apos;s share of patients seen (Settings, Quality). Drawing again keeps those already drawn; every workstation draws the same patients.</source>
+        <translation>按比例抽取本周就診患者（設置 › 質量）。再次抽取會保留已抽中的患者；每台電腦抽到的患者相同。</translation>
+    </message>
+    <message>
+        <source>Print forms…</source>
+        <translation>打印問卷…</translation>
+    </message>
+    <message>
+        <source>Enter a returned form…</source>
+        <translation>錄入回收問卷…</translation>
+    </message>
+    <message>
+        <source>Questionnaires…</source>
+        <translation>問卷管理…</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>Doctor</source>
+        <translation>醫生</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Visit</source>
+        <translation>就診日</translation>
+    </message>
+    <message>
+        <source>Asked by</source>
+        <translation>調查方式</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>狀態</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>編號</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation>分組</translation>
+    </message>
+    <message>
+        <source>Question</source>
+        <translation>題目</translation>
+    </message>
+    <message>
+        <source>Responses</source>
+        <translation>答卷數</translation>
+    </message>
+    <message>
+        <source>Answers</source>
+        <translation>評分數</translation>
+    </message>
+    <message>
+        <source>Mean (1-5)</source>
+        <translation>平均分（1-5）</translation>
+    </message>
+    <message>
+        <source>Satisfied (4-5)</source>
+        <translation>滿意（4-5 分）</translation>
+    </message>
+    <message>
+        <source>Satisfied %</source>
+        <translation>滿意率</translation>
+    </message>
+    <message>
+        <source>{first} to {last}</source>
+        <translation>{first} 至 {last}</translation>
+    </message>
+    <message>
+        <source>No patients were seen that week: nobody to ask.</source>
+        <translation>該周沒有就診患者，無需調查。</translation>
+    </message>
+    <message>
+        <source>Drew {n} of {seen} patients seen ({percent} %).</source>
+        <translation>已從 {seen} 位就診患者中抽取 {n} 位（{percent}%）。</translation>
+    </message>
+    <message>
+        <source>Not drawn yet for this week.</source>
+        <translation>本周尚未抽樣。</translation>
+    </message>
+    <message>
+        <source>Patients seen: {seen}. Drawn: {n} ({percent} %), asked by {mode}. Answered so far: {answered}.</source>
+        <translation>就診患者 {seen} 位，抽取 {n} 位（{percent}%），調查方式：{mode}。已答 {answered} 位。</translation>
+    </message>
+    <message>
+        <source>One form per patient drawn for a printed form, with its code</source>
+        <translation>為每位抽中的紙質問卷患者打印一份，附編號</translation>
+    </message>
+    <message>
+        <source>A blank form (no patient drawn for a printed form this week)</source>
+        <translation>空白問卷（本周沒有抽中紙質問卷的患者）</translation>
+    </message>
+    <message>
+        <source>Satisfaction survey forms</source>
+        <translation>滿意度調查問卷</translation>
+    </message>
+    <message>
+        <source>The form&apos;s answers are saved.</source>
+        <translation>問卷答案已保存。</translation>
+    </message>
+    <message>
+        <source>(not recorded)</source>
+        <translation>（未記錄）</translation>
+    </message>
+    <message>
+        <source>No survey answers in this period.</source>
+        <translation>本期沒有調查答卷。</translation>
+    </message>
+</context>
+<context>
     <name>SyncStatusLabel</name>
     <message>
         <source>an unexpected problem. The details are in the log file; please tell the person who looks after the clinic&apos;s computers.</source>
@@ -11231,6 +13799,39 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>This copy is up to date with the hub again.</source>
         <translation>這台電腦的副本已與同步伺服器重新保持一致。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>Title</source>
+        <translation>標題</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>科室</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>新增日期</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在載入…</translation>
+    </message>
+    <message>
+        <source>No cases yet. A complaint&apos;s owner adds one from the complaint, once it has been answered.</source>
+        <translation>還沒有案例。投訴答覆後，負責人可從投訴中新增案例。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n case(s)</source>
+        <translation>
+            <numerusform>%n 個案例</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Added {day} by {name}</source>
+        <translation>{name} 於 {day} 新增</translation>
     </message>
 </context>
 <context>

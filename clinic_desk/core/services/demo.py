@@ -1436,6 +1436,7 @@ def build_demo_clinic(
         )
         _demo_calendar(clinic, seed)
         _demo_followups(clinic, seed)
+        _demo_quality(clinic, seed)
     except BaseException:
         clinic.close()
         raise
@@ -1622,6 +1623,243 @@ def _demo_followups(clinic: Clinic, seed: int) -> None:
     finally:
         clinic.clock = real_clock
     followups.prepare_worklist(clinic, system)
+
+
+DEMO_QUALITY_WEEKS = 6
+# (days ago received, hour, channel, department, content, how far it got, serious)
+_DEMO_COMPLAINTS: tuple[tuple[int, int, str, str, str, str, bool], ...] = (
+    (
+        38,
+        10,
+        "in_person",
+        "挂号处",
+        "挂号排队四十分钟，窗口只开了一个，工作人员还让我去别处问。",
+        "closed_case",
+        False,
+    ),
+    (
+        30,
+        15,
+        "phone",
+        "药房",
+        "药师没有讲清楚降压药饭前还是饭后吃，回家后吃错了两天。",
+        "closed",
+        False,
+    ),
+    (23, 9, "website", "内科", "预约了九点，十点半才叫号，也没有人解释为什么。", "closed", False),
+    (16, 11, "letter", "收费处", "收费单上多收了一项检查费，希望核实退还。", "rectifying", False),
+    (9, 14, "phone", "内科", "医生看诊时一直在看手机，问诊不到三分钟。", "answered", False),
+    (
+        3,
+        16,
+        "in_person",
+        "候诊区",
+        "候诊区空调太冷，老人孩子都在发抖，反映了两次没人管。",
+        "accepted",
+        False,
+    ),
+    (1, 10, "phone", "外科", "换药后伤口红肿流脓，打电话问诊所却被推给医院。", "received", True),
+    (0, 9, "website", "挂号处", "网上预约成功了，到了前台却说没有我的号。", "received", False),
+)
+
+
+def _demo_quality(clinic: Clinic, seed: int) -> None:
+    """Complaints in every stage (one serious, escalated and not yet seen by the director,
+    one overdue), a suggestion-box opening, root causes, the last weeks' survey samples
+    with returned forms (this week's to be called), and the staff's self-checks."""
+    from clinic_desk.core.services import complaints, surveys
+
+    rng = random.Random(f"clinicdesk-demo-quality:{seed}")
+    zone = clinic.timezone()
+    today = clinic.today()
+    with clinic.store.unit_of_work(write=False) as uow:
+        people = [
+            Actor(row.id, row.login, row.display_name, row.role)
+            for row in uow.session.execute(
+                select(Staff).where(Staff.deleted_at.is_(None)).order_by(Staff.login)
+            ).scalars()
+        ]
+    by_role: dict[str, list[Actor]] = {}
+    for person in people:
+        by_role.setdefault(str(person.role), []).append(person)
+    director = by_role[Role.DIRECTOR.value][0]
+    service = (by_role.get(Role.CUSTOMER_SERVICE.value) or [director])[0]
+    desk = (by_role.get(Role.RECEPTIONIST.value) or [service])[0]
+    real_clock = clinic.clock
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, clock_time(hour, minute), zone).astimezone(UTC)
+
+    def when(moment: datetime) -> None:
+        clinic.clock = _fixed_clock(moment)
+
+    try:
+        for ago, hour, channel, department, content, reached, serious in _DEMO_COMPLAINTS:
+            received = at(today - timedelta(days=ago), hour, rng.randrange(0, 50))
+            if received > real_clock():
+                received = real_clock() - timedelta(minutes=30)
+            when(received)
+            receiver = desk if channel == "in_person" else service
+            view = complaints.record_complaint(
+                clinic,
+                receiver,
+                complaints.ComplaintInput(
+                    channel=channel,
+                    content=content,
+                    complainant=rng.choice(("王女士", "李先生", "张阿姨", "刘先生", "陈女士")),
+                    contact=f"+86 138 {rng.randrange(1000, 9999)} {rng.randrange(1000, 9999)}",
+                    department=department,
+                    severity="serious" if serious else "normal",
+                    received_at=received,
+                ),
+            ).value
+            cid = view.id
+            if reached == "received":
+                continue
+            if receiver is desk:  # the desk hands it to customer service (F3)
+                when(received + timedelta(minutes=15))
+                complaints.hand_over(
+                    clinic,
+                    desk,
+                    cid,
+                    to_staff_id=service.staff_id,  # type: ignore[arg-type]
+                    reason="转客服部跟进处理",
+                )
+            when(received + timedelta(minutes=40))
+            complaints.accept(clinic, service, cid)
+            if reached == "accepted":
+                continue
+            when(received + timedelta(hours=1, minutes=30))
+            complaints.record_contact(
+                clinic, service, cid, note="已电话联系投诉人，致歉并了解经过。"
+            )
+            when(received + timedelta(hours=6))
+            complaints.record_answer(
+                clinic, service, cid, response="已核实情况，向投诉人说明原因并致歉。"
+            )
+            if reached == "answered":
+                continue
+            when(received + timedelta(hours=20))
+            complaints.record_solution(
+                clinic, service, cid, solution="调整排班并对相关人员进行服务规范培训。"
+            )
+            due = (received + timedelta(days=10)).astimezone(zone).date()
+            complaints.set_rectification(
+                clinic,
+                service,
+                cid,
+                action="科室内部整改：明确岗位职责，一周内完成培训。",
+                owner_id=director.staff_id,  # type: ignore[arg-type]
+                due=max(due, today + timedelta(days=1)) if reached == "rectifying" else due,
+            )
+            if reached == "rectifying":
+                continue
+            when(received + timedelta(days=3))
+            complaints.record_rectified(clinic, director, cid, note="培训已完成，流程已张贴。")
+            when(received + timedelta(days=3, hours=2))
+            complaints.record_reply(
+                clinic, service, cid, channel="phone", text="电话告知整改结果，投诉人表示满意。"
+            )
+            complaints.close(clinic, service, cid)
+            if reached == "closed_case":
+                complaints.add_training_case(
+                    clinic,
+                    service,
+                    cid,
+                    title="挂号高峰只开一个窗口",
+                    summary="早高峰挂号排队时间过长，工作人员让患者去别处询问，引起不满。",
+                    lessons="高峰时段开足窗口；首问负责，不推诿，主动带领患者办理。",
+                    department=department,
+                )
+                when(received + timedelta(hours=2))
+                rc = complaints.start_root_cause(
+                    clinic,
+                    service,
+                    problem="早高峰挂号排队过长",
+                    complaint_id=cid,
+                    department=department,
+                ).value
+                complaints.save_root_cause(
+                    clinic,
+                    service,
+                    rc.id,
+                    whys=(
+                        "为什么排队长？只开了一个挂号窗口。",
+                        "为什么只开一个？另一位挂号员被临时调去收费。",
+                        "为什么被调走？收费处早班缺人。",
+                        "为什么缺人？排班没有考虑周一早高峰。",
+                    ),
+                    root_cause="排班未按高峰时段配置人手。",
+                    actions="周一、周五早班增加一名挂号员；高峰时段导诊员协助分流。",
+                    done=True,
+                )
+        # The weekly suggestion box (F1), opened last Monday.
+        monday = today - timedelta(days=today.weekday() or 7)
+        when(at(monday, 9, 30))
+        complaints.record_suggestion_box(
+            clinic,
+            service,
+            monday,
+            [
+                complaints.ComplaintInput(
+                    channel="suggestion_box", content="建议候诊区增加老花镜和饮水杯。"
+                ),
+                complaints.ComplaintInput(
+                    channel="suggestion_box",
+                    content="厕所地面太滑，差点摔倒。",
+                    department="后勤",
+                ),
+            ],
+        )
+        when(at(today - timedelta(days=1), 17))
+        complaints.start_root_cause(
+            clinic, service, problem="本周下午候诊时间普遍超过 30 分钟", department="内科"
+        )
+        # Surveys (G1): the finished weeks' samples on paper, most forms returned; last
+        # week's sample is for customer service to call (on today's worklist).
+        questionnaire = surveys.questionnaires(clinic, director)[0]
+        scale = [i.key for i in questionnaire.items if i.kind == "scale"]
+        this_monday = today - timedelta(days=today.weekday())
+        for back in range(DEMO_QUALITY_WEEKS, 0, -1):
+            week = this_monday - timedelta(weeks=back)
+            when(at(week + timedelta(days=7), 9))
+            mode = "call" if back == 1 else "form"
+            drawn = surveys.draw_week(clinic, director, week, mode=mode).value.drawn
+            if mode == "call":
+                continue
+            for sample in drawn:
+                if rng.random() < 0.2:
+                    continue  # form not returned
+                when(at(week + timedelta(days=rng.randrange(7, 11)), 11))
+                answers = [
+                    surveys.AnswerInput(key, score=rng.choice((5, 5, 5, 4, 4, 3, 2)))
+                    for key in scale
+                ]
+                surveys.record_response(
+                    clinic,
+                    service,
+                    questionnaire_id=questionnaire.id,
+                    answers=answers,
+                    sample_id=sample.id,
+                )
+        # Daily self-checks (G4) of the last two weeks, a few missed.
+        for back in range(14, 0, -1):
+            day = today - timedelta(days=back)
+            for person in people:
+                if rng.random() < 0.12:
+                    continue
+                when(at(day, 17, rng.randrange(0, 59)))
+                items, _done = surveys.my_self_check(clinic, person, day)
+                if not items:
+                    continue
+                ticks = [(item, rng.random() > 0.05, "") for item in items]
+                ticks = [(t, ok, "" if ok else "今日未能完成，明天补上。") for t, ok, _n in ticks]
+                try:
+                    surveys.submit_self_check(clinic, person, answers=ticks, day=day)
+                except ClinicError:
+                    continue  # a closed day for this person: nothing to check
+    finally:
+        clinic.clock = real_clock
 
 
 def _fixed_clock(moment: datetime) -> Clock:
