@@ -7,7 +7,7 @@ each role's list. The fake clock is Monday 2026-11-23 10:00 Asia/Shanghai.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -124,21 +124,26 @@ def test_the_director_sees_who_is_missing_and_edits_the_lists(
     assert len(missing.shown) == len(expected)
     names = {missing.table.item(r, 1).text() for r in range(missing.table.rowCount())}
     assert "前台小王" in names
-    today_rows = [
+    # Yesterday's is missing; today's is not due before the day's end.
+    yesterday = TODAY - timedelta(days=1)
+    day_rows = [
         r
         for r in range(missing.table.rowCount())
-        if missing.table.item(r, 0).text() == TODAY.isoformat()
+        if missing.table.item(r, 0).text() == yesterday.isoformat()
         and missing.table.item(r, 1).text() == "前台小王"
     ]
-    assert len(today_rows) == 1
-    assert missing.table.item(today_rows[0], 2).text() == "Receptionist"
-    # The receptionist submits: today's row goes (the panel reloads on the change).
+    assert len(day_rows) == 1
+    assert missing.table.item(day_rows[0], 2).text() == "Receptionist"
+    assert not any(m.day == TODAY for m in missing.shown)
+    # The receptionist fills in yesterday's late: the row goes (the panel reloads).
     items = surveys.self_check_lists(cf.clinic, desk)["receptionist"]
-    written = surveys.submit_self_check(cf.clinic, desk, answers=[(i, True, "") for i in items])
+    written = surveys.submit_self_check(
+        cf.clinic, desk, answers=[(i, True, "") for i in items], day=yesterday
+    )
     loads = missing.loads
     ctx.broadcast(written.changes)
     qtbot.waitUntil(lambda: missing.loads > loads, timeout=WAIT)
-    assert not any(m.staff_name == "前台小王" and m.day == TODAY for m in missing.shown)
+    assert not any(m.staff_name == "前台小王" and m.day == yesterday for m in missing.shown)
 
     editor = panel.editor
     qtbot.waitUntil(lambda: editor.loads >= 1, timeout=WAIT)

@@ -616,6 +616,12 @@ def test_a_box_opening_is_saved_as_one_batch_skipping_blank_notes(w: dict[str, A
     assert views[1].content == "厕所不干净😡" and views[1].complainant == "李先生"
     assert views[2].received_at == local(2026, 11, 18, 9, 0)
     assert _audited(cf, "complaint.record") == 3
+    # Nobody to contact for an unsigned note: no contact deadline, on the list or in it.
+    assert "contact" not in {d.step for d in views[0].deadlines}
+    assert "contact" in {d.step for d in views[1].deadlines}
+    complaints.accept(cf.clinic, desk, views[0].id)
+    listed = {c.id: c for c in complaints.list_complaints(cf.clinic, desk)}
+    assert listed[views[0].id].next_deadline.step != "contact"  # type: ignore[union-attr]
     # An anonymous note with no contact closes with a note instead of a reply.
     with pytest.raises(InvalidEntry) as no_note:
         complaints.close(cf.clinic, desk, views[0].id)

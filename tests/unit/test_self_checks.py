@@ -166,24 +166,28 @@ def test_missing_self_checks(sc: dict[str, Any]) -> None:
     got = {(m.staff_name, m.day) for m in missing}
     # 7 Oct: National Day, nobody worked. The doctor: Thursday 8 and Monday 12 (Friday off,
     # not rostered at the weekend, not even on the worked Saturday). The receptionist and
-    # the director: every open day up to today, except the receptionist's Sunday entry.
-    # The disabled nurse is not listed; days after today are not listed.
+    # the director: every open day up to yesterday, except the receptionist's Sunday
+    # entry. The disabled nurse is not listed; today (filled in at the day's end) and the
+    # days after it are not listed.
+    assert TODAY == date(2026, 10, 12)
     expected = {
         ("李医生", date(2026, 10, 8)),
-        ("李医生", date(2026, 10, 12)),
-        *{("前台小王", date(2026, 10, d)) for d in (8, 9, 10, 12)},
-        *{("王丽", date(2026, 10, d)) for d in (8, 9, 10, 11, 12)},
+        *{("前台小王", date(2026, 10, d)) for d in (8, 9, 10)},
+        *{("王丽", date(2026, 10, d)) for d in (8, 9, 10, 11)},
     }
     assert got == expected
     roles = {m.staff_name: m.role for m in missing}
     assert roles == {"李医生": "doctor", "前台小王": "receptionist", "王丽": "director"}
     assert [m.day for m in missing] == sorted(m.day for m in missing)
-    # The doctor fills it in today: no longer missing today.
+    # Nobody is missing today's yet; tomorrow, whoever did not fill it in is.
     surveys.submit_self_check(
         cf.clinic, doctor, answers=_all_done(surveys.my_self_check(cf.clinic, doctor)[0])
     )
+    assert surveys.missing_self_checks(cf.clinic, cf.director, TODAY, TODAY) == []
+    cf.clock.advance(days=1)
     after = surveys.missing_self_checks(cf.clinic, cf.director, TODAY, TODAY)
     assert {m.staff_name for m in after} == {"前台小王", "王丽"}
+    cf.clock.advance(days=-1)
     # Staff added later are not missing on the days before they existed.
     _actor(cf, Role.PHARMACIST, "ph1", "药师小赵")
     assert all(

@@ -677,6 +677,11 @@ _DONE_COLUMNS = (
 )
 
 
+def _anonymous(channel: str, contact: str, address: str) -> bool:
+    """An unsigned suggestion-box note: nobody to contact or reply to (F1)."""
+    return channel == "suggestion_box" and not contact.strip() and not address.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class _Brief:
     """What a list row needs of a complaint: from an entity or from plain SQL."""
@@ -761,9 +766,11 @@ class _Clock:
     def of(self, row: Complaint) -> tuple[DeadlineView, ...]:
         # Rectification matters once one is set, or while the complaint is open.
         rectify = bool(row.rectification) or row.status == "open"
+        unreachable = _anonymous(row.channel, row.contact, row.address)
         return tuple(
             self.view(step, self.due(row.received_at, step), getattr(row, STEP_DONE[step]))
             for step in self.steps(row.complexity, rectify=rectify)
+            if not (unreachable and step == "contact")
         )
 
     def pending(self, brief: _Brief) -> tuple[DeadlineView | None, bool]:
@@ -773,8 +780,9 @@ class _Clock:
             return None, False
         day = brief.received_at.astimezone(self.zone).date()
         best: tuple[datetime, str] | None = None
+        unreachable = _anonymous(brief.channel, brief.contact, "")
         for step in self._open_steps[brief.complexity]:
-            if STEP_DONE[step] in brief.done:
+            if STEP_DONE[step] in brief.done or (unreachable and step == "contact"):
                 continue
             due = self.due(brief.received_at, step, day)
             if best is None or due < best[0]:
@@ -1629,7 +1637,7 @@ def close(
 
     def apply(uow: UnitOfWork, row: Complaint, now: datetime) -> dict[str, str]:
         if row.reply_at is None:
-            anonymous = row.channel == "suggestion_box" and not row.contact and not row.address
+            anonymous = _anonymous(row.channel, row.contact, row.address)
             if not anonymous:
                 raise ValidationError(
                     QT_TRANSLATE_NOOP(

@@ -1627,7 +1627,7 @@ def _demo_followups(clinic: Clinic, seed: int) -> None:
 
 DEMO_QUALITY_WEEKS = 6
 # (days ago received, hour, channel, department, content, how far it got, serious)
-_DEMO_COMPLAINTS: tuple[tuple[int, int, str, str, str, str, bool], ...] = (
+_DEMO_COMPLAINTS: tuple[tuple[float, int, str, str, str, str, bool], ...] = (
     (
         38,
         10,
@@ -1647,8 +1647,8 @@ _DEMO_COMPLAINTS: tuple[tuple[int, int, str, str, str, str, bool], ...] = (
         False,
     ),
     (23, 9, "website", "内科", "预约了九点，十点半才叫号，也没有人解释为什么。", "closed", False),
-    (16, 11, "letter", "收费处", "收费单上多收了一项检查费，希望核实退还。", "rectifying", False),
-    (9, 14, "phone", "内科", "医生看诊时一直在看手机，问诊不到三分钟。", "answered", False),
+    (5, 11, "letter", "收费处", "收费单上多收了一项检查费，希望核实退还。", "rectifying", False),
+    (1, 14, "phone", "内科", "医生看诊时一直在看手机，问诊不到三分钟。", "answered", False),
     (
         3,
         16,
@@ -1659,7 +1659,8 @@ _DEMO_COMPLAINTS: tuple[tuple[int, int, str, str, str, str, bool], ...] = (
         False,
     ),
     (1, 10, "phone", "外科", "换药后伤口红肿流脓，打电话问诊所却被推给医院。", "received", True),
-    (0, 9, "website", "挂号处", "网上预约成功了，到了前台却说没有我的号。", "received", False),
+    # Received within the hour: on time still (hours ago instead of days).
+    (-0.5, 0, "website", "挂号处", "网上预约成功了，到了前台却说没有我的号。", "received", False),
 )
 
 
@@ -1695,7 +1696,10 @@ def _demo_quality(clinic: Clinic, seed: int) -> None:
 
     try:
         for ago, hour, channel, department, content, reached, serious in _DEMO_COMPLAINTS:
-            received = at(today - timedelta(days=ago), hour, rng.randrange(0, 50))
+            if ago < 0:
+                received = real_clock() + timedelta(hours=ago)
+            else:
+                received = at(today - timedelta(days=int(ago)), hour, rng.randrange(0, 50))
             if received > real_clock():
                 received = real_clock() - timedelta(minutes=30)
             when(received)
@@ -1796,7 +1800,7 @@ def _demo_quality(clinic: Clinic, seed: int) -> None:
         # The weekly suggestion box (F1), opened last Monday.
         monday = today - timedelta(days=today.weekday() or 7)
         when(at(monday, 9, 30))
-        complaints.record_suggestion_box(
+        box = complaints.record_suggestion_box(
             clinic,
             service,
             monday,
@@ -1811,6 +1815,8 @@ def _demo_quality(clinic: Clinic, seed: int) -> None:
                 ),
             ],
         )
+        for note in box.value:  # customer service accepts the notes as they are read
+            complaints.accept(clinic, service, note.id)
         when(at(today - timedelta(days=1), 17))
         complaints.start_root_cause(
             clinic, service, problem="本周下午候诊时间普遍超过 30 分钟", department="内科"
@@ -1842,8 +1848,8 @@ def _demo_quality(clinic: Clinic, seed: int) -> None:
                     answers=answers,
                     sample_id=sample.id,
                 )
-        # Daily self-checks (G4) of the last two weeks, a few missed.
-        for back in range(14, 0, -1):
+        # Daily self-checks (G4) of the last month, a few missed.
+        for back in range(31, 0, -1):
             day = today - timedelta(days=back)
             for person in people:
                 if rng.random() < 0.12:

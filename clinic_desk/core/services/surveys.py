@@ -1753,7 +1753,8 @@ class MissingSelfCheck:
 def missing_self_checks(
     clinic: Clinic, actor: Actor, first: date, last: date
 ) -> list[MissingSelfCheck]:
-    """Who worked and filled in no self-check, per day of [first, last] up to today.
+    """Who worked and filled in no self-check, per day of [first, last] up to yesterday
+    (today's is filled in at the day's end, so nobody is missing it yet).
 
     Worked: a doctor on a day their roster (rules, exceptions, absences, substitutions)
     gives them hours; everyone else on every day the clinic is open. Nobody works on a
@@ -1762,7 +1763,7 @@ def missing_self_checks(
     """
     clinic.require(actor, Action.QUALITY_REPORTS)
     start, end = _period_of(first, last)
-    end = min(end, clinic.today())
+    end = min(end, clinic.today() - timedelta(days=1))
     if end < start:
         return []
     zone = clinic.timezone()
