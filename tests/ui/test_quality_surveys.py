@@ -9,7 +9,7 @@ fake clock is Monday 2026-11-23 10:00 Asia/Shanghai.
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -85,6 +85,9 @@ def test_draw_print_and_type_in_a_form(
 ) -> None:
     cf = ui_clinic
     panel = open_panel(qtbot, ctx, team["cs"])
+    # It opens on the last finished week; this week's patients are drawn a week early here.
+    assert panel.week_start() == MONDAY - timedelta(days=7)
+    panel.step_week(7)
     assert panel.week_start() == MONDAY and panel.week_span.text() == "2026-11-23 to 2026-11-29"
     assert panel.summary.text() == "Not drawn yet for this week."
     drawn = draw(qtbot, ctx, panel, "form")

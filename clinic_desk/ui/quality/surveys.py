@@ -608,7 +608,9 @@ class SurveysPanel(QWidget):
         split.addWidget(results_box)
         split.setSizes([420, 300])
 
-        self.week.setDate(QDate(today.year, today.month, today.day))
+        # The week to draw is the last finished one (G1: a week's patients, once seen).
+        last_week = today - timedelta(days=7)
+        self.week.setDate(QDate(last_week.year, last_week.month, last_week.day))
         self._snap_week()
         self.week.dateChanged.connect(lambda _d: self._snap_week())
         self.prev_button.clicked.connect(lambda: self.step_week(-7))
