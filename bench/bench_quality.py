@@ -15,14 +15,18 @@ events); DIR should be a copy kept for benches.
 The clock is the dataset's "now" (``gen_dataset.now_utc``). Over repeated runs after
 warm-ups, for the month before TODAY:
 
-* ``quality.dashboard`` as the director, with its weekly and 12-month trends (what the
-  dashboard tab shows), for the whole clinic and for one doctor;
-* ``quality.report("month")``: the monthly analysis PDF with its 11 charts.
+* ``quality.dashboard(months=0)`` as the director: the month's figures and its weekly
+  trend (what the dashboard tab shows first), for the whole clinic and for one doctor;
+* ``quality.monthly_trend``: the 12 months the tab draws next, in the background;
+* ``quality.report("month")``: the monthly analysis PDF with its 11 charts;
+* ``complaints.list_complaints(status="all")`` as customer service (every complaint,
+  each open one's next deadline).
 
 Each has its floor: the very SELECTs the service sent (captured from the engine on one
 run) replayed on a bare SQLCipher connection to the same file, rows fetched and nothing
 else. Prints median and p95 milliseconds and the ratio to the floor; ``--json`` writes
-them to PATH. Targets: the dashboard under 300 ms, the PDF under 2 s (p95).
+them to PATH. Targets: the dashboard under 300 ms, the PDF under 2 s, the complaint
+list under 100 ms (p95).
 """
 
 from __future__ import annotations
@@ -43,15 +47,19 @@ import bench_reception  # bench/ is on sys.path when this runs as a script
 import gen_dataset
 from bench_followups import Capture, Timer, replay
 
-from clinic_desk.core.services import demo, quality, staff
+from clinic_desk.core.services import complaints, demo, quality, staff
 from clinic_desk.core.services.base import Clinic
 from clinic_desk.core.services.clinic import open_clinic
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connect
 
-TARGETS_MS = {
+TARGETS_MS: dict[str, float | None] = {
     "dashboard, a month (clinic)": 300.0,
     "dashboard, a month (one doctor)": 300.0,
+    # The dashboard screen asks for the year's months after showing the tiles and the
+    # weeks (quality.monthly_trend, in the background): measured, no target of its own.
+    "12-month trend (clinic)": None,
     "monthly PDF report": 2000.0,
+    "complaint list (all, customer service)": 100.0,
 }
 DOCTOR_LOGIN = "zhang.wei"
 
@@ -90,8 +98,8 @@ def main() -> int:
 
 
 def measure(clinic: Clinic, raw: Any, args: Any) -> dict[str, Any]:
-    complaints = raw.execute("SELECT count(*) FROM complaint").fetchone()[0]
-    if not complaints:
+    received = raw.execute("SELECT count(*) FROM complaint").fetchone()[0]
+    if not received:
         print(
             "The clinic has no complaints: run gen_dataset.py --dir DIR --only quality first.",
             file=sys.stderr,
@@ -109,13 +117,30 @@ def measure(clinic: Clinic, raw: Any, args: Any) -> dict[str, Any]:
     first = last.replace(day=1)
     assert doctor.staff_id is not None
     doctor_id = doctor.staff_id
-    figures_fn: dict[str, Callable[[], Any]] = {
-        "dashboard, a month (clinic)": lambda: quality.dashboard(clinic, director, first, last),
-        "dashboard, a month (one doctor)": lambda: quality.dashboard(
-            clinic, director, first, last, doctor_id=doctor_id
+    service = next(
+        (
+            staff.sign_in(clinic, login, demo.DEMO_PASSWORD)
+            for (login,) in raw.execute(
+                "SELECT login FROM staff WHERE role = 'customer_service' AND deleted_at IS NULL "
+                "ORDER BY login LIMIT 1"
+            )
         ),
+        director,
+    )
+    figures_fn: dict[str, Callable[[], Any]] = {
+        # What the dashboard tab shows first: the month's tiles and its weeks.
+        "dashboard, a month (clinic)": lambda: quality.dashboard(
+            clinic, director, first, last, months=0
+        ),
+        "dashboard, a month (one doctor)": lambda: quality.dashboard(
+            clinic, director, first, last, doctor_id=doctor_id, months=0
+        ),
+        "12-month trend (clinic)": lambda: quality.monthly_trend(clinic, director, last),
         "monthly PDF report": lambda: quality.report(
             clinic, director, "month", first, language="zh_CN"
+        ),
+        "complaint list (all, customer service)": lambda: complaints.list_complaints(
+            clinic, service, status="all"
         ),
     }
     capture = Capture(clinic)
@@ -136,8 +161,9 @@ def measure(clinic: Clinic, raw: Any, args: Any) -> dict[str, Any]:
         r["floor_p95_ms"] = floor["p95_ms"]
         r["ratio"] = r["median_ms"] / floor["median_ms"]
         r["statements"] = len(floors[name])
-        r["target_ms"] = TARGETS_MS[name]
-        r["ok"] = r["p95_ms"] < TARGETS_MS[name]
+        target = TARGETS_MS[name]
+        r["target_ms"] = target
+        r["ok"] = target is None or r["p95_ms"] < target
         figures[name] = r
     board = shown["dashboard, a month (clinic)"]
     counts = {
@@ -167,8 +193,12 @@ def measure(clinic: Clinic, raw: Any, args: Any) -> dict[str, Any]:
     for name, r in figures.items():
         print(
             f"{name:34} {r['median_ms']:8.1f} {r['p95_ms']:8.1f} {r['floor_median_ms']:9.1f} "
-            f"{r['floor_p95_ms']:9.1f} {r['ratio']:6.1f} {r['target_ms']:6.0f}  "
-            f"{'PASS' if r['ok'] else 'MISS'}"
+            f"{r['floor_p95_ms']:9.1f} {r['ratio']:6.1f} "
+            + (
+                f"{r['target_ms']:6.0f}  {'PASS' if r['ok'] else 'MISS'}"
+                if r["target_ms"] is not None
+                else f"{'-':>6}"
+            )
         )
     print(
         f"(ms, warm caches; PASS/MISS on p95; floor = the service's SELECTs on a bare "
