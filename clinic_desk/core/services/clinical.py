@@ -183,6 +183,34 @@ class InvalidEntry(ValidationError):
         self.field = field_name
 
 
+_TEXT_CONTROL_OK = frozenset("\n\t")
+
+
+def clean_text(value: object, field_name: str, *, limit: int, multiline: bool = True) -> str:
+    """NFC, trimmed, at most ``limit`` characters. Control characters are refused, not
+    dropped: pasted binary junk is a mistake to show, not to hide (newline and tab are
+    kept in long texts, folded to spaces in short ones)."""
+    if not isinstance(value, str):
+        raise InvalidEntry(field_name, QT_TRANSLATE_NOOP("Errors", "This should be text."))
+    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
+    if not multiline:
+        text = text.replace("\n", " ").replace("\t", " ")
+    for char in text:
+        if unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROL_OK:
+            raise InvalidEntry(
+                field_name,
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "This text contains invisible control characters. Type it again, or "
+                    "paste it as plain text.",
+                ),
+            )
+    text = text.strip()
+    if len(text) > limit:
+        raise InvalidEntry(field_name, TOO_LONG, n=limit)
+    return text
+
+
 # --- views ------------------------------------------------------------------------------
 
 

@@ -23,7 +23,6 @@ import functools
 import json
 import math
 import re
-import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -156,7 +155,6 @@ GIST_CHARS = 60
 OLDEST_RECEIPT = timedelta(days=366)
 # Another workstation's clock may run a little ahead.
 FUTURE_SLACK = timedelta(minutes=5)
-_TEXT_CONTROL_OK = frozenset("\n\t")
 
 # -- messages -----------------------------------------------------------------------------------
 
@@ -375,26 +373,7 @@ class NoteError(InvalidEntry):
 def _text(
     value: object, field_name: str, *, limit: int, multiline: bool = True, required: bool = False
 ) -> str:
-    """NFC, trimmed, at most ``limit`` characters; control characters refused (newline and
-    tab allowed in long texts, folded to spaces in short ones)."""
-    if not isinstance(value, str):
-        raise InvalidEntry(field_name, QT_TRANSLATE_NOOP("Errors", "This should be text."))
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    if not multiline:
-        text = text.replace("\n", " ").replace("\t", " ")
-    for char in text:
-        if unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROL_OK:
-            raise InvalidEntry(
-                field_name,
-                QT_TRANSLATE_NOOP(
-                    "Errors",
-                    "This text contains invisible control characters. Type it again, or "
-                    "paste it as plain text.",
-                ),
-            )
-    text = text.strip()
-    if len(text) > limit:
-        raise InvalidEntry(field_name, clinical.TOO_LONG, n=limit)
+    text = clinical.clean_text(value, field_name, limit=limit, multiline=multiline)
     if required and not text:
         raise InvalidEntry(field_name, EMPTY)
     return text

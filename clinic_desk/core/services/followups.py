@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -194,7 +193,6 @@ MAX_LEVEL = 3
 _MAX_SHIFT_DAYS = 60
 _SUMMARY_PART = 200
 
-_TEXT_CONTROL_OK = frozenset("\n\t")
 
 # -- plans (E1) ---------------------------------------------------------------------------------
 
@@ -626,27 +624,7 @@ def _a_day(value: object, label: str) -> date:
 
 
 def _text(value: object, field_name: str, *, limit: int, multiline: bool = True) -> str:
-    """NFC, trimmed, at most ``limit`` characters. Control characters are refused, not
-    dropped: pasted binary junk in a call record is a mistake to show, not to hide."""
-    if not isinstance(value, str):
-        raise InvalidEntry(field_name, QT_TRANSLATE_NOOP("Errors", "This should be text."))
-    text = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    if not multiline:
-        text = text.replace("\n", " ").replace("\t", " ")
-    for char in text:
-        if unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROL_OK:
-            raise InvalidEntry(
-                field_name,
-                QT_TRANSLATE_NOOP(
-                    "Errors",
-                    "This text contains invisible control characters. Type it again, or "
-                    "paste it as plain text.",
-                ),
-            )
-    text = text.strip()
-    if len(text) > limit:
-        raise InvalidEntry(field_name, clinical.TOO_LONG, n=limit)
-    return text
+    return clinical.clean_text(value, field_name, limit=limit, multiline=multiline)
 
 
 def _staff_names(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
