@@ -8048,8 +8048,8 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Role</translation>
     </message>
     <message>
-        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
-        <translation>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</translation>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Today is listed from tomorrow: the check is done at the day&apos;s end.</source>
+        <translation>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Today is listed from tomorrow: the check is done at the day&apos;s end.</translation>
     </message>
     <message>
         <source>Everyone who worked submitted their self-check.</source>

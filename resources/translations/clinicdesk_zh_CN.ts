@@ -8028,8 +8028,8 @@ An offline-first desktop program for small private clinics.</source>
         <translation>岗位</translation>
     </message>
     <message>
-        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
-        <translation>医生按排班日计算，其他员工按诊所开诊日计算；今天以后的日期不列出。</translation>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Today is listed from tomorrow: the check is done at the day&apos;s end.</source>
+        <translation>医生按排班日计算，其他人员按诊所开诊日计算。当天的自查在下班时填写，次日起才列入未交名单。</translation>
     </message>
     <message>
         <source>Everyone who worked submitted their self-check.</source>

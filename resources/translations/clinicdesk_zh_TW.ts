@@ -8028,8 +8028,8 @@ An offline-first desktop program for small private clinics.</source>
         <translation>崗位</translation>
     </message>
     <message>
-        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Days still to come are not listed.</source>
-        <translation>醫生按排班日計算，其他員工按診所開診日計算；今天以後的日期不列出。</translation>
+        <source>Doctors count on the days they are rostered, everyone else on the days the clinic is open. Today is listed from tomorrow: the check is done at the day&apos;s end.</source>
+        <translation>醫師按排班日計算，其他人員按診所看診日計算。當天的自查於下班時填寫，次日起才列入未交名單。</translation>
     </message>
     <message>
         <source>Everyone who worked submitted their self-check.</source>

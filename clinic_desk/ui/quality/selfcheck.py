@@ -317,7 +317,7 @@ class MissingPanel(QWidget):
         self.hint.setText(
             self.tr(
                 "Doctors count on the days they are rostered, everyone else on the days the "
-                "clinic is open. Days still to come are not listed."
+                "clinic is open. Today is listed from tomorrow: the check is done at the day's end."
             )
         )
         self._show()
