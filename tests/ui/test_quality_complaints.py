@@ -420,22 +420,22 @@ def test_handing_over_moves_the_ownership_and_the_right_to_read(
     assert isinstance(people, QComboBox)
     # The receptionist picks among the staff she may list; not herself, the owner.
     assert combo_index(people, desk.staff_id) == -1
-    # A receptionist cannot list the whole staff: the director hands it to customer service.
-    assert combo_index(people, cs.staff_id) == -1
-    step.reject()
-    dialog.close()
-
-    ctx.set_actor(cf.director)
-    dialog = ComplaintDialog(ctx, cid, None)
-    qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitUntil(lambda: dialog.view is not None and bool(dialog.people), timeout=WAIT)
-    settle(qtbot, ctx)
+    # She passes it to customer service (F3): everyone working here is offered.
+    assert combo_index(people, cs.staff_id) >= 0
+    assert combo_index(people, cf.director.staff_id) >= 0
     step = run_step(qtbot, ctx, dialog, "hand_over", to_staff_id=cs.staff_id, reason="")
     assert step.isVisible() and "empty" in step.message.text()
     step.reject()
     run_step(qtbot, ctx, dialog, "hand_over", to_staff_id=cs.staff_id, reason="收费问题归客服")
     assert complaints.complaint(cf.clinic, cf.director, cid).owner_id == cs.staff_id
+    dialog.close()
+    # Customer service reads the hand-over in the history.
+    ctx.set_actor(cs)
+    dialog = ComplaintDialog(ctx, cid, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.view is not None, timeout=WAIT)
+    settle(qtbot, ctx)
     assert "前台小王 to 客服小陈" in dialog.history.item(0, 3).text()
     dialog.close()
     # The receptionist no longer owns it: she sees only that it exists.
