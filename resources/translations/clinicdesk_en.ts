@@ -6661,6 +6661,38 @@
         <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
         <translation>The checklist was changed while you filled it in. Open it again and answer every item.</translation>
     </message>
+    <message>
+        <source>A period is counted in months or years.</source>
+        <translation>A period is counted in months or years.</translation>
+    </message>
+    <message>
+        <source>A period is 1 to 120 months or years long.</source>
+        <translation>A period is 1 to 120 months or years long.</translation>
+    </message>
+    <message>
+        <source>That day ({day}) is before the membership began ({start}).</source>
+        <translation>That day ({day}) is before the membership began ({start}).</translation>
+    </message>
+    <message>
+        <source>A membership lasts at least one period.</source>
+        <translation>A membership lasts at least one period.</translation>
+    </message>
+    <message>
+        <source>A quota is a whole number, 0 or more.</source>
+        <translation>A quota is a whole number, 0 or more.</translation>
+    </message>
+    <message>
+        <source>A price is an amount of 0 or more.</source>
+        <translation>A price is an amount of 0 or more.</translation>
+    </message>
+    <message>
+        <source>Choose how a change of tier is priced.</source>
+        <translation>Choose how a change of tier is priced.</translation>
+    </message>
+    <message>
+        <source>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</source>
+        <translation>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</translation>
+    </message>
 </context>
 <context>
     <name>EscalationNotice</name>

@@ -6642,6 +6642,38 @@
         <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
         <translation>您填写期间自查表已被修改。请重新打开并逐项填写。</translation>
     </message>
+    <message>
+        <source>A period is counted in months or years.</source>
+        <translation>会员周期以月或年计。</translation>
+    </message>
+    <message>
+        <source>A period is 1 to 120 months or years long.</source>
+        <translation>周期长度为 1 至 120 个月或年。</translation>
+    </message>
+    <message>
+        <source>That day ({day}) is before the membership began ({start}).</source>
+        <translation>该日期（{day}）早于会员开始日期（{start}）。</translation>
+    </message>
+    <message>
+        <source>A membership lasts at least one period.</source>
+        <translation>会员资格至少为一个周期。</translation>
+    </message>
+    <message>
+        <source>A quota is a whole number, 0 or more.</source>
+        <translation>次数额度须为 0 或以上的整数。</translation>
+    </message>
+    <message>
+        <source>A price is an amount of 0 or more.</source>
+        <translation>价格须为 0 或以上的金额。</translation>
+    </message>
+    <message>
+        <source>Choose how a change of tier is priced.</source>
+        <translation>请选择变更会员等级时的计费方式。</translation>
+    </message>
+    <message>
+        <source>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</source>
+        <translation>会员有效期为 {start} 至 {end}，{day} 不在有效期内，无法变更等级。请改为续费。</translation>
+    </message>
 </context>
 <context>
     <name>EscalationNotice</name>

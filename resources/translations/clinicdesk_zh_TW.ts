@@ -6642,6 +6642,38 @@
         <source>The checklist was changed while you filled it in. Open it again and answer every item.</source>
         <translation>您填寫期間自查表已被修改。請重新開啟並逐項填寫。</translation>
     </message>
+    <message>
+        <source>A period is counted in months or years.</source>
+        <translation>會員週期以月或年計。</translation>
+    </message>
+    <message>
+        <source>A period is 1 to 120 months or years long.</source>
+        <translation>週期長度為 1 至 120 個月或年。</translation>
+    </message>
+    <message>
+        <source>That day ({day}) is before the membership began ({start}).</source>
+        <translation>該日期（{day}）早於會員開始日期（{start}）。</translation>
+    </message>
+    <message>
+        <source>A membership lasts at least one period.</source>
+        <translation>會員資格至少為一個週期。</translation>
+    </message>
+    <message>
+        <source>A quota is a whole number, 0 or more.</source>
+        <translation>次數額度須為 0 或以上的整數。</translation>
+    </message>
+    <message>
+        <source>A price is an amount of 0 or more.</source>
+        <translation>價格須為 0 或以上的金額。</translation>
+    </message>
+    <message>
+        <source>Choose how a change of tier is priced.</source>
+        <translation>請選擇變更會員等級時的計費方式。</translation>
+    </message>
+    <message>
+        <source>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</source>
+        <translation>會員有效期為 {start} 至 {end}，{day} 不在有效期內，無法變更等級。請改為續費。</translation>
+    </message>
 </context>
 <context>
     <name>EscalationNotice</name>
