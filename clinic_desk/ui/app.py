@@ -17,6 +17,7 @@ from clinic_desk.core.errors import PassphraseNeeded
 from clinic_desk.core.services import maintenance
 from clinic_desk.core.services.base import Clinic, Clock, system_clock
 from clinic_desk.core.services.clinic import is_initialized, open_clinic
+from clinic_desk.ui import collector
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
 from clinic_desk.ui.fonts import register_fonts
@@ -48,6 +49,7 @@ def application() -> QApplication:
     app.setApplicationName("ClinicDesk")
     app.setOrganizationName("ClinicDesk")
     register_fonts(app)
+    collector.install(app)  # garbage collection on the GUI thread only
     return app
 
 

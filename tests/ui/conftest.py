@@ -22,6 +22,24 @@ def _fonts(qapp):  # type: ignore[no-untyped-def]
     yield
 
 
+@pytest.fixture(scope="package", autouse=True)
+def _collect_on_the_gui_thread(qapp):  # type: ignore[no-untyped-def]
+    """As the application does: no garbage collection in worker threads (a cycle holding
+    Qt objects collected in a worker crashed a run); back to normal after the UI tests."""
+    from clinic_desk.ui import collector
+
+    keeper = collector.install(qapp)
+    yield keeper
+    keeper.stop()
+    keeper.deleteLater()
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test(_collect_on_the_gui_thread):  # type: ignore[no-untyped-def]
+    yield
+    _collect_on_the_gui_thread.check()  # the timer runs only while a test waits
+
+
 @pytest.fixture
 def ui_clinic(tmp_path: Path, clock: FakeClock) -> Iterator[ClinicFixture]:
     fixture = make_clinic(tmp_path / "clinic", clock)
