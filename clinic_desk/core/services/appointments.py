@@ -36,7 +36,7 @@ from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import display_name
-from clinic_desk.core.store.base import stored_utc
+from clinic_desk.core.store.base import from_stored, stored_utc
 from clinic_desk.core.store.models import (
     Appointment,
     AppointmentResource,
@@ -591,11 +591,7 @@ _new_object = object.__new__
 _VIEW_FIELDS = tuple(f.name for f in fields(AppointmentView))
 
 
-def _from_db(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC)
-    # Parsing the offset is ten times cheaper than .replace(tzinfo=...) afterwards.
-    return datetime.fromisoformat(value + "+00:00")
+_from_db = from_stored  # the name the reception and calendar code use
 
 
 def _from_db_or_none(value: str | datetime | None) -> datetime | None:

@@ -42,7 +42,7 @@ from clinic_desk.core.services import clinical
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.clinical import InvalidEntry
 from clinic_desk.core.services.registry_rules import display_name
-from clinic_desk.core.store.base import new_id, stored_utc
+from clinic_desk.core.store.base import from_stored, new_id, stored_utc
 from clinic_desk.core.store.models import (
     ClinicClosure,
     Complaint,
@@ -797,11 +797,6 @@ def complaint_deadlines_for(
 # -- numbers ------------------------------------------------------------------------------------
 
 
-def _stored(text: str) -> datetime:
-    """A ``UTCDateTime`` column's text read by plain SQL, as an aware UTC instant."""
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
 def _numbers(
     clinic: Clinic, session: Session, only: Collection[uuid.UUID] | None = None
 ) -> dict[str, str]:
@@ -815,8 +810,8 @@ def _numbers(
     if low is None:
         return {}
     zone = clinic.timezone()
-    first_year = _stored(low).astimezone(zone).year
-    last_year = _stored(high).astimezone(zone).year
+    first_year = from_stored(low).astimezone(zone).year
+    last_year = from_stored(high).astimezone(zone).year
     # Local year boundaries as UTC instants: right across a clock change.
     params: list[object] = []
     whens = ""
@@ -1225,7 +1220,7 @@ def _brief_of(raw: Sequence[Any], owners: dict[str, uuid.UUID]) -> _Brief:
         owners[owner] = uuid.UUID(hex=owner)
     return _Brief(
         id=uuid.UUID(hex=raw[0]),
-        received_at=_stored(raw[1]),
+        received_at=from_stored(raw[1]),
         channel=raw[2],
         severity=raw[3],
         complexity=raw[4],

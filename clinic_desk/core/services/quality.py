@@ -54,6 +54,7 @@ from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import complaints, followups, surveys
 from clinic_desk.core.services.appointment_reports import ATTENDED, REVISIT_DAYS
 from clinic_desk.core.services.base import Actor, Clinic
+from clinic_desk.core.store.base import from_stored, stored_utc
 from clinic_desk.core.store.models import Staff
 
 METRICS: tuple[str, ...] = (
@@ -218,19 +219,8 @@ def _months(last: date, count: int = TREND_MONTHS) -> list[tuple[str, date, date
     return out
 
 
-def _db_time(moment: datetime) -> str:
-    """A moment as a ``UTCDateTime`` column stores it (naive UTC text)."""
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone).astimezone(UTC)
-
-
-def _from_db(value: str | datetime) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC)
-    return datetime.fromisoformat(value + "+00:00")
 
 
 # -- the day rows -------------------------------------------------------------------------------
@@ -282,7 +272,7 @@ class _Span:
         return (start - timedelta(minutes=self.shift)).astimezone(self.zone).date()
 
     def moments(self) -> tuple[str, str]:
-        return _db_time(self.lo), _db_time(self.hi)
+        return stored_utc(self.lo), stored_utc(self.hi)
 
     def dates(self) -> tuple[str, str]:
         return self.first.isoformat(), self.last.isoformat()
@@ -353,13 +343,13 @@ def _complaints(span: _Span, session: Session) -> tuple[_Days, _Days]:
     closed: _Days = {}
     on_time: _Days = {}
     for received_text, status, closed_text in rows:
-        received = _from_db(received_text)
+        received = from_stored(received_text)
         day = received.astimezone(span.zone).date()
         done = status == "closed" and closed_text is not None
         _add(closed, day, int(done), 1)
         if done and clock is not None:
             due = clock.due(received, "close")
-            _add(on_time, day, int(_from_db(closed_text) <= due), 1)
+            _add(on_time, day, int(from_stored(closed_text) <= due), 1)
     return closed, on_time
 
 
@@ -906,7 +896,7 @@ def _root_causes(span: _Span, conn: Connection, w: _Words) -> doc.Table:
     out = []
     marked = set()
     for index, (found, dept, problem, cause, actions, status, due, done) in enumerate(rows):
-        late = (_from_db(done) if done else now) > _from_db(due)
+        late = (from_stored(done) if done else now) > from_stored(due)
         if late:
             marked.add(index)
         state = (
@@ -918,7 +908,7 @@ def _root_causes(span: _Span, conn: Connection, w: _Words) -> doc.Table:
             state += " · " + w(QT_TRANSLATE_NOOP("QualityReport", "late"))
         out.append(
             (
-                _from_db(found).astimezone(span.zone).strftime("%Y-%m-%d"),
+                from_stored(found).astimezone(span.zone).strftime("%Y-%m-%d"),
                 dept or "",
                 problem,
                 cause,
@@ -1148,7 +1138,7 @@ _COMPLAINT_COLUMNS = (
 
 
 def _local(moment: str | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else _from_db(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return "" if moment is None else from_stored(moment).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _staff_names(conn: Connection) -> dict[str, str]:
@@ -1172,7 +1162,7 @@ def _csv_complaints(span: _Span, session: Session, actor: Actor) -> list[list[st
     out = []
     for r in rows:
         m = r._mapping
-        received = _from_db(m["received_at"])
+        received = from_stored(m["received_at"])
         due = clock.due(received, "close")
         closed = m["closed_at"] if m["status"] == "closed" else None
         values: dict[str, str] = {
@@ -1199,7 +1189,7 @@ def _csv_complaints(span: _Span, session: Session, actor: Actor) -> list[list[st
             "close_due": due.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
             "closed_on_time": ""
             if closed is None
-            else ("yes" if _from_db(closed) <= due else "no"),
+            else ("yes" if from_stored(closed) <= due else "no"),
             "escalated_at": _local(m["escalated_at"], zone),
             "reopened": str(m["reopened"] or 0),
         }

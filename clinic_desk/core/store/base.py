@@ -40,6 +40,14 @@ def stored_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def from_stored(value: str | datetime) -> datetime:
+    """A ``UTCDateTime`` column's value read by plain SQL, as an aware UTC instant."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC)
+    # Parsing the offset is ten times cheaper than .replace(tzinfo=...) afterwards.
+    return datetime.fromisoformat(value + "+00:00")
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores UTC, returns aware UTC; refuses naive datetimes so no local time slips in."""
 
