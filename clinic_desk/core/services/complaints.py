@@ -24,7 +24,7 @@ import json
 import math
 import re
 import uuid
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -35,10 +35,10 @@ from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import ClinicError, NotFound, PermissionDenied, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
-from clinic_desk.core.rules import deadlines, holidays
+from clinic_desk.core.rules import deadlines
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role, allowed
-from clinic_desk.core.services import clinical
+from clinic_desk.core.services import clinical, rosters, staff
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.clinical import InvalidEntry
 from clinic_desk.core.services.registry_rules import display_name
@@ -445,30 +445,12 @@ def _day_start(zone: ZoneInfo, day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def _calendar(clinic: Clinic) -> str:
-    # The calendar's own holiday data (rosters._calendar does the same).
-    value = str(clinic.setting("appointments.holiday_calendar"))
-    return value if value in holidays.CALENDARS else "none"
-
-
 def _closures(session: Session) -> frozenset[date]:
     return frozenset(
         session.execute(select(ClinicClosure.day).where(ClinicClosure.deleted_at.is_(None)))
         .scalars()
         .all()
     )
-
-
-def _names(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return {
-        k: v
-        for k, v in session.execute(
-            select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))
-        ).all()
-    }
 
 
 def _active_staff(session: Session, staff_id: object, field_name: str) -> Staff:
@@ -519,7 +501,9 @@ def _reads_all(actor: Actor) -> bool:
     return actor.is_system or allowed(actor.role, Action.COMPLAINT_READ_CONFIDENTIAL)
 
 
-def _may_read(actor: Actor, owner_id: uuid.UUID | None, reads_all: bool | None = None) -> bool:
+def may_read_details(
+    actor: Actor, owner_id: uuid.UUID | None, reads_all: bool | None = None
+) -> bool:
     """C6: customer service, the director, the owner."""
     if reads_all is None:
         reads_all = _reads_all(actor)
@@ -702,7 +686,7 @@ def _brief(row: Complaint) -> _Brief:
     )
 
 
-class _Clock:
+class DeadlineClock:
     """Deadlines for many complaints with the settings, calendar and closures read once.
 
     Day limits depend only on the local day of receipt, so they are computed once per day.
@@ -713,7 +697,7 @@ class _Clock:
         self.limits = {key: int(str(values[key])) for _, key, _ in deadlines.STEPS}
         self.skip = bool(values["complaints.skip_holidays"])
         self.zone = clinic.timezone()
-        self.calendar = _calendar(clinic)
+        self.calendar = rosters.holiday_calendar(clinic)
         self.closed = _closures(session)
         self.now = clinic.now()
         self._open_steps = {c: self.steps(c, rectify=True) for c in COMPLEXITIES}
@@ -787,7 +771,7 @@ def complaint_deadlines_for(
             ),
         )
     with clinic.store.unit_of_work(write=False) as uow:
-        clock = _Clock(clinic, uow.session)
+        clock = DeadlineClock(clinic, uow.session)
     return tuple(
         clock.view(step, clock.due(received_at, step), None)
         for step in clock.steps(complexity, rectify=True)
@@ -797,7 +781,7 @@ def complaint_deadlines_for(
 # -- numbers ------------------------------------------------------------------------------------
 
 
-def _numbers(
+def complaint_numbers(
     clinic: Clinic, session: Session, only: Collection[uuid.UUID] | None = None
 ) -> dict[str, str]:
     """Complaint id (hex) -> "TS-<year>-<nnnn>": the count of complaints in the clinic's
@@ -859,10 +843,10 @@ def _summary(
     actor: Actor,
     number: str,
     names: dict[uuid.UUID, str],
-    clock: _Clock,
+    clock: DeadlineClock,
     reads_all: bool | None = None,
 ) -> ComplaintSummary:
-    shown = _may_read(actor, brief.owner_id, reads_all)
+    shown = may_read_details(actor, brief.owner_id, reads_all)
     next_deadline, overdue = clock.pending(brief)
     return ComplaintSummary(
         id=brief.id,
@@ -895,9 +879,9 @@ def _detail(text: str) -> dict[str, str]:
 
 def _view(clinic: Clinic, session: Session, actor: Actor, row: Complaint) -> ComplaintView:
     session.flush()
-    clock = _Clock(clinic, session)
+    clock = DeadlineClock(clinic, session)
     views = clock.of(row)
-    number = _numbers(clinic, session, [row.id]).get(row.id.hex, "")
+    number = complaint_numbers(clinic, session, [row.id]).get(row.id.hex, "")
     events = (
         session.execute(
             select(ComplaintEvent)
@@ -907,7 +891,7 @@ def _view(clinic: Clinic, session: Session, actor: Actor, row: Complaint) -> Com
         .scalars()
         .all()
     )
-    names = _names(
+    names = staff.display_names(
         session,
         [
             row.owner_id,
@@ -1273,9 +1257,9 @@ def list_complaints(
         owners: dict[str, uuid.UUID] = {}
         rows = s.connection().exec_driver_sql(sql, tuple(params)).all()
         briefs = [_brief_of(r, owners) for r in rows]
-        clock = _Clock(clinic, s)
-        numbers = _numbers(clinic, s)
-        names = _names(s, (b.owner_id for b in briefs))
+        clock = DeadlineClock(clinic, s)
+        numbers = complaint_numbers(clinic, s)
+        names = staff.display_names(s, (b.owner_id for b in briefs))
     reads_all = _reads_all(actor)
     out: list[ComplaintSummary] = []
     for brief in briefs:
@@ -1536,7 +1520,7 @@ def hand_over(
                 name=person.display_name,
             )
         detail = {"from": row.owner_id.hex if row.owner_id else "", "to": person.id.hex}
-        names = _names(uow.session, [row.owner_id, person.id])
+        names = staff.display_names(uow.session, [row.owner_id, person.id])
         shown = {
             **detail,
             "from_name": names.get(row.owner_id, "") if row.owner_id else "",
@@ -1721,9 +1705,9 @@ def escalations_to_see(clinic: Clinic, actor: Actor) -> list[ComplaintSummary]:
             .scalars()
             .all()
         )
-        clock = _Clock(clinic, s)
-        numbers = _numbers(clinic, s, [r.id for r in rows]) if rows else {}
-        names = _names(s, (r.owner_id for r in rows))
+        clock = DeadlineClock(clinic, s)
+        numbers = complaint_numbers(clinic, s, [r.id for r in rows]) if rows else {}
+        names = staff.display_names(s, (r.owner_id for r in rows))
         return [_summary(_brief(r), actor, numbers.get(r.id.hex, ""), names, clock) for r in rows]
 
 
@@ -1869,7 +1853,7 @@ def add_training_case(
             row.updated_at = now
             _event(s, row, "case_added", now, actor.staff_id, "", {"case": case_row.id.hex})
             _audit(clinic, uow, actor, "complaint.case", row, {"case": case_row.id.hex})
-            view = _case_view(case_row, _names(s, [actor.staff_id]))
+            view = _case_view(case_row, staff.display_names(s, [actor.staff_id]))
             uow.commit()
     if denied:
         raise _deny(clinic, actor, Action.COMPLAINT_HANDLE, complaint_id)
@@ -1889,7 +1873,7 @@ def training_cases(clinic: Clinic, actor: Actor) -> list[TrainingCaseView]:
             .scalars()
             .all()
         )
-        names = _names(uow.session, (r.created_by for r in rows))
+        names = staff.display_names(uow.session, (r.created_by for r in rows))
         return [_case_view(r, names) for r in rows]
 
 
@@ -1925,9 +1909,13 @@ def _cause_view(
 
 def _one_cause(clinic: Clinic, session: Session, row: RootCause) -> RootCauseView:
     session.flush()
-    numbers = _numbers(clinic, session, [row.complaint_id]) if row.complaint_id is not None else {}
+    numbers = (
+        complaint_numbers(clinic, session, [row.complaint_id])
+        if row.complaint_id is not None
+        else {}
+    )
     number = numbers.get(row.complaint_id.hex, "") if row.complaint_id is not None else ""
-    return _cause_view(row, number, _names(session, [row.owner_id]), clinic.now())
+    return _cause_view(row, number, staff.display_names(session, [row.owner_id]), clinic.now())
 
 
 def _cause_changes(row: RootCause) -> Changes:
@@ -2092,8 +2080,8 @@ def root_causes(clinic: Clinic, actor: Actor, *, status: str = "open") -> list[R
         s = uow.session
         rows = s.execute(stmt).scalars().all()
         linked = [r.complaint_id for r in rows if r.complaint_id is not None]
-        numbers = _numbers(clinic, s, linked) if linked else {}
-        names = _names(s, (r.owner_id for r in rows))
+        numbers = complaint_numbers(clinic, s, linked) if linked else {}
+        names = staff.display_names(s, (r.owner_id for r in rows))
         now = clinic.now()
         views = [
             _cause_view(

@@ -37,7 +37,15 @@ from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role, allowed
 from clinic_desk.core.services import appointments as ap
-from clinic_desk.core.services import clinical, complaints, outbox, patients, reception, rosters
+from clinic_desk.core.services import (
+    clinical,
+    complaints,
+    outbox,
+    patients,
+    reception,
+    rosters,
+    staff,
+)
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.clinical import InvalidEntry
 from clinic_desk.core.services.registry_rules import display_name
@@ -625,15 +633,6 @@ def _a_day(value: object, label: str) -> date:
 
 def _text(value: object, field_name: str, *, limit: int, multiline: bool = True) -> str:
     return clinical.clean_text(value, field_name, limit=limit, multiline=multiline)
-
-
-def _staff_names(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {i for i in ids if i is not None}
-    if not wanted:
-        return {}
-    return dict(
-        session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))).all()
-    )
 
 
 def _live_patient(session: Session, patient_id: uuid.UUID) -> Patient:
@@ -1804,7 +1803,7 @@ def _call_views(session: Session, stmt: Any) -> list[CallView]:
     if not rows:
         return []
     ids = [r[0].id for r in rows]
-    checkers = _staff_names(session, (r[0].check_by for r in rows))
+    checkers = staff.display_names(session, (r[0].check_by for r in rows))
     forwards: dict[uuid.UUID, list[uuid.UUID]] = {}
     for forward_id, call_id in session.execute(
         select(FollowupForward.id, FollowupForward.call_id)
@@ -2517,7 +2516,7 @@ def followup_rates(
             )
         ).all()
         names = (
-            _staff_names(s, (r[0] for r in rows if isinstance(r[0], uuid.UUID)))
+            staff.display_names(s, (r[0] for r in rows if isinstance(r[0], uuid.UUID)))
             if by == "doctor"
             else {}
         )

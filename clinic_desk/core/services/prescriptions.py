@@ -27,6 +27,7 @@ from clinic_desk.core.rules import interactions, prescribing
 from clinic_desk.core.rules.interactions import DrugWarning
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
+from clinic_desk.core.services import staff
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.store.models import (
     Allergy,
@@ -35,7 +36,6 @@ from clinic_desk.core.store.models import (
     PharmacyGuidance,
     Prescription,
     PrescriptionItem,
-    Staff,
     Visit,
 )
 
@@ -337,16 +337,6 @@ def _safety_lists(
     return allergies, current
 
 
-def _staff_names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = [i for i in ids if i is not None]
-    if not wanted:
-        return {}
-    return {
-        row.id: row.display_name
-        for row in session.execute(select(Staff).where(Staff.id.in_(wanted))).scalars()
-    }
-
-
 def _warnings(text: str) -> tuple[DrugWarning, ...]:
     try:
         data = json.loads(text or "[]")
@@ -389,7 +379,7 @@ def _views(session: Session, rows: Sequence[Prescription]) -> list[PrescriptionV
             guidance[g.prescription_id].append(g)
     people = {rx.prescriber_id for rx in rows}
     people |= {g.pharmacist_id for gs in guidance.values() for g in gs}
-    names = _staff_names(session, people)
+    names = staff.display_names(session, people)
     return [
         PrescriptionView(
             id=rx.id,

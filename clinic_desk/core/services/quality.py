@@ -50,7 +50,7 @@ from clinic_desk.core.errors import NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.printing import quality_report as doc
 from clinic_desk.core.security import audit
-from clinic_desk.core.security.permissions import Action, allowed
+from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import complaints, followups, surveys
 from clinic_desk.core.services.appointment_reports import ATTENDED, REVISIT_DAYS
 from clinic_desk.core.services.base import Actor, Clinic
@@ -339,7 +339,7 @@ def _complaints(span: _Span, session: Session) -> tuple[_Days, _Days]:
         "AND received_at < ? AND deleted_at IS NULL" + where,
         (*span.moments(), *extra),
     ).all()
-    clock = complaints._Clock(span.clinic, session) if rows else None
+    clock = complaints.DeadlineClock(span.clinic, session) if rows else None
     closed: _Days = {}
     on_time: _Days = {}
     for received_text, status, closed_text in rows:
@@ -696,15 +696,6 @@ def report_period(period: str, day: date) -> tuple[date, date]:
         return date(day.year, 1, 1), date(day.year, 12, 31)
     raise ValidationError(
         QT_TRANSLATE_NOOP("Errors", "Choose a week, a month, a quarter or a year for the report.")
-    )
-
-
-def _may_read(actor: Actor, owner_id: uuid.UUID | None) -> bool:
-    """C6: complaint details for customer service, the director and the owner."""
-    return (
-        actor.is_system
-        or allowed(actor.role, Action.COMPLAINT_READ_CONFIDENTIAL)
-        or (owner_id is not None and owner_id == actor.staff_id)
     )
 
 
@@ -1157,8 +1148,8 @@ def _csv_complaints(span: _Span, session: Session, actor: Actor) -> list[list[st
         span.moments(),
     ).all()
     zone = span.zone
-    numbers = complaints._numbers(span.clinic, session, [uuid.UUID(r[0]) for r in rows])
-    clock = complaints._Clock(span.clinic, session)
+    numbers = complaints.complaint_numbers(span.clinic, session, [uuid.UUID(r[0]) for r in rows])
+    clock = complaints.DeadlineClock(span.clinic, session)
     out = []
     for r in rows:
         m = r._mapping
@@ -1194,7 +1185,7 @@ def _csv_complaints(span: _Span, session: Session, actor: Actor) -> list[list[st
             "reopened": str(m["reopened"] or 0),
         }
         owner = uuid.UUID(m["owner_id"]) if m["owner_id"] else None
-        if not _may_read(actor, owner):
+        if not complaints.may_read_details(actor, owner):
             values.update(dict.fromkeys(_CONFIDENTIAL, ""))
         out.append([values[c] for c in _COMPLAINT_COLUMNS])
     return [list(_COMPLAINT_COLUMNS), *out]
@@ -1310,7 +1301,7 @@ def _csv_root_causes(span: _Span, session: Session) -> list[list[str]]:
         span.moments(),
     ).all()
     linked = [uuid.UUID(r[10]) for r in rows if r[10]]
-    numbers = complaints._numbers(span.clinic, session, linked) if linked else {}
+    numbers = complaints.complaint_numbers(span.clinic, session, linked) if linked else {}
     out = [header]
     for found, due, done, status, dept, problem, whys, cause, actions, owner, cid in rows:
         try:

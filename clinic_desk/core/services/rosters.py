@@ -980,7 +980,8 @@ def _spans_range(
 # -- holidays and closures ---------------------------------------------------------------------
 
 
-def _calendar(clinic: Clinic) -> str:
+def holiday_calendar(clinic: Clinic) -> str:
+    """The public-holiday calendar the clinic chose (none if unknown)."""
     value = str(clinic.setting("appointments.holiday_calendar"))
     return value if value in holidays.CALENDARS else "none"
 
@@ -1029,7 +1030,7 @@ def calendar_days_in(
         .scalars()
     ):
         closures.setdefault(row.day, row)
-    calendar = _calendar(clinic)
+    calendar = holiday_calendar(clinic)
     return [
         _calendar_day(info, closures.get(info.day))
         for info in holidays.days_info(first_day, last_day, calendar)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import unicodedata
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from clinic_desk.core import settings_catalog
 from clinic_desk.core.errors import (
@@ -55,6 +57,17 @@ def normalize_login(login: str) -> str:
         )
     return text
 
+
+
+def display_names(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Staff names by id for a screen's or a document's rows (no permission: colleagues'
+    names are not confidential; the caller has checked its own)."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(
+        session.execute(select(Staff.id, Staff.display_name).where(Staff.id.in_(wanted))).all()
+    )
 
 @dataclass(frozen=True)
 class StaffInfo:

@@ -38,10 +38,10 @@ from clinic_desk.core.printing.survey_form import (
 )
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role
-from clinic_desk.core.services import followups, patients, reception, rosters
+from clinic_desk.core.services import followups, patients, reception, rosters, staff
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.clinical import InvalidEntry
-from clinic_desk.core.services.followups import _a_day, _period, _staff_names, _text
+from clinic_desk.core.services.followups import _a_day, _period, _text
 from clinic_desk.core.store.base import SYNCED_ROW_NAMESPACE, new_id
 from clinic_desk.core.store.models import (
     FollowupTask,
@@ -570,7 +570,7 @@ def _sample_views(
             select(Patient).where(Patient.id.in_({r.patient_id for r in rows}))
         ).scalars()
     }
-    doctors = _staff_names(session, (r.doctor_id for r in rows))
+    doctors = staff.display_names(session, (r.doctor_id for r in rows))
     today = clinic.today()
     language = reception._language(clinic, None)
     style = patients.honorific_style(clinic)
@@ -1399,7 +1399,7 @@ def survey_results(
         if by == "question":
             texts, order = _labels(s, questionnaire_id)
         elif by == "doctor":
-            names = _staff_names(s, (r[0] for r in rows))
+            names = staff.display_names(s, (r[0] for r in rows))
     out: list[ResultRow] = []
     for key, responses, answers, mean, satisfied in rows:
         if by == "question":
