@@ -522,7 +522,12 @@ def test_the_5_why_dialog_from_a_complaint(
     # The analysis was started (its clock runs from now); the Done was refused.
     started = complaints.root_causes(cf.clinic, team["cs"], status="all")
     assert len(started) == 1 and started[0].status == "open"
-    rc.reject()
+    # Saving again updates that analysis; it does not start a second one.
+    rc.save()
+    settle(qtbot, ctx)
+    again = complaints.root_causes(cf.clinic, team["cs"], status="all")
+    assert [a.id for a in again] == [started[0].id]
+    assert again[0].whys == ("交接时没有签收", "没有规定签收流程")  # saved, the dialog closed
     dialog.close()
 
     page = open_page(qtbot, ctx, team["cs"])

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_desk.core.errors import NotFound
+from clinic_desk.core.errors import ClinicError, NotFound
 from clinic_desk.core.services import complaints
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.ui.context import AppContext
@@ -67,22 +67,36 @@ def start_and_save(
     actions: str,
     done: bool,
 ) -> Written[complaints.RootCauseView]:
-    """A new analysis: started (its 24-hour clock runs from now), then what is known saved."""
+    """A new analysis: started (its 24-hour clock runs from now), then what is known saved.
+    A refused save leaves the analysis started: the error says so (``StartedNotSaved``),
+    so the dialog's next Save updates that one instead of starting another."""
     started = complaints.start_root_cause(
         clinic, actor, problem=problem, complaint_id=complaint_id, department=department
     )
     if not (any(w.strip() for w in whys) or root_cause.strip() or actions.strip() or done):
         return started
-    saved = complaints.save_root_cause(
-        clinic,
-        actor,
-        started.value.id,
-        whys=whys,
-        root_cause=root_cause,
-        actions=actions,
-        done=done,
-    )
+    try:
+        saved = complaints.save_root_cause(
+            clinic,
+            actor,
+            started.value.id,
+            whys=whys,
+            root_cause=root_cause,
+            actions=actions,
+            done=done,
+        )
+    except ClinicError as refused:
+        raise StartedNotSaved(started, refused) from refused
     return Written(saved.value, started.changes | saved.changes)
+
+
+class StartedNotSaved(Exception):
+    """The analysis was started; what followed was refused (``refused`` says why)."""
+
+    def __init__(self, started: Written[complaints.RootCauseView], refused: ClinicError) -> None:
+        super().__init__(str(refused))
+        self.started = started
+        self.refused = refused
 
 
 def find_root_cause(clinic: Clinic, actor: Actor, rid: uuid.UUID) -> complaints.RootCauseView:
@@ -209,6 +223,17 @@ class RootCauseDialog(TaskDialog):
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
         super().changeEvent(event)
+
+    def _failed(self, error: BaseException) -> None:
+        if isinstance(error, StartedNotSaved):
+            # Keep what was typed; from now on Save updates the started analysis.
+            self.view = error.started.value
+            self.problem.setReadOnly(True)
+            self.department.setReadOnly(True)
+            self._fill_facts()
+            self.ctx.broadcast(error.started.changes)
+            error = error.refused
+        super()._failed(error)
 
     def set_view(self, view: complaints.RootCauseView) -> None:
         self.view = view
