@@ -16,6 +16,7 @@ from sqlalchemy import update
 
 from clinic_desk.core.security.permissions import Role
 from clinic_desk.core.services import surveys
+from clinic_desk.core.services.base import Changes, Topic
 from clinic_desk.core.store.models import Staff
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.i18n import install_language
@@ -66,6 +67,11 @@ def test_tick_submit_and_update(
     assert panel.title.text() == "My self-check for 2026-11-23"
     for row in panel.rows:
         row.check.setChecked(True)
+    # A quality change elsewhere (a complaint step, a sync round) keeps the unsaved ticks.
+    loads = panel.loads
+    ctx.broadcast(Changes(frozenset({Topic.QUALITY})))
+    settle(qtbot, ctx)
+    assert panel.loads == loads and all(r.check.isChecked() for r in panel.rows)
     panel.rows[1].check.setChecked(False)
     assert panel.rows[1].note.isVisible() and not panel.rows[0].note.isVisible()
     panel.submit()  # item 2 unticked, no note

@@ -102,6 +102,7 @@ class SelfCheckPanel(QWidget):
         self.zone = ctx.clinic.timezone()
         self.entry: surveys.SelfCheckView | None = None
         self.rows: list[ItemRow] = []
+        self.shown: tuple[list[tuple[str, bool, str]], str] = ([], "")
         self.busy = False
         self.loads = 0
         outer = QHBoxLayout(self)
@@ -172,8 +173,17 @@ class SelfCheckPanel(QWidget):
         super().changeEvent(event)
 
     def _on_changes(self, changes: Changes) -> None:
-        if changes.touches(Topic.QUALITY) and not self.busy:
+        # Any quality change (a complaint step, a sync round) would redraw the list:
+        # not while the person is ticking it, or their unsaved ticks and notes are lost.
+        if changes.touches(Topic.QUALITY) and not self.busy and not self.edited():
             self.reload()
+
+    def _state(self) -> tuple[list[tuple[str, bool, str]], str]:
+        return [row.answer() for row in self.rows], self.note.toPlainText()
+
+    def edited(self) -> bool:
+        """Whether the form differs from what was loaded or last submitted."""
+        return self._state() != self.shown
 
     def reload(self) -> None:
         actor = self.ctx.actor
@@ -205,6 +215,7 @@ class SelfCheckPanel(QWidget):
             self.items_box.addWidget(row)
             self.rows.append(row)
         self.note.setPlainText(entry.note if entry else "")
+        self.shown = self._state()
         self.submit_button.setEnabled(bool(items))
         if not items:
             self.message.show_info(self.tr("Your role has no checklist yet."))
@@ -253,6 +264,7 @@ class SelfCheckPanel(QWidget):
             self.busy = False
             self.submit_button.setEnabled(True)
             self.entry = written.value
+            self.shown = self._state()
             self._show_status()
             self.message.show_ok(self.tr("Thank you. Your self-check is saved."))
             self.ctx.broadcast(written.changes)
