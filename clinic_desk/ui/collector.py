@@ -24,12 +24,14 @@ class MainThreadCollector(QObject):
         self.timer.start(interval_ms)
 
     def check(self) -> None:
-        """Collect the generations whose thresholds are exceeded, youngest first."""
+        """Collect the oldest generation whose threshold is exceeded (a collection of a
+        generation takes the younger ones with it)."""
         counts = gc.get_count()
         thresholds = gc.get_threshold()
-        for generation in (0, 1, 2):
+        for generation in (2, 1, 0):
             if counts[generation] > thresholds[generation]:
                 gc.collect(generation)
+                return
 
     def stop(self) -> None:
         self.timer.stop()

@@ -87,14 +87,15 @@ class Action(StrEnum):
     SYNC_MANAGE = "sync.manage"
 
 
-_FRONT_DESK = {
+# What every role does besides its own work.
+_EVERYONE = {Action.COMPLAINT_RECORD, Action.SELF_CHECK}
+
+_FRONT_DESK = _EVERYONE | {
     Action.PATIENT_SEARCH, Action.PATIENT_REGISTER, Action.PATIENT_EDIT,
     Action.APPOINTMENT_VIEW, Action.APPOINTMENT_MANAGE, Action.ABSENCE_RECORD,
     Action.CHECKIN, Action.QUEUE_MANAGE, Action.SETTINGS_READ,
-    Action.REFERRAL_DESK, Action.COMPLAINT_RECORD, Action.SELF_CHECK,
+    Action.REFERRAL_DESK,
 }
-# What every role does besides its own work.
-_EVERYONE = {Action.COMPLAINT_RECORD, Action.SELF_CHECK}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.RECEPTIONIST: frozenset(_FRONT_DESK | {Action.MEMBERSHIP_MANAGE}),

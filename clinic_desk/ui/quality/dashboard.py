@@ -299,6 +299,7 @@ class DashboardPanel(QWidget):
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
 
+        self.stale = True
         today = ctx.clock().astimezone(self.zone).date()
         first, last = month_bounds(today)
         self._set_dates(first, last)
@@ -391,9 +392,20 @@ class DashboardPanel(QWidget):
             load_doctors, self.ctx.clinic, actor, on_success=show, on_error=None, owner=self
         )
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self.stale:
+            self.reload()
+
     def reload(self) -> None:
         actor = self.ctx.actor
         if actor is None:
+            return
+        # Hidden (another tab, another screen): only remember that the figures are old.
+        # A year's trend is about a second of database work, and every complaint step,
+        # call and check-in is a change.
+        self.stale = not self.isVisible()
+        if self.stale:
             return
         first, last = self.period_days()
         self._ticket += 1

@@ -627,8 +627,7 @@ class SurveysPanel(QWidget):
         self.may_read_results = ctx.may(Action.QUALITY_REPORTS)
         self.results_box.setVisible(self.may_read_results)
         self.retranslate()
-        self.reload()
-        self.reload_results()
+        self.reload_results()  # the week's sample was loaded by _snap_week above
 
     # -- text -----------------------------------------------------------------------------------
 
