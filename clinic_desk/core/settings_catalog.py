@@ -110,6 +110,7 @@ G_RECEPTION = QT_TRANSLATE_NOOP("Settings", "Reception")
 G_FOLLOWUP = QT_TRANSLATE_NOOP("Settings", "Follow-up")
 G_COMPLAINTS = QT_TRANSLATE_NOOP("Settings", "Complaints")
 G_QUALITY = QT_TRANSLATE_NOOP("Settings", "Quality")
+G_MEMBERSHIP = QT_TRANSLATE_NOOP("Settings", "Membership")
 G_PRINTING = QT_TRANSLATE_NOOP("Settings", "Printing")
 G_SYNC = QT_TRANSLATE_NOOP("Settings", "Sync")
 G_MESSAGES = QT_TRANSLATE_NOOP("Settings", "Messages")
@@ -345,6 +346,25 @@ CATALOG: tuple[SettingDef, ...] = (
     _d("quality.root_cause_within_hours", "int", 24,
        QT_TRANSLATE_NOOP("Settings", "Root-cause analysis within (hours)"), G_QUALITY,
        spec="G5", minimum=1, maximum=240),
+    # Membership (spec H1-H2, A10)
+    _d("membership.prorata_rule", "choice", "daily",
+       QT_TRANSLATE_NOOP("Settings", "Changing tier mid-term is priced"), G_MEMBERSHIP,
+       spec="H2", choices=("none", "daily", "monthly")),
+    _d("membership.renewal_reminder_days", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "Renewal reminder before expiry (days)"), G_MEMBERSHIP,
+       spec="H2", minimum=0, maximum=180),
+    _d("membership.grace_days", "int", 30,
+       QT_TRANSLATE_NOOP("Settings", "Lapsed members listed for (days after expiry)"),
+       G_MEMBERSHIP, spec="H2", minimum=0, maximum=730),
+    _d("membership.reserved_slots_per_day", "int", 2,
+       QT_TRANSLATE_NOOP("Settings", "Slots per doctor and day held for members"),
+       G_MEMBERSHIP, spec="A10", minimum=0, maximum=40),
+    _d("membership.reserved_release_days", "int", 1,
+       QT_TRANSLATE_NOOP("Settings", "Held slots open to everyone (days before)"),
+       G_MEMBERSHIP, spec="A10", minimum=0, maximum=30),
+    _d("membership.plan_checkups", "int", 4,
+       QT_TRANSLATE_NOOP("Settings", "Annual health plan: check-in calls per year"),
+       G_MEMBERSHIP, spec="H1", minimum=1, maximum=12),
     # Printing (spec D2, K1, K2): sizes, the large-print card, the clinic's own words.
     _d("printing.label_stock", "choice", "62mm",
        QT_TRANSLATE_NOOP("Settings", "Label printer stock"), G_PRINTING,

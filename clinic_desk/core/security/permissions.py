@@ -82,7 +82,11 @@ class Action(StrEnum):
     QUALITY_REPORTS = "quality.reports"
     # Each role's end-of-day self-check (G4).
     SELF_CHECK = "quality.self_check"
+    # Enrol, renew, change tier, record payments and benefit uses (H2).
     MEMBERSHIP_MANAGE = "membership.manage"
+    # Edit and retire tiers (H1); allow a use past a quota (H2, audited): the director.
+    MEMBERSHIP_TIERS = "membership.tiers"
+    MEMBERSHIP_OVERRIDE = "membership.override"
     # Sync between workstations (issue 7): enrol, remove, review merge conflicts.
     SYNC_MANAGE = "sync.manage"
 

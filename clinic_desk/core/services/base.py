@@ -71,6 +71,7 @@ class Topic(StrEnum):
     OUTBOX = "outbox"
     COMPLAINTS = "complaints"
     QUALITY = "quality"
+    MEMBERSHIP = "membership"
 
 
 @dataclass(frozen=True)

@@ -461,6 +461,8 @@ class AppointmentType(IdMixin, TimestampMixin, Base):
     # Comma-separated resource ids this type needs (a room, an ECG machine ...).
     resource_ids: Mapped[str] = mapped_column(Text, default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A membership benefit a booking of this type uses (issue 11: "home_visits"), or "".
+    benefit_key: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class ClinicClosure(IdMixin, TimestampMixin, Base):
@@ -1055,6 +1057,143 @@ class Campaign(IdMixin, TimestampMixin, Base):
     queued: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[str] = mapped_column(Text, default="{}")  # JSON {reason: count}
     created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+# -- membership (issue 11, spec H1-H3, A10) -------------------------------------------------
+# Facts only: payments as paid, benefit uses as ledger rows (+1, or -1 for a use undone).
+# Nothing is a synced counter, so two desks offline each keep the use they recorded.
+
+
+class MemberTier(IdMixin, TimestampMixin, Base):
+    """A membership tier (H1), editable by the director; retired, never deleted, once used.
+
+    ``benefits`` is JSON: a list of {"key", "kind": "flag"|"quota", "quota", "unit",
+    "count", "label"}; a quota is counted per its own period (``unit`` month|year,
+    ``count``) from the membership's anchor day. Known keys drive behaviour
+    (priority_booking, home_visits, annual_plan, care_team ...); others are words.
+    """
+
+    __tablename__ = "member_tier"
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    name_zh_cn: Mapped[str] = mapped_column(String(100))
+    name_zh_tw: Mapped[str] = mapped_column(String(100), default="")
+    name_en: Mapped[str] = mapped_column(String(100), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    price_cents: Mapped[int] = mapped_column(Integer, default=0)
+    period_unit: Mapped[str] = mapped_column(String(8), default="year")  # month | year
+    period_count: Mapped[int] = mapped_column(Integer, default=1)
+    # How many people one membership of this tier covers (1: single; more: family).
+    max_members: Mapped[int] = mapped_column(Integer, default=1)
+    benefits: Mapped[str] = mapped_column(Text, default="[]")
+    color: Mapped[str] = mapped_column(String(9), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    updated_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class Membership(IdMixin, TimestampMixin, Base):
+    """One membership (H2): a tier bought by a payer for one or several people.
+
+    ``status`` is what staff did (active, suspended, cancelled); "expired" is read from
+    ``ends_on`` and today's date, so no desk has to run a job for it. ``anchor_on`` is
+    the day quota periods count from (the start, or the day a new tier began).
+    """
+
+    __tablename__ = "membership"
+    tier_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("member_tier.id"), index=True)
+    payer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    card_no: Mapped[str] = mapped_column(String(24), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date, index=True)
+    anchor_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    suspended_on: Mapped[date | None] = mapped_column(Date, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class MembershipMember(IdMixin, TimestampMixin, Base):
+    """A person a membership covers: the payer and, for a family, the others."""
+
+    __tablename__ = "membership_member"
+    membership_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("membership.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(16), default="self")  # self, spouse, child ...
+    joined_on: Mapped[date] = mapped_column(Date)
+    left_on: Mapped[date | None] = mapped_column(Date, default=None)
+
+    __table_args__ = (Index("ix_membership_member_membership_id", "membership_id"),)
+
+
+class MembershipEvent(IdMixin, TimestampMixin, Base):
+    """One step in a membership's history: enrol, renew, upgrade, downgrade, suspend,
+    resume, cancel, member_added, member_removed, card_reissued, care_team, note."""
+
+    __tablename__ = "membership_event"
+    membership_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("membership.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON (old/new tier, prices)
+
+    __table_args__ = (Index("ix_membership_event_membership_id_at", "membership_id", "at"),)
+
+
+class MembershipPayment(IdMixin, TimestampMixin, Base):
+    """A payment (or refund) as it happened: amount, day, method, receipt number."""
+
+    __tablename__ = "membership_payment"
+    membership_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("membership.id"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8), default="payment")  # payment | refund
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    paid_on: Mapped[date] = mapped_column(Date, index=True)
+    method: Mapped[str] = mapped_column(String(16))  # cash, card, wechat, alipay, transfer, other
+    receipt_no: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    event_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+
+
+class BenefitUse(IdMixin, TimestampMixin, Base):
+    """One use of a quota benefit (a home visit), or -1 when a use is undone (the visit
+    cancelled). The quota left is always summed from these rows."""
+
+    __tablename__ = "benefit_use"
+    membership_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("membership.id"))
+    patient_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("patient.id"))
+    benefit_key: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    appointment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None, index=True)
+    # Why the director allowed a use past the allowance (audited).
+    override_reason: Mapped[str] = mapped_column(String(500), default="")
+    note: Mapped[str] = mapped_column(String(500), default="")
+    by_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, default=None)
+    # When the director saw an overdraft this row is part of (after sync).
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index(
+            "ix_benefit_use_membership_id_benefit_key_day", "membership_id", "benefit_key", "day"
+        ),
+    )
+
+
+class CareTeamMember(IdMixin, TimestampMixin, Base):
+    """The premium tier's named care team (H1 私人健康管家): doctor, nutritionist, trainer."""
+
+    __tablename__ = "care_team_member"
+    membership_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("membership.id"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))  # doctor | nutritionist | trainer | other
+    staff_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, ForeignKey("staff.id"), default=None)
+    # A trainer or nutritionist may work outside the clinic and have no account.
+    name: Mapped[str] = mapped_column(String(100), default="")
+    phone: Mapped[str] = mapped_column(String(32), default="")
 
 
 # -- sync (issue 7) -------------------------------------------------------------------------
