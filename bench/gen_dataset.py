@@ -36,6 +36,11 @@ visits). The build runs in steps, each timed:
    reminder of each appointment of a patient who prefers text messages, exported in
    the past, queued for the coming week (the 7th day ahead is ``prepare_worklist``'s).
 
+Then ``quality`` (issue 10) and ``membership`` (issue 11: about 3,000 memberships of the
+three seed tiers over the years, families, renewals, payments, home-visit uses with a few
+overdrafts, care teams; see ``step_membership``). ``--only NAME`` runs one step on a
+dataset built before it (``--dir DIR --only membership``).
+
 Everything is deterministic from ``--seed``. To add a step (visits,
 appointments...), write a function ``(clinic, seed) -> int`` (rows written)
 and append it to ``STEPS``.
@@ -1588,6 +1593,318 @@ def step_quality(clinic: Clinic, seed: int) -> int:
     return written
 
 
+# -- membership (issue 11) ------------------------------------------------------------------------
+
+MEMBERSHIP_FACTS: dict[str, Any] = {}  # filled by step_membership, printed by main
+MEMBERSHIP_TARGET = 3_000  # memberships enrolled over the dataset's years
+_TIER_MIX = (("basic", 0.55), ("advanced", 0.35), ("premium", 0.10))
+_FAMILY_SHARE = {"basic": 0.0, "advanced": 0.55, "premium": 0.6}
+RENEW_SHARE = 0.68  # of the terms that ended before TODAY
+LATE_RENEW_SHARE = 0.15  # of the renewals: made after the end (a gap, a new anchor)
+UPGRADE_SHARE = 0.06  # of the renewals: to the next tier up
+CANCEL_SHARE = 0.02
+SUSPENDED_SHARE = 0.01  # of the live memberships, suspended today
+# Home visits a member family uses a year (Poisson), capped by the tier's allowance.
+_VISITS_PER_YEAR = {"advanced": 1.8, "premium": 5.0}
+OVERDRAFT_SHARE = 0.04  # of the quota periods used up: one more use from a second desk
+_METHODS = (("wechat", 45), ("alipay", 25), ("card", 15), ("cash", 10), ("transfer", 5))
+_OUTSIDE = ("营养师 林静", "营养师 周敏", "健身教练 高峰", "健身教练 赵磊", "康复师 何云")
+
+
+def _poisson(rng: random.Random, mean: float) -> int:
+    limit, k, p = math.exp(-mean), 0, rng.random()
+    while p > limit:
+        k += 1
+        p *= rng.random()
+    return k
+
+
+def step_membership(clinic: Clinic, seed: int) -> int:
+    """Issue 11 over the dataset's years: about ``MEMBERSHIP_TARGET`` memberships of the
+    three seed tiers (enrolments growing over the years; advanced and premium ones often
+    families of payer, spouse, children or parents with the payer's family name), each
+    term paid with a receipt number, about two thirds renewed (some late: a gap and a new
+    anchor; a few upgraded), a few cancelled and suspended; home visits as ledger rows
+    within the allowance, a few periods overdrawn as two offline desks leave them (the
+    old ones reviewed, the last months' for the director); premium care teams. The
+    annual-plan check-ins and renewal tasks are left to the services (the worklist)."""
+    from clinic_desk.core.rules import membership as rules
+    from clinic_desk.core.services import membership
+
+    rng = random.Random(f"gen-dataset-membership:{seed}")
+    zone = clinic.timezone()
+    membership.ensure_default_tiers(clinic)  # seeded when the clinic opens; once only
+    year = rules.Period("year", 1)
+    with clinic.store.unit_of_work(write=True) as uow:
+        conn = uow.session.connection()
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+        if conn.exec_driver_sql("SELECT count(*) FROM membership").scalar():
+            print("The clinic has memberships already: nothing added.", file=sys.stderr)
+            return 0
+        tiers: dict[str, dict[str, Any]] = {}
+        for tid, code, price, max_members, benefits in conn.exec_driver_sql(
+            "SELECT id, code, price_cents, max_members, benefits FROM member_tier "
+            "WHERE deleted_at IS NULL AND retired_at IS NULL"
+        ):
+            quota = next(
+                (int(b.get("quota", 0)) for b in json.loads(benefits) if b["key"] == "home_visits"),
+                0,
+            )
+            tiers[code] = {"id": tid, "price": price, "max": max_members, "quota": quota}
+        staff_rows = conn.exec_driver_sql(
+            "SELECT id, role FROM staff WHERE deleted_at IS NULL AND disabled_at IS NULL "
+            "ORDER BY login"
+        ).fetchall()
+        desk = [s for s, r in staff_rows if r in (Role.RECEPTIONIST.value,
+                                                  Role.CUSTOMER_SERVICE.value,
+                                                  Role.HEALTH_MANAGER.value)]  # fmt: skip
+        desk = desk or [staff_rows[0][0]]
+        doctors = [s for s, r in staff_rows if r == Role.DOCTOR.value]
+        people = conn.exec_driver_sql(
+            "SELECT id, family_name, sex, birth_date, created_at, deceased_on FROM patient "
+            "WHERE deleted_at IS NULL AND merged_into IS NULL ORDER BY created_at, id"
+        ).fetchall()
+        by_family: dict[str, list[int]] = {}
+        for i, p in enumerate(people):
+            by_family.setdefault(p[1], []).append(i)
+        taken: set[int] = set()
+        first = _first_day(clinic)
+        span = (TODAY - first).days
+        now = now_utc(clinic).replace(tzinfo=None)
+
+        def moment(day: date) -> datetime:
+            """A working-hours moment on ``day`` as naive UTC, never after now."""
+            local = datetime.combine(day, datetime.min.time(), zone) + timedelta(
+                minutes=_between(rng, 8 * 60 + 30, 17 * 60)
+            )
+            return min(local.astimezone(UTC).replace(tzinfo=None), now - timedelta(minutes=5))
+
+        def born(i: int) -> date | None:
+            b = people[i][3]
+            return date.fromisoformat(b) if b else None
+
+        def alive_on(i: int, day: date) -> bool:
+            created = datetime.fromisoformat(people[i][4]).date()
+            dead = people[i][5]
+            return created <= day and (dead is None or date.fromisoformat(dead) > TODAY)
+
+        def relative(payer: int, day: date) -> tuple[int, str] | None:
+            """Someone of the payer's family name who fits as spouse, child or parent."""
+            pool = by_family.get(people[payer][1], [])
+            pb = born(payer)
+            if pb is None:
+                return None
+            for _ in range(12):
+                j = pool[_between(rng, 0, len(pool) - 1)]
+                jb = born(j)
+                if j == payer or j in taken or jb is None or not alive_on(j, day):
+                    continue
+                gap = (pb - jb).days / 365.25
+                if abs(gap) < 12 and people[j][2] != people[payer][2]:
+                    return j, "spouse"
+                if -45 <= gap <= -18:
+                    return j, "child"
+                if 18 <= gap <= 45:
+                    return j, "parent"
+            return None
+
+        rows: dict[str, list[dict[str, Any]]] = {
+            t: []
+            for t in ("membership", "membership_member", "membership_event",
+                      "membership_payment", "benefit_use", "care_team_member")
+        }  # fmt: skip
+        receipts = itertools.count(1)
+        facts = {"renewals": 0, "late_renewals": 0, "upgrades": 0, "cancelled": 0,
+                 "suspended": 0, "families": 0, "overdrafts": 0, "overdrafts_open": 0}  # fmt: skip
+        codes = [c for c, _ in _TIER_MIX]
+        weights = [w for _, w in _TIER_MIX]
+
+        def event(mid: str, kind: str, day: date, by: str, detail: dict[str, Any],
+                  note: str = "") -> str:  # fmt: skip
+            at = _text(moment(day))
+            eid = new_hex(rng)
+            rows["membership_event"].append(
+                {"id": eid, "created_at": at, "updated_at": at, "membership_id": mid,
+                 "kind": kind, "at": at, "by_id": by, "note": note,
+                 "detail": json.dumps(detail, ensure_ascii=False)}
+            )  # fmt: skip
+            return eid
+
+        def pay(mid: str, day: date, amount: int, by: str, eid: str, kind: str = "payment") -> None:
+            at = _text(moment(day))
+            method = rng.choices([m for m, _ in _METHODS], [w for _, w in _METHODS])[0]
+            rows["membership_payment"].append(
+                {"id": new_hex(rng), "created_at": at, "updated_at": at, "membership_id": mid,
+                 "kind": kind, "amount_cents": amount, "paid_on": day.isoformat(),
+                 "method": method, "receipt_no": f"HY{day.year}{next(receipts):06d}",
+                 "note": "", "event_id": eid, "by_id": by}
+            )  # fmt: skip
+
+        def uses(mid: str, code: str, members: list[str], anchor: date, start: date,
+                 end: date) -> None:  # fmt: skip
+            """The home visits of each quota period of ``start``..``end`` (up to today)."""
+            quota = tiers[code]["quota"]
+            if not quota:
+                return
+            day = start
+            while day <= end and day < TODAY:
+                *_, p_last = rules.period_of(anchor, year, day)
+                last = min(p_last, end, TODAY - timedelta(days=1))
+                length = (last - day).days + 1
+                count = min(quota, _poisson(rng, _VISITS_PER_YEAR[code] * length / 365))
+                extra = count == quota and rng.random() < OVERDRAFT_SHARE * 10 / quota
+                days = sorted(day + timedelta(days=_between(rng, 0, length - 1))
+                              for _ in range(count))  # fmt: skip
+                if extra and days:
+                    days.append(days[-1])  # the same day on a second desk, offline
+                    facts["overdrafts"] += 1
+                reviewed = None
+                if extra and days and (TODAY - days[-1]).days > 60:
+                    reviewed = _text(moment(min(days[-1] + timedelta(days=3), TODAY)))
+                elif extra and days:
+                    facts["overdrafts_open"] += 1
+                for d in days:
+                    at = _text(moment(d))
+                    rows["benefit_use"].append(
+                        {"id": new_hex(rng), "created_at": at, "updated_at": at,
+                         "membership_id": mid, "patient_id": rng.choice(members),
+                         "benefit_key": "home_visits", "day": d.isoformat(), "count": 1,
+                         "appointment_id": None, "override_reason": "", "note": "",
+                         "by_id": rng.choice(desk), "reviewed_at": reviewed}
+                    )  # fmt: skip
+                day = p_last + timedelta(days=1)
+
+        for _ in range(MEMBERSHIP_TARGET):
+            # Enrolments grow over the years (the scheme catches on).
+            start = first + timedelta(days=int(span * rng.random() ** 0.75))
+            if start.weekday() == 6:
+                start += timedelta(days=1)
+            if start >= TODAY:
+                start = TODAY - timedelta(days=1)
+            for _try in range(20):
+                payer = _between(rng, 0, len(people) - 1)
+                if payer not in taken and alive_on(payer, start):
+                    break
+            else:
+                continue
+            taken.add(payer)
+            code = rng.choices(codes, weights)[0]
+            tier = tiers[code]
+            family = [(payer, "self")]
+            if rng.random() < _FAMILY_SHARE[code]:
+                for _more in range(_between(rng, 1, tier["max"] - 1)):
+                    found = relative(payer, start)
+                    if found:
+                        taken.add(found[0])
+                        family.append(found)
+                facts["families"] += len(family) > 1
+            mid = new_hex(rng)
+            by = rng.choice(desk)
+            anchor, ends = start, rules.end_after(start, year)
+            status, suspended_on = "active", None
+            member_ids = [people[i][0] for i, _ in family]
+            eid = event(mid, "enrol", start, by, {
+                "tier": code, "tier_id": tier["id"], "price_cents": tier["price"],
+                "starts_on": start.isoformat(), "ends_on": ends.isoformat(), "periods": 1,
+                "members": member_ids})  # fmt: skip
+            pay(mid, start, tier["price"], by, eid)
+            for i, relation in family:
+                at = _text(moment(start))
+                rows["membership_member"].append(
+                    {"id": new_hex(rng), "created_at": at, "updated_at": at,
+                     "membership_id": mid, "patient_id": people[i][0], "relation": relation,
+                     "joined_on": start.isoformat(), "left_on": None}
+                )  # fmt: skip
+            term_start = starts_on = start
+            while True:
+                uses(mid, code, member_ids, anchor, term_start, ends)
+                if ends >= TODAY:
+                    break
+                if rng.random() < CANCEL_SHARE:  # given up mid-term, part refunded
+                    day = term_start + timedelta(days=_between(rng, 20, 200))
+                    if day < TODAY and day < ends:
+                        eid = event(mid, "cancel", day, by, {}, "搬家，不再来本诊所")
+                        left = (ends - day).days * tiers[code]["price"] // 365
+                        pay(mid, day, max(left, 100), by, eid, kind="refund")
+                        status = "cancelled"
+                        facts["cancelled"] += 1
+                        break
+                if rng.random() >= RENEW_SHARE:
+                    break  # lapsed: expired, not renewed
+                facts["renewals"] += 1
+                if rng.random() < LATE_RENEW_SHARE:
+                    day = ends + timedelta(days=_between(rng, 5, 60))
+                    if day >= TODAY:
+                        break
+                    before = ends
+                    anchor = term_start = starts_on = day  # the gap is not covered
+                    ends = rules.end_after(day, year)
+                    facts["late_renewals"] += 1
+                    lapsed = True
+                else:
+                    day = ends - timedelta(days=_between(rng, 0, 30))
+                    before, term_start = ends, ends + timedelta(days=1)
+                    ends = rules.end_after(term_start, year)
+                    lapsed = False
+                detail: dict[str, Any] = {
+                    "from": term_start.isoformat(), "ends_on_before": before.isoformat(),
+                    "ends_on": ends.isoformat(), "lapsed": lapsed,
+                }  # fmt: skip
+                by = rng.choice(desk)
+                kind = "renew"
+                if code != "premium" and rng.random() < UPGRADE_SHARE:
+                    new_code = codes[codes.index(code) + 1]
+                    if len(family) <= tiers[new_code]["max"]:
+                        kind, detail = "upgrade", {**detail, "old": code, "new": new_code}
+                        code = new_code
+                        facts["upgrades"] += 1
+                eid = event(mid, kind, day, by, {
+                    **detail, "tier": code, "price_cents": tiers[code]["price"], "periods": 1,
+                })  # fmt: skip
+                pay(mid, day, tiers[code]["price"], by, eid)
+            if status == "active" and ends >= TODAY and rng.random() < SUSPENDED_SHARE:
+                suspended_on = TODAY - timedelta(days=_between(rng, 3, 40))
+                event(mid, "suspend", suspended_on, by, {}, "出国半年，申请暂停")
+                status = "suspended"
+                facts["suspended"] += 1
+            if code == "premium":
+                at = _text(moment(start))
+                team = [("doctor", rng.choice(doctors) if doctors else None, "")]
+                team += [("nutritionist", None, rng.choice(_OUTSIDE[:2]).split()[1]),
+                         ("trainer", None, rng.choice(_OUTSIDE[2:4]).split()[1])]  # fmt: skip
+                for role, sid, name in team:
+                    rows["care_team_member"].append(
+                        {"id": new_hex(rng), "created_at": at, "updated_at": at,
+                         "membership_id": mid, "role": role, "staff_id": sid, "name": name,
+                         "phone": "" if sid else _mobile(rng)}
+                    )  # fmt: skip
+            created = _text(moment(start))
+            rows["membership"].append(
+                {"id": mid, "created_at": created, "updated_at": created,
+                 "tier_id": tiers[code]["id"], "payer_id": people[payer][0],
+                 "card_no": membership.card_number(uuid.UUID(mid)),
+                 "starts_on": starts_on.isoformat(), "ends_on": ends.isoformat(),
+                 "anchor_on": anchor.isoformat(), "status": status,
+                 "suspended_on": suspended_on.isoformat() if suspended_on else None,
+                 "note": "", "created_by": by}
+            )  # fmt: skip
+        written = 0
+        for table in ("membership", "membership_member", "membership_event",
+                      "membership_payment", "benefit_use", "care_team_member"):  # fmt: skip
+            written += _insert_rows(conn, table, rows[table])
+        uow.commit()
+    ms = rows["membership"]
+    MEMBERSHIP_FACTS.update(
+        memberships=len(ms),
+        live=sum(m["status"] != "cancelled" and m["ends_on"] >= TODAY.isoformat() for m in ms),
+        members=len(rows["membership_member"]),
+        payments=len(rows["membership_payment"]),
+        uses=len(rows["benefit_use"]),
+        **facts,
+    )
+    return written
+
+
 def new_hex(rng: random.Random) -> str:
     """A random row id (deterministic from the step's generator)."""
     return uuid.UUID(int=rng.getrandbits(128), version=4).hex
@@ -1601,6 +1918,7 @@ STEPS: list[tuple[str, Step]] = [
     ("appointments", step_appointments),
     ("follow-ups", step_followups),
     ("quality", step_quality),
+    ("membership", step_membership),
 ]
 
 
@@ -1622,6 +1940,8 @@ def run_one_step(folder: str | None, name: str, seed: int) -> int:
     print(f"{name + ':':13}{seconds:6.2f} s, {written:,} rows")
     if QUALITY_FACTS:
         print(f"quality:     {QUALITY_FACTS}")
+    if MEMBERSHIP_FACTS:
+        print(f"membership:  {MEMBERSHIP_FACTS}")
     return 0
 
 
@@ -1718,6 +2038,8 @@ def main() -> int:
             )
         if QUALITY_FACTS:
             print(f"quality:     {QUALITY_FACTS}")
+        if MEMBERSHIP_FACTS:
+            print(f"membership:  {MEMBERSHIP_FACTS}")
         print(f"total:       {total:6.2f} s; files {size / 1e6:,.1f} MB")
         if profiler:
             out = io.StringIO()

@@ -179,7 +179,7 @@ def test_queue_in_the_dialog_list_and_export_the_sms_batch(
     assert panel.state_buttons["queued"].text() == "Queued (0)"
     dialog = panel.queue_message()
     assert isinstance(dialog, QueueMessageDialog)
-    qtbot.waitUntil(lambda: dialog.template.count() == 4, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.template.count() == 5, timeout=WAIT)
     # Find the patient by phone digits, Enter picks the first hit.
     QTest.keyClicks(dialog.search.line, "13812340001")
     QTest.keyClick(dialog.search.line, Qt.Key.Key_Return)
@@ -250,7 +250,7 @@ def test_a_patient_without_phone_or_email_gets_a_sentence(qtbot, ui_clinic, ctx,
     dialog = QueueMessageDialog(ctx, patient_id=people["none"], patient_name="赵六")
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.template.count() == 4, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.template.count() == 5, timeout=WAIT)
     dialog.save()
     qtbot.waitUntil(lambda: dialog.message.is_error, timeout=WAIT)
     assert dialog.message.text().startswith("This patient has no mainland mobile number")
@@ -262,7 +262,7 @@ def test_an_appointment_message_asks_for_the_time(qtbot, ui_clinic, ctx, people)
     dialog = QueueMessageDialog(ctx, patient_id=people["email"], patient_name="王强")
     qtbot.addWidget(dialog)
     dialog.show()
-    qtbot.waitUntil(lambda: dialog.template.count() == 4, timeout=WAIT)
+    qtbot.waitUntil(lambda: dialog.template.count() == 5, timeout=WAIT)
     dialog.template.setCurrentIndex(combo_index(dialog.template, "reminder_week"))
     assert dialog.when.isVisible() and dialog.doctor.isVisible()
     # Tomorrow 09:00 by default: Tuesday 24 November.

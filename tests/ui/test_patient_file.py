@@ -244,7 +244,16 @@ def test_doctor_records_a_visit_an_allergy_and_a_confirmed_prescription(  # type
 
     # Screenshots of every tab at 1280x800.
     _settle(qtbot, ctx)
-    names = ["overview", "visits", "prescriptions", "reports", "referrals", "followups", "contacts"]
+    names = [
+        "overview",
+        "visits",
+        "prescriptions",
+        "reports",
+        "referrals",
+        "followups",
+        "membership",
+        "contacts",
+    ]
     assert view.tabs.count() == len(names)
     for i, name in enumerate(names):
         view.tabs.setCurrentIndex(i)

@@ -225,6 +225,7 @@ def test_preview_fills_a_sample_patient_and_counts_sms(qtbot, ui_clinic, ctx) ->
         "After the visit: advice and revisit",
         "Missed appointment",
         "Health reminder (campaign)",
+        "Membership renewal, before it ends",
     ]
     choose_template(tab, "reminder_week")
     text = tab.preview.text()

@@ -25,7 +25,13 @@ from clinic_desk.core.errors import ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 
 PLACEHOLDERS = ("honorific", "clinic", "clinic_phone", "date", "time", "weekday", "doctor")
-TEMPLATE_CODES = ("reminder_week", "followup_advice", "no_show", "campaign")
+TEMPLATE_CODES = (
+    "reminder_week",
+    "followup_advice",
+    "no_show",
+    "campaign",
+    "membership_renewal",
+)
 # Filled by the outbox from the patient and the settings; the caller gives the others.
 AUTOMATIC = ("honorific", "clinic", "clinic_phone")
 # What each kind of message can fill: only appointment messages know a date and a doctor.
@@ -34,6 +40,8 @@ CODE_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
     "no_show": PLACEHOLDERS,
     "followup_advice": AUTOMATIC,
     "campaign": AUTOMATIC,
+    # Before a membership ends (issue 11, H2): {date} is the last day it covers.
+    "membership_renewal": (*AUTOMATIC, "date"),
 }
 
 MAX_NAME = 100
@@ -48,6 +56,7 @@ TEMPLATE_NAMES: dict[str, str] = {
     "followup_advice": QT_TRANSLATE_NOOP("Outbox", "After the visit: advice and revisit"),
     "no_show": QT_TRANSLATE_NOOP("Outbox", "Missed appointment"),
     "campaign": QT_TRANSLATE_NOOP("Outbox", "Health reminder (campaign)"),
+    "membership_renewal": QT_TRANSLATE_NOOP("Outbox", "Membership renewal, before it ends"),
 }
 
 PLACEHOLDER_LABELS: dict[str, str] = {
@@ -91,6 +100,11 @@ DEFAULTS: dict[str, dict[str, DefaultTemplate]] = {
             "{honorific}，您好！季节交替，请注意适时增减衣物、规律作息、适量运动。"
             "如需健康咨询或预约体检，欢迎致电{clinic_phone}。祝您身体健康！【{clinic}】",
         ),
+        "membership_renewal": DefaultTemplate(
+            "{clinic}：会员续费提醒",
+            "{honorific}，您好！您在本诊所的会员服务将于{date}到期。为免影响您和家人的"
+            "会员权益，欢迎致电{clinic_phone}或到前台办理续费。感谢您的信任！【{clinic}】",
+        ),
     },
     "zh_TW": {
         "reminder_week": DefaultTemplate(
@@ -114,6 +128,11 @@ DEFAULTS: dict[str, dict[str, DefaultTemplate]] = {
             "{clinic}：健康提醒",
             "{honorific}，您好！季節交替，請注意適時增減衣物、作息規律、適量運動。"
             "如需健康諮詢或預約健康檢查，歡迎來電{clinic_phone}。敬祝 身體健康！【{clinic}】",
+        ),
+        "membership_renewal": DefaultTemplate(
+            "{clinic}：會員續約提醒",
+            "{honorific}，您好！您在本診所的會員服務將於{date}到期。為免影響您和家人的"
+            "會員權益，歡迎來電{clinic_phone}或至櫃檯辦理續約。感謝您的信任！【{clinic}】",
         ),
     },
     "en": {
@@ -140,6 +159,12 @@ DEFAULTS: dict[str, dict[str, DefaultTemplate]] = {
             "Dear {honorific}, as the seasons change, please dress for the weather, keep "
             "regular hours and stay active. For health advice or a check-up, call us on "
             "{clinic_phone}. Best wishes, {clinic}",
+        ),
+        "membership_renewal": DefaultTemplate(
+            "Your membership at {clinic}",
+            "Dear {honorific}, your membership at our clinic runs until {date}. To keep "
+            "your and your family's benefits without a break, please call us on "
+            "{clinic_phone} or ask at the front desk to renew. Best wishes, {clinic}",
         ),
     },
 }

@@ -290,3 +290,19 @@ def spans_to_utc(
 def day_bounds_utc(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
     """The UTC span of one local day (23 or 25 hours on a DST change)."""
     return local_to_utc(day, 0, zone), local_to_utc(day, MINUTES_PER_DAY, zone)
+
+
+# -- held slots (A10) ---------------------------------------------------------------
+
+
+def held_slots(
+    spans: Iterable[tuple[int, int]], *, slot_minutes: int, count: int
+) -> list[tuple[int, int]]:
+    """The first ``count`` slots (local minutes) of a working day, held for members
+    with priority booking (A10): grid points where a whole slot fits in the day's
+    working ``spans``, whatever is booked there."""
+    _check_lengths(slot_minutes, slot_minutes)
+    if count <= 0:
+        return []
+    starts = _free_starts(normalize(spans), slot_minutes, slot_minutes, None, count)
+    return [(s, s + slot_minutes) for s in starts]

@@ -8,6 +8,14 @@ Rule numbers (cutoff, slot length, grace minutes ...) are clinic settings.
 Instants are aware UTC datetimes; rosters are local minutes after midnight on
 local dates, joined by the clinic's time zone (a setting), so a 09:00 booking
 stays 09:00 on the wall clock across a daylight-saving change.
+
+Membership (issue 11): a type with a ``benefit_key`` (home visits, H2) uses one of
+a member's allowance in the booking's transaction (``membership.record_use_in``);
+a cancellation gives it back, a no-show keeps it, a move keeps its one use (re-
+counted only when it lands in another allowance period). The first slots of each
+rostered day are held for members with priority booking until some days before
+(A10, ``reserved_rule``): anyone else is asked to confirm (``MEMBER_SLOT``), and
+free-slot offers for a non-member leave them out.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.rules import slots
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
-from clinic_desk.core.services import rosters
+from clinic_desk.core.services import membership, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.base import from_stored, stored_utc
@@ -104,7 +112,11 @@ OUTSIDE_HOURS = "outside_hours"
 CLOSED_DAY = "closed_day"
 PATIENT_BUSY = "patient_busy"
 AFTER_CUTOFF = "after_cutoff"
-CONFIRM_REASONS = frozenset({PAST, OUTSIDE_HOURS, CLOSED_DAY, PATIENT_BUSY, AFTER_CUTOFF})
+# A10: a slot held for members with priority booking, asked of anyone else.
+MEMBER_SLOT = "member_slot"
+CONFIRM_REASONS = frozenset(
+    {PAST, OUTSIDE_HOURS, CLOSED_DAY, PATIENT_BUSY, AFTER_CUTOFF, MEMBER_SLOT}
+)
 
 MORNING, AFTERNOON, EVENING = "morning", "afternoon", "evening"
 PARTS_OF_DAY: dict[str, tuple[int, int]] = {
@@ -187,7 +199,7 @@ class NeedsConfirmation(ClinicError):
 
     def sentences(self, translate: Translate = english) -> dict[str, str]:
         """One sentence per reason, in a fixed order, in the caller's language."""
-        order = [PAST, AFTER_CUTOFF, CLOSED_DAY, OUTSIDE_HOURS, PATIENT_BUSY]
+        order = [PAST, AFTER_CUTOFF, CLOSED_DAY, OUTSIDE_HOURS, MEMBER_SLOT, PATIENT_BUSY]
 
         def rank(key: str) -> tuple[int, str]:
             # Reasons of other services (e.g. reception's "other_day") come after ours.
@@ -323,6 +335,8 @@ class BookingRequest:
     add_on: bool = False
     confirm: frozenset[str] = frozenset()
     override_reason: str = ""
+    # H2: the director's reason for a home visit past the membership's allowance.
+    benefit_override_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -477,6 +491,174 @@ def _minute_of(moment: datetime, day: date, zone: ZoneInfo) -> int:
 
 def _cutoff(clinic: Clinic) -> time:
     return settings_catalog.parse_time(str(clinic.setting("appointments.booking_cutoff")))
+
+
+# -- held slots for members (A10) and membership benefits (H2) ----------------------------
+
+Span = tuple[int, int]
+HeldSlots = dict[tuple[uuid.UUID, date], list[Span]]
+
+# Is anyone a member with priority booking today? Held slots exist only then: a clinic
+# without such members holds nothing (no one could take the slots), and the calendar
+# shows no shading until the first member enrols. One small read (a few hundred rows).
+_PRIORITY_MEMBERS_SQL = """
+SELECT 1 FROM membership m JOIN member_tier t ON t.id = m.tier_id
+WHERE m.deleted_at IS NULL AND m.status = 'active' AND m.starts_on <= ? AND m.ends_on >= ?
+  AND t.benefits LIKE '%"priority_booking"%'
+LIMIT 1
+"""
+
+
+def reserved_rule(clinic: Clinic) -> tuple[int, int]:
+    """A10's settings: slots held per doctor and day, and how many days before the day
+    they open to everyone."""
+    return (
+        int(clinic.setting("membership.reserved_slots_per_day")),
+        int(clinic.setting("membership.reserved_release_days")),
+    )
+
+
+def held_opens_on(clinic: Clinic, day: date) -> date:
+    """The day a held slot of ``day`` opens to everyone."""
+    return day - timedelta(days=reserved_rule(clinic)[1])
+
+
+def _priority_members_in(session: Session, today: date) -> bool:
+    session.flush()
+    found = session.connection().exec_driver_sql(
+        _PRIORITY_MEMBERS_SQL, (today.isoformat(), today.isoformat())
+    )
+    return bool(found.all())
+
+
+def _held(
+    clinic: Clinic,
+    spans: Mapping[tuple[uuid.UUID, date], Sequence[Span]],
+    today: date,
+    members: bool,
+) -> HeldSlots:
+    """The held slots of each (doctor, day): the first N slots of the rostered day,
+    until R days before it (``reserved_rule``). Rosters only, no bookings read."""
+    count, release = reserved_rule(clinic)
+    result: HeldSlots = {}
+    if count <= 0 or not members:
+        return result
+    slot = int(clinic.setting("appointments.slot_minutes"))
+    for key, day_spans in spans.items():
+        if key[1] - timedelta(days=release) <= today or not day_spans:
+            continue  # released: open to everyone
+        held = slots.held_slots(day_spans, slot_minutes=slot, count=count)
+        if held:
+            result[key] = held
+    return result
+
+
+def held_slots_in(
+    clinic: Clinic, session: Session, spans: Mapping[tuple[uuid.UUID, date], Sequence[Span]]
+) -> HeldSlots:
+    """``held_slots_from`` inside a caller's session."""
+    today = clinic.today()
+    return _held(clinic, spans, today, _priority_members_in(session, today))
+
+
+def held_slots_from(
+    clinic: Clinic, spans: Mapping[tuple[uuid.UUID, date], Sequence[Span]]
+) -> HeldSlots:
+    """The held slots (A10) for working spans the caller already read
+    (``rosters.working_spans_range``): the calendar computes them once per draw."""
+    count, _release = reserved_rule(clinic)
+    if count <= 0 or not spans:
+        return {}
+    today = clinic.today()
+    rows = clinic.store.read_rows(_PRIORITY_MEMBERS_SQL, (today.isoformat(), today.isoformat()))
+    return _held(clinic, spans, today, bool(rows))
+
+
+def _takes_held(session: Session, patient_id: uuid.UUID | None, today: date) -> bool:
+    """Whether held slots are offered to this patient (A10): members with priority."""
+    return patient_id is not None and membership.has_priority_in(session, patient_id, today)
+
+
+def benefit_type_in(session: Session, type_id: uuid.UUID | None) -> str:
+    """The membership benefit a type's bookings count against, or ""."""
+    if type_id is None:
+        return ""
+    row = session.get(AppointmentType, type_id)
+    return (row.benefit_key or "") if row is not None else ""
+
+
+def refuse_benefit_series_in(
+    session: Session, patient_id: uuid.UUID, type_id: uuid.UUID | None, day: date
+) -> None:
+    """H2: a series is not booked against a membership allowance. Each home visit is
+    booked (and counted, and given back) on its own; a non-member's series is fine."""
+    key = benefit_type_in(session, type_id)
+    if not key or membership.allowance_in(session, patient_id, key, day) is None:
+        return
+    raise ValidationError(
+        QT_TRANSLATE_NOOP(
+            "Errors",
+            "This patient is a member and this purpose counts against the membership's "
+            "{benefit} allowance, which is counted one visit at a time. Book each visit on "
+            "its own (without Repeat), so each one is counted.",
+        ),
+        benefit=membership.BENEFITS.get(key, key),
+    )
+
+
+def _count_benefit(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    appointment_id: uuid.UUID,
+    patient_id: uuid.UUID,
+    benefit_key: str,
+    day: date,
+    reason: str,
+) -> bool:
+    """H2: a booking of a benefit type uses one of a member's allowance, in the
+    booking's transaction (``membership.QuotaExhausted`` past it, unless the director
+    gives a reason). False when the patient has no such membership on ``day``."""
+    found = membership.allowance_in(uow.session, patient_id, benefit_key, day)
+    if found is None:
+        return False
+    after = membership.record_use_in(
+        clinic,
+        uow,
+        actor,
+        membership_id=found[0],
+        patient_id=patient_id,
+        benefit_key=benefit_key,
+        day=day,
+        appointment_id=appointment_id,
+        note="appointment",
+        override_reason=reason or None,
+    )
+    if after.used > after.quota:
+        # Booked past the allowance by the director's word: the booking's own audit row.
+        clinic.audit(
+            uow,
+            actor,
+            audit.AuditEvent(
+                action="appointment.benefit_override",
+                object_type="appointment",
+                object_id=appointment_id.hex,
+                patient_id=patient_id,
+                reason=reason,
+                detail=json.dumps(
+                    {
+                        "benefit": benefit_key,
+                        "membership_id": found[0].hex,
+                        "used": after.used,
+                        "quota": after.quota,
+                        "first": after.first.isoformat(),
+                        "last": after.last.isoformat(),
+                    }
+                ),
+            ),
+        )
+    return True
 
 
 # -- spans (the roster) and free time ---------------------------------------------------
@@ -997,12 +1179,22 @@ def _search_free(
     exclude: uuid.UUID | None = None,
     part_of_day: str | None = None,
     check_doctor: bool = True,
+    patient_id: uuid.UUID | None = None,
 ) -> list[datetime]:
     """The first ``limit`` free starts from ``after``, in working time.
 
     Loads the window in growing chunks (``search_chunks``); never the whole table.
+    With a ``patient_id`` who is not a member with priority booking, slots held for
+    members (A10) are not offered; without a patient every free slot is.
     """
     zone = clinic.timezone()
+    today = clinic.today()
+    hide_held = (
+        patient_id is not None
+        and reserved_rule(clinic)[0] > 0
+        and _priority_members_in(session, today)
+        and not _takes_held(session, patient_id, today)
+    )
     slot = int(clinic.setting("appointments.slot_minutes"))
     after = max(after, clinic.now())
     local_after = after.astimezone(zone)
@@ -1026,13 +1218,14 @@ def _search_free(
             exclude,
             zone,
         )
+        held = _held(clinic, spans_by_day, today, True) if hide_held else {}
         day = chunk_start
         while day <= chunk_end and len(found) < limit:
             spans = slots.intersect(spans_by_day.get((doctor_id, day), []), [window])
             if spans:
                 starts = slots.free_slots(
                     spans,
-                    busy.get(day, []),
+                    busy.get(day, []) + held.get((doctor_id, day), []),
                     slot_minutes=slot,
                     length_minutes=minutes,
                     not_before=after_minute if day == first_day else None,
@@ -1162,8 +1355,13 @@ def _check_in_session(
     exclude: uuid.UUID | None,
     items: dict[str, tuple[str, dict[str, Any]]],
     confirm: frozenset[str],
+    old_place: tuple[uuid.UUID, date, int, int] | None = None,
 ) -> None:
-    """Conflicts (SlotTaken), then every confirmation together (NeedsConfirmation)."""
+    """Conflicts (SlotTaken), then every confirmation together (NeedsConfirmation).
+
+    ``old_place`` (doctor, day, first and last minute) is where a moved appointment
+    was: held slots (A10) it already covered there are not asked about again.
+    """
     zone = clinic.timezone()
     resource_ids = list(resources)
 
@@ -1178,6 +1376,7 @@ def _check_in_session(
             limit=NEXT_FREE_OFFERED,
             exclude=exclude,
             check_doctor=not add_on,
+            patient_id=patient_id,
         )
 
     for rid, holder_id, h_start, h_end in _resource_busy(
@@ -1208,11 +1407,11 @@ def _check_in_session(
                 next_free=offer(),
                 zone=zone,
             )
-    spans = rosters.working_spans_range_in(session, [doctor.id], slot.day, slot.day).get(
-        (doctor.id, slot.day), []
-    )
+    day_spans = rosters.working_spans_range_in(session, [doctor.id], slot.day, slot.day)
+    spans = day_spans.get((doctor.id, slot.day), [])
     first = _minute_of(slot.start, slot.day, zone)
     last = _minute_of(slot.end, slot.day, zone)
+    _check_held(clinic, session, slot, doctor, patient_id, day_spans, items, old_place)
     if not slots.covers(spans, (first, last)):
         hours = ", ".join(
             f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}" for s, e in spans
@@ -1262,6 +1461,42 @@ def _check_in_session(
         raise NeedsConfirmation(missing)
 
 
+def _check_held(
+    clinic: Clinic,
+    session: Session,
+    slot: _Slot,
+    doctor: Staff,
+    patient_id: uuid.UUID,
+    day_spans: Mapping[tuple[uuid.UUID, date], Sequence[Span]],
+    items: dict[str, tuple[str, dict[str, Any]]],
+    old_place: tuple[uuid.UUID, date, int, int] | None,
+) -> None:
+    """A10: a slot held for members asks before anyone else takes it."""
+    if reserved_rule(clinic)[0] <= 0:
+        return
+    zone = clinic.timezone()
+    span = (_minute_of(slot.start, slot.day, zone), _minute_of(slot.end, slot.day, zone))
+    held = held_slots_in(clinic, session, day_spans).get((doctor.id, slot.day), [])
+    taken = [h for h in held if slots.overlaps(h, span)]
+    if old_place is not None and old_place[:2] == (doctor.id, slot.day):
+        taken = [h for h in taken if not slots.overlaps(h, old_place[2:])]
+    if not taken or _takes_held(session, patient_id, clinic.today()):
+        return
+    first = taken[0][0]
+    items[MEMBER_SLOT] = (
+        QT_TRANSLATE_NOOP(
+            "Errors",
+            "{start} is held for members with priority booking until {opens}; from that "
+            "day it is open to everyone. This patient is not such a member: book the held "
+            "time anyway?",
+        ),
+        {
+            "start": _local_text(slots.local_to_utc(slot.day, first, zone), zone),
+            "opens": held_opens_on(clinic, slot.day).isoformat(),
+        },
+    )
+
+
 def _require_identity(identity_checked: object) -> None:
     if identity_checked is not True:
         raise ValidationError(
@@ -1302,12 +1537,16 @@ def book(
     add_on: bool = False,
     confirm: Iterable[str] = frozenset(),
     override_reason: str = "",
+    benefit_override_reason: str = "",
 ) -> Written[AppointmentView]:
     """Book one appointment (A1-A6); raises SlotTaken or NeedsConfirmation when it must.
 
     ``ends_at`` may be given instead of ``minutes`` (a drag on the calendar).
     ``add_on`` (临时加号) books over the doctor's own bookings, flagged; rooms and
-    devices still cannot be double-booked.
+    devices still cannot be double-booked. A type with a membership benefit (H2, home
+    visits) uses one of a member's allowance in the same transaction; past it
+    ``membership.QuotaExhausted`` is raised and nothing is written, unless the director
+    gives ``benefit_override_reason``. A non-member books as usual, nothing counted.
     """
     clinic.require(actor, Action.APPOINTMENT_MANAGE, patient_id=patient_id)
     start = _utc(starts_at, "start time")
@@ -1316,6 +1555,7 @@ def book(
     the_purpose = _text(purpose, "purpose", MAX_PURPOSE)
     the_notes = _text(notes, "notes", MAX_NOTES, multi_line=True)
     reason = _text(override_reason, "reason", MAX_REASON)
+    benefit_reason = _text(benefit_override_reason, "reason", MAX_REASON)
     confirmed = _confirm_set(confirm)
     wanted = _resource_list(resource_ids)
     if ends_at is not None:
@@ -1432,9 +1672,24 @@ def book(
                     detail=json.dumps({"day": slot.day.isoformat()}),
                 ),
             )
+        counted = False
+        if the_type is not None and the_type.benefit_key:
+            counted = _count_benefit(
+                clinic,
+                uow,
+                actor,
+                appointment_id=row.id,
+                patient_id=patient_id,
+                benefit_key=the_type.benefit_key,
+                day=slot.day,
+                reason=benefit_reason,
+            )
         view = _view_of(session, row.id)
         uow.commit()
-    return Written(view, _changes(view.id, patient_id, doctor.id))
+    changes = _changes(view.id, patient_id, doctor.id)
+    if counted:
+        changes = changes | Changes(frozenset({Topic.MEMBERSHIP}), frozenset({patient_id}))
+    return Written(view, changes)
 
 
 def book_request(clinic: Clinic, actor: Actor, request: BookingRequest) -> Written[AppointmentView]:
@@ -1455,6 +1710,7 @@ def book_request(clinic: Clinic, actor: Actor, request: BookingRequest) -> Writt
         add_on=request.add_on,
         confirm=request.confirm,
         override_reason=request.override_reason,
+        benefit_override_reason=request.benefit_override_reason,
     )
 
 
@@ -1471,17 +1727,23 @@ def move(
     add_on: bool | None = None,
     confirm: Iterable[str] = frozenset(),
     override_reason: str = "",
+    benefit_override_reason: str = "",
 ) -> Written[AppointmentView]:
     """Move or resize in place (the id stays, so the calendar's selection survives).
 
     The same checks as booking, the appointment itself left out of the
     conflicts; identity is checked again (A2: real-name when changing). The
     cutoff (A5) applies only when the appointment moves to another day.
+    A counted home visit (H2) keeps its one use while it stays in the same
+    allowance period; moved into another period (or another membership), the use
+    is given back and counted again there (``QuotaExhausted`` if that period is
+    full, unless the director gives ``benefit_override_reason``).
     """
     clinic.require(actor, Action.APPOINTMENT_MANAGE)
     start = _utc(starts_at, "start time")
     _require_identity(identity_checked)
     reason = _text(override_reason, "reason", MAX_REASON)
+    benefit_reason = _text(benefit_override_reason, "reason", MAX_REASON)
     confirmed = _confirm_set(confirm)
     with clinic.store.unit_of_work(write=False) as uow:
         current = _load(uow.session, appointment_id)
@@ -1553,6 +1815,21 @@ def move(
             exclude=row.id,
             items=items,
             confirm=confirmed,
+            old_place=(
+                old_doctor,
+                old_start.astimezone(zone).date(),
+                _minute_of(old_start, old_start.astimezone(zone).date(), zone),
+                _minute_of(old_end, old_start.astimezone(zone).date(), zone),
+            ),
+        )
+        recounted = _recount_benefit(
+            clinic,
+            uow,
+            actor,
+            row,
+            old_day=old_start.astimezone(zone).date(),
+            new_day=slot.day,
+            reason=benefit_reason,
         )
         now = clinic.now()
         if slot.start != old_start or doctor.id != old_doctor:
@@ -1609,7 +1886,55 @@ def move(
             )
         view = _view_of(session, row.id)
         uow.commit()
-    return Written(view, _changes(view.id, patient_id, old_doctor, doctor.id))
+    changes = _changes(view.id, patient_id, old_doctor, doctor.id)
+    if recounted:
+        changes = changes | Changes(frozenset({Topic.MEMBERSHIP}), frozenset({patient_id}))
+    return Written(view, changes)
+
+
+def _recount_benefit(
+    clinic: Clinic,
+    uow: UnitOfWork,
+    actor: Actor,
+    row: Appointment,
+    *,
+    old_day: date,
+    new_day: date,
+    reason: str,
+) -> bool:
+    """A moved home visit (H2): one use, in the period of the day it now falls on.
+
+    Never two uses for one visit: the old use is given back before the new one is
+    counted, in the move's transaction. A booking that was not counted (no
+    membership when booked) is not counted by moving it either.
+    """
+    key = benefit_type_in(uow.session, row.type_id)
+    if not key or old_day == new_day:
+        return False
+    before = membership.allowance_in(uow.session, row.patient_id, key, old_day)
+    after = membership.allowance_in(uow.session, row.patient_id, key, new_day)
+    if (
+        before is not None
+        and after is not None
+        and before[0] == after[0]
+        and before[1].first == after[1].first
+    ):
+        return False  # the same allowance period: the use stays as it is
+    had = membership.undo_for_appointment_in(
+        clinic, uow, actor, row.id, f"moved to {new_day.isoformat()}"
+    )
+    if had and after is not None:
+        _count_benefit(
+            clinic,
+            uow,
+            actor,
+            appointment_id=row.id,
+            patient_id=row.patient_id,
+            benefit_key=key,
+            day=new_day,
+            reason=reason,
+        )
+    return had
 
 
 def cancel(
@@ -1627,6 +1952,11 @@ def cancel(
         row.cancel_reason = why
         row.late_cancel = row.starts_at - now < timedelta(hours=late_hours)
         _free_resources(uow.session, row.id)
+        # H2: a cancelled home visit gives its use of the allowance back (a no-show
+        # keeps it: the visit was held for the patient).
+        returned = membership.undo_for_appointment_in(
+            clinic, uow, actor, row.id, f"appointment cancelled: {why}"[:MAX_REASON]
+        )
         clinic.audit(
             uow,
             actor,
@@ -1641,7 +1971,10 @@ def cancel(
         )
         view = _view_of(uow.session, row.id)
         uow.commit()
-    return Written(view, _changes(view.id, view.patient_id, view.doctor_id))
+    changes = _changes(view.id, view.patient_id, view.doctor_id)
+    if returned:
+        changes = changes | Changes(frozenset({Topic.MEMBERSHIP}), frozenset({view.patient_id}))
+    return Written(view, changes)
 
 
 def _free_resources(session: Session, appointment_id: uuid.UUID) -> None:
@@ -1889,36 +2222,66 @@ def mark_no_shows(clinic: Clinic, actor: Actor) -> int:
 
 
 def free_slots_for_day(
-    clinic: Clinic, actor: Actor, doctor_id: uuid.UUID, day: date, *, minutes: int
+    clinic: Clinic,
+    actor: Actor,
+    doctor_id: uuid.UUID,
+    day: date,
+    *,
+    minutes: int,
+    patient_id: uuid.UUID | None = None,
 ) -> list[datetime]:
-    """Free starts (UTC) for an appointment of ``minutes`` that day, from now on."""
+    """Free starts (UTC) for an appointment of ``minutes`` that day, from now on.
+
+    For a ``patient_id`` who is not a member with priority booking, the slots held
+    for members (A10) are left out.
+    """
     clinic.require(actor, Action.APPOINTMENT_VIEW)
     length = _length(minutes)
-    result = _free_by_day(clinic, [doctor_id], day, length)
-    return result[doctor_id]
+    result = _free_by_day(clinic, [doctor_id], day, length, patient_id=patient_id)
+    return result[doctor_id][0]
 
 
 def remaining_free_count(
     clinic: Clinic, actor: Actor, day: date, doctor_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    """A6: how many calendar slots each doctor still has free that day."""
+    """A6: how many calendar slots each doctor still has free that day (held ones too)."""
+    return {d: n for d, (n, _held) in free_counts(clinic, actor, day, doctor_ids).items()}
+
+
+def free_counts(
+    clinic: Clinic, actor: Actor, day: date, doctor_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """A6 and A10: per doctor, the free calendar slots that day and how many of them
+    are held for members (so "12 free, 2 for members": 10 open to everyone)."""
     clinic.require(actor, Action.APPOINTMENT_VIEW)
     slot = int(clinic.setting("appointments.slot_minutes"))
-    return {d: len(v) for d, v in _free_by_day(clinic, list(doctor_ids), day, slot).items()}
+    found = _free_by_day(clinic, list(doctor_ids), day, slot)
+    return {d: (len(free), held) for d, (free, held) in found.items()}
 
 
 def _free_by_day(
-    clinic: Clinic, doctor_ids: list[uuid.UUID], day: date, length: int
-) -> dict[uuid.UUID, list[datetime]]:
+    clinic: Clinic,
+    doctor_ids: list[uuid.UUID],
+    day: date,
+    length: int,
+    *,
+    patient_id: uuid.UUID | None = None,
+) -> dict[uuid.UUID, tuple[list[datetime], int]]:
+    """Free starts per doctor, and how many of them lie in held slots (A10); for a
+    ``patient_id`` who may not take held slots, those are left out (count 0)."""
     zone = clinic.timezone()
     slot = int(clinic.setting("appointments.slot_minutes"))
     now = clinic.now()
     lo, hi = slots.day_bounds_utc(day, zone)
-    result: dict[uuid.UUID, list[datetime]] = {d: [] for d in doctor_ids}
+    result: dict[uuid.UUID, tuple[list[datetime], int]] = {d: ([], 0) for d in doctor_ids}
     if not doctor_ids or hi <= now:
         return result
     with clinic.store.unit_of_work(write=False) as uow:
         spans = rosters.working_spans_range_in(uow.session, doctor_ids, day, day)
+        held = held_slots_in(clinic, uow.session, spans) if reserved_rule(clinic)[0] else {}
+        hide_held = bool(held) and not _takes_held(uow.session, patient_id, clinic.today())
+        if patient_id is None:
+            hide_held = False  # no patient: every free slot, the held ones counted apart
         rows = uow.session.execute(
             select(Appointment.doctor_id, Appointment.starts_at, Appointment.ends_at).where(
                 Appointment.doctor_id.in_(doctor_ids),
@@ -1937,14 +2300,18 @@ def _free_by_day(
         local_now = now.astimezone(zone)
         not_before = local_now.hour * 60 + local_now.minute + (1 if local_now.second else 0)
     for doc in doctor_ids:
+        held_here = held.get((doc, day), [])
         starts = slots.free_slots(
             spans.get((doc, day), []),
-            busy.get(doc, []),
+            busy.get(doc, []) + (held_here if hide_held else []),
             slot_minutes=slot,
             length_minutes=length,
             not_before=not_before,
         )
-        result[doc] = [slots.local_to_utc(day, m, zone) for m in starts]
+        in_held = sum(
+            1 for m in starts if any(slots.overlaps(h, (m, m + length)) for h in held_here)
+        )
+        result[doc] = ([slots.local_to_utc(day, m, zone) for m in starts], in_held)
     return result
 
 
@@ -1957,8 +2324,10 @@ def next_free_slot(
     after: datetime | None = None,
     resource_ids: Sequence[uuid.UUID] = (),
     days_ahead: int = NEXT_FREE_DAYS,
+    patient_id: uuid.UUID | None = None,
 ) -> datetime | None:
-    """The first free start for this doctor (and rooms/devices) from ``after`` or now."""
+    """The first free start for this doctor (and rooms/devices) from ``after`` or now;
+    for a ``patient_id`` who is not a member with priority, none held for members."""
     clinic.require(actor, Action.APPOINTMENT_VIEW)
     length = _length(minutes)
     start = clinic.now() if after is None else _utc(after, "search start")
@@ -1972,6 +2341,7 @@ def next_free_slot(
             after=start,
             resource_ids=wanted,
             days_ahead=min(max(days_ahead, 0), 366),
+            patient_id=patient_id,
         )
     return found[0] if found else None
 
@@ -2052,6 +2422,7 @@ def suggest_slots(
             after=now,
             limit=limit,
             part_of_day=usual_part,
+            patient_id=patient_id,
         )
     return Suggestion(usual_doctor, usual_part, [(usual_doctor, s) for s in starts])
 

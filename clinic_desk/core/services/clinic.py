@@ -39,7 +39,7 @@ from clinic_desk.core.security.keys import (
 )
 from clinic_desk.core.security.passwords import check_new_password, hash_password
 from clinic_desk.core.security.permissions import Action, Role
-from clinic_desk.core.services import patient_search, rosters
+from clinic_desk.core.services import membership, patient_search, rosters
 from clinic_desk.core.services.base import Actor, Clinic, Clock, system_clock
 from clinic_desk.core.services.settings import write_setting_rows
 from clinic_desk.core.services.staff import normalize_login
@@ -350,6 +350,8 @@ def _open_store(
         patient_search.ensure_search_index(clinic)
         # The spec's appointment purposes (A2), once, for the calendar to offer.
         rosters.ensure_default_types(clinic)
+        # The spec's three membership tiers (H1), once.
+        membership.ensure_default_tiers(clinic)
     except Exception:
         store.close()
         raise

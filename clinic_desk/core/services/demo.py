@@ -63,6 +63,7 @@ from clinic_desk.core.services.base import (
 from clinic_desk.core.store.base import UTCDateTime
 from clinic_desk.core.store.models import (
     Allergy,
+    BenefitUse,
     Condition,
     Medication,
     Patient,
@@ -1437,6 +1438,7 @@ def build_demo_clinic(
         _demo_calendar(clinic, seed)
         _demo_followups(clinic, seed)
         _demo_quality(clinic, seed)
+        _demo_membership(clinic, seed)
     except BaseException:
         clinic.close()
         raise
@@ -1866,6 +1868,278 @@ def _demo_quality(clinic: Clinic, seed: int) -> None:
                     continue  # a closed day for this person: nothing to check
     finally:
         clinic.clock = real_clock
+
+
+DEMO_HOME_VISIT = "家庭医生上门"
+_DEMO_METHODS = ("wechat", "wechat", "alipay", "card", "cash")
+
+
+def _demo_membership(clinic: Clinic, seed: int) -> None:
+    """Membership (issue 11): the three seed tiers with about 25 memberships over the
+    demo's patients, each enrolled at the desk on its own day with its payment and
+    receipt number: basic singles, advanced families (payer, spouse, child) using their
+    home visits, two premium ones with a care team (a demo doctor and an outside
+    nutritionist and trainer), one suspended, one renewed early, one upgraded, two ending
+    within the renewal window (renewals due for the director, renewal calls on customer
+    service's worklist), a few lapsed last month, and one family overdrawn as two desks
+    offline leave it (for the director to review). A "家庭医生上门" appointment type
+    books against the home-visit allowance, and tomorrow has one such visit booked; the
+    annual plan's past check-in calls are made, a few left overdue."""
+    from clinic_desk.core.services import appointments, followups, membership, rosters
+
+    rng = random.Random(f"clinicdesk-demo-membership:{seed}")
+    zone = clinic.timezone()
+    today = clinic.today()
+    system = Actor.system("demo")
+    with clinic.store.unit_of_work(write=False) as uow:
+        people = [
+            Actor(row.id, row.login, row.display_name, row.role)
+            for row in uow.session.execute(
+                select(Staff).where(Staff.deleted_at.is_(None)).order_by(Staff.login)
+            ).scalars()
+        ]
+        pool = list(
+            uow.session.execute(
+                select(Patient.id, Patient.family_name, Patient.given_name, Patient.sex,
+                       Patient.birth_date)
+                .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None),
+                       Patient.deceased_on.is_(None), Patient.birth_date.is_not(None))
+                .order_by(Patient.id)
+            )
+        )  # fmt: skip
+    by_role: dict[str, list[Actor]] = {}
+    for person in people:
+        by_role.setdefault(str(person.role), []).append(person)
+    director = by_role[Role.DIRECTOR.value][0]
+    desks = by_role.get(Role.RECEPTIONIST.value) or [director]
+    desk, other_desk = desks[0], desks[-1]
+    doctors = by_role.get(Role.DOCTOR.value, [])
+    tiers = {t.code: t for t in membership.list_tiers(clinic, director)}
+    if not {"basic", "advanced", "premium"} <= tiers.keys():
+        return  # the director changed the seed tiers: nothing to show them with
+    if not any(
+        t.name == DEMO_HOME_VISIT
+        for t in rosters.list_appointment_types(clinic, system, include_inactive=True)
+    ):
+        rosters.add_appointment_type(
+            clinic, system, name=DEMO_HOME_VISIT, default_minutes=60, color="#2e7d32",
+            benefit_key="home_visits",
+        )  # fmt: skip
+    rng.shuffle(pool)
+    taken: set[uuid.UUID] = set()
+    receipts = itertools.count(1)
+    real_clock = clinic.clock
+
+    def age(p: Any) -> int:
+        born: date = p.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def take(fits: Callable[[Any], bool]) -> Any | None:
+        for p in pool:
+            if p.id not in taken and fits(p):
+                taken.add(p.id)
+                return p
+        return None
+
+    def adult(p: Any) -> bool:
+        return 28 <= age(p) <= 72
+
+    def family_of(payer: Any, size: int) -> list[tuple[Any, str]]:
+        """A spouse (of the other sex, of about the payer's age) and children 20-40
+        years younger, of the payer's family name when there is one."""
+        found: list[tuple[Any, str]] = []
+        spouse = take(lambda p: p.sex != payer.sex and adult(p) and abs(age(p) - age(payer)) <= 8)
+        if spouse is not None:
+            found.append((spouse, "spouse"))
+        while len(found) < size:
+            younger = [
+                lambda p: p.family_name == payer.family_name and 20 <= age(payer) - age(p) <= 40,
+                lambda p: 20 <= age(payer) - age(p) <= 40,
+            ]
+            child = take(younger[0]) or take(younger[1])
+            if child is None:
+                break
+            found.append((child, "child"))
+        return found
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, clock_time(hour, minute), zone).astimezone(UTC)
+
+    def when(day: date, hour: int) -> None:
+        clinic.clock = _fixed_clock(at(day, hour, rng.randrange(0, 50)))
+
+    def payment(tier: Any, day: date) -> Any:
+        return membership.PaymentInput(
+            amount_cents=tier.price_cents,
+            paid_on=day,
+            method=rng.choice(_DEMO_METHODS),
+            receipt_no=f"HY{day:%Y%m%d}{next(receipts):03d}",
+        )
+
+    def enrol(code: str, ago: int, *, family: int = 0, note: str = "") -> Any | None:
+        """A membership enrolled at the desk ``ago`` days ago (paid the same day)."""
+        payer = take(adult)
+        if payer is None:
+            return None  # a small demo: not enough patients for every example
+        others = family_of(payer, family) if family else []
+        day = today - timedelta(days=ago)
+        when(day, rng.randrange(9, 17))
+        tier = tiers[code]
+        try:
+            return membership.enrol(
+                clinic,
+                desk,
+                membership.EnrolInput(
+                    tier_id=tier.id,
+                    payer_id=payer.id,
+                    members=tuple(membership.MemberInput(p.id, rel) for p, rel in others),
+                    payment=payment(tier, day),
+                    note=note,
+                ),
+            ).value
+        except ClinicError:
+            return None
+
+    def visits(view: Any, *agos: int) -> None:
+        """Home visits used ``agos`` days ago, by the family's members in turn."""
+        for n, ago in enumerate(sorted(agos, reverse=True)):
+            if ago <= 0:
+                continue
+            when(today - timedelta(days=ago), 14)
+            member = view.members[n % len(view.members)]
+            membership.record_use(
+                clinic, desk, view.id, member.patient_id, "home_visits", note="家庭医生上门随访"
+            )
+
+    try:
+        for ago in sorted(rng.sample(range(15, 320), 10), reverse=True):  # basic singles
+            enrol("basic", ago)
+        # Lapsed last month: a year ran out and they have not renewed (yet).
+        for ago, code in ((365 + 12, "basic"), (365 + 19, "advanced"), (365 + 26, "basic")):
+            lapsed = enrol(code, ago, note="到期未续费，客服跟进中")
+            if lapsed is not None and code == "advanced":
+                visits(lapsed, ago - 40, ago - 150)
+        # Two ending within the renewal window.
+        enrol("basic", 347)
+        due = enrol("advanced", 356, family=2, note="一家三口")
+        if due is not None:
+            visits(due, 300, 210, 65)
+        # Advanced families using their home visits, and one overdrawn.
+        families = [enrol("advanced", ago, family=2, note="一家三口") for ago in (40, 95, 150, 230)]
+        for view, used in zip(families, (0, 1, 2, 3), strict=True):
+            if view is not None and used:
+                start = (today - view.starts_on).days
+                visits(view, *sorted(rng.sample(range(3, start), used)))
+        overdrawn = enrol("advanced", 200, family=2, note="一家三口")
+        if overdrawn is not None:
+            visits(overdrawn, 180, 130, 70, 20)
+            # The same day the other receptionist's desk, cut off from the hub, booked
+            # this family's visit too: a fifth use where the allowance is four (H2).
+            # That row reaches this desk by sync as a plain row (sync applies rows; it
+            # never calls the service, which would refuse a fifth use here), so the demo
+            # writes it as the sync delivers it: a ledger row, not reviewed yet, that the
+            # director finds in the overdrafts.
+            day = today - timedelta(days=20)
+            moment = at(day, 16, 20)
+            with clinic.store.unit_of_work(write=True) as uow:
+                uow.session.add(
+                    BenefitUse(
+                        membership_id=overdrawn.id,
+                        patient_id=overdrawn.members[-1].patient_id,
+                        benefit_key="home_visits",
+                        day=day,
+                        count=1,
+                        note="家庭医生上门随访（二号工作站离线登记）",
+                        by_id=other_desk.staff_id,
+                        created_at=moment,
+                        updated_at=moment,
+                    )
+                )
+                uow.commit()
+        # Premium "private health butler": a care team of a demo doctor and two outsiders.
+        for ago, nutritionist, trainer in ((120, "林静", "高峰"), (60, "周慧", "赵磊")):
+            butler = enrol("premium", ago, family=1, note="私人健康管家")
+            if butler is None:
+                continue
+            when(butler.starts_on, 16)
+            team = [
+                membership.CareTeamInput("nutritionist", None, nutritionist, "13800138021"),
+                membership.CareTeamInput("trainer", None, trainer, "13800138022"),
+            ]
+            if doctors:
+                team.insert(0, membership.CareTeamInput("doctor", doctors[0].staff_id))
+            membership.set_care_team(clinic, desk, butler.id, tuple(team))
+            visits(butler, *sorted(rng.sample(range(3, ago), 3)))
+        # Suspended a fortnight ago; renewed early last week; upgraded ten days ago.
+        away = enrol("basic", 100)
+        if away is not None:
+            when(today - timedelta(days=14), 10)
+            membership.suspend(clinic, desk, away.id, "出国探亲三个月，申请暂停")
+        early = enrol("basic", 358)
+        if early is not None:
+            day = today - timedelta(days=5)
+            when(day, 11)
+            membership.renew(clinic, desk, early.id, payment=payment(tiers["basic"], day))
+        upgraded = enrol("basic", 80)
+        if upgraded is not None:
+            day = today - timedelta(days=10)
+            when(day, 15)
+            preview = membership.preview_change(clinic, desk, upgraded.id, tiers["advanced"].id)
+            due_cents = preview.change.due
+            membership.change_tier(
+                clinic,
+                desk,
+                upgraded.id,
+                tiers["advanced"].id,
+                payment=membership.PaymentInput(
+                    amount_cents=due_cents, paid_on=day, method="wechat",
+                    receipt_no=f"HY{day:%Y%m%d}{next(receipts):03d}", note="升级补差价",
+                )
+                if due_cents > 0
+                else None,
+            )  # fmt: skip
+        # The annual plan's check-in calls (health manager): the past ones made on their
+        # first day, a few left overdue.
+        managers = by_role.get(Role.HEALTH_MANAGER.value) or [director]
+        plan = followups.worklist(clinic, system, today, who="all", kinds=("health_plan",))
+        for item in plan.items:
+            if item.due_by >= today or rng.random() < 0.12:
+                continue
+            when(item.due_from, rng.randrange(9, 17))
+            entry = followups.CallEntry(
+                outcome="reached",
+                notes=rng.choice(("血压控制良好，提醒按时复查。", "饮食运动计划执行中，体重下降。",
+                                  "血糖偏高，已约下周门诊。", "一切正常，下次体检已预约。")),
+            )  # fmt: skip
+            try:
+                followups.log_call(clinic, rng.choice(managers), item.id, entry)
+            except ClinicError:
+                continue  # the demo's data does not fit this call: leave it on the list
+    finally:
+        clinic.clock = real_clock
+    # Tomorrow: a home visit booked for the first family (against its allowance).
+    kinds = [
+        t for t in rosters.list_appointment_types(clinic, system) if t.name == DEMO_HOME_VISIT
+    ]
+    if kinds and doctors and families[0] is not None:
+        try:
+            appointments.book(
+                clinic,
+                desk,
+                patient_id=families[0].payer_id,
+                doctor_id=doctors[0].staff_id,  # type: ignore[arg-type]
+                starts_at=datetime.combine(today + timedelta(days=1), clock_time(15), zone),
+                minutes=kinds[0].default_minutes,
+                type_id=kinds[0].id,
+                channel="phone",
+                identity_checked=True,
+                notes="上门测血压、血糖，调整用药",
+                confirm=appointments.CONFIRM_REASONS,
+                override_reason="demo data",
+            )
+        except ClinicError:
+            pass  # the doctor's afternoon is full or closed tomorrow: no visit to show
+    followups.prepare_worklist(clinic, system)  # the renewal calls and messages due today
 
 
 def _fixed_clock(moment: datetime) -> Clock:

@@ -40,6 +40,7 @@ from clinic_desk.core.services import appointments as ap
 from clinic_desk.core.services import (
     clinical,
     complaints,
+    membership,
     outbox,
     patients,
     reception,
@@ -96,7 +97,7 @@ ROLE_CALLER: dict[Role, str] = {
     Role.HEALTH_MANAGER: "health_manager",
 }
 
-KINDS = ("plan", "confirm", "no_show", "manual", "survey")
+KINDS = ("plan", "confirm", "no_show", "manual", "survey", "renewal", "health_plan")
 KIND_LABELS: dict[str, str] = {
     "plan": QT_TRANSLATE_NOOP("Followup", "Follow-up after a visit"),
     "confirm": QT_TRANSLATE_NOOP("Followup", "Confirm tomorrow's appointment"),
@@ -104,6 +105,10 @@ KIND_LABELS: dict[str, str] = {
     "manual": QT_TRANSLATE_NOOP("Followup", "Added by hand"),
     # The weekly satisfaction sample (G1), drawn by ``surveys.draw_week``.
     "survey": QT_TRANSLATE_NOOP("Followup", "Satisfaction survey"),
+    # Membership (issue 11, H1-H2), derived by ``membership``: the call before a
+    # membership ends, and the annual health plan's check-ins.
+    "renewal": QT_TRANSLATE_NOOP("Followup", "Membership renewal"),
+    "health_plan": QT_TRANSLATE_NOOP("Followup", "Annual health plan check-in"),
 }
 STATUSES = ("open", "done", "closed")
 
@@ -126,6 +131,7 @@ CLOSE_REASONS = (
     "unreachable",
     "no_contact",
     "merged",
+    "renewed",
 )
 CLOSE_REASON_LABELS: dict[str, str] = {
     "deceased": QT_TRANSLATE_NOOP("FollowupClose", "The patient died"),
@@ -138,9 +144,10 @@ CLOSE_REASON_LABELS: dict[str, str] = {
     "unreachable": QT_TRANSLATE_NOOP("FollowupClose", "Not reached after several tries"),
     "no_contact": QT_TRANSLATE_NOOP("FollowupClose", "No working contact (wrong number)"),
     "merged": QT_TRANSLATE_NOOP("FollowupClose", "Duplicate of another task"),
+    "renewed": QT_TRANSLATE_NOOP("FollowupClose", "The membership was renewed"),
 }
 # Closed for these, a task was never owed: the rates leave it out (E6).
-NOT_OWED = ("deceased", "opted_out", "recategorised")
+NOT_OWED = ("deceased", "opted_out", "recategorised", "renewed")
 
 WHO = ("mine", "my_role", "all")
 
@@ -542,7 +549,9 @@ class CallScript:
     """What the caller sees before dialling."""
 
     task: TaskView
-    script_key: str  # plan:<category> | confirm | no_show | manual
+    # plan:<category> | confirm | no_show | manual | survey | renewal | health_plan; a
+    # renewal's or health plan's task title names the membership, tier and end date.
+    script_key: str
     honorific: str
     age: int | None
     channels: tuple[tuple[str, str], ...]  # (channel, value) in the patient's order
@@ -1451,7 +1460,8 @@ def prepare_worklist(clinic: Clinic, actor: Actor, day: date | None = None) -> W
     * a callback for each no-show of the last ``followup.no_show_callback_days`` days;
     * the week-before reminder message of each booking
       ``appointments.reminder_message_days`` ahead (through the outbox);
-    * open confirmation calls whose booking was cancelled, moved or confirmed close.
+    * open confirmation calls whose booking was cancelled, moved or confirmed close;
+    * membership renewal calls and messages (``membership.renewal_work_in``, H2).
 
     Returns how many tasks and messages it added.
     """
@@ -1586,7 +1596,12 @@ def prepare_worklist(clinic: Clinic, actor: Actor, day: date | None = None) -> W
             created_by=actor.staff_id,
         )
         queued += [r for r in results if isinstance(r, uuid.UUID)]
-        if made or closed or queued:
+        # Membership renewal reminders (issue 11, H2): a call and a message.
+        renewal_tasks, renewal_messages = membership.renewal_work_in(clinic, uow, actor, the_day)
+        made += renewal_tasks
+        queued += renewal_messages
+        # ``s.dirty``: renewal calls closed because the membership was renewed elsewhere.
+        if made or closed or queued or s.dirty:
             clinic.audit(
                 uow,
                 actor,
@@ -1603,6 +1618,8 @@ def prepare_worklist(clinic: Clinic, actor: Actor, day: date | None = None) -> W
     changes = _task_changes(*made, *closed)
     if queued:
         changes = changes | Changes(frozenset({Topic.OUTBOX}), frozenset(queued))
+    if renewal_tasks or renewal_messages:
+        changes = changes | Changes(frozenset({Topic.MEMBERSHIP, Topic.FOLLOWUPS}))
     return Written(len(made) + len(queued), changes)
 
 

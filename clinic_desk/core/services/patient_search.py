@@ -20,6 +20,12 @@ with" searches prefix lookups is what is stored:
 - ``rec``: the record number, lowercased, with its separator-free form and its
   serial part (``2021-000123`` → ``2021000123``, ``000123``, ``123``).
 
+A membership card number (H2: 13 digits with a Luhn check digit, typed with or
+without spaces, or read from the card's QR code) finds the membership's current
+members, the payer first, ahead of the other hits. It is not a key: the card
+number lives on the ``membership`` row, and the lookup is made only when the text
+is 13 digits that pass the check, so every other search costs what it did.
+
 A search is one SQL statement: one bounded range scan per key form the query
 could be (``query_kind`` routes it), ranked on the keys, then the best few
 joined to ``patient`` for the display fields, deleted and merged-away
@@ -57,6 +63,7 @@ KIND_PHONE = "tel"
 KIND_ID = "id"
 KIND_ID_REVERSED = "idrev"
 KIND_RECORD = "rec"
+KIND_CARD = "card"  # a membership card number (not a key: see _CARD_SQL)
 
 MAX_QUERY_CHARS = 100
 MAX_LIMIT = 200
@@ -91,7 +98,7 @@ class PatientHit:
     phone: str  # E.164
     id_kind: str
     id_number_masked: str  # 1101**********1234
-    matched_kind: str  # name, py, tel, id or rec
+    matched_kind: str  # name, py, tel, id, rec or card
 
 
 # --- keys ---------------------------------------------------------------------------
@@ -423,18 +430,63 @@ def hits_from_rows(rows: Iterable[Any]) -> list[PatientHit]:
     ]
 
 
+# The current members of the membership with this card number, the payer first. The
+# number is matched as stored, with or without its spaces ("1234 5678 9012 3").
+_CARD_SQL = """
+SELECT p.id, p.record_no, p.family_name, p.given_name, p.sex, p.birth_date, p.phone,
+       p.id_kind, p.id_number, 'card'
+FROM membership AS m
+CROSS JOIN membership_member AS mm ON mm.membership_id = m.id
+CROSS JOIN patient AS p ON p.id = mm.patient_id
+WHERE m.card_no IN (:digits, :shown) AND m.deleted_at IS NULL
+  AND mm.deleted_at IS NULL AND mm.left_on IS NULL
+  AND p.deleted_at IS NULL AND p.merged_into IS NULL
+ORDER BY mm.patient_id != m.payer_id, p.family_name, p.given_name, p.id
+LIMIT 50
+"""
+_CARD_CHARS = frozenset("0123456789 ")
+CARD_DIGITS = 13
+
+
+def card_query(query: str) -> str | None:
+    """The card number's 13 digits when ``query`` is one (digits and spaces only, the
+    Luhn check digit right), else None. Cheap enough to ask on every keystroke."""
+    text = unicodedata.normalize("NFKC", query[: MAX_QUERY_CHARS * 2]).strip()
+    if not text or not _CARD_CHARS.issuperset(text):
+        return None
+    if sum(ch.isdigit() for ch in text) != CARD_DIGITS:
+        return None
+    # Imported here: the membership service may use this module's keys for its own search.
+    from clinic_desk.core.services import membership
+
+    return membership.normalise_card_no(text)
+
+
+def _card_hits(clinic: Clinic, digits: str) -> list[PatientHit]:
+    shown = f"{digits[0:4]} {digits[4:8]} {digits[8:12]} {digits[12:]}"
+    rows = clinic.store.read_rows(_CARD_SQL, {"digits": digits, "shown": shown})
+    return hits_from_rows(rows)
+
+
 def search_patients(
     clinic: Clinic, actor: Actor, query: str, *, limit: int = 20
 ) -> list[PatientHit]:
     """Patients matching what was typed, best first (see the module docstring).
 
+    A membership card number finds its members first (``matched_kind`` "card").
     Not audited: it runs on every keystroke, and shows no clinical data.
     """
     clinic.require(actor, Action.PATIENT_SEARCH)
+    card = card_query(query)
+    found = _card_hits(clinic, card) if card is not None else []
     sql, params = search_sql(query, limit=limit)
     if not sql:
-        return []
+        return found[: max(0, limit)]
     # One statement on a pooled connection: a Session and an explicit
     # transaction would cost more than the lookup itself on every keystroke.
     rows = clinic.store.read_rows(sql, params)
-    return hits_from_rows(rows)
+    hits = hits_from_rows(rows)
+    if not found:
+        return hits
+    seen = {h.id for h in found}
+    return [*found, *(h for h in hits if h.id not in seen)][: max(1, min(limit, MAX_LIMIT))]

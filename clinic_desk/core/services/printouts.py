@@ -1,4 +1,4 @@
-"""What printed documents need, gathered from where it lives (spec D2, K1, K2, A4, E4, C5).
+"""What printed documents need, gathered from where it lives (spec D2, K1, K2, A4, E4, C5, H2).
 
 Each function checks the acting person's permission, reads in one transaction,
 audits the read when it touches a patient's record (spec C3: printing a card
@@ -26,13 +26,14 @@ from clinic_desk.core.printing.forms import FollowUpForm, ReferralLetter
 from clinic_desk.core.printing.handouts import AppointmentSlip, ContactCard, FirstVisitSheet
 from clinic_desk.core.printing.layout import ClinicInfo
 from clinic_desk.core.printing.medication_card import CardDrug, MedicationCard
+from clinic_desk.core.printing.membership_card import CardBenefit, MembershipCard
 from clinic_desk.core.printing.pages import resolve_size
 from clinic_desk.core.printing.qr import contact_vcard
 from clinic_desk.core.rules import honorifics
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
-from clinic_desk.core.services import appointments, followups, patients
+from clinic_desk.core.services import appointments, followups, membership, patients
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
@@ -551,6 +552,97 @@ def contact_card(
             object_type="patient",
             object_id=patient.id,
         )
+        uow.commit()
+    return card
+
+
+# -- the membership card (H2) -----------------------------------------------------------------
+
+
+def membership_card(
+    clinic: Clinic,
+    actor: Actor,
+    membership_id: uuid.UUID,
+    patient_id: uuid.UUID | None = None,
+    *,
+    language: str = "zh_CN",
+) -> MembershipCard:
+    """H2: the card of one member (``patient_id``) or of every current member (a family's
+    cards, the payer's first): the tier's name in ``language``, the card number, the
+    last day it is valid and the tier's benefits. An expired or cancelled membership
+    has no card. Each member's card is an audited read of that member's membership.
+    """
+    clinic.require(
+        actor,
+        Action.MEMBERSHIP_MANAGE,
+        patient_id=patient_id,
+        object_type="membership",
+        object_id=membership_id.hex,
+    )
+    view = membership.get(clinic, actor, membership_id)
+    if view.status == "cancelled":
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "This membership was cancelled, so it has no card to print. Enrol the "
+                "member again to print a new card.",
+            )
+        )
+    if view.status == "expired":
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "This membership ended on {day}; renew it before printing a card."
+            ),
+            day=view.ends_on.isoformat(),
+        )
+    members = sorted(view.members, key=lambda m: not m.payer)  # the payer first
+    if patient_id is not None:
+        members = [m for m in members if m.patient_id == patient_id]
+        if not members:
+            raise ValidationError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "This person is not a current member of this membership, so it has no "
+                    "card for them. Add them to it first, or print their own membership's "
+                    "card.",
+                )
+            )
+    tier = view.tier
+    with clinic.store.unit_of_work(write=True) as uow:
+        info = _clinic_info(clinic, uow.session)
+        card = MembershipCard(
+            clinic_name=info.name,
+            card_no=view.card_no,
+            tier=tier.name(language),
+            members=tuple(m.name for m in members),
+            valid_until=view.ends_on,
+            valid_from=view.starts_on if view.status == "upcoming" else None,
+            color=tier.color,
+            benefits=tuple(
+                CardBenefit(
+                    key=b.key,
+                    kind=b.kind,
+                    quota=b.quota,
+                    unit=b.unit,
+                    count=b.count,
+                    label=b.title(),
+                )
+                for b in tier.benefits
+            ),
+            phone=info.phone,
+            address=info.address,
+        )
+        for member in members:
+            _audit(
+                clinic,
+                uow,
+                actor,
+                "membership_card",
+                member.patient_id,
+                object_type="membership",
+                object_id=view.id,
+                detail={"members": len(members)},
+            )
         uow.commit()
     return card
 

@@ -53,7 +53,7 @@ from clinic_desk.core.rules.search_keys import romanize
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import appointments as ap
-from clinic_desk.core.services import clinical, patients, rosters
+from clinic_desk.core.services import clinical, membership, patients, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import SPECIAL_NEEDS, display_name
 from clinic_desk.core.store.base import new_id
@@ -313,6 +313,8 @@ class BoardRow:
     back_reason: str = ""  # BACK_REASONS key, when sent back
     visit_id: uuid.UUID | None = None
     day: date | None = None  # the local day of the board the row belongs to
+    # The live membership's badge (H2): tier name and colour; active or suspended only.
+    member: membership.Badge | None = None
 
 
 @dataclass(frozen=True)
@@ -361,6 +363,7 @@ class CheckInView:
     queue_no: int | None = None
     other_day: bool = False  # the booking is not for today (check_in will ask)
     record_no: str = ""
+    member: membership.Badge | None = None  # the live membership's badge (H2)
 
 
 @dataclass(frozen=True)
@@ -910,6 +913,7 @@ class _Reader:
         self.style = patients.honorific_style(clinic)
         self.alert_after = int(clinic.setting("reception.wait_alert_minutes"))
         self.response = timedelta(minutes=int(clinic.setting("reception.response_minutes")))
+        self.badges: Mapping[uuid.UUID, membership.Badge] = {}
 
     @staticmethod
     def uid(value: Any) -> uuid.UUID:
@@ -969,11 +973,12 @@ class _Reader:
     def expected(self, r: Sequence[Any]) -> BoardRow:
         p = self.person(r[8:17])
         parts = _specialties(r[7] or "")
+        patient_id = self.uid(r[1])
         return _board_row(
             kind="expected",
             entry_id=None,
             appointment_id=self.uid(r[0]),
-            patient_id=self.uid(r[1]),
+            patient_id=patient_id,
             patient_name=display_name(p.family, p.given),
             address=self.address(p),
             record_no=p.record_no,
@@ -997,6 +1002,7 @@ class _Reader:
             walk_in=False,
             late_check_in=False,
             day=self.day,
+            member=self.badges.get(patient_id),
         )
 
     def queued(self, r: Sequence[Any], events: dict[str, tuple[Any, Any]]) -> BoardRow:
@@ -1039,11 +1045,12 @@ class _Reader:
         consultation: int | None = None
         if started is not None:
             consultation = _minutes((finished or self.now) - started)
+        patient_id = self.uid(r[1])
         return _board_row(
             kind="queued",
             entry_id=self.uid(r[0]),
             appointment_id=self.opt(r[2]),
-            patient_id=self.uid(r[1]),
+            patient_id=patient_id,
             patient_name=display_name(p.family, p.given),
             address=self.address(p),
             record_no=p.record_no,
@@ -1072,18 +1079,35 @@ class _Reader:
             back_reason=r[13] or "",
             visit_id=self.opt(r[12]),
             day=self.day,
+            member=self.badges.get(patient_id),
         )
 
 
 def _read_day(
-    clinic: Clinic, session: Session, day: date, now: datetime, language: str | None
+    clinic: Clinic,
+    session: Session,
+    day: date,
+    now: datetime,
+    language: str | None,
+    *,
+    badges: bool = False,
+    badge_language: str | None = None,
 ) -> _DayData:
+    """The day's rows; with ``badges`` each row carries its patient's membership badge
+    (H2), read for all of them in one query, the tier named in ``badge_language``
+    (default: the language of the forms of address)."""
     reader = _Reader(clinic, day, now, language)
     lo, hi = slots.day_bounds_utc(day, clinic.timezone())
     conn = session.connection()
     day_text = day.isoformat()
     expected = conn.exec_driver_sql(_EXPECTED_SQL, (ap._db_time(lo), ap._db_time(hi))).all()
     queued = conn.exec_driver_sql(_QUEUED_SQL, (day_text,)).all()
+    if badges and (expected or queued):
+        ids = {reader.uid(r[1]) for r in expected}
+        ids.update(reader.uid(r[1]) for r in queued)
+        reader.badges = membership.badges_in(
+            session, ids, day, _language(clinic, badge_language or language)
+        )
     # Keyed by the id as stored: the entry rows carry the same text.
     events: dict[Any, dict[str, tuple[Any, Any]]] = {}
     for entry_id, kind, lo_at, hi_at in conn.exec_driver_sql(_EVENTS_SQL, (day_text,)).all():
@@ -1169,10 +1193,21 @@ def _board(
     day: date,
     doctor_id: uuid.UUID | None,
     language: str | None,
+    *,
+    badges: bool = False,
+    badge_language: str | None = None,
 ) -> Board:
     now = clinic.now()
     with clinic.store.unit_of_work(write=False) as uow:
-        data = _read_day(clinic, uow.session, day, now, language)
+        data = _read_day(
+            clinic,
+            uow.session,
+            day,
+            now,
+            language,
+            badges=badges,
+            badge_language=badge_language,
+        )
     rows = data.rows
     counts = _counts(rows)
     if doctor_id is not None:
@@ -1206,14 +1241,24 @@ def today_board(
     day: date | None = None,
     doctor_id: uuid.UUID | None = None,
     language: str | None = None,
+    badge_language: str | None = None,
 ) -> Board:
     """The desk's board (B1, B4, B6, B8): expected, waiting, with the doctor, done.
 
     ``doctor_id`` filters the rows; ``counts`` always has every doctor of the
-    day. ``language`` chooses the forms of address (default: the clinic's).
+    day. ``language`` chooses the forms of address (default: the clinic's);
+    ``badge_language`` the language of the membership badges' tier names (H2; the
+    screen's language, default ``language``).
     """
     _require_any(clinic, actor, Action.CHECKIN, Action.QUEUE_MANAGE)
-    return _board(clinic, _day_of(clinic, day), doctor_id, language)
+    return _board(
+        clinic,
+        _day_of(clinic, day),
+        doctor_id,
+        language,
+        badges=True,
+        badge_language=badge_language,
+    )
 
 
 # -- check-in (B1-B3) -----------------------------------------------------------------------------
@@ -1262,8 +1307,10 @@ def check_in_view(
     *,
     patient_id: uuid.UUID | None = None,
     language: str = "zh_CN",
+    badge_language: str | None = None,
 ) -> CheckInView:
-    """What the check-in panel shows: greeting (B1), identity, allergies, medication (B2).
+    """What the check-in panel shows: greeting (B1), identity, allergies, medication (B2),
+    the membership badge (H2; tier named in ``badge_language``, default ``language``).
 
     Given only the patient, their first booking of today that is not checked in
     yet is used; without one the panel is a walk-in's. Allergies and medication
@@ -1310,6 +1357,9 @@ def check_in_view(
             )
         else:
             greeting = WALK_IN_GREETINGS[lang].format(address=address)
+        member = membership.badges_in(
+            session, (pid,), today, _language(clinic, badge_language or lang)
+        ).get(pid)
         clinic.audit(
             uow,
             actor,
@@ -1341,6 +1391,7 @@ def check_in_view(
         queue_no=entry.queue_no if entry is not None else None,
         other_day=booking is not None and booking.starts_at.astimezone(zone).date() != today,
         record_no=details.record_no,
+        member=member,
     )
 
 
@@ -1941,19 +1992,23 @@ def doctor_queue(
     doctor_id: uuid.UUID | None = None,
     *,
     language: str | None = None,
+    badge_language: str | None = None,
 ) -> tuple[BoardRow, ...]:
     """Today's queue of a doctor (default: the actor's own): waiting, called, in
     consultation and sent back, the green channel first, then by number.
 
     Walk-ins not assigned to anyone are in every doctor's queue (``call_next``
-    may give them to whoever calls first).
+    may give them to whoever calls first). Each row carries the patient's membership
+    badge (H2), its tier named in ``badge_language`` (default ``language``).
     """
     _require_any(clinic, actor, Action.QUEUE_MANAGE)
     doctor = _own_doctor(actor, doctor_id)
     now = clinic.now()
     today = now.astimezone(clinic.timezone()).date()
     with clinic.store.unit_of_work(write=False) as uow:
-        data = _read_day(clinic, uow.session, today, now, language)
+        data = _read_day(
+            clinic, uow.session, today, now, language, badges=True, badge_language=badge_language
+        )
     rows = [
         r
         for r in data.rows

@@ -163,6 +163,9 @@ class AppointmentTypeView:
     color: str
     resource_ids: tuple[uuid.UUID, ...]  # active resources only
     active: bool
+    # A membership benefit a booking of this type counts against (issue 11, H2:
+    # "home_visits"), or "" for none.
+    benefit_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -1317,6 +1320,7 @@ def _type_view(row: AppointmentType, active_resources: set[uuid.UUID]) -> Appoin
             i for i in parse_resource_ids(row.resource_ids) if i in active_resources
         ),
         active=row.active,
+        benefit_key=row.benefit_key or "",
     )
 
 
@@ -1343,6 +1347,26 @@ def _type_minutes(value: object) -> int:
             low=MIN_TYPE_MINUTES,
             high=MAX_TYPE_MINUTES,
             value=str(value)[:20],
+        )
+    return value
+
+
+# Membership benefits an appointment type may count against (H2): the quota benefits
+# a booking uses up. Labels are the membership service's (``membership.BENEFITS``).
+BOOKING_BENEFITS = ("home_visits",)
+
+
+def _benefit_key(value: object) -> str:
+    if value == "" or value is None:
+        return ""
+    if not isinstance(value, str) or value not in BOOKING_BENEFITS:
+        raise ValidationError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "{value} is not a membership benefit a booking can count against. Choose "
+                "one from the list, or none.",
+            ),
+            value=str(value)[:40],
         )
     return value
 
@@ -1406,12 +1430,15 @@ def add_appointment_type(
     default_minutes: int,
     color: str = "",
     resource_ids: Iterable[uuid.UUID] = (),
+    benefit_key: str = "",
 ) -> Written[AppointmentTypeView]:
-    """A purpose of visit with its usual length and the rooms and devices it needs."""
+    """A purpose of visit with its usual length and the rooms and devices it needs;
+    ``benefit_key`` names the membership allowance its bookings use (H2), or ""."""
     clinic.require(actor, Action.ROSTER_MANAGE, object_type="appointment_type")
     name_text = _clean(name, "name", MAX_NAME, required=True, multi_line=False)
     minutes = _type_minutes(default_minutes)
     color_text = _color(color)
+    benefit = _benefit_key(benefit_key)
     with clinic.store.unit_of_work(write=True) as uow:
         ids = _type_resources(uow.session, resource_ids)
         _check_type_name_free(uow.session, name_text)
@@ -1421,18 +1448,18 @@ def add_appointment_type(
             color=color_text,
             resource_ids=_ids_text(ids),
             active=True,
+            benefit_key=benefit,
         )
         uow.session.add(row)
         uow.session.flush()
-        _audit(
-            clinic,
-            uow,
-            actor,
-            "appointment_type.add",
-            "appointment_type",
-            row.id,
-            {"name": name_text, "minutes": minutes, "resources": [i.hex for i in ids]},
-        )
+        detail: dict[str, object] = {
+            "name": name_text,
+            "minutes": minutes,
+            "resources": [i.hex for i in ids],
+        }
+        if benefit:
+            detail["benefit_key"] = benefit
+        _audit(clinic, uow, actor, "appointment_type.add", "appointment_type", row.id, detail)
         view = _type_view(row, set(ids))
         uow.commit()
     return Written(view, _changes(view.id))
@@ -1448,8 +1475,11 @@ def update_appointment_type(
     color: str | None = None,
     resource_ids: Iterable[uuid.UUID] | None = None,
     active: bool | None = None,
+    benefit_key: str | None = None,
 ) -> Written[AppointmentTypeView]:
-    """Change a type; existing bookings keep their own length and resources."""
+    """Change a type; existing bookings keep their own length and resources (and the
+    benefit uses already counted stay counted: a new ``benefit_key`` applies to
+    bookings made from now on)."""
     clinic.require(
         actor, Action.ROSTER_MANAGE, object_type="appointment_type", object_id=type_id.hex
     )
@@ -1461,6 +1491,7 @@ def update_appointment_type(
             "color": row.color,
             "resources": row.resource_ids,
             "active": row.active,
+            "benefit_key": row.benefit_key or "",
         }
         if name is not None:
             row.name = _clean(name, "name", MAX_NAME, required=True, multi_line=False)
@@ -1472,6 +1503,8 @@ def update_appointment_type(
             row.resource_ids = _ids_text(_type_resources(uow.session, resource_ids))
         if active is not None:
             row.active = bool(active)
+        if benefit_key is not None:
+            row.benefit_key = _benefit_key(benefit_key)
         if row.active and (name is not None or active):
             _check_type_name_free(uow.session, row.name, except_id=row.id)
         after = {
@@ -1480,6 +1513,7 @@ def update_appointment_type(
             "color": row.color,
             "resources": row.resource_ids,
             "active": row.active,
+            "benefit_key": row.benefit_key or "",
         }
         diff = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
         if diff:

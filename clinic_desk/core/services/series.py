@@ -607,6 +607,8 @@ def create_series(
         appointments._patient(s, patient_id)
         _doctor(s, doctor_id)
         pattern = replace(pattern, resource_ids=_resources(s, type_id, resource_ids))
+        # H2: a member's home visits are booked one by one, each counted on its own.
+        appointments.refuse_benefit_series_in(s, patient_id, type_id, first)
         wanted = [d for d in days if d not in skip]
         plan = _plan(clinic, actor, s, pattern, wanted, confirm=confirmed)
         if plan.conflicts:

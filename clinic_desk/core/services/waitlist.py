@@ -4,8 +4,9 @@ When a slot frees up (a cancellation, a doctor's absence) the desk asks
 ``candidates_for_slot`` who could take it: the doctor matches (or the
 patient takes any doctor), the day is within the patient's window, and a
 patient who already holds an appointment only if the freed slot is earlier.
-Higher ``priority`` first (members book with priority, A10), then whoever
-has waited longest. Entries move waiting → offered → booked, or are removed
+Higher ``priority`` first (members book with priority, A10: a member with
+priority booking is put on the list with at least ``MEMBER_PRIORITY``), then
+whoever has waited longest. Entries move waiting → offered → booked, or are removed
 with a reason; every change is audited.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +26,7 @@ from clinic_desk.core.errors import NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
+from clinic_desk.core.services import membership
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.core.store.models import (
@@ -38,6 +41,8 @@ MAX_PREFERRED = 200
 MAX_NOTES = 500
 MAX_REASON = 500
 MAX_PRIORITY = 100
+# A10: the priority a member with priority booking gets at least (higher first).
+MEMBER_PRIORITY = 50
 OPEN_STATUSES = ("waiting", "offered")
 # An appointment in these states is still held; "earlier than it" applies.
 HELD_STATUSES = ("booked", "confirmed")
@@ -62,6 +67,8 @@ class WaitlistView:
     status: str
     created_at: datetime
     resolved_at: datetime | None
+    # A10: the patient is a member with priority booking today (shown as "member").
+    member: bool = False
 
 
 # -- input ------------------------------------------------------------------------------
@@ -135,7 +142,9 @@ def _query() -> Any:
     )
 
 
-def _view(entry: WaitlistEntry, patient: Patient, held_at: datetime | None) -> WaitlistView:
+def _view(
+    entry: WaitlistEntry, patient: Patient, held_at: datetime | None, member: bool = False
+) -> WaitlistView:
     return WaitlistView(
         id=entry.id,
         patient_id=entry.patient_id,
@@ -153,7 +162,17 @@ def _view(entry: WaitlistEntry, patient: Patient, held_at: datetime | None) -> W
         status=entry.status,
         created_at=entry.created_at,
         resolved_at=entry.resolved_at,
+        member=member,
     )
+
+
+def _views(clinic: Clinic, session: Session, rows: Sequence[Any]) -> list[WaitlistView]:
+    """Views of the rows, each marked when a member with priority: one query."""
+    badges = membership.badges_in(session, {r[0].patient_id for r in rows}, clinic.today())
+    return [
+        _view(r[0], r[1], r[2], (b := badges.get(r[0].patient_id)) is not None and b.priority)
+        for r in rows
+    ]
 
 
 def _ranked(stmt: Any) -> Any:
@@ -161,11 +180,11 @@ def _ranked(stmt: Any) -> Any:
     return stmt.order_by(WaitlistEntry.priority.desc(), WaitlistEntry.created_at, WaitlistEntry.id)
 
 
-def _one(session: Session, entry_id: uuid.UUID) -> WaitlistView:
+def _one(clinic: Clinic, session: Session, entry_id: uuid.UUID) -> WaitlistView:
     row = session.execute(_query().where(WaitlistEntry.id == entry_id)).one_or_none()
     if row is None:
         raise NotFound(what=QT_TRANSLATE_NOOP("Errors", "waitlist entry"))
-    return _view(row[0], row[1], row[2])
+    return _views(clinic, session, [row])[0]
 
 
 def list_waitlist(
@@ -181,7 +200,7 @@ def list_waitlist(
         )
     with clinic.store.unit_of_work(write=False) as uow:
         rows = uow.session.execute(_ranked(stmt)).all()
-        return [_view(r[0], r[1], r[2]) for r in rows]
+        return _views(clinic, uow.session, rows)
 
 
 def candidates_for_slot(
@@ -234,7 +253,7 @@ def candidates_for_slot(
     )
     with clinic.store.unit_of_work(write=False) as uow:
         rows = uow.session.execute(_ranked(stmt)).all()
-        return [_view(r[0], r[1], r[2]) for r in rows]
+        return _views(clinic, uow.session, rows)
 
 
 # -- writing ----------------------------------------------------------------------------
@@ -258,7 +277,11 @@ def add_to_waitlist(
     notes: str = "",
     priority: int = 0,
 ) -> Written[WaitlistView]:
-    """Put a patient on the ASAP list (optionally for a doctor, a type, a window)."""
+    """Put a patient on the ASAP list (optionally for a doctor, a type, a window).
+
+    A member with priority booking (A10) gets at least ``MEMBER_PRIORITY``, so they
+    are offered freed slots first; a higher priority given is kept.
+    """
     clinic.require(actor, Action.APPOINTMENT_MANAGE, patient_id=patient_id)
     preferred = _text(preferred, "preferred time", MAX_PREFERRED)
     notes = _text(notes, "notes", MAX_NOTES)
@@ -323,6 +346,9 @@ def add_to_waitlist(
                     "instead of adding another.",
                 )
             )
+        member = membership.has_priority_in(s, patient_id, clinic.today())
+        if member and priority < MEMBER_PRIORITY:
+            priority = MEMBER_PRIORITY
         entry = WaitlistEntry(
             patient_id=patient_id,
             doctor_id=doctor_id,
@@ -347,10 +373,11 @@ def add_to_waitlist(
                 object_type="waitlist_entry",
                 object_id=entry.id.hex,
                 patient_id=patient_id,
+                detail=f"member priority={priority}" if member else "",
             ),
         )
         uow.commit()
-        view = _one(s, entry.id)
+        view = _one(clinic, s, entry.id)
     return Written(view, _changes(entry))
 
 
@@ -412,7 +439,7 @@ def _set_status(
             ),
         )
         uow.commit()
-        view = _one(s, entry.id)
+        view = _one(clinic, s, entry.id)
     return Written(view, _changes(entry))
 
 

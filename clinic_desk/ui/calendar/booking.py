@@ -50,12 +50,20 @@ from PySide6.QtWidgets import (
 from clinic_desk.core import settings_catalog
 from clinic_desk.core.errors import ValidationError
 from clinic_desk.core.rules import holidays, recurrence
-from clinic_desk.core.security.permissions import Action
-from clinic_desk.core.services import appointments, patient_search, patients, rosters, series
+from clinic_desk.core.security.permissions import Action, allowed
+from clinic_desk.core.services import (
+    appointments,
+    membership,
+    patient_search,
+    patients,
+    rosters,
+    series,
+)
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import combo_index, full_error_text, local, tr_code
+from clinic_desk.ui.reception.common import screen_language
 from clinic_desk.ui.settings.common import MessageLabel, hint_label
 
 
@@ -133,6 +141,14 @@ class BookingDialog(QDialog):
         self.type.currentIndexChanged.connect(self._type_chosen)
         self.type_row = QLabel(self)
         form.addRow(self.type_row, self.type)
+        # H1/H2/A10: the patient's membership badge and, for a home visit, the allowance.
+        self.member_info = QLabel(self)
+        self.member_info.setObjectName("member-info")
+        self.member_info.setWordWrap(True)
+        self.member_info.hide()
+        form.addRow(self.member_info)
+        self.member_context: tuple[Any, Any, str] | None = None
+        self._member_token = 0
         when = QHBoxLayout()
         self.day = QDateEdit(self)
         self.day.setObjectName("day")
@@ -201,6 +217,17 @@ class BookingDialog(QDialog):
         self.override.setMaxLength(500)
         self.override.hide()
         layout.addWidget(self.override)
+        # H2: past a membership's allowance the director may allow one more, with a reason.
+        self.allow_button = QPushButton(self)
+        self.allow_button.setObjectName("allow-benefit")
+        self.allow_button.hide()
+        self.allow_button.clicked.connect(self._allow_benefit)
+        layout.addWidget(self.allow_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.benefit_reason = QLineEdit(self)
+        self.benefit_reason.setObjectName("benefit-override-reason")
+        self.benefit_reason.setMaxLength(500)
+        self.benefit_reason.hide()
+        layout.addWidget(self.benefit_reason)
         self.buttons = QDialogButtonBox(self)
         self.book_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
         self.book_button.setObjectName("book")
@@ -237,6 +264,8 @@ class BookingDialog(QDialog):
             self.doctor.currentIndexChanged,
         ):
             signal.connect(self._rule_changed)
+        # The allowance is counted in the period of the visit's day (H2).
+        self.day.dateChanged.connect(lambda _d: self._load_member_info())
         self.retranslate()
         actor = ctx.actor
         if actor is not None:
@@ -268,6 +297,7 @@ class BookingDialog(QDialog):
                 owner=self,
             )
             self._load_patient_context()
+            self._load_member_info()
 
     def retranslate(self) -> None:
         self.setWindowTitle(self.tr("New appointment"))
@@ -289,6 +319,11 @@ class BookingDialog(QDialog):
         self.print_slip.setText(self.tr("Print the slip"))
         self.print_slip.setToolTip(self.tr("Print the appointment slip after booking"))
         self.override.setPlaceholderText(self.tr("Reason for booking after the cutoff"))
+        self.allow_button.setText(self.tr("Allow with a reason…"))
+        self.benefit_reason.setPlaceholderText(
+            self.tr("Why this visit is allowed past the allowance (kept in the audit log)")
+        )
+        self._show_member_info()
         self.book_button.setText(self.tr("Book"))
         self.repeat.setText(self.tr("Repeat this appointment"))
         self.every_row.setText(self.tr("Every"))
@@ -616,6 +651,93 @@ class BookingDialog(QDialog):
         self.patient_id = item.data(Qt.ItemDataRole.UserRole)
         self.patient_label.setText(item.text())
         self._load_patient_context()
+        self._load_member_info()
+
+    # -- membership (H2, A10) ------------------------------------------------------------------
+
+    def _load_member_info(self) -> None:
+        """The patient's badge and, for a benefit type, the allowance on the chosen day."""
+        actor = self.ctx.actor
+        self._member_token += 1
+        if actor is None or self.patient_id is None:
+            self.member_context = None
+            self._show_member_info()
+            return
+        chosen = self.type.currentData()
+        key = str(getattr(chosen, "benefit_key", "") or "")
+        token = self._member_token
+        self.ctx.runner.start(
+            _member_context,
+            self.ctx.clinic,
+            actor,
+            self.patient_id,
+            key,
+            self._first_day(),
+            screen_language(),
+            on_success=lambda found, t=token: self._got_member_info(t, found),
+            on_error=lambda _e, t=token: self._got_member_info(t, None),
+            owner=self,
+        )
+
+    def _got_member_info(self, token: int, found: Any) -> None:
+        if token != self._member_token:
+            return  # an answer for an earlier patient, type or day
+        self.member_context = found
+        self._show_member_info()
+
+    def member_text(self) -> str:
+        """The badge line and the allowance line, as shown."""
+        if self.member_context is None:
+            return ""
+        badge, allowance, key = self.member_context
+        lines: list[str] = []
+        if badge is not None:
+            if badge.priority:
+                lines.append(
+                    self.tr("Member: {tier} — priority booking").format(tier=badge.tier_name)
+                )
+            else:
+                lines.append(self.tr("Member: {tier}").format(tier=badge.tier_name))
+            if badge.status == "suspended":
+                lines[-1] += " " + self.tr("(suspended)")
+        if key:
+            quota = allowance[1] if allowance is not None else None
+            if quota is not None:
+                lines.append(
+                    self.tr("Home visits: {left} of {quota} left (until {last})").format(
+                        left=max(0, quota.left), quota=quota.quota, last=quota.last.isoformat()
+                    )
+                )
+            elif allowance is not None:
+                lines.append(
+                    self.tr(
+                        "This membership has no home-visit allowance: this home visit is not "
+                        "counted against an allowance"
+                    )
+                )
+            else:
+                lines.append(
+                    self.tr("Not a member: this home visit is not counted against an allowance")
+                )
+        return "\n".join(lines)
+
+    def _show_member_info(self) -> None:
+        if not hasattr(self, "member_info"):
+            return
+        text = self.member_text()
+        self.member_info.setText(text)
+        self.member_info.setVisible(bool(text))
+
+    def _allow_benefit(self) -> None:
+        self.benefit_reason.show()
+        self.benefit_reason.setFocus()
+        self.allow_button.hide()
+        self.message.show_info(
+            self.tr(
+                "Give the reason, then press Book again: the visit is counted past the "
+                "allowance and the reason is kept in the audit log."
+            )
+        )
 
     def _load_patient_context(self) -> None:
         actor = self.ctx.actor
@@ -678,6 +800,7 @@ class BookingDialog(QDialog):
         chosen = self.type.currentData()
         if chosen is not None:
             self.minutes.setValue(int(chosen.default_minutes))
+        self._load_member_info()
 
     # -- booking ----------------------------------------------------------------------------
 
@@ -722,6 +845,9 @@ class BookingDialog(QDialog):
             add_on=self.add_on.isChecked(),
             confirm=confirm,
             override_reason=self.override.text(),
+            benefit_override_reason=(
+                self.benefit_reason.text() if self.benefit_reason.isVisible() else ""
+            ),
             on_success=self._booked,
             on_error=self._failed,
             owner=self,
@@ -799,6 +925,13 @@ class BookingDialog(QDialog):
             for code in error.reasons:
                 self._add_reason_box(code)
             self.override.setVisible("after_cutoff" in error.reasons)
+        if isinstance(error, membership.QuotaExhausted):
+            # Only the director may allow a visit past the allowance (audited).
+            actor = self.ctx.actor
+            may = actor is not None and (
+                actor.is_system or allowed(actor.role, Action.MEMBERSHIP_OVERRIDE)
+            )
+            self.allow_button.setVisible(may and not self.benefit_reason.isVisible())
 
     def _add_reason_box(self, code: str) -> None:
         if code not in self.reason_boxes:
@@ -820,6 +953,7 @@ class BookingDialog(QDialog):
             "closed_day": self.tr("Book on a day the clinic is closed"),
             "patient_busy": self.tr("The patient has another appointment then: book anyway"),
             "after_cutoff": self.tr("Book after the cutoff (director, with a reason)"),
+            "member_slot": self.tr("Book the time held for members anyway"),
         }.get(code, code)
 
     def reject(self) -> None:
@@ -858,6 +992,25 @@ def _series_settings(clinic: Clinic, actor: Actor) -> tuple[str, int, int]:
         int(clinic.setting("appointments.max_series_occurrences")),
         int(clinic.setting("appointments.series_horizon_days")),
     )
+
+
+def _member_context(
+    clinic: Clinic,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    benefit_key: str,
+    day: date,
+    language: str,
+) -> tuple[Any, Any, str]:
+    """The patient's membership badge (the tier named in ``language``), and the
+    allowance of ``benefit_key`` on ``day`` (None when the patient has no live
+    membership)."""
+    found = membership.badges(clinic, actor, [patient_id], day, language=language)
+    badge = found.get(patient_id)
+    allowance = None
+    if benefit_key:
+        allowance = membership.benefit_for_patient(clinic, actor, patient_id, benefit_key, day)
+    return badge, allowance, benefit_key
 
 
 def _patient_context(

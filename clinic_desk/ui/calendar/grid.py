@@ -45,7 +45,14 @@ STATUS_COLORS: dict[str, str] = {
 HEADER_HEIGHT = 40
 TIME_WIDTH = 56
 EDGE = 6  # pixels at an appointment's bottom that resize instead of move
+HELD_COLOR = QColor("#fff3d1")  # A10: a slot held for members
+HELD_EDGE = QColor("#c8a03c")
 _MINUTE = timedelta(minutes=1)
+
+
+def held_tag() -> str:
+    """The small tag on slots held for members (A10)."""
+    return QCoreApplication.translate("AppointmentGrid", "Members")
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ class Column:
     subtitle: str = ""  # "12 free" (A6), a holiday's name
     closed: bool = False  # a public holiday or closure: shaded
     working: tuple[tuple[int, int], ...] = ()  # local minutes the doctor works
+    # A10: slots held for members with priority booking (local minutes), shaded.
+    held: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(slots=True)
@@ -329,7 +338,8 @@ class AppointmentGrid(QWidget):
             ratio,
             # What it draws of the columns: titles and subtitles ("12 free") are the
             # headers' and change with every booking, so they are not part of the key.
-            tuple((c.working, c.closed) for c in self.columns),
+            tuple((c.working, c.closed, c.held) for c in self.columns),
+            held_tag(),
             self.first_minute,
             self.last_minute,
             self.slot_minutes,
@@ -370,6 +380,7 @@ class AppointmentGrid(QWidget):
                 painter.fillRect(QRectF(left, top, width, bottom - top), working)
             if c.closed:
                 painter.fillRect(body, closed)
+        self._paint_held(painter, width, small)
         painter.setFont(small)
         hour_lines: list[QLineF] = []
         slot_lines: list[QLineF] = []
@@ -397,6 +408,36 @@ class AppointmentGrid(QWidget):
                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
                 f"{minute // 60:02d}:00",
             )
+
+    def _paint_held(self, painter: QPainter, width: float, small: QFont) -> None:
+        """A10: held slots in pale gold, each run of them tagged "Members" (会员)."""
+        tag = held_tag()
+        metrics = QFontMetrics(small)
+        painter.setFont(small)
+        for i, c in enumerate(self.columns):
+            if not c.held:
+                continue
+            left = TIME_WIDTH + i * width
+            runs: list[list[int]] = []
+            for start, end in sorted(c.held):
+                if runs and start <= runs[-1][1]:
+                    runs[-1][1] = max(runs[-1][1], end)
+                else:
+                    runs.append([start, end])
+            for start, end in runs:
+                top = self.y_of(max(start, self.first_minute))
+                bottom = self.y_of(min(end, self.last_minute))
+                if bottom <= top:
+                    continue
+                painter.fillRect(QRectF(left, top, width, bottom - top), HELD_COLOR)
+                painter.fillRect(QRectF(left, top, 3, bottom - top), HELD_EDGE)
+                text_width = metrics.horizontalAdvance(tag) + 8
+                box = QRectF(left + width - text_width - 3, top + 2, text_width, metrics.height())
+                if box.left() <= left + 4 or box.bottom() > bottom:
+                    continue  # too narrow or short for the tag: the shade says it
+                painter.fillRect(box, HELD_EDGE)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(box, Qt.AlignmentFlag.AlignCenter, tag)
 
     def _paint_headers(self, painter: QPainter, width: float, small: QFont) -> None:
         top = self.header_top()

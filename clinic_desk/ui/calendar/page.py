@@ -107,17 +107,23 @@ def load_view(
     start, end = _local_bounds(zone, days[0], days[-1])
     # The grid's rows only (CalendarRow): the full view of one is read when it is opened.
     rows = appointments.calendar_rows(clinic, actor, start, end, doctor_ids=doctor_ids)
-    free: dict[tuple[uuid.UUID, date], int] = {}
+    free: dict[tuple[uuid.UUID, date], tuple[int, int]] = {}
     for day in days:
-        for did, n in appointments.remaining_free_count(clinic, actor, day, doctor_ids).items():
-            free[(did, day)] = n
+        for did, counts in appointments.free_counts(clinic, actor, day, doctor_ids).items():
+            free[(did, day)] = counts
+    # A10: held slots from the rosters already read, once per draw (no query per block).
+    held = appointments.held_slots_from(clinic, spans)
     info = {d.day: d for d in rosters.calendar_days(clinic, days[0], days[-1])}
     chinese = str(clinic.setting("clinic.language")).startswith("zh")
     columns = []
     for doctor, day in pairs:
         calendar_day = info[day]
-        n = free.get((doctor.id, day), 0)
+        n, for_members = free.get((doctor.id, day), (0, 0))
         subtitle = QCoreApplication.translate("CalendarPage", "%n free", "", n)
+        if for_members:
+            subtitle += QCoreApplication.translate(
+                "CalendarPage", ", %n for members", "", for_members
+            )
         if calendar_day.closed:
             holiday = calendar_day.holiday_name_zh if chinese else calendar_day.holiday_name
             subtitle = holiday or calendar_day.holiday_name or calendar_day.closure_reason
@@ -131,6 +137,7 @@ def load_view(
                 subtitle,
                 calendar_day.closed,
                 tuple(spans.get((doctor.id, day), [])),
+                tuple(held.get((doctor.id, day), [])),
             )
         )
     return ViewData(mode, first, columns, rows, zone, slot, doctors, {})

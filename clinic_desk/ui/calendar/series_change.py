@@ -386,6 +386,7 @@ class SeriesChangeDialog(QDialog):
             ),
             appointments.PAST: self.tr("Change it although the time has passed"),
             appointments.CLOSED_DAY: self.tr("Change it although the clinic is closed that day"),
+            appointments.MEMBER_SLOT: self.tr("Change it into the time held for members anyway"),
         }
         return texts.get(code, conflict_text(code))
 

@@ -14,7 +14,7 @@ import uuid
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from PySide6.QtCore import QDate, QEvent, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QDate, QEvent, Qt, QTimer
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -83,6 +83,14 @@ def _load_candidates(
 
 # -- who could take a freed slot ------------------------------------------------------------
 
+
+
+def priority_text(entry: WaitlistView) -> str:
+    """The priority cell: the number, and "member" for a member with priority (A10)."""
+    if getattr(entry, "member", False):
+        member = QCoreApplication.translate("WaitlistPanel", "member")
+        return f"{entry.priority} · {member}"
+    return str(entry.priority)
 
 class CandidatesBox(QWidget):
     """Who could take one freed slot, best first; "Offer", then "Book…" or "Declined"."""
@@ -190,7 +198,7 @@ class CandidatesBox(QWidget):
                     e.patient_name,
                     phone_text(self.ctx, e.patient_phone),
                     e.preferred or e.notes,
-                    str(e.priority),
+                    priority_text(e),
                     local(self.ctx, e.created_at),
                     self._status_text(e.status),
                     "",
@@ -457,7 +465,12 @@ class WaitlistAddDialog(QDialog):
         self.preferred.setPlaceholderText(self.tr("e.g. mornings, or after 15:00 on weekdays"))
         self.notes_row.setText(self.tr("Notes"))
         self.priority_row.setText(self.tr("Priority"))
-        self.priority_hint.setText(self.tr("Higher is offered first, e.g. 10 for members (A10)"))
+        self.priority_hint.setText(
+            self.tr(
+                "Higher is offered first. Members with priority booking get at least {n} "
+                "(A10)."
+            ).format(n=waitlist.MEMBER_PRIORITY)
+        )
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
@@ -766,7 +779,7 @@ class WaitlistPanel(QWidget):
                     names.get(e.doctor_id, "") if e.doctor_id else self.tr("Any doctor"),
                     self._days_text(e),
                     e.preferred,
-                    str(e.priority),
+                    priority_text(e),
                     self._status_text(e.status),
                     local(self.ctx, e.appointment_starts_at),
                     local(self.ctx, e.created_at),

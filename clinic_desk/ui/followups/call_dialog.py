@@ -678,7 +678,7 @@ class CallDialog(QDialog):
                 ).format(doctor=doctor, time=when)
             )
             lines.append(self.tr("Note the reason the patient gives."))
-        elif task.kind == "manual":
+        elif task.kind in ("manual", "renewal", "health_plan"):
             lines.append(self.tr("We are calling about: {what}").format(what=_esc(task.title)))
         elif task.kind == QUESTIONNAIRE_KIND:
             lines.append(

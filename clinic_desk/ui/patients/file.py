@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QMetaMethod, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -46,6 +46,7 @@ from clinic_desk.core.services.registry_rules import (
     SPECIAL_NEEDS,
 )
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.patients import membership_box
 from clinic_desk.ui.patients.common import (
     FieldsDialog,
     ReadOnlyTable,
@@ -54,6 +55,7 @@ from clinic_desk.ui.patients.common import (
     local,
     tr_code,
 )
+from clinic_desk.ui.reception.common import screen_language
 from clinic_desk.ui.settings.common import MessageLabel
 
 ALLERGY_RED = "#b00020"
@@ -75,6 +77,9 @@ class PatientFileView(QWidget):
     """One patient's file; rebuilt when another patient is opened."""
 
     sig_back = Signal()
+    #: show something on another page (feature key, target), as pages do: the
+    #: membership tab's "Open in Membership" and "Enrol…" ("membership", (what, id))
+    sig_open_feature = Signal(str, object)
 
     def __init__(
         self, ctx: AppContext, patient_id: uuid.UUID, parent: QWidget | None = None
@@ -86,6 +91,7 @@ class PatientFileView(QWidget):
         self.record: clinical.RecordView | None = None
         self.safety: clinical.SafetyView | None = None
         self.glass_reason: str | None = None
+        self._badge_language = ""
         self.setObjectName("patient-file")
         layout = QVBoxLayout(self)
 
@@ -100,7 +106,13 @@ class PatientFileView(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
         self.title.setFont(font)
-        top.addWidget(self.title, 1)
+        top.addWidget(self.title)
+        # The membership badge (H2): the tier's name in its colour; none for non-members.
+        self.member_tag = QLabel(self)
+        self.member_tag.setObjectName("patient-member-tag")
+        self.member_tag.hide()
+        top.addWidget(self.member_tag, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addStretch(1)
         self.edit_button = QPushButton(self)
         self.edit_button.setObjectName("edit-details")
         self.edit_button.clicked.connect(self.edit_details)
@@ -154,6 +166,7 @@ class PatientFileView(QWidget):
         self.overview = OverviewTab(self)
         self.tabs.addTab(self.overview, "")
         self.visits: VisitsTab | None = None
+        self.membership: membership_box.MembershipTab | None = None
         self.extra_tabs: list[QWidget] = []
         self.contacts = ContactsTab(self)
         self._build_clinical_tabs()
@@ -183,6 +196,7 @@ class PatientFileView(QWidget):
             self.tabs.removeTab(self.tabs.indexOf(tab))
             tab.deleteLater()
         self.visits = None
+        self.membership = None
         self.extra_tabs = []
         position = 1
         if self.may_read(Action.CLINICAL_READ):
@@ -200,6 +214,11 @@ class PatientFileView(QWidget):
             from clinic_desk.ui.followups.patient_tab import PatientFollowupsTab
 
             wanted.append(PatientFollowupsTab(self.ctx, self.patient_id, self))
+        if membership_box.may_read(self.ctx):
+            tab = membership_box.MembershipTab(self.ctx, self.patient_id, self)
+            tab.sig_open_feature.connect(self.open_feature)
+            self.membership = tab
+            wanted.append(tab)
         for extra in wanted:
             self.extra_tabs.append(extra)
             self.tabs.insertTab(position, extra, "")
@@ -250,7 +269,11 @@ class PatientFileView(QWidget):
         self.contacts.retranslate()
         if self.visits is not None:
             self.visits.retranslate()
+        if self.membership is not None:
+            self.membership.retranslate()
         self._show_header()
+        if self._badge_language and self._badge_language != screen_language():
+            self._load_badge()  # the tier's name is data, kept in each language
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -299,6 +322,7 @@ class PatientFileView(QWidget):
             on_error=self._failed,
             owner=self,
         )
+        self._load_badge()
         for tab in self.extra_tabs:
             reload = getattr(tab, "reload", None)
             if reload is not None:
@@ -326,6 +350,15 @@ class PatientFileView(QWidget):
             show = getattr(tab, "show_record", None)
             if show is not None:
                 show(record)
+
+    def _got_badge(self, badge: Any) -> None:
+        tag = membership_box.header_tag(badge)
+        self.member_tag.setVisible(tag is not None)
+        if tag is not None:
+            label, style, tip = tag
+            self.member_tag.setText(label)
+            self.member_tag.setStyleSheet(style)
+            self.member_tag.setToolTip(tip)
 
     def _got_safety(self, safety: clinical.SafetyView) -> None:
         self.safety = safety
@@ -395,6 +428,35 @@ class PatientFileView(QWidget):
             changes.touches(Topic.PATIENTS) or changes.touches(Topic.CLINICAL)
         ):
             self.reload()
+        elif changes.touches(Topic.MEMBERSHIP):
+            self._load_badge()  # the tab reloads itself; the header's tag follows
+
+    def _load_badge(self) -> None:
+        """The header's membership tag, its tier named in the screen's language."""
+        actor = self.ctx.actor
+        if actor is None:
+            return
+        self._badge_language = screen_language()
+        self.ctx.runner.start(
+            membership_box.load_badge,
+            self.ctx.clinic,
+            actor,
+            self.patient_id,
+            self._badge_language,
+            on_success=self._got_badge,
+            on_error=self._failed,
+            owner=self,
+        )
+
+    def open_feature(self, key: str, target: object) -> None:
+        """Ask for another page, as pages do (the main window wires ``sig_open_feature``);
+        a file not wired to a page (opened from the search) asks the main window itself."""
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.sig_open_feature)):
+            self.sig_open_feature.emit(key, target)
+            return
+        opener = getattr(self.window(), "open_in_feature", None)
+        if callable(opener):
+            opener(key, target)
 
     # -- actions ----------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QMessageBox,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,6 +48,10 @@ from clinic_desk.core.printing.handouts import (
 from clinic_desk.core.printing.medication_card import (
     MedicationCardLabels,
     medication_card_pdf,
+)
+from clinic_desk.core.printing.membership_card import (
+    MembershipCardLabels,
+    membership_card_pdf,
 )
 from clinic_desk.core.services import printouts
 from clinic_desk.core.services.base import Actor, Clinic
@@ -126,6 +131,23 @@ def build_contact_card_pdf(
     settings = printouts.print_settings(clinic, actor)
     return contact_card_pdf(
         card, labels=labels, page=settings.slip_size, extra_margin_mm=settings.extra_margin_mm
+    )
+
+
+def build_membership_card_pdf(
+    clinic: Clinic,
+    actor: Actor,
+    membership_id: uuid.UUID,
+    patient_id: uuid.UUID | None = None,
+    *,
+    labels: MembershipCardLabels,
+    language: str,
+    sheet: bool = False,
+) -> bytes:
+    card = printouts.membership_card(clinic, actor, membership_id, patient_id, language=language)
+    settings = printouts.print_settings(clinic, actor)
+    return membership_card_pdf(
+        card, labels=labels, sheet=sheet, extra_margin_mm=settings.extra_margin_mm
     )
 
 
@@ -249,6 +271,86 @@ def print_contact_card(
         labels=labels.contact_card_labels(),
         language=labels.ui_language(),
     )
+
+
+# Whether the last membership card printed on this computer went on A4 paper: a card
+# printer belongs to one desk, so the choice is offered again as it was last made.
+_last_card_sheet = {"sheet": True}
+
+
+class MembershipCardDialog(QDialog):
+    """Card printer (85.6 x 54 mm cards, front then back) or an A4 sheet to cut out."""
+
+    def __init__(self, parent: QWidget | None = None, *, sheet: bool = True) -> None:
+        super().__init__(parent)
+        self.setObjectName("membership-card-options")
+        self.setMinimumWidth(380)
+        layout = QVBoxLayout(self)
+        self.intro = QLabel(self)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.card_stock = QRadioButton(self)
+        self.card_stock.setObjectName("card-stock")
+        self.a4_sheet = QRadioButton(self)
+        self.a4_sheet.setObjectName("a4-sheet")
+        layout.addWidget(self.card_stock)
+        layout.addWidget(self.a4_sheet)
+        (self.a4_sheet if sheet else self.card_stock).setChecked(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(self.tr("Print membership card"))
+        self.intro.setText(self.tr("Where will the card be printed?"))
+        self.card_stock.setText(
+            self.tr("On a card printer (85.6 × 54 mm cards, the front then the back)")
+        )
+        self.a4_sheet.setText(self.tr("On A4 paper, to cut out (the front and back side by side)"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Preview…"))
+
+    def sheet(self) -> bool:
+        return self.a4_sheet.isChecked()
+
+
+def print_membership_card(
+    ctx: AppContext,
+    parent: QWidget,
+    membership_id: uuid.UUID,
+    patient_id: uuid.UUID | None = None,
+    *,
+    sheet: bool | None = None,
+) -> Operation | None:
+    """The member's card (``patient_id``) or every member's; ``sheet`` None asks whether
+    it goes on a card printer or on A4 paper (the dialog stays a child of ``parent``,
+    "membership-card-options"), and returns None until it is answered."""
+    title = QCoreApplication.translate("PrintDocuments", "Membership card")
+
+    def start(on_sheet: bool) -> Operation | None:
+        _last_card_sheet["sheet"] = on_sheet
+        return start_print(
+            ctx,
+            parent,
+            build_membership_card_pdf,
+            membership_id,
+            patient_id,
+            title=title,
+            labels=labels.membership_card_labels(),
+            language=labels.ui_language(),
+            sheet=on_sheet,
+        )
+
+    if sheet is not None:
+        return start(sheet)
+    dialog = MembershipCardDialog(parent, sheet=_last_card_sheet["sheet"])
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.accepted.connect(lambda: start(dialog.sheet()))
+    dialog.open()
+    return None
 
 
 def print_followup_form(

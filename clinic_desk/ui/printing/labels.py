@@ -24,7 +24,9 @@ from clinic_desk.core.paths import resources_dir
 from clinic_desk.core.printing.forms import FollowUpFormLabels, ReferralLetterLabels
 from clinic_desk.core.printing.handouts import ContactCardLabels, FirstVisitLabels, SlipLabels
 from clinic_desk.core.printing.medication_card import MedicationCardLabels
+from clinic_desk.core.printing.membership_card import MembershipCardLabels
 from clinic_desk.core.rules import prescribing
+from clinic_desk.core.services import membership
 
 Translate = Callable[[str, str], str]
 CONTEXT = "PrintLabels"
@@ -194,6 +196,36 @@ def contact_card_labels(
         weekdays_short=weekdays(language, short=True),
         day_range=t(QT_TRANSLATE_NOOP("PrintLabels", "{first}–{last}")),
         scan=t(QT_TRANSLATE_NOOP("PrintLabels", "Scan to save our contact")),
+    )
+
+
+def membership_card_labels(translate: Translate = ui_translate) -> MembershipCardLabels:
+    t = _printing(translate)
+
+    return MembershipCardLabels(
+        title=t(QT_TRANSLATE_NOOP("PrintLabels", "Membership card")),
+        member=t(QT_TRANSLATE_NOOP("PrintLabels", "Member")),
+        card_no=t(QT_TRANSLATE_NOOP("PrintLabels", "Card no.")),
+        valid_until=t(QT_TRANSLATE_NOOP("PrintLabels", "Valid until {date}")),
+        valid_between=t(QT_TRANSLATE_NOOP("PrintLabels", "Valid {first} to {last}")),
+        date_format=t(QT_TRANSLATE_NOOP("PrintLabels", "{year}-{month:02d}-{day:02d}")),
+        benefits=t(QT_TRANSLATE_NOOP("PrintLabels", "Member benefits")),
+        per_year=t(QT_TRANSLATE_NOOP("PrintLabels", "{label}: {n} a year")),
+        per_years=t(QT_TRANSLATE_NOOP("PrintLabels", "{label}: {n} every {count} years")),
+        per_month=t(QT_TRANSLATE_NOOP("PrintLabels", "{label}: {n} a month")),
+        per_months=t(QT_TRANSLATE_NOOP("PrintLabels", "{label}: {n} every {count} months")),
+        # The benefits' names are the membership screens' own ("Membership" context).
+        benefit_names={
+            key: translate(membership.CONTEXT, label) for key, label in membership.BENEFITS.items()
+        },
+        phone=t(QT_TRANSLATE_NOOP("PrintLabels", "Phone {phone}")),
+        present=t(QT_TRANSLATE_NOOP("PrintLabels", "Present this card at the desk.")),
+        cut=t(
+            QT_TRANSLATE_NOOP(
+                "PrintLabels",
+                "Cut out along the corner marks, fold on the marks in the middle, and laminate.",
+            )
+        ),
     )
 
 

@@ -46,6 +46,7 @@ from clinic_desk.ui.reception.common import (
     GREEN_FG,
     GREY,
     LATE_FG,
+    MEMBER_ROLE,
     NAME_ROLE,
     STATUS_BG,
     BoardDelegate,
@@ -54,6 +55,9 @@ from clinic_desk.ui.reception.common import (
     hit_line,
     label_of,
     local_time,
+    member_tag,
+    member_tooltip,
+    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 from clinic_desk.ui.sync.attention import AttentionBanner
@@ -76,10 +80,11 @@ class BoardData:
     doctors: tuple[tuple[uuid.UUID, str], ...]
 
 
-def load_board(clinic: Clinic, actor: Actor) -> BoardData:
+def load_board(clinic: Clinic, actor: Actor, language: str | None = None) -> BoardData:
     """Today's board for every doctor (the filter is applied on screen, so the search
-    still finds a patient booked with another doctor)."""
-    board = reception.today_board(clinic, actor)
+    still finds a patient booked with another doctor); membership badges named in
+    ``language`` (the screen's)."""
+    board = reception.today_board(clinic, actor, badge_language=language)
     names: dict[uuid.UUID, str] = {c.doctor_id: c.doctor_name for c in board.counts}
     if actor.is_system or allowed(actor.role, Action.APPOINTMENT_VIEW):
         for d in rosters.list_doctors(clinic, actor, bookable_only=True):
@@ -270,6 +275,8 @@ class ReceptionPage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            if self.data is not None:
+                self.reload()  # the tiers' names on the badges are data, in each language
         super().changeEvent(event)
 
     # -- loading --------------------------------------------------------------------------
@@ -302,6 +309,7 @@ class ReceptionPage(QWidget):
             load_board,
             self.ctx.clinic,
             actor,
+            screen_language(),
             on_success=show,
             on_error=self._failed,
             owner=self,
@@ -477,9 +485,14 @@ class ReceptionPage(QWidget):
             if column == COL_PATIENT:
                 item.setData(NAME_ROLE, (row.patient_name, row.address))
                 item.setData(ADDRESS_COLOR_ROLE, "#ffcdd2" if row.alert else GREY)
-                item.setToolTip(
-                    self.tr("Record no. {no}").format(no=row.record_no) if row.record_no else ""
-                )
+                tips = []
+                if row.record_no:
+                    tips.append(self.tr("Record no. {no}").format(no=row.record_no))
+                tag = member_tag(row.member)
+                if tag is not None:
+                    item.setData(MEMBER_ROLE, tag)
+                    tips.append(member_tooltip(row.member))
+                item.setToolTip("\n".join(tips))
             if column == COL_NEEDS and row.needs:
                 item.setData(BADGES_ROLE, tuple(row.needs))
             if column == COL_NOTES and row.green:
@@ -617,6 +630,8 @@ class ReceptionPage(QWidget):
 
     def _describe_hit(self, hit: patient_search.PatientHit) -> str:
         line = hit_line(hit)
+        if hit.matched_kind == patient_search.KIND_CARD:
+            line = f"{line}  · {self.tr('membership card')}"
         row = self.row_for_patient(hit.id)
         if row is None:
             what = self.tr("no appointment today · Enter: walk-in")

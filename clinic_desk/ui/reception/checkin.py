@@ -46,8 +46,12 @@ from clinic_desk.ui.reception.common import (
     badge_text,
     big_font,
     fit_height,
+    ink_on,
     local_time,
+    member_tag,
+    member_tooltip,
     queue_number_label,
+    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 
@@ -119,10 +123,17 @@ class CheckInDialog(QDialog):
         self.greeting.setWordWrap(True)
         self.greeting.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.greeting)
+        who_row = QHBoxLayout()
+        # The membership badge (H2): the tier's name in its colour, before who it is.
+        self.member = QLabel(self)
+        self.member.setObjectName("member-badge")
+        self.member.hide()
+        who_row.addWidget(self.member, 0, Qt.AlignmentFlag.AlignTop)
         self.who = QLabel(self)
         self.who.setObjectName("who")
         self.who.setWordWrap(True)
-        layout.addWidget(self.who)
+        who_row.addWidget(self.who, 1)
+        layout.addLayout(who_row)
         self.identity = QCheckBox(self)
         self.identity.setObjectName("identity-checked")
         self.identity.toggled.connect(self._identity_toggled)
@@ -245,6 +256,7 @@ class CheckInDialog(QDialog):
             actor,
             self.appointment_id,
             language=str(self.ctx.clinic.setting("clinic.language")),
+            badge_language=screen_language(),
             on_success=self._got_view,
             on_error=self._failed,
             owner=self,
@@ -276,6 +288,7 @@ class CheckInDialog(QDialog):
         if needs:
             parts.append(f"【{needs}】")
         self.who.setText("  ·  ".join(parts))
+        self._show_member(v)
         self.identity_hint.setText(
             self.tr(
                 "No ID document is on file yet: ask for it and add it with Change… "
@@ -327,6 +340,20 @@ class CheckInDialog(QDialog):
             self.medications.setText(
                 _esc(self.tr("Current medication: none recorded. Ask the patient."))
             )
+
+    def _show_member(self, v: reception.CheckInView) -> None:
+        tag = member_tag(v.member)
+        self.member.setVisible(tag is not None)
+        if tag is None:
+            self.member.clear()
+            return
+        label, color = tag
+        self.member.setText(label)
+        self.member.setToolTip(member_tooltip(v.member))
+        self.member.setStyleSheet(
+            f"background: {color}; color: {ink_on(color).name()}; font-weight: bold;"
+            " border-radius: 9px; padding: 2px 10px;"
+        )
 
     def _on_changes(self, changes: Changes) -> None:
         # The file was changed from the Change… window: show the new lines.

@@ -1,5 +1,9 @@
 """Pieces the desk's screens share: badges, colours, the patient search, the queue number.
 
+The membership badge (H2) is a small tag in the tier's colour with the tier's name,
+drawn after the patient's name on the board and in the doctor's queue; a suspended
+membership's tag is grey and says so; expired, cancelled and non-members have none.
+
 The words for codes come from the reception service's tables (marked in the
 "Reception" context there); the short badge labels are the desk's own.
 """
@@ -14,6 +18,7 @@ from typing import Any
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
+    QLocale,
     QObject,
     QRect,
     QSize,
@@ -40,7 +45,7 @@ from PySide6.QtWidgets import (
 )
 
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
-from clinic_desk.core.services import patient_search
+from clinic_desk.core.services import membership, patient_search
 from clinic_desk.core.services.registry_rules import SPECIAL_NEEDS, display_name
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import full_error_text
@@ -83,6 +88,84 @@ NAME_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 BADGES_ROLE = int(Qt.ItemDataRole.UserRole) + 2
 #: the colour the address is drawn in (lighter on a red alert row)
 ADDRESS_COLOR_ROLE = int(Qt.ItemDataRole.UserRole) + 3
+#: the patient cell's membership tag: (label, colour) from ``member_tag`` (H2)
+MEMBER_ROLE = int(Qt.ItemDataRole.UserRole) + 4
+
+#: a tier without a colour of its own, and a suspended membership
+MEMBER_COLOR = "#8d6e63"
+SUSPENDED_COLOR = "#9e9e9e"
+
+
+def screen_language() -> str:
+    """The interface language as the services name it (zh_CN, zh_TW or en): the
+    language a tier's name is shown in."""
+    name = QLocale().name()
+    return name if name in ("zh_CN", "zh_TW") else "en"
+
+
+def member_tag(badge: membership.Badge | None) -> tuple[str, str] | None:
+    """The tag for a membership badge: (label, colour), or None for no tag."""
+    if badge is None:
+        return None
+    if badge.status == "suspended":
+        # The membership page's own word for the status ("Membership" context).
+        status = QCoreApplication.translate("Membership", membership.STATUSES["suspended"])
+        return f"{badge.tier_name} · {status}", SUSPENDED_COLOR
+    return badge.tier_name, badge.color or MEMBER_COLOR
+
+
+def member_tooltip(badge: membership.Badge | None) -> str:
+    if badge is None:
+        return ""
+    if badge.status == "suspended":
+        text = QCoreApplication.translate(
+            BADGE_CONTEXT, "Member ({tier}), suspended: no benefits until it is resumed"
+        )
+    else:
+        text = QCoreApplication.translate(BADGE_CONTEXT, "Member ({tier}) until {day}")
+    return text.format(tier=badge.tier_name, day=badge.ends_on.isoformat())
+
+
+def ink_on(color: str) -> QColor:
+    """White or black, whichever reads better on ``color``."""
+    c = QColor(color)
+    if not c.isValid():
+        return QColor("#ffffff")
+    luminance = 0.299 * c.red() + 0.587 * c.green() + 0.114 * c.blue()
+    return QColor("#000000") if luminance > 160 else QColor("#ffffff")
+
+
+def pill_font(font: QFont) -> QFont:
+    small = QFont(font)
+    small.setPointSizeF(font.pointSizeF() * 0.85)
+    small.setBold(True)
+    return small
+
+
+def pill_width(font: QFont, label: str) -> int:
+    return QFontMetrics(pill_font(font)).horizontalAdvance(label) + 12
+
+
+def paint_pill(
+    painter: QPainter, x: int, rect: QRect, label: str, color: str, font: QFont
+) -> int:
+    """One rounded tag at ``x``, centred in ``rect``'s height; returns its width."""
+    small = pill_font(font)
+    m = QFontMetrics(small)
+    width = m.horizontalAdvance(label) + 12
+    height = min(m.height() + 4, rect.height())
+    top = rect.top() + (rect.height() - height) // 2
+    pill = QRect(x, top, width, height)
+    painter.save()
+    painter.setFont(small)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(color))
+    painter.drawRoundedRect(pill, height / 2, height / 2)
+    painter.setPen(ink_on(color))
+    painter.drawText(pill, int(Qt.AlignmentFlag.AlignCenter), label)
+    painter.restore()
+    return width
 
 
 def badge_text(code: str) -> str:
@@ -163,12 +246,14 @@ class ArrivalEdit(QTimeEdit):
 
 
 class BoardDelegate(QStyledItemDelegate):
-    """Draws the patient cell (name, then the address in grey) and the needs badges."""
+    """Draws the patient cell (name, then the address in grey, then the membership tag)
+    and the needs badges."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Any) -> None:
         pair = index.data(NAME_ROLE)
         codes = index.data(BADGES_ROLE)
-        if not pair and not codes:
+        tag = index.data(MEMBER_ROLE)
+        if not pair and not codes and not tag:
             super().paint(painter, option, index)
             return
         opt = QStyleOptionViewItem(option)
@@ -188,18 +273,29 @@ class BoardDelegate(QStyledItemDelegate):
         painter.save()
         painter.setFont(opt.font)
         metrics = QFontMetrics(opt.font)
-        if pair:
-            name, address = pair
+        if pair or tag:
+            name, address = pair or (str(index.data() or ""), "")
+            # The tag follows the words; a narrow column shortens the words, not the tag.
+            reserve = pill_width(opt.font, tag[0]) + 8 if tag else 0
+            words = rect.adjusted(0, 0, -reserve, 0)
             painter.setPen(text_color)
             align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
-            painter.drawText(rect, int(align), name)
+            shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, max(0, words.width()))
+            painter.drawText(words, int(align), shown)
+            end = words.left() + metrics.horizontalAdvance(shown)
             shift = metrics.horizontalAdvance(name + "  ")
-            if address and shift < rect.width():
+            if address and shift < words.width():
                 grey = index.data(ADDRESS_COLOR_ROLE) or GREY
                 if opt.state & QStyle.StateFlag.State_Selected:
                     grey = text_color.name()
                 painter.setPen(QColor(grey))
-                painter.drawText(rect.adjusted(shift, 0, 0, 0), int(align), address)
+                rest = words.adjusted(shift, 0, 0, 0)
+                shown = metrics.elidedText(address, Qt.TextElideMode.ElideRight, rest.width())
+                painter.drawText(rest, int(align), shown)
+                end = rest.left() + metrics.horizontalAdvance(shown)
+            if tag:
+                x = min(end + 8, rect.right() - reserve + 8)
+                paint_pill(painter, max(rect.left(), x), option.rect, tag[0], tag[1], opt.font)
         else:
             small = QFont(opt.font)
             small.setPointSizeF(opt.font.pointSizeF() * 0.85)
@@ -230,9 +326,12 @@ class BoardDelegate(QStyledItemDelegate):
             width = sum(m.horizontalAdvance(badge_text(c)) + 16 for c in codes) + 12
             size.setWidth(max(size.width(), width))
         pair = index.data(NAME_ROLE)
-        if pair:
+        tag = index.data(MEMBER_ROLE)
+        if pair or tag:
             m = QFontMetrics(option.font)
-            size.setWidth(max(size.width(), m.horizontalAdvance(f"{pair[0]}  {pair[1]}") + 16))
+            words = f"{pair[0]}  {pair[1]}" if pair else str(index.data() or "")
+            extra = pill_width(option.font, tag[0]) + 8 if tag else 0
+            size.setWidth(max(size.width(), m.horizontalAdvance(words) + 16 + extra))
         return size
 
 

@@ -39,6 +39,14 @@ from clinic_desk.core.services import clinical, reception, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.patients.common import FieldsDialog, combo_index, full_error_text, tr_code
+from clinic_desk.ui.reception.common import (
+    MEMBER_ROLE,
+    NAME_ROLE,
+    BoardDelegate,
+    member_tag,
+    member_tooltip,
+    screen_language,
+)
 from clinic_desk.ui.settings.common import MessageLabel
 
 if TYPE_CHECKING:
@@ -65,8 +73,11 @@ class QueueData:
     rows: tuple[reception.BoardRow, ...]
 
 
-def load_queue(clinic: Clinic, actor: Actor, doctor_id: uuid.UUID | None) -> QueueData:
-    """The chosen doctor's queue; by default the actor's own (runs on the worker thread)."""
+def load_queue(
+    clinic: Clinic, actor: Actor, doctor_id: uuid.UUID | None, language: str | None = None
+) -> QueueData:
+    """The chosen doctor's queue; by default the actor's own (runs on the worker thread).
+    Membership badges are named in ``language`` (the screen's)."""
     doctors: tuple[rosters.DoctorView, ...] = ()
     if actor.is_system or allowed(actor.role, Action.APPOINTMENT_VIEW):
         doctors = tuple(d for d in rosters.list_doctors(clinic, actor) if d.active)
@@ -76,7 +87,7 @@ def load_queue(clinic: Clinic, actor: Actor, doctor_id: uuid.UUID | None) -> Que
             doctor_id = actor.staff_id
         elif ids:
             doctor_id = ids[0]  # the desk or the triage nurse: a doctor must be chosen
-    rows = reception.doctor_queue(clinic, actor, doctor_id)
+    rows = reception.doctor_queue(clinic, actor, doctor_id, badge_language=language)
     return QueueData(doctor_id, doctors, tuple(rows))
 
 
@@ -227,6 +238,9 @@ class DoctorQueuePage(QWidget):
 
     #: a consultation started: the patient's file was opened (patient id)
     sig_file_opened = Signal(object)
+    #: show something on another page (feature key, target): the open file's
+    #: "Open in Membership" (the main window connects every page's signal)
+    sig_open_feature = Signal(str, object)
 
     def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -323,6 +337,8 @@ class DoctorQueuePage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
+        # The patient cell ends with the membership tag (H2).
+        self.table.setItemDelegateForColumn(1, BoardDelegate(self.table))
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
@@ -453,6 +469,8 @@ class DoctorQueuePage(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.LanguageChange:
             self.retranslate()
+            if self.data is not None:
+                self.reload()  # the tiers' names on the badges are data, in each language
         super().changeEvent(event)
 
     def _doctor_name(self, doctor_id: uuid.UUID | None) -> str:
@@ -494,6 +512,7 @@ class DoctorQueuePage(QWidget):
             self.ctx.clinic,
             actor,
             self.doctor_id,
+            screen_language(),
             on_success=show,
             on_error=self._failed,
             owner=self,
@@ -567,6 +586,13 @@ class DoctorQueuePage(QWidget):
                 if c == 3 and row.alert:
                     item.setForeground(QBrush(QColor(ALERT)))
                     item.setToolTip(self.tr("Waiting longer than the clinic's limit"))
+                if c == 1:
+                    item.setData(NAME_ROLE, (text, ""))  # drawn alike, with or without a tag
+                tag = member_tag(row.member) if c == 1 else None
+                if tag is not None:
+                    item.setData(MEMBER_ROLE, tag)
+                    tips = (item.toolTip(), member_tooltip(row.member))
+                    item.setToolTip("\n".join(t for t in tips if t))
                 self.table.setItem(r, c, item)
         self.table.blockSignals(False)
         self.table.setVisible(bool(rows))
@@ -772,6 +798,7 @@ class DoctorQueuePage(QWidget):
         # Esc or its back button leads back to the queue here, not to a search.
         view.back_button.hide()
         view.sig_back.connect(self.close_file)
+        view.sig_open_feature.connect(self.sig_open_feature)
         if view.visits is not None:
             view.tabs.setCurrentWidget(view.visits)
         self.file_layout.addWidget(view, 1)

@@ -50,7 +50,7 @@ from clinic_desk.core.errors import ClinicError, ValidationError
 from clinic_desk.core.rules import holidays, slots
 from clinic_desk.core.rules.holidays import DayInfo
 from clinic_desk.core.security.permissions import Action
-from clinic_desk.core.services import rosters
+from clinic_desk.core.services import membership, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.services.rosters import (
     AppointmentTypeView,
@@ -581,16 +581,25 @@ class AppointmentTypeDialog(_WriteDialog):
         self.minutes_label = QLabel(self)
         self.color_label = QLabel(self)
         self.needs_label = QLabel(self)
+        # H2: bookings of this type count against a membership allowance (home visits).
+        self.benefit = QComboBox(self)
+        self.benefit.setObjectName("typeBenefit")
+        self.benefit.addItem("", "")
+        for key in rosters.BOOKING_BENEFITS:
+            self.benefit.addItem("", key)
+        self.benefit_label = QLabel(self)
         self.form.addRow(self.name_label, self.name)
         self.form.addRow(self.minutes_label, self.minutes)
         self.form.addRow(self.color_label, self.color)
         self.form.addRow(self.needs_label, needs_box)
+        self.form.addRow(self.benefit_label, self.benefit)
         if view is not None:
             # Built-in names are stored in English and shown translated.
             self.shown_name = tr_code("AppointmentType", view.name)
             self.name.setText(self.shown_name)
             self.minutes.setValue(view.default_minutes)
             self.color.set_color(view.color)
+            self.benefit.setCurrentIndex(max(0, self.benefit.findData(view.benefit_key)))
         self.finish_layout()
         self.retranslate()
 
@@ -612,6 +621,15 @@ class AppointmentTypeDialog(_WriteDialog):
         self.minutes.setSuffix(self.tr(" min"))
         self.color_label.setText(self.tr("Colour"))
         self.needs_label.setText(self.tr("Needs"))
+        self.benefit_label.setText(self.tr("Counts against a membership benefit"))
+        for index in range(self.benefit.count()):
+            key = self.benefit.itemData(index)
+            self.benefit.setItemText(
+                index,
+                tr_code("Membership", membership.BENEFITS.get(key, key))
+                if key
+                else self.tr("(none)"),
+            )
         self.no_resources.setText(
             self.tr("No rooms or devices yet. Add them on the Rooms and devices tab.")
         )
@@ -644,12 +662,14 @@ class AppointmentTypeDialog(_WriteDialog):
                 default_minutes=self.minutes.value(),
                 color=self.color.text(),
                 resource_ids=self.chosen_resources(),
+                benefit_key=str(self.benefit.currentData() or ""),
             )
             return
         changes: dict[str, Any] = {
             "default_minutes": self.minutes.value(),
             "color": self.color.text(),
             "resource_ids": self.chosen_resources(),
+            "benefit_key": str(self.benefit.currentData() or ""),
         }
         # An untouched built-in name stays stored in English (translated when shown).
         if self.name.text() != self.shown_name:

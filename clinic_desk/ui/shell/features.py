@@ -81,6 +81,12 @@ def _quality(ctx: AppContext) -> QWidget:
     return QualityPage(ctx)
 
 
+def _membership(ctx: AppContext) -> QWidget:
+    from clinic_desk.ui.membership.page import MembershipPage
+
+    return MembershipPage(ctx)
+
+
 def _queue(ctx: AppContext) -> QWidget:
     from clinic_desk.ui.reception.queue import DoctorQueuePage
 
@@ -99,7 +105,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature("quality", QT_TRANSLATE_NOOP("Features", "Complaints & quality"),
             Action.COMPLAINT_RECORD, _quality, "Ctrl+5"),
     Feature("membership", QT_TRANSLATE_NOOP("Features", "Membership"), Action.MEMBERSHIP_MANAGE,
-            _coming(QT_TRANSLATE_NOOP("Features", "Membership")), "Ctrl+6"),
+            _membership, "Ctrl+6"),
     Feature("settings", QT_TRANSLATE_NOOP("Features", "Settings"), Action.SETTINGS_READ,
             _settings, "Ctrl+7"),
     Feature("queue", QT_TRANSLATE_NOOP("Features", "My queue"), Action.QUEUE_MANAGE,

@@ -248,6 +248,10 @@ class MainWindow(QMainWindow):
             show_day(*target)
         elif key == "patients" and isinstance(target, str) and find is not None:
             find(target)
+        elif key == "membership" and isinstance(target, tuple):
+            open_target = getattr(page, "open_target", None)
+            if open_target is not None:
+                open_target(*target)
 
     # -- sync --------------------------------------------------------------------------
 
