@@ -266,6 +266,36 @@
     </message>
 </context>
 <context>
+    <name>AddMemberDialog</name>
+    <message>
+        <source>Add a member to {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>{tier}: up to %n people, the payer included.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relation to the payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the person: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find and choose the person to add.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -423,6 +453,13 @@
     <message>
         <source>Keep them</source>
         <translation>Keep them</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentGrid</name>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -619,6 +656,14 @@
     <message>
         <source>Needs</source>
         <translation>Needs</translation>
+    </message>
+    <message>
+        <source>Counts against a membership benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished">(none)</translation>
     </message>
     <message>
         <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
@@ -826,6 +871,41 @@
     </message>
 </context>
 <context>
+    <name>BenefitsTable</name>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished">Kind</translation>
+    </message>
+    <message>
+        <source>How many</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation type="unfinished">Every</translation>
+    </message>
+    <message>
+        <source>What the member gets, in your words</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">Remove</translation>
+    </message>
+</context>
+<context>
     <name>BookingDialog</name>
     <message>
         <source>New appointment</source>
@@ -894,6 +974,14 @@
     <message>
         <source>Reason for booking after the cutoff</source>
         <translation>Reason for booking after the cutoff</translation>
+    </message>
+    <message>
+        <source>Allow with a reason…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why this visit is allowed past the allowance (kept in the audit log)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Book</source>
@@ -999,6 +1087,38 @@
         <translation>No end: booked up to {day} now; later dates are added as time passes.</translation>
     </message>
     <message>
+        <source>Member: {tier} — priority booking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member: {tier}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(suspended)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Home visits: {left} of {quota} left (until {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership has no home-visit allowance: this home visit is not counted against an allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a member: this home visit is not counted against an allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Book the time held for members anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>the doctor is already booked then</source>
         <translation>the doctor is already booked then</translation>
     </message>
@@ -1068,6 +1188,10 @@
     <message>
         <source>%n free</source>
         <translation>%n free</translation>
+    </message>
+    <message>
+        <source>, %n for members</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Closed</source>
@@ -1829,6 +1953,49 @@
     </message>
 </context>
 <context>
+    <name>CareTeamDialog</name>
+    <message>
+        <source>Care team of {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished">Role</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished">Name</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">Phone</translation>
+    </message>
+    <message>
+        <source>Add a person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(nobody yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Someone outside the clinic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">Remove</translation>
+    </message>
+</context>
+<context>
     <name>ChangePassphraseDialog</name>
     <message>
         <source>Change the clinic passphrase</source>
@@ -1892,6 +2059,65 @@
     <message>
         <source>The two new passwords are not the same.</source>
         <translation>The two new passwords are not the same.</translation>
+    </message>
+</context>
+<context>
+    <name>ChangeTierDialog</name>
+    <message>
+        <source>Change tier of {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now {tier}, {first} to {last}. Choose the new tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What it costs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">Payment</translation>
+    </message>
+    <message>
+        <source>There is no other tier to change to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Working it out…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The member pays {sum}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The clinic refunds {sum}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to pay or refund.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Credit for the old tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charge for the new tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New term</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the new tier.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3807,7 +4033,7 @@
     <name>DoctorQueuePage</name>
     <message>
         <source>Doctor:</source>
-        <extracomment>a consultation started: the patient&apos;s file was opened (patient id)</extracomment>
+        <extracomment>a consultation started: the patient&apos;s file was opened (patient id) show something on another page (feature key, target): the open file&apos;s &quot;Open in Membership&quot; (the main window connects every page&apos;s signal)</extracomment>
         <translation>Doctor:</translation>
     </message>
     <message>
@@ -4146,6 +4372,88 @@
     <message>
         <source>Duplicate</source>
         <translation>Duplicate</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolDialog</name>
+    <message>
+        <source>Enrol in a membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the payer: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose someone else</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a family member: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starts on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Periods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">Payment</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+    <message>
+        <source>No tier is offered. The director sets them up.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Up to %n people, the payer included.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ends on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already on this membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">Remove</translation>
+    </message>
+    <message>
+        <source>Choose a tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find and choose the person who pays.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4490,6 +4798,10 @@
         <translation>An appointment can hold at most {n} rooms and devices.</translation>
     </message>
     <message>
+        <source>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>appointment</source>
         <translation>appointment</translation>
     </message>
@@ -4548,6 +4860,10 @@
     <message>
         <source>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</source>
         <translation>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</translation>
+    </message>
+    <message>
+        <source>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
@@ -5218,6 +5534,10 @@
         <translation>The usual length must be a whole number of minutes from {low} to {high}; {value} is not.</translation>
     </message>
     <message>
+        <source>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Choose the rooms and devices from the list.</source>
         <translation>Choose the rooms and devices from the list.</translation>
     </message>
@@ -5832,6 +6152,18 @@
     <message>
         <source>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</source>
         <translation>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</translation>
+    </message>
+    <message>
+        <source>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {day}; renew it before printing a card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>That call was made to another patient. Print the form from the call itself.</source>
@@ -6693,6 +7025,258 @@
         <source>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</source>
         <translation>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</translation>
     </message>
+    <message>
+        <source>The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} is too short: say in a few words why ({n} characters or more).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} should be an amount in cents (whole number).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} should be more than 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} is too large: at most {top}. Check the amount.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the tier&apos;s benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier has at most {n} benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The benefit &apos;{key}&apos; is listed twice. Keep it once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say whether the benefit &apos;{key}&apos; is included or counted per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the payment&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say whether this is a payment or a refund.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payment date {day} is in the future. Record a payment on the day it is made.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} has died ({day}), so cannot be enrolled. Choose another person.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose how the member is related to the payer: spouse, child, parent or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in the tier&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier covers 1 to {n} people (more than 1: a family tier).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the colour again (like #C9A227).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another tier already has the code &apos;{code}&apos;. Choose another code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in the enrolment&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The start date {day} is more than a year ahead, or too long ago. Check the date.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A membership is bought for 1 to {n} periods at a time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is listed twice. Each person is a member once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A membership is renewed for 1 to {n} periods at a time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {end}. Renew it first, then change its tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The membership is already in this tier. Choose a different tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a running membership can be suspended; this one is {status}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership is not suspended; nothing to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership is already cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the person to add.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {end}. Renew it first, then add people.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already in this membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A care team has at most 10 people.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} has no care team. Change to a tier with a private health butler first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the name of a care team member from outside the clinic, or choose a staff member.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This use was already given back. Refresh the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose which memberships to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a name, phone or card number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the number of days ahead, 0 or more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last day is before the first. Swap them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This overdraft was already reviewed. Refresh the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EscalationNotice</name>
@@ -6924,6 +7508,14 @@
         <translation>Satisfaction survey</translation>
     </message>
     <message>
+        <source>Membership renewal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan check-in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Reached</source>
         <translation>Reached</translation>
     </message>
@@ -7017,6 +7609,10 @@
     <message>
         <source>Duplicate of another task</source>
         <translation>Duplicate of another task</translation>
+    </message>
+    <message>
+        <source>The membership was renewed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -7869,6 +8465,749 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>MembersPanel</name>
+    <message>
+        <source>Search: name, phone, card number or record number…</source>
+        <extracomment>a tier list was loaded (the page&apos;s other tabs may use it)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current (active, suspended, not begun)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished">Active</translation>
+    </message>
+    <message>
+        <source>Suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not begun yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished">Cancelled</translation>
+    </message>
+    <message>
+        <source>All memberships</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol a patient or a family in a tier (Ctrl+N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renew…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change tier…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record payment…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record use…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undo use…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add member…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove member…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suspend…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel membership…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print card…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The selected member&apos;s card, or every member&apos;s when no one is selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For the member selected in the list below</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">Phone</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">Status</translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished">Name</translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation type="unfinished">Record no.</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Joined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances this period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished">History</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit uses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished">When</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished">What</translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished">By</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished">Kind</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished">Day</translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation type="unfinished">For</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All tiers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished">Loading…</translation>
+    </message>
+    <message>
+        <source>No membership matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n membership(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No membership chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a membership on the left, or enrol someone new with Enrol….</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Term</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suspended since</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>due soon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This tier counts no allowance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nobody named yet: use Care team….</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowed by the director: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewed: the membership now runs to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrolled. Card number {card}, valid {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded. {allowance}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation type="unfinished">Saved.</translation>
+    </message>
+    <message>
+        <source>Resumed. The membership now ends on {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Membership</name>
+    <message>
+        <source>Priority booking and held slots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Health record management</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family-doctor home visits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Referral help to top hospitals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Private health butler: a named care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>so many per period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not begun yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bank card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bank transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>self</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>spouse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>child</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>parent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation type="unfinished">doctor</translation>
+    </message>
+    <message>
+        <source>nutritionist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trainer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>enrolled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>renewed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>upgraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>downgraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tier changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refund recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>care team changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit use undone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>allowance overridden</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>overdraft reviewed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MembershipCardDialog</name>
+    <message>
+        <source>Print membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where will the card be printed?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On a card printer (85.6 × 54 mm cards, the front then the back)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On A4 paper, to cut out (the front and back side by side)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation type="unfinished">Preview…</translation>
+    </message>
+</context>
+<context>
+    <name>MembershipPage</name>
+    <message>
+        <source>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n month(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n year(s)</source>
+        <translation type="unfinished">%n year</translation>
+    </message>
+    <message>
+        <source>month(s)</source>
+        <translation type="unfinished">month(s)</translation>
+    </message>
+    <message>
+        <source>year(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n a month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} every {months} months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n a year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} every {years} years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {every}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {used} of {quota} used, {span}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended %n day(s) ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n day(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>1 person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>up to %n people</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{price} for {period} · {people}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The new tier starts a new full period today; nothing is credited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The unused days of the old tier are credited; the new tier is charged for the days left.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ends on {before} → {after}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>had lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>suspended %n day(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{used} of {quota}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to pay {sum}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to refund {sum}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation type="unfinished">Reports</translation>
+    </message>
+</context>
+<context>
+    <name>MembershipTab</name>
+    <message>
+        <source>Membership</source>
+        <extracomment>the membership page&apos;s feature key, and what the file asks it to show who may read a patient&apos;s membership in full (the service checks the same) show something on another page: (&quot;membership&quot;, (&quot;open&quot;, id) | (&quot;enrol&quot;, patient id)) the membership was read (MembershipView or None); the file&apos;s header shows its tag</extracomment>
+        <translation type="unfinished">Membership</translation>
+    </message>
+    <message>
+        <source>Open in Membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renew, change the tier, record a payment or print the card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol this patient in a membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">Status</translation>
+    </message>
+    <message>
+        <source>Paid by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished">Loading…</translation>
+    </message>
+    <message>
+        <source>Not a member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier} membership, {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{start} to {end}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n day(s) left)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{status} since {day}: benefits cannot be used until resumed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>· renewal due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} (this patient)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not named yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished">none</translation>
+    </message>
+    <message>
+        <source>{benefit}: {left} of {quota} left ({first} to {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{relation}, payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{role}: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MergeDialog</name>
     <message>
         <source>Merge a duplicate record</source>
@@ -8237,6 +9576,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Health reminder (campaign)</source>
         <translation>Health reminder (campaign)</translation>
+    </message>
+    <message>
+        <source>Membership renewal, before it ends</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>how the patient is addressed (张女士)</source>
@@ -9025,6 +10368,7 @@ An offline-first desktop program for small private clinics.</translation>
     <name>PatientFileView</name>
     <message>
         <source>← Search</source>
+        <extracomment>show something on another page (feature key, target), as pages do: the membership tab&apos;s &quot;Open in Membership&quot; and &quot;Enrol…&quot; (&quot;membership&quot;, (what, id))</extracomment>
         <translation>← Search</translation>
     </message>
     <message>
@@ -9390,7 +10734,7 @@ An offline-first desktop program for small private clinics.</translation>
     <name>PatientSearch</name>
     <message>
         <source>No patient found. Check the spelling, or register a new patient.</source>
-        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
+        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) the patient cell&apos;s membership tag: (label, colour) from ``member_tag`` (H2) a tier without a colour of its own, and a suspended membership Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
         <translation>No patient found. Check the spelling, or register a new patient.</translation>
     </message>
 </context>
@@ -9427,6 +10771,72 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Male</source>
         <translation>Male</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentBox</name>
+    <message>
+        <source>Refund money to the payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>As printed on the receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDialog</name>
+    <message>
+        <source>Record a payment for {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished">What</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -9891,6 +11301,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Contact card</translation>
     </message>
     <message>
+        <source>Membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Follow-up call record</source>
         <translation>Follow-up call record</translation>
     </message>
@@ -10100,6 +11514,54 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Scan to save our contact</source>
         <translation>Scan to save our contact</translation>
+    </message>
+    <message>
+        <source>Membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid until {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid {first} to {last}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} a year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} every {count} years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} a month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} every {count} months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Present this card at the desk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cut out along the corner marks, fold on the marks in the middle, and laminate.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -10772,6 +12234,33 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>No follow-ups were due in this period.</source>
         <translation>No follow-ups were due in this period.</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>Suspend membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -11462,6 +12951,56 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>RemoveMemberDialog</name>
+    <message>
+        <source>Remove a member from {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The person leaves today; their past uses stay in the history.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>Only the payer is on this membership; there is no one to remove.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RenewDialog</name>
+    <message>
+        <source>Renew membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier}, paid by {payer}. The price is that of the tier today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Periods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">Payment</translation>
+    </message>
+    <message>
+        <source>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The current term ends on {ended}. The new term runs on from {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReportsPanel</name>
     <message>
         <source>Quality reports</source>
@@ -11538,6 +13077,146 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Building the report…</source>
         <translation>Building the report…</translation>
+    </message>
+    <message>
+        <source>Members by tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewals due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances overdrawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ending within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished">to</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished">Refresh</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation type="unfinished">Seen</translation>
+    </message>
+    <message>
+        <source>You have looked at this overdraft; it leaves the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current memberships and the people they cover, today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memberships ending soon and not cancelled: call the payer to renew.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended recently and not renewed; after the grace days set in Settings they leave this list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit uses in the period, undone ones taken off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memberships</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Of them suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">Phone</translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">Status</translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished">Period</translation>
+    </message>
+    <message>
+        <source>Allowed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marked as seen.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Export CSV</source>
@@ -12465,6 +14144,10 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Change it although the clinic is closed that day</translation>
     </message>
     <message>
+        <source>Change it into the time held for members anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Tick at least one weekday for the series.</source>
         <translation>Tick at least one weekday for the series.</translation>
     </message>
@@ -12568,6 +14251,10 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Quality</source>
         <translation>Quality</translation>
+    </message>
+    <message>
+        <source>Membership</source>
+        <translation type="unfinished">Membership</translation>
     </message>
     <message>
         <source>Printing</source>
@@ -12856,6 +14543,30 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Weekly survey: call the patients or hand out forms</source>
         <translation>Weekly survey: call the patients or hand out forms</translation>
+    </message>
+    <message>
+        <source>Changing tier mid-term is priced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewal reminder before expiry (days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed members listed for (days after expiry)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slots per doctor and day held for members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Held slots open to everyone (days before)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan: check-in calls per year</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -13877,6 +15588,175 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>TierDialog</name>
+    <message>
+        <source>New membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit tier {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished">Code</translation>
+    </message>
+    <message>
+        <source>Short, unique: basic, family…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished">Name</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation type="unfinished">Description</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>People, payer included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation type="unfinished">Colour</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="unfinished">Choose…</translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a benefit of your own</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TiersPanel</name>
+    <message>
+        <source>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New tier…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished">Edit…</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retire</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offer again</source>
+        <translation type="unfinished">Offer again</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished">Period</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation type="unfinished">In use</translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation type="unfinished">Offered</translation>
+    </message>
+    <message>
+        <source>Retired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation type="unfinished">Yes</translation>
+    </message>
+    <message numerus="yes">
+        <source>In use by %n membership(s): retire it instead.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the tier {name}? This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TrainingPanel</name>
     <message>
         <source>Title</source>
@@ -13986,6 +15866,29 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
 </context>
 <context>
+    <name>UndoUseDialog</name>
+    <message>
+        <source>Undo a benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The use is given back by a line of -1; the original stays in the ledger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">Reason</translation>
+    </message>
+    <message>
+        <source>There is no use to undo.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>UnlockDialog</name>
     <message>
         <source>Open the clinic</source>
@@ -14006,6 +15909,61 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Type the passphrase or recovery key first.</source>
         <translation>Type the passphrase or recovery key first.</translation>
+    </message>
+</context>
+<context>
+    <name>UseDialog</name>
+    <message>
+        <source>Record a benefit use on {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation type="unfinished">For</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished">Day</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">Note</translation>
+    </message>
+    <message>
+        <source>Reason to allow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why one more is allowed (at least 4 characters)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded with your name and kept in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow with a reason…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Included; no allowance is counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow one more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This tier has no benefit to record.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -14397,8 +16355,8 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>Priority</translation>
     </message>
     <message>
-        <source>Higher is offered first, e.g. 10 for members (A10)</source>
-        <translation>Higher is offered first, e.g. 10 for members (A10)</translation>
+        <source>Higher is offered first. Members with priority booking get at least {n} (A10).</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Choose the patient first: search and pick one.</source>
@@ -14407,6 +16365,10 @@ An offline-first desktop program for small private clinics.</translation>
 </context>
 <context>
     <name>WaitlistPanel</name>
+    <message>
+        <source>member</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Waitlist (ASAP list)</source>
         <translation>Waitlist (ASAP list)</translation>

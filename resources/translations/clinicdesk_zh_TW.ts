@@ -265,6 +265,35 @@
     </message>
 </context>
 <context>
+    <name>AddMemberDialog</name>
+    <message>
+        <source>Add a member to {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>{tier}: up to %n people, the payer included.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Relation to the payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the person: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find and choose the person to add.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>AllergySeverity</name>
     <message>
         <source>Mild</source>
@@ -422,6 +451,13 @@
     <message>
         <source>Keep them</source>
         <translation>不取消</translation>
+    </message>
+</context>
+<context>
+    <name>AppointmentGrid</name>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -618,6 +654,14 @@
     <message>
         <source>Needs</source>
         <translation>所需診間或設備</translation>
+    </message>
+    <message>
+        <source>Counts against a membership benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation type="unfinished">（無）</translation>
     </message>
     <message>
         <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
@@ -824,6 +868,41 @@
     </message>
 </context>
 <context>
+    <name>BenefitsTable</name>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>How many</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Every</source>
+        <translation type="unfinished">每</translation>
+    </message>
+    <message>
+        <source>What the member gets, in your words</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">刪除</translation>
+    </message>
+</context>
+<context>
     <name>BookingDialog</name>
     <message>
         <source>New appointment</source>
@@ -892,6 +971,14 @@
     <message>
         <source>Reason for booking after the cutoff</source>
         <translation>截止後預約的原因</translation>
+    </message>
+    <message>
+        <source>Allow with a reason…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why this visit is allowed past the allowance (kept in the audit log)</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Book</source>
@@ -994,6 +1081,38 @@
         <translation>不設結束日期：目前預約到 {day}，之後的日期會隨時間推移自動補約。</translation>
     </message>
     <message>
+        <source>Member: {tier} — priority booking</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member: {tier}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(suspended)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Home visits: {left} of {quota} left (until {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership has no home-visit allowance: this home visit is not counted against an allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a member: this home visit is not counted against an allowance</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Book the time held for members anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>the doctor is already booked then</source>
         <translation>醫師該時段已有預約</translation>
     </message>
@@ -1063,6 +1182,10 @@
     <message>
         <source>%n free</source>
         <translation>剩 %n 個</translation>
+    </message>
+    <message>
+        <source>, %n for members</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Closed</source>
@@ -1817,6 +1940,49 @@
     </message>
 </context>
 <context>
+    <name>CareTeamDialog</name>
+    <message>
+        <source>Care team of {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">電話</translation>
+    </message>
+    <message>
+        <source>Add a person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>(nobody yet)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Someone outside the clinic</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">刪除</translation>
+    </message>
+</context>
+<context>
     <name>ChangePassphraseDialog</name>
     <message>
         <source>Change the clinic passphrase</source>
@@ -1880,6 +2046,65 @@
     <message>
         <source>The two new passwords are not the same.</source>
         <translation>兩次輸入的新密碼不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>ChangeTierDialog</name>
+    <message>
+        <source>Change tier of {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Now {tier}, {first} to {last}. Choose the new tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What it costs</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">繳費</translation>
+    </message>
+    <message>
+        <source>There is no other tier to change to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Working it out…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The member pays {sum}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The clinic refunds {sum}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing to pay or refund.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Credit for the old tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Charge for the new tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New term</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the new tier.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -3789,7 +4014,7 @@
     <name>DoctorQueuePage</name>
     <message>
         <source>Doctor:</source>
-        <extracomment>a consultation started: the patient&apos;s file was opened (patient id)</extracomment>
+        <extracomment>a consultation started: the patient&apos;s file was opened (patient id) show something on another page (feature key, target): the open file&apos;s &quot;Open in Membership&quot; (the main window connects every page&apos;s signal)</extracomment>
         <translation>醫師：</translation>
     </message>
     <message>
@@ -4127,6 +4352,87 @@
     <message>
         <source>Duplicate</source>
         <translation>重複用藥</translation>
+    </message>
+</context>
+<context>
+    <name>EnrolDialog</name>
+    <message>
+        <source>Enrol in a membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find the payer: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose someone else</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a family member: name, phone digits…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Starts on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Periods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">繳費</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">備註</translation>
+    </message>
+    <message>
+        <source>No tier is offered. The director sets them up.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>Up to %n people, the payer included.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>ends on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already on this membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation type="unfinished">刪除</translation>
+    </message>
+    <message>
+        <source>Choose a tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Find and choose the person who pays.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -4471,6 +4777,10 @@
         <translation>一筆預約最多可使用 {n} 個診間和設備。</translation>
     </message>
     <message>
+        <source>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>appointment</source>
         <translation>預約</translation>
     </message>
@@ -4529,6 +4839,10 @@
     <message>
         <source>This patient already has an appointment from {start} to {end} with {doctor}. Book both anyway?</source>
         <translation>該病患在 {start} 至 {end} 已有{doctor}的預約。仍要同時保留兩筆預約嗎？</translation>
+    </message>
+    <message>
+        <source>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
@@ -5199,6 +5513,10 @@
         <translation>預設時間長度必須是 {low} 至 {high} 之間的整數分鐘；{value} 不符合要求。</translation>
     </message>
     <message>
+        <source>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Choose the rooms and devices from the list.</source>
         <translation>請從清單中選擇診間和設備。</translation>
     </message>
@@ -5813,6 +6131,18 @@
     <message>
         <source>This appointment was cancelled or missed, so there is no slip to print. Book a new appointment first.</source>
         <translation>此預約已取消或已爽約，沒有可列印的預約單。請先重新預約。</translation>
+    </message>
+    <message>
+        <source>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {day}; renew it before printing a card.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>That call was made to another patient. Print the form from the call itself.</source>
@@ -6674,6 +7004,258 @@
         <source>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</source>
         <translation>會員有效期為 {start} 至 {end}，{day} 不在有效期內，無法變更等級。請改為續費。</translation>
     </message>
+    <message>
+        <source>The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} is too short: say in a few words why ({n} characters or more).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} should be an amount in cents (whole number).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} should be more than 0.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The {label} is too large: at most {top}. Check the amount.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the tier&apos;s benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier has at most {n} benefits.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The benefit &apos;{key}&apos; is listed twice. Keep it once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say whether the benefit &apos;{key}&apos; is included or counted per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enter the payment&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Say whether this is a payment or a refund.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payment date {day} is in the future. Record a payment on the day it is made.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} has died ({day}), so cannot be enrolled. Choose another person.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose how the member is related to the payer: spouse, child, parent or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in the tier&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier covers 1 to {n} people (more than 1: a family tier).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the colour again (like #C9A227).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another tier already has the code &apos;{code}&apos;. Choose another code.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Fill in the enrolment&apos;s details.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The start date {day} is more than a year ahead, or too long ago. Check the date.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A membership is bought for 1 to {n} periods at a time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is listed twice. Each person is a member once.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A membership is renewed for 1 to {n} periods at a time.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {end}. Renew it first, then change its tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The membership is already in this tier. Choose a different tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only a running membership can be suspended; this one is {status}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership is not suspended; nothing to resume.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership is already cancelled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose the person to add.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This membership ended on {end}. Renew it first, then add people.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} is already in this membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A care team has at most 10 people.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} has no care team. Change to a tier with a private health butler first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the name of a care team member from outside the clinic, or choose a staff member.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This use was already given back. Refresh the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose which memberships to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Type a name, phone or card number.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Give the number of days ahead, 0 or more.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The last day is before the first. Swap them.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This overdraft was already reviewed. Refresh the list.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EscalationNotice</name>
@@ -6904,6 +7486,14 @@
         <translation>滿意度調查</translation>
     </message>
     <message>
+        <source>Membership renewal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan check-in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Reached</source>
         <translation>已聯繫上</translation>
     </message>
@@ -6997,6 +7587,10 @@
     <message>
         <source>Duplicate of another task</source>
         <translation>與其他任務重複</translation>
+    </message>
+    <message>
+        <source>The membership was renewed</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -7849,6 +8443,747 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>MembersPanel</name>
+    <message>
+        <source>Search: name, phone, card number or record number…</source>
+        <extracomment>a tier list was loaded (the page&apos;s other tabs may use it)</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current (active, suspended, not begun)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation type="unfinished">正常</translation>
+    </message>
+    <message>
+        <source>Suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not begun yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished">已取消</translation>
+    </message>
+    <message>
+        <source>All memberships</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol a patient or a family in a tier (Ctrl+N)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renew…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Change tier…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record payment…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record use…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Undo use…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add member…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Remove member…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suspend…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel membership…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Print card…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The selected member&apos;s card, or every member&apos;s when no one is selected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For the member selected in the list below</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">電話</translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">狀態</translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record no.</source>
+        <translation type="unfinished">病歷號</translation>
+    </message>
+    <message>
+        <source>Relation</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Joined</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances this period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished">處理記錄</translation>
+    </message>
+    <message>
+        <source>Payments</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit uses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>By</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">備註</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation type="unfinished">就診事項</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All tiers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No membership matches.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>%n membership(s)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No membership chosen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Choose a membership on the left, or enrol someone new with Enrol….</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Term</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Suspended since</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>due soon</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewal</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This tier counts no allowance.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nobody named yet: use Care team….</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowed by the director: {reason}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewed: the membership now runs to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrolled. Card number {card}, valid {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded. {allowance}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resumed. The membership now ends on {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Membership</name>
+    <message>
+        <source>Priority booking and held slots</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Health record management</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family-doctor home visits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Referral help to top hospitals</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Private health butler: a named care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>so many per period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>expired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not begun yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>cash</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bank card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>WeChat Pay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Alipay</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>bank transfer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>self</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>spouse</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>child</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>parent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>doctor</source>
+        <translation type="unfinished">醫師</translation>
+    </message>
+    <message>
+        <source>nutritionist</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>trainer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>enrolled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>renewed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>upgraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>downgraded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>tier changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>resumed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member added</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>member removed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>payment recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>refund recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>care team changed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>benefit use undone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>allowance overridden</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>overdraft reviewed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>note</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MembershipCardDialog</name>
+    <message>
+        <source>Print membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Where will the card be printed?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On a card printer (85.6 × 54 mm cards, the front then the back)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>On A4 paper, to cut out (the front and back side by side)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Preview…</source>
+        <translation type="unfinished">預覽…</translation>
+    </message>
+</context>
+<context>
+    <name>MembershipPage</name>
+    <message>
+        <source>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n month(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n year(s)</source>
+        <translation type="unfinished">%n 歲</translation>
+    </message>
+    <message>
+        <source>month(s)</source>
+        <translation type="unfinished">個月</translation>
+    </message>
+    <message>
+        <source>year(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n a month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} every {months} months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n a year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{n} every {years} years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {every}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {used} of {quota} used, {span}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ended %n day(s) ago</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%n day(s)</source>
+        <translation type="unfinished">%n 天</translation>
+    </message>
+    <message>
+        <source>1 person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>up to %n people</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{price} for {period} · {people}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The new tier starts a new full period today; nothing is credited.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The unused days of the old tier are credited; the new tier is charged for the days left.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ends on {before} → {after}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>had lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>suspended %n day(s)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{used} of {quota}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to pay {sum}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to refund {sum}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tiers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports</source>
+        <translation type="unfinished">報告</translation>
+    </message>
+</context>
+<context>
+    <name>MembershipTab</name>
+    <message>
+        <source>Membership</source>
+        <extracomment>the membership page&apos;s feature key, and what the file asks it to show who may read a patient&apos;s membership in full (the service checks the same) show something on another page: (&quot;membership&quot;, (&quot;open&quot;, id) | (&quot;enrol&quot;, patient id)) the membership was read (MembershipView or None); the file&apos;s header shows its tag</extracomment>
+        <translation type="unfinished">會員</translation>
+    </message>
+    <message>
+        <source>Open in Membership</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renew, change the tier, record a payment or print the card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrol this patient in a membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">狀態</translation>
+    </message>
+    <message>
+        <source>Paid by</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Family members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Care team</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier} membership, {status}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{start} to {end}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message numerus="yes">
+        <source>(%n day(s) left)</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{status} since {day}: benefits cannot be used until resumed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>· renewal due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{name} (this patient)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not named yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation type="unfinished">不使用</translation>
+    </message>
+    <message>
+        <source>{benefit}: {left} of {quota} left ({first} to {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{relation}, payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{role}: {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Enrolled.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>MergeDialog</name>
     <message>
         <source>Merge a duplicate record</source>
@@ -8214,6 +9549,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Health reminder (campaign)</source>
         <translation>健康提醒（群發）</translation>
+    </message>
+    <message>
+        <source>Membership renewal, before it ends</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>how the patient is addressed (张女士)</source>
@@ -8995,6 +10334,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>PatientFileView</name>
     <message>
         <source>← Search</source>
+        <extracomment>show something on another page (feature key, target), as pages do: the membership tab&apos;s &quot;Open in Membership&quot; and &quot;Enrol…&quot; (&quot;membership&quot;, (what, id))</extracomment>
         <translation>← 搜尋</translation>
     </message>
     <message>
@@ -9359,7 +10699,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>PatientSearch</name>
     <message>
         <source>No patient found. Check the spelling, or register a new patient.</source>
-        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
+        <extracomment>row background by queue status (the alert and green channel colours win) the patient cell&apos;s name and address, for the delegate that draws them in two colours the needs cell&apos;s badge codes the colour the address is drawn in (lighter on a red alert row) the patient cell&apos;s membership tag: (label, colour) from ``member_tag`` (H2) a tier without a colour of its own, and a suspended membership Enter (or a double-click) on a hit: the ``PatientHit`` Escape, or Down with no results: hand the keyboard to the screen below</extracomment>
         <translation>找不到病患。請檢查輸入是否正確，或為新病患建檔。</translation>
     </message>
 </context>
@@ -9396,6 +10736,72 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Male</source>
         <translation>男</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentBox</name>
+    <message>
+        <source>Refund money to the payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Method</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Receipt no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment note</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>As printed on the receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDialog</name>
+    <message>
+        <source>Record a payment for {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment received</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund given</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -9856,6 +11262,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>連心卡</translation>
     </message>
     <message>
+        <source>Membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Follow-up call record</source>
         <translation>電話回訪表</translation>
     </message>
@@ -10065,6 +11475,54 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Scan to save our contact</source>
         <translation>掃描儲存本診所聯絡資訊</translation>
+    </message>
+    <message>
+        <source>Membership card</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid until {date}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Valid {first} to {last}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Member benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} a year</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} every {count} years</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} a month</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{label}: {n} every {count} months</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Present this card at the desk.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cut out along the corner marks, fold on the marks in the middle, and laminate.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -10737,6 +12195,33 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>No follow-ups were due in this period.</source>
         <translation>本期間內沒有應回訪的紀錄。</translation>
+    </message>
+</context>
+<context>
+    <name>ReasonDialog</name>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">原因</translation>
+    </message>
+    <message>
+        <source>Suspend membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancel membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Refund</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -11426,6 +12911,56 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>RemoveMemberDialog</name>
+    <message>
+        <source>Remove a member from {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The person leaves today; their past uses stay in the history.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">原因</translation>
+    </message>
+    <message>
+        <source>Only the payer is on this membership; there is no one to remove.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>RenewDialog</name>
+    <message>
+        <source>Renew membership {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>{tier}, paid by {payer}. The price is that of the tier today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Periods</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation type="unfinished">繳費</translation>
+    </message>
+    <message>
+        <source>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The current term ends on {ended}. The new term runs on from {first} to {last}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>ReportsPanel</name>
     <message>
         <source>Quality reports</source>
@@ -11502,6 +13037,146 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Building the report…</source>
         <translation>正在生成報告…</translation>
+    </message>
+    <message>
+        <source>Members by tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewals due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowances overdrawn</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>ending within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source> days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation type="unfinished">至</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished">重新整理</translation>
+    </message>
+    <message>
+        <source>Seen</source>
+        <translation type="unfinished">已閱</translation>
+    </message>
+    <message>
+        <source>You have looked at this overdraft; it leaves the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Current memberships and the people they cover, today.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memberships ending soon and not cancelled: call the payer to renew.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended recently and not renewed; after the grace days set in Settings they leave this list.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit uses in the period, undone ones taken off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Memberships</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Of them suspended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Payer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation type="unfinished">電話</translation>
+    </message>
+    <message>
+        <source>Card no.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ends on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Days left</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished">狀態</translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Uses</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allowed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Used</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Marked as seen.</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Export CSV</source>
@@ -12425,6 +14100,10 @@ An offline-first desktop program for small private clinics.</source>
         <translation>診所當天休息也照樣更改</translation>
     </message>
     <message>
+        <source>Change it into the time held for members anyway</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Tick at least one weekday for the series.</source>
         <translation>請為系列至少勾選一個星期幾。</translation>
     </message>
@@ -12527,6 +14206,10 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Quality</source>
         <translation>品質</translation>
+    </message>
+    <message>
+        <source>Membership</source>
+        <translation type="unfinished">會員</translation>
     </message>
     <message>
         <source>Printing</source>
@@ -12815,6 +14498,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Weekly survey: call the patients or hand out forms</source>
         <translation>每週滿意度調查方式：電話調查或發放問卷</translation>
+    </message>
+    <message>
+        <source>Changing tier mid-term is priced</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Renewal reminder before expiry (days)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Lapsed members listed for (days after expiry)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Slots per doctor and day held for members</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Held slots open to everyone (days before)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Annual health plan: check-in calls per year</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -13834,6 +15541,174 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>TierDialog</name>
+    <message>
+        <source>New membership tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit tier {name}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation type="unfinished">編號</translation>
+    </message>
+    <message>
+        <source>Short, unique: basic, family…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation type="unfinished">說明</translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>for</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>People, payer included</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Colour</source>
+        <translation type="unfinished">顏色</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation type="unfinished">選擇…</translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Add a benefit of your own</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Not a colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier colour</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TiersPanel</name>
+    <message>
+        <source>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>New tier…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation type="unfinished">編輯…</translation>
+    </message>
+    <message>
+        <source>Move up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Move down</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retire</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offer again</source>
+        <translation type="unfinished">重新提供</translation>
+    </message>
+    <message>
+        <source>Delete…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Price</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>People</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefits</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Offered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Retired</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation type="unfinished">是</translation>
+    </message>
+    <message numerus="yes">
+        <source>In use by %n membership(s): retire it instead.</source>
+        <translation type="unfinished">
+            <numerusform></numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Delete tier</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete the tier {name}? This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Tier saved.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>TrainingPanel</name>
     <message>
         <source>Title</source>
@@ -13942,6 +15817,29 @@ An offline-first desktop program for small private clinics.</source>
     </message>
 </context>
 <context>
+    <name>UndoUseDialog</name>
+    <message>
+        <source>Undo a benefit use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The use is given back by a line of -1; the original stays in the ledger.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Use</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation type="unfinished">原因</translation>
+    </message>
+    <message>
+        <source>There is no use to undo.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>UnlockDialog</name>
     <message>
         <source>Open the clinic</source>
@@ -13962,6 +15860,61 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Type the passphrase or recovery key first.</source>
         <translation>請先輸入通關密語或復原金鑰。</translation>
+    </message>
+</context>
+<context>
+    <name>UseDialog</name>
+    <message>
+        <source>Record a benefit use on {card}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Benefit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>For</source>
+        <translation type="unfinished">就診事項</translation>
+    </message>
+    <message>
+        <source>Day</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation type="unfinished">備註</translation>
+    </message>
+    <message>
+        <source>Reason to allow</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Why one more is allowed (at least 4 characters)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Recorded with your name and kept in the audit log.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow with a reason…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Included; no allowance is counted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Allow one more</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This tier has no benefit to record.</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
@@ -14352,8 +16305,8 @@ An offline-first desktop program for small private clinics.</source>
         <translation>優先順序</translation>
     </message>
     <message>
-        <source>Higher is offered first, e.g. 10 for members (A10)</source>
-        <translation>數值越大越優先，例如會員設為 10（A10）</translation>
+        <source>Higher is offered first. Members with priority booking get at least {n} (A10).</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <source>Choose the patient first: search and pick one.</source>
@@ -14362,6 +16315,10 @@ An offline-first desktop program for small private clinics.</source>
 </context>
 <context>
     <name>WaitlistPanel</name>
+    <message>
+        <source>member</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>Waitlist (ASAP list)</source>
         <translation>候補名單（希望提前就診）</translation>

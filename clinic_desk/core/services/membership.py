@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from clinic_desk.core.errors import NotFound, PermissionDenied, ValidationError
-from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
+from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.rules import membership as rules
 from clinic_desk.core.rules.membership import Period
 from clinic_desk.core.rules.phones import format_phone
@@ -458,7 +458,7 @@ class QuotaExhausted(ValidationError):
 
     template = QT_TRANSLATE_NOOP(
         "Errors",
-        "The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. "
+        "The allowance for {benefit} is used up: {used} of {quota} from {first} to {last}. "
         "The director can allow one more with a reason.",
     )
 
@@ -478,6 +478,15 @@ class QuotaExhausted(ValidationError):
             first=first.isoformat(),
             last=last.isoformat(),
         )
+
+    def message(self, translate: Translate = english) -> str:
+        """The sentence with the benefit's label in the reader's language too (a known
+        benefit's label is translated in "Membership"; a custom one reads as given)."""
+        params = dict(self.params)
+        label = str(params.get("benefit", ""))
+        if BENEFITS.get(self.benefit_key) == label:
+            params["benefit"] = translate("Membership", label)
+        return translate("Errors", self.template).format(**params)
 
 
 # -- input ------------------------------------------------------------------------------
@@ -3231,45 +3240,102 @@ def benefit_use(
 # -- overdrafts after sync (H2, issue 11) -------------------------------------------------
 
 
-def _overdraft_periods(
-    session: Session,
-) -> list[tuple[Membership, BenefitDef, rules.QuotaState]]:
+@dataclass(frozen=True)
+class _Overdrawn:
+    membership_id: uuid.UUID
+    card_no: str
+    payer_id: uuid.UUID
+    benefit: BenefitDef
+    state: rules.QuotaState
+
+
+def _overdraft_periods(session: Session) -> list[_Overdrawn]:
     """Quota periods whose ledger holds more uses than the quota, an unreviewed row, and
-    an excess not all covered by the director's overrides."""
-    rows = list(
-        session.execute(
-            select(BenefitUse).where(BenefitUse.deleted_at.is_(None)).order_by(BenefitUse.day)
-        ).scalars()
-    )
-    by_key: dict[tuple[uuid.UUID, str], list[BenefitUse]] = {}
-    for r in rows:
-        by_key.setdefault((r.membership_id, r.benefit_key), []).append(r)
-    out = []
-    for (membership_id, key), ledger in by_key.items():
-        m = session.get(Membership, membership_id)
-        if m is None or m.deleted_at is not None:
-            continue
-        tier = session.get(MemberTier, m.tier_id)
-        benefit = (
-            next(
-                (b for b in _parse_benefits(tier.benefits) if b.key == key and b.kind == "quota"),
-                None,
-            )
-            if tier is not None
-            else None
+    an excess not all covered by the director's overrides.
+
+    Plain columns only: the tiers' quotas first (a handful of rows), then the ledger
+    groups (membership, benefit) that hold an unreviewed row and more uses than the
+    smallest quota of that benefit in any tier, their rows joined to the membership in
+    one SELECT; the periods are counted here with ``rules.overdrafts``."""
+    quotas: dict[uuid.UUID, dict[str, BenefitDef]] = {}
+    for tier_id, text in session.execute(select(MemberTier.id, MemberTier.benefits)):
+        quotas[tier_id] = {b.key: b for b in _parse_benefits(text) if b.kind == "quota"}
+    smallest: dict[str, int] = {}
+    for by_key in quotas.values():
+        for key, b in by_key.items():
+            smallest[key] = min(b.quota, smallest.get(key, b.quota))
+    if not smallest:
+        return []
+    uses_in = func.sum(case((BenefitUse.count > 0, BenefitUse.count), else_=0))
+    unreviewed = func.sum(case((BenefitUse.reviewed_at.is_(None), 1), else_=0))
+    groups = (
+        select(BenefitUse.membership_id, BenefitUse.benefit_key)
+        .where(
+            BenefitUse.deleted_at.is_(None), BenefitUse.benefit_key.in_(sorted(smallest))
         )
+        .group_by(BenefitUse.membership_id, BenefitUse.benefit_key)
+        .having(
+            unreviewed > 0,
+            or_(
+                *(
+                    and_(BenefitUse.benefit_key == key, uses_in > quota)
+                    for key, quota in smallest.items()
+                )
+            ),
+        )
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            BenefitUse.membership_id,
+            BenefitUse.benefit_key,
+            BenefitUse.day,
+            BenefitUse.count,
+            BenefitUse.override_reason,
+            BenefitUse.reviewed_at.is_(None),
+            Membership.anchor_on,
+            Membership.tier_id,
+            Membership.card_no,
+            Membership.payer_id,
+        )
+        .join(
+            groups,
+            and_(
+                groups.c.membership_id == BenefitUse.membership_id,
+                groups.c.benefit_key == BenefitUse.benefit_key,
+            ),
+        )
+        .join(Membership, Membership.id == BenefitUse.membership_id)
+        .where(BenefitUse.deleted_at.is_(None), Membership.deleted_at.is_(None))
+    ).all()
+    # (day, count, an override, unreviewed) per (membership, key); the membership's own
+    # columns once.
+    ledgers: dict[tuple[uuid.UUID, str], list[tuple[date, int, bool, bool]]] = {}
+    owners: dict[uuid.UUID, tuple[date, uuid.UUID, str, uuid.UUID]] = {}
+    for (
+        membership_id, key, day, count, override_reason, open_, anchor_on, tier_id, card_no,
+        payer_id,
+    ) in rows:  # fmt: skip
+        ledgers.setdefault((membership_id, key), []).append(
+            (day, int(count), bool(override_reason), bool(open_))
+        )
+        owners[membership_id] = (anchor_on, tier_id, card_no, payer_id)
+    out = []
+    for (membership_id, key), ledger in ledgers.items():
+        anchor_on, tier_id, card_no, payer_id = owners[membership_id]
+        benefit = quotas.get(tier_id, {}).get(key)
         if benefit is None:
             continue
         for state in rules.overdrafts(
-            m.anchor_on, benefit.period, benefit.quota, [rules.Use(u.day, u.count) for u in ledger]
+            anchor_on, benefit.period, benefit.quota, [rules.Use(d, c) for d, c, _o, _u in ledger]
         ):
-            inside = [u for u in ledger if state.first <= u.day <= state.last]
-            overrides = sum(1 for u in inside if u.count > 0 and u.override_reason)
+            inside = [u for u in ledger if state.first <= u[0] <= state.last]
+            overrides = sum(1 for _d, c, o, _u in inside if c > 0 and o)
             if state.used - state.quota <= overrides:
                 continue  # the director's own decisions
-            if all(u.reviewed_at is not None for u in inside):
+            if not any(u for _d, _c, _o, u in inside):
                 continue
-            out.append((m, benefit, state))
+            out.append(_Overdrawn(membership_id, card_no, payer_id, benefit, state))
     return out
 
 
@@ -3280,30 +3346,33 @@ def overdrafts(clinic: Clinic, actor: Actor) -> list[OverdraftView]:
     with clinic.store.unit_of_work(write=False) as uow:
         session = uow.session
         found = _overdraft_periods(session)
+        payers = sorted({o.payer_id for o in found})
         names = (
             {
-                p.id: _patient_name(p)
-                for p in session.execute(
-                    select(Patient).where(Patient.id.in_([m.payer_id for m, _b, _s in found]))
-                ).scalars()
+                pid: display_name(family, given)
+                for pid, family, given in session.execute(
+                    select(Patient.id, Patient.family_name, Patient.given_name).where(
+                        Patient.id.in_(payers)
+                    )
+                )
             }
-            if found
+            if payers
             else {}
         )
-        views = [
-            OverdraftView(
-                membership_id=m.id,
-                card_no=m.card_no,
-                payer_name=names.get(m.payer_id, ""),
-                benefit_key=b.key,
-                label=b.title(),
-                first=s.first,
-                last=s.last,
-                quota=s.quota,
-                used=s.used,
-            )
-            for m, b, s in found
-        ]
+    views = [
+        OverdraftView(
+            membership_id=o.membership_id,
+            card_no=o.card_no,
+            payer_name=names.get(o.payer_id, ""),
+            benefit_key=o.benefit.key,
+            label=o.benefit.title(),
+            first=o.state.first,
+            last=o.state.last,
+            quota=o.state.quota,
+            used=o.state.used,
+        )
+        for o in found
+    ]
     views.sort(key=lambda v: (v.first, v.card_no, v.benefit_key))
     return views
 

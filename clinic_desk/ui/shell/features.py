@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.ui.context import AppContext
@@ -22,27 +22,6 @@ class Feature:
 
     def label(self) -> str:
         return QCoreApplication.translate("Features", self.title)
-
-
-class ComingPage(QWidget):
-    """A feature whose screens arrive in a later release: says so plainly."""
-
-    def __init__(self, ctx: AppContext, what: str) -> None:
-        super().__init__()
-        layout = QVBoxLayout(self)
-        label = QLabel(
-            QCoreApplication.translate(
-                "Features", "{what} will be available in a coming version of ClinicDesk."
-            ).format(what=QCoreApplication.translate("Features", what)),
-            self,
-        )
-        label.setWordWrap(True)
-        layout.addWidget(label)
-        layout.addStretch(1)
-
-
-def _coming(what: str) -> Callable[[AppContext], QWidget]:
-    return lambda ctx: ComingPage(ctx, what)
 
 
 def _patients(ctx: AppContext) -> QWidget:
