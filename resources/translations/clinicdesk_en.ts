@@ -269,30 +269,30 @@
     <name>AddMemberDialog</name>
     <message>
         <source>Add a member to {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Add a member to {card}</translation>
     </message>
     <message numerus="yes">
         <source>{tier}: up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>{tier}: up to %n people, the payer included.</numerusform>
+            <numerusform>{tier}: up to %n people, the payer included.</numerusform>
         </translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>Person</translation>
     </message>
     <message>
         <source>Relation to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>Relation to the payer</translation>
     </message>
     <message>
         <source>Find the person: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>Find the person: name, phone digits…</translation>
     </message>
     <message>
         <source>Find and choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>Find and choose the person to add.</translation>
     </message>
 </context>
 <context>
@@ -459,7 +459,7 @@
     <name>AppointmentGrid</name>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Members</translation>
     </message>
 </context>
 <context>
@@ -659,11 +659,11 @@
     </message>
     <message>
         <source>Counts against a membership benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>Counts against a membership benefit</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished">(none)</translation>
+        <translation>(none)</translation>
     </message>
     <message>
         <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
@@ -874,35 +874,35 @@
     <name>BenefitsTable</name>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished">Kind</translation>
+        <translation>Kind</translation>
     </message>
     <message>
         <source>How many</source>
-        <translation type="unfinished"></translation>
+        <translation>How many</translation>
     </message>
     <message>
         <source>Every</source>
-        <translation type="unfinished">Every</translation>
+        <translation>Every</translation>
     </message>
     <message>
         <source>What the member gets, in your words</source>
-        <translation type="unfinished"></translation>
+        <translation>What the member gets, in your words</translation>
     </message>
     <message>
         <source>Included</source>
-        <translation type="unfinished"></translation>
+        <translation>Included</translation>
     </message>
     <message>
         <source>Allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowance</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">Remove</translation>
+        <translation>Remove</translation>
     </message>
 </context>
 <context>
@@ -977,11 +977,11 @@
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>Allow with a reason…</translation>
     </message>
     <message>
         <source>Why this visit is allowed past the allowance (kept in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>Why this visit is allowed past the allowance (kept in the audit log)</translation>
     </message>
     <message>
         <source>Book</source>
@@ -1088,35 +1088,35 @@
     </message>
     <message>
         <source>Member: {tier} — priority booking</source>
-        <translation type="unfinished"></translation>
+        <translation>Member: {tier} — priority booking</translation>
     </message>
     <message>
         <source>Member: {tier}</source>
-        <translation type="unfinished"></translation>
+        <translation>Member: {tier}</translation>
     </message>
     <message>
         <source>(suspended)</source>
-        <translation type="unfinished"></translation>
+        <translation>(suspended)</translation>
     </message>
     <message>
         <source>Home visits: {left} of {quota} left (until {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>Home visits: {left} of {quota} left (until {last})</translation>
     </message>
     <message>
         <source>This membership has no home-visit allowance: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership has no home-visit allowance: this home visit is not counted against an allowance</translation>
     </message>
     <message>
         <source>Not a member: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>Not a member: this home visit is not counted against an allowance</translation>
     </message>
     <message>
         <source>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</translation>
     </message>
     <message>
         <source>Book the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>Book the time held for members anyway</translation>
     </message>
     <message>
         <source>the doctor is already booked then</source>
@@ -1191,7 +1191,7 @@
     </message>
     <message>
         <source>, %n for members</source>
-        <translation type="unfinished"></translation>
+        <translation>, %n for members</translation>
     </message>
     <message>
         <source>Closed</source>
@@ -1956,43 +1956,43 @@
     <name>CareTeamDialog</name>
     <message>
         <source>Care team of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Care team of {card}</translation>
     </message>
     <message>
         <source>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</source>
-        <translation type="unfinished"></translation>
+        <translation>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished">Role</translation>
+        <translation>Role</translation>
     </message>
     <message>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>Who</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">Name</translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">Phone</translation>
+        <translation>Phone</translation>
     </message>
     <message>
         <source>Add a person</source>
-        <translation type="unfinished"></translation>
+        <translation>Add a person</translation>
     </message>
     <message>
         <source>(nobody yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>(nobody yet)</translation>
     </message>
     <message>
         <source>Someone outside the clinic</source>
-        <translation type="unfinished"></translation>
+        <translation>Someone outside the clinic</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">Remove</translation>
+        <translation>Remove</translation>
     </message>
 </context>
 <context>
@@ -2065,59 +2065,59 @@
     <name>ChangeTierDialog</name>
     <message>
         <source>Change tier of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Change tier of {card}</translation>
     </message>
     <message>
         <source>Now {tier}, {first} to {last}. Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>Now {tier}, {first} to {last}. Choose the new tier.</translation>
     </message>
     <message>
         <source>New tier</source>
-        <translation type="unfinished"></translation>
+        <translation>New tier</translation>
     </message>
     <message>
         <source>What it costs</source>
-        <translation type="unfinished"></translation>
+        <translation>What it costs</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">Payment</translation>
+        <translation>Payment</translation>
     </message>
     <message>
         <source>There is no other tier to change to.</source>
-        <translation type="unfinished"></translation>
+        <translation>There is no other tier to change to.</translation>
     </message>
     <message>
         <source>Working it out…</source>
-        <translation type="unfinished"></translation>
+        <translation>Working it out…</translation>
     </message>
     <message>
         <source>The member pays {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>The member pays {sum}.</translation>
     </message>
     <message>
         <source>The clinic refunds {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>The clinic refunds {sum}.</translation>
     </message>
     <message>
         <source>Nothing to pay or refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>Nothing to pay or refund.</translation>
     </message>
     <message>
         <source>Credit for the old tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Credit for the old tier</translation>
     </message>
     <message>
         <source>Charge for the new tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Charge for the new tier</translation>
     </message>
     <message>
         <source>New term</source>
-        <translation type="unfinished"></translation>
+        <translation>New term</translation>
     </message>
     <message>
         <source>Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the new tier.</translation>
     </message>
 </context>
 <context>
@@ -4378,82 +4378,82 @@
     <name>EnrolDialog</name>
     <message>
         <source>Enrol in a membership</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol in a membership</translation>
     </message>
     <message>
         <source>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>Payer</translation>
     </message>
     <message>
         <source>Find the payer: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>Find the payer: name, phone digits…</translation>
     </message>
     <message>
         <source>Choose someone else</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose someone else</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>Family members</translation>
     </message>
     <message>
         <source>Add a family member: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>Add a family member: name, phone digits…</translation>
     </message>
     <message>
         <source>Starts on</source>
-        <translation type="unfinished"></translation>
+        <translation>Starts on</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>Periods</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">Payment</translation>
+        <translation>Payment</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">Note</translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>No tier is offered. The director sets them up.</source>
-        <translation type="unfinished"></translation>
+        <translation>No tier is offered. The director sets them up.</translation>
     </message>
     <message numerus="yes">
         <source>Up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>Up to %n people, the payer included.</numerusform>
+            <numerusform>Up to %n people, the payer included.</numerusform>
         </translation>
     </message>
     <message>
         <source>ends on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>ends on {day}</translation>
     </message>
     <message>
         <source>{name} is already on this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} is already on this membership.</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">Remove</translation>
+        <translation>Remove</translation>
     </message>
     <message>
         <source>Choose a tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a tier.</translation>
     </message>
     <message>
         <source>Find and choose the person who pays.</source>
-        <translation type="unfinished"></translation>
+        <translation>Find and choose the person who pays.</translation>
     </message>
 </context>
 <context>
@@ -4799,7 +4799,7 @@
     </message>
     <message>
         <source>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</translation>
     </message>
     <message>
         <source>appointment</source>
@@ -4863,7 +4863,7 @@
     </message>
     <message>
         <source>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</translation>
     </message>
     <message>
         <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
@@ -5535,7 +5535,7 @@
     </message>
     <message>
         <source>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</source>
-        <translation type="unfinished"></translation>
+        <translation>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</translation>
     </message>
     <message>
         <source>Choose the rooms and devices from the list.</source>
@@ -6155,15 +6155,15 @@
     </message>
     <message>
         <source>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</translation>
     </message>
     <message>
         <source>This membership ended on {day}; renew it before printing a card.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership ended on {day}; renew it before printing a card.</translation>
     </message>
     <message>
         <source>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</source>
-        <translation type="unfinished"></translation>
+        <translation>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</translation>
     </message>
     <message>
         <source>That call was made to another patient. Print the form from the call itself.</source>
@@ -7026,256 +7026,256 @@
         <translation>The membership runs from {start} to {end}; a change on {day} is outside it. Renew it instead.</translation>
     </message>
     <message>
-        <source>The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
-        <translation type="unfinished"></translation>
+        <source>The allowance for {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
+        <translation>The allowance for {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</translation>
     </message>
     <message>
         <source>The {label} is too short: say in a few words why ({n} characters or more).</source>
-        <translation type="unfinished"></translation>
+        <translation>The {label} is too short: say in a few words why ({n} characters or more).</translation>
     </message>
     <message>
         <source>The {label} should be an amount in cents (whole number).</source>
-        <translation type="unfinished"></translation>
+        <translation>The {label} should be an amount in cents (whole number).</translation>
     </message>
     <message>
         <source>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</source>
-        <translation type="unfinished"></translation>
+        <translation>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</translation>
     </message>
     <message>
         <source>The {label} should be more than 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>The {label} should be more than 0.</translation>
     </message>
     <message>
         <source>The {label} is too large: at most {top}. Check the amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>The {label} is too large: at most {top}. Check the amount.</translation>
     </message>
     <message>
         <source>Choose the tier&apos;s benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the tier&apos;s benefits.</translation>
     </message>
     <message>
         <source>A tier has at most {n} benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>A tier has at most {n} benefits.</translation>
     </message>
     <message>
         <source>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</source>
-        <translation type="unfinished"></translation>
+        <translation>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</translation>
     </message>
     <message>
         <source>The benefit &apos;{key}&apos; is listed twice. Keep it once.</source>
-        <translation type="unfinished"></translation>
+        <translation>The benefit &apos;{key}&apos; is listed twice. Keep it once.</translation>
     </message>
     <message>
         <source>Say whether the benefit &apos;{key}&apos; is included or counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>Say whether the benefit &apos;{key}&apos; is included or counted per period.</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</translation>
     </message>
     <message>
         <source>Enter the payment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enter the payment&apos;s details.</translation>
     </message>
     <message>
         <source>Say whether this is a payment or a refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>Say whether this is a payment or a refund.</translation>
     </message>
     <message>
         <source>The payment date {day} is in the future. Record a payment on the day it is made.</source>
-        <translation type="unfinished"></translation>
+        <translation>The payment date {day} is in the future. Record a payment on the day it is made.</translation>
     </message>
     <message>
         <source>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</translation>
     </message>
     <message>
         <source>membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>membership tier</translation>
     </message>
     <message>
         <source>membership</source>
-        <translation type="unfinished"></translation>
+        <translation>membership</translation>
     </message>
     <message>
         <source>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</translation>
     </message>
     <message>
         <source>{name} has died ({day}), so cannot be enrolled. Choose another person.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} has died ({day}), so cannot be enrolled. Choose another person.</translation>
     </message>
     <message>
         <source>Choose how the member is related to the payer: spouse, child, parent or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose how the member is related to the payer: spouse, child, parent or other.</translation>
     </message>
     <message>
         <source>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</translation>
     </message>
     <message>
         <source>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</translation>
     </message>
     <message>
         <source>Fill in the tier&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fill in the tier&apos;s details.</translation>
     </message>
     <message>
         <source>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</source>
-        <translation type="unfinished"></translation>
+        <translation>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</translation>
     </message>
     <message>
         <source>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</translation>
     </message>
     <message>
         <source>A tier covers 1 to {n} people (more than 1: a family tier).</source>
-        <translation type="unfinished"></translation>
+        <translation>A tier covers 1 to {n} people (more than 1: a family tier).</translation>
     </message>
     <message>
         <source>Choose the colour again (like #C9A227).</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the colour again (like #C9A227).</translation>
     </message>
     <message>
         <source>Another tier already has the code &apos;{code}&apos;. Choose another code.</source>
-        <translation type="unfinished"></translation>
+        <translation>Another tier already has the code &apos;{code}&apos;. Choose another code.</translation>
     </message>
     <message>
         <source>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</source>
-        <translation type="unfinished"></translation>
+        <translation>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</translation>
     </message>
     <message>
         <source>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</translation>
     </message>
     <message>
         <source>Fill in the enrolment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>Fill in the enrolment&apos;s details.</translation>
     </message>
     <message>
         <source>The start date {day} is more than a year ahead, or too long ago. Check the date.</source>
-        <translation type="unfinished"></translation>
+        <translation>The start date {day} is more than a year ahead, or too long ago. Check the date.</translation>
     </message>
     <message>
         <source>A membership is bought for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>A membership is bought for 1 to {n} periods at a time.</translation>
     </message>
     <message>
         <source>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</translation>
     </message>
     <message>
         <source>{name} is listed twice. Each person is a member once.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} is listed twice. Each person is a member once.</translation>
     </message>
     <message>
         <source>A membership is renewed for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>A membership is renewed for 1 to {n} periods at a time.</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then change its tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership ended on {end}. Renew it first, then change its tier.</translation>
     </message>
     <message>
         <source>The membership is already in this tier. Choose a different tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>The membership is already in this tier. Choose a different tier.</translation>
     </message>
     <message>
         <source>Only a running membership can be suspended; this one is {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Only a running membership can be suspended; this one is {status}.</translation>
     </message>
     <message>
         <source>This membership is not suspended; nothing to resume.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership is not suspended; nothing to resume.</translation>
     </message>
     <message>
         <source>This membership is already cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership is already cancelled.</translation>
     </message>
     <message>
         <source>Choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose the person to add.</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then add people.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership ended on {end}. Renew it first, then add people.</translation>
     </message>
     <message>
         <source>{name} is already in this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} is already in this membership.</translation>
     </message>
     <message>
         <source>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</translation>
     </message>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>member</translation>
     </message>
     <message>
         <source>A care team has at most 10 people.</source>
-        <translation type="unfinished"></translation>
+        <translation>A care team has at most 10 people.</translation>
     </message>
     <message>
         <source>The tier {tier} has no care team. Change to a tier with a private health butler first.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tier {tier} has no care team. Change to a tier with a private health butler first.</translation>
     </message>
     <message>
         <source>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</translation>
     </message>
     <message>
         <source>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</source>
-        <translation type="unfinished"></translation>
+        <translation>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</translation>
     </message>
     <message>
         <source>Give the name of a care team member from outside the clinic, or choose a staff member.</source>
-        <translation type="unfinished"></translation>
+        <translation>Give the name of a care team member from outside the clinic, or choose a staff member.</translation>
     </message>
     <message>
         <source>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</translation>
     </message>
     <message>
         <source>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</source>
-        <translation type="unfinished"></translation>
+        <translation>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</translation>
     </message>
     <message>
         <source>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</translation>
     </message>
     <message>
         <source>benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>benefit use</translation>
     </message>
     <message>
         <source>This use was already given back. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>This use was already given back. Refresh the list.</translation>
     </message>
     <message>
         <source>Choose which memberships to show.</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose which memberships to show.</translation>
     </message>
     <message>
         <source>Type a name, phone or card number.</source>
-        <translation type="unfinished"></translation>
+        <translation>Type a name, phone or card number.</translation>
     </message>
     <message>
         <source>Give the number of days ahead, 0 or more.</source>
-        <translation type="unfinished"></translation>
+        <translation>Give the number of days ahead, 0 or more.</translation>
     </message>
     <message>
         <source>The last day is before the first. Swap them.</source>
-        <translation type="unfinished"></translation>
+        <translation>The last day is before the first. Swap them.</translation>
     </message>
     <message>
         <source>This overdraft was already reviewed. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>This overdraft was already reviewed. Refresh the list.</translation>
     </message>
 </context>
 <context>
@@ -7369,10 +7369,6 @@
 </context>
 <context>
     <name>Features</name>
-    <message>
-        <source>{what} will be available in a coming version of ClinicDesk.</source>
-        <translation>{what} will be available in a coming version of ClinicDesk.</translation>
-    </message>
     <message>
         <source>Reception</source>
         <translation>Reception</translation>
@@ -7509,11 +7505,11 @@
     </message>
     <message>
         <source>Membership renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>Membership renewal</translation>
     </message>
     <message>
         <source>Annual health plan check-in</source>
-        <translation type="unfinished"></translation>
+        <translation>Annual health plan check-in</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -7612,7 +7608,7 @@
     </message>
     <message>
         <source>The membership was renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>The membership was renewed</translation>
     </message>
 </context>
 <context>
@@ -8469,623 +8465,623 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Search: name, phone, card number or record number…</source>
         <extracomment>a tier list was loaded (the page&apos;s other tabs may use it)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>Search: name, phone, card number or record number…</translation>
     </message>
     <message>
         <source>Current (active, suspended, not begun)</source>
-        <translation type="unfinished"></translation>
+        <translation>Current (active, suspended, not begun)</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished">Active</translation>
+        <translation>Active</translation>
     </message>
     <message>
         <source>Suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>Suspended</translation>
     </message>
     <message>
         <source>Expired</source>
-        <translation type="unfinished"></translation>
+        <translation>Expired</translation>
     </message>
     <message>
         <source>Not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Not begun yet</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished">Cancelled</translation>
+        <translation>Cancelled</translation>
     </message>
     <message>
         <source>All memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>All memberships</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol…</translation>
     </message>
     <message>
         <source>Enrol a patient or a family in a tier (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol a patient or a family in a tier (Ctrl+N)</translation>
     </message>
     <message>
         <source>Renew…</source>
-        <translation type="unfinished"></translation>
+        <translation>Renew…</translation>
     </message>
     <message>
         <source>Change tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>Change tier…</translation>
     </message>
     <message>
         <source>Record payment…</source>
-        <translation type="unfinished"></translation>
+        <translation>Record payment…</translation>
     </message>
     <message>
         <source>Record use…</source>
-        <translation type="unfinished"></translation>
+        <translation>Record use…</translation>
     </message>
     <message>
         <source>Undo use…</source>
-        <translation type="unfinished"></translation>
+        <translation>Undo use…</translation>
     </message>
     <message>
         <source>Add member…</source>
-        <translation type="unfinished"></translation>
+        <translation>Add member…</translation>
     </message>
     <message>
         <source>Remove member…</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove member…</translation>
     </message>
     <message>
         <source>Care team…</source>
-        <translation type="unfinished"></translation>
+        <translation>Care team…</translation>
     </message>
     <message>
         <source>Suspend…</source>
-        <translation type="unfinished"></translation>
+        <translation>Suspend…</translation>
     </message>
     <message>
         <source>Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>Resume</translation>
     </message>
     <message>
         <source>Cancel membership…</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel membership…</translation>
     </message>
     <message>
         <source>Print card…</source>
-        <translation type="unfinished"></translation>
+        <translation>Print card…</translation>
     </message>
     <message>
         <source>The selected member&apos;s card, or every member&apos;s when no one is selected</source>
-        <translation type="unfinished"></translation>
+        <translation>The selected member&apos;s card, or every member&apos;s when no one is selected</translation>
     </message>
     <message>
         <source>For the member selected in the list below</source>
-        <translation type="unfinished"></translation>
+        <translation>For the member selected in the list below</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Card no.</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>Payer</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">Phone</translation>
+        <translation>Phone</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>People</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>Ends on</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">Status</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>Days left</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Members</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">Name</translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Record no.</source>
-        <translation type="unfinished">Record no.</translation>
+        <translation>Record no.</translation>
     </message>
     <message>
         <source>Relation</source>
-        <translation type="unfinished"></translation>
+        <translation>Relation</translation>
     </message>
     <message>
         <source>Joined</source>
-        <translation type="unfinished"></translation>
+        <translation>Joined</translation>
     </message>
     <message>
         <source>Allowances this period</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowances this period</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>Care team</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished">History</translation>
+        <translation>History</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>Payments</translation>
     </message>
     <message>
         <source>Benefit uses</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit uses</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished">When</translation>
+        <translation>When</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished">What</translation>
+        <translation>What</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished">By</translation>
+        <translation>By</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Details</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid on</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished">Kind</translation>
+        <translation>Kind</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Amount</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Method</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Receipt no.</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">Note</translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished">Day</translation>
+        <translation>Day</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">For</translation>
+        <translation>For</translation>
     </message>
     <message>
         <source>Count</source>
-        <translation type="unfinished"></translation>
+        <translation>Count</translation>
     </message>
     <message>
         <source>All tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>All tiers</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished">Loading…</translation>
+        <translation>Loading…</translation>
     </message>
     <message>
         <source>No membership matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>No membership matches.</translation>
     </message>
     <message numerus="yes">
         <source>%n membership(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n membership</numerusform>
+            <numerusform>%n memberships</numerusform>
         </translation>
     </message>
     <message>
         <source>No membership chosen</source>
-        <translation type="unfinished"></translation>
+        <translation>No membership chosen</translation>
     </message>
     <message>
         <source>Choose a membership on the left, or enrol someone new with Enrol….</source>
-        <translation type="unfinished"></translation>
+        <translation>Choose a membership on the left, or enrol someone new with Enrol….</translation>
     </message>
     <message>
         <source>Term</source>
-        <translation type="unfinished"></translation>
+        <translation>Term</translation>
     </message>
     <message>
         <source>Suspended since</source>
-        <translation type="unfinished"></translation>
+        <translation>Suspended since</translation>
     </message>
     <message>
         <source>due soon</source>
-        <translation type="unfinished"></translation>
+        <translation>due soon</translation>
     </message>
     <message>
         <source>Renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>Renewal</translation>
     </message>
     <message>
         <source>This tier counts no allowance.</source>
-        <translation type="unfinished"></translation>
+        <translation>This tier counts no allowance.</translation>
     </message>
     <message>
         <source>Nobody named yet: use Care team….</source>
-        <translation type="unfinished"></translation>
+        <translation>Nobody named yet: use Care team….</translation>
     </message>
     <message>
         <source>Allowed by the director: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowed by the director: {reason}</translation>
     </message>
     <message>
         <source>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</translation>
     </message>
     <message>
         <source>Renewed: the membership now runs to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Renewed: the membership now runs to {last}.</translation>
     </message>
     <message>
         <source>Enrolled. Card number {card}, valid {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrolled. Card number {card}, valid {first} to {last}.</translation>
     </message>
     <message>
         <source>Recorded. {allowance}</source>
-        <translation type="unfinished"></translation>
+        <translation>Recorded. {allowance}</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished">Saved.</translation>
+        <translation>Saved.</translation>
     </message>
     <message>
         <source>Resumed. The membership now ends on {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>Resumed. The membership now ends on {last}.</translation>
     </message>
 </context>
 <context>
     <name>Membership</name>
     <message>
         <source>Priority booking and held slots</source>
-        <translation type="unfinished"></translation>
+        <translation>Priority booking and held slots</translation>
     </message>
     <message>
         <source>Health record management</source>
-        <translation type="unfinished"></translation>
+        <translation>Health record management</translation>
     </message>
     <message>
         <source>Annual health plan</source>
-        <translation type="unfinished"></translation>
+        <translation>Annual health plan</translation>
     </message>
     <message>
         <source>Family-doctor home visits</source>
-        <translation type="unfinished"></translation>
+        <translation>Family-doctor home visits</translation>
     </message>
     <message>
         <source>Referral help to top hospitals</source>
-        <translation type="unfinished"></translation>
+        <translation>Referral help to top hospitals</translation>
     </message>
     <message>
         <source>Private health butler: a named care team</source>
-        <translation type="unfinished"></translation>
+        <translation>Private health butler: a named care team</translation>
     </message>
     <message>
         <source>included</source>
-        <translation type="unfinished"></translation>
+        <translation>included</translation>
     </message>
     <message>
         <source>so many per period</source>
-        <translation type="unfinished"></translation>
+        <translation>so many per period</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>active</translation>
     </message>
     <message>
         <source>suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>suspended</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>cancelled</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>expired</translation>
     </message>
     <message>
         <source>not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>not begun yet</translation>
     </message>
     <message>
         <source>cash</source>
-        <translation type="unfinished"></translation>
+        <translation>cash</translation>
     </message>
     <message>
         <source>bank card</source>
-        <translation type="unfinished"></translation>
+        <translation>bank card</translation>
     </message>
     <message>
         <source>WeChat Pay</source>
-        <translation type="unfinished"></translation>
+        <translation>WeChat Pay</translation>
     </message>
     <message>
         <source>Alipay</source>
-        <translation type="unfinished"></translation>
+        <translation>Alipay</translation>
     </message>
     <message>
         <source>bank transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>bank transfer</translation>
     </message>
     <message>
         <source>other</source>
-        <translation type="unfinished"></translation>
+        <translation>other</translation>
     </message>
     <message>
         <source>payment</source>
-        <translation type="unfinished"></translation>
+        <translation>payment</translation>
     </message>
     <message>
         <source>refund</source>
-        <translation type="unfinished"></translation>
+        <translation>refund</translation>
     </message>
     <message>
         <source>self</source>
-        <translation type="unfinished"></translation>
+        <translation>self</translation>
     </message>
     <message>
         <source>spouse</source>
-        <translation type="unfinished"></translation>
+        <translation>spouse</translation>
     </message>
     <message>
         <source>child</source>
-        <translation type="unfinished"></translation>
+        <translation>child</translation>
     </message>
     <message>
         <source>parent</source>
-        <translation type="unfinished"></translation>
+        <translation>parent</translation>
     </message>
     <message>
         <source>doctor</source>
-        <translation type="unfinished">doctor</translation>
+        <translation>doctor</translation>
     </message>
     <message>
         <source>nutritionist</source>
-        <translation type="unfinished"></translation>
+        <translation>nutritionist</translation>
     </message>
     <message>
         <source>trainer</source>
-        <translation type="unfinished"></translation>
+        <translation>trainer</translation>
     </message>
     <message>
         <source>enrolled</source>
-        <translation type="unfinished"></translation>
+        <translation>enrolled</translation>
     </message>
     <message>
         <source>renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>renewed</translation>
     </message>
     <message>
         <source>upgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>upgraded</translation>
     </message>
     <message>
         <source>downgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>downgraded</translation>
     </message>
     <message>
         <source>tier changed</source>
-        <translation type="unfinished"></translation>
+        <translation>tier changed</translation>
     </message>
     <message>
         <source>resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>resumed</translation>
     </message>
     <message>
         <source>member added</source>
-        <translation type="unfinished"></translation>
+        <translation>member added</translation>
     </message>
     <message>
         <source>member removed</source>
-        <translation type="unfinished"></translation>
+        <translation>member removed</translation>
     </message>
     <message>
         <source>payment recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>payment recorded</translation>
     </message>
     <message>
         <source>refund recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>refund recorded</translation>
     </message>
     <message>
         <source>care team changed</source>
-        <translation type="unfinished"></translation>
+        <translation>care team changed</translation>
     </message>
     <message>
         <source>benefit used</source>
-        <translation type="unfinished"></translation>
+        <translation>benefit used</translation>
     </message>
     <message>
         <source>benefit use undone</source>
-        <translation type="unfinished"></translation>
+        <translation>benefit use undone</translation>
     </message>
     <message>
         <source>allowance overridden</source>
-        <translation type="unfinished"></translation>
+        <translation>allowance overridden</translation>
     </message>
     <message>
         <source>overdraft reviewed</source>
-        <translation type="unfinished"></translation>
+        <translation>overdraft reviewed</translation>
     </message>
     <message>
         <source>note</source>
-        <translation type="unfinished"></translation>
+        <translation>note</translation>
     </message>
 </context>
 <context>
     <name>MembershipCardDialog</name>
     <message>
         <source>Print membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>Print membership card</translation>
     </message>
     <message>
         <source>Where will the card be printed?</source>
-        <translation type="unfinished"></translation>
+        <translation>Where will the card be printed?</translation>
     </message>
     <message>
         <source>On a card printer (85.6 × 54 mm cards, the front then the back)</source>
-        <translation type="unfinished"></translation>
+        <translation>On a card printer (85.6 × 54 mm cards, the front then the back)</translation>
     </message>
     <message>
         <source>On A4 paper, to cut out (the front and back side by side)</source>
-        <translation type="unfinished"></translation>
+        <translation>On A4 paper, to cut out (the front and back side by side)</translation>
     </message>
     <message>
         <source>Preview…</source>
-        <translation type="unfinished">Preview…</translation>
+        <translation>Preview…</translation>
     </message>
 </context>
 <context>
     <name>MembershipPage</name>
     <message>
         <source>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</source>
-        <translation type="unfinished"></translation>
+        <translation>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</translation>
     </message>
     <message>
         <source>%n month(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%n month(s)</translation>
     </message>
     <message>
         <source>%n year(s)</source>
-        <translation type="unfinished">%n year</translation>
+        <translation>%n year(s)</translation>
     </message>
     <message>
         <source>month(s)</source>
-        <translation type="unfinished">month(s)</translation>
+        <translation>month(s)</translation>
     </message>
     <message>
         <source>year(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>year(s)</translation>
     </message>
     <message>
         <source>%n a month</source>
-        <translation type="unfinished"></translation>
+        <translation>%n a month</translation>
     </message>
     <message>
         <source>{n} every {months} months</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} every {months} months</translation>
     </message>
     <message>
         <source>%n a year</source>
-        <translation type="unfinished"></translation>
+        <translation>%n a year</translation>
     </message>
     <message>
         <source>{n} every {years} years</source>
-        <translation type="unfinished"></translation>
+        <translation>{n} every {years} years</translation>
     </message>
     <message>
         <source>{benefit}: {every}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}: {every}</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, {span}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}: {used} of {quota} used, {span}</translation>
     </message>
     <message>
         <source>ended %n day(s) ago</source>
-        <translation type="unfinished"></translation>
+        <translation>ended %n day(s) ago</translation>
     </message>
     <message>
         <source>%n day(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%n day(s)</translation>
     </message>
     <message>
         <source>1 person</source>
-        <translation type="unfinished"></translation>
+        <translation>1 person</translation>
     </message>
     <message>
         <source>up to %n people</source>
-        <translation type="unfinished"></translation>
+        <translation>up to %n people</translation>
     </message>
     <message>
         <source>{price} for {period} · {people}</source>
-        <translation type="unfinished"></translation>
+        <translation>{price} for {period} · {people}</translation>
     </message>
     <message>
         <source>The new tier starts a new full period today; nothing is credited.</source>
-        <translation type="unfinished"></translation>
+        <translation>The new tier starts a new full period today; nothing is credited.</translation>
     </message>
     <message>
         <source>The unused days of the old tier are credited; the new tier is charged for the days left.</source>
-        <translation type="unfinished"></translation>
+        <translation>The unused days of the old tier are credited; the new tier is charged for the days left.</translation>
     </message>
     <message>
         <source>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</source>
-        <translation type="unfinished"></translation>
+        <translation>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</translation>
     </message>
     <message>
         <source>ends on {before} → {after}</source>
-        <translation type="unfinished"></translation>
+        <translation>ends on {before} → {after}</translation>
     </message>
     <message>
         <source>had lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>had lapsed</translation>
     </message>
     <message>
         <source>suspended %n day(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>suspended %n day(s)</translation>
     </message>
     <message>
         <source>{used} of {quota}</source>
-        <translation type="unfinished"></translation>
+        <translation>{used} of {quota}</translation>
     </message>
     <message>
         <source>to pay {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>to pay {sum}</translation>
     </message>
     <message>
         <source>to refund {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>to refund {sum}</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Members</translation>
     </message>
     <message>
         <source>Tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>Tiers</translation>
     </message>
     <message>
         <source>Reports</source>
-        <translation type="unfinished">Reports</translation>
+        <translation>Reports</translation>
     </message>
 </context>
 <context>
@@ -9093,118 +9089,118 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Membership</source>
         <extracomment>the membership page&apos;s feature key, and what the file asks it to show who may read a patient&apos;s membership in full (the service checks the same) show something on another page: (&quot;membership&quot;, (&quot;open&quot;, id) | (&quot;enrol&quot;, patient id)) the membership was read (MembershipView or None); the file&apos;s header shows its tag</extracomment>
-        <translation type="unfinished">Membership</translation>
+        <translation>Membership</translation>
     </message>
     <message>
         <source>Open in Membership</source>
-        <translation type="unfinished"></translation>
+        <translation>Open in Membership</translation>
     </message>
     <message>
         <source>Renew, change the tier, record a payment or print the card</source>
-        <translation type="unfinished"></translation>
+        <translation>Renew, change the tier, record a payment or print the card</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol…</translation>
     </message>
     <message>
         <source>Enrol this patient in a membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrol this patient in a membership tier</translation>
     </message>
     <message>
         <source>Card number</source>
-        <translation type="unfinished"></translation>
+        <translation>Card number</translation>
     </message>
     <message>
         <source>Valid</source>
-        <translation type="unfinished"></translation>
+        <translation>Valid</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">Status</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Paid by</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid by</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefits</translation>
     </message>
     <message>
         <source>Allowances left</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowances left</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>Family members</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>Care team</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished">Loading…</translation>
+        <translation>Loading…</translation>
     </message>
     <message>
         <source>Not a member</source>
-        <translation type="unfinished"></translation>
+        <translation>Not a member</translation>
     </message>
     <message>
         <source>{tier} membership, {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>{tier} membership, {status}</translation>
     </message>
     <message>
         <source>{start} to {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} to {end}</translation>
     </message>
     <message numerus="yes">
         <source>(%n day(s) left)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>(%n day left)</numerusform>
+            <numerusform>(%n days left)</numerusform>
         </translation>
     </message>
     <message>
         <source>{status} since {day}: benefits cannot be used until resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>{status} since {day}: benefits cannot be used until resumed</translation>
     </message>
     <message>
         <source>· renewal due</source>
-        <translation type="unfinished"></translation>
+        <translation>· renewal due</translation>
     </message>
     <message>
         <source>{name} (this patient)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} (this patient)</translation>
     </message>
     <message>
         <source>Not named yet</source>
-        <translation type="unfinished"></translation>
+        <translation>Not named yet</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished">none</translation>
+        <translation>none</translation>
     </message>
     <message>
         <source>{benefit}: {left} of {quota} left ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}: {left} of {quota} left ({first} to {last})</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</translation>
     </message>
     <message>
         <source>{relation}, payer</source>
-        <translation type="unfinished"></translation>
+        <translation>{relation}, payer</translation>
     </message>
     <message>
         <source>{role}: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>{role}: {name}</translation>
     </message>
     <message>
         <source>Enrolled.</source>
-        <translation type="unfinished"></translation>
+        <translation>Enrolled.</translation>
     </message>
 </context>
 <context>
@@ -9579,7 +9575,7 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Membership renewal, before it ends</source>
-        <translation type="unfinished"></translation>
+        <translation>Membership renewal, before it ends</translation>
     </message>
     <message>
         <source>how the patient is addressed (张女士)</source>
@@ -10777,66 +10773,66 @@ An offline-first desktop program for small private clinics.</translation>
     <name>PaymentBox</name>
     <message>
         <source>Refund money to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund money to the payer</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund</translation>
     </message>
     <message>
         <source>Paid now</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid now</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>Amount</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>Method</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Receipt no.</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>Paid on</translation>
     </message>
     <message>
         <source>Payment note</source>
-        <translation type="unfinished"></translation>
+        <translation>Payment note</translation>
     </message>
     <message>
         <source>As printed on the receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>As printed on the receipt</translation>
     </message>
 </context>
 <context>
     <name>PaymentDialog</name>
     <message>
         <source>Record a payment for {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Record a payment for {card}</translation>
     </message>
     <message>
         <source>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</source>
-        <translation type="unfinished"></translation>
+        <translation>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</translation>
     </message>
     <message>
         <source>Payment received</source>
-        <translation type="unfinished"></translation>
+        <translation>Payment received</translation>
     </message>
     <message>
         <source>Refund given</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund given</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished">What</translation>
+        <translation>What</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>Details</translation>
     </message>
 </context>
 <context>
@@ -11302,7 +11298,7 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>Membership card</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -11517,51 +11513,51 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>Membership card</translation>
     </message>
     <message>
         <source>Member</source>
-        <translation type="unfinished"></translation>
+        <translation>Member</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Card no.</translation>
     </message>
     <message>
         <source>Valid until {date}</source>
-        <translation type="unfinished"></translation>
+        <translation>Valid until {date}</translation>
     </message>
     <message>
         <source>Valid {first} to {last}</source>
-        <translation type="unfinished"></translation>
+        <translation>Valid {first} to {last}</translation>
     </message>
     <message>
         <source>Member benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>Member benefits</translation>
     </message>
     <message>
         <source>{label}: {n} a year</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}: {n} a year</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} years</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}: {n} every {count} years</translation>
     </message>
     <message>
         <source>{label}: {n} a month</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}: {n} a month</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} months</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}: {n} every {count} months</translation>
     </message>
     <message>
         <source>Present this card at the desk.</source>
-        <translation type="unfinished"></translation>
+        <translation>Present this card at the desk.</translation>
     </message>
     <message>
         <source>Cut out along the corner marks, fold on the marks in the middle, and laminate.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cut out along the corner marks, fold on the marks in the middle, and laminate.</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -12240,27 +12236,27 @@ An offline-first desktop program for small private clinics.</translation>
     <name>ReasonDialog</name>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">Reason</translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>Suspend membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Suspend membership {card}</translation>
     </message>
     <message>
         <source>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</source>
-        <translation type="unfinished"></translation>
+        <translation>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</translation>
     </message>
     <message>
         <source>Cancel membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancel membership {card}</translation>
     </message>
     <message>
         <source>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>Refund</translation>
     </message>
 </context>
 <context>
@@ -12954,50 +12950,50 @@ An offline-first desktop program for small private clinics.</translation>
     <name>RemoveMemberDialog</name>
     <message>
         <source>Remove a member from {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Remove a member from {card}</translation>
     </message>
     <message>
         <source>The person leaves today; their past uses stay in the history.</source>
-        <translation type="unfinished"></translation>
+        <translation>The person leaves today; their past uses stay in the history.</translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>Person</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">Reason</translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>Only the payer is on this membership; there is no one to remove.</source>
-        <translation type="unfinished"></translation>
+        <translation>Only the payer is on this membership; there is no one to remove.</translation>
     </message>
 </context>
 <context>
     <name>RenewDialog</name>
     <message>
         <source>Renew membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Renew membership {card}</translation>
     </message>
     <message>
         <source>{tier}, paid by {payer}. The price is that of the tier today.</source>
-        <translation type="unfinished"></translation>
+        <translation>{tier}, paid by {payer}. The price is that of the tier today.</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>Periods</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">Payment</translation>
+        <translation>Payment</translation>
     </message>
     <message>
         <source>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</source>
-        <translation type="unfinished"></translation>
+        <translation>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</translation>
     </message>
     <message>
         <source>The current term ends on {ended}. The new term runs on from {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>The current term ends on {ended}. The new term runs on from {first} to {last}.</translation>
     </message>
 </context>
 <context>
@@ -13080,143 +13076,143 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Members by tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Members by tier</translation>
     </message>
     <message>
         <source>Renewals due</source>
-        <translation type="unfinished"></translation>
+        <translation>Renewals due</translation>
     </message>
     <message>
         <source>Lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>Lapsed</translation>
     </message>
     <message>
         <source>Benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit use</translation>
     </message>
     <message>
         <source>Allowances overdrawn</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowances overdrawn</translation>
     </message>
     <message>
         <source>ending within</source>
-        <translation type="unfinished"></translation>
+        <translation>ending within</translation>
     </message>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> days</translation>
     </message>
     <message>
         <source>from</source>
-        <translation type="unfinished"></translation>
+        <translation>from</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished">to</translation>
+        <translation>to</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished">Refresh</translation>
+        <translation>Refresh</translation>
     </message>
     <message>
         <source>Seen</source>
-        <translation type="unfinished">Seen</translation>
+        <translation>Seen</translation>
     </message>
     <message>
         <source>You have looked at this overdraft; it leaves the list</source>
-        <translation type="unfinished"></translation>
+        <translation>You have looked at this overdraft; it leaves the list</translation>
     </message>
     <message>
         <source>Current memberships and the people they cover, today.</source>
-        <translation type="unfinished"></translation>
+        <translation>Current memberships and the people they cover, today.</translation>
     </message>
     <message>
         <source>Memberships ending soon and not cancelled: call the payer to renew.</source>
-        <translation type="unfinished"></translation>
+        <translation>Memberships ending soon and not cancelled: call the payer to renew.</translation>
     </message>
     <message>
         <source>Ended recently and not renewed; after the grace days set in Settings they leave this list.</source>
-        <translation type="unfinished"></translation>
+        <translation>Ended recently and not renewed; after the grace days set in Settings they leave this list.</translation>
     </message>
     <message>
         <source>Benefit uses in the period, undone ones taken off.</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit uses in the period, undone ones taken off.</translation>
     </message>
     <message>
         <source>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier</translation>
     </message>
     <message>
         <source>Memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>Memberships</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>People</translation>
     </message>
     <message>
         <source>Of them suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>Of them suspended</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>Payer</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">Phone</translation>
+        <translation>Phone</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>Card no.</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>Ends on</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>Days left</translation>
     </message>
     <message>
         <source>Ended</source>
-        <translation type="unfinished"></translation>
+        <translation>Ended</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">Status</translation>
+        <translation>Status</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit</translation>
     </message>
     <message>
         <source>Uses</source>
-        <translation type="unfinished"></translation>
+        <translation>Uses</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>Members</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished">Period</translation>
+        <translation>Period</translation>
     </message>
     <message>
         <source>Allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>Allowed</translation>
     </message>
     <message>
         <source>Used</source>
-        <translation type="unfinished"></translation>
+        <translation>Used</translation>
     </message>
     <message>
         <source>Marked as seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>Marked as seen.</translation>
     </message>
     <message>
         <source>Export CSV</source>
@@ -14145,7 +14141,7 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Change it into the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>Change it into the time held for members anyway</translation>
     </message>
     <message>
         <source>Tick at least one weekday for the series.</source>
@@ -14254,7 +14250,7 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Membership</source>
-        <translation type="unfinished">Membership</translation>
+        <translation>Membership</translation>
     </message>
     <message>
         <source>Printing</source>
@@ -14546,27 +14542,27 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Changing tier mid-term is priced</source>
-        <translation type="unfinished"></translation>
+        <translation>Changing tier mid-term is priced</translation>
     </message>
     <message>
         <source>Renewal reminder before expiry (days)</source>
-        <translation type="unfinished"></translation>
+        <translation>Renewal reminder before expiry (days)</translation>
     </message>
     <message>
         <source>Lapsed members listed for (days after expiry)</source>
-        <translation type="unfinished"></translation>
+        <translation>Lapsed members listed for (days after expiry)</translation>
     </message>
     <message>
         <source>Slots per doctor and day held for members</source>
-        <translation type="unfinished"></translation>
+        <translation>Slots per doctor and day held for members</translation>
     </message>
     <message>
         <source>Held slots open to everyone (days before)</source>
-        <translation type="unfinished"></translation>
+        <translation>Held slots open to everyone (days before)</translation>
     </message>
     <message>
         <source>Annual health plan: check-in calls per year</source>
-        <translation type="unfinished"></translation>
+        <translation>Annual health plan: check-in calls per year</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -15591,169 +15587,169 @@ An offline-first desktop program for small private clinics.</translation>
     <name>TierDialog</name>
     <message>
         <source>New membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>New membership tier</translation>
     </message>
     <message>
         <source>Edit tier {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>Edit tier {name}</translation>
     </message>
     <message>
         <source>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished">Code</translation>
+        <translation>Code</translation>
     </message>
     <message>
         <source>Short, unique: basic, family…</source>
-        <translation type="unfinished"></translation>
+        <translation>Short, unique: basic, family…</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished">Name</translation>
+        <translation>Name</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished">Description</translation>
+        <translation>Description</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>Price</translation>
     </message>
     <message>
         <source>for</source>
-        <translation type="unfinished"></translation>
+        <translation>for</translation>
     </message>
     <message>
         <source>People, payer included</source>
-        <translation type="unfinished"></translation>
+        <translation>People, payer included</translation>
     </message>
     <message>
         <source>Colour</source>
-        <translation type="unfinished">Colour</translation>
+        <translation>Colour</translation>
     </message>
     <message>
         <source>Choose…</source>
-        <translation type="unfinished">Choose…</translation>
+        <translation>Choose…</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefits</translation>
     </message>
     <message>
         <source>Add a benefit of your own</source>
-        <translation type="unfinished"></translation>
+        <translation>Add a benefit of your own</translation>
     </message>
     <message>
         <source>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</source>
-        <translation type="unfinished"></translation>
+        <translation>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</translation>
     </message>
     <message>
         <source>Sample</source>
-        <translation type="unfinished"></translation>
+        <translation>Sample</translation>
     </message>
     <message>
         <source>No colour</source>
-        <translation type="unfinished"></translation>
+        <translation>No colour</translation>
     </message>
     <message>
         <source>Not a colour</source>
-        <translation type="unfinished"></translation>
+        <translation>Not a colour</translation>
     </message>
     <message>
         <source>Tier colour</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier colour</translation>
     </message>
 </context>
 <context>
     <name>TiersPanel</name>
     <message>
         <source>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</source>
-        <translation type="unfinished"></translation>
+        <translation>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</translation>
     </message>
     <message>
         <source>New tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>New tier…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished">Edit…</translation>
+        <translation>Edit…</translation>
     </message>
     <message>
         <source>Move up</source>
-        <translation type="unfinished"></translation>
+        <translation>Move up</translation>
     </message>
     <message>
         <source>Move down</source>
-        <translation type="unfinished"></translation>
+        <translation>Move down</translation>
     </message>
     <message>
         <source>Retire</source>
-        <translation type="unfinished"></translation>
+        <translation>Retire</translation>
     </message>
     <message>
         <source>Offer again</source>
-        <translation type="unfinished">Offer again</translation>
+        <translation>Offer again</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>Delete…</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>Price</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished">Period</translation>
+        <translation>Period</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>People</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefits</translation>
     </message>
     <message>
         <source>In use</source>
-        <translation type="unfinished">In use</translation>
+        <translation>In use</translation>
     </message>
     <message>
         <source>Offered</source>
-        <translation type="unfinished">Offered</translation>
+        <translation>Offered</translation>
     </message>
     <message>
         <source>Retired</source>
-        <translation type="unfinished"></translation>
+        <translation>Retired</translation>
     </message>
     <message>
         <source>Yes</source>
-        <translation type="unfinished">Yes</translation>
+        <translation>Yes</translation>
     </message>
     <message numerus="yes">
         <source>In use by %n membership(s): retire it instead.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>In use by %n membership: retire it instead.</numerusform>
+            <numerusform>In use by %n memberships: retire it instead.</numerusform>
         </translation>
     </message>
     <message>
         <source>Delete tier</source>
-        <translation type="unfinished"></translation>
+        <translation>Delete tier</translation>
     </message>
     <message>
         <source>Delete the tier {name}? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>Delete the tier {name}? This cannot be undone.</translation>
     </message>
     <message>
         <source>Tier saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>Tier saved.</translation>
     </message>
 </context>
 <context>
@@ -15869,23 +15865,23 @@ An offline-first desktop program for small private clinics.</translation>
     <name>UndoUseDialog</name>
     <message>
         <source>Undo a benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>Undo a benefit use</translation>
     </message>
     <message>
         <source>The use is given back by a line of -1; the original stays in the ledger.</source>
-        <translation type="unfinished"></translation>
+        <translation>The use is given back by a line of -1; the original stays in the ledger.</translation>
     </message>
     <message>
         <source>Use</source>
-        <translation type="unfinished"></translation>
+        <translation>Use</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">Reason</translation>
+        <translation>Reason</translation>
     </message>
     <message>
         <source>There is no use to undo.</source>
-        <translation type="unfinished"></translation>
+        <translation>There is no use to undo.</translation>
     </message>
 </context>
 <context>
@@ -15915,55 +15911,55 @@ An offline-first desktop program for small private clinics.</translation>
     <name>UseDialog</name>
     <message>
         <source>Record a benefit use on {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>Record a benefit use on {card}</translation>
     </message>
     <message>
         <source>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</source>
-        <translation type="unfinished"></translation>
+        <translation>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>Benefit</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">For</translation>
+        <translation>For</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished">Day</translation>
+        <translation>Day</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">Note</translation>
+        <translation>Note</translation>
     </message>
     <message>
         <source>Reason to allow</source>
-        <translation type="unfinished"></translation>
+        <translation>Reason to allow</translation>
     </message>
     <message>
         <source>Why one more is allowed (at least 4 characters)</source>
-        <translation type="unfinished"></translation>
+        <translation>Why one more is allowed (at least 4 characters)</translation>
     </message>
     <message>
         <source>Recorded with your name and kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>Recorded with your name and kept in the audit log.</translation>
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>Allow with a reason…</translation>
     </message>
     <message>
         <source>Included; no allowance is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>Included; no allowance is counted.</translation>
     </message>
     <message>
         <source>Allow one more</source>
-        <translation type="unfinished"></translation>
+        <translation>Allow one more</translation>
     </message>
     <message>
         <source>This tier has no benefit to record.</source>
-        <translation type="unfinished"></translation>
+        <translation>This tier has no benefit to record.</translation>
     </message>
 </context>
 <context>
@@ -16356,7 +16352,7 @@ An offline-first desktop program for small private clinics.</translation>
     </message>
     <message>
         <source>Higher is offered first. Members with priority booking get at least {n} (A10).</source>
-        <translation type="unfinished"></translation>
+        <translation>Higher is offered first. Members with priority booking get at least {n} (A10).</translation>
     </message>
     <message>
         <source>Choose the patient first: search and pick one.</source>
@@ -16367,7 +16363,7 @@ An offline-first desktop program for small private clinics.</translation>
     <name>WaitlistPanel</name>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>member</translation>
     </message>
     <message>
         <source>Waitlist (ASAP list)</source>

@@ -268,29 +268,29 @@
     <name>AddMemberDialog</name>
     <message>
         <source>Add a member to {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>为会员卡 {card} 添加成员</translation>
     </message>
     <message numerus="yes">
         <source>{tier}: up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>{tier}：最多 %n 人（含付款人）。</numerusform>
         </translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>人员</translation>
     </message>
     <message>
         <source>Relation to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>与付款人关系</translation>
     </message>
     <message>
         <source>Find the person: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>查找人员：姓名、电话号码…</translation>
     </message>
     <message>
         <source>Find and choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>请查找并选择要添加的人员。</translation>
     </message>
 </context>
 <context>
@@ -457,7 +457,7 @@
     <name>AppointmentGrid</name>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
     </message>
 </context>
 <context>
@@ -657,11 +657,11 @@
     </message>
     <message>
         <source>Counts against a membership benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>计入会员权益</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished">（无）</translation>
+        <translation>（无）</translation>
     </message>
     <message>
         <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
@@ -871,35 +871,35 @@
     <name>BenefitsTable</name>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>How many</source>
-        <translation type="unfinished"></translation>
+        <translation>次数</translation>
     </message>
     <message>
         <source>Every</source>
-        <translation type="unfinished">每</translation>
+        <translation>每</translation>
     </message>
     <message>
         <source>What the member gets, in your words</source>
-        <translation type="unfinished"></translation>
+        <translation>会员可享受的内容（自行填写）</translation>
     </message>
     <message>
         <source>Included</source>
-        <translation type="unfinished"></translation>
+        <translation>包含</translation>
     </message>
     <message>
         <source>Allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>额度</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">删除</translation>
+        <translation>移除</translation>
     </message>
 </context>
 <context>
@@ -974,11 +974,11 @@
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>填写原因特批…</translation>
     </message>
     <message>
         <source>Why this visit is allowed past the allowance (kept in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>超出额度仍允许本次预约的原因（将记入审计日志）</translation>
     </message>
     <message>
         <source>Book</source>
@@ -1082,35 +1082,35 @@
     </message>
     <message>
         <source>Member: {tier} — priority booking</source>
-        <translation type="unfinished"></translation>
+        <translation>会员：{tier}——优先预约</translation>
     </message>
     <message>
         <source>Member: {tier}</source>
-        <translation type="unfinished"></translation>
+        <translation>会员：{tier}</translation>
     </message>
     <message>
         <source>(suspended)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已暂停）</translation>
     </message>
     <message>
         <source>Home visits: {left} of {quota} left (until {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>上门服务：剩余 {left} 次（共 {quota} 次，至 {last} 止）</translation>
     </message>
     <message>
         <source>This membership has no home-visit allowance: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员没有上门服务额度：本次上门服务不计入额度</translation>
     </message>
     <message>
         <source>Not a member: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>非会员：本次上门服务不计入额度</translation>
     </message>
     <message>
         <source>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写原因，然后再次点击“预约”：本次将超出额度计入，原因会记入审计日志。</translation>
     </message>
     <message>
         <source>Book the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>占用会员预留号源，仍要预约</translation>
     </message>
     <message>
         <source>the doctor is already booked then</source>
@@ -1185,7 +1185,7 @@
     </message>
     <message>
         <source>, %n for members</source>
-        <translation type="unfinished"></translation>
+        <translation>，会员预留 %n 个</translation>
     </message>
     <message>
         <source>Closed</source>
@@ -1943,43 +1943,43 @@
     <name>CareTeamDialog</name>
     <message>
         <source>Care team of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>会员卡 {card} 的健康管家团队</translation>
     </message>
     <message>
         <source>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</source>
-        <translation type="unfinished"></translation>
+        <translation>为会员指定专属健康管家团队：选择本诊所员工，或填写诊所外人员的姓名和电话。</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>角色</translation>
     </message>
     <message>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>人员</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">电话</translation>
+        <translation>电话</translation>
     </message>
     <message>
         <source>Add a person</source>
-        <translation type="unfinished"></translation>
+        <translation>添加人员</translation>
     </message>
     <message>
         <source>(nobody yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>（暂未指定）</translation>
     </message>
     <message>
         <source>Someone outside the clinic</source>
-        <translation type="unfinished"></translation>
+        <translation>诊所外人员</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">删除</translation>
+        <translation>移除</translation>
     </message>
 </context>
 <context>
@@ -2052,59 +2052,59 @@
     <name>ChangeTierDialog</name>
     <message>
         <source>Change tier of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>变更会员卡 {card} 的等级</translation>
     </message>
     <message>
         <source>Now {tier}, {first} to {last}. Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前为{tier}，{first} 至 {last}。请选择新等级。</translation>
     </message>
     <message>
         <source>New tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新等级</translation>
     </message>
     <message>
         <source>What it costs</source>
-        <translation type="unfinished"></translation>
+        <translation>费用</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">缴费</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>There is no other tier to change to.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有其他可变更的等级。</translation>
     </message>
     <message>
         <source>Working it out…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在计算…</translation>
     </message>
     <message>
         <source>The member pays {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员需补交 {sum}。</translation>
     </message>
     <message>
         <source>The clinic refunds {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>诊所退还 {sum}。</translation>
     </message>
     <message>
         <source>Nothing to pay or refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>无需补交或退款。</translation>
     </message>
     <message>
         <source>Credit for the old tier</source>
-        <translation type="unfinished"></translation>
+        <translation>原等级折抵</translation>
     </message>
     <message>
         <source>Charge for the new tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新等级费用</translation>
     </message>
     <message>
         <source>New term</source>
-        <translation type="unfinished"></translation>
+        <translation>新有效期</translation>
     </message>
     <message>
         <source>Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择新等级。</translation>
     </message>
 </context>
 <context>
@@ -4358,81 +4358,81 @@
     <name>EnrolDialog</name>
     <message>
         <source>Enrol in a membership</source>
-        <translation type="unfinished"></translation>
+        <translation>办理会员</translation>
     </message>
     <message>
         <source>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</source>
-        <translation type="unfinished"></translation>
+        <translation>选择等级，查找付款人；如为家庭等级，再添加其他家庭成员。保存后生成会员卡号。</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等级</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Find the payer: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>查找付款人：姓名、电话号码…</translation>
     </message>
     <message>
         <source>Choose someone else</source>
-        <translation type="unfinished"></translation>
+        <translation>改选他人</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭成员</translation>
     </message>
     <message>
         <source>Add a family member: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加家庭成员：姓名、电话号码…</translation>
     </message>
     <message>
         <source>Starts on</source>
-        <translation type="unfinished"></translation>
+        <translation>开始日期</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>期数</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">缴费</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">备注</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <source>No tier is offered. The director sets them up.</source>
-        <translation type="unfinished"></translation>
+        <translation>暂无可办理的会员等级，请院长先设置。</translation>
     </message>
     <message numerus="yes">
         <source>Up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>最多 %n 人（含付款人）。</numerusform>
         </translation>
     </message>
     <message>
         <source>ends on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>至 {day} 止</translation>
     </message>
     <message>
         <source>{name} is already on this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是此会员的成员。</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">删除</translation>
+        <translation>移除</translation>
     </message>
     <message>
         <source>Choose a tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择等级。</translation>
     </message>
     <message>
         <source>Find and choose the person who pays.</source>
-        <translation type="unfinished"></translation>
+        <translation>请查找并选择付款人。</translation>
     </message>
 </context>
 <context>
@@ -4778,7 +4778,7 @@
     </message>
     <message>
         <source>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>该患者是会员，此预约类型计入会员的“{benefit}”额度，须逐次计数。请逐次单独预约（不要设为周期预约），以便每次都计入额度。</translation>
     </message>
     <message>
         <source>appointment</source>
@@ -4842,7 +4842,7 @@
     </message>
     <message>
         <source>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} 是为享有优先预约的会员预留的号源，{opens} 起对所有人开放。该患者不是此类会员：仍要预约此预留号源吗？</translation>
     </message>
     <message>
         <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
@@ -5514,7 +5514,7 @@
     </message>
     <message>
         <source>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</source>
-        <translation type="unfinished"></translation>
+        <translation>{value} 不是预约可计入的会员权益。请从列表中选择，或选择“无”。</translation>
     </message>
     <message>
         <source>Choose the rooms and devices from the list.</source>
@@ -6134,15 +6134,15 @@
     </message>
     <message>
         <source>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员已注销，没有可打印的会员卡。请为其重新办理会员后再打印新卡。</translation>
     </message>
     <message>
         <source>This membership ended on {day}; renew it before printing a card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员已于 {day} 到期；请先续费再打印会员卡。</translation>
     </message>
     <message>
         <source>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此人目前不在这张会员卡上，因此没有对应的会员卡。请先将其添加到该会员卡，或打印其本人的会员卡。</translation>
     </message>
     <message>
         <source>That call was made to another patient. Print the form from the call itself.</source>
@@ -7005,256 +7005,256 @@
         <translation>会员有效期为 {start} 至 {end}，{day} 不在有效期内，无法变更等级。请改为续费。</translation>
     </message>
     <message>
-        <source>The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
-        <translation type="unfinished"></translation>
+        <source>The allowance for {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
+        <translation>{benefit}的额度已用完：{first} 至 {last} 期间已用 {used} 次，共 {quota} 次。如需再用一次，请院长填写原因后放行。</translation>
     </message>
     <message>
         <source>The {label} is too short: say in a few words why ({n} characters or more).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}太短：请用几句话说明原因（至少 {n} 个字）。</translation>
     </message>
     <message>
         <source>The {label} should be an amount in cents (whole number).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}应为以分为单位的金额（整数）。</translation>
     </message>
     <message>
         <source>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}不能为负数。请输入 0 或以上的数（退款请另行登记）。</translation>
     </message>
     <message>
         <source>The {label} should be more than 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}应大于 0。</translation>
     </message>
     <message>
         <source>The {label} is too large: at most {top}. Check the amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}过大：最多为 {top}。请核对金额。</translation>
     </message>
     <message>
         <source>Choose the tier&apos;s benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择该等级的权益。</translation>
     </message>
     <message>
         <source>A tier has at most {n} benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>一个等级最多 {n} 项权益。</translation>
     </message>
     <message>
         <source>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{key}”不是 ClinicDesk 可识别的权益。请从列表中选择，或填写名称添加自定义权益。</translation>
     </message>
     <message>
         <source>The benefit &apos;{key}&apos; is listed twice. Keep it once.</source>
-        <translation type="unfinished"></translation>
+        <translation>权益“{key}”重复列出，请只保留一项。</translation>
     </message>
     <message>
         <source>Say whether the benefit &apos;{key}&apos; is included or counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>请说明权益“{key}”是包含在内，还是按期计算额度。</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>权益“{key}”的额度应为每期 0 至 {top} 之间的整数。</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>权益“{key}”的额度以 1 至 10 个月或 1 至 10 年为一期。请重新选择周期。</translation>
     </message>
     <message>
         <source>Enter the payment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写付款详情。</translation>
     </message>
     <message>
         <source>Say whether this is a payment or a refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择是收款还是退款。</translation>
     </message>
     <message>
         <source>The payment date {day} is in the future. Record a payment on the day it is made.</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期 {day} 在将来。请在实际付款当天登记。</translation>
     </message>
     <message>
         <source>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择付款方式：现金、银行卡、微信支付、支付宝、银行转账或其他。</translation>
     </message>
     <message>
         <source>membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>会员等级</translation>
     </message>
     <message>
         <source>membership</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是会员（{tier}，卡号 {card}，有效期至 {end}）。请改为对该会员卡续费或变更等级。</translation>
     </message>
     <message>
         <source>{name} has died ({day}), so cannot be enrolled. Choose another person.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已去世（{day}），无法办理会员。请选择其他人。</translation>
     </message>
     <message>
         <source>Choose how the member is related to the payer: spouse, child, parent or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择该成员与付款人的关系：配偶、子女、父母或其他。</translation>
     </message>
     <message>
         <source>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员（卡号 {card}）已注销，无法变更或续费。请为其重新办理会员。</translation>
     </message>
     <message>
         <source>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{tier}”等级最多 {n} 人，当前填写了 {m} 人。请移除部分人员，或选择家庭等级。</translation>
     </message>
     <message>
         <source>Fill in the tier&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写等级详情。</translation>
     </message>
     <message>
         <source>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</source>
-        <translation type="unfinished"></translation>
+        <translation>代码“{code}”只能包含英文字母、数字和“_”，并以字母开头（例如 gold_family）。</translation>
     </message>
     <message>
         <source>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>等级的周期为 1 至 120 个月或 1 至 10 年。请重新选择周期。</translation>
     </message>
     <message>
         <source>A tier covers 1 to {n} people (more than 1: a family tier).</source>
-        <translation type="unfinished"></translation>
+        <translation>一个等级覆盖 1 至 {n} 人（超过 1 人即为家庭等级）。</translation>
     </message>
     <message>
         <source>Choose the colour again (like #C9A227).</source>
-        <translation type="unfinished"></translation>
+        <translation>请重新选择颜色（如 #C9A227）。</translation>
     </message>
     <message>
         <source>Another tier already has the code &apos;{code}&apos;. Choose another code.</source>
-        <translation type="unfinished"></translation>
+        <translation>已有其他等级使用代码“{code}”。请换一个代码。</translation>
     </message>
     <message>
         <source>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</source>
-        <translation type="unfinished"></translation>
+        <translation>现在已有其他等级使用代码“{code}”。请先修改其中一个代码。</translation>
     </message>
     <message>
         <source>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{tier}”等级正被 {n} 个会员使用，无法删除。请改为停用：停用后不能再办理该等级，现有会员可继续使用至到期。</translation>
     </message>
     <message>
         <source>Fill in the enrolment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写办理会员的详情。</translation>
     </message>
     <message>
         <source>The start date {day} is more than a year ahead, or too long ago. Check the date.</source>
-        <translation type="unfinished"></translation>
+        <translation>开始日期 {day} 在一年以后，或已过去太久。请检查日期。</translation>
     </message>
     <message>
         <source>A membership is bought for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次办理可购买 1 至 {n} 期。</translation>
     </message>
     <message>
         <source>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{tier}”等级已停用，不能再办理。请选择其他等级，或请院长重新启用。</translation>
     </message>
     <message>
         <source>{name} is listed twice. Each person is a member once.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 被列了两次。每人只能列入一次。</translation>
     </message>
     <message>
         <source>A membership is renewed for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次可续费 1 至 {n} 期。</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then change its tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员已于 {end} 到期。请先续费，再变更等级。</translation>
     </message>
     <message>
         <source>The membership is already in this tier. Choose a different tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员已是此等级。请选择其他等级。</translation>
     </message>
     <message>
         <source>Only a running membership can be suspended; this one is {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有有效的会员才能暂停；此会员当前为“{status}”。</translation>
     </message>
     <message>
         <source>This membership is not suspended; nothing to resume.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员未暂停，无需恢复。</translation>
     </message>
     <message>
         <source>This membership is already cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员已注销。</translation>
     </message>
     <message>
         <source>Choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择要添加的人员。</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then add people.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员已于 {end} 到期。请先续费，再添加人员。</translation>
     </message>
     <message>
         <source>{name} is already in this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是此会员的成员。</translation>
     </message>
     <message>
         <source>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>不能将付款人从其本人的会员中移除。请注销该会员，或改由其他付款人为家庭重新办理会员。</translation>
     </message>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>成员</translation>
     </message>
     <message>
         <source>A care team has at most 10 people.</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家团队最多 10 人。</translation>
     </message>
     <message>
         <source>The tier {tier} has no care team. Change to a tier with a private health butler first.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{tier}”等级没有健康管家团队。请先变更为含私人健康管家的等级。</translation>
     </message>
     <message>
         <source>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>请为每位健康管家团队成员选择角色：医生、营养师、健身教练或其他。</translation>
     </message>
     <message>
         <source>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</source>
-        <translation type="unfinished"></translation>
+        <translation>该员工的账号已停用或不存在。请为健康管家团队另选一人。</translation>
     </message>
     <message>
         <source>Give the name of a care team member from outside the clinic, or choose a staff member.</source>
-        <translation type="unfinished"></translation>
+        <translation>请填写诊所外健康管家团队成员的姓名，或选择一名员工。</translation>
     </message>
     <message>
         <source>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>“{tier}”等级没有可计入的“{benefit}”额度。请按普通预约办理，或变更该会员的等级。</translation>
     </message>
     <message>
         <source>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</source>
-        <translation type="unfinished"></translation>
+        <translation>会员（卡号 {card}）在 {day} 的状态为“{status}”，当天不能使用权益。请先恢复或续费。</translation>
     </message>
     <message>
         <source>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>该患者不是此会员（卡号 {card}）的成员。请先将其添加为成员，或选择正确的会员。</translation>
     </message>
     <message>
         <source>benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>权益使用记录</translation>
     </message>
     <message>
         <source>This use was already given back. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>此次使用已撤销。请刷新列表。</translation>
     </message>
     <message>
         <source>Choose which memberships to show.</source>
-        <translation type="unfinished"></translation>
+        <translation>请选择要显示哪些会员。</translation>
     </message>
     <message>
         <source>Type a name, phone or card number.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入姓名、电话或卡号。</translation>
     </message>
     <message>
         <source>Give the number of days ahead, 0 or more.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入提前天数（0 或以上）。</translation>
     </message>
     <message>
         <source>The last day is before the first. Swap them.</source>
-        <translation type="unfinished"></translation>
+        <translation>结束日期早于开始日期。请将两者对调。</translation>
     </message>
     <message>
         <source>This overdraft was already reviewed. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>此超额使用已查看过。请刷新列表。</translation>
     </message>
 </context>
 <context>
@@ -7347,10 +7347,6 @@
 </context>
 <context>
     <name>Features</name>
-    <message>
-        <source>{what} will be available in a coming version of ClinicDesk.</source>
-        <translation>“{what}”将在 ClinicDesk 的后续版本中提供。</translation>
-    </message>
     <message>
         <source>Reception</source>
         <translation>前台</translation>
@@ -7487,11 +7483,11 @@
     </message>
     <message>
         <source>Membership renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>会员续费</translation>
     </message>
     <message>
         <source>Annual health plan check-in</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康计划回访</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -7590,7 +7586,7 @@
     </message>
     <message>
         <source>The membership was renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>会员已续费</translation>
     </message>
 </context>
 <context>
@@ -8447,622 +8443,622 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Search: name, phone, card number or record number…</source>
         <extracomment>a tier list was loaded (the page&apos;s other tabs may use it)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>搜索：姓名、电话、卡号或病历号…</translation>
     </message>
     <message>
         <source>Current (active, suspended, not begun)</source>
-        <translation type="unfinished"></translation>
+        <translation>当前（有效、已暂停、未生效）</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished">正常</translation>
+        <translation>有效</translation>
     </message>
     <message>
         <source>Suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>Expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期</translation>
     </message>
     <message>
         <source>Not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>未生效</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished">已取消</translation>
+        <translation>已注销</translation>
     </message>
     <message>
         <source>All memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>全部会员</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>办理会员…</translation>
     </message>
     <message>
         <source>Enrol a patient or a family in a tier (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>为患者或家庭办理会员（Ctrl+N）</translation>
     </message>
     <message>
         <source>Renew…</source>
-        <translation type="unfinished"></translation>
+        <translation>续费…</translation>
     </message>
     <message>
         <source>Change tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>变更等级…</translation>
     </message>
     <message>
         <source>Record payment…</source>
-        <translation type="unfinished"></translation>
+        <translation>登记收款…</translation>
     </message>
     <message>
         <source>Record use…</source>
-        <translation type="unfinished"></translation>
+        <translation>登记使用…</translation>
     </message>
     <message>
         <source>Undo use…</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销使用…</translation>
     </message>
     <message>
         <source>Add member…</source>
-        <translation type="unfinished"></translation>
+        <translation>添加成员…</translation>
     </message>
     <message>
         <source>Remove member…</source>
-        <translation type="unfinished"></translation>
+        <translation>移除成员…</translation>
     </message>
     <message>
         <source>Care team…</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家…</translation>
     </message>
     <message>
         <source>Suspend…</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停…</translation>
     </message>
     <message>
         <source>Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <source>Cancel membership…</source>
-        <translation type="unfinished"></translation>
+        <translation>注销会员…</translation>
     </message>
     <message>
         <source>Print card…</source>
-        <translation type="unfinished"></translation>
+        <translation>打印会员卡…</translation>
     </message>
     <message>
         <source>The selected member&apos;s card, or every member&apos;s when no one is selected</source>
-        <translation type="unfinished"></translation>
+        <translation>打印所选成员的会员卡；未选择成员时打印全部成员的会员卡</translation>
     </message>
     <message>
         <source>For the member selected in the list below</source>
-        <translation type="unfinished"></translation>
+        <translation>为下方列表中所选的成员登记</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等级</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">电话</translation>
+        <translation>电话</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人数</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩余天数</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>成员</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <source>Record no.</source>
-        <translation type="unfinished">病历号</translation>
+        <translation>病历号</translation>
     </message>
     <message>
         <source>Relation</source>
-        <translation type="unfinished"></translation>
+        <translation>关系</translation>
     </message>
     <message>
         <source>Joined</source>
-        <translation type="unfinished"></translation>
+        <translation>加入日期</translation>
     </message>
     <message>
         <source>Allowances this period</source>
-        <translation type="unfinished"></translation>
+        <translation>本期额度</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家团队</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished">处理记录</translation>
+        <translation>历史记录</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>收付款</translation>
     </message>
     <message>
         <source>Benefit uses</source>
-        <translation type="unfinished"></translation>
+        <translation>权益使用</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>事项</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>经办人</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>详情</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>金额</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>付款方式</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>收据号</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">备注</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">就诊事项</translation>
+        <translation>使用人</translation>
     </message>
     <message>
         <source>Count</source>
-        <translation type="unfinished"></translation>
+        <translation>次数</translation>
     </message>
     <message>
         <source>All tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>全部等级</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished">正在加载…</translation>
+        <translation>正在加载…</translation>
     </message>
     <message>
         <source>No membership matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有符合条件的会员。</translation>
     </message>
     <message numerus="yes">
         <source>%n membership(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 个会员</numerusform>
         </translation>
     </message>
     <message>
         <source>No membership chosen</source>
-        <translation type="unfinished"></translation>
+        <translation>未选择会员</translation>
     </message>
     <message>
         <source>Choose a membership on the left, or enrol someone new with Enrol….</source>
-        <translation type="unfinished"></translation>
+        <translation>请在左侧选择会员，或点击“办理会员…”办理新会员。</translation>
     </message>
     <message>
         <source>Term</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期</translation>
     </message>
     <message>
         <source>Suspended since</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停开始日</translation>
     </message>
     <message>
         <source>due soon</source>
-        <translation type="unfinished"></translation>
+        <translation>即将到期</translation>
     </message>
     <message>
         <source>Renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>续费</translation>
     </message>
     <message>
         <source>This tier counts no allowance.</source>
-        <translation type="unfinished"></translation>
+        <translation>此等级不设额度。</translation>
     </message>
     <message>
         <source>Nobody named yet: use Care team….</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未指定，请点击“健康管家…”。</translation>
     </message>
     <message>
         <source>Allowed by the director: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>院长特批：{reason}</translation>
     </message>
     <message>
         <source>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已续费。该会员已过期，新有效期从今天开始：{first} 至 {last}。</translation>
     </message>
     <message>
         <source>Renewed: the membership now runs to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已续费：会员有效期延至 {last}。</translation>
     </message>
     <message>
         <source>Enrolled. Card number {card}, valid {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已办理。会员卡号 {card}，有效期 {first} 至 {last}。</translation>
     </message>
     <message>
         <source>Recorded. {allowance}</source>
-        <translation type="unfinished"></translation>
+        <translation>已登记。{allowance}</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished">已保存。</translation>
+        <translation>已保存。</translation>
     </message>
     <message>
         <source>Resumed. The membership now ends on {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢复。会员到期日顺延至 {last}。</translation>
     </message>
 </context>
 <context>
     <name>Membership</name>
     <message>
         <source>Priority booking and held slots</source>
-        <translation type="unfinished"></translation>
+        <translation>优先预约及会员预留号源</translation>
     </message>
     <message>
         <source>Health record management</source>
-        <translation type="unfinished"></translation>
+        <translation>健康档案管理</translation>
     </message>
     <message>
         <source>Annual health plan</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康计划</translation>
     </message>
     <message>
         <source>Family-doctor home visits</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭医生上门服务</translation>
     </message>
     <message>
         <source>Referral help to top hospitals</source>
-        <translation type="unfinished"></translation>
+        <translation>三甲医院转诊协助</translation>
     </message>
     <message>
         <source>Private health butler: a named care team</source>
-        <translation type="unfinished"></translation>
+        <translation>私人健康管家：专属健康管家团队</translation>
     </message>
     <message>
         <source>included</source>
-        <translation type="unfinished"></translation>
+        <translation>包含</translation>
     </message>
     <message>
         <source>so many per period</source>
-        <translation type="unfinished"></translation>
+        <translation>每期额度</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>有效</translation>
     </message>
     <message>
         <source>suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>已暂停</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>已注销</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期</translation>
     </message>
     <message>
         <source>not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>未生效</translation>
     </message>
     <message>
         <source>cash</source>
-        <translation type="unfinished"></translation>
+        <translation>现金</translation>
     </message>
     <message>
         <source>bank card</source>
-        <translation type="unfinished"></translation>
+        <translation>银行卡</translation>
     </message>
     <message>
         <source>WeChat Pay</source>
-        <translation type="unfinished"></translation>
+        <translation>微信支付</translation>
     </message>
     <message>
         <source>Alipay</source>
-        <translation type="unfinished"></translation>
+        <translation>支付宝</translation>
     </message>
     <message>
         <source>bank transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>银行转账</translation>
     </message>
     <message>
         <source>other</source>
-        <translation type="unfinished"></translation>
+        <translation>其他</translation>
     </message>
     <message>
         <source>payment</source>
-        <translation type="unfinished"></translation>
+        <translation>收款</translation>
     </message>
     <message>
         <source>refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>self</source>
-        <translation type="unfinished"></translation>
+        <translation>本人</translation>
     </message>
     <message>
         <source>spouse</source>
-        <translation type="unfinished"></translation>
+        <translation>配偶</translation>
     </message>
     <message>
         <source>child</source>
-        <translation type="unfinished"></translation>
+        <translation>子女</translation>
     </message>
     <message>
         <source>parent</source>
-        <translation type="unfinished"></translation>
+        <translation>父母</translation>
     </message>
     <message>
         <source>doctor</source>
-        <translation type="unfinished">医生</translation>
+        <translation>医生</translation>
     </message>
     <message>
         <source>nutritionist</source>
-        <translation type="unfinished"></translation>
+        <translation>营养师</translation>
     </message>
     <message>
         <source>trainer</source>
-        <translation type="unfinished"></translation>
+        <translation>健身教练</translation>
     </message>
     <message>
         <source>enrolled</source>
-        <translation type="unfinished"></translation>
+        <translation>办理会员</translation>
     </message>
     <message>
         <source>renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>续费</translation>
     </message>
     <message>
         <source>upgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>升级</translation>
     </message>
     <message>
         <source>downgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>降级</translation>
     </message>
     <message>
         <source>tier changed</source>
-        <translation type="unfinished"></translation>
+        <translation>变更等级</translation>
     </message>
     <message>
         <source>resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <source>member added</source>
-        <translation type="unfinished"></translation>
+        <translation>添加成员</translation>
     </message>
     <message>
         <source>member removed</source>
-        <translation type="unfinished"></translation>
+        <translation>移除成员</translation>
     </message>
     <message>
         <source>payment recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>登记收款</translation>
     </message>
     <message>
         <source>refund recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>登记退款</translation>
     </message>
     <message>
         <source>care team changed</source>
-        <translation type="unfinished"></translation>
+        <translation>变更健康管家团队</translation>
     </message>
     <message>
         <source>benefit used</source>
-        <translation type="unfinished"></translation>
+        <translation>使用权益</translation>
     </message>
     <message>
         <source>benefit use undone</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销权益使用</translation>
     </message>
     <message>
         <source>allowance overridden</source>
-        <translation type="unfinished"></translation>
+        <translation>特批超额</translation>
     </message>
     <message>
         <source>overdraft reviewed</source>
-        <translation type="unfinished"></translation>
+        <translation>已查看超额使用</translation>
     </message>
     <message>
         <source>note</source>
-        <translation type="unfinished"></translation>
+        <translation>备注</translation>
     </message>
 </context>
 <context>
     <name>MembershipCardDialog</name>
     <message>
         <source>Print membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>打印会员卡</translation>
     </message>
     <message>
         <source>Where will the card be printed?</source>
-        <translation type="unfinished"></translation>
+        <translation>会员卡用什么打印？</translation>
     </message>
     <message>
         <source>On a card printer (85.6 × 54 mm cards, the front then the back)</source>
-        <translation type="unfinished"></translation>
+        <translation>用证卡打印机（85.6 × 54 毫米卡片，先打正面再打背面）</translation>
     </message>
     <message>
         <source>On A4 paper, to cut out (the front and back side by side)</source>
-        <translation type="unfinished"></translation>
+        <translation>用 A4 纸打印后剪下（正面和背面并排）</translation>
     </message>
     <message>
         <source>Preview…</source>
-        <translation type="unfinished">预览…</translation>
+        <translation>预览…</translation>
     </message>
 </context>
 <context>
     <name>MembershipPage</name>
     <message>
         <source>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入以元为单位的金额，例如 3980 或 3980.50（最多两位小数）。</translation>
     </message>
     <message>
         <source>%n month(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%n 个月</translation>
     </message>
     <message>
         <source>%n year(s)</source>
-        <translation type="unfinished">%n 岁</translation>
+        <translation>%n 年</translation>
     </message>
     <message>
         <source>month(s)</source>
-        <translation type="unfinished">个月</translation>
+        <translation>个月</translation>
     </message>
     <message>
         <source>year(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>年</translation>
     </message>
     <message>
         <source>%n a month</source>
-        <translation type="unfinished"></translation>
+        <translation>每月 %n 次</translation>
     </message>
     <message>
         <source>{n} every {months} months</source>
-        <translation type="unfinished"></translation>
+        <translation>每 {months} 个月 {n} 次</translation>
     </message>
     <message>
         <source>%n a year</source>
-        <translation type="unfinished"></translation>
+        <translation>每年 %n 次</translation>
     </message>
     <message>
         <source>{n} every {years} years</source>
-        <translation type="unfinished"></translation>
+        <translation>每 {years} 年 {n} 次</translation>
     </message>
     <message>
         <source>{benefit}: {every}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：{every}</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, {span}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：已用 {used}/{quota} 次，{span}</translation>
     </message>
     <message>
         <source>ended %n day(s) ago</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期 %n 天</translation>
     </message>
     <message>
         <source>%n day(s)</source>
-        <translation type="unfinished">%n 天</translation>
+        <translation>%n 天</translation>
     </message>
     <message>
         <source>1 person</source>
-        <translation type="unfinished"></translation>
+        <translation>1 人</translation>
     </message>
     <message>
         <source>up to %n people</source>
-        <translation type="unfinished"></translation>
+        <translation>最多 %n 人</translation>
     </message>
     <message>
         <source>{price} for {period} · {people}</source>
-        <translation type="unfinished"></translation>
+        <translation>{price} / {period} · {people}</translation>
     </message>
     <message>
         <source>The new tier starts a new full period today; nothing is credited.</source>
-        <translation type="unfinished"></translation>
+        <translation>新等级从今天起重新计算一个完整周期，原等级的剩余部分不折抵。</translation>
     </message>
     <message>
         <source>The unused days of the old tier are credited; the new tier is charged for the days left.</source>
-        <translation type="unfinished"></translation>
+        <translation>原等级未使用的天数折抵费用，新等级按剩余天数收费。</translation>
     </message>
     <message>
         <source>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</source>
-        <translation type="unfinished"></translation>
+        <translation>原等级未使用的整月折抵费用，新等级按剩余月数收费，已开始的月份按已使用计算。</translation>
     </message>
     <message>
         <source>ends on {before} → {after}</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日 {before} → {after}</translation>
     </message>
     <message>
         <source>had lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>续费前已过期</translation>
     </message>
     <message>
         <source>suspended %n day(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停了 %n 天</translation>
     </message>
     <message>
         <source>{used} of {quota}</source>
-        <translation type="unfinished"></translation>
+        <translation>{used}/{quota}</translation>
     </message>
     <message>
         <source>to pay {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>应补交 {sum}</translation>
     </message>
     <message>
         <source>to refund {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>应退还 {sum}</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>会员等级</translation>
     </message>
     <message>
         <source>Reports</source>
-        <translation type="unfinished">报告</translation>
+        <translation>报表</translation>
     </message>
 </context>
 <context>
@@ -9070,117 +9066,117 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Membership</source>
         <extracomment>the membership page&apos;s feature key, and what the file asks it to show who may read a patient&apos;s membership in full (the service checks the same) show something on another page: (&quot;membership&quot;, (&quot;open&quot;, id) | (&quot;enrol&quot;, patient id)) the membership was read (MembershipView or None); the file&apos;s header shows its tag</extracomment>
-        <translation type="unfinished">会员</translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Open in Membership</source>
-        <translation type="unfinished"></translation>
+        <translation>在会员页打开</translation>
     </message>
     <message>
         <source>Renew, change the tier, record a payment or print the card</source>
-        <translation type="unfinished"></translation>
+        <translation>续费、变更等级、登记收款或打印会员卡</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>办理会员…</translation>
     </message>
     <message>
         <source>Enrol this patient in a membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>为该患者办理会员</translation>
     </message>
     <message>
         <source>Card number</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <source>Valid</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Paid by</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>Allowances left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩余额度</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭成员</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家团队</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished">正在加载…</translation>
+        <translation>正在加载…</translation>
     </message>
     <message>
         <source>Not a member</source>
-        <translation type="unfinished"></translation>
+        <translation>非会员</translation>
     </message>
     <message>
         <source>{tier} membership, {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>会员等级：{tier}（{status}）</translation>
     </message>
     <message>
         <source>{start} to {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} 至 {end}</translation>
     </message>
     <message numerus="yes">
         <source>(%n day(s) left)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>（剩余 %n 天）</numerusform>
         </translation>
     </message>
     <message>
         <source>{status} since {day}: benefits cannot be used until resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>自 {day} 起{status}：恢复前不能使用权益</translation>
     </message>
     <message>
         <source>· renewal due</source>
-        <translation type="unfinished"></translation>
+        <translation>· 待续费</translation>
     </message>
     <message>
         <source>{name} (this patient)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}（即本患者）</translation>
     </message>
     <message>
         <source>Not named yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未指定</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished">不使用</translation>
+        <translation>无</translation>
     </message>
     <message>
         <source>{benefit}: {left} of {quota} left ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：剩余 {left}/{quota} 次（{first} 至 {last}）</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：已用 {used}/{quota} 次，超额 {over} 次（{first} 至 {last}）</translation>
     </message>
     <message>
         <source>{relation}, payer</source>
-        <translation type="unfinished"></translation>
+        <translation>{relation}，付款人</translation>
     </message>
     <message>
         <source>{role}: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>{role}：{name}</translation>
     </message>
     <message>
         <source>Enrolled.</source>
-        <translation type="unfinished"></translation>
+        <translation>已办理会员。</translation>
     </message>
 </context>
 <context>
@@ -9552,7 +9548,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership renewal, before it ends</source>
-        <translation type="unfinished"></translation>
+        <translation>会员续费提醒（到期前）</translation>
     </message>
     <message>
         <source>how the patient is addressed (张女士)</source>
@@ -10742,66 +10738,66 @@ An offline-first desktop program for small private clinics.</source>
     <name>PaymentBox</name>
     <message>
         <source>Refund money to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>退款给付款人</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>Paid now</source>
-        <translation type="unfinished"></translation>
+        <translation>当场付款</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>金额</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>付款方式</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>收据号</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期</translation>
     </message>
     <message>
         <source>Payment note</source>
-        <translation type="unfinished"></translation>
+        <translation>付款备注</translation>
     </message>
     <message>
         <source>As printed on the receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>按收据上印的号码填写</translation>
     </message>
 </context>
 <context>
     <name>PaymentDialog</name>
     <message>
         <source>Record a payment for {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>为会员卡 {card} 登记收付款</translation>
     </message>
     <message>
         <source>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</source>
-        <translation type="unfinished"></translation>
+        <translation>按实际收付的金额登记，并填写收据号。这里只如实记录收付款，不是账户。</translation>
     </message>
     <message>
         <source>Payment received</source>
-        <translation type="unfinished"></translation>
+        <translation>收款</translation>
     </message>
     <message>
         <source>Refund given</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>类型</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>明细</translation>
     </message>
 </context>
 <context>
@@ -11263,7 +11259,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>会员卡</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -11478,51 +11474,51 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>会员卡</translation>
     </message>
     <message>
         <source>Member</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <source>Valid until {date}</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期至 {date}</translation>
     </message>
     <message>
         <source>Valid {first} to {last}</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期 {first} 至 {last}</translation>
     </message>
     <message>
         <source>Member benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>会员权益</translation>
     </message>
     <message>
         <source>{label}: {n} a year</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每年 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} years</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每 {count} 年 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} a month</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每月 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} months</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每 {count} 个月 {n} 次</translation>
     </message>
     <message>
         <source>Present this card at the desk.</source>
-        <translation type="unfinished"></translation>
+        <translation>请在前台出示本卡。</translation>
     </message>
     <message>
         <source>Cut out along the corner marks, fold on the marks in the middle, and laminate.</source>
-        <translation type="unfinished"></translation>
+        <translation>沿四角的裁切标记剪下，沿中间的折线标记对折，然后塑封。</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -12201,27 +12197,27 @@ An offline-first desktop program for small private clinics.</source>
     <name>ReasonDialog</name>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Suspend membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停会员卡 {card}</translation>
     </message>
     <message>
         <source>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</source>
-        <translation type="unfinished"></translation>
+        <translation>暂停期间不能使用任何权益。恢复后，到期日按暂停的天数顺延。</translation>
     </message>
     <message>
         <source>Cancel membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>注销会员卡 {card}</translation>
     </message>
     <message>
         <source>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>注销将永久终止该会员资格，会员卡今日起失效。如有款项退还给付款人，请登记退款。</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
 </context>
 <context>
@@ -12914,50 +12910,50 @@ An offline-first desktop program for small private clinics.</source>
     <name>RemoveMemberDialog</name>
     <message>
         <source>Remove a member from {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>从会员卡 {card} 移除成员</translation>
     </message>
     <message>
         <source>The person leaves today; their past uses stay in the history.</source>
-        <translation type="unfinished"></translation>
+        <translation>此人今日起退出；其以往的权益使用记录仍会保留。</translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>成员</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Only the payer is on this membership; there is no one to remove.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会员只有付款人一人，没有可移除的成员。</translation>
     </message>
 </context>
 <context>
     <name>RenewDialog</name>
     <message>
         <source>Renew membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>会员卡 {card} 续费</translation>
     </message>
     <message>
         <source>{tier}, paid by {payer}. The price is that of the tier today.</source>
-        <translation type="unfinished"></translation>
+        <translation>{tier}，付款人：{payer}。按该等级的现行价格收费。</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>期数</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">缴费</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</source>
-        <translation type="unfinished"></translation>
+        <translation>该会员已于 {ended} 到期。现在续费，新有效期从今天开始：{first} 至 {last}；中间这段时间不在有效期内。</translation>
     </message>
     <message>
         <source>The current term ends on {ended}. The new term runs on from {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>当前有效期至 {ended}。新有效期接续为 {first} 至 {last}。</translation>
     </message>
 </context>
 <context>
@@ -13040,143 +13036,143 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Members by tier</source>
-        <translation type="unfinished"></translation>
+        <translation>各等级会员数</translation>
     </message>
     <message>
         <source>Renewals due</source>
-        <translation type="unfinished"></translation>
+        <translation>待续费</translation>
     </message>
     <message>
         <source>Lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期未续费</translation>
     </message>
     <message>
         <source>Benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>权益使用情况</translation>
     </message>
     <message>
         <source>Allowances overdrawn</source>
-        <translation type="unfinished"></translation>
+        <translation>超额使用</translation>
     </message>
     <message>
         <source>ending within</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日在</translation>
     </message>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> 天内</translation>
     </message>
     <message>
         <source>from</source>
-        <translation type="unfinished"></translation>
+        <translation>从</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished">至</translation>
+        <translation>至</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished">刷新</translation>
+        <translation>刷新</translation>
     </message>
     <message>
         <source>Seen</source>
-        <translation type="unfinished">已阅</translation>
+        <translation>已阅</translation>
     </message>
     <message>
         <source>You have looked at this overdraft; it leaves the list</source>
-        <translation type="unfinished"></translation>
+        <translation>您已查看这条超额使用，它将从列表中移除</translation>
     </message>
     <message>
         <source>Current memberships and the people they cover, today.</source>
-        <translation type="unfinished"></translation>
+        <translation>截至今天的现有会员数及涵盖人数。</translation>
     </message>
     <message>
         <source>Memberships ending soon and not cancelled: call the payer to renew.</source>
-        <translation type="unfinished"></translation>
+        <translation>即将到期且未注销的会员：请致电付款人续费。</translation>
     </message>
     <message>
         <source>Ended recently and not renewed; after the grace days set in Settings they leave this list.</source>
-        <translation type="unfinished"></translation>
+        <translation>近期已到期且未续费的会员；超过“设置”中的宽限天数后不再列出。</translation>
     </message>
     <message>
         <source>Benefit uses in the period, undone ones taken off.</source>
-        <translation type="unfinished"></translation>
+        <translation>所选期间内的权益使用次数（已扣除撤销的使用）。</translation>
     </message>
     <message>
         <source>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>两台工作站离线时可能各自登记了同一额度的最后一次使用，同步后该周期的使用次数就会超出额度。请逐条查看，然后标记为已阅。</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等级</translation>
     </message>
     <message>
         <source>Memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>会员数</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人数</translation>
     </message>
     <message>
         <source>Of them suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>其中暂停</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">电话</translation>
+        <translation>电话</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡号</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩余天数</translation>
     </message>
     <message>
         <source>Ended</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">状态</translation>
+        <translation>状态</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>Uses</source>
-        <translation type="unfinished"></translation>
+        <translation>使用次数</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>使用人数</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>周期</translation>
     </message>
     <message>
         <source>Allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>额度</translation>
     </message>
     <message>
         <source>Used</source>
-        <translation type="unfinished"></translation>
+        <translation>已用</translation>
     </message>
     <message>
         <source>Marked as seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>已标记为已阅。</translation>
     </message>
     <message>
         <source>Export CSV</source>
@@ -14101,7 +14097,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Change it into the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>即使是会员预留号源也照样更改</translation>
     </message>
     <message>
         <source>Tick at least one weekday for the series.</source>
@@ -14209,7 +14205,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership</source>
-        <translation type="unfinished">会员</translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Printing</source>
@@ -14501,27 +14497,27 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Changing tier mid-term is priced</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期内变更等级的计费方式</translation>
     </message>
     <message>
         <source>Renewal reminder before expiry (days)</source>
-        <translation type="unfinished"></translation>
+        <translation>续费提醒：到期前天数</translation>
     </message>
     <message>
         <source>Lapsed members listed for (days after expiry)</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期会员保留在列表中的时长（到期后天数）</translation>
     </message>
     <message>
         <source>Slots per doctor and day held for members</source>
-        <translation type="unfinished"></translation>
+        <translation>每位医生每天的会员预留号源数</translation>
     </message>
     <message>
         <source>Held slots open to everyone (days before)</source>
-        <translation type="unfinished"></translation>
+        <translation>会员预留号源对所有人开放：提前天数</translation>
     </message>
     <message>
         <source>Annual health plan: check-in calls per year</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康计划：每年回访电话次数</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -15544,168 +15540,168 @@ An offline-first desktop program for small private clinics.</source>
     <name>TierDialog</name>
     <message>
         <source>New membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新建会员等级</translation>
     </message>
     <message>
         <source>Edit tier {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>编辑等级 {name}</translation>
     </message>
     <message>
         <source>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>等级的三种语言名称、价格与周期、涵盖人数及权益：权益可为“包含”，或按周期计次的额度。</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished">编号</translation>
+        <translation>代码</translation>
     </message>
     <message>
         <source>Short, unique: basic, family…</source>
-        <translation type="unfinished"></translation>
+        <translation>简短且唯一：basic、family…</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名称</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished">说明</translation>
+        <translation>说明</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>价格</translation>
     </message>
     <message>
         <source>for</source>
-        <translation type="unfinished"></translation>
+        <translation>每</translation>
     </message>
     <message>
         <source>People, payer included</source>
-        <translation type="unfinished"></translation>
+        <translation>人数（含付款人）</translation>
     </message>
     <message>
         <source>Colour</source>
-        <translation type="unfinished">颜色</translation>
+        <translation>颜色</translation>
     </message>
     <message>
         <source>Choose…</source>
-        <translation type="unfinished">选择…</translation>
+        <translation>选择…</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>Add a benefit of your own</source>
-        <translation type="unfinished"></translation>
+        <translation>添加自定义权益</translation>
     </message>
     <message>
         <source>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</source>
-        <translation type="unfinished"></translation>
+        <translation>修改价格不影响现有会员已付的费用，仅适用于此后的办理和续费。</translation>
     </message>
     <message>
         <source>Sample</source>
-        <translation type="unfinished"></translation>
+        <translation>示例</translation>
     </message>
     <message>
         <source>No colour</source>
-        <translation type="unfinished"></translation>
+        <translation>未设置颜色</translation>
     </message>
     <message>
         <source>Not a colour</source>
-        <translation type="unfinished"></translation>
+        <translation>不是有效的颜色</translation>
     </message>
     <message>
         <source>Tier colour</source>
-        <translation type="unfinished"></translation>
+        <translation>等级颜色</translation>
     </message>
 </context>
 <context>
     <name>TiersPanel</name>
     <message>
         <source>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</source>
-        <translation type="unfinished"></translation>
+        <translation>前台可办理的会员等级，按此顺序向前台显示。已在使用的等级不能删除：请将其停用，现有会员可继续保留该等级，直至续费或变更等级。</translation>
     </message>
     <message>
         <source>New tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>新建等级…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished">编辑…</translation>
+        <translation>编辑…</translation>
     </message>
     <message>
         <source>Move up</source>
-        <translation type="unfinished"></translation>
+        <translation>上移</translation>
     </message>
     <message>
         <source>Move down</source>
-        <translation type="unfinished"></translation>
+        <translation>下移</translation>
     </message>
     <message>
         <source>Retire</source>
-        <translation type="unfinished"></translation>
+        <translation>停用</translation>
     </message>
     <message>
         <source>Offer again</source>
-        <translation type="unfinished">重新提供</translation>
+        <translation>重新启用</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>删除…</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等级</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>价格</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>周期</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人数</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>In use</source>
-        <translation type="unfinished"></translation>
+        <translation>使用中</translation>
     </message>
     <message>
         <source>Offered</source>
-        <translation type="unfinished"></translation>
+        <translation>可办理</translation>
     </message>
     <message>
         <source>Retired</source>
-        <translation type="unfinished"></translation>
+        <translation>已停用</translation>
     </message>
     <message>
         <source>Yes</source>
-        <translation type="unfinished">是</translation>
+        <translation>是</translation>
     </message>
     <message numerus="yes">
         <source>In use by %n membership(s): retire it instead.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>有 %n 个会员正在使用此等级：请改为停用。</numerusform>
         </translation>
     </message>
     <message>
         <source>Delete tier</source>
-        <translation type="unfinished"></translation>
+        <translation>删除等级</translation>
     </message>
     <message>
         <source>Delete the tier {name}? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>要删除等级 {name} 吗？此操作无法撤销。</translation>
     </message>
     <message>
         <source>Tier saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>等级已保存。</translation>
     </message>
 </context>
 <context>
@@ -15820,23 +15816,23 @@ An offline-first desktop program for small private clinics.</source>
     <name>UndoUseDialog</name>
     <message>
         <source>Undo a benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>撤销权益使用</translation>
     </message>
     <message>
         <source>The use is given back by a line of -1; the original stays in the ledger.</source>
-        <translation type="unfinished"></translation>
+        <translation>系统会添加一条 -1 的记录退回这次使用，原记录仍保留在明细中。</translation>
     </message>
     <message>
         <source>Use</source>
-        <translation type="unfinished"></translation>
+        <translation>使用记录</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>There is no use to undo.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有可撤销的使用记录。</translation>
     </message>
 </context>
 <context>
@@ -15866,55 +15862,55 @@ An offline-first desktop program for small private clinics.</source>
     <name>UseDialog</name>
     <message>
         <source>Record a benefit use on {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>登记会员卡 {card} 的权益使用</translation>
     </message>
     <message>
         <source>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次使用单独记一条，因此即使两台工作站离线也不会漏记。在日历中预约的上门服务由日历自动计次。</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>权益</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">就诊事项</translation>
+        <translation>使用人</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">备注</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <source>Reason to allow</source>
-        <translation type="unfinished"></translation>
+        <translation>特批原因</translation>
     </message>
     <message>
         <source>Why one more is allowed (at least 4 characters)</source>
-        <translation type="unfinished"></translation>
+        <translation>为何允许多用一次（至少 4 个字）</translation>
     </message>
     <message>
         <source>Recorded with your name and kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>将连同您的姓名记入审计日志。</translation>
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>填写原因特批…</translation>
     </message>
     <message>
         <source>Included; no allowance is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>已包含在内，不计入额度。</translation>
     </message>
     <message>
         <source>Allow one more</source>
-        <translation type="unfinished"></translation>
+        <translation>特批多用一次</translation>
     </message>
     <message>
         <source>This tier has no benefit to record.</source>
-        <translation type="unfinished"></translation>
+        <translation>此等级没有可登记的权益。</translation>
     </message>
 </context>
 <context>
@@ -16306,7 +16302,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Higher is offered first. Members with priority booking get at least {n} (A10).</source>
-        <translation type="unfinished"></translation>
+        <translation>数值越大越优先。享有优先预约权益的会员至少为 {n}（A10）。</translation>
     </message>
     <message>
         <source>Choose the patient first: search and pick one.</source>
@@ -16317,7 +16313,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>WaitlistPanel</name>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>会员</translation>
     </message>
     <message>
         <source>Waitlist (ASAP list)</source>

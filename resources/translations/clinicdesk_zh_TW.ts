@@ -268,29 +268,29 @@
     <name>AddMemberDialog</name>
     <message>
         <source>Add a member to {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>為會員卡 {card} 新增成員</translation>
     </message>
     <message numerus="yes">
         <source>{tier}: up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>{tier}：最多 %n 人（含付款人）。</numerusform>
         </translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>人員</translation>
     </message>
     <message>
         <source>Relation to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>與付款人關係</translation>
     </message>
     <message>
         <source>Find the person: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>搜尋人員：姓名、電話號碼…</translation>
     </message>
     <message>
         <source>Find and choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>請搜尋並選擇要新增的人員。</translation>
     </message>
 </context>
 <context>
@@ -457,7 +457,7 @@
     <name>AppointmentGrid</name>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>會員</translation>
     </message>
 </context>
 <context>
@@ -657,11 +657,11 @@
     </message>
     <message>
         <source>Counts against a membership benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>計入會員權益</translation>
     </message>
     <message>
         <source>(none)</source>
-        <translation type="unfinished">（無）</translation>
+        <translation>（無）</translation>
     </message>
     <message>
         <source>No rooms or devices yet. Add them on the Rooms and devices tab.</source>
@@ -871,35 +871,35 @@
     <name>BenefitsTable</name>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>類型</translation>
     </message>
     <message>
         <source>How many</source>
-        <translation type="unfinished"></translation>
+        <translation>次數</translation>
     </message>
     <message>
         <source>Every</source>
-        <translation type="unfinished">每</translation>
+        <translation>每</translation>
     </message>
     <message>
         <source>What the member gets, in your words</source>
-        <translation type="unfinished"></translation>
+        <translation>會員可享有的內容（自行填寫）</translation>
     </message>
     <message>
         <source>Included</source>
-        <translation type="unfinished"></translation>
+        <translation>包含</translation>
     </message>
     <message>
         <source>Allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>額度</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">刪除</translation>
+        <translation>移除</translation>
     </message>
 </context>
 <context>
@@ -974,11 +974,11 @@
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>填寫原因特批…</translation>
     </message>
     <message>
         <source>Why this visit is allowed past the allowance (kept in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>超出額度仍允許本次預約的原因（將記入稽核紀錄）</translation>
     </message>
     <message>
         <source>Book</source>
@@ -1082,35 +1082,35 @@
     </message>
     <message>
         <source>Member: {tier} — priority booking</source>
-        <translation type="unfinished"></translation>
+        <translation>會員：{tier}——優先預約</translation>
     </message>
     <message>
         <source>Member: {tier}</source>
-        <translation type="unfinished"></translation>
+        <translation>會員：{tier}</translation>
     </message>
     <message>
         <source>(suspended)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已暫停）</translation>
     </message>
     <message>
         <source>Home visits: {left} of {quota} left (until {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>到府服務：剩餘 {left} 次（共 {quota} 次，至 {last} 止）</translation>
     </message>
     <message>
         <source>This membership has no home-visit allowance: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員沒有到府服務額度：本次到府服務不計入額度</translation>
     </message>
     <message>
         <source>Not a member: this home visit is not counted against an allowance</source>
-        <translation type="unfinished"></translation>
+        <translation>非會員：本次到府服務不計入額度</translation>
     </message>
     <message>
         <source>Give the reason, then press Book again: the visit is counted past the allowance and the reason is kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>請填寫原因，然後再按一次「預約」：本次將超出額度計入，原因會記入稽核紀錄。</translation>
     </message>
     <message>
         <source>Book the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>使用會員保留時段，仍要預約</translation>
     </message>
     <message>
         <source>the doctor is already booked then</source>
@@ -1185,7 +1185,7 @@
     </message>
     <message>
         <source>, %n for members</source>
-        <translation type="unfinished"></translation>
+        <translation>，會員保留 %n 個</translation>
     </message>
     <message>
         <source>Closed</source>
@@ -1943,43 +1943,43 @@
     <name>CareTeamDialog</name>
     <message>
         <source>Care team of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>會員卡 {card} 的健康管家團隊</translation>
     </message>
     <message>
         <source>The members&apos; named care team: choose a staff member, or type the name and phone of someone outside the clinic.</source>
-        <translation type="unfinished"></translation>
+        <translation>為會員指定專屬健康管家團隊：選擇本診所員工，或填寫診所外人員的姓名和電話。</translation>
     </message>
     <message>
         <source>Role</source>
-        <translation type="unfinished"></translation>
+        <translation>角色</translation>
     </message>
     <message>
         <source>Who</source>
-        <translation type="unfinished"></translation>
+        <translation>人員</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">電話</translation>
+        <translation>電話</translation>
     </message>
     <message>
         <source>Add a person</source>
-        <translation type="unfinished"></translation>
+        <translation>新增人員</translation>
     </message>
     <message>
         <source>(nobody yet)</source>
-        <translation type="unfinished"></translation>
+        <translation>（尚未指定）</translation>
     </message>
     <message>
         <source>Someone outside the clinic</source>
-        <translation type="unfinished"></translation>
+        <translation>診所外人員</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">刪除</translation>
+        <translation>移除</translation>
     </message>
 </context>
 <context>
@@ -2052,59 +2052,59 @@
     <name>ChangeTierDialog</name>
     <message>
         <source>Change tier of {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>變更會員卡 {card} 的等級</translation>
     </message>
     <message>
         <source>Now {tier}, {first} to {last}. Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>目前為{tier}，{first} 至 {last}。請選擇新等級。</translation>
     </message>
     <message>
         <source>New tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新等級</translation>
     </message>
     <message>
         <source>What it costs</source>
-        <translation type="unfinished"></translation>
+        <translation>費用</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">繳費</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>There is no other tier to change to.</source>
-        <translation type="unfinished"></translation>
+        <translation>沒有其他可變更的等級。</translation>
     </message>
     <message>
         <source>Working it out…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在計算…</translation>
     </message>
     <message>
         <source>The member pays {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>會員需補繳 {sum}。</translation>
     </message>
     <message>
         <source>The clinic refunds {sum}.</source>
-        <translation type="unfinished"></translation>
+        <translation>診所退還 {sum}。</translation>
     </message>
     <message>
         <source>Nothing to pay or refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>無需補繳或退款。</translation>
     </message>
     <message>
         <source>Credit for the old tier</source>
-        <translation type="unfinished"></translation>
+        <translation>原等級折抵</translation>
     </message>
     <message>
         <source>Charge for the new tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新等級費用</translation>
     </message>
     <message>
         <source>New term</source>
-        <translation type="unfinished"></translation>
+        <translation>新有效期</translation>
     </message>
     <message>
         <source>Choose the new tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇新等級。</translation>
     </message>
 </context>
 <context>
@@ -4358,81 +4358,81 @@
     <name>EnrolDialog</name>
     <message>
         <source>Enrol in a membership</source>
-        <translation type="unfinished"></translation>
+        <translation>辦理會員</translation>
     </message>
     <message>
         <source>Choose the tier, find the person who pays, and for a family tier add the others. The card number is given when you save.</source>
-        <translation type="unfinished"></translation>
+        <translation>選擇等級，搜尋付款人；如為家庭等級，再新增其他家庭成員。儲存後產生會員卡號。</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等級</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Find the payer: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>搜尋付款人：姓名、電話號碼…</translation>
     </message>
     <message>
         <source>Choose someone else</source>
-        <translation type="unfinished"></translation>
+        <translation>改選他人</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭成員</translation>
     </message>
     <message>
         <source>Add a family member: name, phone digits…</source>
-        <translation type="unfinished"></translation>
+        <translation>新增家庭成員：姓名、電話號碼…</translation>
     </message>
     <message>
         <source>Starts on</source>
-        <translation type="unfinished"></translation>
+        <translation>開始日期</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>期數</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">繳費</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">備註</translation>
+        <translation>備註</translation>
     </message>
     <message>
         <source>No tier is offered. The director sets them up.</source>
-        <translation type="unfinished"></translation>
+        <translation>目前沒有可辦理的會員等級，請院長先設定。</translation>
     </message>
     <message numerus="yes">
         <source>Up to %n people, the payer included.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>最多 %n 人（含付款人）。</numerusform>
         </translation>
     </message>
     <message>
         <source>ends on {day}</source>
-        <translation type="unfinished"></translation>
+        <translation>至 {day} 止</translation>
     </message>
     <message>
         <source>{name} is already on this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是此會員的成員。</translation>
     </message>
     <message>
         <source>Remove</source>
-        <translation type="unfinished">刪除</translation>
+        <translation>移除</translation>
     </message>
     <message>
         <source>Choose a tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇等級。</translation>
     </message>
     <message>
         <source>Find and choose the person who pays.</source>
-        <translation type="unfinished"></translation>
+        <translation>請搜尋並選擇付款人。</translation>
     </message>
 </context>
 <context>
@@ -4778,7 +4778,7 @@
     </message>
     <message>
         <source>This patient is a member and this purpose counts against the membership&apos;s {benefit} allowance, which is counted one visit at a time. Book each visit on its own (without Repeat), so each one is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>該病患是會員，此預約類型計入會員的「{benefit}」額度，須逐次計算。請每次單獨預約（不要設為週期預約），以便每次都計入額度。</translation>
     </message>
     <message>
         <source>appointment</source>
@@ -4842,7 +4842,7 @@
     </message>
     <message>
         <source>{start} is held for members with priority booking until {opens}; from that day it is open to everyone. This patient is not such a member: book the held time anyway?</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} 是為享有優先預約的會員保留的時段，{opens} 起開放給所有人。該病患不是此類會員：仍要預約此保留時段嗎？</translation>
     </message>
     <message>
         <source>Bookings are real-name: check the patient&apos;s identity document (or confirm name and ID number on the phone), then tick &quot;Identity checked&quot;.</source>
@@ -5514,7 +5514,7 @@
     </message>
     <message>
         <source>{value} is not a membership benefit a booking can count against. Choose one from the list, or none.</source>
-        <translation type="unfinished"></translation>
+        <translation>{value} 不是預約可計入的會員權益。請從清單中選擇，或選擇「無」。</translation>
     </message>
     <message>
         <source>Choose the rooms and devices from the list.</source>
@@ -6134,15 +6134,15 @@
     </message>
     <message>
         <source>This membership was cancelled, so it has no card to print. Enrol the member again to print a new card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員已註銷，沒有可列印的會員卡。請為其重新辦理會員後再列印新卡。</translation>
     </message>
     <message>
         <source>This membership ended on {day}; renew it before printing a card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員已於 {day} 到期；請先續費再列印會員卡。</translation>
     </message>
     <message>
         <source>This person is not a current member of this membership, so it has no card for them. Add them to it first, or print their own membership&apos;s card.</source>
-        <translation type="unfinished"></translation>
+        <translation>此人目前不在這張會員卡上，因此沒有對應的會員卡。請先將其新增至該會員卡，或列印其本人的會員卡。</translation>
     </message>
     <message>
         <source>That call was made to another patient. Print the form from the call itself.</source>
@@ -7005,256 +7005,256 @@
         <translation>會員有效期為 {start} 至 {end}，{day} 不在有效期內，無法變更等級。請改為續費。</translation>
     </message>
     <message>
-        <source>The allowance of {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
-        <translation type="unfinished"></translation>
+        <source>The allowance for {benefit} is used up: {used} of {quota} from {first} to {last}. The director can allow one more with a reason.</source>
+        <translation>{benefit}的額度已用完：{first} 至 {last} 期間已用 {used} 次，共 {quota} 次。如需再用一次，請院長填寫原因後放行。</translation>
     </message>
     <message>
         <source>The {label} is too short: say in a few words why ({n} characters or more).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}太短：請用幾句話說明原因（至少 {n} 個字）。</translation>
     </message>
     <message>
         <source>The {label} should be an amount in cents (whole number).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}應為以分為單位的金額（整數）。</translation>
     </message>
     <message>
         <source>The {label} cannot be negative. Enter 0 or more (a refund is its own entry).</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}不能為負數。請輸入 0 或以上的數（退款請另行登錄）。</translation>
     </message>
     <message>
         <source>The {label} should be more than 0.</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}應大於 0。</translation>
     </message>
     <message>
         <source>The {label} is too large: at most {top}. Check the amount.</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}過大：最多為 {top}。請核對金額。</translation>
     </message>
     <message>
         <source>Choose the tier&apos;s benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇該等級的權益。</translation>
     </message>
     <message>
         <source>A tier has at most {n} benefits.</source>
-        <translation type="unfinished"></translation>
+        <translation>一個等級最多 {n} 項權益。</translation>
     </message>
     <message>
         <source>&apos;{key}&apos; is not a benefit ClinicDesk knows. Choose one from the list, or add your own benefit with its name.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{key}」不是 ClinicDesk 可識別的權益。請從清單中選擇，或填寫名稱新增自訂權益。</translation>
     </message>
     <message>
         <source>The benefit &apos;{key}&apos; is listed twice. Keep it once.</source>
-        <translation type="unfinished"></translation>
+        <translation>權益「{key}」重複列出，請只保留一項。</translation>
     </message>
     <message>
         <source>Say whether the benefit &apos;{key}&apos; is included or counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>請說明權益「{key}」是包含在內，還是按期計算額度。</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; should be a whole number from 0 to {top} per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>權益「{key}」的額度應為每期 0 至 {top} 之間的整數。</translation>
     </message>
     <message>
         <source>The allowance of &apos;{key}&apos; is counted per 1 to 10 months or years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>權益「{key}」的額度以 1 至 10 個月或 1 至 10 年為一期。請重新選擇週期。</translation>
     </message>
     <message>
         <source>Enter the payment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>請填寫付款詳情。</translation>
     </message>
     <message>
         <source>Say whether this is a payment or a refund.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇是收款還是退款。</translation>
     </message>
     <message>
         <source>The payment date {day} is in the future. Record a payment on the day it is made.</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期 {day} 在未來。請在實際付款當天登錄。</translation>
     </message>
     <message>
         <source>Choose how it was paid: cash, bank card, WeChat Pay, Alipay, bank transfer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇付款方式：現金、銀行卡、微信支付、支付寶、銀行轉帳或其他。</translation>
     </message>
     <message>
         <source>membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>會員等級</translation>
     </message>
     <message>
         <source>membership</source>
-        <translation type="unfinished"></translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>{name} is already a member ({tier}, card {card}, until {end}). Renew or change that membership instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是會員（{tier}，卡號 {card}，有效期至 {end}）。請改為對該會員卡續費或變更等級。</translation>
     </message>
     <message>
         <source>{name} has died ({day}), so cannot be enrolled. Choose another person.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已過世（{day}），無法辦理會員。請選擇其他人。</translation>
     </message>
     <message>
         <source>Choose how the member is related to the payer: spouse, child, parent or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇該成員與付款人的關係：配偶、子女、父母或其他。</translation>
     </message>
     <message>
         <source>This membership (card {card}) was cancelled, so it cannot be changed or renewed. Enrol the person again instead.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員（卡號 {card}）已註銷，無法變更或續費。請為其重新辦理會員。</translation>
     </message>
     <message>
         <source>The tier {tier} covers at most {n} people, and {m} were given. Remove someone, or choose a family tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{tier}」等級最多 {n} 人，目前填了 {m} 人。請移除部分人員，或選擇家庭等級。</translation>
     </message>
     <message>
         <source>Fill in the tier&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>請填寫等級詳情。</translation>
     </message>
     <message>
         <source>The code &apos;{code}&apos; may hold only Latin letters, digits and &apos;_&apos;, starting with a letter (for example gold_family).</source>
-        <translation type="unfinished"></translation>
+        <translation>代碼「{code}」只能包含英文字母、數字和「_」，並以英文字母開頭（例如 gold_family）。</translation>
     </message>
     <message>
         <source>A tier runs for 1 to 120 months or 1 to 10 years. Choose its period again.</source>
-        <translation type="unfinished"></translation>
+        <translation>等級的週期為 1 至 120 個月或 1 至 10 年。請重新選擇週期。</translation>
     </message>
     <message>
         <source>A tier covers 1 to {n} people (more than 1: a family tier).</source>
-        <translation type="unfinished"></translation>
+        <translation>一個等級涵蓋 1 至 {n} 人（超過 1 人即為家庭等級）。</translation>
     </message>
     <message>
         <source>Choose the colour again (like #C9A227).</source>
-        <translation type="unfinished"></translation>
+        <translation>請重新選擇顏色（如 #C9A227）。</translation>
     </message>
     <message>
         <source>Another tier already has the code &apos;{code}&apos;. Choose another code.</source>
-        <translation type="unfinished"></translation>
+        <translation>已有其他等級使用代碼「{code}」。請換一個代碼。</translation>
     </message>
     <message>
         <source>Another tier now has the code &apos;{code}&apos;. Change one of the codes first.</source>
-        <translation type="unfinished"></translation>
+        <translation>現在已有其他等級使用代碼「{code}」。請先修改其中一個代碼。</translation>
     </message>
     <message>
         <source>The tier {tier} is in use by {n} memberships, so it cannot be deleted. Retire it instead: no one new can join it, and its members keep it until their membership ends.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{tier}」等級目前有 {n} 個會員使用，無法刪除。請改為停用：停用後不能再辦理該等級，現有會員可繼續使用至到期。</translation>
     </message>
     <message>
         <source>Fill in the enrolment&apos;s details.</source>
-        <translation type="unfinished"></translation>
+        <translation>請填寫辦理會員的詳情。</translation>
     </message>
     <message>
         <source>The start date {day} is more than a year ahead, or too long ago. Check the date.</source>
-        <translation type="unfinished"></translation>
+        <translation>開始日期 {day} 在一年以後，或已過去太久。請檢查日期。</translation>
     </message>
     <message>
         <source>A membership is bought for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次辦理可購買 1 至 {n} 期。</translation>
     </message>
     <message>
         <source>The tier {tier} is retired: no one new can join it. Choose another tier, or ask the director to offer it again.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{tier}」等級已停用，不能再辦理。請選擇其他等級，或請院長重新啟用。</translation>
     </message>
     <message>
         <source>{name} is listed twice. Each person is a member once.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 被列了兩次。每人只能列入一次。</translation>
     </message>
     <message>
         <source>A membership is renewed for 1 to {n} periods at a time.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次可續費 1 至 {n} 期。</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then change its tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員已於 {end} 到期。請先續費，再變更等級。</translation>
     </message>
     <message>
         <source>The membership is already in this tier. Choose a different tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>該會員已是此等級。請選擇其他等級。</translation>
     </message>
     <message>
         <source>Only a running membership can be suspended; this one is {status}.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有有效的會員才能暫停；此會員目前為「{status}」。</translation>
     </message>
     <message>
         <source>This membership is not suspended; nothing to resume.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員未暫停，無需恢復。</translation>
     </message>
     <message>
         <source>This membership is already cancelled.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員已註銷。</translation>
     </message>
     <message>
         <source>Choose the person to add.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇要新增的人員。</translation>
     </message>
     <message>
         <source>This membership ended on {end}. Renew it first, then add people.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員已於 {end} 到期。請先續費，再新增人員。</translation>
     </message>
     <message>
         <source>{name} is already in this membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>{name} 已是此會員的成員。</translation>
     </message>
     <message>
         <source>The payer cannot be removed from their own membership. Cancel the membership, or enrol the family again with another payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>不能將付款人從其本人的會員中移除。請註銷該會員，或改由其他付款人為家庭重新辦理會員。</translation>
     </message>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>成員</translation>
     </message>
     <message>
         <source>A care team has at most 10 people.</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家團隊最多 10 人。</translation>
     </message>
     <message>
         <source>The tier {tier} has no care team. Change to a tier with a private health butler first.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{tier}」等級沒有健康管家團隊。請先變更為含私人健康管家的等級。</translation>
     </message>
     <message>
         <source>Choose each care team member&apos;s role: doctor, nutritionist, trainer or other.</source>
-        <translation type="unfinished"></translation>
+        <translation>請為每位健康管家團隊成員選擇角色：醫師、營養師、健身教練或其他。</translation>
     </message>
     <message>
         <source>That staff member&apos;s account is disabled or gone. Choose someone else for the care team.</source>
-        <translation type="unfinished"></translation>
+        <translation>該員工的帳號已停用或不存在。請為健康管家團隊另選一人。</translation>
     </message>
     <message>
         <source>Give the name of a care team member from outside the clinic, or choose a staff member.</source>
-        <translation type="unfinished"></translation>
+        <translation>請填寫診所外健康管家團隊成員的姓名，或選擇一位員工。</translation>
     </message>
     <message>
         <source>The tier {tier} has no allowance of &apos;{benefit}&apos; to count. Book it as a normal appointment, or change the membership&apos;s tier.</source>
-        <translation type="unfinished"></translation>
+        <translation>「{tier}」等級沒有可計入的「{benefit}」額度。請以一般預約辦理，或變更該會員的等級。</translation>
     </message>
     <message>
         <source>The membership (card {card}) is {status} on {day}, so its benefits cannot be used then. Resume or renew it first.</source>
-        <translation type="unfinished"></translation>
+        <translation>會員（卡號 {card}）在 {day} 的狀態為「{status}」，當天不能使用權益。請先恢復或續費。</translation>
     </message>
     <message>
         <source>This patient is not a member of the membership (card {card}). Add them to it first, or choose the right membership.</source>
-        <translation type="unfinished"></translation>
+        <translation>該病患不是此會員（卡號 {card}）的成員。請先將其新增為成員，或選擇正確的會員。</translation>
     </message>
     <message>
         <source>benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>權益使用紀錄</translation>
     </message>
     <message>
         <source>This use was already given back. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>此次使用已撤銷。請重新整理清單。</translation>
     </message>
     <message>
         <source>Choose which memberships to show.</source>
-        <translation type="unfinished"></translation>
+        <translation>請選擇要顯示哪些會員。</translation>
     </message>
     <message>
         <source>Type a name, phone or card number.</source>
-        <translation type="unfinished"></translation>
+        <translation>請輸入姓名、電話或卡號。</translation>
     </message>
     <message>
         <source>Give the number of days ahead, 0 or more.</source>
-        <translation type="unfinished"></translation>
+        <translation>請輸入提前天數（0 或以上）。</translation>
     </message>
     <message>
         <source>The last day is before the first. Swap them.</source>
-        <translation type="unfinished"></translation>
+        <translation>結束日期早於開始日期。請將兩者對調。</translation>
     </message>
     <message>
         <source>This overdraft was already reviewed. Refresh the list.</source>
-        <translation type="unfinished"></translation>
+        <translation>此超額使用已查看過。請重新整理清單。</translation>
     </message>
 </context>
 <context>
@@ -7347,10 +7347,6 @@
 </context>
 <context>
     <name>Features</name>
-    <message>
-        <source>{what} will be available in a coming version of ClinicDesk.</source>
-        <translation>「{what}」將在 ClinicDesk 的後續版本中提供。</translation>
-    </message>
     <message>
         <source>Reception</source>
         <translation>櫃檯</translation>
@@ -7487,11 +7483,11 @@
     </message>
     <message>
         <source>Membership renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>會員續費</translation>
     </message>
     <message>
         <source>Annual health plan check-in</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康計畫回訪</translation>
     </message>
     <message>
         <source>Reached</source>
@@ -7590,7 +7586,7 @@
     </message>
     <message>
         <source>The membership was renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>會員已續費</translation>
     </message>
 </context>
 <context>
@@ -8447,622 +8443,622 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Search: name, phone, card number or record number…</source>
         <extracomment>a tier list was loaded (the page&apos;s other tabs may use it)</extracomment>
-        <translation type="unfinished"></translation>
+        <translation>搜尋：姓名、電話、卡號或病歷號…</translation>
     </message>
     <message>
         <source>Current (active, suspended, not begun)</source>
-        <translation type="unfinished"></translation>
+        <translation>目前（有效、已暫停、未生效）</translation>
     </message>
     <message>
         <source>Active</source>
-        <translation type="unfinished">正常</translation>
+        <translation>有效</translation>
     </message>
     <message>
         <source>Suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>已暫停</translation>
     </message>
     <message>
         <source>Expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期</translation>
     </message>
     <message>
         <source>Not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>未生效</translation>
     </message>
     <message>
         <source>Cancelled</source>
-        <translation type="unfinished">已取消</translation>
+        <translation>已註銷</translation>
     </message>
     <message>
         <source>All memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>全部會員</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>辦理會員…</translation>
     </message>
     <message>
         <source>Enrol a patient or a family in a tier (Ctrl+N)</source>
-        <translation type="unfinished"></translation>
+        <translation>為病患或家庭辦理會員（Ctrl+N）</translation>
     </message>
     <message>
         <source>Renew…</source>
-        <translation type="unfinished"></translation>
+        <translation>續費…</translation>
     </message>
     <message>
         <source>Change tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>變更等級…</translation>
     </message>
     <message>
         <source>Record payment…</source>
-        <translation type="unfinished"></translation>
+        <translation>登錄收款…</translation>
     </message>
     <message>
         <source>Record use…</source>
-        <translation type="unfinished"></translation>
+        <translation>登錄使用…</translation>
     </message>
     <message>
         <source>Undo use…</source>
-        <translation type="unfinished"></translation>
+        <translation>撤銷使用…</translation>
     </message>
     <message>
         <source>Add member…</source>
-        <translation type="unfinished"></translation>
+        <translation>新增成員…</translation>
     </message>
     <message>
         <source>Remove member…</source>
-        <translation type="unfinished"></translation>
+        <translation>移除成員…</translation>
     </message>
     <message>
         <source>Care team…</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家…</translation>
     </message>
     <message>
         <source>Suspend…</source>
-        <translation type="unfinished"></translation>
+        <translation>暫停…</translation>
     </message>
     <message>
         <source>Resume</source>
-        <translation type="unfinished"></translation>
+        <translation>恢復</translation>
     </message>
     <message>
         <source>Cancel membership…</source>
-        <translation type="unfinished"></translation>
+        <translation>註銷會員…</translation>
     </message>
     <message>
         <source>Print card…</source>
-        <translation type="unfinished"></translation>
+        <translation>列印會員卡…</translation>
     </message>
     <message>
         <source>The selected member&apos;s card, or every member&apos;s when no one is selected</source>
-        <translation type="unfinished"></translation>
+        <translation>列印所選成員的會員卡；未選擇成員時列印全部成員的會員卡</translation>
     </message>
     <message>
         <source>For the member selected in the list below</source>
-        <translation type="unfinished"></translation>
+        <translation>為下方清單中所選的成員登錄</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡號</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等級</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">電話</translation>
+        <translation>電話</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人數</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">狀態</translation>
+        <translation>狀態</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩餘天數</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>成員</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>姓名</translation>
     </message>
     <message>
         <source>Record no.</source>
-        <translation type="unfinished">病歷號</translation>
+        <translation>病歷號</translation>
     </message>
     <message>
         <source>Relation</source>
-        <translation type="unfinished"></translation>
+        <translation>關係</translation>
     </message>
     <message>
         <source>Joined</source>
-        <translation type="unfinished"></translation>
+        <translation>加入日期</translation>
     </message>
     <message>
         <source>Allowances this period</source>
-        <translation type="unfinished"></translation>
+        <translation>本期額度</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家團隊</translation>
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished">處理記錄</translation>
+        <translation>歷史紀錄</translation>
     </message>
     <message>
         <source>Payments</source>
-        <translation type="unfinished"></translation>
+        <translation>收付款</translation>
     </message>
     <message>
         <source>Benefit uses</source>
-        <translation type="unfinished"></translation>
+        <translation>權益使用</translation>
     </message>
     <message>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>時間</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>事項</translation>
     </message>
     <message>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>經辦人</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>詳情</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期</translation>
     </message>
     <message>
         <source>Kind</source>
-        <translation type="unfinished"></translation>
+        <translation>類型</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>金額</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>付款方式</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>收據號碼</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">備註</translation>
+        <translation>備註</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">就診事項</translation>
+        <translation>使用人</translation>
     </message>
     <message>
         <source>Count</source>
-        <translation type="unfinished"></translation>
+        <translation>次數</translation>
     </message>
     <message>
         <source>All tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>全部等級</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>載入中…</translation>
     </message>
     <message>
         <source>No membership matches.</source>
-        <translation type="unfinished"></translation>
+        <translation>沒有符合條件的會員。</translation>
     </message>
     <message numerus="yes">
         <source>%n membership(s)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>%n 個會員</numerusform>
         </translation>
     </message>
     <message>
         <source>No membership chosen</source>
-        <translation type="unfinished"></translation>
+        <translation>未選擇會員</translation>
     </message>
     <message>
         <source>Choose a membership on the left, or enrol someone new with Enrol….</source>
-        <translation type="unfinished"></translation>
+        <translation>請在左側選擇會員，或按「辦理會員…」辦理新會員。</translation>
     </message>
     <message>
         <source>Term</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期</translation>
     </message>
     <message>
         <source>Suspended since</source>
-        <translation type="unfinished"></translation>
+        <translation>暫停開始日</translation>
     </message>
     <message>
         <source>due soon</source>
-        <translation type="unfinished"></translation>
+        <translation>即將到期</translation>
     </message>
     <message>
         <source>Renewal</source>
-        <translation type="unfinished"></translation>
+        <translation>續費</translation>
     </message>
     <message>
         <source>This tier counts no allowance.</source>
-        <translation type="unfinished"></translation>
+        <translation>此等級不設額度。</translation>
     </message>
     <message>
         <source>Nobody named yet: use Care team….</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未指定，請按「健康管家…」。</translation>
     </message>
     <message>
         <source>Allowed by the director: {reason}</source>
-        <translation type="unfinished"></translation>
+        <translation>院長特批：{reason}</translation>
     </message>
     <message>
         <source>Renewed. The membership had lapsed, so the new term starts today: {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已續費。該會員已過期，新有效期從今天開始：{first} 至 {last}。</translation>
     </message>
     <message>
         <source>Renewed: the membership now runs to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已續費：會員有效期延至 {last}。</translation>
     </message>
     <message>
         <source>Enrolled. Card number {card}, valid {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已辦理。會員卡號 {card}，有效期 {first} 至 {last}。</translation>
     </message>
     <message>
         <source>Recorded. {allowance}</source>
-        <translation type="unfinished"></translation>
+        <translation>已登錄。{allowance}</translation>
     </message>
     <message>
         <source>Saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>已儲存。</translation>
     </message>
     <message>
         <source>Resumed. The membership now ends on {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>已恢復。會員到期日順延至 {last}。</translation>
     </message>
 </context>
 <context>
     <name>Membership</name>
     <message>
         <source>Priority booking and held slots</source>
-        <translation type="unfinished"></translation>
+        <translation>優先預約及會員保留時段</translation>
     </message>
     <message>
         <source>Health record management</source>
-        <translation type="unfinished"></translation>
+        <translation>健康檔案管理</translation>
     </message>
     <message>
         <source>Annual health plan</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康計畫</translation>
     </message>
     <message>
         <source>Family-doctor home visits</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭醫師到府服務</translation>
     </message>
     <message>
         <source>Referral help to top hospitals</source>
-        <translation type="unfinished"></translation>
+        <translation>醫學中心轉診協助</translation>
     </message>
     <message>
         <source>Private health butler: a named care team</source>
-        <translation type="unfinished"></translation>
+        <translation>私人健康管家：專屬健康管家團隊</translation>
     </message>
     <message>
         <source>included</source>
-        <translation type="unfinished"></translation>
+        <translation>包含</translation>
     </message>
     <message>
         <source>so many per period</source>
-        <translation type="unfinished"></translation>
+        <translation>每期額度</translation>
     </message>
     <message>
         <source>active</source>
-        <translation type="unfinished"></translation>
+        <translation>有效</translation>
     </message>
     <message>
         <source>suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>已暫停</translation>
     </message>
     <message>
         <source>cancelled</source>
-        <translation type="unfinished"></translation>
+        <translation>已註銷</translation>
     </message>
     <message>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期</translation>
     </message>
     <message>
         <source>not begun yet</source>
-        <translation type="unfinished"></translation>
+        <translation>未生效</translation>
     </message>
     <message>
         <source>cash</source>
-        <translation type="unfinished"></translation>
+        <translation>現金</translation>
     </message>
     <message>
         <source>bank card</source>
-        <translation type="unfinished"></translation>
+        <translation>銀行卡</translation>
     </message>
     <message>
         <source>WeChat Pay</source>
-        <translation type="unfinished"></translation>
+        <translation>微信支付</translation>
     </message>
     <message>
         <source>Alipay</source>
-        <translation type="unfinished"></translation>
+        <translation>支付寶</translation>
     </message>
     <message>
         <source>bank transfer</source>
-        <translation type="unfinished"></translation>
+        <translation>銀行轉帳</translation>
     </message>
     <message>
         <source>other</source>
-        <translation type="unfinished"></translation>
+        <translation>其他</translation>
     </message>
     <message>
         <source>payment</source>
-        <translation type="unfinished"></translation>
+        <translation>收款</translation>
     </message>
     <message>
         <source>refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>self</source>
-        <translation type="unfinished"></translation>
+        <translation>本人</translation>
     </message>
     <message>
         <source>spouse</source>
-        <translation type="unfinished"></translation>
+        <translation>配偶</translation>
     </message>
     <message>
         <source>child</source>
-        <translation type="unfinished"></translation>
+        <translation>子女</translation>
     </message>
     <message>
         <source>parent</source>
-        <translation type="unfinished"></translation>
+        <translation>父母</translation>
     </message>
     <message>
         <source>doctor</source>
-        <translation type="unfinished">醫師</translation>
+        <translation>醫師</translation>
     </message>
     <message>
         <source>nutritionist</source>
-        <translation type="unfinished"></translation>
+        <translation>營養師</translation>
     </message>
     <message>
         <source>trainer</source>
-        <translation type="unfinished"></translation>
+        <translation>健身教練</translation>
     </message>
     <message>
         <source>enrolled</source>
-        <translation type="unfinished"></translation>
+        <translation>辦理會員</translation>
     </message>
     <message>
         <source>renewed</source>
-        <translation type="unfinished"></translation>
+        <translation>續費</translation>
     </message>
     <message>
         <source>upgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>升級</translation>
     </message>
     <message>
         <source>downgraded</source>
-        <translation type="unfinished"></translation>
+        <translation>降級</translation>
     </message>
     <message>
         <source>tier changed</source>
-        <translation type="unfinished"></translation>
+        <translation>變更等級</translation>
     </message>
     <message>
         <source>resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>恢復</translation>
     </message>
     <message>
         <source>member added</source>
-        <translation type="unfinished"></translation>
+        <translation>新增成員</translation>
     </message>
     <message>
         <source>member removed</source>
-        <translation type="unfinished"></translation>
+        <translation>移除成員</translation>
     </message>
     <message>
         <source>payment recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>登錄收款</translation>
     </message>
     <message>
         <source>refund recorded</source>
-        <translation type="unfinished"></translation>
+        <translation>登錄退款</translation>
     </message>
     <message>
         <source>care team changed</source>
-        <translation type="unfinished"></translation>
+        <translation>變更健康管家團隊</translation>
     </message>
     <message>
         <source>benefit used</source>
-        <translation type="unfinished"></translation>
+        <translation>使用權益</translation>
     </message>
     <message>
         <source>benefit use undone</source>
-        <translation type="unfinished"></translation>
+        <translation>撤銷權益使用</translation>
     </message>
     <message>
         <source>allowance overridden</source>
-        <translation type="unfinished"></translation>
+        <translation>特批超額</translation>
     </message>
     <message>
         <source>overdraft reviewed</source>
-        <translation type="unfinished"></translation>
+        <translation>已查看超額使用</translation>
     </message>
     <message>
         <source>note</source>
-        <translation type="unfinished"></translation>
+        <translation>備註</translation>
     </message>
 </context>
 <context>
     <name>MembershipCardDialog</name>
     <message>
         <source>Print membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>列印會員卡</translation>
     </message>
     <message>
         <source>Where will the card be printed?</source>
-        <translation type="unfinished"></translation>
+        <translation>會員卡要用什麼列印？</translation>
     </message>
     <message>
         <source>On a card printer (85.6 × 54 mm cards, the front then the back)</source>
-        <translation type="unfinished"></translation>
+        <translation>用卡片印表機（85.6 × 54 公釐卡片，先印正面再印背面）</translation>
     </message>
     <message>
         <source>On A4 paper, to cut out (the front and back side by side)</source>
-        <translation type="unfinished"></translation>
+        <translation>用 A4 紙列印後剪下（正面和背面並排）</translation>
     </message>
     <message>
         <source>Preview…</source>
-        <translation type="unfinished">預覽…</translation>
+        <translation>預覽…</translation>
     </message>
 </context>
 <context>
     <name>MembershipPage</name>
     <message>
         <source>Type an amount in yuan, for example 3980 or 3980.50 (two decimals at most).</source>
-        <translation type="unfinished"></translation>
+        <translation>請輸入以元為單位的金額，例如 3980 或 3980.50（最多兩位小數）。</translation>
     </message>
     <message>
         <source>%n month(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>%n 個月</translation>
     </message>
     <message>
         <source>%n year(s)</source>
-        <translation type="unfinished">%n 歲</translation>
+        <translation>%n 年</translation>
     </message>
     <message>
         <source>month(s)</source>
-        <translation type="unfinished">個月</translation>
+        <translation>個月</translation>
     </message>
     <message>
         <source>year(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>年</translation>
     </message>
     <message>
         <source>%n a month</source>
-        <translation type="unfinished"></translation>
+        <translation>每月 %n 次</translation>
     </message>
     <message>
         <source>{n} every {months} months</source>
-        <translation type="unfinished"></translation>
+        <translation>每 {months} 個月 {n} 次</translation>
     </message>
     <message>
         <source>%n a year</source>
-        <translation type="unfinished"></translation>
+        <translation>每年 %n 次</translation>
     </message>
     <message>
         <source>{n} every {years} years</source>
-        <translation type="unfinished"></translation>
+        <translation>每 {years} 年 {n} 次</translation>
     </message>
     <message>
         <source>{benefit}: {every}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：{every}</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, {span}</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：已用 {used}/{quota} 次，{span}</translation>
     </message>
     <message>
         <source>ended %n day(s) ago</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期 %n 天</translation>
     </message>
     <message>
         <source>%n day(s)</source>
-        <translation type="unfinished">%n 天</translation>
+        <translation>%n 天</translation>
     </message>
     <message>
         <source>1 person</source>
-        <translation type="unfinished"></translation>
+        <translation>1 人</translation>
     </message>
     <message>
         <source>up to %n people</source>
-        <translation type="unfinished"></translation>
+        <translation>最多 %n 人</translation>
     </message>
     <message>
         <source>{price} for {period} · {people}</source>
-        <translation type="unfinished"></translation>
+        <translation>{price} / {period} · {people}</translation>
     </message>
     <message>
         <source>The new tier starts a new full period today; nothing is credited.</source>
-        <translation type="unfinished"></translation>
+        <translation>新等級從今天起重新計算一個完整週期，原等級的剩餘部分不折抵。</translation>
     </message>
     <message>
         <source>The unused days of the old tier are credited; the new tier is charged for the days left.</source>
-        <translation type="unfinished"></translation>
+        <translation>原等級未使用的天數折抵費用，新等級依剩餘天數收費。</translation>
     </message>
     <message>
         <source>The unused whole months of the old tier are credited; the new tier is charged for the months left, a month begun counting as used.</source>
-        <translation type="unfinished"></translation>
+        <translation>原等級未使用的整月折抵費用，新等級依剩餘月數收費，已開始的月份視為已使用。</translation>
     </message>
     <message>
         <source>ends on {before} → {after}</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日 {before} → {after}</translation>
     </message>
     <message>
         <source>had lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>續費前已過期</translation>
     </message>
     <message>
         <source>suspended %n day(s)</source>
-        <translation type="unfinished"></translation>
+        <translation>暫停了 %n 天</translation>
     </message>
     <message>
         <source>{used} of {quota}</source>
-        <translation type="unfinished"></translation>
+        <translation>{used}/{quota}</translation>
     </message>
     <message>
         <source>to pay {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>應補繳 {sum}</translation>
     </message>
     <message>
         <source>to refund {sum}</source>
-        <translation type="unfinished"></translation>
+        <translation>應退還 {sum}</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>Tiers</source>
-        <translation type="unfinished"></translation>
+        <translation>會員等級</translation>
     </message>
     <message>
         <source>Reports</source>
-        <translation type="unfinished">報告</translation>
+        <translation>報表</translation>
     </message>
 </context>
 <context>
@@ -9070,117 +9066,117 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Membership</source>
         <extracomment>the membership page&apos;s feature key, and what the file asks it to show who may read a patient&apos;s membership in full (the service checks the same) show something on another page: (&quot;membership&quot;, (&quot;open&quot;, id) | (&quot;enrol&quot;, patient id)) the membership was read (MembershipView or None); the file&apos;s header shows its tag</extracomment>
-        <translation type="unfinished">會員</translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>Open in Membership</source>
-        <translation type="unfinished"></translation>
+        <translation>在會員頁面開啟</translation>
     </message>
     <message>
         <source>Renew, change the tier, record a payment or print the card</source>
-        <translation type="unfinished"></translation>
+        <translation>續費、變更等級、登記收款或列印會員卡</translation>
     </message>
     <message>
         <source>Enrol…</source>
-        <translation type="unfinished"></translation>
+        <translation>辦理會員…</translation>
     </message>
     <message>
         <source>Enrol this patient in a membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>為此病患辦理會員</translation>
     </message>
     <message>
         <source>Card number</source>
-        <translation type="unfinished"></translation>
+        <translation>卡號</translation>
     </message>
     <message>
         <source>Valid</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期限</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">狀態</translation>
+        <translation>狀態</translation>
     </message>
     <message>
         <source>Paid by</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>Allowances left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩餘額度</translation>
     </message>
     <message>
         <source>Family members</source>
-        <translation type="unfinished"></translation>
+        <translation>家庭成員</translation>
     </message>
     <message>
         <source>Care team</source>
-        <translation type="unfinished"></translation>
+        <translation>健康管家團隊</translation>
     </message>
     <message>
         <source>Loading…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在載入…</translation>
     </message>
     <message>
         <source>Not a member</source>
-        <translation type="unfinished"></translation>
+        <translation>非會員</translation>
     </message>
     <message>
         <source>{tier} membership, {status}</source>
-        <translation type="unfinished"></translation>
+        <translation>會員等級：{tier}（{status}）</translation>
     </message>
     <message>
         <source>{start} to {end}</source>
-        <translation type="unfinished"></translation>
+        <translation>{start} 至 {end}</translation>
     </message>
     <message numerus="yes">
         <source>(%n day(s) left)</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>（剩餘 %n 天）</numerusform>
         </translation>
     </message>
     <message>
         <source>{status} since {day}: benefits cannot be used until resumed</source>
-        <translation type="unfinished"></translation>
+        <translation>自 {day} 起{status}：恢復前無法使用權益</translation>
     </message>
     <message>
         <source>· renewal due</source>
-        <translation type="unfinished"></translation>
+        <translation>· 待續費</translation>
     </message>
     <message>
         <source>{name} (this patient)</source>
-        <translation type="unfinished"></translation>
+        <translation>{name}（即此病患）</translation>
     </message>
     <message>
         <source>Not named yet</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未指定</translation>
     </message>
     <message>
         <source>none</source>
-        <translation type="unfinished">不使用</translation>
+        <translation>無</translation>
     </message>
     <message>
         <source>{benefit}: {left} of {quota} left ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：剩餘 {left}/{quota} 次（{first} 至 {last}）</translation>
     </message>
     <message>
         <source>{benefit}: {used} of {quota} used, over by {over} ({first} to {last})</source>
-        <translation type="unfinished"></translation>
+        <translation>{benefit}：已用 {used}/{quota} 次，超額 {over} 次（{first} 至 {last}）</translation>
     </message>
     <message>
         <source>{relation}, payer</source>
-        <translation type="unfinished"></translation>
+        <translation>{relation}，付款人</translation>
     </message>
     <message>
         <source>{role}: {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>{role}：{name}</translation>
     </message>
     <message>
         <source>Enrolled.</source>
-        <translation type="unfinished"></translation>
+        <translation>已辦理會員。</translation>
     </message>
 </context>
 <context>
@@ -9552,7 +9548,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership renewal, before it ends</source>
-        <translation type="unfinished"></translation>
+        <translation>會員續費提醒（到期前）</translation>
     </message>
     <message>
         <source>how the patient is addressed (张女士)</source>
@@ -10742,66 +10738,66 @@ An offline-first desktop program for small private clinics.</source>
     <name>PaymentBox</name>
     <message>
         <source>Refund money to the payer</source>
-        <translation type="unfinished"></translation>
+        <translation>退款給付款人</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>Paid now</source>
-        <translation type="unfinished"></translation>
+        <translation>當場付款</translation>
     </message>
     <message>
         <source>Amount</source>
-        <translation type="unfinished"></translation>
+        <translation>金額</translation>
     </message>
     <message>
         <source>Method</source>
-        <translation type="unfinished"></translation>
+        <translation>付款方式</translation>
     </message>
     <message>
         <source>Receipt no.</source>
-        <translation type="unfinished"></translation>
+        <translation>收據號碼</translation>
     </message>
     <message>
         <source>Paid on</source>
-        <translation type="unfinished"></translation>
+        <translation>付款日期</translation>
     </message>
     <message>
         <source>Payment note</source>
-        <translation type="unfinished"></translation>
+        <translation>付款備註</translation>
     </message>
     <message>
         <source>As printed on the receipt</source>
-        <translation type="unfinished"></translation>
+        <translation>依收據上印的號碼填寫</translation>
     </message>
 </context>
 <context>
     <name>PaymentDialog</name>
     <message>
         <source>Record a payment for {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>為會員卡 {card} 登記收付款</translation>
     </message>
     <message>
         <source>Record money as it changed hands, with the receipt number. This is a record of facts, not an account.</source>
-        <translation type="unfinished"></translation>
+        <translation>依實際收付的金額登記，並填寫收據號碼。這裡只如實記錄收付款，不是帳戶。</translation>
     </message>
     <message>
         <source>Payment received</source>
-        <translation type="unfinished"></translation>
+        <translation>收款</translation>
     </message>
     <message>
         <source>Refund given</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
     <message>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>類型</translation>
     </message>
     <message>
         <source>Details</source>
-        <translation type="unfinished"></translation>
+        <translation>明細</translation>
     </message>
 </context>
 <context>
@@ -11263,7 +11259,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>會員卡</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -11478,51 +11474,51 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership card</source>
-        <translation type="unfinished"></translation>
+        <translation>會員卡</translation>
     </message>
     <message>
         <source>Member</source>
-        <translation type="unfinished"></translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡號</translation>
     </message>
     <message>
         <source>Valid until {date}</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期限至 {date}</translation>
     </message>
     <message>
         <source>Valid {first} to {last}</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期限 {first} 至 {last}</translation>
     </message>
     <message>
         <source>Member benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>會員權益</translation>
     </message>
     <message>
         <source>{label}: {n} a year</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每年 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} years</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每 {count} 年 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} a month</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每月 {n} 次</translation>
     </message>
     <message>
         <source>{label}: {n} every {count} months</source>
-        <translation type="unfinished"></translation>
+        <translation>{label}：每 {count} 個月 {n} 次</translation>
     </message>
     <message>
         <source>Present this card at the desk.</source>
-        <translation type="unfinished"></translation>
+        <translation>請於櫃檯出示本卡。</translation>
     </message>
     <message>
         <source>Cut out along the corner marks, fold on the marks in the middle, and laminate.</source>
-        <translation type="unfinished"></translation>
+        <translation>沿四角的裁切標記剪下，沿中間的摺線標記對摺，然後護貝。</translation>
     </message>
     <message>
         <source>Follow-up call record</source>
@@ -12201,27 +12197,27 @@ An offline-first desktop program for small private clinics.</source>
     <name>ReasonDialog</name>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Suspend membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>暫停會員卡 {card}</translation>
     </message>
     <message>
         <source>While suspended no benefit can be used. When it is resumed, its end moves on by the days it was suspended.</source>
-        <translation type="unfinished"></translation>
+        <translation>暫停期間無法使用任何權益。恢復後，到期日依暫停的天數順延。</translation>
     </message>
     <message>
         <source>Cancel membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>註銷會員卡 {card}</translation>
     </message>
     <message>
         <source>Cancelling ends the membership for good: the card stops working today. Record a refund if money goes back to the payer.</source>
-        <translation type="unfinished"></translation>
+        <translation>註銷將永久終止該會員資格，會員卡即日起失效。如有款項退還給付款人，請登記退款。</translation>
     </message>
     <message>
         <source>Refund</source>
-        <translation type="unfinished"></translation>
+        <translation>退款</translation>
     </message>
 </context>
 <context>
@@ -12914,50 +12910,50 @@ An offline-first desktop program for small private clinics.</source>
     <name>RemoveMemberDialog</name>
     <message>
         <source>Remove a member from {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>從會員卡 {card} 移除成員</translation>
     </message>
     <message>
         <source>The person leaves today; their past uses stay in the history.</source>
-        <translation type="unfinished"></translation>
+        <translation>此人即日起退出；其以往的權益使用紀錄仍會保留。</translation>
     </message>
     <message>
         <source>Person</source>
-        <translation type="unfinished"></translation>
+        <translation>成員</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>Only the payer is on this membership; there is no one to remove.</source>
-        <translation type="unfinished"></translation>
+        <translation>此會員只有付款人一人，沒有可移除的成員。</translation>
     </message>
 </context>
 <context>
     <name>RenewDialog</name>
     <message>
         <source>Renew membership {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>會員卡 {card} 續費</translation>
     </message>
     <message>
         <source>{tier}, paid by {payer}. The price is that of the tier today.</source>
-        <translation type="unfinished"></translation>
+        <translation>{tier}，付款人：{payer}。依該等級的現行價格收費。</translation>
     </message>
     <message>
         <source>Periods</source>
-        <translation type="unfinished"></translation>
+        <translation>期數</translation>
     </message>
     <message>
         <source>Payment</source>
-        <translation type="unfinished">繳費</translation>
+        <translation>付款</translation>
     </message>
     <message>
         <source>This membership lapsed: it ended on {ended}. Renewing starts a new term today, {first} to {last}; the days in between are not covered.</source>
-        <translation type="unfinished"></translation>
+        <translation>該會員已於 {ended} 到期。現在續費，新有效期限從今天開始：{first} 至 {last}；中間這段期間不在有效期限內。</translation>
     </message>
     <message>
         <source>The current term ends on {ended}. The new term runs on from {first} to {last}.</source>
-        <translation type="unfinished"></translation>
+        <translation>目前有效期限至 {ended}。新有效期限接續為 {first} 至 {last}。</translation>
     </message>
 </context>
 <context>
@@ -13040,143 +13036,143 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Members by tier</source>
-        <translation type="unfinished"></translation>
+        <translation>各等級會員數</translation>
     </message>
     <message>
         <source>Renewals due</source>
-        <translation type="unfinished"></translation>
+        <translation>待續費</translation>
     </message>
     <message>
         <source>Lapsed</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期未續費</translation>
     </message>
     <message>
         <source>Benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>權益使用情形</translation>
     </message>
     <message>
         <source>Allowances overdrawn</source>
-        <translation type="unfinished"></translation>
+        <translation>超額使用</translation>
     </message>
     <message>
         <source>ending within</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日在</translation>
     </message>
     <message>
         <source> days</source>
-        <translation type="unfinished"></translation>
+        <translation> 天內</translation>
     </message>
     <message>
         <source>from</source>
-        <translation type="unfinished"></translation>
+        <translation>從</translation>
     </message>
     <message>
         <source>to</source>
-        <translation type="unfinished">至</translation>
+        <translation>至</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished">重新整理</translation>
+        <translation>重新整理</translation>
     </message>
     <message>
         <source>Seen</source>
-        <translation type="unfinished">已閱</translation>
+        <translation>已閱</translation>
     </message>
     <message>
         <source>You have looked at this overdraft; it leaves the list</source>
-        <translation type="unfinished"></translation>
+        <translation>您已查看這筆超額使用，它將從清單中移除</translation>
     </message>
     <message>
         <source>Current memberships and the people they cover, today.</source>
-        <translation type="unfinished"></translation>
+        <translation>截至今天的現有會員數及涵蓋人數。</translation>
     </message>
     <message>
         <source>Memberships ending soon and not cancelled: call the payer to renew.</source>
-        <translation type="unfinished"></translation>
+        <translation>即將到期且未註銷的會員：請致電付款人續費。</translation>
     </message>
     <message>
         <source>Ended recently and not renewed; after the grace days set in Settings they leave this list.</source>
-        <translation type="unfinished"></translation>
+        <translation>近期已到期且未續費的會員；超過「設定」中的寬限天數後不再列出。</translation>
     </message>
     <message>
         <source>Benefit uses in the period, undone ones taken off.</source>
-        <translation type="unfinished"></translation>
+        <translation>所選期間內的權益使用次數（已扣除撤銷的使用）。</translation>
     </message>
     <message>
         <source>Two desks working offline can each record the last use of an allowance; after the sync the period holds more than allowed. Look at each, then mark it seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>兩台工作站離線時可能各自登記了同一額度的最後一次使用，同步後該週期的使用次數就會超出額度。請逐筆查看，然後標記為已閱。</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等級</translation>
     </message>
     <message>
         <source>Memberships</source>
-        <translation type="unfinished"></translation>
+        <translation>會員數</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人數</translation>
     </message>
     <message>
         <source>Of them suspended</source>
-        <translation type="unfinished"></translation>
+        <translation>其中暫停</translation>
     </message>
     <message>
         <source>Payer</source>
-        <translation type="unfinished"></translation>
+        <translation>付款人</translation>
     </message>
     <message>
         <source>Phone</source>
-        <translation type="unfinished">電話</translation>
+        <translation>電話</translation>
     </message>
     <message>
         <source>Card no.</source>
-        <translation type="unfinished"></translation>
+        <translation>卡號</translation>
     </message>
     <message>
         <source>Ends on</source>
-        <translation type="unfinished"></translation>
+        <translation>到期日</translation>
     </message>
     <message>
         <source>Days left</source>
-        <translation type="unfinished"></translation>
+        <translation>剩餘天數</translation>
     </message>
     <message>
         <source>Ended</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期</translation>
     </message>
     <message>
         <source>Status</source>
-        <translation type="unfinished">狀態</translation>
+        <translation>狀態</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>Uses</source>
-        <translation type="unfinished"></translation>
+        <translation>使用次數</translation>
     </message>
     <message>
         <source>Members</source>
-        <translation type="unfinished"></translation>
+        <translation>使用人數</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>週期</translation>
     </message>
     <message>
         <source>Allowed</source>
-        <translation type="unfinished"></translation>
+        <translation>額度</translation>
     </message>
     <message>
         <source>Used</source>
-        <translation type="unfinished"></translation>
+        <translation>已用</translation>
     </message>
     <message>
         <source>Marked as seen.</source>
-        <translation type="unfinished"></translation>
+        <translation>已標記為已閱。</translation>
     </message>
     <message>
         <source>Export CSV</source>
@@ -14101,7 +14097,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Change it into the time held for members anyway</source>
-        <translation type="unfinished"></translation>
+        <translation>即使是會員保留時段也照樣更改</translation>
     </message>
     <message>
         <source>Tick at least one weekday for the series.</source>
@@ -14209,7 +14205,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Membership</source>
-        <translation type="unfinished">會員</translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>Printing</source>
@@ -14501,27 +14497,27 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Changing tier mid-term is priced</source>
-        <translation type="unfinished"></translation>
+        <translation>有效期限內變更等級的計費方式</translation>
     </message>
     <message>
         <source>Renewal reminder before expiry (days)</source>
-        <translation type="unfinished"></translation>
+        <translation>續費提醒：到期前天數</translation>
     </message>
     <message>
         <source>Lapsed members listed for (days after expiry)</source>
-        <translation type="unfinished"></translation>
+        <translation>已過期會員保留在清單中的時間（到期後天數）</translation>
     </message>
     <message>
         <source>Slots per doctor and day held for members</source>
-        <translation type="unfinished"></translation>
+        <translation>每位醫師每天的會員保留時段數</translation>
     </message>
     <message>
         <source>Held slots open to everyone (days before)</source>
-        <translation type="unfinished"></translation>
+        <translation>會員保留時段開放給所有人：提前天數</translation>
     </message>
     <message>
         <source>Annual health plan: check-in calls per year</source>
-        <translation type="unfinished"></translation>
+        <translation>年度健康計畫：每年回訪電話次數</translation>
     </message>
     <message>
         <source>Mail server (SMTP)</source>
@@ -15544,168 +15540,168 @@ An offline-first desktop program for small private clinics.</source>
     <name>TierDialog</name>
     <message>
         <source>New membership tier</source>
-        <translation type="unfinished"></translation>
+        <translation>新增會員等級</translation>
     </message>
     <message>
         <source>Edit tier {name}</source>
-        <translation type="unfinished"></translation>
+        <translation>編輯等級 {name}</translation>
     </message>
     <message>
         <source>A tier&apos;s name in the three languages, its price and period, how many people it covers and its benefits: included, or an allowance counted per period.</source>
-        <translation type="unfinished"></translation>
+        <translation>等級的三種語言名稱、價格與週期、涵蓋人數及權益：權益可為「包含」，或依週期計次的額度。</translation>
     </message>
     <message>
         <source>Code</source>
-        <translation type="unfinished">編號</translation>
+        <translation>代碼</translation>
     </message>
     <message>
         <source>Short, unique: basic, family…</source>
-        <translation type="unfinished"></translation>
+        <translation>簡短且不重複：basic、family…</translation>
     </message>
     <message>
         <source>Name</source>
-        <translation type="unfinished"></translation>
+        <translation>名稱</translation>
     </message>
     <message>
         <source>Description</source>
-        <translation type="unfinished">說明</translation>
+        <translation>說明</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>價格</translation>
     </message>
     <message>
         <source>for</source>
-        <translation type="unfinished"></translation>
+        <translation>每</translation>
     </message>
     <message>
         <source>People, payer included</source>
-        <translation type="unfinished"></translation>
+        <translation>人數（含付款人）</translation>
     </message>
     <message>
         <source>Colour</source>
-        <translation type="unfinished">顏色</translation>
+        <translation>顏色</translation>
     </message>
     <message>
         <source>Choose…</source>
-        <translation type="unfinished">選擇…</translation>
+        <translation>選擇…</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>Add a benefit of your own</source>
-        <translation type="unfinished"></translation>
+        <translation>新增自訂權益</translation>
     </message>
     <message>
         <source>Changing the price does not change what existing members paid; it applies to enrolments and renewals from now on.</source>
-        <translation type="unfinished"></translation>
+        <translation>修改價格不影響現有會員已付的費用，僅適用於此後的辦理和續費。</translation>
     </message>
     <message>
         <source>Sample</source>
-        <translation type="unfinished"></translation>
+        <translation>範例</translation>
     </message>
     <message>
         <source>No colour</source>
-        <translation type="unfinished"></translation>
+        <translation>未設定顏色</translation>
     </message>
     <message>
         <source>Not a colour</source>
-        <translation type="unfinished"></translation>
+        <translation>不是有效的顏色</translation>
     </message>
     <message>
         <source>Tier colour</source>
-        <translation type="unfinished"></translation>
+        <translation>等級顏色</translation>
     </message>
 </context>
 <context>
     <name>TiersPanel</name>
     <message>
         <source>The tiers the desk can sell, in the order shown to them. A tier in use cannot be deleted: retire it, and its members keep it until they renew or change.</source>
-        <translation type="unfinished"></translation>
+        <translation>櫃檯可辦理的會員等級，依此順序向櫃檯顯示。已在使用的等級無法刪除：請將其停用，現有會員可繼續保留該等級，直到續費或變更等級。</translation>
     </message>
     <message>
         <source>New tier…</source>
-        <translation type="unfinished"></translation>
+        <translation>新增等級…</translation>
     </message>
     <message>
         <source>Edit…</source>
-        <translation type="unfinished">編輯…</translation>
+        <translation>編輯…</translation>
     </message>
     <message>
         <source>Move up</source>
-        <translation type="unfinished"></translation>
+        <translation>上移</translation>
     </message>
     <message>
         <source>Move down</source>
-        <translation type="unfinished"></translation>
+        <translation>下移</translation>
     </message>
     <message>
         <source>Retire</source>
-        <translation type="unfinished"></translation>
+        <translation>停用</translation>
     </message>
     <message>
         <source>Offer again</source>
-        <translation type="unfinished">重新提供</translation>
+        <translation>重新啟用</translation>
     </message>
     <message>
         <source>Delete…</source>
-        <translation type="unfinished"></translation>
+        <translation>刪除…</translation>
     </message>
     <message>
         <source>Tier</source>
-        <translation type="unfinished"></translation>
+        <translation>等級</translation>
     </message>
     <message>
         <source>Price</source>
-        <translation type="unfinished"></translation>
+        <translation>價格</translation>
     </message>
     <message>
         <source>Period</source>
-        <translation type="unfinished"></translation>
+        <translation>週期</translation>
     </message>
     <message>
         <source>People</source>
-        <translation type="unfinished"></translation>
+        <translation>人數</translation>
     </message>
     <message>
         <source>Benefits</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>In use</source>
-        <translation type="unfinished"></translation>
+        <translation>使用中</translation>
     </message>
     <message>
         <source>Offered</source>
-        <translation type="unfinished"></translation>
+        <translation>可辦理</translation>
     </message>
     <message>
         <source>Retired</source>
-        <translation type="unfinished"></translation>
+        <translation>已停用</translation>
     </message>
     <message>
         <source>Yes</source>
-        <translation type="unfinished">是</translation>
+        <translation>是</translation>
     </message>
     <message numerus="yes">
         <source>In use by %n membership(s): retire it instead.</source>
-        <translation type="unfinished">
-            <numerusform></numerusform>
+        <translation>
+            <numerusform>有 %n 個會員正在使用此等級：請改為停用。</numerusform>
         </translation>
     </message>
     <message>
         <source>Delete tier</source>
-        <translation type="unfinished"></translation>
+        <translation>刪除等級</translation>
     </message>
     <message>
         <source>Delete the tier {name}? This cannot be undone.</source>
-        <translation type="unfinished"></translation>
+        <translation>要刪除等級 {name} 嗎？此操作無法復原。</translation>
     </message>
     <message>
         <source>Tier saved.</source>
-        <translation type="unfinished"></translation>
+        <translation>等級已儲存。</translation>
     </message>
 </context>
 <context>
@@ -15820,23 +15816,23 @@ An offline-first desktop program for small private clinics.</source>
     <name>UndoUseDialog</name>
     <message>
         <source>Undo a benefit use</source>
-        <translation type="unfinished"></translation>
+        <translation>撤銷權益使用</translation>
     </message>
     <message>
         <source>The use is given back by a line of -1; the original stays in the ledger.</source>
-        <translation type="unfinished"></translation>
+        <translation>系統會新增一筆 -1 的紀錄退回這次使用，原紀錄仍保留在明細中。</translation>
     </message>
     <message>
         <source>Use</source>
-        <translation type="unfinished"></translation>
+        <translation>使用紀錄</translation>
     </message>
     <message>
         <source>Reason</source>
-        <translation type="unfinished">原因</translation>
+        <translation>原因</translation>
     </message>
     <message>
         <source>There is no use to undo.</source>
-        <translation type="unfinished"></translation>
+        <translation>沒有可撤銷的使用紀錄。</translation>
     </message>
 </context>
 <context>
@@ -15866,55 +15862,55 @@ An offline-first desktop program for small private clinics.</source>
     <name>UseDialog</name>
     <message>
         <source>Record a benefit use on {card}</source>
-        <translation type="unfinished"></translation>
+        <translation>登記會員卡 {card} 的權益使用</translation>
     </message>
     <message>
         <source>Each use is one line in the ledger, so two desks offline cannot lose one. Home visits booked in the calendar are counted there.</source>
-        <translation type="unfinished"></translation>
+        <translation>每次使用單獨記一筆，因此即使兩台工作站離線也不會漏記。在行事曆中預約的到府服務由行事曆自動計次。</translation>
     </message>
     <message>
         <source>Benefit</source>
-        <translation type="unfinished"></translation>
+        <translation>權益</translation>
     </message>
     <message>
         <source>For</source>
-        <translation type="unfinished">就診事項</translation>
+        <translation>使用人</translation>
     </message>
     <message>
         <source>Day</source>
-        <translation type="unfinished"></translation>
+        <translation>日期</translation>
     </message>
     <message>
         <source>Note</source>
-        <translation type="unfinished">備註</translation>
+        <translation>備註</translation>
     </message>
     <message>
         <source>Reason to allow</source>
-        <translation type="unfinished"></translation>
+        <translation>特准原因</translation>
     </message>
     <message>
         <source>Why one more is allowed (at least 4 characters)</source>
-        <translation type="unfinished"></translation>
+        <translation>為何允許多用一次（至少 4 個字）</translation>
     </message>
     <message>
         <source>Recorded with your name and kept in the audit log.</source>
-        <translation type="unfinished"></translation>
+        <translation>將連同您的姓名記入稽核紀錄。</translation>
     </message>
     <message>
         <source>Allow with a reason…</source>
-        <translation type="unfinished"></translation>
+        <translation>填寫原因特准…</translation>
     </message>
     <message>
         <source>Included; no allowance is counted.</source>
-        <translation type="unfinished"></translation>
+        <translation>已包含在內，不計入額度。</translation>
     </message>
     <message>
         <source>Allow one more</source>
-        <translation type="unfinished"></translation>
+        <translation>特准多用一次</translation>
     </message>
     <message>
         <source>This tier has no benefit to record.</source>
-        <translation type="unfinished"></translation>
+        <translation>此等級沒有可登記的權益。</translation>
     </message>
 </context>
 <context>
@@ -16306,7 +16302,7 @@ An offline-first desktop program for small private clinics.</source>
     </message>
     <message>
         <source>Higher is offered first. Members with priority booking get at least {n} (A10).</source>
-        <translation type="unfinished"></translation>
+        <translation>數值越大越優先。享有優先預約權益的會員至少為 {n}（A10）。</translation>
     </message>
     <message>
         <source>Choose the patient first: search and pick one.</source>
@@ -16317,7 +16313,7 @@ An offline-first desktop program for small private clinics.</source>
     <name>WaitlistPanel</name>
     <message>
         <source>member</source>
-        <translation type="unfinished"></translation>
+        <translation>會員</translation>
     </message>
     <message>
         <source>Waitlist (ASAP list)</source>

@@ -439,8 +439,9 @@ def test_switching_language_retranslates_the_page(
         qtbot.wait(50)
         assert members.tier.itemText(index) == advanced.name("zh_CN")
         members_title = QCoreApplication.translate("MembershipPage", "Members")
-        assert page.tabs.tabText(0) == members_title
-        assert members.enrol_button.text() == QCoreApplication.translate("MembershipPage", "Enrol…")
+        assert page.tabs.tabText(0) == members_title != "Members"
+        enrol = QCoreApplication.translate("MembersPanel", "Enrol…")
+        assert members.enrol_button.text() == enrol != "Enrol…"
     finally:
         install_language("en")
     qtbot.wait(50)

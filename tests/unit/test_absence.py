@@ -306,3 +306,67 @@ def test_roles(cf: ClinicFixture, desk: dict[str, uuid.UUID]) -> None:
         absence.resolve_contact(cf.clinic, receptionist, contact, status="contacted").value.status
         == "contacted"
     )
+
+
+def test_a10_absence_alternatives_offer_held_slots_to_members_only(cf: ClinicFixture) -> None:
+    """A7 with A10: the worklist's alternatives for an absent doctor's patients leave out
+    the slots held for members (Thursday's and Friday's first two, 08:00 and 08:15,
+    still held on Monday) for a non-member, and offer them to a member with priority
+    booking; both asked in one worklist."""
+    from datetime import UTC
+
+    from clinic_desk.core.services import membership
+
+    li, zhao = _doctor(cf, "李医生", "dr.li"), _doctor(cf, "赵医生", "dr.zhao")
+    stranger = _patient(cf, "路人", "13800000011")
+    member = _patient(cf, "会员", "13800000012")
+    membership.enrol(
+        cf.clinic,
+        cf.director,
+        membership.EnrolInput(membership.default_tier_id("basic"), member),  # priority
+    )
+    fri = date(2026, 11, 27)
+
+    def book(
+        patient_id: uuid.UUID, when: datetime, confirm: frozenset[str] = frozenset()
+    ) -> uuid.UUID:
+        return appointments.book(
+            cf.clinic,
+            cf.director,
+            patient_id=patient_id,
+            doctor_id=li,
+            starts_at=when,
+            minutes=15,
+            channel="phone",
+            identity_checked=True,
+            confirm=confirm,
+        ).value.id
+
+    # The non-member had insisted on a held slot (the desk confirmed it).
+    first = book(stranger, at(THU, 8), frozenset({appointments.MEMBER_SLOT}))
+    second = book(member, at(THU, 8, 15))
+    view = absence.record_absence(cf.clinic, cf.director, li, THU, reason="发烧").value
+    listed = absence.absence_worklist(cf.clinic, cf.director, view.exception_id)
+    work = {w.appointment.id: w for w in listed}
+
+    def offers(appointment_id: uuid.UUID, kind: str) -> list[tuple[uuid.UUID, datetime]]:
+        return [
+            (a.doctor_id, a.starts_at.astimezone(UTC))
+            for a in work[appointment_id].alternatives
+            if a.kind == kind
+        ]
+
+    def utc(moment: datetime) -> datetime:
+        return moment.astimezone(UTC)
+
+    # Zhao is free at 08:00 on Thursday, but that slot is held: not for the stranger.
+    assert offers(first, "other_doctor") == []
+    # Li's next free times after Thursday: Friday from 08:30 for the stranger ...
+    assert [t for _d, t in offers(first, "same_doctor")] == [
+        utc(at(fri, 8, 30)), utc(at(fri, 8, 45)), utc(at(fri, 9))
+    ]
+    # ... and from 08:00 for the member, who is offered Zhao's held 08:15 as well.
+    assert offers(second, "other_doctor") == [(zhao, utc(at(THU, 8, 15)))]
+    assert [t for _d, t in offers(second, "same_doctor")] == [
+        utc(at(fri, 8)), utc(at(fri, 8, 15)), utc(at(fri, 8, 30))
+    ]

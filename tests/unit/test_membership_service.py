@@ -826,3 +826,138 @@ def test_permissions(w: dict[str, Any]) -> None:
         )
         assert uow.session.execute(select(func.count()).select_from(MemberTier)).scalar_one() == 3
     assert sorted(kinds) == ["enrol", "resume", "suspend"] and audited == 3
+
+
+# -- the overdraft scan and the search, turned round for speed (H2, issue 11) -------------
+
+
+def _ledger(c: Any, membership_id: uuid.UUID, patient_id: uuid.UUID, *rows: Any) -> None:
+    """Ledger rows as sync brings them (two desks offline): (day, count[, deleted])."""
+    with c.store.unit_of_work(write=True) as uow:
+        for day, count, *deleted in rows:
+            use = BenefitUse(
+                membership_id=membership_id,
+                patient_id=patient_id,
+                benefit_key="home_visits",
+                day=day,
+                count=count,
+            )
+            if deleted:
+                use.deleted_at = c.now()
+            uow.session.add(use)
+        uow.commit()
+
+
+def test_h2_overdraft_scan_counts_each_period_by_the_members_own_tier(w: dict[str, Any]) -> None:
+    """H2: six uses over two periods (3 + 3) of a 4-a-year allowance are no overdraft;
+    a fifth in the first period is; an undo row or a deleted row brings it back within
+    the allowance; five in a year of a 12-a-year tier (premium) are none either."""
+    c, boss = w["c"], w["boss"]
+    anchor = TODAY - timedelta(days=400)
+    old = _enrol(w, "advanced", "li", starts_on=anchor, periods=2)
+    year2 = date(2026, 10, 19)  # the anchor's day a year on: the second period
+    assert old.anchor_on == anchor and old.quotas[0].first == year2
+    last_of_first = year2 - timedelta(days=1)
+    _ledger(
+        c, old.id, w["li"],
+        (anchor, 1), (anchor + timedelta(days=30), 1), (last_of_first, 1),
+        (year2, 1), (year2 + timedelta(days=1), 1), (TODAY, 1),
+    )  # fmt: skip
+    assert ms.overdrafts(c, boss) == []
+    _ledger(c, old.id, w["li"], (last_of_first, 1), (last_of_first, 1))
+    (over,) = ms.overdrafts(c, boss)
+    assert (over.membership_id, over.first, over.last, over.used, over.quota) == (
+        old.id, anchor, last_of_first, 5, 4,
+    )  # fmt: skip
+    assert over.label == "Family-doctor home visits" and over.payer_name == "李建国"
+    _ledger(c, old.id, w["li"], (last_of_first, -1))  # one given back: 4 of 4
+    assert ms.overdrafts(c, boss) == []
+    _ledger(c, old.id, w["li"], (anchor, 1, "deleted"))  # a deleted row counts nothing
+    assert ms.overdrafts(c, boss) == []
+    rich = _enrol(w, "premium", "wang")
+    _ledger(c, rich.id, w["wang"], *((TODAY + timedelta(days=n), 1) for n in range(5)))
+    assert ms.overdrafts(c, boss) == []  # 5 of 12
+    _ledger(c, rich.id, w["wang"], *((TODAY + timedelta(days=n), 1) for n in range(8)))
+    (over,) = ms.overdrafts(c, boss)
+    assert (over.membership_id, over.used, over.quota) == (rich.id, 13, 12)
+
+
+def test_search_by_keys_record_number_card_only_and_name_fallback(w: dict[str, Any]) -> None:
+    """Search finds people through the patient search keys (name, given name, pinyin,
+    phone digits), an exact record number, a whole card number as a card only, and a
+    name's middle character (no key starts there) by the fallback."""
+    c, desk = w["c"], w["desk"]
+    family = _enrol(w, "advanced", "li", "kid")
+    gran = _enrol(w, "basic", "gran")
+    single = _enrol(w, "basic", "wang")
+    from clinic_desk.core.store.models import Patient
+
+    with c.store.unit_of_work(write=False) as uow:
+        record = uow.session.execute(
+            select(Patient.record_no).where(Patient.id == w["kid"])
+        ).scalar_one()
+    assert record
+    found = [i.membership_id for i in ms.search(c, desk, record)]
+    assert found == [family.id]
+    assert [i.membership_id for i in ms.search(c, desk, "345678")] == [single.id]  # phone
+    assert [i.membership_id for i in ms.search(c, desk, "zhaoguilan")] == [gran.id]
+    assert [i.membership_id for i in ms.search(c, desk, "兰")] == [gran.id]  # fallback
+    assert [i.membership_id for i in ms.search(c, desk, "建")] == [family.id]  # given name
+    # A whole card number, with or without spaces: that card and no other.
+    digits = single.card_no.replace(" ", "")
+    assert [i.membership_id for i in ms.search(c, desk, digits)] == [single.id]
+    # A valid card number of no membership finds nothing (not people by digits).
+    body = "000000000000"
+    other = next(
+        body + d for d in "0123456789" if ms.normalise_card_no(body + d) is not None
+    )
+    assert ms.search(c, desk, other) == []
+
+
+def test_h2_quota_exhausted_sentence_translates_the_benefit_label(w: dict[str, Any]) -> None:
+    """H2: the refusal reads in the reader's language, the benefit's label too (a known
+    benefit's label in "Membership"); a custom benefit's own words stay as given."""
+    c, desk, boss = w["c"], w["desk"], w["boss"]
+    view = _enrol(w, "advanced", "wang")
+    for _ in range(4):
+        ms.record_use(c, desk, view.id, w["wang"], "home_visits")
+    with pytest.raises(QuotaExhausted) as caught:
+        ms.record_use(c, desk, view.id, w["wang"], "home_visits")
+    error = caught.value
+    first, last = TODAY.isoformat(), (date(2027, 11, 22)).isoformat()
+    assert error.message() == (
+        f"The allowance for Family-doctor home visits is used up: 4 of 4 from {first} to "
+        f"{last}. The director can allow one more with a reason."
+    )
+    chinese = {
+        ("Errors", QuotaExhausted.template): "{benefit}的额度已用完：{first}至{last}共{quota}次，"
+        "已用{used}次。主任可填写理由再允许一次。",
+        ("Membership", "Family-doctor home visits"): "家庭医生上门",
+    }
+    asked: list[tuple[str, str]] = []
+
+    def translate(context: str, text: str) -> str:
+        asked.append((context, text))
+        return chinese.get((context, text), text)
+
+    assert error.message(translate) == (
+        f"家庭医生上门的额度已用完：{first}至{last}共4次，已用4次。主任可填写理由再允许一次。"
+    )
+    # A custom benefit (its label is the clinic's own words) is not looked up.
+    tier = ms.save_tier(
+        c,
+        boss,
+        None,
+        _tier_input(
+            code="massage",
+            max_members=1,
+            benefits=(BenefitDef("custom_1", "quota", 1, "year", 1, label="推拿 Massage"),),
+        ),
+    ).value
+    other = ms.enrol(c, desk, EnrolInput(tier.id, w["zhou"])).value
+    ms.record_use(c, desk, other.id, w["zhou"], "custom_1")
+    with pytest.raises(QuotaExhausted) as custom:
+        ms.record_use(c, desk, other.id, w["zhou"], "custom_1")
+    asked.clear()
+    assert custom.value.message(translate).startswith("推拿 Massage的额度已用完：")
+    assert asked == [("Errors", QuotaExhausted.template)]

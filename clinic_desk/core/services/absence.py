@@ -37,7 +37,7 @@ from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.rules import slots
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role
-from clinic_desk.core.services import appointments, rosters, waitlist
+from clinic_desk.core.services import appointments, membership, rosters, waitlist
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.core.store.models import (
     AbsenceContact,
@@ -339,31 +339,58 @@ def _exception(session: Session, exception_id: uuid.UUID) -> RosterException:
 
 
 class _FreeTime:
-    """Free-time look-ups shared by every patient of one worklist (they ask the same)."""
+    """Free-time look-ups shared by every patient of one worklist (they ask the same).
+
+    A10: the slots held for members are offered only to members with priority booking,
+    so the answers are kept per (doctor, length, whether the patient may take held
+    slots); each look-up names a patient of that kind."""
 
     def __init__(self, clinic: Clinic, actor: Actor, day: date) -> None:
         self.clinic, self.actor, self.day = clinic, actor, day
-        self._day_slots: dict[tuple[uuid.UUID, int], frozenset[datetime]] = {}
-        self._later: dict[tuple[uuid.UUID, int], list[datetime]] = {}
+        self._day_slots: dict[tuple[uuid.UUID, int, bool], frozenset[datetime]] = {}
+        self._later: dict[tuple[uuid.UUID, int, bool], list[datetime]] = {}
+        self._priority: dict[uuid.UUID, bool] = {}
 
-    def free_at(self, doctor_id: uuid.UUID, starts_at: datetime, minutes: int) -> bool:
-        key = (doctor_id, minutes)
+    def takes_held(self, patient_id: uuid.UUID) -> bool:
+        if patient_id not in self._priority:
+            with self.clinic.store.unit_of_work(write=False) as uow:
+                self._priority[patient_id] = membership.has_priority_in(
+                    uow.session, patient_id, self.clinic.today()
+                )
+        return self._priority[patient_id]
+
+    def free_at(
+        self, doctor_id: uuid.UUID, starts_at: datetime, minutes: int, patient_id: uuid.UUID
+    ) -> bool:
+        key = (doctor_id, minutes, self.takes_held(patient_id))
         if key not in self._day_slots:
             self._day_slots[key] = frozenset(
                 appointments.free_slots_for_day(
-                    self.clinic, self.actor, doctor_id, self.day, minutes=minutes
+                    self.clinic,
+                    self.actor,
+                    doctor_id,
+                    self.day,
+                    minutes=minutes,
+                    patient_id=patient_id,
                 )
             )
         return starts_at in self._day_slots[key]
 
-    def next_free(self, doctor_id: uuid.UUID, minutes: int, after: datetime) -> list[datetime]:
-        key = (doctor_id, minutes)
+    def next_free(
+        self, doctor_id: uuid.UUID, minutes: int, after: datetime, patient_id: uuid.UUID
+    ) -> list[datetime]:
+        key = (doctor_id, minutes, self.takes_held(patient_id))
         if key not in self._later:
             found: list[datetime] = []
             cursor = after
             while len(found) < SAME_DOCTOR_OFFERS:
                 nxt = appointments.next_free_slot(
-                    self.clinic, self.actor, doctor_id, minutes=minutes, after=cursor
+                    self.clinic,
+                    self.actor,
+                    doctor_id,
+                    minutes=minutes,
+                    after=cursor,
+                    patient_id=patient_id,
                 )
                 if nxt is None:
                     break
@@ -402,7 +429,10 @@ def absence_worklist(clinic: Clinic, actor: Actor, exception_id: uuid.UUID) -> l
         options: list[Alternative] = []
         if status not in FINAL_STATUSES and appt.status in AFFECTED_STATUSES:
             minutes = appt.minutes
-            if substitute_id is not None and free.free_at(substitute_id, appt.starts_at, minutes):
+            patient_id = appt.patient_id
+            if substitute_id is not None and free.free_at(
+                substitute_id, appt.starts_at, minutes, patient_id
+            ):
                 options.append(
                     Alternative(
                         "substitute",
@@ -412,14 +442,14 @@ def absence_worklist(clinic: Clinic, actor: Actor, exception_id: uuid.UUID) -> l
                         minutes,
                     )
                 )
-            for start in free.next_free(doctor_id, minutes, after_absence):
+            for start in free.next_free(doctor_id, minutes, after_absence, patient_id):
                 options.append(
                     Alternative("same_doctor", doctor_id, appt.doctor_name, start, minutes)
                 )
             for other in doctors:
                 if other.id in (doctor_id, substitute_id):
                     continue
-                if free.free_at(other.id, appt.starts_at, minutes):
+                if free.free_at(other.id, appt.starts_at, minutes, patient_id):
                     options.append(
                         Alternative(
                             "other_doctor", other.id, other.display_name, appt.starts_at, minutes

@@ -2898,48 +2898,58 @@ def _status_where(status: str, today: date) -> Any:
     return Membership.id.is_not(None)
 
 
-def _text_where(text: str) -> Any | None:
-    """Memberships one of whose people (payer or member, past ones too) matches: name or
-    its pinyin, phone digits, record number (the patient search keys), a name
-    substring, or the card number."""
-    typed = _clean(text, multi_line=False)[:100]
-    if not typed:
-        return None
-    conditions = []
+def _people_where(patient_ids: Any) -> Any:
+    """Memberships one of whose people (payer or member, past ones too) is in
+    ``patient_ids`` (a subquery of patient ids)."""
+    return Membership.id.in_(
+        select(MembershipMember.membership_id).where(
+            MembershipMember.deleted_at.is_(None), MembershipMember.patient_id.in_(patient_ids)
+        )
+    )
+
+
+def _text_where(typed: str) -> Any:
+    """Memberships matching ``typed`` (cleaned, not empty) through indexes only.
+
+    A card number (the check digit right) is looked up as one, on ``card_no``'s index.
+    Else the people's search keys (``patient_search_key``, the desk's patient search
+    index: name, given name, pinyin, every 4+ digit run of a phone, record number, ID
+    number; the key built by ``search_keys.normalize_query`` as the patient search
+    builds it) find the matching patients first, then their memberships; an exact
+    record number comes by ``patient.record_no``'s index; 4+ digits also match inside a
+    card number (the memberships are read anyway)."""
     card = normalise_card_no(typed)
     if card is not None:
-        conditions.append(Membership.card_no == _shown_card(card))
+        return Membership.card_no == _shown_card(card)
+    conditions = []
+    key = normalize_query(typed)
+    if key:
+        conditions.append(
+            _people_where(
+                select(PatientSearchKey.patient_id).where(
+                    PatientSearchKey.key >= key, PatientSearchKey.key < key + "\U0010ffff"
+                )
+            )
+        )
+    conditions.append(_people_where(select(Patient.id).where(Patient.record_no == typed)))
     digits = "".join(ch for ch in typed if ch.isdigit() and ch.isascii())
     if len(digits) >= 4 and len(digits) == len(typed.replace(" ", "").replace("-", "")):
         conditions.append(func.replace(Membership.card_no, " ", "").like(f"%{digits}%"))
-    key = normalize_query(typed)
-    person_match = []
-    if key:
-        person_match.append(
-            exists().where(
-                PatientSearchKey.patient_id == MembershipMember.patient_id,
-                PatientSearchKey.key >= key,
-                PatientSearchKey.key < key + "\U0010ffff",
-            )
-        )
+    return or_(*conditions)
+
+
+def _substring_where(typed: str) -> Any:
+    """The fallback when the keys find nobody: a person's written name holding
+    ``typed`` anywhere (a middle character of a name is no key's start)."""
     needle = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    person_match.append(
-        exists().where(
-            Patient.id == MembershipMember.patient_id,
+    return _people_where(
+        select(MembershipMember.patient_id)
+        .join(Patient, Patient.id == MembershipMember.patient_id)
+        .where(
+            MembershipMember.deleted_at.is_(None),
             (Patient.family_name + Patient.given_name).like(f"%{needle}%", escape="\\"),
         )
     )
-    person_match.append(
-        exists().where(Patient.id == MembershipMember.patient_id, Patient.record_no == typed)
-    )
-    conditions.append(
-        exists().where(
-            MembershipMember.membership_id == Membership.id,
-            MembershipMember.deleted_at.is_(None),
-            or_(*person_match),
-        )
-    )
-    return or_(*conditions)
 
 
 def search(
@@ -2953,7 +2963,8 @@ def search(
     language: str | None = None,
 ) -> list[ListItem]:
     """Memberships by a person's name (or pinyin), phone digits, record number or the
-    card number, soonest ending first; one query."""
+    card number, soonest ending first; one query (a second, by a name substring, only
+    when the first finds nothing)."""
     clinic.require(actor, Action.MEMBERSHIP_MANAGE)
     if status not in SEARCH_STATUSES:
         raise ValidationError(QT_TRANSLATE_NOOP("Errors", "Choose which memberships to show."))
@@ -2964,12 +2975,20 @@ def search(
     stmt = _list_query(today).where(_status_where(status, today))
     if tier_id is not None:
         stmt = stmt.where(Membership.tier_id == tier_id)
-    matched = _text_where(text)
-    if matched is not None:
-        stmt = stmt.where(matched)
-    stmt = stmt.order_by(Membership.ends_on, Membership.id).limit(max(1, min(int(limit), 5000)))
+    typed = _clean(text, multi_line=False)[:100]
+    top = max(1, min(int(limit), 5000))
+    order = (Membership.ends_on, Membership.id)
     with clinic.store.unit_of_work(write=False) as uow:
-        rows = uow.session.execute(stmt).all()
+        if not typed:
+            rows = uow.session.execute(stmt.order_by(*order).limit(top)).all()
+        else:
+            rows = uow.session.execute(
+                stmt.where(_text_where(typed)).order_by(*order).limit(top)
+            ).all()
+            if not rows and normalise_card_no(typed) is None:
+                rows = uow.session.execute(
+                    stmt.where(_substring_where(typed)).order_by(*order).limit(top)
+                ).all()
     return _items(clinic, rows, today, lang)
 
 
@@ -3253,39 +3272,48 @@ def _overdraft_periods(session: Session) -> list[_Overdrawn]:
     """Quota periods whose ledger holds more uses than the quota, an unreviewed row, and
     an excess not all covered by the director's overrides.
 
-    Plain columns only: the tiers' quotas first (a handful of rows), then the ledger
-    groups (membership, benefit) that hold an unreviewed row and more uses than the
-    smallest quota of that benefit in any tier, their rows joined to the membership in
-    one SELECT; the periods are counted here with ``rules.overdrafts``."""
+    Plain columns only, three SELECTs: the tiers' quotas (a handful of rows); the ledger
+    groups (membership, benefit) that hold an unreviewed row and, all periods together,
+    more uses than the membership's tier allows in one period (no other group can hold
+    an overdraft); the rows of those groups. The periods are then counted here, each
+    group's rows walked in day order (``rules.period_of`` once per period, not per row)."""
     quotas: dict[uuid.UUID, dict[str, BenefitDef]] = {}
     for tier_id, text in session.execute(select(MemberTier.id, MemberTier.benefits)):
         quotas[tier_id] = {b.key: b for b in _parse_benefits(text) if b.kind == "quota"}
-    smallest: dict[str, int] = {}
-    for by_key in quotas.values():
-        for key, b in by_key.items():
-            smallest[key] = min(b.quota, smallest.get(key, b.quota))
-    if not smallest:
+    quota_of = [
+        (and_(Membership.tier_id == tier_id, BenefitUse.benefit_key == key), b.quota)
+        for tier_id, by_key in quotas.items()
+        for key, b in by_key.items()
+    ]
+    if not quota_of:
         return []
+    keys = sorted({key for by_key in quotas.values() for key in by_key})
     uses_in = func.sum(case((BenefitUse.count > 0, BenefitUse.count), else_=0))
     unreviewed = func.sum(case((BenefitUse.reviewed_at.is_(None), 1), else_=0))
-    groups = (
-        select(BenefitUse.membership_id, BenefitUse.benefit_key)
+    groups = session.execute(
+        select(
+            BenefitUse.membership_id,
+            BenefitUse.benefit_key,
+            Membership.tier_id,
+            Membership.anchor_on,
+            Membership.card_no,
+            Membership.payer_id,
+        )
+        .join(Membership, Membership.id == BenefitUse.membership_id)
         .where(
-            BenefitUse.deleted_at.is_(None), BenefitUse.benefit_key.in_(sorted(smallest))
+            BenefitUse.deleted_at.is_(None),
+            BenefitUse.benefit_key.in_(keys),
+            Membership.deleted_at.is_(None),
         )
-        .group_by(BenefitUse.membership_id, BenefitUse.benefit_key)
-        .having(
-            unreviewed > 0,
-            or_(
-                *(
-                    and_(BenefitUse.benefit_key == key, uses_in > quota)
-                    for key, quota in smallest.items()
-                )
-            ),
-        )
-        .subquery()
-    )
-    rows = session.execute(
+        .group_by(BenefitUse.membership_id, BenefitUse.benefit_key, Membership.tier_id)
+        .having(unreviewed > 0, uses_in > case(*quota_of, else_=None))
+    ).all()
+    if not groups:
+        return []
+    wanted = {(membership_id, key) for membership_id, key, *_rest in groups}
+    # (day, count, an override, unreviewed) per group, in day order.
+    ledgers: dict[tuple[uuid.UUID, str], list[tuple[date, int, bool, bool]]] = {}
+    for membership_id, key, day, count, override_reason, open_ in session.execute(
         select(
             BenefitUse.membership_id,
             BenefitUse.benefit_key,
@@ -3293,49 +3321,60 @@ def _overdraft_periods(session: Session) -> list[_Overdrawn]:
             BenefitUse.count,
             BenefitUse.override_reason,
             BenefitUse.reviewed_at.is_(None),
-            Membership.anchor_on,
-            Membership.tier_id,
-            Membership.card_no,
-            Membership.payer_id,
         )
-        .join(
-            groups,
-            and_(
-                groups.c.membership_id == BenefitUse.membership_id,
-                groups.c.benefit_key == BenefitUse.benefit_key,
-            ),
+        .where(
+            BenefitUse.deleted_at.is_(None),
+            BenefitUse.membership_id.in_(sorted({m for m, _k in wanted})),
+            BenefitUse.benefit_key.in_(sorted({k for _m, k in wanted})),
         )
-        .join(Membership, Membership.id == BenefitUse.membership_id)
-        .where(BenefitUse.deleted_at.is_(None), Membership.deleted_at.is_(None))
-    ).all()
-    # (day, count, an override, unreviewed) per (membership, key); the membership's own
-    # columns once.
-    ledgers: dict[tuple[uuid.UUID, str], list[tuple[date, int, bool, bool]]] = {}
-    owners: dict[uuid.UUID, tuple[date, uuid.UUID, str, uuid.UUID]] = {}
-    for (
-        membership_id, key, day, count, override_reason, open_, anchor_on, tier_id, card_no,
-        payer_id,
-    ) in rows:  # fmt: skip
-        ledgers.setdefault((membership_id, key), []).append(
-            (day, int(count), bool(override_reason), bool(open_))
-        )
-        owners[membership_id] = (anchor_on, tier_id, card_no, payer_id)
+        .order_by(BenefitUse.membership_id, BenefitUse.benefit_key, BenefitUse.day)
+    ):
+        if (membership_id, key) in wanted:
+            ledgers.setdefault((membership_id, key), []).append(
+                (day, int(count), bool(override_reason), bool(open_))
+            )
     out = []
-    for (membership_id, key), ledger in ledgers.items():
-        anchor_on, tier_id, card_no, payer_id = owners[membership_id]
-        benefit = quotas.get(tier_id, {}).get(key)
-        if benefit is None:
-            continue
-        for state in rules.overdrafts(
-            anchor_on, benefit.period, benefit.quota, [rules.Use(d, c) for d, c, _o, _u in ledger]
+    for membership_id, key, tier_id, anchor_on, card_no, payer_id in groups:
+        benefit = quotas[tier_id][key]
+        for state, overrides, any_open in _periods_over(
+            anchor_on, benefit, ledgers.get((membership_id, key), [])
         ):
-            inside = [u for u in ledger if state.first <= u[0] <= state.last]
-            overrides = sum(1 for _d, c, o, _u in inside if c > 0 and o)
             if state.used - state.quota <= overrides:
                 continue  # the director's own decisions
-            if not any(u for _d, _c, _o, u in inside):
-                continue
+            if not any_open:
+                continue  # reviewed already
             out.append(_Overdrawn(membership_id, card_no, payer_id, benefit, state))
+    return out
+
+
+def _periods_over(
+    anchor: date, benefit: BenefitDef, ledger: Sequence[tuple[date, int, bool, bool]]
+) -> list[tuple[rules.QuotaState, int, bool]]:
+    """As ``rules.overdrafts`` (uses before the anchor belong to no period), for a ledger
+    in day order: each period past the quota, with its overriding uses and whether it
+    holds an unreviewed row."""
+    out = []
+    last: date | None = None
+    first = anchor
+    used = overrides = 0
+    any_open = False
+
+    def close() -> None:
+        if last is not None and used > benefit.quota:
+            out.append((rules.QuotaState(first, last, benefit.quota, used), overrides, any_open))
+
+    for day, count, override, open_ in ledger:
+        if day < anchor:
+            continue
+        if last is None or day > last:
+            close()
+            _n, first, last = rules.period_of(anchor, benefit.period, day)
+            used = overrides = 0
+            any_open = False
+        used += count
+        overrides += 1 if count > 0 and override else 0
+        any_open = any_open or open_
+    close()
     return out
 
 
