@@ -826,6 +826,10 @@
         <translation>Record number {no} is on two patients</translation>
     </message>
     <message>
+        <source>{benefit} of {payer}&apos;s membership (card {card}) used {used} times of {quota} from {first} to {last} (recorded at two desks while offline)</source>
+        <translation>{benefit} of {payer}&apos;s membership (card {card}) used {used} times of {quota} from {first} to {last} (recorded at two desks while offline)</translation>
+    </message>
+    <message>
         <source>Two workstations made changes that clash ({kind})</source>
         <translation>Two workstations made changes that clash ({kind})</translation>
     </message>
@@ -854,6 +858,10 @@
         <translation>If both files are the same person, merge them in Patients; otherwise tell whoever looks after ClinicDesk, who will give one file a new number.</translation>
     </message>
     <message>
+        <source>Both uses are kept. Settle the extra one with the member (charge it, or agree it), then press Seen under Membership → Reports → Allowances overdrawn.</source>
+        <translation>Both uses are kept. Settle the extra one with the member (charge it, or agree it), then press Seen under Membership → Reports → Allowances overdrawn.</translation>
+    </message>
+    <message>
         <source>Tell whoever looks after ClinicDesk.</source>
         <translation>Tell whoever looks after ClinicDesk.</translation>
     </message>
@@ -868,6 +876,10 @@
     <message>
         <source>Show the two patients</source>
         <translation>Show the two patients</translation>
+    </message>
+    <message>
+        <source>Open the membership</source>
+        <translation>Open the membership</translation>
     </message>
 </context>
 <context>

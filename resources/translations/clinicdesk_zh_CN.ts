@@ -823,6 +823,10 @@
         <translation>病历号 {no} 同时分配给了两位患者</translation>
     </message>
     <message>
+        <source>{benefit} of {payer}&apos;s membership (card {card}) used {used} times of {quota} from {first} to {last} (recorded at two desks while offline)</source>
+        <translation>{payer}的会员（卡号 {card}）{benefit}在 {first} 至 {last} 期间已用 {used} 次，额度 {quota} 次（两台电脑离线时各自登记）</translation>
+    </message>
+    <message>
         <source>Two workstations made changes that clash ({kind})</source>
         <translation>两台工作站的修改相互冲突（{kind}）</translation>
     </message>
@@ -851,6 +855,10 @@
         <translation>如果两份档案是同一个人，请在“患者”中合并；否则请告知负责维护 ClinicDesk 的人员，由其为其中一份档案分配新的病历号。</translation>
     </message>
     <message>
+        <source>Both uses are kept. Settle the extra one with the member (charge it, or agree it), then press Seen under Membership → Reports → Allowances overdrawn.</source>
+        <translation>两次使用都已保留。请与会员商定多出的一次（另行收费或双方同意），然后在“会员 → 报表 → 超额使用”中点“已阅”。</translation>
+    </message>
+    <message>
         <source>Tell whoever looks after ClinicDesk.</source>
         <translation>请告知负责维护 ClinicDesk 的人员。</translation>
     </message>
@@ -865,6 +873,10 @@
     <message>
         <source>Show the two patients</source>
         <translation>查看这两位患者</translation>
+    </message>
+    <message>
+        <source>Open the membership</source>
+        <translation>打开会员资料</translation>
     </message>
 </context>
 <context>

@@ -823,6 +823,10 @@
         <translation>病歷號 {no} 同時分配給了兩位病患</translation>
     </message>
     <message>
+        <source>{benefit} of {payer}&apos;s membership (card {card}) used {used} times of {quota} from {first} to {last} (recorded at two desks while offline)</source>
+        <translation>{payer}的會員（卡號 {card}）{benefit}在 {first} 至 {last} 期間已用 {used} 次，額度 {quota} 次（兩台電腦離線時各自登記）</translation>
+    </message>
+    <message>
         <source>Two workstations made changes that clash ({kind})</source>
         <translation>兩台工作站的變更互相衝突（{kind}）</translation>
     </message>
@@ -851,6 +855,10 @@
         <translation>如果兩份檔案是同一個人，請在「病患」中合併；否則請告知負責維護 ClinicDesk 的人員，由其為其中一份檔案分配新的病歷號。</translation>
     </message>
     <message>
+        <source>Both uses are kept. Settle the extra one with the member (charge it, or agree it), then press Seen under Membership → Reports → Allowances overdrawn.</source>
+        <translation>兩次使用都已保留。請與會員商定多出的一次（另行收費或雙方同意），然後在「會員 → 報表 → 超額使用」中點「已閱」。</translation>
+    </message>
+    <message>
         <source>Tell whoever looks after ClinicDesk.</source>
         <translation>請告知負責維護 ClinicDesk 的人員。</translation>
     </message>
@@ -865,6 +873,10 @@
     <message>
         <source>Show the two patients</source>
         <translation>查看這兩位病患</translation>
+    </message>
+    <message>
+        <source>Open the membership</source>
+        <translation>開啟會員資料</translation>
     </message>
 </context>
 <context>

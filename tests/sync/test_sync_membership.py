@@ -19,6 +19,8 @@ import pytest
 from clinic_desk.core.services import membership, patients
 from clinic_desk.core.sync import engine, hub
 from clinic_desk.core.sync.engine import SyncEngine
+from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.sync.attention import OVERDRAFT, AttentionTexts, load_attention
 from tests.sync.conftest import Station, make_first, make_joiner
 
 
@@ -87,7 +89,7 @@ def _home_visits(view: membership.MembershipView) -> membership.QuotaView:
     return quota
 
 
-def test_h2_quota_used_on_two_workstations_while_offline(pair):
+def test_h2_quota_used_on_two_workstations_while_offline(pair, qtbot):
     """H2, issue 11 bad input: "a quota used on two workstations while offline" (both
     recorded; the overdraft flagged to the director after sync)."""
     desk, room = pair
@@ -160,6 +162,25 @@ def test_h2_quota_used_on_two_workstations_while_offline(pair):
                 station.clinic, station.director, family.id, mother.id, "home_visits"
             )
         assert (refused.value.used, refused.value.quota) == (5, 4)
+        # Issue 7: the director's "needs attention" list at the desk names it, with a
+        # button to the membership.
+        listed = [
+            i for i in load_attention(station.clinic, station.director).items
+            if i.kind == OVERDRAFT
+        ]
+        assert [(i.ids, i.used, i.quota, i.who, i.record_no) for i in listed] == [
+            ((family.id,), 5, 4, "李建国", family.card_no)
+        ]
+        ctx = AppContext(station.clinic)
+        ctx.set_actor(station.director)
+        texts = AttentionTexts(ctx)
+        assert texts.sentence(listed[0], today).startswith(
+            f"Family-doctor home visits of 李建国's membership (card {family.card_no}) used 5 "
+            "times of 4"
+        )
+        assert texts.action(listed[0], today) == (
+            "Open the membership", "membership", ("open", family.id)
+        )
 
     # The director reviews it in the room; after a sync the desk no longer lists it.
     membership.mark_overdraft_seen(room.clinic, room.director, family.id, "home_visits", over.first)
@@ -167,6 +188,9 @@ def test_h2_quota_used_on_two_workstations_while_offline(pair):
     assert len(membership.overdrafts(desk.clinic, desk.director)) == 1  # not synced yet
     _settle(room, desk)
     assert membership.overdrafts(desk.clinic, desk.director) == []
+    assert not [
+        i for i in load_attention(desk.clinic, desk.director).items if i.kind == OVERDRAFT
+    ]
     quota = _home_visits(membership.get(desk.clinic, desk.director, family.id))
     assert quota.used == 5  # seen, not undone: the ledger keeps both uses
 

@@ -2,10 +2,12 @@
 
 Two desks that could not reach the hub may both book 10:30 with Dr Wang, both
 give out queue number 12, or both check in the same patient. The core lists
-them (``needs_attention``, the same on every workstation); this module says each
-in a sentence, with a button that opens the place to settle it (the calendar on
-that day, the board, the patients with that record number) or, where no page
-can, what to do. Settling is an ordinary change, which syncs like any other.
+them (``needs_attention``, the same on every workstation), and the director also
+sees membership allowances used past their quota at two desks (``membership.overdrafts``,
+issue 11); this module says each in a sentence, with a button that opens the place to
+settle it (the calendar on that day, the board, the patients with that record number,
+the membership) or, where no page can, what to do. Settling is an ordinary change,
+which syncs like any other.
 
 ``AttentionBanner`` sits on the reception board and is visible only while the
 list is not empty; it opens ``AttentionPanel``.
@@ -17,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QDialog,
@@ -33,7 +35,7 @@ from PySide6.QtWidgets import (
 
 from clinic_desk.core.errors import ClinicError
 from clinic_desk.core.security.permissions import Action, allowed
-from clinic_desk.core.services import appointments, reception, rosters
+from clinic_desk.core.services import appointments, membership, reception, rosters
 from clinic_desk.core.services import sync as sync_service
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
@@ -43,9 +45,10 @@ BANNER_BG = "#fff3cd"
 BANNER_FG = "#5c4400"
 BANNER_BORDER = "#e0b000"
 HINT_COLOR = "#616161"
-TOPICS = (Topic.APPOINTMENTS, Topic.RECEPTION, Topic.PATIENTS, Topic.SYNC)
+TOPICS = (Topic.APPOINTMENTS, Topic.RECEPTION, Topic.PATIENTS, Topic.SYNC, Topic.MEMBERSHIP)
 BOOKINGS = frozenset({"double_booking", "resource_double_booking"})
 QUEUE = frozenset({"double_checkin", "queue_number"})
+OVERDRAFT = "membership_overdraft"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,12 @@ class AttentionFacts:
     record_no: str = ""
     doctor_id: uuid.UUID | None = None
     same_booking: bool = False
+    # A membership overdraft: the benefit, its use against its quota, the period's end.
+    benefit_key: str = ""
+    benefit_label: str = ""
+    used: int = 0
+    quota: int = 0
+    last: date | None = None
 
 
 @dataclass(frozen=True)
@@ -139,6 +148,22 @@ def load_attention(clinic: Clinic, actor: Actor) -> AttentionList:
                     record_no=str(item.detail.get("record_no") or ""),
                 )
             )
+    if _may(actor, Action.MEMBERSHIP_OVERRIDE):
+        out.extend(
+            AttentionFacts(
+                OVERDRAFT,
+                o.first,
+                (o.membership_id,),
+                who=o.payer_name,
+                record_no=o.card_no,
+                benefit_key=o.benefit_key,
+                benefit_label=o.label,
+                used=o.used,
+                quota=o.quota,
+                last=o.last,
+            )
+            for o in membership.overdrafts(clinic, actor)
+        )
     return AttentionList(today, tuple(out))
 
 
@@ -192,6 +217,21 @@ class AttentionTexts(QObject):
             )
         if item.kind == "record_no":
             return self.tr("Record number {no} is on two patients").format(no=item.record_no)
+        if item.kind == OVERDRAFT:
+            known = membership.BENEFITS.get(item.benefit_key)
+            label = QCoreApplication.translate("Membership", known) if known else item.benefit_label
+            return self.tr(
+                "{benefit} of {payer}'s membership (card {card}) used {used} times of {quota} "
+                "from {first} to {last} (recorded at two desks while offline)"
+            ).format(
+                benefit=label,
+                payer=item.who or "?",
+                card=item.record_no,
+                used=item.used,
+                quota=item.quota,
+                first=item.day.isoformat() if item.day else "?",
+                last=item.last.isoformat() if item.last else "?",
+            )
         return self.tr("Two workstations made changes that clash ({kind})").format(kind=item.kind)
 
     def hint(self, item: AttentionFacts, today: date) -> str:
@@ -219,6 +259,11 @@ class AttentionTexts(QObject):
                 "If both files are the same person, merge them in Patients; otherwise tell "
                 "whoever looks after ClinicDesk, who will give one file a new number."
             )
+        if item.kind == OVERDRAFT:
+            return self.tr(
+                "Both uses are kept. Settle the extra one with the member (charge it, or "
+                "agree it), then press Seen under Membership → Reports → Allowances overdrawn."
+            )
         return self.tr("Tell whoever looks after ClinicDesk.")
 
     def action(self, item: AttentionFacts, today: date) -> tuple[str, str, object] | None:
@@ -229,6 +274,8 @@ class AttentionTexts(QObject):
             return self.tr("Show on the board"), "reception", item.ids
         if item.kind == "record_no" and item.record_no and self.ctx.may(Action.PATIENT_SEARCH):
             return self.tr("Show the two patients"), "patients", item.record_no
+        if item.kind == OVERDRAFT and self.ctx.may(Action.MEMBERSHIP_MANAGE):
+            return self.tr("Open the membership"), "membership", ("open", item.ids[0])
         return None
 
 
