@@ -30,6 +30,7 @@ from clinic_desk.core.services import (
     audit_log,
     membership,
     patients,
+    reception,
     rosters,
     series,
     staff,
@@ -497,3 +498,50 @@ def test_a10_waitlist_puts_members_first(d: Desk) -> None:
     urgent = waitlist.add_to_waitlist(cf.clinic, d.desk, d.payer, priority=80).value
     assert (urgent.priority, urgent.member) == (80, True)
     assert waitlist.list_waitlist(cf.clinic, d.desk)[0].patient_id == d.payer
+
+
+# -- the issue's "Done when", end to end through the services --------------------------------
+
+
+def test_done_when_desk_enrols_family_books_home_visit_badge_and_renewals_due(d: Desk) -> None:
+    """Issue 11's Done-when (H1, H2): a receptionist enrols a family in the advanced tier,
+    books a home visit against its allowance, sees the badge at check-in; the director
+    sees the membership among the renewals due when its end comes near."""
+    cf = d.cf
+    advanced = d.tier("advanced")
+    family = membership.enrol(
+        cf.clinic,
+        d.desk,  # the receptionist, not the director
+        membership.EnrolInput(
+            tier_id=advanced.id,
+            payer_id=d.payer,
+            members=(
+                membership.MemberInput(d.spouse, "spouse"),
+                membership.MemberInput(d.child, "child"),
+            ),
+            payment=membership.PaymentInput(
+                amount_cents=advanced.price_cents, paid_on=TODAY, method="wechat",
+                receipt_no="R-20261123-01",
+            ),
+        ),
+    ).value  # fmt: skip
+    assert {m.patient_id for m in family.members} == {d.payer, d.spouse, d.child}
+
+    visit = d.book(at(WED, 14), "child")  # a home visit for the child, tomorrow but one
+    assert d.left("payer", WED)[:2] == (1, 3)  # the family's shared allowance: 1 of 4 used
+    uses = membership.uses(cf.clinic, d.desk, family.id)
+    assert [(u.patient_id, u.appointment_id, u.count) for u in uses] == [(d.child, visit.id, 1)]
+
+    cf.clock.now = at(WED, 13, 50).astimezone(UTC)
+    seen = reception.check_in_view(cf.clinic, d.desk, visit.id, badge_language="en")
+    assert seen.member is not None and seen.member.tier_code == "advanced"
+    assert seen.member.membership_id == family.id and seen.member.status == "active"
+    assert seen.member.tier_name == advanced.name("en")
+
+    # Eleven months on, the director's renewals-due report lists it (30 days, a setting).
+    assert family.id not in {
+        i.membership_id for i in membership.renewals_due(cf.clinic, cf.director)
+    }
+    cf.clock.now = datetime(2027, 11, 1, 2, 0, tzinfo=UTC)
+    due = membership.renewals_due(cf.clinic, cf.director)
+    assert [(i.membership_id, i.ends_on) for i in due] == [(family.id, family.ends_on)]
