@@ -137,6 +137,12 @@ _MESSAGE_CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "starttls"),
     QT_TRANSLATE_NOOP("Settings", "ssl"),
 )
+# How a change of tier mid-term is priced (membership.prorata_rule).
+_MEMBERSHIP_CHOICE_LABELS = (
+    QT_TRANSLATE_NOOP("Settings", "daily"),  # by the days left of the term
+    QT_TRANSLATE_NOOP("Settings", "monthly"),  # by the whole months left
+    QT_TRANSLATE_NOOP("Settings", "none"),  # no credit: the new tier starts a full term
+)
 # The printing group's choices (label stock, card sizes).
 _PRINTING_CHOICE_LABELS = (
     QT_TRANSLATE_NOOP("Settings", "62mm"),  # a 62 mm continuous roll (Brother QL)

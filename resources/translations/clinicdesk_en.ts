@@ -14329,6 +14329,14 @@ An offline-first desktop program for small private clinics.</translation>
         <translation>ssl</translation>
     </message>
     <message>
+        <source>daily</source>
+        <translation>daily</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>monthly</translation>
+    </message>
+    <message>
         <source>62mm</source>
         <translation>62mm</translation>
     </message>

@@ -14284,6 +14284,14 @@ An offline-first desktop program for small private clinics.</source>
         <translation>SSL 加密</translation>
     </message>
     <message>
+        <source>daily</source>
+        <translation>按剩余天数折算</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>按剩余整月折算</translation>
+    </message>
+    <message>
         <source>62mm</source>
         <translation>62mm 连续标签</translation>
     </message>

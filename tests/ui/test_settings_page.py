@@ -121,7 +121,7 @@ def test_form_shows_defaults_and_saves_changes_in_one_audited_call(qtbot, env: E
     assert row.label.text() == "Waiting-time alert after (minutes)"
     assert [tab.group_list.item(i).text() for i in range(tab.group_list.count())] == [
         "Clinic", "Security", "Backup", "Patients", "Appointments", "Reception", "Sync",
-        "Follow-up", "Complaints", "Quality", "Printing", "Messages",
+        "Follow-up", "Complaints", "Quality", "Membership", "Printing", "Messages",
     ]
     assert not tab.save_button.isEnabled()  # nothing changed yet
 
