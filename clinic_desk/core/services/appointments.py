@@ -498,17 +498,6 @@ def _cutoff(clinic: Clinic) -> time:
 Span = tuple[int, int]
 HeldSlots = dict[tuple[uuid.UUID, date], list[Span]]
 
-# Is anyone a member with priority booking today? Held slots exist only then: a clinic
-# without such members holds nothing (no one could take the slots), and the calendar
-# shows no shading until the first member enrols. One small read (a few hundred rows).
-_PRIORITY_MEMBERS_SQL = """
-SELECT 1 FROM membership m JOIN member_tier t ON t.id = m.tier_id
-WHERE m.deleted_at IS NULL AND m.status = 'active' AND m.starts_on <= ? AND m.ends_on >= ?
-  AND t.benefits LIKE '%"priority_booking"%'
-LIMIT 1
-"""
-
-
 def reserved_rule(clinic: Clinic) -> tuple[int, int]:
     """A10's settings: slots held per doctor and day, and how many days before the day
     they open to everyone."""
@@ -521,14 +510,6 @@ def reserved_rule(clinic: Clinic) -> tuple[int, int]:
 def held_opens_on(clinic: Clinic, day: date) -> date:
     """The day a held slot of ``day`` opens to everyone."""
     return day - timedelta(days=reserved_rule(clinic)[1])
-
-
-def _priority_members_in(session: Session, today: date) -> bool:
-    session.flush()
-    found = session.connection().exec_driver_sql(
-        _PRIORITY_MEMBERS_SQL, (today.isoformat(), today.isoformat())
-    )
-    return bool(found.all())
 
 
 def _held(
@@ -558,7 +539,7 @@ def held_slots_in(
 ) -> HeldSlots:
     """``held_slots_from`` inside a caller's session."""
     today = clinic.today()
-    return _held(clinic, spans, today, _priority_members_in(session, today))
+    return _held(clinic, spans, today, membership.priority_members_in(session, today))
 
 
 def held_slots_from(
@@ -570,7 +551,7 @@ def held_slots_from(
     if count <= 0 or not spans:
         return {}
     today = clinic.today()
-    rows = clinic.store.read_rows(_PRIORITY_MEMBERS_SQL, (today.isoformat(), today.isoformat()))
+    rows = clinic.store.read_rows(membership.PRIORITY_MEMBERS_SQL, membership.day_params(today))
     return _held(clinic, spans, today, bool(rows))
 
 
@@ -1192,7 +1173,7 @@ def _search_free(
     hide_held = (
         patient_id is not None
         and reserved_rule(clinic)[0] > 0
-        and _priority_members_in(session, today)
+        and membership.priority_members_in(session, today)
         and not _takes_held(session, patient_id, today)
     )
     slot = int(clinic.setting("appointments.slot_minutes"))

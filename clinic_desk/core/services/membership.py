@@ -238,11 +238,7 @@ class TierView:
     in_use: int  # memberships that ever used this tier
 
     def name(self, language: str = "zh_CN") -> str:
-        if language == "en" and self.name_en:
-            return self.name_en
-        if language == "zh_TW" and self.name_zh_tw:
-            return self.name_zh_tw
-        return self.name_zh_cn or self.name_en or self.code
+        return _tier_name(self.code, self.name_zh_cn, self.name_zh_tw, self.name_en, language)
 
     def benefit(self, key: str) -> BenefitDef | None:
         for b in self.benefits:
@@ -1109,7 +1105,7 @@ def _already_member(
             "that membership instead.",
         ),
         name=_patient_name(patient),
-        tier=(tier.name_zh_cn or tier.name_en or tier.code) if tier is not None else "",
+        tier=_row_name(tier) if tier is not None else "",
         card=other.card_no,
         end=other.ends_on.isoformat(),
     )
@@ -1171,7 +1167,7 @@ def _too_many(tier: MemberTier, people: int) -> None:
                 "The tier {tier} covers at most {n} people, and {m} were given. Remove someone, "
                 "or choose a family tier.",
             ),
-            tier=tier.name_zh_cn or tier.name_en or tier.code,
+            tier=_row_name(tier),
             n=tier.max_members,
             m=people,
         )
@@ -1519,7 +1515,7 @@ def delete_tier(clinic: Clinic, actor: Actor, tier_id: uuid.UUID) -> Written[Non
                     "Retire it instead: no one new can join it, and its members keep it until "
                     "their membership ends.",
                 ),
-                tier=row.name_zh_cn or row.name_en or row.code,
+                tier=_row_name(row),
                 n=used,
             )
         row.deleted_at = clinic.now()
@@ -1618,7 +1614,7 @@ def enrol(clinic: Clinic, actor: Actor, data: EnrolInput) -> Written[MembershipV
                     "The tier {tier} is retired: no one new can join it. Choose another tier, "
                     "or ask the director to offer it again.",
                 ),
-                tier=tier.name_zh_cn or tier.name_en or tier.code,
+                tier=_row_name(tier),
             )
         people = [data.payer_id, *(m.patient_id for m in others)]
         patients: list[Patient] = []
@@ -1863,7 +1859,7 @@ def _change_setup(
                 "The tier {tier} is retired: no one new can join it. Choose another tier, "
                 "or ask the director to offer it again.",
             ),
-            tier=new_tier.name_zh_cn or new_tier.name_en or new_tier.code,
+            tier=_row_name(new_tier),
         )
     _too_many(new_tier, _member_count(session, row.id, day))
     rule = str(clinic.setting("membership.prorata_rule"))
@@ -2285,7 +2281,7 @@ def set_care_team(
                     "The tier {tier} has no care team. Change to a tier with a private health "
                     "butler first.",
                 ),
-                tier=tier.name_zh_cn or tier.name_en or tier.code,
+                tier=_row_name(tier),
             )
         clean: list[CareTeamInput] = []
         for entry in entries:
@@ -2372,7 +2368,7 @@ def _benefit_of(tier: MemberTier, benefit_key: str) -> BenefitDef:
                 "The tier {tier} has no allowance of '{benefit}' to count. Book it as a "
                 "normal appointment, or change the membership's tier.",
             ),
-            tier=tier.name_zh_cn or tier.name_en or tier.code,
+            tier=_row_name(tier),
             benefit=BENEFITS.get(benefit_key, benefit_key)[:60],
         )
     return benefit
@@ -2843,11 +2839,18 @@ def _list_query(today: date) -> Any:
 
 
 def _tier_name(code: str, zh_cn: str, zh_tw: str, en: str, language: str) -> str:
+    """A tier's name in ``language``, falling back to the Simplified name, then English,
+    then its code."""
     if language == "en" and en:
         return en
     if language == "zh_TW" and zh_tw:
         return zh_tw
     return zh_cn or en or code
+
+
+def _row_name(row: MemberTier) -> str:
+    """A tier row's name for the service's own sentences (Simplified Chinese first)."""
+    return _tier_name(row.code, row.name_zh_cn, row.name_zh_tw, row.name_en, "zh_CN")
 
 
 def _items(clinic: Clinic, rows: Iterable[Any], today: date, language: str) -> list[ListItem]:
@@ -3087,6 +3090,29 @@ def badges(
     the_day = clinic.today() if day is None else _a_day(day, "day")
     with clinic.store.unit_of_work(write=False) as uow:
         return badges_in(uow.session, patient_ids, the_day, _language(clinic, language))
+
+
+# Is anyone a member with priority booking on a day? The calendar holds slots (A10) only
+# then: a clinic without such members holds nothing (no one could take the slots) and
+# shows no shading until the first one enrols. One small read, stopped at the first row.
+PRIORITY_MEMBERS_SQL = """
+SELECT 1 FROM membership m JOIN member_tier t ON t.id = m.tier_id
+WHERE m.deleted_at IS NULL AND m.status = 'active' AND m.starts_on <= ? AND m.ends_on >= ?
+  AND t.benefits LIKE '%"priority_booking"%'
+LIMIT 1
+"""
+
+
+def day_params(day: date) -> tuple[str, str]:
+    """``PRIORITY_MEMBERS_SQL``'s parameters for ``day``."""
+    return day.isoformat(), day.isoformat()
+
+
+def priority_members_in(session: Session, day: date) -> bool:
+    """Whether any membership with priority booking is active on ``day``."""
+    session.flush()
+    found = session.connection().exec_driver_sql(PRIORITY_MEMBERS_SQL, day_params(day))
+    return bool(found.all())
 
 
 def has_priority_in(session: Session, patient_id: uuid.UUID, day: date) -> bool:
