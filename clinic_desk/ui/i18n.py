@@ -65,3 +65,10 @@ def install_language(language: str) -> bool:
             _installed.append(qt)
     QLocale.setDefault(QLocale(language if language != "en" else "en_US"))
     return ok
+
+
+def ui_language() -> str:
+    """The interface language as the services name it (zh_CN, zh_TW or en): set by
+    ``install_language``, which makes it the default locale."""
+    name = QLocale().name()
+    return name if name in ("zh_CN", "zh_TW") else "en"

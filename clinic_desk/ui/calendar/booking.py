@@ -62,8 +62,8 @@ from clinic_desk.core.services import (
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.registry_rules import display_name
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients.common import combo_index, full_error_text, local, tr_code
-from clinic_desk.ui.reception.common import screen_language
 from clinic_desk.ui.settings.common import MessageLabel, hint_label
 
 
@@ -673,7 +673,7 @@ class BookingDialog(QDialog):
             self.patient_id,
             key,
             self._first_day(),
-            screen_language(),
+            ui_language(),
             on_success=lambda found, t=token: self._got_member_info(t, found),
             on_error=lambda _e, t=token: self._got_member_info(t, None),
             owner=self,

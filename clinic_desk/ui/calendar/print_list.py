@@ -27,6 +27,7 @@ from clinic_desk.core.services import rosters
 from clinic_desk.core.services.appointment_reports import DayList, next_day_list
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.operations.runner import Operation
 from clinic_desk.ui.patients.common import full_error_text, tr_code
 from clinic_desk.ui.printing import preview
@@ -84,12 +85,6 @@ def day_list_labels() -> DayListLabels:
         disabled=QCoreApplication.translate("DayListPrint", "Disabled"),
         accompanied=QCoreApplication.translate("DayListPrint", "Accompanied"),
     )
-
-
-def ui_language() -> str:
-    """The interface language as the honorifics know it (zh_CN, zh_TW or en)."""
-    name = QLocale().name()
-    return name if name in ("zh_CN", "zh_TW") else "en"
 
 
 # -- worker side (no widgets) ------------------------------------------------------------------

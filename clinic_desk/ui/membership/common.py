@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDate, QLocale
+from PySide6.QtCore import QCoreApplication, QDate
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
@@ -29,14 +29,6 @@ GREY = "#757575"
 AMBER = "#b26a00"
 GREEN = "#1b5e20"
 MAX_YUAN_CENTS = 1_000_000_000  # 10,000,000.00: the most one payment may be
-
-
-def language() -> str:
-    """The interface language, for the tiers' names (zh_CN, zh_TW or en)."""
-    name = QLocale().name()
-    if name.startswith("zh"):
-        return "zh_TW" if name in ("zh_TW", "zh_HK", "zh_MO") else "zh_CN"
-    return "en"
 
 
 # -- money and dates -------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from clinic_desk.core.services import complaints, membership, patient_search
 from clinic_desk.core.services.base import Written
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.followups.worklist import TaskDialog
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.membership.common import (
     GREY,
     RED,
@@ -49,7 +50,6 @@ from clinic_desk.ui.membership.common import (
     benefit_label,
     benefit_text,
     day_text,
-    language,
     method_label,
     money_error,
     money_text,
@@ -258,7 +258,7 @@ class EnrolDialog(MembershipDialog):
 
         self.tier = QComboBox(self)
         self.tier.setObjectName("enrol-tier")
-        lang = language()
+        lang = ui_language()
         for t in self.tiers:
             self.tier.addItem(t.name(lang), t.id)
         self.tier.currentIndexChanged.connect(lambda _i: self._tier_changed())
@@ -549,7 +549,7 @@ class RenewDialog(MembershipDialog):
         self.setWindowTitle(self.tr("Renew membership {card}").format(card=self.view.card_no))
         self.intro.setText(
             self.tr("{tier}, paid by {payer}. The price is that of the tier today.").format(
-                tier=self.view.tier.name(language()), payer=self.view.payer_name
+                tier=self.view.tier.name(ui_language()), payer=self.view.payer_name
             )
         )
         self.periods_row.setText(self.tr("Periods"))
@@ -632,7 +632,7 @@ class ChangeTierDialog(MembershipDialog):
         self._ticket = 0
         self.tier = QComboBox(self)
         self.tier.setObjectName("change-tier")
-        lang = language()
+        lang = ui_language()
         for t in tiers:
             if not t.retired and t.id != view.tier.id:
                 self.tier.addItem(t.name(lang), t.id)
@@ -655,7 +655,7 @@ class ChangeTierDialog(MembershipDialog):
         self.setWindowTitle(self.tr("Change tier of {card}").format(card=self.view.card_no))
         self.intro.setText(
             self.tr("Now {tier}, {first} to {last}. Choose the new tier.").format(
-                tier=self.view.tier.name(language()),
+                tier=self.view.tier.name(ui_language()),
                 first=day_text(self.view.starts_on),
                 last=day_text(self.view.ends_on),
             )
@@ -839,7 +839,7 @@ class AddMemberDialog(MembershipDialog):
         self.intro.setText(
             self.tr(
                 "{tier}: up to %n people, the payer included.", "", self.view.tier.max_members
-            ).format(tier=self.view.tier.name(language()))
+            ).format(tier=self.view.tier.name(ui_language()))
         )
         self.person_row.setText(self.tr("Person"))
         self.relation_row.setText(self.tr("Relation to the payer"))
@@ -1276,4 +1276,4 @@ def saved_view(written: Written[Any]) -> membership.MembershipView | None:
 
 
 def tier_label_html(tier: membership.TierView) -> str:
-    return tier_chip(tier.name(language()), tier.color)
+    return tier_chip(tier.name(ui_language()), tier.color)

@@ -39,6 +39,7 @@ from clinic_desk.core.services import membership
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.followups.worklist import TaskTable
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.membership.common import (
     GREY,
     RED,
@@ -48,7 +49,6 @@ from clinic_desk.ui.membership.common import (
     escape,
     event_label,
     fill_combo,
-    language,
     method_label,
     money_text,
     payment_kind_label,
@@ -424,11 +424,11 @@ class MembersPanel(QWidget):
 
     def tier_name(self, tier_id: uuid.UUID, fallback: str = "") -> str:
         tier = next((t for t in self.tiers if t.id == tier_id), None)
-        return tier.name(language()) if tier is not None else fallback
+        return tier.name(ui_language()) if tier is not None else fallback
 
     def _fill_tier_filter(self) -> None:
         items: list[tuple[object, str]] = [(None, self.tr("All tiers"))]
-        items += [(t.id, t.name(language())) for t in self.tiers]
+        items += [(t.id, t.name(ui_language())) for t in self.tiers]
         fill_combo(self.tier, items)
 
     # -- loading ---------------------------------------------------------------------------
@@ -478,7 +478,7 @@ class MembersPanel(QWidget):
             self.search.text().strip(),
             status=self.status.currentData() or "live",
             tier_id=self.tier.currentData(),
-            language=language(),
+            language=ui_language(),
             on_success=show,
             on_error=self._failed,
             owner=self,
@@ -627,7 +627,7 @@ class MembersPanel(QWidget):
             self._enable()
             return
         v = d.view
-        lang = language()
+        lang = ui_language()
         self.title.setText(
             f"{tier_chip(v.tier.name(lang), v.tier.color)}&nbsp; {escape(v.card_no)}"
         )

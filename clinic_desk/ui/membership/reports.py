@@ -31,12 +31,12 @@ from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import membership
 from clinic_desk.core.services.base import Changes, Topic, Written
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.membership.common import (
     RED,
     benefit_key_label,
     day_text,
     days_left_text,
-    language,
     pydate,
     qdate,
     span_text,
@@ -215,7 +215,7 @@ class ReportsPanel(QWidget):
             return
         kind = self.kind()
         clinic = self.ctx.clinic
-        lang = language()
+        lang = ui_language()
         call: tuple[Any, ...]
         kwargs: dict[str, Any] = {"language": lang}
         if kind == "by_tier":

@@ -36,11 +36,11 @@ from PySide6.QtWidgets import (
 from clinic_desk.core.services import membership
 from clinic_desk.core.services.base import Changes, Topic, Written
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.membership.common import (
     GREY,
     MoneyEdit,
     benefit_text,
-    language,
     money_error,
     money_text,
     period_text,
@@ -336,7 +336,8 @@ class TierDialog(MembershipDialog):
         if self.tier is None:
             self.setWindowTitle(self.tr("New membership tier"))
         else:
-            self.setWindowTitle(self.tr("Edit tier {name}").format(name=self.tier.name(language())))
+            name = self.tier.name(ui_language())
+            self.setWindowTitle(self.tr("Edit tier {name}").format(name=name))
         self.intro.setText(
             self.tr(
                 "A tier's name in the three languages, its price and period, how many people "
@@ -370,7 +371,7 @@ class TierDialog(MembershipDialog):
 
     def _swatch(self) -> None:
         text = self.color.text().strip()
-        name = self.name_zh_cn.text() if language() != "en" else self.name_en.text()
+        name = self.name_zh_cn.text() if ui_language() != "en" else self.name_en.text()
         if text and QColor(text).isValid():
             sample = self.tr("Sample")
             self.swatch.setText(f" {name or sample} ")
@@ -516,7 +517,7 @@ class TiersPanel(QWidget):
             self.reload()
 
     def _fill(self) -> None:
-        lang = language()
+        lang = ui_language()
         selected = self.table.current_id()
         rows = [
             (
@@ -593,7 +594,7 @@ class TiersPanel(QWidget):
                 QMessageBox.Icon.Question,
                 self.tr("Delete tier"),
                 self.tr("Delete the tier {name}? This cannot be undone.").format(
-                    name=t.name(language())
+                    name=t.name(ui_language())
                 ),
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
                 self,

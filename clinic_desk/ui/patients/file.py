@@ -46,6 +46,7 @@ from clinic_desk.core.services.registry_rules import (
     SPECIAL_NEEDS,
 )
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients import membership_box
 from clinic_desk.ui.patients.common import (
     FieldsDialog,
@@ -55,7 +56,6 @@ from clinic_desk.ui.patients.common import (
     local,
     tr_code,
 )
-from clinic_desk.ui.reception.common import screen_language
 from clinic_desk.ui.settings.common import MessageLabel
 
 ALLERGY_RED = "#b00020"
@@ -272,7 +272,7 @@ class PatientFileView(QWidget):
         if self.membership is not None:
             self.membership.retranslate()
         self._show_header()
-        if self._badge_language and self._badge_language != screen_language():
+        if self._badge_language and self._badge_language != ui_language():
             self._load_badge()  # the tier's name is data, kept in each language
 
     # -- loading ----------------------------------------------------------------------------
@@ -436,7 +436,7 @@ class PatientFileView(QWidget):
         actor = self.ctx.actor
         if actor is None:
             return
-        self._badge_language = screen_language()
+        self._badge_language = ui_language()
         self.ctx.runner.start(
             membership_box.load_badge,
             self.ctx.clinic,

@@ -28,6 +28,7 @@ from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import membership, patient_search, patients
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients.common import full_error_text, phone_text, tr_code
 from clinic_desk.ui.reception.common import (
     GREY,
@@ -36,7 +37,6 @@ from clinic_desk.ui.reception.common import (
     ink_on,
     member_tag,
     member_tooltip,
-    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 
@@ -276,7 +276,7 @@ class MembershipTab(QWidget):
             self.tag.hide()
             self.details.hide()
             return
-        language = screen_language()
+        language = ui_language()
         tier = v.tier.name(language)
         color = SUSPENDED_COLOR if v.status == "suspended" else (v.tier.color or MEMBER_COLOR)
         self.tag.setText(tier)

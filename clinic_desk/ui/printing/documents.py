@@ -56,6 +56,7 @@ from clinic_desk.core.printing.membership_card import (
 from clinic_desk.core.services import printouts
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.operations.runner import Operation
 from clinic_desk.ui.patients.common import combo_index, full_error_text
 from clinic_desk.ui.printing import labels, preview
@@ -234,7 +235,7 @@ def print_appointment_slip(
         appointment_id,
         title=title,
         labels=labels.slip_labels(),
-        language=labels.ui_language(),
+        language=ui_language(),
     )
 
 
@@ -252,7 +253,7 @@ def print_first_visit_sheet(
         build_first_visit_sheet_pdf,
         title=title,
         labels=labels.first_visit_labels(),
-        language=labels.ui_language(),
+        language=ui_language(),
         appointment_id=appointment_id,
         patient_id=patient_id,
     )
@@ -269,7 +270,7 @@ def print_contact_card(
         patient_id,
         title=title,
         labels=labels.contact_card_labels(),
-        language=labels.ui_language(),
+        language=ui_language(),
     )
 
 
@@ -340,7 +341,7 @@ def print_membership_card(
             patient_id,
             title=title,
             labels=labels.membership_card_labels(),
-            language=labels.ui_language(),
+            language=ui_language(),
             sheet=on_sheet,
         )
 
@@ -538,7 +539,7 @@ class MedicationCardPrinter:
         self.prescription_id = prescription_id
         self.break_glass_reason = break_glass_reason
         self.dialog: MedicationCardDialog | None = None
-        self.language = labels.ui_language()
+        self.language = ui_language()
         clinic_language = str(ctx.clinic.setting("clinic.language"))
         self.second_language = second_language(self.language, clinic_language)
 

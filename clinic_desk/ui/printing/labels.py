@@ -53,12 +53,6 @@ def translator_for(language: str) -> Translate:
     return translate
 
 
-def ui_language() -> str:
-    """The interface language as the documents know it (zh_CN, zh_TW or en)."""
-    name = QLocale().name()
-    return name if name in ("zh_CN", "zh_TW") else "en"
-
-
 def _locale(language: str | None) -> QLocale:
     if language is None:
         return QLocale()

@@ -32,9 +32,10 @@ from clinic_desk.core.services import quality
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import translate_core
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.operations.runner import Operation
 from clinic_desk.ui.patients.common import full_error_text
-from clinic_desk.ui.printing import documents, labels
+from clinic_desk.ui.printing import documents
 from clinic_desk.ui.settings.common import MessageLabel, hint_label, title_label
 
 
@@ -214,7 +215,7 @@ class ReportsPanel(QWidget):
             title=self.report_title(),
             file_name=f"quality-{period}-{first.isoformat()}-{last.isoformat()}.pdf",
             on_done=built,
-            language=labels.ui_language(),
+            language=ui_language(),
             translate=translate_core,
         )
         if self.operation is None:

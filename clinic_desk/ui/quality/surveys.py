@@ -44,8 +44,9 @@ from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Writte
 from clinic_desk.ui.calendar.stats import month_bounds
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.followups.call_dialog import ChoiceRow
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients.common import ReadOnlyTable, combo_index, full_error_text, tr_code
-from clinic_desk.ui.printing import documents, labels
+from clinic_desk.ui.printing import documents
 from clinic_desk.ui.settings.common import MessageLabel, ServiceDialog, hint_label
 
 GROUPINGS = ("question", "doctor", "department")
@@ -849,7 +850,7 @@ class SurveysPanel(QWidget):
             ids,
             title=self.tr("Satisfaction survey forms"),
             file_name=f"survey-forms-{self.week_start().isoformat()}.pdf",
-            language=labels.ui_language(),
+            language=ui_language(),
         )
 
     def enter_form(self) -> EnterFormDialog | None:

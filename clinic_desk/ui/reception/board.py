@@ -35,6 +35,7 @@ from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import appointments, patient_search, reception, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients import common as patients_common
 from clinic_desk.ui.patients.common import combo_index, full_error_text
 from clinic_desk.ui.reception.common import (
@@ -57,7 +58,6 @@ from clinic_desk.ui.reception.common import (
     local_time,
     member_tag,
     member_tooltip,
-    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 from clinic_desk.ui.sync.attention import AttentionBanner
@@ -309,7 +309,7 @@ class ReceptionPage(QWidget):
             load_board,
             self.ctx.clinic,
             actor,
-            screen_language(),
+            ui_language(),
             on_success=show,
             on_error=self._failed,
             owner=self,

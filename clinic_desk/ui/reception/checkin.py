@@ -36,6 +36,7 @@ from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services import appointments, reception
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients.common import full_error_text
 from clinic_desk.ui.patients.file import ALLERGY_RED, VitalsBox, parse_vital_texts
 from clinic_desk.ui.reception.common import (
@@ -51,7 +52,6 @@ from clinic_desk.ui.reception.common import (
     member_tag,
     member_tooltip,
     queue_number_label,
-    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 
@@ -256,7 +256,7 @@ class CheckInDialog(QDialog):
             actor,
             self.appointment_id,
             language=str(self.ctx.clinic.setting("clinic.language")),
-            badge_language=screen_language(),
+            badge_language=ui_language(),
             on_success=self._got_view,
             on_error=self._failed,
             owner=self,

@@ -18,7 +18,6 @@ from typing import Any
 from PySide6.QtCore import (
     QCoreApplication,
     QEvent,
-    QLocale,
     QObject,
     QRect,
     QSize,
@@ -94,13 +93,6 @@ MEMBER_ROLE = int(Qt.ItemDataRole.UserRole) + 4
 #: a tier without a colour of its own, and a suspended membership
 MEMBER_COLOR = "#8d6e63"
 SUSPENDED_COLOR = "#9e9e9e"
-
-
-def screen_language() -> str:
-    """The interface language as the services name it (zh_CN, zh_TW or en): the
-    language a tier's name is shown in."""
-    name = QLocale().name()
-    return name if name in ("zh_CN", "zh_TW") else "en"
 
 
 def member_tag(badge: membership.Badge | None) -> tuple[str, str] | None:

@@ -38,6 +38,7 @@ from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services import clinical, reception, rosters
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
+from clinic_desk.ui.i18n import ui_language
 from clinic_desk.ui.patients.common import FieldsDialog, combo_index, full_error_text, tr_code
 from clinic_desk.ui.reception.common import (
     MEMBER_ROLE,
@@ -45,7 +46,6 @@ from clinic_desk.ui.reception.common import (
     BoardDelegate,
     member_tag,
     member_tooltip,
-    screen_language,
 )
 from clinic_desk.ui.settings.common import MessageLabel
 
@@ -512,7 +512,7 @@ class DoctorQueuePage(QWidget):
             self.ctx.clinic,
             actor,
             self.doctor_id,
-            screen_language(),
+            ui_language(),
             on_success=show,
             on_error=self._failed,
             owner=self,
