@@ -1,5 +1,9 @@
 """Folders that cannot safely hold a clinic are refused with a sentence (issue 2):
-a read-only folder, a file instead of a folder, and a network share."""
+a read-only folder, a file instead of a folder, and a network share.
+
+Issue 12 adds: the sentences read as sentences in Simplified Chinese too; a clinic
+whose folder became read-only is refused with every byte of it unchanged; and a
+backup into a read-only folder names the file asked for and writes nothing."""
 
 from __future__ import annotations
 
@@ -11,11 +15,23 @@ from pathlib import Path
 
 import pytest
 
-from clinic_desk.core.errors import DataDirError
+from clinic_desk.core.errors import BackupError, DataDirError
 from clinic_desk.core.security.keys import KdfParams
-from clinic_desk.core.services.clinic import setup_clinic
+from clinic_desk.core.services import patients
+from clinic_desk.core.services.clinic import open_clinic, setup_clinic
+from clinic_desk.core.services.maintenance import create_backup
 from clinic_desk.core.store.datadir import check_data_dir, fs_type_from_mounts, is_network_fs
-from tests.reliability.helpers.common import DIRECTOR_LOGIN, DIRECTOR_PASSWORD, PASSPHRASE
+from tests.reliability.helpers.common import (
+    DIRECTOR_LOGIN,
+    DIRECTOR_PASSWORD,
+    PASSPHRASE,
+    assert_clear_sentence,
+    count_rows,
+    create_clinic,
+    keys_for,
+    open_and_sign_in,
+    sha256,
+)
 
 # A laptop's /proc/mounts with an SMB share (space escaped as \040) and an NFS export.
 MOUNTS = "\n".join(
@@ -84,6 +100,7 @@ def test_read_only_folder_is_refused_and_nothing_is_made(tmp_path: Path) -> None
         message = caught.value.message()
         assert str(folder) in message
         assert "cannot write in" in message and "Choose a folder" in message
+        assert_clear_sentence(caught.value, "that you may write to")
         assert list(folder.iterdir()) == []
 
         # A new folder inside it cannot be made either, and says so.
@@ -92,6 +109,7 @@ def test_read_only_folder_is_refused_and_nothing_is_made(tmp_path: Path) -> None
             _setup(inner)
         assert str(inner) in caught.value.message()
         assert "cannot be created" in caught.value.message()
+        assert_clear_sentence(caught.value, "Choose a folder you may write to.")
         assert not inner.exists()
         assert list(folder.iterdir()) == []
 
@@ -102,6 +120,7 @@ def test_a_file_is_not_a_folder(tmp_path: Path) -> None:
     with pytest.raises(DataDirError) as caught:
         check_data_dir(a_file, create=True)
     assert f"{a_file} is a file, not a folder." in caught.value.message()
+    assert_clear_sentence(caught.value)
     with pytest.raises(DataDirError):
         _setup(a_file)
     assert a_file.read_text() == "not a folder"
@@ -139,3 +158,90 @@ def test_network_share_is_told_from_a_local_disk(path: str, fs_type: str, networ
 def test_this_machine_temp_folder_is_local(tmp_path: Path) -> None:
     check_data_dir(tmp_path, create=False)  # a real local folder passes every check
     assert list(tmp_path.iterdir()) == []  # and the write probe cleaned up after itself
+
+
+@contextlib.contextmanager
+def _disk(where: Path) -> Iterator[Path]:
+    """A folder of its own: as root a small tmpfs (so it can be remounted read-only)."""
+    where.mkdir()
+    as_root = os.name != "nt" and os.geteuid() == 0
+    if as_root:
+        try:
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs", str(where)],
+                capture_output=True, text=True, timeout=30, check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            pytest.skip(f"cannot mount a tmpfs: {exc}")
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs: {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        if as_root:
+            subprocess.run(["umount", str(where)], capture_output=True, check=False)
+        else:
+            for folder in (where, *where.iterdir()):
+                if folder.is_dir():
+                    folder.chmod(0o755)
+
+
+def _make_read_only(disk: Path, data_dir: Path) -> None:
+    if os.geteuid() == 0:  # root ignores permission bits: remount the disk read-only
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True, timeout=30)
+    else:
+        data_dir.chmod(0o555)
+
+
+def _listing(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): sha256(p) for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions and mounts")
+def test_clinic_in_a_folder_made_read_only_is_refused_untouched(tmp_path: Path) -> None:
+    """Issue 12: the clinic's own folder turned read-only (a remounted disk, changed
+    permissions): opening says so in a sentence and not one byte of it changes."""
+    with _disk(tmp_path / "disk") as disk:
+        data_dir = disk / "clinic"
+        create_clinic(data_dir)
+        clinic, director = open_and_sign_in(data_dir)
+        try:
+            patients.register_patient(clinic, director, family_name="欧阳", given_name="娜娜")
+        finally:
+            clinic.close()
+        assert count_rows(data_dir, keys_for(data_dir), "patient") == {"patient": 1}
+        before = _listing(data_dir)
+        assert set(before) >= {"clinic.db", "clinic.key"}
+        _make_read_only(disk, data_dir)
+
+        with pytest.raises(DataDirError) as caught:
+            open_clinic(data_dir, passphrase=PASSPHRASE, use_keyring=False)
+        assert str(data_dir) in caught.value.message()
+        assert_clear_sentence(caught.value, "ClinicDesk cannot write in", "Choose a folder")
+        # Every byte as it was (so every row): no journal, no WAL, no attempts file.
+        assert _listing(data_dir) == before
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions and mounts")
+def test_backup_into_a_read_only_folder_names_the_file_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    """Issue 12 / K1: the sentence names the backup file asked for (not a hidden work
+    folder), nothing is written there, and the clinic gets no "backup made" audit row."""
+    data_dir = tmp_path / "clinic"
+    create_clinic(data_dir)
+    clinic, director = open_and_sign_in(data_dir)
+    try:
+        with _read_only_folder(tmp_path / "readonly") as folder:
+            keys = keys_for(data_dir)
+            rows = count_rows(data_dir, keys, "audit_log")
+            out = folder / "clinic.cdbak"
+            with pytest.raises(BackupError) as caught:
+                create_backup(clinic, director, out)
+            assert caught.value.params["path"] == str(out)
+            assert_clear_sentence(caught.value, f"The backup could not be written to {out} (")
+            assert list(folder.iterdir()) == []
+            assert count_rows(data_dir, keys, "audit_log") == rows
+    finally:
+        clinic.close()

@@ -3,6 +3,11 @@ and once there is room again the same write succeeds.
 
 Emulated with ``PRAGMA max_page_count`` on every pooled connection, and, when
 running as root, for real on a tiny tmpfs filled up with a file.
+
+Issue 12 adds: the sentence reads as one in Simplified Chinese too; no stray file
+(journal, temp file) is left in the data folder; and a backup or a restore onto a
+full disk keeps the older backup byte for byte and leaves no half-written file,
+work folder or half-restored clinic.
 """
 
 from __future__ import annotations
@@ -19,17 +24,22 @@ import pytest
 from sqlalchemy import event
 
 from clinic_desk.core.errors import StorageFull
+from clinic_desk.core.security.keys import ATTEMPTS_FILENAME
 from clinic_desk.core.services import patients
 from clinic_desk.core.services.audit_log import verify_audit
 from clinic_desk.core.services.base import Actor, Clinic
-from clinic_desk.core.services.maintenance import check_clinic
+from clinic_desk.core.services.clinic import open_clinic
+from clinic_desk.core.services.maintenance import check_clinic, create_backup, restore_backup
 from tests.reliability.helpers.common import (
+    PASSPHRASE,
     Keys,
+    assert_clear_sentence,
     count_rows,
     create_clinic,
     keys_for,
     open_and_sign_in,
     query,
+    sha256,
 )
 
 TABLES = ("clinical_note", "audit_log", "patient")
@@ -84,6 +94,17 @@ def _assert_full_error(error: StorageFull) -> None:
     assert "Free some space" in str(error)
     assert error.__cause__ is not None
     assert "full" in str(error.__cause__).lower()
+    assert_clear_sentence(error, "Free some space on the disk")
+
+
+# What a data folder may hold while the clinic is open; a rollback journal, a temp file
+# or a half-written copy beside them would be something a failure left behind.
+CLINIC_FILES = {"clinic.db", "clinic.db-wal", "clinic.db-shm", "clinic.key", ATTEMPTS_FILENAME}
+
+
+def _assert_no_stray_files(data_dir: Path) -> None:
+    found = {str(p.relative_to(data_dir)) for p in data_dir.rglob("*")}
+    assert found <= CLINIC_FILES, sorted(found - CLINIC_FILES)
 
 
 def test_full_database_refuses_write_whole_then_accepts_it(tmp_path: Path) -> None:
@@ -101,6 +122,7 @@ def test_full_database_refuses_write_whole_then_accepts_it(tmp_path: Path) -> No
         _assert_full_error(error)
         # The note and its audit row were one transaction: neither was kept.
         assert _state(data_dir, keys) == before
+        _assert_no_stray_files(data_dir)
         assert verify_audit(clinic).ok
         report = check_clinic(clinic)
         assert report.ok, report.problems
@@ -138,6 +160,7 @@ def test_full_database_refuses_new_patient_whole(tmp_path: Path) -> None:
             before = _state(data_dir, keys)
         assert failures == 1, "registering never ran out of room"
         assert _state(data_dir, keys) == before
+        _assert_no_stray_files(data_dir)
         _unlimit(clinic, listener)
         patients.register_patient(clinic, director, family_name="周", given_name="after")
         assert verify_audit(clinic).ok
@@ -197,6 +220,7 @@ def test_real_full_disk_then_space_freed(tmp_path: Path) -> None:
             error, before = _fill_until_full(clinic, director, patient.id, data_dir, keys, body)
             _assert_full_error(error)
             assert _state(data_dir, keys) == before
+            _assert_no_stray_files(data_dir)
             assert verify_audit(clinic).ok
             report = check_clinic(clinic)
             assert report.ok, report.problems
@@ -215,3 +239,53 @@ def test_real_full_disk_then_space_freed(tmp_path: Path) -> None:
             assert verify_audit(clinic).ok
         finally:
             clinic.close()
+
+
+def test_backup_and_restore_on_a_full_disk_leave_nothing_half_written(tmp_path: Path) -> None:
+    """Issue 12 (K1/K2): a backup onto a full disk is refused with a sentence, the older
+    backup under the same name keeps every byte, no work folder is left; a restore onto
+    the full disk leaves no database, key file or staging folder. With room, both work."""
+    data_dir = tmp_path / "clinic"
+    create_clinic(data_dir)
+    clinic, director = open_and_sign_in(data_dir)
+    keys = keys_for(data_dir)
+    try:
+        patient = patients.register_patient(
+            clinic, director, family_name="欧", given_name="阳"
+        ).value
+        with _tiny_tmpfs(tmp_path / "disk", "6m") as disk:
+            backup = disk / "clinic.cdbak"
+            create_backup(clinic, director, backup)
+            old_hash = sha256(backup)
+            patients.add_clinical_note(clinic, director, patient.id, body=BIG_BODY)
+            state = _state(data_dir, keys)
+            filler = disk / "filler.bin"
+            _fill_disk(filler, leave_bytes=64 * 1024)
+
+            with pytest.raises(StorageFull) as caught:
+                create_backup(clinic, director, backup)
+            assert_clear_sentence(caught.value, "The disk is full, so nothing was saved.")
+            assert sha256(backup) == old_hash
+            assert sorted(p.name for p in disk.iterdir()) == ["clinic.cdbak", "filler.bin"]
+            assert _state(data_dir, keys) == state  # not even a "backup made" audit row
+            _assert_no_stray_files(data_dir)
+
+            target = disk / "restored"
+            with pytest.raises(StorageFull) as caught:
+                restore_backup(target, backup, passphrase=PASSPHRASE, use_keyring=False)
+            assert_clear_sentence(caught.value, "The disk is full, so nothing was saved.")
+            assert not target.exists() or list(target.rglob("*")) == [], list(target.rglob("*"))
+            assert sha256(backup) == old_hash
+
+            filler.unlink()  # room again: the same two steps succeed
+            create_backup(clinic, director, backup)
+            assert sha256(backup) != old_hash
+            restore_backup(target, backup, passphrase=PASSPHRASE, use_keyring=False)
+            restored = open_clinic(target, passphrase=PASSPHRASE, use_keyring=False)
+            try:
+                assert check_clinic(restored).ok
+                assert count_rows(target, keys, "clinical_note") == {"clinical_note": 1}
+            finally:
+                restored.close()
+    finally:
+        clinic.close()

@@ -190,7 +190,8 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _space_error(error: OSError) -> ClinicError:
+def _space_error(error: OSError, path: Path | None = None) -> ClinicError:
+    """``path``: the file the person named (the error's own may be a hidden work file)."""
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return StorageFull()
     return BackupError(
@@ -199,7 +200,7 @@ def _space_error(error: OSError) -> ClinicError:
             "The backup could not be written to {path} ({reason}). Check that the folder "
             "exists and has room, then try again.",
         ),
-        path=str(error.filename or ""), reason=error.strerror or str(error),
+        path=str(path or error.filename or ""), reason=error.strerror or str(error),
     )
 
 
@@ -296,7 +297,7 @@ def create_backup(
     except Cancelled:
         raise
     except OSError as error:
-        raise _space_error(error) from error
+        raise _space_error(error, out) from error
     except ClinicError:
         raise
     except Exception as error:
@@ -428,6 +429,9 @@ def restore_backup(
         _fsync_file(db)
         os.replace(db, data_dir / DB_FILENAME)
         write_key_file(data_dir, key_file)
+    except zipfile.BadZipFile as error:
+        # A damaged byte inside the stored database fails the zip's CRC while extracting.
+        raise BackupError(NOT_A_BACKUP, path=str(backup_file)) from error
     except OSError as error:
         (data_dir / DB_FILENAME).unlink(missing_ok=True)
         raise _space_error(error) from error

@@ -152,3 +152,25 @@ def run_cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
         [sys.executable, "-m", "clinic_desk", *args],
         env=child_env(), capture_output=True, text=True, timeout=timeout, check=False,
     )
+
+
+# Signs that an error shows a program's insides instead of a sentence for people.
+_NOT_FOR_PEOPLE = ("Traceback", "Errno", "sqlite3.", "object at 0x", "{", "}", "None")
+
+
+def assert_clear_sentence(error: Any, *english_parts: str) -> None:
+    """``error`` (a ClinicError) reads as a finished sentence in English and, through the
+    shipped translation, in Simplified Chinese (issue 12: "clear errors")."""
+    from clinic_desk.ui.printing.labels import translator_for  # Qt: only when asked
+
+    english = error.message()
+    for part in english_parts:
+        assert part in english, (part, english)
+    chinese = error.message(translator_for("zh_CN"))
+    for text, end in ((english, "."), (chinese, "。")):
+        assert text.rstrip().endswith(end), text
+        assert not any(bad in text for bad in _NOT_FOR_PEOPLE), text
+    assert chinese != english and any("\u4e00" <= ch <= "\u9fff" for ch in chinese), chinese
+    # The values the sentence names (a path, a count) are in the translation too.
+    for value in error.params.values():
+        assert str(value) in chinese, (value, chinese)
