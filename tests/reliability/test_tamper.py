@@ -2,14 +2,18 @@
 
 (a) A flipped byte anywhere in ``clinic.db``: SQLCipher's page MAC fails, so the
     check reports it and the clinic either refuses to open or refuses the read;
-    data is never handed out silently.
-(b) Audit rows edited, deleted, reordered or cut off the end with raw SQL (after
-    dropping the append-only triggers): the chain check names the row, in the
-    service and on the command line.
+    data is never handed out silently. Issue 12: ``CLINIC_DESK_TAMPER_COPIES``
+    copies (200 by default), one random bit flipped at a random offset in each,
+    free pages, page reserves (IV + HMAC) and the header salt included: every
+    copy must be flagged by the check or refused at opening.
+(b) Audit rows edited, deleted, reordered (rows, adjacent rows, ids swapped) or
+    cut off the end with raw SQL (after dropping the append-only triggers): the
+    chain check names the row, in the service and on the command line.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import uuid
@@ -31,6 +35,7 @@ from clinic_desk.core.store.engine import raw_connection
 from tests.reliability.helpers.common import (
     PASSPHRASE,
     Keys,
+    assert_clear_sentence,
     copy_clinic,
     create_clinic,
     db_path,
@@ -42,6 +47,9 @@ from tests.reliability.helpers.common import (
 
 PAGE = 4096
 SEED = 4242
+COPIES = int(os.environ.get("CLINIC_DESK_TAMPER_COPIES", "200"))
+SALT = 16  # SQLCipher's salt: page 1's first bytes, the only plaintext in the file
+RESERVE = 16 + 64  # each page's end: SQLCipher's IV and HMAC-SHA512
 LONG_NOTE = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(6000))  # 18 KB: 5 pages
 
 
@@ -199,6 +207,118 @@ def test_damaged_note_page_is_never_returned_as_zeros(template: Template, tmp_pa
     assert not silent, f"pages whose damage came back as data, without an error: {silent}"
 
 
+@dataclass(frozen=True)
+class Freed:
+    """The template plus a dropped table: its pages stay in the file, on the free list."""
+
+    db: Path
+    free_pages: frozenset[int]
+    pages: int
+
+
+@pytest.fixture(scope="module")
+def freed(template: Template, tmp_path_factory: pytest.TempPathFactory) -> Freed:
+    data_dir = copy_clinic(template.data_dir, tmp_path_factory.mktemp("freed") / "clinic")
+    with raw_connection(db_path(data_dir), template.keys.data) as conn:
+        before = conn.execute("PRAGMA page_count").fetchone()[0]
+        assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+        conn.execute("CREATE TABLE scratch (b BLOB)")
+        conn.executemany("INSERT INTO scratch VALUES (randomblob(3000))", [()] * 16)
+        conn.execute("DROP TABLE scratch")
+        after = conn.execute("PRAGMA page_count").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+    # The free list was empty, so the pages the table took at the end are the free ones.
+    assert free == after - before > 10
+    assert db_path(data_dir).stat().st_size == after * PAGE  # checkpointed, no -wal left
+    return Freed(db_path(data_dir), frozenset(range(before + 1, after + 1)), after)
+
+
+def _region(offset: int, free_pages: frozenset[int]) -> str:
+    page, within = divmod(offset, PAGE)
+    if page == 0 and within < SALT:
+        return "header salt"
+    if within >= PAGE - RESERVE:
+        return "page reserve (IV, HMAC)"
+    if page + 1 in free_pages:
+        return "free page"
+    return "page content"
+
+
+def _flip_offset(i: int, rng: random.Random, freed: Freed) -> int:
+    """Anywhere in the file; the first copies aim at the small regions a uniform
+    draw would seldom hit (the salt is 16 bytes of a megabyte)."""
+    if i < 4:
+        return rng.randrange(SALT)
+    if i < 12:
+        return rng.randrange(freed.pages) * PAGE + PAGE - RESERVE + rng.randrange(RESERVE)
+    if i < 20:
+        return (rng.choice(sorted(freed.free_pages)) - 1) * PAGE + rng.randrange(PAGE - RESERVE)
+    return rng.randrange(freed.pages * PAGE)
+
+
+def _refused_at_open(db: Path, template: Template, target: Path) -> bool:
+    """True when opening the clinic stops with the program's sentence for damage."""
+    data_dir = copy_clinic(template.data_dir, target)
+    shutil.copyfile(db, db_path(data_dir))
+    try:
+        clinic = open_clinic(data_dir, passphrase=PASSPHRASE, use_keyring=False)
+    except StoreCorrupt as error:
+        assert_clear_sentence(error, "The clinic's database is damaged")
+        return True
+    clinic.close()
+    return False
+
+
+def test_random_bit_flips_in_copies_are_all_detected(
+    template: Template,
+    freed: Freed,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    record_property: Callable[[str, object], None],
+) -> None:
+    """Issue 12 (tamper): N copies, one random bit flipped anywhere in each; every
+    copy is flagged by check_database (`clinic-desk check`) or refused at opening.
+
+    No byte is exempt: SQLCipher 4 encrypts every page from byte 16 of page 1 on
+    (no plaintext header), each page's IV and HMAC-SHA512 sit in its reserve and
+    the HMAC covers the IV and page number, free pages keep the HMAC they were
+    written with (cipher_integrity_check reads every page), and the salt feeds
+    the HMAC key, so a flipped salt bit fails every page."""
+    rng = random.Random(SEED + 1)
+    original = freed.db.read_bytes()
+    outcomes: dict[str, list[int]] = {}  # region -> [copies, flagged, refused]
+    undetected = []
+    for i in range(COPIES):
+        offset = _flip_offset(i, rng, freed)
+        data = bytearray(original)
+        data[offset] ^= 1 << rng.randrange(8)
+        work = tmp_path / f"copy{i}"
+        work.mkdir()
+        db = work / "clinic.db"
+        db.write_bytes(bytes(data))
+        tally = outcomes.setdefault(_region(offset, freed.free_pages), [0, 0, 0])
+        tally[0] += 1
+        if not check_database(db, template.keys.data, template.keys.audit).ok:
+            tally[1] += 1
+        elif _refused_at_open(db, template, work / "clinic"):
+            tally[2] += 1
+        else:
+            undetected.append(offset)
+        shutil.rmtree(work)
+    detected = COPIES - len(undetected)
+    summary = (
+        f"tamper: {detected}/{COPIES} copies with one flipped bit detected "
+        f"({100 * detected / COPIES:.1f}%); by region (copies/flagged by check/refused at open): "
+        + "; ".join(f"{r} {t[0]}/{t[1]}/{t[2]}" for r, t in sorted(outcomes.items()))
+    )
+    with capsys.disabled():
+        print("\n" + summary)
+    record_property("tamper_detected", f"{detected}/{COPIES}")
+    assert not undetected, f"{summary}; undetected at offsets {undetected[:10]}"
+    if COPIES >= 20:
+        assert len(outcomes) == 4, "a region of the file was never flipped"
+
+
 # --- (b) the audit log ------------------------------------------------------------
 
 
@@ -236,6 +356,34 @@ def _swap(conn: Any, last: int) -> int:
     return 4
 
 
+def _swap_adjacent(conn: Any, last: int) -> int:
+    conn.execute("UPDATE audit_log SET seq = -1 WHERE seq = 5")
+    conn.execute("UPDATE audit_log SET seq = 5 WHERE seq = 4")
+    conn.execute("UPDATE audit_log SET seq = 4 WHERE seq = -1")
+    return 4
+
+
+def _swap_ids(conn: Any, last: int) -> int:
+    """Two rows trade their ids: each keeps its place, but claims the other's identity."""
+    (id3,), (id8,) = conn.execute(
+        "SELECT id FROM audit_log WHERE seq IN (3, 8) ORDER BY seq"
+    ).fetchall()
+    conn.execute("UPDATE audit_log SET id = ? WHERE seq = 3", (uuid.uuid4().hex,))
+    conn.execute("UPDATE audit_log SET id = ? WHERE seq = 8", (id3,))
+    conn.execute("UPDATE audit_log SET id = ? WHERE seq = 3", (id8,))
+    return 3
+
+
+def _delete_first(conn: Any, last: int) -> int:
+    conn.execute("DELETE FROM audit_log WHERE seq = 1")
+    return 1
+
+
+def _edit_last(conn: Any, last: int) -> int:
+    conn.execute("UPDATE audit_log SET detail = detail || ' ' WHERE seq = ?", (last,))
+    return last
+
+
 def _truncate(conn: Any, last: int) -> int:
     conn.execute("DELETE FROM audit_log WHERE seq > ?", (last - 2,))
     return last - 1
@@ -245,6 +393,10 @@ TAMPERING: dict[str, tuple[Callable[[Any, int], int], str]] = {
     "edited": (_edit, "edited"),
     "missing": (_delete_middle, "missing"),
     "swapped": (_swap, "edited"),
+    "swapped adjacent": (_swap_adjacent, "edited"),
+    "ids swapped": (_swap_ids, "edited"),
+    "first deleted": (_delete_first, "missing"),
+    "last edited": (_edit_last, "edited"),
     "truncated": (_truncate, "truncated"),
 }
 
@@ -272,10 +424,14 @@ def test_tampered_audit_row_is_named(template: Template, tmp_path: Path, how: st
 
     verification = verify_chain(data_dir, template.keys)
     _assert_names(verification, seq, kind)
-    if how in {"edited", "missing"}:
+    if how in {"edited", "missing", "first deleted", "last edited"}:
         assert len(verification.problems) == 1, verification.problems
     if how == "swapped":
         assert {p.seq for p in verification.problems} >= {4, 7}
+    if how == "swapped adjacent":
+        assert {p.seq for p in verification.problems} >= {4, 5}
+    if how == "ids swapped":
+        assert {p.seq for p in verification.problems} >= {3, 8}
 
     report = check_database(db_path(data_dir), template.keys.data, template.keys.audit)
     assert not report.ok
