@@ -29,15 +29,18 @@ from clinic_desk.core.store.base import Base
 from clinic_desk.core.store.models import Patient
 from clinic_desk.core.sync import codec, tables
 from clinic_desk.core.sync.capture import META_HLC, META_NODE, load_hlc
-from clinic_desk.core.sync.envelope import EnvelopeRefused, open_envelope, seal
+from clinic_desk.core.sync.envelope import EnvelopeRefused, Sealer
 from clinic_desk.core.sync.hlc import HybridClock, Stamp
 from clinic_desk.core.sync.hub import Credentials, HubClient
 from clinic_desk.core.sync.merge import (
     CONFLICT_TABLE,
     Applied,
+    DriverConnection,
     OperationNotApplicable,
+    RowCache,
     apply_operation,
     newer,
+    operation_keys,
 )
 
 log = logging.getLogger(__name__)
@@ -49,14 +52,14 @@ META_KEY = "sync.key"
 META_NAME = "sync.name"
 META_CURSOR = "sync.cursor"
 META_LAST_OK = "sync.last_ok"
-PUSH_BATCH = 200
-PULL_BATCH = 500
+PUSH_BATCH = 1000
+PULL_BATCH = 1000
 SNAPSHOT_ROWS = 400  # rows per snapshot operation
 
 
 def schema_version() -> int:
     """This program's schema, as a number (the migration head's prefix: 0006 -> 6)."""
-    return int(migrate.head_revision().split("_", 1)[0])
+    return int(migrate.HEAD_REVISION.split("_", 1)[0])  # no Alembic import (issue 12)
 
 
 class ClockSkew(ClinicError):
@@ -295,9 +298,9 @@ class SyncEngine:
             )
             if not rows:
                 return total
+            sealer = Sealer(self.state.sync_key)
             envelopes = [
-                seal(
-                    self.state.sync_key,
+                sealer.seal(
                     clinic_id=self.state.creds.clinic_id,
                     op_id=op_id,
                     device_id=self.state.device_id,
@@ -386,12 +389,31 @@ class SyncEngine:
             return False, cursor
         conn = uow.session.connection()
         specs = self.specs(conn)
+        raw = DriverConnection(conn)
         clock = HybridClock(load_hlc(conn))
         peers = {
             r[0]: int(r[1])
             for r in conn.exec_driver_sql("SELECT device_id, last_seq FROM sync_peer")
         }
+        sealer = Sealer(self.state.sync_key)
+        # Open the batch first and read every row it names in a few queries; an
+        # operation that fails to open is opened again in order below, to stop there.
+        opened: dict[int, Any] = {}
+        wanted: dict[str, set[tuple[Any, Any]]] = {}
+        for server_seq, env in batch:
+            if env.schema > self.schema or self.already_applied(env, peers):
+                continue
+            try:
+                opened[server_seq] = codec.unpack(sealer.open(env))
+            except Exception:  # reported at its turn, in order
+                continue
+            operation_keys(opened[server_seq], wanted)
+        rows = RowCache(raw, specs)
+        rows.prefetch(wanted)
+        now = self.clinic.now()
         applied = Applied()
+        seen: dict[str, tuple[int, int]] = {}  # device -> (its last sequence, server sequence)
+        latest = 0  # the highest clock applied
         stop: ClinicError | None = None
         for server_seq, env in batch:
             stop = self._refusal(env, peers)
@@ -401,16 +423,19 @@ class SyncEngine:
                 cursor = server_seq  # our own (applied when made), or seen already
                 continue
             try:
-                payload = codec.unpack(open_envelope(self.state.sync_key, env))
-                clock.observe(env.hlc, self.clinic.store.wall_ms())
+                payload = opened.get(server_seq)
+                if payload is None:
+                    payload = codec.unpack(sealer.open(env))
+                latest = max(latest, env.hlc)
                 apply_operation(
-                    conn,
+                    raw,
                     specs,
                     payload,
                     Stamp(env.hlc, env.device_id),
-                    self.clinic.now(),
+                    now,
                     applied,
                     self.wins,
+                    rows,
                 )
             except EnvelopeRefused as error:
                 stop = SyncDamaged(device=env.device_id, detail=str(error))
@@ -423,15 +448,20 @@ class SyncEngine:
                 )
                 break
             peers[env.device_id] = env.device_seq
-            conn.exec_driver_sql(
-                "INSERT INTO sync_peer (device_id, last_seq, last_server_seq) VALUES (?, ?, ?) "
-                "ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq, "
-                "last_server_seq = excluded.last_server_seq",
-                (env.device_id, env.device_seq, server_seq),
-            )
+            seen[env.device_id] = (env.device_seq, server_seq)
             cursor = server_seq
             total.pulled += 1
             self._uncommitted.append(env.op_id)
+        rows.flush()  # before anything below reads the tables
+        if latest:  # past every clock applied (what observing each in turn comes to)
+            clock.observe(latest, self.clinic.store.wall_ms())
+        if seen:
+            raw.executemany(
+                "INSERT INTO sync_peer (device_id, last_seq, last_server_seq) VALUES (?, ?, ?) "
+                "ON CONFLICT (device_id) DO UPDATE SET last_seq = excluded.last_seq, "
+                "last_server_seq = excluded.last_server_seq",
+                [(device, seq, at) for device, (seq, at) in seen.items()],
+            )
         # The applied rows are other workstations' changes, not ours to send again;
         # the conflicts we noticed are, so every copy ends with the same list.
         self._send_new_conflicts(conn, specs, clock)

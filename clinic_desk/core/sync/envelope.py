@@ -68,6 +68,57 @@ def routing_bytes(
     ).encode("ascii")
 
 
+class Sealer:
+    """Seals and opens with one key: the key id and cipher made once, not per operation."""
+
+    def __init__(self, sync_key: bytes) -> None:
+        self.key_id = key_id(sync_key)
+        self._key = sync_key
+        self._made: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        # Made at first use, as before: a key of the wrong size fails there, not here.
+        if self._made is None:
+            self._made = AESGCM(self._key)
+        return self._made
+
+    def seal(
+        self,
+        *,
+        clinic_id: str,
+        op_id: str,
+        device_id: str,
+        device_seq: int,
+        hlc: int,
+        schema: int,
+        payload: bytes,
+    ) -> Envelope:
+        nonce = os.urandom(NONCE_BYTES)
+        aad = routing_bytes(clinic_id, op_id, device_id, device_seq, hlc, schema, self.key_id)
+        return Envelope(
+            clinic_id,
+            op_id,
+            device_id,
+            device_seq,
+            hlc,
+            schema,
+            self.key_id,
+            nonce,
+            self._aead.encrypt(nonce, payload, aad),
+        )
+
+    def open(self, envelope: Envelope) -> bytes:
+        if envelope.key_id != self.key_id:
+            raise EnvelopeRefused("sealed with another sync key")
+        try:
+            return self._aead.decrypt(
+                envelope.nonce, envelope.ciphertext, envelope.associated_data()
+            )
+        except InvalidTag as error:
+            raise EnvelopeRefused("altered on the way") from error
+
+
 def seal(
     sync_key: bytes,
     *,
@@ -79,19 +130,14 @@ def seal(
     schema: int,
     payload: bytes,
 ) -> Envelope:
-    kid = key_id(sync_key)
-    nonce = os.urandom(NONCE_BYTES)
-    aad = routing_bytes(clinic_id, op_id, device_id, device_seq, hlc, schema, kid)
-    return Envelope(
-        clinic_id,
-        op_id,
-        device_id,
-        device_seq,
-        hlc,
-        schema,
-        kid,
-        nonce,
-        AESGCM(sync_key).encrypt(nonce, payload, aad),
+    return Sealer(sync_key).seal(
+        clinic_id=clinic_id,
+        op_id=op_id,
+        device_id=device_id,
+        device_seq=device_seq,
+        hlc=hlc,
+        schema=schema,
+        payload=payload,
     )
 
 
@@ -100,11 +146,4 @@ class EnvelopeRefused(Exception):
 
 
 def open_envelope(sync_key: bytes, envelope: Envelope) -> bytes:
-    if envelope.key_id != key_id(sync_key):
-        raise EnvelopeRefused("sealed with another sync key")
-    try:
-        return AESGCM(sync_key).decrypt(
-            envelope.nonce, envelope.ciphertext, envelope.associated_data()
-        )
-    except InvalidTag as error:
-        raise EnvelopeRefused("altered on the way") from error
+    return Sealer(sync_key).open(envelope)

@@ -414,8 +414,10 @@ class HubClient(_SnapshotCalls):
         if not envelopes:
             return {}
         with self._session() as conn:
+            # Arrays in binary (%b): the text form escapes every byte of every ciphertext.
             rows = conn.execute(
-                "SELECT * FROM clinicdesk.cd_push(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "SELECT * FROM clinicdesk.cd_push(%s, %s, %s, %s, %b::text[], %b::bigint[], "
+                "%b::bigint[], %b::integer[], %b::text[], %b::bytea[], %b::bytea[])",
                 (
                     creds.clinic_id,
                     creds.device_id,
@@ -437,6 +439,7 @@ class HubClient(_SnapshotCalls):
             rows = conn.execute(
                 "SELECT * FROM clinicdesk.cd_pull(%s, %s, %s, %s, %s)",
                 (creds.clinic_id, creds.device_id, creds.token, after, limit),
+                binary=True,  # ciphertexts as they are, not hex to parse
             ).fetchall()
         return [
             (

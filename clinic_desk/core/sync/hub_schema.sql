@@ -148,8 +148,8 @@ DECLARE
     c record;
     last bigint;
     seq bigint;
-    existing bigint;
-    i integer;
+    bad record;
+    added bigint;
 BEGIN
     PERFORM cd_auth(p_clinic, p_device, p_token);
     PERFORM pg_advisory_xact_lock(hashtextextended('clinicdesk:' || p_clinic, 0));
@@ -161,27 +161,39 @@ BEGIN
     SELECT d.last_seq INTO last FROM device d
         WHERE d.clinic_id = p_clinic AND d.device_id = p_device;
     seq := c.next_seq;
-    FOR i IN 1 .. coalesce(array_length(p_op_ids, 1), 0) LOOP
-        SELECT o.server_seq INTO existing FROM ops o WHERE o.op_id = p_op_ids[i];
-        IF FOUND THEN
-            op_id := p_op_ids[i]; server_seq := existing; RETURN NEXT;
-            CONTINUE;
-        END IF;
-        IF p_seqs[i] <> last + 1 THEN
-            RAISE EXCEPTION 'operation % of this workstation arrived after % (a gap)',
-                p_seqs[i], last USING ERRCODE = 'CD006';
-        END IF;
-        INSERT INTO ops (clinic_id, server_seq, op_id, device_id, device_seq, hlc, schema,
-                         key_id, nonce, ciphertext)
-            VALUES (p_clinic, seq, p_op_ids[i], p_device, p_seqs[i], p_hlcs[i], p_schemas[i],
-                    p_key_ids[i], p_nonces[i], p_cts[i]);
-        op_id := p_op_ids[i]; server_seq := seq; RETURN NEXT;
-        last := p_seqs[i];
-        seq := seq + 1;
-    END LOOP;
-    UPDATE clinic SET next_seq = seq, min_schema = greatest(min_schema, p_client_schema)
+    -- One statement for the whole array, not a loop of them (bench/bench_sync.py).
+    -- The new operations are those whose op_id the hub lacks, in the order sent;
+    -- the n-th of them must be the device's operation last + n (no gap).
+    SELECT n.dseq, n.rank INTO bad
+        FROM (SELECT u.dseq, u.ord, row_number() OVER (ORDER BY u.ord) AS rank
+              FROM unnest(p_op_ids, p_seqs) WITH ORDINALITY AS u(opid, dseq, ord)
+              WHERE NOT EXISTS (SELECT 1 FROM ops o WHERE o.op_id = u.opid)) n
+        WHERE n.dseq <> last + n.rank
+        ORDER BY n.ord LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'operation % of this workstation arrived after % (a gap)',
+            bad.dseq, last + bad.rank - 1 USING ERRCODE = 'CD006';
+    END IF;
+    INSERT INTO ops (clinic_id, server_seq, op_id, device_id, device_seq, hlc, schema,
+                     key_id, nonce, ciphertext)
+        SELECT p_clinic, seq + n.rank - 1, n.opid, p_device, n.dseq, n.hlc, n.sch, n.kid,
+               n.nonce, n.ct
+        FROM (SELECT u.*, row_number() OVER (ORDER BY u.ord) AS rank
+              FROM unnest(p_op_ids, p_seqs, p_hlcs, p_schemas, p_key_ids, p_nonces, p_cts)
+                   WITH ORDINALITY AS u(opid, dseq, hlc, sch, kid, nonce, ct, ord)
+              WHERE NOT EXISTS (SELECT 1 FROM ops o WHERE o.op_id = u.opid)) n
+        ORDER BY n.rank;
+    GET DIAGNOSTICS added = ROW_COUNT;
+    UPDATE clinic SET next_seq = seq + added,
+                      min_schema = greatest(min_schema, p_client_schema)
         WHERE clinic_id = p_clinic;
-    UPDATE device d SET last_seq = last WHERE d.clinic_id = p_clinic AND d.device_id = p_device;
+    UPDATE device d SET last_seq = last + added
+        WHERE d.clinic_id = p_clinic AND d.device_id = p_device;
+    -- A repeated op_id returns the number it already has.
+    RETURN QUERY SELECT u.opid, o.server_seq
+        FROM unnest(p_op_ids) WITH ORDINALITY AS u(opid, ord)
+        JOIN ops o ON o.op_id = u.opid
+        ORDER BY u.ord;
 END $$;
 
 CREATE OR REPLACE FUNCTION clinicdesk.cd_pull(

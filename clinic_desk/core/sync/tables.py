@@ -39,6 +39,9 @@ class TableSpec:
     keys: tuple[str, ...]  # primary key columns, in order (one or two)
     columns: tuple[str, ...]  # every column, keys included, in table order
     unique_text: tuple[str, ...]  # single-column unique text columns (login, setting key)
+    # Any unique index besides the key: applying writes such a table's rows at once,
+    # in order, since coalescing them could collide midway (merge.RowCache).
+    has_unique: bool = False
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -71,9 +74,11 @@ def read_specs(conn: Any) -> dict[str, TableSpec]:
             continue  # nothing we could name a row by; no such table today
         types = {r[1]: (r[2] or "").upper() for r in info}
         unique_text: list[str] = []
+        has_unique = False
         for idx in run(f"PRAGMA index_list({_quote(name)})").fetchall():
             if not idx[2]:  # not unique
                 continue
+            has_unique = has_unique or idx[3] != "pk"
             cols = [r[2] for r in run(f"PRAGMA index_info({_quote(idx[1])})").fetchall()]
             # A name people type (a login, a setting's key), never a reference.
             if (
@@ -83,7 +88,7 @@ def read_specs(conn: Any) -> dict[str, TableSpec]:
                 and ("CHAR" in types[cols[0]] or "TEXT" in types[cols[0]])
             ):
                 unique_text.append(cols[0])
-        specs[name] = TableSpec(name, keys, columns, tuple(unique_text))
+        specs[name] = TableSpec(name, keys, columns, tuple(unique_text), has_unique)
     return specs
 
 
