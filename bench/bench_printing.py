@@ -21,6 +21,11 @@ Each timed run starts with the text-measuring caches empty (``fonts.printable``,
 widths), as for a document with words not printed before; the clinic's QR code
 stays cached, as it does in the running program.
 
+Each has its floor (``--json`` only; the printed lines are unchanged): a bare
+reportlab document of the same text on pages of the same size (``bare_pdf``: the
+printout's text, read back from its PDF, drawn line by line with the same embedded
+font, compressed; no layout, measuring, QR code or charts, no database).
+
 Prints median and p95 milliseconds; ``--json`` writes them to PATH. Targets: a
 card under 100 ms, the 200-row list under 500 ms (p95).
 """
@@ -42,6 +47,9 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from pypdf import PdfReader
+from reportlab.pdfgen.canvas import Canvas
 
 from clinic_desk.core.printing import fonts
 from clinic_desk.core.printing.day_list import next_day_list_pdf
@@ -106,6 +114,46 @@ def timed(fn: Callable[[], Any], repeats: int, warmup: int) -> dict[str, float]:
         "median_ms": round(statistics.median(samples), 2),
         "p95_ms": round(pct(samples, 0.95), 2),
         "runs": len(samples),
+    }
+
+
+PdfPages = list[tuple[float, float, list[str]]]
+
+
+def pdf_pages(pdf: bytes) -> PdfPages:
+    """Each page's size (points) and text lines, read back from a printout."""
+    return [
+        (float(page.mediabox.width), float(page.mediabox.height), page.extract_text().splitlines())
+        for page in PdfReader(io.BytesIO(pdf)).pages
+    ]
+
+
+def bare_pdf(pages: PdfPages, size: float = 9.0) -> bytes:
+    """The floor of a printout: the same text on pages of the same size, drawn line by
+    line with the same embedded font and compression, nothing else."""
+    out = io.BytesIO()
+    canvas = Canvas(out, initialFontName=fonts.register_fonts(), pageCompression=1)
+    for width, height, lines in pages:
+        canvas.setPageSize((width, height))
+        canvas.setFont(fonts.FONT_NAME, size)
+        y = height - 2 * size
+        for line in lines:
+            canvas.drawString(size, y, line)
+            y -= size * 1.2
+        canvas.showPage()
+    canvas.save()
+    return out.getvalue()
+
+
+def floor_of(make: Callable[[], bytes], repeats: int, warmup: int) -> dict[str, float]:
+    """``timed`` of ``bare_pdf`` for the text and pages ``make`` prints."""
+    pages = pdf_pages(make())
+    r = timed(lambda: bare_pdf(pages), repeats, warmup)
+    return {
+        "floor_median_ms": r["median_ms"],
+        "floor_p95_ms": r["p95_ms"],
+        "floor_pages": len(pages),
+        "floor_lines": sum(len(lines) for _, _, lines in pages),
     }
 
 
@@ -230,12 +278,20 @@ def main() -> int:
             def list_pdf() -> bytes:
                 return next_day_list_pdf(listing, clinic_name="仁和诊所")
 
-            figures = {
-                "medication_card": timed(card_end_to_end, args.repeats, args.warmup),
-                "medication_card_large_print": timed(card_large, args.repeats, args.warmup),
-                "medication_card_pdf_only": timed(card_pdf_only, args.repeats, args.warmup),
-                "day_list_200_rows": timed(list_pdf, args.repeats, args.warmup),
+            made = {
+                "medication_card": card_end_to_end,
+                "medication_card_large_print": card_large,
+                "medication_card_pdf_only": card_pdf_only,
+                "day_list_200_rows": list_pdf,
             }
+            figures: dict[str, dict[str, Any]] = {
+                name: timed(fn, args.repeats, args.warmup) for name, fn in made.items()
+            }
+            for name, fn in made.items():
+                figures[name] |= floor_of(fn, args.repeats, args.warmup)
+                figures[name]["ratio"] = figures[name]["median_ms"] / figures[name][
+                    "floor_median_ms"
+                ]
             if args.profile:
                 profile = cProfile.Profile()
                 profile.runcall(card_end_to_end)

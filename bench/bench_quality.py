@@ -26,7 +26,8 @@ Each has its floor: the very SELECTs the service sent (captured from the engine 
 run) replayed on a bare SQLCipher connection to the same file, rows fetched and nothing
 else. Prints median and p95 milliseconds and the ratio to the floor; ``--json`` writes
 them to PATH. Targets: the dashboard under 300 ms, the PDF under 2 s, the complaint
-list under 100 ms (p95).
+list under 100 ms (p95). With ``--json`` the PDF also has a second floor: a bare
+reportlab document of its text on pages of the same size (``bench_printing.bare_pdf``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import bench_reception  # bench/ is on sys.path when this runs as a script
+import bench_printing  # bench/ is on sys.path when this runs as a script
+import bench_reception
 import gen_dataset
 from bench_followups import Capture, Timer, replay
 
@@ -165,6 +167,20 @@ def measure(clinic: Clinic, raw: Any, args: Any) -> dict[str, Any]:
         r["target_ms"] = target
         r["ok"] = target is None or r["p95_ms"] < target
         figures[name] = r
+    # The PDF's own floor (in --json only): the same text on the same pages by a bare
+    # reportlab document, no charts (bench_printing.bare_pdf).
+    pages = bench_printing.pdf_pages(shown["monthly PDF report"])
+    for run in range(args.warmup + args.repeats):
+        timer.run(
+            "floor: bare PDF", lambda: bench_printing.bare_pdf(pages), record=run >= args.warmup
+        )
+    bare = timer.stats("floor: bare PDF")
+    figures["monthly PDF report"] |= {
+        "pdf_floor_median_ms": bare["median_ms"],
+        "pdf_floor_p95_ms": bare["p95_ms"],
+        "pdf_floor_pages": len(pages),
+        "pdf_floor_lines": sum(len(lines) for _, _, lines in pages),
+    }
     board = shown["dashboard, a month (clinic)"]
     counts = {
         table: raw.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
