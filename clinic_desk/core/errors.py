@@ -9,6 +9,7 @@ what to do next; it never contains patient data.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
@@ -168,6 +169,26 @@ class AccountDisabled(ClinicError):
 
 class ValidationError(ClinicError):
     """Input that cannot be accepted; the template names the field and the fix."""
+
+
+class DateOutOfRange(ValidationError):
+    """A date or time so far off (year 1, year 9999) that the calendar cannot count from it."""
+
+    template = QT_TRANSLATE_NOOP(
+        "Errors",
+        "That date is too far in the past or the future. Check the year and choose the date "
+        "again.",
+    )
+
+    # The span a clinic's calendar, memberships and follow-ups can count days in.
+    FIRST = date(1900, 1, 1)
+    LAST = date(2199, 12, 31)
+
+    @classmethod
+    def check(cls, day: date) -> date:
+        if not cls.FIRST <= day <= cls.LAST:
+            raise cls()
+        return day
 
 
 class NotFound(ClinicError):

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, TypeVar, overload
 
+from clinic_desk.core.errors import DateOutOfRange
+
 P = TypeVar("P", int, datetime)
 
 MINUTES_PER_DAY = 24 * 60
@@ -267,8 +269,11 @@ def local_to_utc(day: date, minute: int, zone: tzinfo) -> datetime:
     if not 0 <= minute <= MINUTES_PER_DAY:
         raise ValueError(f"minute must be within 0..1440, not {minute}")
     days, rest = divmod(minute, MINUTES_PER_DAY)
-    local = datetime.combine(day + timedelta(days=days), time(rest // 60, rest % 60), zone)
-    return local.astimezone(UTC)
+    try:
+        local = datetime.combine(day + timedelta(days=days), time(rest // 60, rest % 60), zone)
+        return local.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 typed into a date field
+        raise DateOutOfRange() from None
 
 
 def utc_to_local(moment: datetime, zone: tzinfo) -> tuple[date, int]:

@@ -70,7 +70,8 @@ class KdfParams:
 
 def normalize_secret(text: str) -> bytes:
     """NFKC so a full-width or differently composed character typed by an IME still matches."""
-    return unicodedata.normalize("NFKC", text).encode("utf-8")
+    # surrogatepass: a lone surrogate (pasted junk) is a wrong secret, not a crash.
+    return unicodedata.normalize("NFKC", text).encode("utf-8", "surrogatepass")
 
 
 def derive_passphrase_key(passphrase: str, salt: bytes, params: KdfParams) -> bytes:

@@ -22,13 +22,19 @@ def _norm(password: str) -> str:
     return unicodedata.normalize("NFKC", password)
 
 
+def _secret(password: str) -> bytes:
+    # The UTF-8 Argon2 would use itself; surrogatepass so a lone surrogate (pasted
+    # junk) is a wrong password, not a crash (issue 12 fuzz).
+    return _norm(password).encode("utf-8", "surrogatepass")
+
+
 def hash_password(password: str) -> str:
-    return _HASHER.hash(_norm(password))
+    return _HASHER.hash(_secret(password))
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _HASHER.verify(password_hash, _norm(password))
+        return _HASHER.verify(password_hash, _secret(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

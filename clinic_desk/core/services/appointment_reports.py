@@ -35,7 +35,7 @@ from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from clinic_desk.core import settings_catalog
-from clinic_desk.core.errors import ValidationError
+from clinic_desk.core.errors import DateOutOfRange, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.rules import honorifics
 from clinic_desk.core.security import audit
@@ -183,7 +183,10 @@ def _range(clinic: Clinic, first_day: object, last_day: object) -> tuple[datetim
         end = _local_midnight_utc(clinic, last + timedelta(days=1))
     except OverflowError:
         end = datetime.max.replace(tzinfo=UTC)
-    return _local_midnight_utc(clinic, first), end
+    try:
+        return _local_midnight_utc(clinic, first), end
+    except OverflowError:
+        raise DateOutOfRange() from None
 
 
 def _rate(part: int, whole: int) -> float | None:

@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from clinic_desk.core import settings_catalog
 from clinic_desk.core.errors import CONTEXT as ERRORS
-from clinic_desk.core.errors import ClinicError, NotFound, ValidationError
+from clinic_desk.core.errors import ClinicError, DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.rules import slots
 from clinic_desk.core.security import audit
@@ -400,7 +400,12 @@ def _utc(moment: object, label: str) -> datetime:
             label=label,
         )
     # The calendar works in whole minutes.
-    return moment.astimezone(UTC).replace(second=0, microsecond=0)
+    try:
+        utc = moment.astimezone(UTC).replace(second=0, microsecond=0)
+    except OverflowError:
+        raise DateOutOfRange() from None
+    DateOutOfRange.check(utc.date())  # room for the day and length arithmetic around it
+    return utc
 
 
 def _length(minutes: object) -> int:

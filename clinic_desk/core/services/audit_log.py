@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from clinic_desk.core.errors import DateOutOfRange
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
 from clinic_desk.core.services.base import Actor, Clinic
@@ -46,7 +47,12 @@ def audit_report(
 ) -> list[AuditRow]:
     """Rows newest first; looking at the log is itself logged."""
     clinic.require(actor, Action.AUDIT_READ)
-    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(min(limit, MAX_ROWS))
+    try:  # year 1 or 9999 in a far time zone has no UTC instant to compare with
+        since, until = (t if not (t and t.tzinfo) else t.astimezone(UTC) for t in (since, until))
+    except OverflowError:
+        raise DateOutOfRange() from None
+    top = max(1, min(int(limit), MAX_ROWS))  # SQLite reads a negative LIMIT as "all"
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(top)
     if since is not None:
         stmt = stmt.where(AuditEntry.at >= since)
     if until is not None:

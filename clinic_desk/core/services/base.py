@@ -153,7 +153,10 @@ class Clinic:
 
     def local_text(self, moment: datetime) -> str:
         """A moment as the clinic's wall-clock time, for messages."""
-        return moment.astimezone(self.timezone()).strftime("%Y-%m-%d %H:%M")
+        try:
+            return moment.astimezone(self.timezone()).strftime("%Y-%m-%d %H:%M")
+        except OverflowError:  # year 1 or 9999: said in UTC rather than not at all
+            return moment.strftime("%Y-%m-%d %H:%M")
 
     def close(self) -> None:
         self.store.close()

@@ -128,7 +128,7 @@ MAX_FILENAME = 255
 FUTURE_SLACK = timedelta(hours=24)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")  # lone surrogates too
 _LINE_BREAKS = re.compile(r"[\r\n\t\u2028\u2029]+")
 _MIME = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,60}/[a-z0-9][a-z0-9!#$&^_.+-]{0,60}", re.ASCII)
 # Characters no file name may hold on Windows (the clinic's usual system).
@@ -196,7 +196,8 @@ def clean_text(value: object, field_name: str, *, limit: int, multiline: bool = 
     if not multiline:
         text = text.replace("\n", " ").replace("\t", " ")
     for char in text:
-        if unicodedata.category(char) == "Cc" and char not in _TEXT_CONTROL_OK:
+        # Cs: a lone surrogate (broken pasted text) cannot even be stored.
+        if unicodedata.category(char) in ("Cc", "Cs") and char not in _TEXT_CONTROL_OK:
             raise InvalidEntry(
                 field_name,
                 QT_TRANSLATE_NOOP(

@@ -33,7 +33,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from clinic_desk.core.errors import ClinicError, NotFound, PermissionDenied, ValidationError
+from clinic_desk.core.errors import (
+    ClinicError,
+    DateOutOfRange,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.rules import deadlines
 from clinic_desk.core.security import audit
@@ -442,7 +448,10 @@ def _a_day(value: object, field_name: str) -> date:
 
 
 def _day_start(zone: ZoneInfo, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+    except OverflowError:
+        raise DateOutOfRange() from None
 
 
 def _closures(session: Session) -> frozenset[date]:
@@ -1732,7 +1741,8 @@ def mark_escalation_seen(clinic: Clinic, actor: Actor, complaint_id: uuid.UUID) 
             _event(uow.session, row, "escalation_seen", now, actor.staff_id)
             _audit(clinic, uow, actor, "complaint.escalation_seen", row)
             uow.commit()
-    return Written(None, _changes(row))
+        changes = _changes(row)  # while the row is bound: seen twice commits nothing
+    return Written(None, changes)
 
 
 def overdue_count(clinic: Clinic, actor: Actor, *, mine: bool) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from clinic_desk.core.errors import NotFound, ValidationError
+from clinic_desk.core.errors import DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.outbox import templates as message_templates
 from clinic_desk.core.rules import honorifics
@@ -629,7 +629,10 @@ def _local_day(clinic: Clinic, moment: datetime) -> date:
 
 def _day_start(clinic: Clinic, day: date) -> datetime:
     """The UTC moment the clinic's local ``day`` begins."""
-    return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
+    except OverflowError:
+        raise DateOutOfRange() from None
 
 
 def _a_day(value: object, label: str) -> date:
@@ -637,7 +640,7 @@ def _a_day(value: object, label: str) -> date:
         raise ValidationError(
             QT_TRANSLATE_NOOP("Errors", "The {label} should be a calendar date."), label=label
         )
-    return value
+    return DateOutOfRange.check(value)
 
 
 def _text(value: object, field_name: str, *, limit: int, multiline: bool = True) -> str:

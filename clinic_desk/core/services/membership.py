@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from clinic_desk.core.errors import NotFound, PermissionDenied, ValidationError
+from clinic_desk.core.errors import DateOutOfRange, NotFound, PermissionDenied, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.rules import membership as rules
 from clinic_desk.core.rules.membership import Period
@@ -524,7 +524,7 @@ def _a_day(value: object, label: str) -> date:
         raise ValidationError(
             QT_TRANSLATE_NOOP("Errors", "The {label} should be a date."), label=label
         )
-    return value
+    return DateOutOfRange.check(value)
 
 
 def _reason(value: object, label: str = "reason") -> str:

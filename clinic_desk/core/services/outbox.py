@@ -30,7 +30,7 @@ import phonenumbers
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from clinic_desk.core.errors import NotFound, ValidationError
+from clinic_desk.core.errors import DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.outbox import export as batch_export
 from clinic_desk.core.outbox import templates
@@ -243,7 +243,10 @@ def _aware(value: datetime, label: str) -> datetime:
             QT_TRANSLATE_NOOP("Errors", "The {label} needs a date, a time and a time zone."),
             label=label,
         )
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise DateOutOfRange() from None
 
 
 def _reason(value: str, empty: str) -> str:
@@ -260,7 +263,10 @@ def _reason(value: str, empty: str) -> str:
 
 
 def _local_midnight(clinic: Clinic, day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
+    try:
+        return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
+    except OverflowError:
+        raise DateOutOfRange() from None
 
 
 # -- addresses --------------------------------------------------------------------------

@@ -278,6 +278,11 @@ _BAD_XLSX = QT_TRANSLATE_NOOP(
     "Open it in Excel, save it again as .xlsx or as CSV UTF-8, then import that file.",
 )
 _EMPTY = QT_TRANSLATE_NOOP("Errors", "The file is empty: there are no patients in it to import.")
+_NO_FILE = QT_TRANSLATE_NOOP(
+    "Errors",
+    "There is no file to import at that place (it may have been moved, renamed or deleted). "
+    "Choose the file again.",
+)
 _NO_ROWS = QT_TRANSLATE_NOOP(
     "Errors",
     "The file has a header row but no patients under it. Check that you chose the right file "
@@ -388,6 +393,8 @@ class Table:
 def read_table(path: Path, *, sheet: str | None = None, task: TaskState | None = None) -> Table:
     """``path`` as rows, or ``ImportRefused`` saying why it cannot be a patient list."""
     path = Path(path)
+    if not path.is_file():  # moved since it was chosen, or a folder
+        raise ImportRefused(_NO_FILE)
     size = path.stat().st_size
     if size > MAX_BYTES:
         raise ImportRefused(_TOO_BIG, megabytes=size // (1024 * 1024), limit=MAX_BYTES >> 20)

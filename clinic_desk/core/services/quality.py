@@ -46,7 +46,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from clinic_desk.core.errors import NotFound, ValidationError
+from clinic_desk.core.errors import DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
 from clinic_desk.core.printing import quality_report as doc
 from clinic_desk.core.security import audit
@@ -194,7 +194,10 @@ def _monday(day: date) -> date:
 
 def _month_start(day: date, back: int = 0) -> date:
     index = day.year * 12 + day.month - 1 - back
-    return date(index // 12, index % 12 + 1, 1)
+    try:
+        return date(index // 12, index % 12 + 1, 1)
+    except ValueError:  # before year 1 or after 9999
+        raise DateOutOfRange() from None
 
 
 def _month_end(day: date) -> date:

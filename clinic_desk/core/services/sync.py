@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from clinic_desk.core.errors import ClinicError, ValidationError
+from clinic_desk.core.errors import ClinicError, DateOutOfRange, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.keys import KdfParams
@@ -587,7 +587,7 @@ class Attention:
 def needs_attention(clinic: Clinic, actor: Actor, *, since: date | None = None) -> list[Attention]:
     """The same deterministic queries on every workstation, so every desk sees the same list."""
     clinic.require(actor, Action.APPOINTMENT_VIEW)
-    first = since or clinic.today() - timedelta(days=1)
+    first = DateOutOfRange.check(since or clinic.today() - timedelta(days=1))
     zone = clinic.timezone()
     start = datetime.combine(first, datetime.min.time(), zone)
     lo = stored_utc(start)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from clinic_desk.core.errors import NotFound, ValidationError
+from clinic_desk.core.errors import DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action
@@ -218,6 +218,7 @@ def candidates_for_slot(
                 "Errors", "The slot's length should be between 1 minute and 24 hours."
             )
         )
+    DateOutOfRange.check(starts_at.date())
     day = starts_at.astimezone(clinic.timezone()).date()
     ends_at = starts_at + timedelta(minutes=minutes)
     longest = (
