@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from clinic_desk import __version__
 from clinic_desk.core.security.permissions import ROLE_LABELS, Action, Role
 from clinic_desk.core.services import staff
 from clinic_desk.core.services.base import Actor, Clock, system_clock
@@ -324,13 +323,10 @@ class MainWindow(QMainWindow):
         )
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            self.tr("About ClinicDesk"),
-            self.tr(
-                "ClinicDesk {version}\nAn offline-first desktop program for small private clinics."
-            ).format(version=__version__),
-        )
+        from clinic_desk.ui.shell.about import AboutDialog
+
+        self.about_dialog = AboutDialog(self.ctx.clinic.data_dir, self)
+        self.about_dialog.open()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         actor = self.ctx.actor
