@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>Version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>Data folder</translation>
+    </message>
+</context>
+<context>
     <name>AbsenceDialog</name>
     <message>
         <source>Doctor absent or substituted</source>
@@ -4570,6 +4581,10 @@
         <translation>This account has been disabled. Ask the clinic director.</translation>
     </message>
     <message>
+        <source>That date is too far in the past or the future. Check the year and choose the date again.</source>
+        <translation>That date is too far in the past or the future. Check the year and choose the date again.</translation>
+    </message>
+    <message>
         <source>The {what} was not found. It may have been removed.</source>
         <translation>The {what} was not found. It may have been removed.</translation>
     </message>
@@ -5944,6 +5959,10 @@
     <message>
         <source>The file is empty: there are no patients in it to import.</source>
         <translation>The file is empty: there are no patients in it to import.</translation>
+    </message>
+    <message>
+        <source>There is no file to import at that place (it may have been moved, renamed or deleted). Choose the file again.</source>
+        <translation>There is no file to import at that place (it may have been moved, renamed or deleted). Choose the file again.</translation>
     </message>
     <message>
         <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>

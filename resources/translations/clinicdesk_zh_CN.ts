@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>数据文件夹</translation>
+    </message>
+</context>
+<context>
     <name>AbsenceDialog</name>
     <message>
         <source>Doctor absent or substituted</source>
@@ -4549,6 +4560,10 @@
         <translation>此账号已被停用。请联系院长。</translation>
     </message>
     <message>
+        <source>That date is too far in the past or the future. Check the year and choose the date again.</source>
+        <translation>这个日期太早或太晚。请检查年份，然后重新选择日期。</translation>
+    </message>
+    <message>
         <source>The {what} was not found. It may have been removed.</source>
         <translation>找不到该{what}，可能已被删除。</translation>
     </message>
@@ -5923,6 +5938,10 @@
     <message>
         <source>The file is empty: there are no patients in it to import.</source>
         <translation>文件为空：其中没有可导入的患者。</translation>
+    </message>
+    <message>
+        <source>There is no file to import at that place (it may have been moved, renamed or deleted). Choose the file again.</source>
+        <translation>该位置没有要导入的文件（可能已被移动、重命名或删除）。请重新选择文件。</translation>
     </message>
     <message>
         <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>

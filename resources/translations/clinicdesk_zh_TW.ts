@@ -2,6 +2,17 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_TW">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <source>Version</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Data folder</source>
+        <translation>資料夾</translation>
+    </message>
+</context>
+<context>
     <name>AbsenceDialog</name>
     <message>
         <source>Doctor absent or substituted</source>
@@ -4549,6 +4560,10 @@
         <translation>此帳號已被停用。請洽院長。</translation>
     </message>
     <message>
+        <source>That date is too far in the past or the future. Check the year and choose the date again.</source>
+        <translation>這個日期太早或太晚。請檢查年份，然後重新選擇日期。</translation>
+    </message>
+    <message>
         <source>The {what} was not found. It may have been removed.</source>
         <translation>找不到該{what}，可能已被刪除。</translation>
     </message>
@@ -5923,6 +5938,10 @@
     <message>
         <source>The file is empty: there are no patients in it to import.</source>
         <translation>檔案為空：其中沒有可匯入的病患。</translation>
+    </message>
+    <message>
+        <source>There is no file to import at that place (it may have been moved, renamed or deleted). Choose the file again.</source>
+        <translation>該位置沒有要匯入的檔案（可能已被移動、重新命名或刪除）。請重新選擇檔案。</translation>
     </message>
     <message>
         <source>The file has a header row but no patients under it. Check that you chose the right file (and the right sheet).</source>
