@@ -21,6 +21,7 @@ from clinic_desk.core.paths import HOME_ENV, default_data_dir
 
 if TYPE_CHECKING:
     from clinic_desk.core.services.base import Actor, Clinic
+    from clinic_desk.core.tasks import TaskState
 
 PASSWORD_ENV = "CLINIC_DESK_PASSWORD"
 PASSPHRASE_ENV = "CLINIC_DESK_PASSPHRASE"
@@ -295,11 +296,15 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     state = TaskState(_progress_printer())
+    if args.busy_clinic:
+        return _busy_clinic(args, data_dir, state)
+    patients = 300 if args.patients is None else args.patients
+    years = 1.0 if args.years is None else args.years
     if not is_initialized(data_dir):
         if not args.create:
             raise NotInitialized(path=str(data_dir))
         clinic, summary = demo.build_demo_clinic(
-            data_dir, seed=args.seed, patients=args.patients, years=args.years, state=state
+            data_dir, seed=args.seed, patients=patients, years=years, state=state
         )
         clinic.close()
         _end_progress()
@@ -322,7 +327,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
                     "if this is a test copy."
                 )
             summary = demo.generate_demo(
-                clinic, Actor.system("cli"), patients=args.patients, years=args.years,
+                clinic, Actor.system("cli"), patients=patients, years=years,
                 seed=args.seed, state=state,
             )
         finally:
@@ -332,6 +337,40 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
         f"Added {summary.patients:,} patients, {summary.visits:,} visits and "
         f"{summary.staff_added} staff accounts ({summary.first_day} to {summary.last_day}) "
         f"in {summary.seconds:.1f} seconds ({summary.patients_per_second:,.0f} patients/s)."
+    )
+    return 0
+
+
+def _busy_clinic(args: argparse.Namespace, data_dir: Path, state: TaskState) -> int:
+    """demo-data --busy-clinic: the issue-12 dataset in a new folder, every step timed."""
+    from clinic_desk.core.services import demo, demo_dataset
+    from clinic_desk.core.services.clinic import is_initialized
+
+    if is_initialized(data_dir):
+        raise UsageError(
+            f"{data_dir} already holds a clinic; --busy-clinic builds a new one: give an "
+            "empty or new folder with --data-dir."
+        )
+    if not args.create:
+        raise UsageError("--busy-clinic sets up a new clinic: add --create.")
+
+    def step(name: str) -> None:
+        _end_progress()
+        print(f"  {name}…", file=sys.stderr, flush=True)
+
+    summary = demo_dataset.build_dataset(
+        data_dir,
+        seed=args.seed,
+        patients=60_000 if args.patients is None else args.patients,
+        years=5.0 if args.years is None else args.years,
+        state=state,
+        on_step=step,
+    )
+    print("\n".join(demo_dataset.report(summary)))
+    print(
+        f"Busy demo clinic set up in {data_dir} in {summary.seconds:.1f} seconds: passphrase "
+        f"\"{demo.DEMO_PASSPHRASE}\", user name \"{demo.DEMO_DIRECTOR_LOGIN}\", password "
+        f"\"{demo.DEMO_PASSWORD}\"."
     )
     return 0
 
@@ -656,11 +695,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", choices=languages, help="the window's language")
     p.add_argument("--keep", metavar="DIR", help="build the demo clinic in DIR and keep it")
     p = command("demo-data", cmd_demo_data, "fill a clinic with made-up demo patients")
-    p.add_argument("--patients", type=_count, default=300, help="how many (default 300)")
-    p.add_argument("--years", type=_years, default=1.0, help="of visits (default 1)")
+    p.add_argument("--patients", type=_count,
+                   help="how many (default 300; 60,000 with --busy-clinic)")
+    p.add_argument("--years", type=_years,
+                   help="of visits (default 1; 5 with --busy-clinic)")
     p.add_argument("--seed", type=int, default=1, help="the same seed makes the same data")
     p.add_argument("--create", action="store_true",
                    help="set up the demo clinic first if the folder has none")
+    p.add_argument("--busy-clinic", action="store_true",
+                   help="with --create: build the benchmark's busy clinic (issue 12) in a new "
+                   "folder: appointments, follow-ups, complaints, surveys and memberships over "
+                   "the years as well, each step timed (about 10 minutes at the default size)")
     p.add_argument("--force", action="store_true",
                    help="add demo patients even to a clinic that has its own patients")
     p = command("import-patients", cmd_import_patients,

@@ -1404,11 +1404,14 @@ def build_demo_clinic(
     anchor: date | None = None,
     state: TaskState | None = None,
     clock: Clock = system_clock,
+    extras: bool = True,
 ) -> tuple[Clinic, DemoSummary]:
     """Set up the demo clinic in an empty ``data_dir``, open it and fill it.
 
     The key stays out of the OS keyring (a demo must leave nothing behind);
     the clinic opens with ``DEMO_PASSPHRASE``. The caller closes the clinic.
+    ``extras=False`` leaves out the calendar, follow-ups, quality and membership
+    made through the services (``demo_dataset``'s bulk steps make them instead).
     """
     from clinic_desk.core.services.clinic import open_clinic, setup_clinic
 
@@ -1423,6 +1426,7 @@ def build_demo_clinic(
         phone=DEMO_PHONE,
         kdf=kdf or KdfParams.floor(),
         use_keyring=False,
+        clock=clock,
     )
     clinic = open_clinic(data_dir, passphrase=DEMO_PASSPHRASE, use_keyring=False, clock=clock)
     try:
@@ -1435,10 +1439,11 @@ def build_demo_clinic(
             state=state,
             anchor=anchor,
         )
-        _demo_calendar(clinic, seed)
-        _demo_followups(clinic, seed)
-        _demo_quality(clinic, seed)
-        _demo_membership(clinic, seed)
+        if extras:
+            _demo_calendar(clinic, seed)
+            _demo_followups(clinic, seed)
+            _demo_quality(clinic, seed)
+            _demo_membership(clinic, seed)
     except BaseException:
         clinic.close()
         raise

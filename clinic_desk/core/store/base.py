@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 import uuid6
@@ -26,13 +29,36 @@ NAMING_CONVENTION = {
 SYNCED_ROW_NAMESPACE = uuid.UUID("0b7f3a52-9d1e-4c8e-8f0a-5d2c6e9b1a47")
 
 
+# Set only while a demo dataset is built from a seed (``reproducible``): ids and default
+# timestamps then repeat from one build to the next.
+_ID_SOURCE: ContextVar[Callable[[], uuid.UUID] | None] = ContextVar("id_source", default=None)
+_NOW_SOURCE: ContextVar[Callable[[], datetime] | None] = ContextVar("now_source", default=None)
+
+
 def new_id() -> uuid.UUID:
     """A time-ordered UUIDv7, so offline workstations never collide and ids sort by age."""
+    source = _ID_SOURCE.get()
+    if source is not None:
+        return source()
     return uuid.UUID(str(uuid6.uuid7()))
 
 
+@contextmanager
+def reproducible(ids: Callable[[], uuid.UUID], now: Callable[[], datetime]) -> Iterator[None]:
+    """Inside, ``new_id`` returns ``ids()`` and ``utcnow`` ``now()`` (a demo clinic built
+    twice from one seed holds the same rows)."""
+    id_token = _ID_SOURCE.set(ids)
+    now_token = _NOW_SOURCE.set(now)
+    try:
+        yield
+    finally:
+        _NOW_SOURCE.reset(now_token)
+        _ID_SOURCE.reset(id_token)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    source = _NOW_SOURCE.get()
+    return datetime.now(UTC) if source is None else source()
 
 
 def stored_utc(moment: datetime) -> str:
