@@ -538,8 +538,18 @@ class Appointment(IdMixin, TimestampMixin, Base):
 
     __table_args__ = (
         Index("ix_appointment_doctor_id_starts_at", "doctor_id", "starts_at"),
-        Index("ix_appointment_patient_id_starts_at", "patient_id", "starts_at"),
-        Index("ix_appointment_starts_at", "starts_at"),
+        # Covering (issue 12): the revisit count looks up each patient's later
+        # appointments with this doctor, created within the window, from the index alone.
+        Index(
+            "ix_appointment_patient_id_starts_at_cover",
+            "patient_id", "starts_at", "doctor_id", "deleted_at", "created_at",
+        ),
+        # Covering (issue 12): the dashboard's no-show and revisit counts over a year read
+        # the index alone instead of a table row per appointment.
+        Index(
+            "ix_appointment_starts_at_cover",
+            "starts_at", "status", "deleted_at", "doctor_id", "patient_id",
+        ),
     )
 
 
@@ -732,7 +742,11 @@ class FollowupTask(IdMixin, TimestampMixin, Base):
         Index("ix_followup_task_status_due_from", "status", "due_from"),
         Index("ix_followup_task_patient_id", "patient_id"),
         Index("ix_followup_task_source_id", "source_id"),
-        Index("ix_followup_task_due_by", "due_by"),
+        # Covering (issue 12): the dashboard's follow-up rate over a year.
+        Index(
+            "ix_followup_task_due_by_cover",
+            "due_by", "kind", "status", "close_reason", "deleted_at", "doctor_id",
+        ),
     )
 
 
@@ -769,7 +783,11 @@ class FollowupCall(IdMixin, TimestampMixin, Base):
     check_note: Mapped[str] = mapped_column(String(500), default="")
 
     __table_args__ = (
-        Index("ix_followup_call_called_at", "called_at"),
+        # Covering (issue 12): the dashboard's satisfaction from a year of calls.
+        Index(
+            "ix_followup_call_called_at_cover",
+            "called_at", "deleted_at", "scored_answers", "satisfied_answers", "task_id",
+        ),
         Index("ix_followup_call_patient_id_called_at", "patient_id", "called_at"),
         Index("ix_followup_call_task_id", "task_id"),
     )
