@@ -3,17 +3,22 @@ unlock, sign-in, the main window."""
 
 from __future__ import annotations
 
+import linecache
 import logging
 import logging.handlers
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from clinic_desk.core import heap
 from clinic_desk.core.errors import PassphraseNeeded
+from clinic_desk.core.paths import resources_dir
+from clinic_desk.core.rules import search_keys
 from clinic_desk.core.services import maintenance
 from clinic_desk.core.services.base import Clinic, Clock, system_clock
 from clinic_desk.core.services.clinic import is_initialized, open_clinic
@@ -48,6 +53,10 @@ def application() -> QApplication:
         app = QApplication(sys.argv)
     app.setApplicationName("ClinicDesk")
     app.setOrganizationName("ClinicDesk")
+    # The taskbar's icon; on Wayland the desktop entry (installer/build_linux.py) is
+    # matched by this name.
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "clinicdesk.png")))
+    app.setDesktopFileName("clinic-desk")
     register_fonts(app)
     collector.install(app)  # garbage collection on the GUI thread only
     return app
@@ -131,7 +140,18 @@ def run_app(
 
         window = MainWindow(ctx, clock=clock)
         window.show()
+        # PySide6's import hook reads the source of every module imported after it
+        # (looking for "PySide6") and linecache keeps it all: ~33 MiB (issue 12).
+        linecache.clearcache()
         heap.settle_after_start()
+        # The search's pinyin dictionary loads off the GUI thread a moment after the
+        # window is up: not before sign-in, nor at the first search (issue 12).
+        QTimer.singleShot(
+            1000,
+            lambda: threading.Thread(
+                target=search_keys.warm_up, name="pinyin-warm-up", daemon=True
+            ).start(),
+        )
         if auto_sign_in is not None:
             from clinic_desk.core.services import staff
 

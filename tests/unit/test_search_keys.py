@@ -6,6 +6,7 @@ import random
 import re
 import time
 
+import pypinyin
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -163,7 +164,10 @@ def test_a_typed_key_normalises_to_itself(name: str) -> None:
     keys = name_keys(name)
     assert normalize_query(keys.full_pinyin) == keys.full_pinyin
     assert normalize_query(keys.initials) == keys.initials
-    assert len(keys.initials) == len(name)  # one syllable per character
+    # One syllable per character pypinyin can read; the few it cannot (瓧, a compound
+    # unit character, found by hypothesis) add nothing and stay findable by the hanzi.
+    readable = sum(1 for ch in name if pypinyin.pinyin(ch, errors="ignore"))
+    assert len(keys.initials) == readable
 
 
 def test_split_name() -> None:

@@ -22,9 +22,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-import chinese_calendar
-import holidays as holidays_lib
-
 from clinic_desk.core.errors import ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 
@@ -36,7 +33,6 @@ SOURCE_WEEKENDS = "weekends"
 
 # The Chinese name a calendar's own ``holidays`` translation uses.
 _ZH_LANGUAGE = {"CN": "zh_CN", "HK": "zh_HK", "TW": "zh_TW"}
-_CN_NAMES_ZH = {h.value: h.chinese for h in chinese_calendar.Holiday}
 # holidays' data for years before 2000 or far ahead are guesses no clinic needs.
 _FIRST_YEAR = 1990
 _LAST_YEAR = 2100
@@ -125,13 +121,18 @@ def _year(calendar: str, year: int) -> _Year:
 
 
 def _china_year(year: int) -> _Year:
+    # Both calendars are imported at first use: the sign-in window needs neither
+    # (issue 12, start-up time).
+    import chinese_calendar
+
+    names_zh = {h.value: h.chinese for h in chinese_calendar.Holiday}
     special: dict[date, tuple[DayKind, str, str]] = {}
     day = date(year, 1, 1)
     while day.year == year:
         on_holiday, name = chinese_calendar.get_holiday_detail(day)  # raises for unknown years
         if name:
             english = str(name)
-            zh = _CN_NAMES_ZH.get(english, "")
+            zh = names_zh.get(english, "")
             if on_holiday:
                 special[day] = (DayKind.HOLIDAY, english, zh)
             elif day.weekday() >= 5:
@@ -141,6 +142,8 @@ def _china_year(year: int) -> _Year:
 
 
 def _holidays_year(calendar: str, year: int) -> _Year:
+    import holidays as holidays_lib  # at first use, as in _china_year
+
     english = holidays_lib.country_holidays(calendar, years=year, language="en_US")
     chinese = holidays_lib.country_holidays(calendar, years=year, language=_ZH_LANGUAGE[calendar])
     special: dict[date, tuple[DayKind, str, str]] = {}

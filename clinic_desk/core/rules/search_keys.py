@@ -39,8 +39,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from pypinyin import Style, lazy_pinyin, pinyin
-
 from clinic_desk.core.rules.id_documents import DocumentKind, guess_kind
 
 QueryKind = Literal["digits", "pinyin", "hanzi", "id"]
@@ -237,6 +235,10 @@ def _ascii_key(text: str) -> str:
 @lru_cache(maxsize=65536)
 def _char_readings(char: str) -> tuple[str, ...]:
     """All toneless readings of one Han character, ``v`` for ü; ``()`` if unknown."""
+    # pypinyin is imported at first use: its phrase dictionary takes seconds to load
+    # and the sign-in window needs none of it (issue 12; warm_up loads it early).
+    from pypinyin import Style, pinyin
+
     readings = pinyin(char, style=Style.NORMAL, heteronym=True, errors="ignore")
     out: list[str] = []
     for group in readings:
@@ -249,6 +251,8 @@ def _char_readings(char: str) -> tuple[str, ...]:
 
 def _run_primary(run: str) -> list[str]:
     """The context-aware reading of a run of Han characters, one syllable per character."""
+    from pypinyin import lazy_pinyin  # at first use, as in _char_readings
+
     syllables = lazy_pinyin(run, errors="ignore")
     if len(syllables) != len(run):  # a character unknown to pypinyin
         syllables = [next(iter(_char_readings(ch)), "") for ch in run]
@@ -335,6 +339,15 @@ def name_keys(full_name: str) -> NameKeys:
         alternatives=tuple(alternatives),
         alternative_initials=tuple(alternative_initials),
     )
+
+
+def warm_up() -> None:
+    """Load pypinyin and its phrase dictionary now (seconds on a slow computer).
+
+    The program calls this in a background thread once its window is shown, so
+    the first search for a name written in characters does not wait (issue 12).
+    """
+    name_keys("张三")
 
 
 def surname_pinyin(family_name: str) -> str:

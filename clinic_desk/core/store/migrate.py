@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from clinic_desk.core.errors import SchemaTooNew, StoreCorrupt
 from clinic_desk.core.sync import tables as sync_tables
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The newest migration's revision id. Each program start compares the database's
+# with it and, when they are equal, neither imports Alembic nor reads the scripts
+# (seconds on a slow computer, issue 12); a unit test checks it against the scripts.
+HEAD_REVISION = "0010_dashboard_indexes"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic is imported only when a migration may run (see HEAD_REVISION).
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -25,13 +33,29 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
+    """The newest revision as the migration scripts say (HEAD_REVISION is checked with it)."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
 
 
 def current_revision(conn: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(conn).get_current_revision()
+
+
+def is_current(conn: Connection) -> bool:
+    """Whether the database is at HEAD_REVISION, read without Alembic."""
+    has_table = conn.exec_driver_sql(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    ).fetchone()
+    if not has_table:
+        return False
+    rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").fetchall()
+    return [r[0] for r in rows] == [HEAD_REVISION]
 
 
 def upgrade(engine: Engine, target: str = "head") -> bool:
@@ -40,6 +64,14 @@ def upgrade(engine: Engine, target: str = "head") -> bool:
     True when the schema changed. A copy that syncs gets its change-capture
     triggers rebuilt for the new schema in the same transaction.
     """
+    with engine.connect() as probe:
+        up_to_date = is_current(probe)
+        probe.rollback()
+    if up_to_date and target == "head":
+        return False  # the usual start: no Alembic, no scripts read
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config())
     with engine.connect() as probe:
         current = current_revision(probe)
