@@ -35,13 +35,12 @@ from sqlalchemy.orm import Session
 
 from clinic_desk.core.errors import (
     ClinicError,
-    DateOutOfRange,
     NotFound,
     PermissionDenied,
     ValidationError,
 )
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
-from clinic_desk.core.rules import deadlines
+from clinic_desk.core.rules import deadlines, slots
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role, allowed
 from clinic_desk.core.services import clinical, rosters, staff
@@ -448,10 +447,7 @@ def _a_day(value: object, field_name: str) -> date:
 
 
 def _day_start(zone: ZoneInfo, day: date) -> datetime:
-    try:
-        return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
-    except OverflowError:
-        raise DateOutOfRange() from None
+    return slots.local_to_utc(day, 0, zone)  # DateOutOfRange for year 1 / 9999
 
 
 def _closures(session: Session) -> frozenset[date]:

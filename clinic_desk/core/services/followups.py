@@ -23,7 +23,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, aliased
 from clinic_desk.core.errors import DateOutOfRange, NotFound, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.outbox import templates as message_templates
-from clinic_desk.core.rules import honorifics
+from clinic_desk.core.rules import honorifics, slots
 from clinic_desk.core.rules.phones import format_phone
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, Role, allowed
@@ -628,11 +628,8 @@ def _local_day(clinic: Clinic, moment: datetime) -> date:
 
 
 def _day_start(clinic: Clinic, day: date) -> datetime:
-    """The UTC moment the clinic's local ``day`` begins."""
-    try:
-        return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
-    except OverflowError:
-        raise DateOutOfRange() from None
+    """The UTC moment the clinic's local ``day`` begins (DateOutOfRange for year 1 / 9999)."""
+    return slots.local_to_utc(day, 0, clinic.timezone())
 
 
 def _a_day(value: object, label: str) -> date:

@@ -22,7 +22,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +44,7 @@ from clinic_desk.core.outbox.gateways import (
     TemporaryFailure,
     load_plugins,
 )
-from clinic_desk.core.rules import honorifics
+from clinic_desk.core.rules import honorifics, slots
 from clinic_desk.core.security import audit
 from clinic_desk.core.security.permissions import Action, allowed
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Written
@@ -263,10 +263,7 @@ def _reason(value: str, empty: str) -> str:
 
 
 def _local_midnight(clinic: Clinic, day: date) -> datetime:
-    try:
-        return datetime.combine(day, time(0), tzinfo=clinic.timezone()).astimezone(UTC)
-    except OverflowError:
-        raise DateOutOfRange() from None
+    return slots.local_to_utc(day, 0, clinic.timezone())  # DateOutOfRange for year 1 / 9999
 
 
 # -- addresses --------------------------------------------------------------------------
