@@ -6,6 +6,7 @@ from __future__ import annotations
 import linecache
 import logging
 import logging.handlers
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -32,14 +33,33 @@ log = logging.getLogger(__name__)
 LOCK_FILE = "clinic.lock"
 
 
+def _owner_only_log(path: Path) -> None:
+    """Create ``path`` (0600) if missing and make it owner-only: logs may name staff and
+    folders, and the clinic may have moved its data folder somewhere shared."""
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600))
+    if os.name != "nt":  # chmod only toggles read-only there
+        os.chmod(path, 0o600)
+
+
+def _rotate_owner_only(source: str, dest: str) -> None:
+    # The rotated file keeps its 0600; the new one is made 0600 before logging opens it.
+    os.replace(source, dest)
+    _owner_only_log(Path(source))
+
+
 def setup_logging(data_dir: Path) -> Path:
     """A rotating log file in the data folder: errors and tracebacks, never patient data."""
     logs = data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = logs / "clinicdesk.log"
+    for old in logs.glob(f"{path.name}.*"):  # rotated by an older version, 0644
+        if os.name != "nt":
+            os.chmod(old, 0o600)
+    _owner_only_log(path)
     handler = logging.handlers.RotatingFileHandler(
         path, maxBytes=1_000_000, backupCount=5, encoding="utf-8"
     )
+    handler.rotator = _rotate_owner_only
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.addHandler(handler)

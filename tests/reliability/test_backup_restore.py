@@ -12,6 +12,10 @@ half-restored folder behind.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,13 +23,18 @@ from pathlib import Path
 
 import pytest
 
-from clinic_desk.core.errors import BackupError
+from clinic_desk.core.errors import (
+    AlreadyInitialized,
+    BackupError,
+    ClinicError,
+    WrongPassphrase,
+)
 from clinic_desk.core.services import demo, staff
 from clinic_desk.core.services.audit_log import verify_audit
 from clinic_desk.core.services.clinic import open_clinic
 from clinic_desk.core.services.maintenance import check_clinic, create_backup, restore_backup
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connection
-from tests.reliability.helpers.common import assert_clear_sentence
+from tests.reliability.helpers.common import assert_clear_sentence, child_env
 
 # The later features must really be in the backup, not just the patients.
 FEATURE_TABLES = (
@@ -178,13 +187,87 @@ def test_a_flipped_byte_refuses_to_restore_and_leaves_nothing(
         assert_clear_sentence(
             caught.value, str(damaged), "is not a ClinicDesk backup, or it is damaged"
         )
-        # The folder the restore was asked to fill holds nothing at all: no database,
-        # no key file, no staging folder.
-        left = sorted(str(p.relative_to(target)) for p in target.rglob("*")) \
-            if target.exists() else []
-        assert left == [], (where, left)
+        # The restore created the folder, so it removed it again (review follow-up):
+        # no database, no key file, no staging folder, no empty folder.
+        assert not target.exists(), (where, sorted(map(str, target.rglob("*"))))
     # The good backup still restores (the flips, not the test, were refused).
     restore_backup(
         tmp_path / "good", backed.backup, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False
     )
     assert (tmp_path / "good" / DB_FILENAME).is_file()
+
+
+def _flipped(backup: Path, out: Path) -> Path:
+    """A copy of ``backup`` with one byte flipped in the middle of the stored database."""
+    start, end = _member_spans(backup)[DB_FILENAME]
+    data = bytearray(backup.read_bytes())
+    data[(start + end) // 2] ^= 0x01
+    out.write_bytes(bytes(data))
+    return out
+
+
+def test_a_refused_restore_removes_only_what_it_created(backed: Backed, tmp_path: Path) -> None:
+    """Review follow-up (issue 12, C3): a refused restore (damaged backup, wrong
+    passphrase) removes the folders it created, missing parents included; a folder that
+    was there before stays, with its mode and whatever it held (a clinic's own files
+    included, when it refuses to restore over them); the retry into the same
+    places with the right input then succeeds."""
+    damaged = _flipped(backed.backup, tmp_path / "damaged.cdbak")
+    new = tmp_path / "new" / "clinic"  # both levels made by the restore
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    existing.chmod(0o750)
+    holding = tmp_path / "holding"  # not empty: a file the restore did not make
+    holding.mkdir()
+    (holding / "notes.txt").write_text("kept", encoding="utf-8")
+    refusals: list[tuple[Path, str, type[ClinicError]]] = [
+        (damaged, demo.DEMO_PASSPHRASE, BackupError),
+        (backed.backup, "not the passphrase", WrongPassphrase),
+    ]
+    for backup, passphrase, refused in refusals:
+        for target in (new, existing, holding):
+            with pytest.raises(refused):
+                restore_backup(target, backup, passphrase=passphrase, use_keyring=False)
+        assert not (tmp_path / "new").exists(), refused
+        assert existing.is_dir() and list(existing.iterdir()) == [], refused
+        assert stat.S_IMODE(existing.stat().st_mode) == 0o750
+        assert [p.name for p in holding.iterdir()] == ["notes.txt"], refused
+    # A folder that already holds a clinic is refused, and its files are not touched.
+    other = tmp_path / "other"
+    other.mkdir()
+    for name in (DB_FILENAME, "clinic.key", f"{DB_FILENAME}-wal"):
+        (other / name).write_bytes(b"another clinic's " + name.encode())
+    with pytest.raises(AlreadyInitialized):
+        restore_backup(
+            other, backed.backup, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False
+        )
+    assert {p.name: p.read_bytes() for p in other.iterdir()} == {
+        name: b"another clinic's " + name.encode()
+        for name in (DB_FILENAME, "clinic.key", f"{DB_FILENAME}-wal")
+    }
+
+    for target in (new, existing):
+        restore_backup(target, backed.backup, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
+        assert sorted(p.name for p in target.iterdir()) == ["clinic.db", "clinic.key"]
+
+
+def test_the_restore_command_leaves_no_folder_when_refused(backed: Backed, tmp_path: Path) -> None:
+    """Review follow-up (issue 12): ``clinic-desk restore`` with a wrong passphrase exits 2
+    with a sentence and leaves no folder; run again with the right one, it restores."""
+    target = tmp_path / "restored"
+
+    def run(passphrase: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "clinic_desk", "restore", "--data-dir", str(target),
+             "--from", str(backed.backup)],
+            env=child_env(CLINIC_DESK_PASSPHRASE=passphrase), capture_output=True, text=True,
+            timeout=120, check=False,
+        )
+
+    refused = run("not the passphrase")
+    assert refused.returncode == 2, (refused.stdout, refused.stderr)
+    assert "Traceback" not in refused.stderr and refused.stderr.strip().endswith(".")
+    assert not target.exists(), sorted(os.listdir(target))
+    done = run(demo.DEMO_PASSPHRASE)
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    assert sorted(p.name for p in target.iterdir()) == ["clinic.db", "clinic.key"]

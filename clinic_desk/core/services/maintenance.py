@@ -23,7 +23,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from clinic_desk import __version__
 from clinic_desk.core.errors import (
@@ -154,6 +154,13 @@ def _verify_chain(db_path: Path, data_key: bytes, audit_key: bytes) -> audit.Aud
         engine.dispose()
 
 
+def _new_private_file(path: Path) -> IO[bytes]:
+    """A new file only the owner may read or write (0600 whatever the umask): a backup
+    holds the wrapped database key, and the folder it goes to may be shared."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(path, flags, 0o600), "wb")
+
+
 def _fsync_file(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -209,6 +216,8 @@ def export_database(
 ) -> dict[str, str]:
     """``sqlcipher_export`` into ``target`` (same key); returns the verified table hashes."""
     state = state or TaskState()
+    if not target.exists():
+        _new_private_file(target).close()  # ATTACH would create it 0644
     with raw_connection(db_path, data_key) as conn:
         conn.execute("ATTACH DATABASE ? AS backup KEY ?", (str(target), f"x'{data_key.hex()}'"))
         try:
@@ -266,7 +275,7 @@ def create_backup(
         )
     work = out.parent / f".cdbak-{uuid.uuid4().hex[:8]}"
     try:
-        work.mkdir()
+        work.mkdir(mode=0o700)
         exported = work / DB_FILENAME
         hashes = export_database(clinic.store.db_path, clinic.store.data_key, exported, state)
         state.progress(0.8, "pack")
@@ -286,7 +295,10 @@ def create_backup(
         }
         manifest["seal"] = _seal(clinic.store.backup_key, manifest)
         packed = work / "backup.zip"
-        with zipfile.ZipFile(packed, "w", compression=zipfile.ZIP_STORED) as zf:
+        with (
+            _new_private_file(packed) as fh,
+            zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_STORED) as zf,
+        ):
             zf.writestr(MANIFEST, json.dumps(manifest, indent=2))
             zf.write(key_file_path(clinic.data_dir), KEY_FILENAME)
             zf.write(exported, DB_FILENAME)
@@ -331,7 +343,7 @@ def run_daily_backup_if_due(clinic: Clinic, *, force: bool = False) -> BackupInf
         return None
     folder = backup_folder(clinic)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)  # backups are private
     except OSError as error:
         raise _space_error(error) from error
     stamp = now.astimezone(UTC).strftime("%Y%m%d-%H%M%S")
@@ -371,6 +383,23 @@ def _read_backup(path: Path) -> tuple[dict[str, Any], KeyFile]:
     return manifest, key_file
 
 
+# What a restore puts in its target folder (the database's journals included).
+_RESTORED_NAMES = (
+    DB_FILENAME, f"{DB_FILENAME}-wal", f"{DB_FILENAME}-shm", f"{DB_FILENAME}-journal",
+    KEY_FILENAME,
+)
+
+
+def _missing_dirs(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, deepest first."""
+    missing: list[Path] = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    return missing
+
+
 def restore_backup(
     data_dir: Path,
     backup_file: Path,
@@ -380,7 +409,39 @@ def restore_backup(
     use_keyring: bool = True,
     clock: Clock = system_clock,
 ) -> RestoreResult:
-    """Restore into an empty data folder, after checking the backup end to end."""
+    """Restore into an empty data folder, after checking the backup end to end.
+
+    A restore that fails removes what it made (the folders it created, the files it
+    put in place), so a retry into the same place works; a folder or file that was
+    there before is left alone.
+    """
+    created = _missing_dirs(data_dir)
+    before = {name for name in _RESTORED_NAMES if (data_dir / name).exists()}
+    try:
+        return _restore(
+            data_dir, backup_file, passphrase=passphrase, recovery_key=recovery_key,
+            use_keyring=use_keyring, clock=clock,
+        )
+    except BaseException:
+        for name in _RESTORED_NAMES:
+            if name not in before:
+                with contextlib.suppress(OSError):
+                    (data_dir / name).unlink(missing_ok=True)
+        for folder in created:  # rmdir, not rmtree: a folder holding anything else stays
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+def _restore(
+    data_dir: Path,
+    backup_file: Path,
+    *,
+    passphrase: str | None,
+    recovery_key: str | None,
+    use_keyring: bool,
+    clock: Clock,
+) -> RestoreResult:
     from clinic_desk.core.services.clinic import PASSPHRASE_ENV, open_clinic
 
     check_data_dir(data_dir, create=True)
@@ -411,10 +472,14 @@ def restore_backup(
 
     staging = data_dir / f".restore-{uuid.uuid4().hex[:8]}"
     try:
-        staging.mkdir()
-        with zipfile.ZipFile(backup_file) as zf:
-            zf.extract(DB_FILENAME, staging)
+        staging.mkdir(mode=0o700)
         db = staging / DB_FILENAME
+        with (
+            zipfile.ZipFile(backup_file) as zf,
+            zf.open(DB_FILENAME) as src,
+            _new_private_file(db) as dst,  # the restored database is owner-only too
+        ):
+            shutil.copyfileobj(src, dst, 1 << 20)
         if _sha256_file(db) != manifest.get("db_sha256"):
             raise BackupError(NOT_A_BACKUP, path=str(backup_file))
         audit_key = derive_subkey(data_key, AUDIT_KEY_PURPOSE)
