@@ -5,7 +5,7 @@ at once. These check that the guarantees did not move: a repeated op_id gets the
 number it already has (a lost acknowledgement is harmless), new operations are
 numbered in the order sent, a gap in a device's sequence is refused, and a hub
 made by the previous release upgrades with ``hub init`` while workstations keep
-syncing across it.
+syncing across it (and loses its per-row NOTIFY trigger and per-row reference check).
 """
 
 from __future__ import annotations
@@ -179,12 +179,50 @@ def test_a_gap_in_a_device_sequence_is_refused_and_nothing_is_stored(
     eng.close()
 
 
+# The previous release's bell (a NOTIFY per inserted row) and its reference from
+# every operation row to its clinic (a check per row): `hub init` replaces both.
+PREVIOUS_NOTIFY = """
+ALTER TABLE clinicdesk.ops ADD CONSTRAINT ops_clinic_id_fkey
+    FOREIGN KEY (clinic_id) REFERENCES clinicdesk.clinic;
+CREATE OR REPLACE FUNCTION clinicdesk.ops_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('clinicdesk', NEW.clinic_id);
+    RETURN NULL;
+END $$;
+DROP TRIGGER IF EXISTS ops_notify ON clinicdesk.ops;
+CREATE TRIGGER ops_notify AFTER INSERT ON clinicdesk.ops
+    FOR EACH ROW EXECUTE FUNCTION clinicdesk.ops_notify();
+"""
+
+
+def _ops_trigger_and_keys(url: str) -> tuple[bool, list[str]]:
+    """(the bell fires per row, the foreign keys of clinicdesk.ops)."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT tgtype FROM pg_trigger WHERE tgname = 'ops_notify' "
+            "AND tgrelid = 'clinicdesk.ops'::regclass"
+        ).fetchone()
+        assert row is not None, "the hub lost its bell"
+        keys = [
+            r[0]
+            for r in conn.execute(
+                "SELECT conname FROM pg_constraint WHERE contype = 'f' "
+                "AND conrelid = 'clinicdesk.ops'::regclass"
+            )
+        ]
+    return bool(int(row[0]) & 1), keys  # tgtype bit 0: FOR EACH ROW
+
+
 def test_hub_init_upgrades_a_hub_made_by_the_previous_release(
     tmp_path: Any, desk: Any, hub_url: str
 ) -> None:
-    """Issue 7: `hub init` on an existing hub replaces cd_push; sync goes on across it."""
+    """Issue 7: `hub init` on an existing hub replaces cd_push, the per-row bell and the
+    per-row reference check; sync goes on across it."""
     with psycopg.connect(hub_url, autocommit=True) as conn:
         conn.execute(PREVIOUS_CD_PUSH)
+        conn.execute(PREVIOUS_NOTIFY)
+    assert _ops_trigger_and_keys(hub_url) == (True, ["ops_clinic_id_fkey"])
     room = make_joiner(tmp_path, desk, "room", name="Dr Wang's room")
     try:
         make_ops(desk.clinic, 7, tag="old")
@@ -195,6 +233,8 @@ def test_hub_init_upgrades_a_hub_made_by_the_previous_release(
                 "SELECT prosrc FROM pg_proc WHERE proname = 'cd_push'"
             ).fetchone()
             assert body is not None and "WITH ORDINALITY" in body[0]
+        # One bell per pushing statement, no per-row reference check (bench/bench_sync.py).
+        assert _ops_trigger_and_keys(hub_url) == (False, [])
         make_ops(desk.clinic, 9, tag="new")
         _round(desk)
         _round(room)
