@@ -62,6 +62,12 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _decoded(value: Any) -> Any:
+    # Most values are text or numbers, stored as they are: skip the call (10,000s a batch).
+    cls = value.__class__
+    return value if cls is str or cls is int else codec.decode_value(value)
+
+
 def row_key_text(k1: Any, k2: Any) -> str:
     parts = [k1 if isinstance(k1, str) else codec.dumps(codec.encode_value(k1))]
     if k2 not in ("", None):
@@ -336,11 +342,11 @@ def _apply_change(
     spec = specs.get(table)
     if spec is None:
         raise OperationNotApplicable(f"unknown table {table!r}")
-    k1 = codec.decode_value(change["k"][0])
-    k2 = codec.decode_value(change["k"][1])
-    incoming = {f: codec.decode_value(v) for f, v in change["f"].items()}
-    unknown = set(incoming) - set(spec.columns)
-    if unknown:
+    k1 = _decoded(change["k"][0])
+    k2 = _decoded(change["k"][1])
+    incoming = {f: _decoded(v) for f, v in change["f"].items()}
+    if not spec.column_set.issuperset(incoming):
+        unknown = set(incoming) - spec.column_set
         raise OperationNotApplicable(f"unknown columns {sorted(unknown)} in {table!r}")
     bases = {f: Stamp.decode(v) for f, v in change.get("b", {}).items()}
     # A snapshot carries each field's own clock; a plain change dates all by the op.
@@ -349,7 +355,6 @@ def _apply_change(
     cached = cache.get(spec, k1, k2)
     local = cached.values if cached is not None else None
     clocks = cached.clocks if cached is not None else {}
-    key_text = row_key_text(k1, k2)
     # Conflict rows are the same everywhere by construction; a clash between two
     # copies of one is not itself a conflict.
     watch = table != CONFLICT_TABLE
@@ -372,7 +377,7 @@ def _apply_change(
                     conn,
                     kind="field",
                     table=table,
-                    key=key_text,
+                    key=row_key_text(k1, k2),
                     col=col,
                     loser_value=local[col],
                     winner_value=value,
@@ -395,7 +400,7 @@ def _apply_change(
                     conn,
                     kind="field",
                     table=table,
-                    key=key_text,
+                    key=row_key_text(k1, k2),
                     col=col,
                     loser_value=value,
                     winner_value=local[col],
@@ -410,7 +415,8 @@ def _apply_change(
 
     if not winners:
         return
-    _settle_unique(conn, spec, k1, k2, winners, new_clocks, key_text, now, applied, cache)
+    if spec.unique_text:
+        _settle_unique(conn, spec, k1, k2, winners, new_clocks, now, applied, cache)
     if local is None:
         missing = [c for c in spec.columns if c not in winners]
         if any(c in spec.keys for c in missing):
@@ -458,7 +464,6 @@ def _settle_unique(
     k2: Any,
     winners: dict[str, Any],
     new_clocks: Mapping[str, tuple[Stamp, Stamp]],
-    key_text: str,
     now: datetime,
     applied: Applied,
     cache: RowCache,
@@ -485,6 +490,7 @@ def _settle_unique(
         ours = field_clock(load_clocks(conn, spec.name, o1, o2), col)
         theirs = new_clocks[col][0]
         other_text = row_key_text(o1, o2)
+        key_text = row_key_text(k1, k2)
         if (theirs, key_text) > (ours, other_text):
             winners[col] = renamed(value, k1)
             loser, winner, loser_key = theirs, ours, key_text

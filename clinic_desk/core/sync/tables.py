@@ -13,6 +13,7 @@ outbox operation before the transaction commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 LOCAL_TABLES = frozenset(
@@ -46,6 +47,11 @@ class TableSpec:
     @property
     def fields(self) -> tuple[str, ...]:
         return tuple(c for c in self.columns if c not in self.keys)
+
+    @cached_property
+    def column_set(self) -> frozenset[str]:
+        """The columns as a set (checked for every change applied)."""
+        return frozenset(self.columns)
 
 
 def _quote(name: str) -> str:
