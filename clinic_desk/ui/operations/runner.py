@@ -53,11 +53,19 @@ class Operation(QRunnable):
         try:
             result = self.fn(*self.args, **self.kwargs)
         except Cancelled:
-            self.signals.cancelled.emit()
+            self._emit("cancelled")
         except BaseException as error:  # handed to the GUI thread as a sentence
-            self.signals.failed.emit(error)
+            self._emit("failed", error)
         else:
-            self.signals.succeeded.emit(result)
+            self._emit("succeeded", result)
+
+    def _emit(self, name: str, *args: Any) -> None:
+        # The program may be closing: its objects are gone and nobody waits for the answer.
+        try:
+            if shiboken6.isValid(self.signals):
+                getattr(self.signals, name).emit(*args)
+        except RuntimeError:
+            log.debug("operation finished after its signals were deleted")
 
 
 class Runner(QObject):
