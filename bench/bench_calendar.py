@@ -62,11 +62,12 @@ from PySide6.QtWidgets import QApplication
 
 from clinic_desk.core import heap
 from clinic_desk.core.rules import slots
-from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
 from clinic_desk.core.services import appointments, demo, rosters, staff
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.clinic import open_clinic
+from clinic_desk.core.services.demo_dataset import build_dataset
+from clinic_desk.core.services.demo_dataset import report as dataset_report
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connect
 from clinic_desk.ui.calendar.grid import AppointmentGrid, Column
 from clinic_desk.ui.calendar.page import load_view
@@ -92,21 +93,6 @@ def pct(samples: list[float], q: float) -> float:
 
 def marks(n: int) -> str:
     return ", ".join("?" for _ in range(n))
-
-
-def build(data_dir: Path, patients: int, seed: int) -> None:
-    started = time.perf_counter()
-    clinic, _ = demo.build_demo_clinic(
-        data_dir, seed=seed, patients=patients, years=5.0, kdf=KdfParams.floor()
-    )
-    try:
-        for name, step in gen_dataset.STEPS:
-            step_started = time.perf_counter()
-            rows = step(clinic, seed)
-            print(f"  {name}: {time.perf_counter() - step_started:.1f} s, {rows:,} rows")
-    finally:
-        clinic.close()
-    print(f"built {patients:,} patients in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def export_plain(clinic: Clinic, target: Path) -> None:
@@ -241,7 +227,9 @@ def main() -> int:
                     f"{data_dir} holds no clinic; build one with gen_dataset.py.", file=sys.stderr
                 )
                 return 2
-            build(data_dir, args.patients, args.seed)
+            # The one generator, as bench/gen_dataset.py and `clinic-desk demo-data` run it.
+            built = build_dataset(data_dir, seed=args.seed, patients=args.patients)
+            print("\n".join(dataset_report(built)), flush=True)
         clinic = open_clinic(data_dir, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
         try:
             now = gen_dataset.now_utc(clinic)

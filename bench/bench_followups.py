@@ -50,10 +50,11 @@ from typing import Any
 import gen_dataset  # bench/ is on sys.path when this runs as a script
 from sqlalchemy import event
 
-from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.services import demo, followups, staff
 from clinic_desk.core.services.base import Clinic
 from clinic_desk.core.services.clinic import open_clinic
+from clinic_desk.core.services.demo_dataset import build_dataset
+from clinic_desk.core.services.demo_dataset import report as dataset_report
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connect
 
 TARGET_WORKLIST_MS = 200.0
@@ -64,21 +65,6 @@ DOCTOR_LOGIN = "zhang.wei"
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def build(data_dir: Path, patients: int, seed: int) -> None:
-    started = time.perf_counter()
-    clinic, _ = demo.build_demo_clinic(
-        data_dir, seed=seed, patients=patients, years=5.0, kdf=KdfParams.floor()
-    )
-    try:
-        for name, step in gen_dataset.STEPS:
-            step_started = time.perf_counter()
-            rows = step(clinic, seed)
-            print(f"  {name}: {time.perf_counter() - step_started:.1f} s, {rows:,} rows")
-    finally:
-        clinic.close()
-    print(f"built {patients:,} patients in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def copy_clinic(source: Path, target: Path) -> None:
@@ -185,7 +171,9 @@ def main() -> int:
             copy_clinic(source, data_dir)
             print(f"copied {source} in {time.perf_counter() - started:.1f} s", flush=True)
         else:
-            build(data_dir, args.patients, args.seed)
+            # The one generator, as bench/gen_dataset.py and `clinic-desk demo-data` run it.
+            built = build_dataset(data_dir, seed=args.seed, patients=args.patients)
+            print("\n".join(dataset_report(built)), flush=True)
         clinic = open_clinic(data_dir, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
         try:
             now = gen_dataset.now_utc(clinic)

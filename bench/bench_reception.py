@@ -65,11 +65,12 @@ from sqlalchemy import event, select
 
 from clinic_desk.core import heap
 from clinic_desk.core.rules import slots
-from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.security.permissions import Role
 from clinic_desk.core.services import appointments, clinical, demo, reception, rosters, staff
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.clinic import open_clinic
+from clinic_desk.core.services.demo_dataset import build_dataset
+from clinic_desk.core.services.demo_dataset import report as dataset_report
 from clinic_desk.core.store.base import new_id
 from clinic_desk.core.store.engine import DB_FILENAME, cache_kib_for, raw_connect
 from clinic_desk.core.store.models import Patient, Staff
@@ -89,21 +90,6 @@ ANYWAY = frozenset({"after_cutoff", "past", "outside_hours", "patient_busy", "cl
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def build(data_dir: Path, patients: int, seed: int) -> None:
-    started = time.perf_counter()
-    clinic, _ = demo.build_demo_clinic(
-        data_dir, seed=seed, patients=patients, years=5.0, kdf=KdfParams.floor()
-    )
-    try:
-        for name, step in gen_dataset.STEPS:
-            step_started = time.perf_counter()
-            rows = step(clinic, seed)
-            print(f"  {name}: {time.perf_counter() - step_started:.1f} s, {rows:,} rows")
-    finally:
-        clinic.close()
-    print(f"built {patients:,} patients in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def copy_clinic(source: Path, target: Path) -> None:
@@ -476,7 +462,9 @@ def main() -> int:
             copy_clinic(source, data_dir)
             print(f"copied {source} in {time.perf_counter() - started:.1f} s", flush=True)
         else:
-            build(data_dir, args.patients, args.seed)
+            # The one generator, as bench/gen_dataset.py and `clinic-desk demo-data` run it.
+            built = build_dataset(data_dir, seed=args.seed, patients=args.patients)
+            print("\n".join(dataset_report(built)), flush=True)
         day = bench_day()
         clinic = open_clinic(data_dir, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
         try:

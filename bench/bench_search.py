@@ -28,13 +28,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import gen_dataset  # bench/ is on sys.path when this runs as a script
-
 from clinic_desk.core.rules.search_keys import name_keys
-from clinic_desk.core.security.keys import KdfParams
 from clinic_desk.core.services import demo, staff
 from clinic_desk.core.services.base import Actor, Clinic
 from clinic_desk.core.services.clinic import open_clinic
+from clinic_desk.core.services.demo_dataset import build_dataset
+from clinic_desk.core.services.demo_dataset import report as dataset_report
 from clinic_desk.core.services.patient_search import search_patients, search_sql
 from clinic_desk.core.store.engine import DB_FILENAME, raw_connect
 
@@ -48,19 +47,6 @@ Row = tuple[str, str, str, str, str, str]  # family, given, phone, phone2, id, r
 def pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def build(data_dir: Path, patients: int, seed: int) -> None:
-    started = time.perf_counter()
-    clinic, _ = demo.build_demo_clinic(
-        data_dir, seed=seed, patients=patients, years=5.0, kdf=KdfParams.floor()
-    )
-    try:
-        for _, step in gen_dataset.STEPS:
-            step(clinic, seed)
-    finally:
-        clinic.close()
-    print(f"built {patients:,} patients in {time.perf_counter() - started:.1f} s", flush=True)
 
 
 def export_plain(clinic: Clinic, target: Path) -> None:
@@ -181,7 +167,9 @@ def main() -> int:
                     f"{data_dir} holds no clinic; build one with gen_dataset.py.", file=sys.stderr
                 )
                 return 2
-            build(data_dir, args.patients, args.seed)
+            # The one generator, as bench/gen_dataset.py and `clinic-desk demo-data` run it.
+            built = build_dataset(data_dir, seed=args.seed, patients=args.patients)
+            print("\n".join(dataset_report(built)), flush=True)
         clinic = open_clinic(data_dir, passphrase=demo.DEMO_PASSPHRASE, use_keyring=False)
         try:
             # The front desk's own account: the role that searches most.

@@ -5,7 +5,7 @@
 
 The generator itself is ``clinic_desk.core.services.demo_dataset`` (its docstring
 describes the steps), the same code ``clinic-desk demo-data --busy-clinic`` runs; this
-script is its bench front end. The other benches import this module for ``STEPS``,
+script is its bench front end. The other benches import this module for
 ``TODAY``, ``now_utc`` and ``week_of``, re-exported here.
 
 Prints the setup time, each step's time and rows/s, what the steps noted, the final

@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import json
 import random
-import time
+import sys
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from clinic_desk.core.errors import PermissionDenied, StorageFull
 from clinic_desk.core.rules.id_documents import gb11643_check_char
@@ -21,6 +22,9 @@ from clinic_desk.core.services import patients, staff
 from clinic_desk.core.store.models import AuditEntry, Patient
 from clinic_desk.core.tasks import TaskState
 from tests.conftest import ClinicFixture
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from bench_import import BAD_ROWS, write_workbook  # the bench's own workbook
 
 HEADER = ["姓名", "性别", "出生日期", "手机", "身份证号", "地址", "备注"]
 
@@ -651,48 +655,50 @@ def test_progress_is_reported(cf: ClinicFixture, tmp_path: Path) -> None:
 # -- the issue's "done when" ---------------------------------------------------------------
 
 
-@pytest.mark.slow
-def test_ten_thousand_row_xlsx(cf: ClinicFixture, tmp_path: Path) -> None:
-    n = 10_000
-    rng = random.Random(7)
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("患者")
-    ws.append(HEADER)
-    families, givens = (
-        "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗",
-        "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英",
-    )
-    for i in range(n):
-        born = date(1940 + rng.randrange(80), 1 + rng.randrange(12), 1 + rng.randrange(28))
-        number = ""
-        if i % 3 == 0:
-            number = resident_id(f"110101{born:%Y%m%d}{i % 1000:03d}")
-        ws.append(
-            [
-                rng.choice(families) + rng.choice(givens) + rng.choice(givens),
-                "男" if (i % 1000) % 2 else "女",
-                born,
-                f"139{i:08d}",
-                number,
-                "北京市朝阳区",
-                "",
-            ]
-        )
-    # Some bad rows among them, as a real list has.
-    ws.append(["坏行", "女", "2099-01-01", "13900000001", "", "", ""])
-    ws.append(["张三😀", "男", "", "", "", "", ""])
-    path = tmp_path / "10k.xlsx"
-    wb.save(path)
+def test_big_xlsx_over_several_batches(cf: ClinicFixture, tmp_path: Path) -> None:
+    """Issue 4 ("Import", done when): a long Excel list with CJK names and some bad rows
+    among them: every good row is imported across several batches, every bad row is
+    reported with the column at fault, and the report CSV lists exactly those.
 
-    started = time.perf_counter()
-    report = run(cf, path)
-    seconds = time.perf_counter() - started
-    print(f"\n10,000-row XLSX imported in {seconds:.1f} s ({report.elapsed:.1f} s in run_import)")
-    assert (report.rows, report.imported, report.rejected) == (n + 2, n, 2)
-    assert count_patients(cf) == n
+    Its speed (the issue's 10,000 rows) is measured by bench/bench_import.py, which
+    uses the same workbook: no time bound here (benchmarks are not tests)."""
+    path = tmp_path / "big.xlsx"
+    good, bad = write_workbook(path, 1_200)
+    assert good > 2 * pi.BATCH_ROWS and bad >= len(BAD_ROWS)  # each kind, several batches
+    sheet = openpyxl.load_workbook(path, read_only=True).worksheets[0]
+    bad_names = {row[0] for row in BAD_ROWS}
+    expected = {
+        at: name
+        for at, (name, *_rest) in enumerate(sheet.iter_rows(min_row=2, values_only=True), 2)
+        if name in bad_names
+    }
+    assert len(expected) == bad
+
+    sent: list[str] = []
+
+    def seen(conn: Any, cursor: Any, sql: str, params: Any, context: Any, many: bool) -> None:
+        sent.append(sql)
+
+    event.listen(cf.clinic.store.engine, "before_cursor_execute", seen)
+    try:
+        report = run(cf, path)
+    finally:
+        event.remove(cf.clinic.store.engine, "before_cursor_execute", seen)
+    assert (report.rows, report.imported, report.rejected) == (good + bad, good, bad)
+    # Statements in batches, not per row (a SELECT per row made 10,000 rows take 180 s;
+    # 39 statements for these 1,205 rows): the speed itself is the bench's.
+    assert len(sent) < good // 10, f"{len(sent)} statements for {good + bad} rows"
+    assert report.complete and report.unprocessed == 0
+    assert count_patients(cf) == good
+    rejected = {r.row: r for r in report.rejected_rows}
+    assert {at: r.values["姓名"] for at, r in rejected.items()} == expected
+    fields = {r.values["姓名"]: r.field for r in rejected.values()}
+    assert fields == {
+        "坏行": "birth_date",
+        "张三😀": "full_name",
+        "李四": "sex",
+        "王五": "birth_date",
+    }, reasons(report)
     out = tmp_path / "report.csv"
     pi.write_report_csv(report, out)
-    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 3
-    # A generous bound (about 20 s here): it catches a return to per-row statements
-    # (180 s before the bulk insert), not ordinary machine differences.
-    assert seconds < 90, f"10,000 rows took {seconds:.0f} s"
+    assert len(out.read_text(encoding="utf-8-sig").splitlines()) == 1 + bad
