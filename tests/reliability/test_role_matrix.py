@@ -98,9 +98,12 @@ class Ids:
     prescription: uuid.UUID
     complaint_to_accept: uuid.UUID
     complaint_to_read: uuid.UUID
+    root_cause: uuid.UUID  # the director's 5-Why analysis of complaint_to_accept
     basic_tier: uuid.UUID
     premium_tier: uuid.UUID
     import_csv: Path
+    member: uuid.UUID  # an advanced member whose 4 home visits of the year are booked
+    home_visit: uuid.UUID  # the appointment type counted against that allowance (H2)
 
 
 @dataclass
@@ -254,6 +257,28 @@ ACTIONS: list[Entry] = [
           lambda d, r: sync.list_conflicts(d.clinic, d.actor)),
 ]
 BY_ACTION = {e.action: e for e in ACTIONS}
+# Second paths of an action that judge the refusal themselves (by the row: the owner may,
+# F3), checked like the rest: refused iff the role lacks it, one denial row.
+MORE_PATHS: list[Entry] = [
+    Entry(Action.COMPLAINT_HANDLE, "complaints.save_root_cause",
+          lambda d, r: complaints.save_root_cause(
+              d.clinic, d.actor, d.ids.root_cause, whys=["人手不足"], root_cause="排班",
+              actions="加一名收费员"), needs=(Action.COMPLAINT_RECORD,)),
+    # H2: a home visit past the allowance, with a reason: only the director may. The
+    # refusal is met inside the booking's transaction (membership.record_use_in).
+    Entry(Action.MEMBERSHIP_OVERRIDE, "appointments.book (home visit past the allowance)",
+          lambda d, r: appointments.book(
+              d.clinic, d.actor, patient_id=d.ids.member, doctor_id=d.ids.doctor,
+              starts_at=datetime(2026, 12, 7, 14, 0, tzinfo=SH), type_id=d.ids.home_visit,
+              channel="phone", identity_checked=True, benefit_override_reason="术后需要上门换药"),
+          needs=(Action.APPOINTMENT_MANAGE,)),
+    # C6/G5: everyone lists the analyses; one of a complaint the role may not read (the
+    # director's, here) comes with its texts withheld. Withheld, not refused.
+    Entry(Action.COMPLAINT_READ_CONFIDENTIAL, "complaints.root_causes",
+          lambda d, r: complaints.root_causes(d.clinic, d.actor, status="all"),
+          needs=(Action.COMPLAINT_RECORD,),
+          withheld=lambda v: bool(v) and all(c.confidential for c in v)),  # type: ignore[attr-defined]
+]
 
 # Public service functions that open a write transaction without ``require``, and why.
 EXEMPT_WRITERS: dict[str, str] = {
@@ -317,12 +342,25 @@ def _build_template(data_dir: Path, scratch: Path) -> Ids:
 
         to_accept = complaint("收费处态度不好")
         to_read = complaint("医生没有解释检查结果")
+        cause = complaints.start_root_cause(
+            c, d, problem="收费处排队", complaint_id=to_accept).value.id
         tiers = {t.code: t.id for t in membership.list_tiers(c, d)}
+        member = patient("冯", "九", "13812345006")
+        home_visit = rosters.add_appointment_type(
+            c, d, name="上门出诊", default_minutes=60, benefit_key="home_visits").value.id
+        membership.enrol(c, d, membership.EnrolInput(
+            tier_id=tiers["advanced"], payer_id=member, starts_on=TODAY))
+        for day in (1, 2, 3, 4):  # the year's four home visits (Tuesday to Friday)
+            appointments.book(
+                c, d, patient_id=member, doctor_id=doctor, type_id=home_visit,
+                starts_at=datetime(2026, 12, day, 14, 0, tzinfo=SH), channel="phone",
+                identity_checked=True)
         return Ids(
             doctor=doctor, patient=main, merge_keep=keep, merge_dup=dup, walk_in=walk,
             payer=payer, appointment=appt, prescription=rx, complaint_to_accept=to_accept,
-            complaint_to_read=to_read, basic_tier=tiers["basic"], premium_tier=tiers["premium"],
-            import_csv=_csv(scratch / "patients.csv"),
+            complaint_to_read=to_read, root_cause=cause, basic_tier=tiers["basic"],
+            premium_tier=tiers["premium"],
+            import_csv=_csv(scratch / "patients.csv"), member=member, home_visit=home_visit,
         )
     finally:
         clinic.close()
@@ -373,7 +411,11 @@ def _refusal_error(entry: Entry, action: Action) -> type[Exception]:
     return BreakGlassReasonNeeded if action in BREAK_GLASS_ACTIONS else PermissionDenied
 
 
-@pytest.mark.parametrize("entry", ACTIONS, ids=[e.action.value for e in ACTIONS])
+@pytest.mark.parametrize(
+    "entry",
+    ACTIONS + MORE_PATHS,
+    ids=[e.action.value for e in ACTIONS] + [f"{e.action.value}-{e.name}" for e in MORE_PATHS],
+)
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_role_action(desks: Desks, role: Role, entry: Entry) -> None:
     """Issue 12 / I1: the call passes iff the role may; a refusal raises, is audited

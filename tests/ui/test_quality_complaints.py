@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -38,13 +39,21 @@ from clinic_desk.ui.quality.complaint_dialog import (
     IntakeDialog,
     StepDialog,
 )
-from clinic_desk.ui.quality.complaints import ComplaintsPanel, duration_text, left_text
+from clinic_desk.ui.quality.complaints import (
+    GREY,
+    ComplaintsPanel,
+    duration_text,
+    event_label,
+    left_text,
+    stage_label,
+)
 from clinic_desk.ui.quality.page import QualityPage
-from clinic_desk.ui.quality.root_causes import RootCauseDialog
+from clinic_desk.ui.quality.root_causes import RootCauseDialog, RootCausesPanel
 from clinic_desk.ui.quality.suggestion_box import SuggestionBoxDialog
 from clinic_desk.ui.shell.features import FEATURES
 from clinic_desk.ui.shell.main_window import MainWindow
 from tests.conftest import DIRECTOR_PASSWORD, ClinicFixture
+from tests.reliability.helpers.roles import audit_since, snapshot
 from tests.ui.test_followups_page import make_staff, settle
 from tests.ui.test_patient_form import type_text
 
@@ -93,8 +102,9 @@ def open_page(qtbot: Any, ctx: AppContext, actor: Actor) -> QualityPage:
     return page
 
 
-def wait_loaded(qtbot: Any, ctx: AppContext, dialog: ComplaintDialog, loads: int) -> None:
-    qtbot.waitUntil(lambda: dialog.loads > loads, timeout=WAIT)
+def wait_drawn(qtbot: Any, ctx: AppContext, dialog: ComplaintDialog, shown: int) -> None:
+    """Until the dialog has drawn a newer view: a step's answer or a reload."""
+    qtbot.waitUntil(lambda: dialog.shown > shown, timeout=WAIT)
     settle(qtbot, ctx)
 
 
@@ -117,7 +127,7 @@ def run_step(
     """Press the step's button, fill its dialog, save; returns it (open if refused)."""
     button = dialog.buttons[key]
     assert button.isEnabled(), f"{key} is not enabled"
-    loads = dialog.loads
+    shown = dialog.shown
     button.click()
     step = dialog.step
     assert isinstance(step, StepDialog) and step.isVisible()
@@ -125,7 +135,7 @@ def run_step(
     step.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     settle(qtbot, ctx)
     if step.written is not None:
-        wait_loaded(qtbot, ctx, dialog, loads)
+        wait_drawn(qtbot, ctx, dialog, shown)
     return step
 
 
@@ -256,9 +266,9 @@ def test_a_complaint_through_every_step_in_the_ui(
     owner = step.widgets["owner_id"]
     assert isinstance(owner, QComboBox) and owner.currentData() == desk.staff_id
     fill(step, action="高峰时段增开一个挂号窗口")
-    loads = dialog.loads
+    shown = dialog.shown
     step.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    wait_loaded(qtbot, ctx, dialog, loads)
+    wait_drawn(qtbot, ctx, dialog, shown)
     view = complaints.complaint(cf.clinic, cf.director, cid)
     assert view.rectify_due == date(2026, 12, 8) and view.stage == "rectifying"
     shot(dialog, "complaint_detail_flow_en")
@@ -270,9 +280,9 @@ def test_a_complaint_through_every_step_in_the_ui(
     step = dialog.step
     assert isinstance(step, StepDialog)
     fill(step, channel="wechat", text="已回复王女士处理结果，她表示满意")
-    loads = dialog.loads
+    shown = dialog.shown
     step.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    wait_loaded(qtbot, ctx, dialog, loads)
+    wait_drawn(qtbot, ctx, dialog, shown)
     view = complaints.complaint(cf.clinic, cf.director, cid)
     assert view.reply_channel == "wechat" and view.reply_at is not None
     assert "WeChat" in dialog.detail_labels["reply"][1].text()
@@ -292,9 +302,9 @@ def test_a_complaint_through_every_step_in_the_ui(
     settle(qtbot, ctx)
     assert step.isVisible() and "anonymised" in step.message.text()
     fill(step, summary="患者高峰时段候诊约两小时，前台未解释原因")
-    loads = dialog.loads
+    shown = dialog.shown
     step.buttons.button(QDialogButtonBox.StandardButton.Save).click()
-    wait_loaded(qtbot, ctx, dialog, loads)
+    wait_drawn(qtbot, ctx, dialog, shown)
     cases = complaints.training_cases(cf.clinic, team["li"])  # every role learns from it
     assert [c.summary for c in cases] == ["患者高峰时段候诊约两小时，前台未解释原因"]
     assert complaints.complaint(cf.clinic, cf.director, cid).case_id == cases[0].id
@@ -448,6 +458,61 @@ def test_handing_over_moves_the_ownership_and_the_right_to_read(
     assert not enabled(dialog)
 
 
+def test_a_saved_step_is_drawn_from_its_answer_not_read_again(
+    qtbot: Any, ctx: AppContext, ui_clinic: ClinicFixture, team: dict[str, Any]
+) -> None:
+    """C6/C3: opening the complaint writes one "complaint.read" row; each step saved in
+    the dialog writes only its own row (the dialog draws the view the step returned),
+    so the log does not say the owner read it again at every save. The dialog still
+    shows the new stage and history; a change made elsewhere is still reloaded."""
+    cf = ui_clinic
+    desk = team["desk"]
+    cid = complaints.record_complaint(
+        cf.clinic,
+        desk,
+        complaints.ComplaintInput(channel="in_person", complainant="吴先生", content="收费有误"),
+    ).value.id
+    seq = snapshot(cf.clinic).audit_seq
+
+    def rows() -> list[tuple[str, str]]:
+        return [
+            (r.action, r.staff_login)
+            for r in audit_since(cf.clinic, seq)
+            if r.object_id == cid.hex
+        ]
+
+    ctx.set_actor(desk)
+    dialog = ComplaintDialog(ctx, cid, None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.view is not None, timeout=WAIT)
+    settle(qtbot, ctx)
+    assert rows() == [("complaint.read", "wang.desk")] and dialog.loads == 1
+    run_step(qtbot, ctx, dialog, "accept")
+    run_step(qtbot, ctx, dialog, "contact", note="电话联系吴先生，核对收费明细")
+    settle(qtbot, ctx)
+    assert rows() == [
+        ("complaint.read", "wang.desk"),
+        ("complaint.accept", "wang.desk"),
+        ("complaint.contact", "wang.desk"),
+    ]
+    assert dialog.loads == 1 and dialog.shown == 3
+    # Up to date all the same: the stage and the history as the service has them now.
+    now = complaints.complaint(cf.clinic, cf.director, cid)
+    assert dialog.view is not None and dialog.view.stage == now.stage
+    assert stage_label(now.stage) in dialog.header.text()
+    assert [dialog.history.item(i, 1).text() for i in range(dialog.history.rowCount())] == [
+        event_label(e.kind) for e in reversed(now.events)
+    ]
+    assert dialog.history.item(0, 1).text() == event_label("contacted")
+    # Someone else's change (here the director's note, broadcast) is read again.
+    ctx.broadcast(complaints.add_note(cf.clinic, cf.director, cid, note="院长已知悉").changes)
+    qtbot.waitUntil(lambda: dialog.loads == 2, timeout=WAIT)
+    settle(qtbot, ctx)
+    assert rows()[-2:] == [("complaint.note", "wang.li"), ("complaint.read", "wang.desk")]
+    dialog.close()
+
+
 def test_the_suggestion_box_saves_all_or_nothing(
     qtbot: Any, ctx: AppContext, ui_clinic: ClinicFixture, team: dict[str, Any]
 ) -> None:
@@ -551,6 +616,52 @@ def test_the_5_why_dialog_from_a_complaint(
     settle(qtbot, ctx)
     done = complaints.root_causes(cf.clinic, team["cs"], status="done")
     assert len(done) == 1 and len(done[0].whys) == 4 and done[0].complaint_id == cid
+
+
+def test_a_root_cause_of_a_complaint_shows_confidential_to_who_may_not_read_it(
+    qtbot: Any, ctx: AppContext, ui_clinic: ClinicFixture, team: dict[str, Any]
+) -> None:
+    """C6/G5: in the root-cause list, an analysis of a complaint the receptionist may not
+    read says "Confidential" in grey, as the complaints list does, with no root cause;
+    a problem found without a complaint is shown as written; the owner sees it all."""
+    cf = ui_clinic
+    cid = complaints.record_complaint(
+        cf.clinic,
+        team["desk"],
+        complaints.ComplaintInput(channel="in_person", complainant="吴先生", content="收费有误"),
+    ).value.id
+    quoted = complaints.start_root_cause(
+        cf.clinic, cf.director, problem="吴先生说收费员多收了钱", complaint_id=cid
+    ).value.id
+    complaints.save_root_cause(
+        cf.clinic, cf.director, quoted, whys=["收费员未核对"], root_cause="无复核",
+        actions="加复核",
+    )
+    complaints.start_root_cause(cf.clinic, team["li"], problem="候诊区空调故障")
+
+    def rows(actor: Actor) -> dict[str, tuple[str, str, str]]:
+        page = open_page(qtbot, ctx, actor)
+        panel = page.panels["root_causes"]
+        assert isinstance(panel, RootCausesPanel)
+        page.tabs.setCurrentWidget(panel)
+        qtbot.waitUntil(lambda: panel.loads >= 1, timeout=WAIT)
+        found = {}
+        for r in range(panel.table.rowCount()):
+            problem, number, cause = (panel.table.item(r, c) for c in (0, 1, 5))
+            assert problem is not None and number is not None and cause is not None
+            found[number.text() or problem.text()] = (
+                problem.text(), cause.text(), problem.foreground().color().name()
+            )
+        page.close()
+        return found
+
+    number = complaints.complaint(cf.clinic, cf.director, cid).number
+    stranger = rows(team["desk2"])
+    assert stranger[number][:2] == ("Confidential", "")
+    assert stranger[number][2] == QColor(GREY).name()
+    assert stranger["候诊区空调故障"][0] == "候诊区空调故障"
+    owner = rows(team["desk"])
+    assert owner[number][:2] == ("吴先生说收费员多收了钱", "无复核")
 
 
 def test_the_director_is_told_of_a_serious_complaint_at_sign_in(

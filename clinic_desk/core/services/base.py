@@ -203,10 +203,11 @@ class Clinic:
         break_glass_reason: str | None = None,
         object_type: str = "",
         object_id: str = "",
+        detail: str = "",
     ) -> bool:
         """Allow or refuse ``action``; returns True when allowed only by breaking the glass.
 
-        A refusal is written to the audit log before it is raised.
+        A refusal is written to the audit log (with ``detail``) before it is raised.
         """
         if actor.is_system or allowed(actor.role, action):
             return False
@@ -240,6 +241,7 @@ class Clinic:
                 patient_id=patient_id,
                 object_type=object_type,
                 object_id=object_id,
+                detail=detail,
             ),
         )
         raise PermissionDenied(role=str(actor.role), action=str(action))

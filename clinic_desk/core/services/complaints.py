@@ -348,6 +348,8 @@ class RootCauseView:
     done_at: datetime | None
     status: str  # open | done
     overdue: bool  # open past due, or done after due
+    # C6: an analysis of a complaint the reader may not read: its texts are withheld.
+    confidential: bool = False
 
 
 class NoteError(InvalidEntry):
@@ -534,14 +536,23 @@ def _is_director(actor: Actor) -> bool:
     return actor.role == Role.DIRECTOR
 
 
-def _deny(clinic: Clinic, actor: Actor, action: Action, object_id: uuid.UUID) -> PermissionDenied:
-    """Audit a refusal (in its own transaction) and return the error to raise."""
+def _deny(
+    clinic: Clinic,
+    actor: Actor,
+    action: Action,
+    object_id: uuid.UUID,
+    object_type: str = "complaint",
+) -> PermissionDenied:
+    """Audit a refusal (in its own transaction) and return the error to raise.
+
+    For refusals by the row (the owner may, F3), which ``Clinic.require`` cannot judge
+    by the role alone."""
     clinic.audit_now(
         actor,
         audit.AuditEvent(
             action=str(action),
             outcome="denied",
-            object_type="complaint",
+            object_type=object_type,
             object_id=object_id.hex,
         ),
     )
@@ -2062,21 +2073,28 @@ def save_root_cause(
             view = _one_cause(clinic, s, row)
             uow.commit()
     if denied:
-        clinic.audit_now(
-            actor,
-            audit.AuditEvent(
-                action=str(Action.COMPLAINT_HANDLE),
-                outcome="denied",
-                object_type="root_cause",
-                object_id=root_cause_id.hex,
-            ),
-        )
-        raise PermissionDenied(role=str(actor.role), action=str(Action.COMPLAINT_HANDLE))
+        raise _deny(clinic, actor, Action.COMPLAINT_HANDLE, root_cause_id, "root_cause")
     return Written(view, _cause_changes(row))
 
 
+def _may_read_cause(
+    actor: Actor, row: RootCause, owners: dict[uuid.UUID, uuid.UUID | None], reads_all: bool
+) -> bool:
+    """C6 for an analysis: one of a complaint may quote it, so its texts go to whoever
+    reads that complaint's details (as ``complaint()``) and to the analysis's owner, who
+    works on it (as the rectification's owner). A problem found without a complaint is
+    written in general terms for everyone (G5)."""
+    if row.complaint_id is None:
+        return True
+    if actor.staff_id is not None and row.owner_id == actor.staff_id:
+        return True
+    return may_read_details(actor, owners.get(row.complaint_id), reads_all)
+
+
 def root_causes(clinic: Clinic, actor: Actor, *, status: str = "open") -> list[RootCauseView]:
-    """Root-cause analyses, soonest due first (open ones) or newest first (done)."""
+    """Root-cause analyses, soonest due first (open ones) or newest first (done).
+    Everyone sees the list; an analysis of a complaint they may not read comes with its
+    texts withheld (``confidential``), as that complaint does (C6)."""
     clinic.require(actor, Action.COMPLAINT_RECORD, object_type="root_cause")
     _choice(status, "status", ROOT_CAUSE_STATUSES)
     stmt = select(RootCause).where(RootCause.deleted_at.is_(None))
@@ -2088,13 +2106,24 @@ def root_causes(clinic: Clinic, actor: Actor, *, status: str = "open") -> list[R
         linked = [r.complaint_id for r in rows if r.complaint_id is not None]
         numbers = complaint_numbers(clinic, s, linked) if linked else {}
         names = staff.display_names(s, (r.owner_id for r in rows))
+        owners: dict[uuid.UUID, uuid.UUID | None] = {}
+        if linked:
+            found = s.execute(
+                select(Complaint.id, Complaint.owner_id).where(Complaint.id.in_(linked))
+            )
+            owners = {cid: owner for cid, owner in found}
+        reads_all = _reads_all(actor)
         now = clinic.now()
-        views = [
-            _cause_view(
+        views = []
+        for r in rows:
+            view = _cause_view(
                 r, numbers.get(r.complaint_id.hex, "") if r.complaint_id else "", names, now
             )
-            for r in rows
-        ]
+            if not _may_read_cause(actor, r, owners, reads_all):
+                view = replace(
+                    view, problem="", whys=(), root_cause="", actions="", confidential=True
+                )
+            views.append(view)
     views.sort(
         key=lambda v: (
             v.status != "open",

@@ -13,6 +13,7 @@ Payments are recorded, not accounted: no balance is ever kept.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import re
@@ -23,8 +24,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, event, exists, func, or_, select
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from clinic_desk.core.errors import DateOutOfRange, NotFound, PermissionDenied, ValidationError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP, Translate, english
@@ -2405,6 +2406,36 @@ def _check_usable(session: Session, row: Membership, patient_id: uuid.UUID, day:
         )
 
 
+def _refused_in(
+    clinic: Clinic, uow: UnitOfWork, actor: Actor, action: Action, membership_id: uuid.UUID
+) -> PermissionDenied:
+    """A refusal met inside the caller's transaction (a booking), audited by
+    ``Clinic.require`` like every other: one denial row, in its own transaction.
+
+    Not at once: the caller holds SQLite's write lock, so a second writer would wait for
+    it (``busy_timeout``) and fail; and not in the caller's transaction, whose rollback
+    would take the row with it. So the row is written as soon as the caller's
+    transaction ends, rolled back or committed. Returns the error to raise."""
+
+    def write() -> None:
+        # The row is written; the caller raises the error returned below.
+        with contextlib.suppress(PermissionDenied):
+            clinic.require(actor, action, object_type="membership", object_id=membership_id.hex)
+
+    session = uow.session
+    outer = session.get_transaction()
+    if outer is None:
+        write()
+    else:
+
+        def ended(_session: Session, transaction: SessionTransaction) -> None:
+            if transaction is outer:  # not a savepoint's end
+                write()
+
+        event.listen(session, "after_transaction_end", ended)
+    return PermissionDenied(role=str(actor.role), action=str(action))
+
+
 def record_use_in(
     clinic: Clinic,
     uow: UnitOfWork,
@@ -2425,7 +2456,7 @@ def record_use_in(
     if not actor.is_system and not any(
         allowed(actor.role, a) for a in (Action.MEMBERSHIP_MANAGE, Action.APPOINTMENT_MANAGE)
     ):
-        raise PermissionDenied(role=str(actor.role), action=str(Action.MEMBERSHIP_MANAGE))
+        raise _refused_in(clinic, uow, actor, Action.MEMBERSHIP_MANAGE, membership_id)
     the_day = _a_day(day, "day")
     text = _text(note, "note", MAX_NOTE, required=False, multi_line=True)
     why = "" if override_reason is None else _reason(override_reason, "reason for the exception")
@@ -2446,7 +2477,7 @@ def record_use_in(
             last=before.last,
         )
     if over and not (actor.is_system or allowed(actor.role, Action.MEMBERSHIP_OVERRIDE)):
-        raise PermissionDenied(role=str(actor.role), action=str(Action.MEMBERSHIP_OVERRIDE))
+        raise _refused_in(clinic, uow, actor, Action.MEMBERSHIP_OVERRIDE, row.id)
     use = BenefitUse(
         membership_id=row.id,
         patient_id=patient_id,

@@ -4,7 +4,8 @@
 overdue in red); ``RootCauseDialog`` writes one: the problem, up to five "why"
 answers, the root cause found and the actions; Done closes it. Anyone who finds
 a problem may start one, so the problem is written in general terms: the list
-is open to all staff, unlike a complaint's details.
+is open to all staff. An analysis of a complaint may quote it, so its texts show
+"Confidential" to whoever may not read that complaint's details (C6).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic, Writte
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.followups.worklist import TaskDialog, TaskTable
 from clinic_desk.ui.patients.common import full_error_text, local
-from clinic_desk.ui.quality.complaints import RED, left_minutes, left_text
+from clinic_desk.ui.quality.complaints import GREY, RED, left_minutes, left_text
 from clinic_desk.ui.settings.common import MessageLabel
 
 WHYS = 5
@@ -434,7 +435,10 @@ class RootCausesPanel(QWidget):
                 (
                     item.id,
                     [
-                        item.problem,
+                        # C6: the complaints list's own word for details withheld.
+                        QCoreApplication.translate("ComplaintsPanel", "Confidential")
+                        if item.confidential
+                        else item.problem,
                         item.complaint_number,
                         item.department,
                         item.owner_name,
@@ -444,6 +448,10 @@ class RootCausesPanel(QWidget):
                 )
             )
         self.table.set_rows(rows, red=late)
+        for r, item in enumerate(self.items):
+            cell = self.table.item(r, 0)
+            if item.confidential and cell is not None:
+                cell.setForeground(QColor(GREY))
         for r in late:
             cell = self.table.item(r, COL_DUE)
             if cell is not None:
