@@ -15,7 +15,9 @@ Then it opens every page of the director's once, in the navigation's order,
 
 The floor is a process that opens a bare PySide6 ``QWidget`` (``bench_startup.py
 --bare``) and reads the same lines ``--settle`` seconds after it is shown. Prints
-the median and largest (p95 of a few runs) MiB and the ratio to the floor;
+the median and largest (p95 of a few runs) MiB and the ratio to the floor, and
+SQLite's own heap in the child (``sqlite3_memory_used``: mostly the page caches,
+which tracemalloc cannot see);
 ``--json`` writes them to PATH. No target is named for this figure in the issues.
 
 The program writes its unlock and sign-in audit rows and its log into DIR, as when it
@@ -34,6 +36,23 @@ from typing import Any
 import bench_startup  # bench/ is on sys.path when this runs as a script
 
 PHASES = ("desk board open", "every page opened once")
+
+
+def sqlite_heap_kib() -> int | None:
+    """SQLite's own heap in this process (``sqlite3_memory_used``), in KiB: almost all
+    of it is the connections' page caches, which tracemalloc does not see. None if the
+    SQLCipher module's library does not export it."""
+    import ctypes
+
+    import sqlcipher3
+
+    try:
+        lib = ctypes.CDLL(str(next(Path(sqlcipher3.__file__).parent.glob("_sqlite3*.so"))))
+        used = lib.sqlite3_memory_used
+    except (OSError, StopIteration, AttributeError):
+        return None
+    used.restype = ctypes.c_int64
+    return int(used()) // 1024
 
 
 def clinic_now(data_dir: Path) -> str:
@@ -69,7 +88,7 @@ def child(data_dir: Path, now_iso: str, settle_s: float) -> int:
         keys = list(window.pages)
 
         def read(phase: str) -> None:
-            readings[phase] = bench_startup.proc_status()
+            readings[phase] = bench_startup.proc_status() | {"sqlite_heap_kib": sqlite_heap_kib()}
 
         def next_page(i: int) -> None:
             if i < len(keys):
@@ -130,6 +149,9 @@ def measure(data_dir: Path, runs: int, settle_s: float) -> dict[str, Any]:
             "floor_p95_mib": bench_startup.pct(bare_rss, 0.95),
             "floor_peak_median_mib": statistics.median(bare_hwm),
             "ratio": statistics.median(rss) / statistics.median(bare_rss),
+            "sqlite_heap_median_mib": statistics.median(
+                (r["readings"][phase].get("sqlite_heap_kib") or 0) / 1024 for r in app_runs
+            ),
         }
     return {
         "dir": str(data_dir),
@@ -156,13 +178,18 @@ def main() -> int:
         parser.error("--dir is needed")
     report = measure(Path(args.dir), args.runs, args.settle)
     print(f"\nresident memory, {args.runs} processes, {args.settle:g} s to settle (MiB)")
-    print(f"{'phase':26} {'median':>7} {'max':>7} {'peak':>7} {'floor':>7} {'ratio':>6}")
+    print(
+        f"{'phase':26} {'median':>7} {'max':>7} {'peak':>7} {'floor':>7} {'ratio':>6} {'sqlite':>7}"
+    )
     for phase, r in report["figures"].items():
         print(
             f"{phase:26} {r['median_mib']:7.0f} {r['p95_mib']:7.0f} {r['peak_median_mib']:7.0f} "
-            f"{r['floor_median_mib']:7.0f} {r['ratio']:6.1f}"
+            f"{r['floor_median_mib']:7.0f} {r['ratio']:6.1f} {r['sqlite_heap_median_mib']:7.0f}"
         )
-    print("(VmRSS from /proc/self/status; peak = VmHWM; floor = a bare PySide6 window)")
+    print(
+        "(VmRSS from /proc/self/status; peak = VmHWM; floor = a bare PySide6 window; "
+        "sqlite = SQLite's heap, mostly page cache)"
+    )
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2), encoding="utf-8")
     return 0

@@ -14,15 +14,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from importlib import resources
-from typing import Any
-
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from typing import TYPE_CHECKING, Any
 
 from clinic_desk.core.errors import ClinicError
 from clinic_desk.core.i18n import QT_TRANSLATE_NOOP
 from clinic_desk.core.sync.envelope import Envelope
+
+if TYPE_CHECKING:
+    # psycopg is imported where the hub is talked to: importing it costs ~6% of the cold
+    # start, and the sign-in window (which imports this module) never needs it.
+    import psycopg
 
 WORKSTATION_ROLE = "clinicdesk_workstation"
 CONNECT_TIMEOUT_S = 5
@@ -149,6 +150,9 @@ def _connect_failed(error: psycopg.OperationalError) -> HubError:
 
 def checked_url(url: str) -> str:
     """The URL to connect with: a PostgreSQL one, verifying certificates off this host."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
     url = (url or "").strip()
     if not url.startswith(("postgresql://", "postgres://")) and "=" not in url:
         raise HubUrlInvalid(detail=url[:80] or "empty")
@@ -170,6 +174,9 @@ def checked_url(url: str) -> str:
 
 def redacted(url: str) -> str:
     """The URL without its password, for logs and the status line."""
+    import psycopg
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         params = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
@@ -186,6 +193,8 @@ def schema_sql() -> str:
 def init_hub(admin_url: str, *, workstation_login: str | None = None) -> str | None:
     """Create or update the hub schema; with a login name, create that workstation
     role and return its generated password (None otherwise)."""
+    from psycopg import sql
+
     password = None
     with _connect(admin_url) as conn:
         with conn.transaction():
@@ -228,6 +237,8 @@ def init_hub(admin_url: str, *, workstation_login: str | None = None) -> str | N
 
 @contextmanager
 def _connect(url: str) -> Iterator[psycopg.Connection[Any]]:
+    import psycopg
+
     try:
         conn = psycopg.connect(checked_url(url), autocommit=True)
     except psycopg.OperationalError as error:
@@ -349,6 +360,8 @@ class HubClient(_SnapshotCalls):
 
     @contextmanager
     def _session(self) -> Iterator[psycopg.Connection[Any]]:
+        import psycopg
+
         if self._conn is None or self._conn.closed:
             try:
                 self._conn = psycopg.connect(checked_url(self.url), autocommit=True)

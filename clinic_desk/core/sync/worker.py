@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-import psycopg
-
 from clinic_desk.core.errors import ClinicError
 from clinic_desk.core.services.base import Clinic
 from clinic_desk.core.sync import engine as sync_engine
@@ -167,6 +165,8 @@ class SyncLoop:
 
     def _listen(self) -> None:
         """LISTEN on the hub; a NOTIFY for this clinic wakes the loop at once."""
+        import psycopg  # here, not at the top: the sign-in window imports this module
+
         state = sync_engine.load_state(self.clinic)
         if state is None:
             return
