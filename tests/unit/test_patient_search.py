@@ -22,6 +22,7 @@ from clinic_desk.core.services.patient_search import (
     mask_id_number,
     rebuild_search_index,
     reindex_patient,
+    reindex_patients,
     search_keys_for,
     search_patients,
 )
@@ -338,3 +339,64 @@ def test_opening_a_clinic_without_an_index_builds_it(cf: ClinicFixture) -> None:
     assert ps.search_patients(cf.clinic, cf.director, "zs") == []
     clinic = cf.reopen()
     assert [h.id for h in ps.search_patients(clinic, cf.director, "zs")] == [p.id]
+
+
+def test_reindexing_many_at_once_is_reindexing_each(
+    cf: ClinicFixture, people: dict[str, uuid.UUID]
+) -> None:
+    """Issue 7 (sync applies patients in thousands): one DELETE and one INSERT for many
+    patients leaves exactly the keys one reindex each would; an edit, a deletion and an
+    untouched patient in one call."""
+    with cf.clinic.store.unit_of_work(write=True) as uow:
+        everyone = list(uow.session.execute(select(Patient)).scalars())
+        lisi = next(p for p in everyone if p.id == people["lisi"])
+        trad = next(p for p in everyone if p.id == people["trad"])
+        lisi.family_name, lisi.phone = "王", "+8613700009999"
+        trad.deleted_at = datetime(2026, 11, 1, tzinfo=UTC)
+        reindex_patients(uow.session, everyone)
+        uow.commit()
+    assert search_patients(cf.clinic, cf.director, "李四") == []
+    assert _ids(search_patients(cf.clinic, cf.director, "9999")) == [people["lisi"]]
+    assert people["trad"] not in _ids(search_patients(cf.clinic, cf.director, "zs"))
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        stored = {
+            tuple(r)
+            for r in uow.session.execute(
+                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
+            )
+        }
+    assert rebuild_search_index(cf.clinic) == len(stored)  # a rebuild finds nothing to add
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        again = {
+            tuple(r)
+            for r in uow.session.execute(
+                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
+            )
+        }
+    assert again == stored
+
+
+def test_rebuild_reads_the_registry_in_batches(
+    cf: ClinicFixture, people: dict[str, uuid.UUID]
+) -> None:
+    """A registry larger than one batch (60,000 patients on the busy clinic; here batches
+    of 2): the rebuild streams it and gives the same index. It used to fail after the first
+    batch ("this identity map is no longer valid"), so a new workstation of a large
+    clinic could not finish joining (issue 7)."""
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        before = {
+            tuple(r)
+            for r in uow.session.execute(
+                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
+            )
+        }
+    assert len(people) > 2
+    assert rebuild_search_index(cf.clinic, batch_size=2) == len(before)
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        after = {
+            tuple(r)
+            for r in uow.session.execute(
+                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
+            )
+        }
+    assert after == before

@@ -196,6 +196,21 @@ def reindex_patient(session: Session, patient: Patient) -> None:
         session.execute(insert(PatientSearchKey), rows)
 
 
+def reindex_patients(session: Session, patients: Sequence[Patient]) -> None:
+    """``reindex_patient`` for many at once: one DELETE and one INSERT (sync applies
+    thousands of patients in a batch; two statements each cost more than the keys)."""
+    if not patients:
+        return
+    if any(p.id is None or p in session.new for p in patients):
+        session.flush()
+    session.execute(
+        delete(PatientSearchKey).where(PatientSearchKey.patient_id.in_([p.id for p in patients]))
+    )
+    rows = [row for p in patients for row in _key_rows(p)]
+    if rows:
+        session.execute(insert(PatientSearchKey), rows)
+
+
 def index_new_patients(session: Session, patients: Sequence[Patient]) -> None:
     """Insert the keys of just-added patients in one statement (register, import).
 
@@ -225,7 +240,7 @@ def ensure_search_index(clinic: Clinic) -> bool:
     return True
 
 
-def rebuild_search_index(clinic: Clinic) -> int:
+def rebuild_search_index(clinic: Clinic, *, batch_size: int = REBUILD_BATCH) -> int:
     """Recompute the whole index from ``patient`` (after a migration, sync or import).
 
     One write transaction, so searches see the old index or the new one, never
@@ -239,14 +254,17 @@ def rebuild_search_index(clinic: Clinic) -> int:
             select(Patient)
             .where(Patient.deleted_at.is_(None), Patient.merged_into.is_(None))
             .order_by(Patient.id)
-            .execution_options(yield_per=REBUILD_BATCH)
+            .execution_options(yield_per=batch_size)
         )
         for batch in session.execute(stmt).scalars().partitions():
             rows = [row for p in batch for row in _key_rows(p)]
             if rows:
                 session.execute(insert(PatientSearchKey), rows)
                 written += len(rows)
-            session.expunge_all()  # keep memory flat on a large registry
+            # Memory stays flat on a large registry. Not expunge_all(): it replaces the
+            # identity map the streaming result still loads the next batch into.
+            for patient in batch:
+                session.expunge(patient)
         uow.set_meta(META_INDEX_VERSION, INDEX_VERSION)
         uow.commit()
     return written
