@@ -46,12 +46,14 @@ def load_clocks(conn: Any, table: str, k1: Any, k2: Any) -> dict[str, Any]:
     return json.loads(row[0]) if row else {}
 
 
+SAVE_CLOCKS = (
+    "INSERT INTO sync_row (tbl, k1, k2, clocks) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (tbl, k1, k2) DO UPDATE SET clocks = excluded.clocks"
+)
+
+
 def save_clocks(conn: Any, table: str, k1: Any, k2: Any, clocks: Mapping[str, Any]) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO sync_row (tbl, k1, k2, clocks) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (tbl, k1, k2) DO UPDATE SET clocks = excluded.clocks",
-        (table, k1, k2, codec.dumps(clocks)),
-    )
+    conn.exec_driver_sql(SAVE_CLOCKS, (table, k1, k2, codec.dumps(clocks)))
 
 
 def field_clock(clocks: Mapping[str, Any], field: str) -> Stamp:

@@ -26,6 +26,7 @@ from sqlalchemy import exc
 from clinic_desk.core.store.base import stored_utc
 from clinic_desk.core.sync import codec
 from clinic_desk.core.sync.capture import (
+    SAVE_CLOCKS,
     field_base,
     field_clock,
     key_params,
@@ -208,10 +209,16 @@ class RowCache:
                         (table, *firsts),
                     ).fetchall()
                 }
+                # A first key no row came back for is absent (a new row: most of a
+                # snapshot), unless a row matched a key only after a type conversion.
+                returned = {r[k1_at] for r in found.values()}
+                exact = returned <= set(firsts)
                 for k1, k2 in chunk:
                     row = found.get((k1, k2))
                     if row is None:
-                        continue  # absent, or stored as another type: read one by one
+                        if exact and k1 not in returned:
+                            self._absent.add((table, k1, k2))
+                        continue  # else absent, or stored as another type: read one by one
                     text = clocks.get((k1, k2))
                     self._rows[(table, k1, k2)] = _Row(
                         dict(zip(spec.columns, row, strict=True)),
@@ -247,7 +254,7 @@ class RowCache:
     def changed_elsewhere(self, table: str, k1: Any, k2: Any) -> None:
         """A row was written directly (a unique name settled): drop what we hold of it."""
         row = self._rows.pop((table, k1, k2), None)
-        if row is not None and (row.pending or row.clocks_dirty):
+        if row is not None and (row.new or row.pending or row.clocks_dirty):
             self._write(self.specs[table], (table, k1, k2), row)
 
     def update(
@@ -259,14 +266,54 @@ class RowCache:
         if spec.has_unique:
             self._write(spec, (spec.name, k1, k2), row)
 
-    def flush(self) -> None:
-        """Write every kept change (one UPDATE and one clocks row per changed row)."""
-        for key, row in self._rows.items():
-            if row.pending or row.clocks_dirty:
-                self._write(self.specs[key[0]], key, row)
+    def insert_later(
+        self, spec: TableSpec, k1: Any, k2: Any, values: dict[str, Any], clocks: dict[str, Any]
+    ) -> None:
+        """A whole new row, inserted at ``flush`` with the others of its table in one
+        ``executemany`` (a new workstation's first pull inserts the clinic's every row)."""
+        key = (spec.name, k1, k2)
+        self._absent.discard(key)
+        self._rows[key] = _Row(dict(values), clocks, clocks_dirty=bool(clocks), new=True)
 
-    def _write(self, spec: TableSpec, key: tuple[str, Any, Any], row: _Row) -> None:
+    def flush(self) -> None:
+        """Write every kept change: new rows in one INSERT per table and column list,
+        one UPDATE per changed row, the clocks in one statement."""
+        inserts: dict[tuple[str, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+        clocks: list[tuple[str, Any, Any, str]] = []
+        for key, row in self._rows.items():
+            if row.new:
+                cols = tuple(row.values)
+                inserts.setdefault((key[0], cols), []).append(tuple(row.values.values()))
+                row.new = False
+                row.pending.clear()
+            elif row.pending:
+                self._write(self.specs[key[0]], key, row, clocks=False)
+            if row.clocks_dirty:
+                if row.clocks:
+                    clocks.append((*key, codec.dumps(row.clocks)))
+                row.clocks_dirty = False
+        for (table, cols), values in inserts.items():
+            self.conn.executemany(
+                f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})",
+                values,
+            )
+        if clocks:
+            self.conn.executemany(SAVE_CLOCKS, clocks)
+
+    def _write(
+        self, spec: TableSpec, key: tuple[str, Any, Any], row: _Row, *, clocks: bool = True
+    ) -> None:
         _, k1, k2 = key
+        if row.new:  # written directly after all (a unique name settled): insert it now
+            cols = list(row.values)
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {_q(spec.name)} ({', '.join(_q(c) for c in cols)}) "
+                f"VALUES ({', '.join('?' for _ in cols)})",
+                tuple(row.values.values()),
+            )
+            row.new = False
+            row.pending.clear()
         if row.pending:
             cols = [c for c in spec.columns if c in row.pending]
             self.conn.exec_driver_sql(
@@ -275,7 +322,7 @@ class RowCache:
                 (*(row.values[c] for c in cols), *key_params(spec, k1, k2)),
             )
             row.pending.clear()
-        if row.clocks_dirty:
+        if clocks and row.clocks_dirty:
             if row.clocks:
                 save_clocks(self.conn, spec.name, k1, k2, row.clocks)
             row.clocks_dirty = False
@@ -287,6 +334,7 @@ class _Row:
     clocks: dict[str, Any]
     pending: set[str] = field(default_factory=set)  # columns changed since read or flush
     clocks_dirty: bool = False
+    new: bool = False  # not in the table yet: inserted at flush
 
 
 PREFETCH_ROWS = 400  # keys per IN list (SQLite allows 32,766 parameters)
@@ -321,6 +369,8 @@ def apply_operation(
     With a ``cache`` (a batch's), writes may wait for ``cache.flush()``.
     """
     own = cache is None
+    if own and not isinstance(conn, DriverConnection):
+        conn = DriverConnection(conn)  # a SQLAlchemy connection: its driver's, same transaction
     rows = RowCache(conn, specs) if cache is None else cache
     for change in payload.get("changes", ()):
         _apply_change(conn, specs, change, op_stamp, now, applied, wins, rows)
@@ -422,28 +472,33 @@ def _apply_change(
         if any(c in spec.keys for c in missing):
             raise OperationNotApplicable(f"a change to a {table!r} row this copy does not have")
         cols = list(winners)
-        try:
-            conn.exec_driver_sql(
-                f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
-                f"VALUES ({', '.join('?' for _ in cols)})",
-                tuple(winners[c] for c in cols),
-            )
-        except Exception as error:  # a NOT NULL column missing: the row's start never came
-            if "NOT NULL" in str(error):
-                raise OperationNotApplicable(
-                    f"a change to a {table!r} row this copy does not have"
-                ) from error
-            raise
-        cache.inserted(table, k1, k2)  # defaults may have filled the rest: read it if needed
-        if given is None and set(cols) >= set(spec.columns):
+        complete = len(cols) == len(spec.columns)  # every column (they are all known)
+        if given is None and complete:
             row_clocks: dict[str, Any] = {ALL_FIELDS: op_stamp.encode()}
         else:
             row_clocks = {}
             for col, (stamp, base) in new_clocks.items():
                 if stamp != ZERO:
                     set_field_clock(row_clocks, col, stamp, base)
-        if row_clocks:
-            save_clocks(conn, table, k1, k2, row_clocks)
+        if complete and not spec.has_unique:
+            # Written with the batch's other new rows; until then the cache holds it.
+            cache.insert_later(spec, k1, k2, winners, row_clocks)
+        else:
+            try:
+                conn.exec_driver_sql(
+                    f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
+                    f"VALUES ({', '.join('?' for _ in cols)})",
+                    tuple(winners[c] for c in cols),
+                )
+            except Exception as error:  # a NOT NULL column missing: its start never came
+                if "NOT NULL" in str(error):
+                    raise OperationNotApplicable(
+                        f"a change to a {table!r} row this copy does not have"
+                    ) from error
+                raise
+            cache.inserted(table, k1, k2)  # defaults may have filled the rest: read if needed
+            if row_clocks:
+                save_clocks(conn, table, k1, k2, row_clocks)
     else:
         assert cached is not None
         for col, (stamp, base) in new_clocks.items():

@@ -38,7 +38,7 @@ from clinic_desk.core.sync.engine import (
 from clinic_desk.core.sync.envelope import key_id
 from clinic_desk.core.sync.hlc import ZERO
 from clinic_desk.core.sync.hub import Credentials, SnapshotInfo
-from clinic_desk.core.sync.merge import Applied, apply_operation
+from clinic_desk.core.sync.merge import Applied, DriverConnection, apply_operation
 
 
 class SnapshotNotNow(ClinicError):
@@ -136,6 +136,7 @@ def load_snapshot(eng: SyncEngine, conn: Any, info: SnapshotInfo, now: Any) -> A
     state = eng.state
     aead = AESGCM(state.sync_key)
     specs = eng.specs(conn)
+    raw = DriverConnection(conn)
     applied = Applied()
     for chunk in range(info.chunks):
         kid, nonce, sealed = eng.hub.snapshot_chunk(state.creds, info.snapshot_id, chunk)
@@ -160,7 +161,7 @@ def load_snapshot(eng: SyncEngine, conn: Any, info: SnapshotInfo, now: Any) -> A
                     (device, int(last), info.upto_seq),
                 )
             continue
-        apply_operation(conn, specs, payload, ZERO, now, applied)
+        apply_operation(raw, specs, payload, ZERO, now, applied)
     conn.exec_driver_sql("DELETE FROM sync_dirty")
     conn.exec_driver_sql(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
