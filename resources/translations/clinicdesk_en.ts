@@ -2583,6 +2583,7 @@
     <name>ComplaintDialog</name>
     <message>
         <source>Complaint</source>
+        <extracomment>the step was saved: its ``Written`` (emitted before the changes are broadcast)</extracomment>
         <translation>Complaint</translation>
     </message>
     <message>
@@ -3591,8 +3592,40 @@
         <translation>The clinic is ready.</translation>
     </message>
     <message>
-        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
-        <translation>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</translation>
+        <source>Stopping… the copy made so far is being deleted.</source>
+        <translation>Stopping… the copy made so far is being deleted.</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s saved copy from the hub…</source>
+        <translation>Copying the clinic&apos;s saved copy from the hub…</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s data from the hub… {percent}% done</source>
+        <translation>Copying the clinic&apos;s data from the hub… {percent}% done</translation>
+    </message>
+    <message>
+        <source>Preparing the patient search…</source>
+        <translation>Preparing the patient search…</translation>
+    </message>
+    <message>
+        <source>Checking the director&apos;s sign-in…</source>
+        <translation>Checking the director&apos;s sign-in…</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>Done.</translation>
+    </message>
+    <message>
+        <source>Checking the pairing code with the hub…</source>
+        <translation>Checking the pairing code with the hub…</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. A small clinic takes a minute; one with years of records can take ten minutes or more. Keep this window open.</source>
+        <translation>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. A small clinic takes a minute; one with years of records can take ten minutes or more. Keep this window open.</translation>
+    </message>
+    <message>
+        <source>Joining was stopped. Nothing was set up on this computer. The pairing code has been used: to try again, make a new one on a workstation that already syncs (Settings → Sync → “Add a workstation…”), go back and type it.</source>
+        <translation>Joining was stopped. Nothing was set up on this computer. The pairing code has been used: to try again, make a new one on a workstation that already syncs (Settings → Sync → “Add a workstation…”), go back and type it.</translation>
     </message>
     <message>
         <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
@@ -3617,6 +3650,10 @@
     <message>
         <source>Try again</source>
         <translation>Try again</translation>
+    </message>
+    <message>
+        <source>Stop joining</source>
+        <translation>Stop joining</translation>
     </message>
 </context>
 <context>
@@ -15568,6 +15605,30 @@ An offline-first desktop program for small private clinics.</translation>
     <message>
         <source>Connecting to the hub…</source>
         <translation>Connecting to the hub…</translation>
+    </message>
+    <message>
+        <source>Turning sync on</source>
+        <translation>Turning sync on</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <source>Cancelling… (undoing what was prepared)</source>
+        <translation>Cancelling… (undoing what was prepared)</translation>
+    </message>
+    <message>
+        <source>Preparing the clinic&apos;s data for the hub… {percent}%</source>
+        <translation>Preparing the clinic&apos;s data for the hub… {percent}%</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>Done.</translation>
+    </message>
+    <message>
+        <source>Turning sync on was cancelled. Nothing was changed on this workstation.</source>
+        <translation>Turning sync on was cancelled. Nothing was changed on this workstation.</translation>
     </message>
     <message>
         <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>

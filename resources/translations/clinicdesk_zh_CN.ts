@@ -2570,6 +2570,7 @@
     <name>ComplaintDialog</name>
     <message>
         <source>Complaint</source>
+        <extracomment>the step was saved: its ``Written`` (emitted before the changes are broadcast)</extracomment>
         <translation>投诉</translation>
     </message>
     <message>
@@ -3575,8 +3576,40 @@
         <translation>诊所已创建完成。</translation>
     </message>
     <message>
-        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
-        <translation>正在加入诊所：正在核对配对码，并从同步服务器复制诊所数据。可能需要一分钟左右…</translation>
+        <source>Stopping… the copy made so far is being deleted.</source>
+        <translation>正在停止……已复制的内容正在删除。</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s saved copy from the hub…</source>
+        <translation>正在从同步服务器复制诊所保存的副本……</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s data from the hub… {percent}% done</source>
+        <translation>正在从同步服务器复制诊所数据……已完成 {percent}%</translation>
+    </message>
+    <message>
+        <source>Preparing the patient search…</source>
+        <translation>正在准备患者搜索……</translation>
+    </message>
+    <message>
+        <source>Checking the director&apos;s sign-in…</source>
+        <translation>正在核对院长的登录信息……</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Checking the pairing code with the hub…</source>
+        <translation>正在向同步服务器核对配对码……</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. A small clinic takes a minute; one with years of records can take ten minutes or more. Keep this window open.</source>
+        <translation>正在加入诊所：核对配对码并从同步服务器复制诊所数据。小诊所约需一分钟；有多年记录的诊所可能需要十分钟或更久。请不要关闭此窗口。</translation>
+    </message>
+    <message>
+        <source>Joining was stopped. Nothing was set up on this computer. The pairing code has been used: to try again, make a new one on a workstation that already syncs (Settings → Sync → “Add a workstation…”), go back and type it.</source>
+        <translation>已停止加入，这台电脑上没有设置任何内容。该配对码已被使用：如要重试，请在已同步的工作站上生成新的配对码（设置 → 同步 →“添加工作站…”），然后返回并输入。</translation>
     </message>
     <message>
         <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
@@ -3601,6 +3634,10 @@
     <message>
         <source>Try again</source>
         <translation>重试</translation>
+    </message>
+    <message>
+        <source>Stop joining</source>
+        <translation>停止加入</translation>
     </message>
 </context>
 <context>
@@ -15521,6 +15558,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Connecting to the hub…</source>
         <translation>正在连接同步服务器…</translation>
+    </message>
+    <message>
+        <source>Turning sync on</source>
+        <translation>正在开启同步</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelling… (undoing what was prepared)</source>
+        <translation>正在取消……（撤销已准备的内容）</translation>
+    </message>
+    <message>
+        <source>Preparing the clinic&apos;s data for the hub… {percent}%</source>
+        <translation>正在为同步服务器准备诊所数据……{percent}%</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Turning sync on was cancelled. Nothing was changed on this workstation.</source>
+        <translation>已取消开启同步，这台工作站没有任何更改。</translation>
     </message>
     <message>
         <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>

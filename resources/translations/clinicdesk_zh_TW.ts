@@ -2570,6 +2570,7 @@
     <name>ComplaintDialog</name>
     <message>
         <source>Complaint</source>
+        <extracomment>the step was saved: its ``Written`` (emitted before the changes are broadcast)</extracomment>
         <translation>投訴</translation>
     </message>
     <message>
@@ -3575,8 +3576,40 @@
         <translation>診所已建立完成。</translation>
     </message>
     <message>
-        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. This can take a minute…</source>
-        <translation>正在加入診所：正在核對配對碼，並從同步伺服器複製診所資料。可能需要一分鐘左右…</translation>
+        <source>Stopping… the copy made so far is being deleted.</source>
+        <translation>正在停止……已複製的內容正在刪除。</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s saved copy from the hub…</source>
+        <translation>正在從同步伺服器複製診所儲存的副本……</translation>
+    </message>
+    <message>
+        <source>Copying the clinic&apos;s data from the hub… {percent}% done</source>
+        <translation>正在從同步伺服器複製診所資料……已完成 {percent}%</translation>
+    </message>
+    <message>
+        <source>Preparing the patient search…</source>
+        <translation>正在準備病人搜尋……</translation>
+    </message>
+    <message>
+        <source>Checking the director&apos;s sign-in…</source>
+        <translation>正在核對院長的登入資訊……</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Checking the pairing code with the hub…</source>
+        <translation>正在向同步伺服器核對配對碼……</translation>
+    </message>
+    <message>
+        <source>Joining the clinic: checking the pairing code and copying the clinic&apos;s data from the hub. A small clinic takes a minute; one with years of records can take ten minutes or more. Keep this window open.</source>
+        <translation>正在加入診所：核對配對碼並從同步伺服器複製診所資料。小診所約需一分鐘；有多年紀錄的診所可能需要十分鐘或更久。請不要關閉此視窗。</translation>
+    </message>
+    <message>
+        <source>Joining was stopped. Nothing was set up on this computer. The pairing code has been used: to try again, make a new one on a workstation that already syncs (Settings → Sync → “Add a workstation…”), go back and type it.</source>
+        <translation>已停止加入，這台電腦上沒有設定任何內容。該配對碼已被使用：如要重試，請在已同步的工作站上產生新的配對碼（設定 → 同步 →「新增工作站…」），然後返回並輸入。</translation>
     </message>
     <message>
         <source>This computer could not join the clinic. Nothing was set up on this computer. Fix the problem below, or go back and change what you typed, then try again.</source>
@@ -3601,6 +3634,10 @@
     <message>
         <source>Try again</source>
         <translation>再試一次</translation>
+    </message>
+    <message>
+        <source>Stop joining</source>
+        <translation>停止加入</translation>
     </message>
 </context>
 <context>
@@ -15521,6 +15558,30 @@ An offline-first desktop program for small private clinics.</source>
     <message>
         <source>Connecting to the hub…</source>
         <translation>正在連線到同步伺服器…</translation>
+    </message>
+    <message>
+        <source>Turning sync on</source>
+        <translation>正在開啟同步</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelling… (undoing what was prepared)</source>
+        <translation>正在取消……（復原已準備的內容）</translation>
+    </message>
+    <message>
+        <source>Preparing the clinic&apos;s data for the hub… {percent}%</source>
+        <translation>正在為同步伺服器準備診所資料……{percent}%</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>Turning sync on was cancelled. Nothing was changed on this workstation.</source>
+        <translation>已取消開啟同步，這台工作站沒有任何變更。</translation>
     </message>
     <message>
         <source>This is now the clinic&apos;s first workstation. Its data is being sent to the hub; add the other computers with “Add a workstation…”.</source>

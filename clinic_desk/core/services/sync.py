@@ -46,6 +46,7 @@ from clinic_desk.core.sync import codec, engine, hub, pairing, snapshot, tables
 from clinic_desk.core.sync.capture import load_hlc
 from clinic_desk.core.sync.envelope import new_sync_key
 from clinic_desk.core.sync.hlc import HybridClock
+from clinic_desk.core.tasks import TaskState
 
 MAX_NAME = 60
 
@@ -115,13 +116,19 @@ def sync_info(clinic: Clinic) -> SyncInfo:
 # -- the first workstation --------------------------------------------------------------------
 
 
-def enable_sync(clinic: Clinic, actor: Actor, *, hub_url: str, name: str) -> Written[SyncInfo]:
+def enable_sync(
+    clinic: Clinic, actor: Actor, *, hub_url: str, name: str, state: TaskState | None = None
+) -> Written[SyncInfo]:
     """Make this clinic's copy the first workstation on a hub.
 
     The hub learns the clinic and this device first; then, in one local
     transaction, the change-capture triggers, the sync state and a snapshot of
-    everything so far (sent at the next round) are written.
+    everything so far (sent at the next round) are written. Progress steps:
+    "hub", "snapshot", "done". A cancel rolls the local transaction back, so
+    nothing is written here; the hub lets the clinic be created again until
+    its first push, so enabling can simply be retried.
     """
+    task = state or TaskState()
     clinic.require(actor, Action.SYNC_MANAGE)
     label = _check_name(name)
     hub.checked_url(hub_url)
@@ -130,18 +137,26 @@ def enable_sync(clinic: Clinic, actor: Actor, *, hub_url: str, name: str) -> Wri
         raise AlreadySyncing(hub=hub.redacted(current.url))
     device_id, token = engine.new_device()
     creds = hub.Credentials(clinic.clinic_id, device_id, token)
+    task.progress(0.0, "hub")
     client = hub.HubClient(hub_url)
     try:
         client.create_clinic(creds, label)
     finally:
         client.close()
-    state = engine.SyncState(hub_url, creds, new_sync_key(), label, 0)
+    sync_state = engine.SyncState(hub_url, creds, new_sync_key(), label, 0)
     with clinic.store.unit_of_work(write=True) as uow:
         conn = uow.session.connection()
         specs = tables.install_triggers(conn)
-        engine.write_state(uow, state)
+        engine.write_state(uow, sync_state)
         clock = HybridClock(load_hlc(conn))
-        ops = engine.write_snapshot(conn, specs, clock.tick(clinic.store.wall_ms()))
+
+        def snapshot_progress(done: int, total: int) -> None:
+            # Raises Cancelled inside the transaction: it rolls back whole.
+            task.progress(0.02 + 0.96 * (done / total if total else 1.0), "snapshot")
+
+        ops = engine.write_snapshot(
+            conn, specs, clock.tick(clinic.store.wall_ms()), snapshot_progress
+        )
         conn.exec_driver_sql(
             "INSERT INTO meta (key, value) VALUES ('sync.hlc', ?) ON CONFLICT (key) DO UPDATE "
             "SET value = excluded.value",
@@ -160,8 +175,10 @@ def enable_sync(clinic: Clinic, actor: Actor, *, hub_url: str, name: str) -> Wri
                 ),
             ),
         )
+        task.check()  # the last moment a cancel undoes everything
         uow.commit()
     clinic.store.forget_sync_state()
+    task.progress(1.0, "done", check=False)
     return Written(sync_info(clinic), Changes(frozenset({Topic.SYNC})))
 
 
@@ -235,13 +252,19 @@ def join_clinic(
     use_keyring: bool = True,
     workstation: str | None = None,
     clock: Clock = system_clock,
+    state: TaskState | None = None,
 ) -> SetupResult:
     """Set this computer up as another workstation of a clinic that syncs.
 
     Everything happens in a staging folder: the invitation is taken from the
     hub, the clinic's data pulled, and the director's sign-in checked against
     the pulled staff list; only then is the new copy moved into ``data_dir``.
+    Progress steps: "invitation", "snapshot", "pull", "index", "director",
+    "done". A cancel (before "done") discards the staging folder, so nothing
+    is set up here; the pairing code has been used, though: joining again
+    needs a new one.
     """
+    task = state or TaskState()
     parsed_url, typed = parse_pairing_text(code)
     url = parsed_url or hub_url
     pairing.parse_code(typed)  # a typo is reported before anything else happens
@@ -250,6 +273,7 @@ def join_clinic(
     client = hub.HubClient(url)
 
     def fill(clinic: Clinic, local_id: str) -> None:
+        task.progress(0.0, "invitation")
         code_id, _ = pairing.parse_code(typed)
         taken = client.pairing_take(code_id)
         if taken is None:
@@ -267,23 +291,40 @@ def join_clinic(
             uow.set_meta(META_CREATED_AT, clinic.now().isoformat())
             # The clinic's appointment types arrive with its data.
             uow.set_meta(DEFAULT_TYPES_META, clinic.now().isoformat())
-            tables.install_triggers(uow.session.connection())
+            # No change-capture triggers yet: nothing pulled below is this copy's to
+            # send, and noting each of the clinic's rows cost as much as storing it.
             engine.write_state(uow, state)
             uow.commit()
         clinic.store.forget_sync_state()
         sync = engine.SyncEngine(clinic, hub=client, state=state)
+        sync.reindex = False  # the whole index is built once, after the pull
         sync.check_clock()
         # Start from the latest snapshot when there is one (the log before it may be gone).
         latest = client.snapshot_latest(state.creds)
         if latest is not None:
+            task.progress(0.03, "snapshot")
             with clinic.store.unit_of_work(write=True) as uow:
                 conn = uow.session.connection()
                 conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
                 snapshot.load_snapshot(sync, conn, latest, clinic.now())
                 uow.commit()
             sync.state = dataclasses.replace(sync.state, cursor=latest.upto_seq)
-        sync.pull(one_transaction=True)
+        # Every operation pushed has a hub sequence: their sum less where we start
+        # is about what is left to pull (what this device skips makes it an upper bound).
+        expected = sum(d.last_seq for d in client.devices(state.creds)) - sync.state.cursor
+
+        def pulled(count: int) -> None:
+            share = min(1.0, count / expected) if expected > 0 else 1.0
+            task.progress(0.1 + 0.8 * share, "pull")
+
+        pulled(0)
+        sync.pull(one_transaction=True, progress=pulled)
+        with clinic.store.unit_of_work(write=True) as uow:
+            tables.install_triggers(uow.session.connection())  # from now on, changes are noted
+            uow.commit()
+        task.progress(0.9, "index")
         rebuild_search_index(clinic)
+        task.progress(0.95, "director")
         try:
             actor = staff_service.sign_in(clinic, director_login, director_password)
         except ClinicError:
@@ -304,7 +345,7 @@ def join_clinic(
         )
 
     try:
-        return create_clinic_files(
+        result = create_clinic_files(
             data_dir,
             passphrase=passphrase,
             kdf=kdf,
@@ -315,6 +356,8 @@ def join_clinic(
         )
     finally:
         client.close()
+    task.progress(1.0, "done", check=False)
+    return result
 
 
 # -- workstations -----------------------------------------------------------------------------

@@ -54,6 +54,7 @@ META_CURSOR = "sync.cursor"
 META_LAST_OK = "sync.last_ok"
 PUSH_BATCH = 1000
 PULL_BATCH = 1000
+WINDOW_CHANGES = 5000  # rows changed per window of a pulled batch (memory, not speed)
 SNAPSHOT_ROWS = 400  # rows per snapshot operation
 
 
@@ -174,14 +175,27 @@ def row_change(
     return change
 
 
-def write_snapshot(conn: Any, specs: dict[str, tables.TableSpec], hlc: int) -> int:
+def write_snapshot(
+    conn: Any,
+    specs: dict[str, tables.TableSpec],
+    hlc: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
     """Every existing row as outbox operations with zero clocks (any later change wins).
 
     Used when the first workstation enables sync: the clinic's data so far is
-    the starting point the others pull.
+    the starting point the others pull. ``progress(done_rows, total_rows)`` is
+    called after each operation written (it may raise to stop; the caller's
+    transaction then rolls back).
     """
-    ops = 0
-    for table in synced_table_order(specs):
+    order = synced_table_order(specs)
+    total = 0
+    if progress is not None:  # counted first so the person sees how far along it is
+        for table in order:
+            total += int(conn.exec_driver_sql(f'SELECT count(*) FROM "{table}"').scalar())
+        progress(0, total)
+    ops = done = 0
+    for table in order:
         spec = specs[table]
         cols = ", ".join(f'"{c}"' for c in spec.columns)
         cursor = conn.exec_driver_sql(f'SELECT {cols} FROM "{table}" ORDER BY rowid')
@@ -195,6 +209,9 @@ def write_snapshot(conn: Any, specs: dict[str, tables.TableSpec], hlc: int) -> i
                 (secrets.token_hex(16), hlc, codec.pack({"changes": changes})),
             )
             ops += 1
+            done += len(rows)
+            if progress is not None:
+                progress(min(done, total), total)
     return ops
 
 
@@ -251,6 +268,9 @@ class SyncEngine:
         self.fault: Callable[[str], None] = lambda step: None
         self.on_applied: Callable[[list[str]], None] = lambda op_ids: None
         self.wins: Callable[[Stamp, Stamp], bool] = newer  # the merge rule
+        # Keep the patient search index current batch by batch; off when the caller
+        # rebuilds it whole afterwards (a new workstation's first pull).
+        self.reindex = True
         self._uncommitted: list[str] = []
 
     def close(self) -> None:
@@ -327,12 +347,16 @@ class SyncEngine:
 
     # -- pull ---------------------------------------------------------------------------------
 
-    def pull(self, *, one_transaction: bool = False) -> _Batch:
+    def pull(
+        self, *, one_transaction: bool = False, progress: Callable[[int], None] | None = None
+    ) -> _Batch:
         """Apply everything the hub has after our cursor.
 
         Normally each batch commits with its cursor. ``one_transaction`` (a new
         workstation's first pull into its staging copy) applies the whole log in
         one transaction, so references between rows are checked once, at the end.
+        ``progress(pulled_so_far)`` is called after each batch; if it raises, the
+        batch in hand rolls back (all of them, with ``one_transaction``).
         """
         total = _Batch()
         cursor = self.state.cursor
@@ -346,6 +370,8 @@ class SyncEngine:
                         more, cursor = self._pull_batch(uow, total, cursor)
                     except _Stopped as stopped:
                         raise stopped.error from None  # all or nothing: rolled back
+                    if progress is not None:
+                        progress(total.pulled)
                 uow.commit()
             self._advance(cursor)
             return total
@@ -359,6 +385,8 @@ class SyncEngine:
                     uow.commit()  # keep what came before the stop
                     self._advance(stopped.cursor)
                     raise stopped.error from None
+                if progress is not None:
+                    progress(total.pulled)
                 uow.commit()
             self._advance(cursor)
             if not more:
@@ -396,63 +424,72 @@ class SyncEngine:
             for r in conn.exec_driver_sql("SELECT device_id, last_seq FROM sync_peer")
         }
         sealer = Sealer(self.state.sync_key)
-        # Open the batch first and read every row it names in a few queries; an
-        # operation that fails to open is opened again in order below, to stop there.
-        opened: dict[int, Any] = {}
-        wanted: dict[str, set[tuple[Any, Any]]] = {}
-        for server_seq, env in batch:
-            if env.schema > self.schema or self.already_applied(env, peers):
-                continue
-            try:
-                opened[server_seq] = codec.unpack(sealer.open(env))
-            except Exception:  # reported at its turn, in order
-                continue
-            operation_keys(opened[server_seq], wanted)
-        rows = RowCache(raw, specs)
-        rows.prefetch(wanted)
         now = self.clinic.now()
         applied = Applied()
         seen: dict[str, tuple[int, int]] = {}  # device -> (its last sequence, server sequence)
         latest = 0  # the highest clock applied
         stop: ClinicError | None = None
-        for server_seq, env in batch:
-            stop = self._refusal(env, peers)
-            if stop is not None:
-                break
-            if self.already_applied(env, peers):
-                cursor = server_seq  # our own (applied when made), or seen already
-                continue
-            try:
-                payload = opened.get(server_seq)
-                if payload is None:
-                    payload = codec.unpack(sealer.open(env))
-                latest = max(latest, env.hlc)
-                apply_operation(
-                    raw,
-                    specs,
-                    payload,
-                    Stamp(env.hlc, env.device_id),
-                    now,
-                    applied,
-                    self.wins,
-                    rows,
-                )
-            except EnvelopeRefused as error:
-                stop = SyncDamaged(device=env.device_id, detail=str(error))
-                break
-            except OperationNotApplicable as error:
-                stop = (
-                    UpdateNeeded()
-                    if "unknown" in str(error)
-                    else SyncDamaged(device=env.device_id, detail=str(error))
-                )
-                break
-            peers[env.device_id] = env.device_seq
-            seen[env.device_id] = (env.device_seq, server_seq)
-            cursor = server_seq
-            total.pulled += 1
-            self._uncommitted.append(env.op_id)
-        rows.flush()  # before anything below reads the tables
+        start = 0
+        while start < len(batch) and stop is None:
+            # A window of operations holding about WINDOW_CHANGES rows (a snapshot's
+            # operation holds hundreds): opened first, its rows read in a few queries,
+            # applied, written; so memory stays bounded whatever the batch holds. An
+            # operation that fails to open is opened again in order below, to stop there.
+            opened: dict[int, Any] = {}
+            wanted: dict[str, set[tuple[Any, Any]]] = {}
+            end, changes = start, 0
+            while end < len(batch) and (end == start or changes < WINDOW_CHANGES):
+                server_seq, env = batch[end]
+                end += 1
+                if env.schema > self.schema or self.already_applied(env, peers):
+                    continue
+                try:
+                    opened[server_seq] = codec.unpack(sealer.open(env))
+                except Exception:  # reported at its turn, in order
+                    continue
+                changes += len(opened[server_seq].get("changes", ()))
+                operation_keys(opened[server_seq], wanted)
+            rows = RowCache(raw, specs)
+            rows.prefetch(wanted)
+            for server_seq, env in batch[start:end]:
+                stop = self._refusal(env, peers)
+                if stop is not None:
+                    break
+                if self.already_applied(env, peers):
+                    cursor = server_seq  # our own (applied when made), or seen already
+                    continue
+                try:
+                    payload = opened.pop(server_seq, None)
+                    if payload is None:
+                        payload = codec.unpack(sealer.open(env))
+                    latest = max(latest, env.hlc)
+                    apply_operation(
+                        raw,
+                        specs,
+                        payload,
+                        Stamp(env.hlc, env.device_id),
+                        now,
+                        applied,
+                        self.wins,
+                        rows,
+                    )
+                except EnvelopeRefused as error:
+                    stop = SyncDamaged(device=env.device_id, detail=str(error))
+                    break
+                except OperationNotApplicable as error:
+                    stop = (
+                        UpdateNeeded()
+                        if "unknown" in str(error)
+                        else SyncDamaged(device=env.device_id, detail=str(error))
+                    )
+                    break
+                peers[env.device_id] = env.device_seq
+                seen[env.device_id] = (env.device_seq, server_seq)
+                cursor = server_seq
+                total.pulled += 1
+                self._uncommitted.append(env.op_id)
+            rows.flush()  # before the next window, or anything below, reads the tables
+            start = end
         if latest:  # past every clock applied (what observing each in turn comes to)
             clock.observe(latest, self.clinic.store.wall_ms())
         if seen:
@@ -466,7 +503,8 @@ class SyncEngine:
         # the conflicts we noticed are, so every copy ends with the same list.
         self._send_new_conflicts(conn, specs, clock)
         conn.exec_driver_sql("DELETE FROM sync_dirty")
-        self._reindex(uow.session, applied)
+        if self.reindex:
+            self._reindex(uow.session, applied)
         conn.exec_driver_sql(
             "INSERT INTO meta (key, value) VALUES (?, ?), (?, ?) ON CONFLICT (key) "
             "DO UPDATE SET value = excluded.value",
@@ -544,8 +582,8 @@ class SyncEngine:
         ids = [uuid.UUID(hex=k) for t, k in applied.rows if t == "patient"]
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
-            for patient in session.execute(select(Patient).where(Patient.id.in_(chunk))).scalars():
-                patient_search.reindex_patient(session, patient)
+            patients = session.execute(select(Patient).where(Patient.id.in_(chunk))).scalars()
+            patient_search.reindex_patients(session, list(patients))
         session.flush()
 
 

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -71,6 +72,7 @@ class SyncTab(QWidget):
         self.loads = 0  # answers drawn (tests wait on them)
         self.station_loads = 0
         self.busy = False
+        self.progress_dialog: QProgressDialog | None = None  # while turning sync on
         self.dialog: QDialog | None = None
         layout = QVBoxLayout(self)
         layout.setSpacing(14)
@@ -423,19 +425,74 @@ class SyncTab(QWidget):
         self.busy = True
         self.enable_button.setEnabled(False)
         self.message.show_info(self.tr("Connecting to the hub…"))
-        self.ctx.runner.start(
+        # Copying a big clinic's data takes minutes: a dialog shows how far, and can cancel
+        # (nothing is written on this computer until the very end).
+        progress = QProgressDialog(self)
+        progress.setObjectName("enableProgress")
+        progress.setWindowTitle(self.tr("Turning sync on"))
+        progress.setLabelText(self.tr("Connecting to the hub…"))
+        progress.setCancelButtonText(self.tr("Cancel"))
+        progress.setRange(0, 100)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.setMinimumDuration(0)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumWidth(420)
+        self.progress_dialog = progress
+        op = self.ctx.runner.start(
             sync_service.enable_sync,
             self.ctx.clinic,
             actor,
             hub_url=self.hub_edit.text().strip(),
             name=self.name_edit.text(),
+            with_state=True,
+            on_progress=self._enable_progressed,
             on_success=self._enabled,
             on_error=self._enable_failed,
+            on_cancel=self._enable_cancelled,
             owner=self,
+        )
+        progress.canceled.connect(op.state.cancel)
+        progress.canceled.connect(
+            lambda: progress.setLabelText(self.tr("Cancelling… (undoing what was prepared)"))
+        )
+        progress.setValue(0)
+        progress.show()
+
+    def _enable_progressed(self, fraction: float, step: str) -> None:
+        progress = self.progress_dialog
+        if progress is None or progress.wasCanceled():
+            return
+        percent = int(fraction * 100)
+        label = {
+            "hub": self.tr("Connecting to the hub…"),
+            "snapshot": self.tr("Preparing the clinic's data for the hub… {percent}%"),
+            "done": self.tr("Done."),
+        }.get(step)
+        if label:
+            progress.setLabelText(label.format(percent=percent))
+        # Last: a modal dialog's setValue() handles pending events, later reports
+        # included; this one's label must not overwrite theirs afterwards.
+        progress.setValue(percent)
+
+    def _end_enable(self) -> None:
+        progress = self.progress_dialog
+        self.progress_dialog = None
+        self.busy = False
+        if progress is not None:
+            progress.canceled.disconnect()
+            progress.hide()
+            progress.deleteLater()
+
+    def _enable_cancelled(self) -> None:
+        self._end_enable()
+        self.enable_button.setEnabled(True)
+        self.message.show_info(
+            self.tr("Turning sync on was cancelled. Nothing was changed on this workstation.")
         )
 
     def _enabled(self, written: Any) -> None:
-        self.busy = False
+        self._end_enable()
         self.hub_edit.clear()  # it may hold the hub's password
         self.message.show_ok(
             self.tr(
@@ -446,7 +503,7 @@ class SyncTab(QWidget):
         self.ctx.broadcast(written.changes)  # the window starts syncing; this tab reloads
 
     def _enable_failed(self, error: BaseException) -> None:
-        self.busy = False
+        self._end_enable()
         self.enable_button.setEnabled(True)
         self.message.show_error(error_text(error))
 

@@ -58,9 +58,10 @@ from clinic_desk.core.services.staff import MAX_LOGIN, normalize_login
 from clinic_desk.core.services.sync import join_clinic, parse_pairing_text
 from clinic_desk.core.sync.hub import checked_url
 from clinic_desk.core.sync.pairing import parse_code
+from clinic_desk.core.tasks import TaskState
 from clinic_desk.ui.errors import error_text, translate_core
 from clinic_desk.ui.i18n import LANGUAGE_NAMES, LANGUAGES, install_language, system_language
-from clinic_desk.ui.operations.runner import Runner
+from clinic_desk.ui.operations.runner import Operation, Runner
 from clinic_desk.ui.printing.preview import preview_and_print_pdf, save_pdf_as
 
 PREFERRED_ZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Macau")
@@ -114,9 +115,11 @@ class Joined:
     clinic_name: str
 
 
-def join_and_read_name(data_dir: Path, *, values: JoinInput, kdf: KdfParams | None) -> Joined:
+def join_and_read_name(
+    data_dir: Path, *, values: JoinInput, kdf: KdfParams | None, state: TaskState | None = None
+) -> Joined:
     """On the worker thread: join, then open the new copy once for the clinic's name
-    (printed on the recovery kit)."""
+    (printed on the recovery kit). ``state`` carries the join's progress and cancel."""
     result = join_clinic(
         data_dir,
         hub_url=values.hub_url,
@@ -126,6 +129,7 @@ def join_and_read_name(data_dir: Path, *, values: JoinInput, kdf: KdfParams | No
         director_login=values.director_login,
         director_password=values.director_password,
         kdf=kdf,
+        state=state,
     )
     name = ""
     try:
@@ -829,9 +833,23 @@ class CreatePage(_Page):
         self.status.setObjectName("createStatus")
         layout.addWidget(self.status)
         self.busy = QProgressBar(self)
+        self.busy.setObjectName("createProgress")
         self.busy.setRange(0, 0)
         self.busy.setTextVisible(False)
         layout.addWidget(self.busy)
+        # Joining copies the whole clinic (minutes for a big one): what is happening, how far.
+        self.step = wrapped(self)
+        self.step.setObjectName("joinStep")
+        self.step.hide()
+        layout.addWidget(self.step)
+        self.stop = QPushButton(self)
+        self.stop.setObjectName("stopJoin")
+        self.stop.hide()
+        self.stop.clicked.connect(self._stop_join)
+        stop_row = QHBoxLayout()
+        stop_row.addWidget(self.stop)
+        stop_row.addStretch(1)
+        layout.addLayout(stop_row)
         self.error = message_label(self)
         self.error.setObjectName("createError")
         layout.addWidget(self.error)
@@ -847,6 +865,9 @@ class CreatePage(_Page):
         layout.addLayout(retry_row)
         layout.addStretch(1)
         self.running = False
+        self.join_op: Operation | None = None
+        self.join_cancelled = False
+        self._step = ("", 0.0)  # the join's last reported step and fraction
         self._error: BaseException | None = None
         self._values: SetupInput | None = None  # what the running creation was given
         self._passphrase = ""
@@ -857,20 +878,26 @@ class CreatePage(_Page):
             return
         self.running = True
         self._error = None
+        self.join_cancelled = False
+        self._step = ("", 0.0)
         self.setup.set_busy(True)
-        self._show_state()
         if self.setup.joining():
             joining = self.setup.join_values()
             self._passphrase = joining.passphrase
-            self.setup.runner.start(
+            self.join_op = self.setup.runner.start(
                 join_and_read_name,
                 self.setup.data_dir,
                 values=joining,
                 kdf=self.setup.kdf,
+                with_state=True,
+                on_progress=self._join_progressed,
                 on_success=self._joined,
                 on_error=self._failed,
+                on_cancel=self._join_stopped,
             )
+            self._show_state()
             return
+        self._show_state()
         values = self._values = self.setup.values()
         self._passphrase = values.passphrase
         self.setup.runner.start(
@@ -891,7 +918,29 @@ class CreatePage(_Page):
             on_error=self._failed,
         )
 
+    def _join_progressed(self, fraction: float, step: str) -> None:
+        if not self.running or self.join_cancelled:
+            return
+        self._step = (step, fraction)
+        self._show_state()
+
+    def _stop_join(self) -> None:
+        if self.join_op is None or not self.running:
+            return
+        self.join_cancelled = True
+        self.stop.setEnabled(False)
+        self.join_op.state.cancel()
+        self._show_state()
+
+    def _join_stopped(self) -> None:
+        self.running = False
+        self.join_op = None
+        self.setup.set_busy(False)
+        self._show_state()
+        self.completeChanged.emit()
+
     def _joined(self, joined: Joined) -> None:
+        self.join_op = None
         self.setup.joined_clinic_name = joined.clinic_name
         self._created(joined.result)
 
@@ -905,6 +954,7 @@ class CreatePage(_Page):
 
     def _failed(self, error: BaseException) -> None:
         self.running = False
+        self.join_op = None
         self._error = error
         self.setup.set_busy(False)
         self._show_state()
@@ -917,6 +967,14 @@ class CreatePage(_Page):
         self.busy.setVisible(self.running)
         failed = self._error is not None
         self.retry.setVisible(failed)
+        joining = self.setup.joining() and self.running
+        self.step.setVisible(joining)
+        self.stop.setVisible(joining)
+        if joining:
+            self.stop.setEnabled(not self.join_cancelled)
+            self._show_join_step()
+        else:
+            self.busy.setRange(0, 0)  # creating: seconds, a bar that just moves
         if self.setup.joining():
             self._show_join_state(failed)
         elif self.running:
@@ -937,12 +995,47 @@ class CreatePage(_Page):
             self.status.setText("")
         show_message(self.error, error_text(self._error) if self._error is not None else "")
 
+    def _show_join_step(self) -> None:
+        step, fraction = self._step
+        percent = int(fraction * 100)
+        if step:
+            self.busy.setRange(0, 100)
+            self.busy.setValue(percent)
+            self.busy.setTextVisible(True)
+        if self.join_cancelled:
+            text = self.tr("Stopping… the copy made so far is being deleted.")
+        elif step == "snapshot":
+            text = self.tr("Copying the clinic's saved copy from the hub…")
+        elif step == "pull":
+            text = self.tr("Copying the clinic's data from the hub… {percent}% done").format(
+                percent=percent
+            )
+        elif step == "index":
+            text = self.tr("Preparing the patient search…")
+        elif step == "director":
+            text = self.tr("Checking the director's sign-in…")
+        elif step == "done":
+            text = self.tr("Done.")
+        else:
+            text = self.tr("Checking the pairing code with the hub…")
+        self.step.setText(text)
+
     def _show_join_state(self, failed: bool) -> None:
         if self.running:
             self.status.setText(
                 self.tr(
                     "Joining the clinic: checking the pairing code and copying the "
-                    "clinic's data from the hub. This can take a minute…"
+                    "clinic's data from the hub. A small clinic takes a minute; one with "
+                    "years of records can take ten minutes or more. Keep this window open."
+                )
+            )
+        elif self.join_cancelled and self.setup.result() is None:
+            self.status.setText(
+                self.tr(
+                    "Joining was stopped. Nothing was set up on this computer. The pairing "
+                    "code has been used: to try again, make a new one on a workstation that "
+                    "already syncs (Settings → Sync → “Add a workstation…”), go back and "
+                    "type it."
                 )
             )
         elif failed:
@@ -973,6 +1066,7 @@ class CreatePage(_Page):
             )
         )
         self.retry.setText(self.tr("Try again"))
+        self.stop.setText(self.tr("Stop joining"))
         self._show_state()
 
 
