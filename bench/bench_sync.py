@@ -346,44 +346,31 @@ def fetch_only(room: Station, after: int) -> int:
         eng.close()
 
 
-def copy_floor(url: str, rows: list[tuple[Any, ...]]) -> float:
-    """Binary COPY of the envelopes into a plain table with the ops columns; seconds."""
-    with psycopg.connect(url) as conn:
-        conn.execute("DROP TABLE IF EXISTS floor_ops")
-        conn.execute(
-            "CREATE TABLE floor_ops (clinic_id text, server_seq bigint, op_id text, "
-            "device_id text, device_seq bigint, hlc bigint, schema integer, key_id text, "
-            "nonce bytea, ciphertext bytea, received_at timestamptz)"
-        )
-        conn.commit()
-        start = time.perf_counter()
-        with conn.cursor() as cur:
-            with cur.copy(f"COPY floor_ops ({OPS_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(OPS_TYPES)
-                for row in rows:
-                    copy.write_row(row)
-        conn.commit()
-        return time.perf_counter() - start
+def copy_floor(url: str, rows: list[tuple[Any, ...]], *, as_log: bool = False) -> float:
+    """Binary COPY of the envelopes into a plain table with the ops columns; seconds.
 
-
-def indexed_copy_floor(url: str, rows: list[tuple[Any, ...]]) -> float:
-    """The same COPY into a table shaped like the hub's log, its keys and indexes included.
-
-    What storing the operations costs the server at the least: the log must be
-    ordered (server_seq), deduplicated (op_id) and gap-checked per device.
+    ``as_log``: into a table shaped like the hub's log, its keys and indexes
+    included: what storing the operations costs the server at the least (the log
+    must be ordered by server_seq, deduplicated by op_id, gap-checked per device).
     """
+    table = "floor_ops_indexed" if as_log else "floor_ops"
     with psycopg.connect(url) as conn:
-        conn.execute("DROP TABLE IF EXISTS floor_ops_indexed")
-        conn.execute(
-            "CREATE TABLE floor_ops_indexed (LIKE clinicdesk.ops INCLUDING DEFAULTS "
-            "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
-        )
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
+        if as_log:
+            conn.execute(
+                f"CREATE TABLE {table} (LIKE clinicdesk.ops INCLUDING DEFAULTS "
+                "INCLUDING CONSTRAINTS INCLUDING INDEXES)"
+            )
+        else:
+            conn.execute(
+                f"CREATE TABLE {table} (clinic_id text, server_seq bigint, op_id text, "
+                "device_id text, device_seq bigint, hlc bigint, schema integer, key_id text, "
+                "nonce bytea, ciphertext bytea, received_at timestamptz)"
+            )
         conn.commit()
         start = time.perf_counter()
         with conn.cursor() as cur:
-            with cur.copy(
-                f"COPY floor_ops_indexed ({OPS_COLUMNS}) FROM STDIN (FORMAT BINARY)"
-            ) as copy:
+            with cur.copy(f"COPY {table} ({OPS_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
                 copy.set_types(OPS_TYPES)
                 for row in rows:
                     copy.write_row(row)
@@ -451,7 +438,7 @@ def measure_bulk(pair: Pair, timer: Timer, args: Any) -> dict[str, Any]:
             ).fetchall()
         sizes.append(sum(len(r[8]) + len(r[9]) + 120 for r in rows))
         timer.add("floor: COPY", copy_floor(pair.url, rows))
-        timer.add("  COPY into an indexed log", indexed_copy_floor(pair.url, rows))
+        timer.add("  COPY into an indexed log", copy_floor(pair.url, rows, as_log=True))
         timer.add("  seal + open + unzip + JSON", codec_floor(state.sync_key, rows))
         timer.add(
             "push + pull + apply",

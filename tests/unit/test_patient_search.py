@@ -224,17 +224,18 @@ def test_reindex_after_an_edit(cf: ClinicFixture, people: dict[str, uuid.UUID]) 
     assert _ids(search_patients(cf.clinic, cf.director, "9999")) == [people["lisi"]]
 
 
-def test_rebuild_gives_the_same_index(cf: ClinicFixture, people: dict[str, uuid.UUID]) -> None:
-    def keys() -> set[tuple[str, uuid.UUID, str]]:
-        with cf.clinic.store.unit_of_work(write=False) as uow:
-            rows = uow.session.execute(
-                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
-            )
-            return {tuple(r) for r in rows}  # type: ignore[misc]
+def _all_keys(cf: ClinicFixture) -> set[tuple[str, uuid.UUID, str]]:
+    with cf.clinic.store.unit_of_work(write=False) as uow:
+        rows = uow.session.execute(
+            select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
+        )
+        return {tuple(r) for r in rows}  # type: ignore[misc]
 
-    before = keys()
+
+def test_rebuild_gives_the_same_index(cf: ClinicFixture, people: dict[str, uuid.UUID]) -> None:
+    before = _all_keys(cf)
     assert rebuild_search_index(cf.clinic) == len(before)
-    assert keys() == before
+    assert _all_keys(cf) == before
     with cf.clinic.store.unit_of_work(write=False) as uow:
         assert uow.scalar(select(func.count()).select_from(PatientSearchKey)) == len(before)
 
@@ -358,21 +359,9 @@ def test_reindexing_many_at_once_is_reindexing_each(
     assert search_patients(cf.clinic, cf.director, "李四") == []
     assert _ids(search_patients(cf.clinic, cf.director, "9999")) == [people["lisi"]]
     assert people["trad"] not in _ids(search_patients(cf.clinic, cf.director, "zs"))
-    with cf.clinic.store.unit_of_work(write=False) as uow:
-        stored = {
-            tuple(r)
-            for r in uow.session.execute(
-                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
-            )
-        }
+    stored = _all_keys(cf)
     assert rebuild_search_index(cf.clinic) == len(stored)  # a rebuild finds nothing to add
-    with cf.clinic.store.unit_of_work(write=False) as uow:
-        again = {
-            tuple(r)
-            for r in uow.session.execute(
-                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
-            )
-        }
+    again = _all_keys(cf)
     assert again == stored
 
 
@@ -383,20 +372,8 @@ def test_rebuild_reads_the_registry_in_batches(
     of 2): the rebuild streams it and gives the same index. It used to fail after the first
     batch ("this identity map is no longer valid"), so a new workstation of a large
     clinic could not finish joining (issue 7)."""
-    with cf.clinic.store.unit_of_work(write=False) as uow:
-        before = {
-            tuple(r)
-            for r in uow.session.execute(
-                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
-            )
-        }
+    before = _all_keys(cf)
     assert len(people) > 2
     assert rebuild_search_index(cf.clinic, batch_size=2) == len(before)
-    with cf.clinic.store.unit_of_work(write=False) as uow:
-        after = {
-            tuple(r)
-            for r in uow.session.execute(
-                select(PatientSearchKey.key, PatientSearchKey.patient_id, PatientSearchKey.kind)
-            )
-        }
+    after = _all_keys(cf)
     assert after == before

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QProgressDialog,
     QWidget,
 )
 
@@ -125,3 +126,21 @@ class ServiceDialog(QDialog):
     def reject(self) -> None:
         if not self.busy:
             super().reject()
+
+
+def task_progress_dialog(
+    parent: QWidget, *, title: str, label: str, cancel: str, min_width: int = 380
+) -> QProgressDialog:
+    """A window-modal 0-100 progress dialog for a long task on the worker (backup,
+    turning sync on); shown at once, left open until the task's answer closes it."""
+    progress = QProgressDialog(parent)
+    progress.setWindowTitle(title)
+    progress.setLabelText(label)
+    progress.setCancelButtonText(cancel)
+    progress.setRange(0, 100)
+    progress.setAutoClose(False)
+    progress.setAutoReset(False)
+    progress.setMinimumDuration(0)
+    progress.setWindowModality(Qt.WindowModality.WindowModal)
+    progress.setMinimumWidth(min_width)
+    return progress

@@ -32,7 +32,12 @@ from clinic_desk.core.services.clinic import change_passphrase, replace_recovery
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
 from clinic_desk.ui.operations.runner import Operation
-from clinic_desk.ui.settings.common import HINT_COLOR, MessageLabel, ServiceDialog
+from clinic_desk.ui.settings.common import (
+    HINT_COLOR,
+    MessageLabel,
+    ServiceDialog,
+    task_progress_dialog,
+)
 
 STRENGTH_COLORS = ("#b00020", "#b00020", "#e65100", "#2e7d32", "#1b5e20")
 
@@ -500,16 +505,12 @@ class SecurityTab(QWidget):
         if path.suffix.lower() != maintenance.BACKUP_SUFFIX:
             path = path.with_name(path.name + maintenance.BACKUP_SUFFIX)
         self.message.clear()
-        progress = QProgressDialog(self)
-        progress.setWindowTitle(self.tr("Backup"))
-        progress.setLabelText(self.tr("Making the backup…"))
-        progress.setCancelButtonText(self.tr("Cancel"))
-        progress.setRange(0, 100)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.setMinimumDuration(0)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumWidth(380)
+        progress = task_progress_dialog(
+            self,
+            title=self.tr("Backup"),
+            label=self.tr("Making the backup…"),
+            cancel=self.tr("Cancel"),
+        )
         self.progress_dialog = progress
         self.backup_button.setEnabled(False)
         op = self.ctx.runner.start(

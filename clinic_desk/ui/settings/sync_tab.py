@@ -39,7 +39,7 @@ from clinic_desk.core.services import sync as sync_service
 from clinic_desk.core.services.base import Actor, Changes, Clinic, Topic
 from clinic_desk.ui.context import AppContext
 from clinic_desk.ui.errors import error_text
-from clinic_desk.ui.settings.common import HINT_COLOR, MessageLabel
+from clinic_desk.ui.settings.common import HINT_COLOR, MessageLabel, task_progress_dialog
 
 HUB_PLACEHOLDER = "postgresql://user:password@host:5432/clinicdesk"
 REFRESH_MS = 15_000  # what waits to be sent and the last sync, while the tab is shown
@@ -427,17 +427,14 @@ class SyncTab(QWidget):
         self.message.show_info(self.tr("Connecting to the hub…"))
         # Copying a big clinic's data takes minutes: a dialog shows how far, and can cancel
         # (nothing is written on this computer until the very end).
-        progress = QProgressDialog(self)
+        progress = task_progress_dialog(
+            self,
+            title=self.tr("Turning sync on"),
+            label=self.tr("Connecting to the hub…"),
+            cancel=self.tr("Cancel"),
+            min_width=420,
+        )
         progress.setObjectName("enableProgress")
-        progress.setWindowTitle(self.tr("Turning sync on"))
-        progress.setLabelText(self.tr("Connecting to the hub…"))
-        progress.setCancelButtonText(self.tr("Cancel"))
-        progress.setRange(0, 100)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.setMinimumDuration(0)
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumWidth(420)
         self.progress_dialog = progress
         op = self.ctx.runner.start(
             sync_service.enable_sync,
