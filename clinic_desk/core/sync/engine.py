@@ -432,23 +432,9 @@ class SyncEngine:
         start = 0
         while start < len(batch) and stop is None:
             # A window of operations holding about WINDOW_CHANGES rows (a snapshot's
-            # operation holds hundreds): opened first, its rows read in a few queries,
-            # applied, written; so memory stays bounded whatever the batch holds. An
-            # operation that fails to open is opened again in order below, to stop there.
-            opened: dict[int, Any] = {}
-            wanted: dict[str, set[tuple[Any, Any]]] = {}
-            end, changes = start, 0
-            while end < len(batch) and (end == start or changes < WINDOW_CHANGES):
-                server_seq, env = batch[end]
-                end += 1
-                if env.schema > self.schema or self.already_applied(env, peers):
-                    continue
-                try:
-                    opened[server_seq] = codec.unpack(sealer.open(env))
-                except Exception:  # reported at its turn, in order
-                    continue
-                changes += len(opened[server_seq].get("changes", ()))
-                operation_keys(opened[server_seq], wanted)
+            # operation holds hundreds): opened, its rows read in a few queries, applied,
+            # written; so memory stays bounded whatever the batch holds.
+            end, opened, wanted = self._open_window(batch, start, peers, sealer)
             rows = RowCache(raw, specs)
             rows.prefetch(wanted)
             for server_seq, env in batch[start:end]:
@@ -518,6 +504,30 @@ class SyncEngine:
         if stop is not None:
             raise _Stopped(stop, cursor)
         return len(batch) == PULL_BATCH, cursor
+
+    def _open_window(
+        self, batch: list[tuple[int, Any]], start: int, peers: dict[str, int], sealer: Sealer
+    ) -> tuple[int, dict[int, Any], dict[str, set[tuple[Any, Any]]]]:
+        """Open operations from ``start`` until about WINDOW_CHANGES rows are named:
+        (where the window ends, the payloads by server sequence, the rows they name).
+
+        One that fails to open is left out; applying opens it again in order, to stop there.
+        """
+        opened: dict[int, Any] = {}
+        wanted: dict[str, set[tuple[Any, Any]]] = {}
+        end, changes = start, 0
+        while end < len(batch) and (end == start or changes < WINDOW_CHANGES):
+            server_seq, env = batch[end]
+            end += 1
+            if env.schema > self.schema or self.already_applied(env, peers):
+                continue
+            try:
+                opened[server_seq] = codec.unpack(sealer.open(env))
+            except Exception:  # reported at its turn, in order
+                continue
+            changes += len(opened[server_seq].get("changes", ()))
+            operation_keys(opened[server_seq], wanted)
+        return end, opened, wanted
 
     def _send_new_conflicts(
         self, conn: Any, specs: dict[str, tables.TableSpec], clock: HybridClock

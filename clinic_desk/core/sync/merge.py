@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +61,13 @@ class Applied:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _insert_sql(table: str, cols: Sequence[str]) -> str:
+    return (
+        f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)})"
+    )
 
 
 def _decoded(value: Any) -> Any:
@@ -293,11 +300,7 @@ class RowCache:
                     clocks.append((*key, codec.dumps(row.clocks)))
                 row.clocks_dirty = False
         for (table, cols), values in inserts.items():
-            self.conn.executemany(
-                f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
-                f"VALUES ({', '.join('?' for _ in cols)})",
-                values,
-            )
+            self.conn.executemany(_insert_sql(table, cols), values)
         if clocks:
             self.conn.executemany(SAVE_CLOCKS, clocks)
 
@@ -306,11 +309,8 @@ class RowCache:
     ) -> None:
         _, k1, k2 = key
         if row.new:  # written directly after all (a unique name settled): insert it now
-            cols = list(row.values)
             self.conn.exec_driver_sql(
-                f"INSERT INTO {_q(spec.name)} ({', '.join(_q(c) for c in cols)}) "
-                f"VALUES ({', '.join('?' for _ in cols)})",
-                tuple(row.values.values()),
+                _insert_sql(spec.name, list(row.values)), tuple(row.values.values())
             )
             row.new = False
             row.pending.clear()
@@ -485,11 +485,7 @@ def _apply_change(
             cache.insert_later(spec, k1, k2, winners, row_clocks)
         else:
             try:
-                conn.exec_driver_sql(
-                    f"INSERT INTO {_q(table)} ({', '.join(_q(c) for c in cols)}) "
-                    f"VALUES ({', '.join('?' for _ in cols)})",
-                    tuple(winners[c] for c in cols),
-                )
+                conn.exec_driver_sql(_insert_sql(table, cols), tuple(winners[c] for c in cols))
             except Exception as error:  # a NOT NULL column missing: its start never came
                 if "NOT NULL" in str(error):
                     raise OperationNotApplicable(
